@@ -1,0 +1,7 @@
+"""Chain of custody: hashing, a signed hash-chained ledger, keys, timestamps and verification.
+
+This package stands alone: it never imports evidence_kit and needs no browser, so a court expert can
+verify a case or an exported bundle with it alone (``python -m chain_of_custody verify TARGET``).
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,153 @@
+"""Ed25519 investigator identities.
+
+A private key lives outside any case folder, in the keys directory, readable by its owner only (0600).
+Its public key is copied into each case the investigator acts in (``<case>/keys/``), so anybody can
+check the signatures without the private key ever leaving the investigator's machine.
+
+A key id names a public key by its content: ``ed25519:`` + the first 32 hex digits of SHA-256 over the
+raw 32-byte public key. A public-key file whose content does not give its key id is caught by verify.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from .errors import KeyProblem
+
+
+def key_id_of(public_key: Ed25519PublicKey) -> str:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "ed25519:" + hashlib.sha256(raw).hexdigest()[:32]
+
+
+def public_pem(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def load_public_pem(data: bytes) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(data)
+    except ValueError as exc:
+        raise KeyProblem(f"not a PEM public key: {exc}") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise KeyProblem("public key is not Ed25519")
+    return key
+
+
+def verify_signature(public_key: Ed25519PublicKey, signature_hex: str, message: bytes) -> bool:
+    try:
+        public_key.verify(bytes.fromhex(signature_hex), message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()
+    return slug or "investigator"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An investigator: a display name and an Ed25519 signing key."""
+
+    name: str
+    private_key: Ed25519PrivateKey
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self.private_key.public_key()
+
+    @property
+    def key_id(self) -> str:
+        return key_id_of(self.public_key)
+
+    def sign(self, message: bytes) -> str:
+        return self.private_key.sign(message).hex()
+
+    def public_record(self) -> dict[str, str]:
+        return {"name": self.name, "key_id": self.key_id, "algorithm": "Ed25519"}
+
+
+def load_or_create(keys_dir: Path, name: str) -> tuple[Identity, bool]:
+    """Load the identity for ``name`` from ``keys_dir``, creating it on first use.
+
+    Returns the identity and whether it was created now.
+    """
+    if not name.strip():
+        raise KeyProblem("an investigator name is needed")
+    keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key_path = keys_dir / f"{_slug(name)}.key"
+    meta_path = keys_dir / f"{_slug(name)}.json"
+    if key_path.exists():
+        mode = key_path.stat().st_mode & 0o777
+        if mode & 0o077:
+            raise KeyProblem(f"private key {key_path} is readable by others (mode {mode:o}); chmod 600 it")
+        try:
+            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        except (ValueError, OSError) as exc:
+            raise KeyProblem(f"cannot read private key {key_path}: {exc}") from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise KeyProblem(f"private key {key_path} is not Ed25519")
+        stored_name = name
+        if meta_path.exists():
+            stored_name = json.loads(meta_path.read_text("utf-8")).get("name", name)
+        return Identity(stored_name, key), False
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    # Create with 0600 from the start: never a moment when the key is world-readable.
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+        handle.flush()
+        os.fsync(handle.fileno())
+    identity = Identity(name, key)
+    meta_path.write_text(json.dumps(identity.public_record(), indent=2) + "\n", "utf-8")
+    return identity, True
+
+
+def export_public(identity: Identity, directory: Path) -> Path:
+    """Write the identity's public key (PEM) and a small JSON beside it into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = identity.key_id.replace(":", "-")
+    pem_path = directory / f"{stem}.pem"
+    if not pem_path.exists():
+        pem_path.write_bytes(public_pem(identity.public_key))
+        (directory / f"{stem}.json").write_text(json.dumps(identity.public_record(), indent=2) + "\n", "utf-8")
+    return pem_path
+
+
+def load_public_keys(directory: Path) -> tuple[dict[str, Ed25519PublicKey], list[tuple[str, str]]]:
+    """Read every ``*.pem`` in ``directory``.
+
+    Returns the keys by their computed key id, and the problems found as (file name, reason): files
+    that are not keys, or whose content does not match the key id in their name.
+    """
+    keys: dict[str, Ed25519PublicKey] = {}
+    problems: list[tuple[str, str]] = []
+    if not directory.is_dir():
+        return keys, problems
+    for pem_path in sorted(directory.glob("*.pem")):
+        try:
+            key = load_public_pem(pem_path.read_bytes())
+        except KeyProblem as exc:
+            problems.append((pem_path.name, str(exc)))
+            continue
+        computed = key_id_of(key)
+        named = pem_path.stem.replace("-", ":", 1)
+        if named != computed:
+            problems.append((pem_path.name, f"file is named for {named} but holds key {computed}"))
+            continue
+        keys[computed] = key
+    return keys, problems

@@ -1,0 +1,65 @@
+"""A verification report: every check run, how many items it covered, and every failure found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Finding
+
+
+@dataclass
+class CheckResult:
+    name: str
+    description: str
+    checked: int = 0
+    failed: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return self.failed == 0
+
+
+@dataclass
+class Report:
+    target: str
+    kind: str  # "case", "bundle", "file"
+    checks: dict[str, CheckResult] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    commands: list[str] = field(default_factory=list)  # what a court expert can run by hand
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def check(self, name: str, description: str) -> CheckResult:
+        if name not in self.checks:
+            self.checks[name] = CheckResult(name, description)
+        return self.checks[name]
+
+    def passed_item(self, name: str, description: str) -> None:
+        self.check(name, description).checked += 1
+
+    def fail(self, name: str, description: str, finding: Finding) -> None:
+        result = self.check(name, description)
+        result.checked += 1
+        result.failed += 1
+        self.findings.append(finding)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "kind": self.kind,
+            "ok": self.ok,
+            "checks": [
+                {"name": c.name, "description": c.description, "checked": c.checked, "failed": c.failed,
+                 "passed": c.passed}
+                for c in self.checks.values()
+            ],
+            "findings": [f.to_json() for f in self.findings],
+            "warnings": list(self.warnings),
+            "facts": self.facts,
+            "commands": list(self.commands),
+        }

@@ -1,0 +1,3 @@
+from evidence_kit.cli import main
+
+main()

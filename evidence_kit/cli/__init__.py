@@ -1,0 +1,13 @@
+"""The command line: a thin layer that parses, calls the library and prints."""
+
+from __future__ import annotations
+
+from . import cases, custody  # noqa: F401  (registers commands)
+from .app import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,111 @@
+"""``case create``, ``case list``, ``case show``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from ..case import Case
+from .app import app, settings
+from .output import console, print_json, short
+
+case_app = typer.Typer(help="Create, list and show cases.", no_args_is_help=True)
+app.add_typer(case_app, name="case")
+
+
+@case_app.command("create")
+def create(
+    ctx: typer.Context,
+    case_id: str = typer.Argument(..., help="Case id, e.g. OP-2026-017 (letters, digits, . _ -)."),
+    title: str = typer.Option(..., "--title", help="What the case is about."),
+    investigator: str = typer.Option(..., "--investigator", help="Your name; your signing key is made on first use."),
+    jurisdiction: str = typer.Option(None, "--jurisdiction", help="Country or court, e.g. BG."),
+    offence: str = typer.Option(None, "--offence", help="Offence under investigation."),
+    region: str = typer.Option(None, "--region",
+                               help="Default phone region for local numbers (ISO 3166, e.g. BG)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the case as JSON."),
+) -> None:
+    """Create a new case folder with its custody ledger; the first custody event records the creation."""
+    case = Case.create(settings(ctx), case_id, title, investigator, jurisdiction, offence,
+                       region.upper() if region else None)
+    with case:
+        head = case.ledger.head()
+        if as_json:
+            print_json({**case.info, "path": str(case.path.resolve()), "head": str(head)})
+            return
+        console.print(f"Created case [bold]{case.id}[/bold] at {case.path}")
+        console.print(f"Investigator {investigator} signs as {case.info['investigators'][0]['key_id']}")
+
+
+@case_app.command("list")
+def list_cases(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List the cases in the home folder."""
+    s = settings(ctx)
+    rows = []
+    for case_id in Case.list_ids(s):
+        with Case.open(s, case_id) as case:
+            head = case.ledger.head()
+            rows.append({"id": case.id, "title": case.info.get("title"), "created": case.info.get("created"),
+                         "events": head.seq if head else 0, "artefacts": len(case.artefact_rows())})
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print(f"No cases in {s.home}")
+        return
+    table = Table("case", "title", "created", "events", "artefacts")
+    for row in rows:
+        table.add_row(row["id"], row["title"], row["created"], str(row["events"]), str(row["artefacts"]))
+    console.print(table)
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    head = case.ledger.head()
+    captures = case.capture_records()
+    summary: dict[str, Any] = {
+        **case.info,
+        "path": str(case.path.resolve()),
+        "head": str(head) if head else None,
+        "events": head.seq if head else 0,
+        "artefacts": [{**row, "path": str(case.store.path_of(row["blake3"]).resolve())}
+                      for row in case.artefact_rows()],
+        "captures": [{"id": c.get("id"), "url": c.get("url"), "final_url": c.get("final_url"),
+                      "status": c.get("status"), "started": c.get("started")} for c in captures],
+    }
+    return summary
+
+
+@case_app.command("show")
+def show(
+    ctx: typer.Context,
+    case_id: str = typer.Argument(..., help="Case id."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show one case: its details, artefacts, captures and ledger head."""
+    with Case.open(settings(ctx), case_id) as case:
+        summary = case_summary(case)
+        from .hooks import SHOW_EXTRAS
+
+        for extra in SHOW_EXTRAS:
+            extra(case, summary)
+    if as_json:
+        print_json(summary)
+        return
+    console.print(f"[bold]{summary['id']}[/bold]  {summary['title']}")
+    console.print(f"created {summary['created']}; ledger head {summary['head']} ({summary['events']} events)")
+    console.print("investigators: " + ", ".join(f"{i['name']} ({i['key_id']})" for i in summary["investigators"]))
+    for warning in summary.get("warnings", []):
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    table = Table("first event", "BLAKE3", "SHA-256", "size", "type", title="artefacts")
+    for row in summary["artefacts"]:
+        table.add_row(str(row["first_seq"]), short(row["blake3"]), short(row["sha256"]), f"{row['size']:,}",
+                      row["mime"] or "")
+    console.print(table)
+    if summary["captures"]:
+        captures = Table("capture", "status", "started", "url", title="captures")
+        for c in summary["captures"]:
+            captures.add_row(str(c["id"]), str(c["status"]), str(c["started"]), str(c["url"]))
+        console.print(captures)
+

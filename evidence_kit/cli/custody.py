@@ -1,0 +1,154 @@
+"""``add``, ``ledger``, ``ledger record``, ``verify``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from chain_of_custody.report import Report
+
+from .. import pipeline, verification
+from ..case import MANUAL_ACTIONS, Case
+from .app import DefaultCommandGroup, app, settings
+from .output import byte_progress, console, print_json, short
+
+
+def _interactive() -> bool:
+    return sys.stderr.isatty()
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., help="Files obtained elsewhere (photos, downloads, exports)."),
+    case_id: str = typer.Option(..., "--case", help="Case id."),
+    source: str = typer.Option(None, "--source", help="Where the files came from, e.g. 'handed over by W-3'."),
+    investigator: str = typer.Option(None, "--investigator", help="Who adds them (default: the case lead)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Ingest files into a case: hashed once (BLAKE3 + SHA-256), stored read-only, recorded in the ledger."""
+    with Case.open(settings(ctx), case_id) as case:
+        identity = case.identity(investigator)
+        with byte_progress("adding", enabled=not as_json) as progress:
+            added = case.add_files(files, identity, source, on_progress=progress)
+        rows = [{"file": str(item.source_path), "event": item.event.seq, "path": str(item.artefact.path.resolve()),
+                 "already_stored": not item.artefact.new, **item.artefact.ledger_entry()} for item in added]
+        pipeline.after_ingest(case, identity, [item.artefact for item in added])
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("file", "event", "BLAKE3", "SHA-256", "size", "type")
+    for row in rows:
+        table.add_row(row["file"] + (" (already stored)" if row["already_stored"] else ""), str(row["event"]),
+                      short(row["blake3"]), short(row["sha256"]), f"{row['size']:,}", row["mime"])
+    console.print(table)
+
+
+ledger_app = typer.Typer(cls=DefaultCommandGroup, no_args_is_help=True,
+                         help="The custody log: 'ledger CASE_ID' shows it, 'ledger record' adds an event.")
+app.add_typer(ledger_app, name="ledger")
+
+
+def _summarise(details: dict[str, Any]) -> str:
+    keep = [f"{k}={v}" for k, v in details.items() if k not in ("tool", "host", "os") and v not in (None, "", [])]
+    text = "; ".join(keep)
+    return text if len(text) < 120 else text[:117] + "…"
+
+
+@ledger_app.command("show")
+def ledger_show(
+    ctx: typer.Context,
+    case_id: str = typer.Argument(..., help="Case id."),
+    as_json: bool = typer.Option(False, "--json", help="Print the events as JSON."),
+) -> None:
+    """Show the custody log of a case."""
+    with Case.open(settings(ctx), case_id) as case:
+        if as_json:
+            print_json([event.to_json() for event in case.events()])
+            return
+        table = Table("seq", "time (UTC)", "actor", "action", "artefacts", "details", title=f"custody log {case_id}")
+        for event in case.events():
+            table.add_row(str(event.seq), event.time, event.actor, event.action,
+                          "\n".join(short(a["blake3"]) for a in event.artefacts[:5])
+                          + (f"\n+{len(event.artefacts) - 5} more" if len(event.artefacts) > 5 else ""),
+                          _summarise(event.details))
+        console.print(table)
+        head = case.ledger.head()
+        console.print(f"head: {head}")
+
+
+@ledger_app.command("record")
+def ledger_record(
+    ctx: typer.Context,
+    case_id: str = typer.Argument(..., help="Case id."),
+    action: str = typer.Option(..., "--action", help=f"One of: {', '.join(MANUAL_ACTIONS)}."),
+    note: str = typer.Option(None, "--note", help="Free text: seal numbers, storage place, purpose."),
+    to: str = typer.Option(None, "--to", help="Who receives the evidence (handover, transfer)."),
+    investigator: str = typer.Option(None, "--investigator", help="Who records it (default: the case lead)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the event as JSON."),
+) -> None:
+    """Record a custody event by hand: handover, sealing, access, a note."""
+    with Case.open(settings(ctx), case_id) as case:
+        event = case.record(case.identity(investigator), action, note, to)
+    if as_json:
+        print_json(event.to_json())
+    else:
+        console.print(f"Recorded event {event.seq} ({action}) at {event.time}: {event.entry_hash}")
+
+
+def print_report(report: Report) -> None:
+    status = "[green]VERIFIED[/green]" if report.ok else "[red]VERIFICATION FAILED[/red]"
+    console.print(f"{status}  {report.kind} {report.target}")
+    for key, value in report.facts.items():
+        if key == "cases":
+            continue
+        console.print(f"  {key}: {value}")
+    table = Table("check", "what it means", "checked", "failed", "result")
+    for check in report.checks.values():
+        table.add_row(check.name, check.description, str(check.checked), str(check.failed),
+                      "[green]pass[/green]" if check.passed else "[red]FAIL[/red]")
+    console.print(table)
+    for finding in report.findings:
+        console.print(f"[red]FAIL[/red] {finding}", soft_wrap=True)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning[/yellow] {warning}", soft_wrap=True)
+    for match in report.facts.get("cases", []):
+        console.print(f"in case {match['case_id']}:")
+        for item in match["history"]:
+            console.print(f"  event {item['seq']} {item['time']} {item['actor']}: {item['action']}")
+    if report.commands:
+        console.print("To check by hand:")
+        for command in report.commands:
+            console.print(f"  {command}", soft_wrap=True)
+
+
+@app.command("verify")
+def verify(
+    ctx: typer.Context,
+    target: str = typer.Argument(..., help="A case id, a case folder, a bundle folder or zip, or a file."),
+    expect_head: str = typer.Option(None, "--expect-head",
+                                    help="A ledger head recorded elsewhere (blake3:… or SEQ:blake3:…)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Verify evidence: re-hash every artefact, walk the hash chain, check every signature and timestamp.
+
+    Exit 0 only when every check passes, 1 when anything fails.
+    """
+    s = settings(ctx)
+    kind, path = verification.resolve(s, target)
+    if kind == "case":
+        with byte_progress("verifying", enabled=not as_json) as progress:
+            report = verification.verify_case(path, expect_head, on_progress=progress)
+    elif kind == "bundle":
+        report = verification.verify_bundle(path, expect_head)
+    else:
+        report = verification.verify_file(s, path)
+    if as_json:
+        print_json(report.to_json())
+    else:
+        print_report(report)
+    raise typer.Exit(0 if report.ok else 1)

@@ -1,0 +1,54 @@
+"""Printing helpers shared by the commands: JSON for machines, rich for people."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+@contextmanager
+def byte_progress(description: str, enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr driven by ``on_progress(done, total)`` callbacks."""
+    if not enabled:
+        yield None
+        return
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                        console=err_console, transient=True)
+    with progress:
+        task = progress.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+@contextmanager
+def count_progress(description: str, total: int, enabled: bool = True) -> Iterator[Callable[[int], None]]:
+    """A progress bar over items; yields ``advance(n)``."""
+    if not enabled:
+        yield lambda n=1: None
+        return
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                        TimeRemainingColumn(), console=err_console, transient=True)
+    with progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n=1: progress.advance(task, n)
+
+
+def short(digest: str, length: int = 12) -> str:
+    algorithm, _, hex_digest = digest.partition(":")
+    return f"{algorithm}:{hex_digest[:length]}…" if hex_digest else digest

@@ -1,0 +1,79 @@
+"""What ``evidence-kit verify TARGET`` means for each kind of target.
+
+A target is a case id, a case folder, an exported bundle (folder or zip) or a loose file. Case and
+bundle checks live in ``chain_of_custody`` (so a court expert can run them without this toolkit); this
+module resolves the target and adds what needs the toolkit's view of all cases (loose files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from chain_of_custody import verify as custody_verify
+from chain_of_custody.errors import Finding
+from chain_of_custody.hashing import hash_file
+from chain_of_custody.report import Report
+
+from .case import CASE_ID, Case
+from .config import Settings
+from .errors import InvalidInput
+
+# Extra case checks registered by other parts of the toolkit (timestamps, captures).
+CASE_CHECKS: list[Callable[..., None]] = []
+
+
+def resolve(settings: Settings, target: str) -> tuple[str, Path]:
+    """Return (kind, path): kind is "case", "bundle" or "file"."""
+    if CASE_ID.match(target) and (settings.home / target / "case.json").is_file():
+        return "case", settings.home / target
+    path = Path(target)
+    if path.is_dir():
+        if (path / "case.json").is_file():
+            return "case", path
+        if (path / "bagit.txt").is_file():
+            return "bundle", path
+        raise InvalidInput(f"{target} is a folder but neither a case nor an evidence bundle")
+    if path.is_file():
+        if path.suffix.lower() == ".zip":
+            return "bundle", path
+        return "file", path
+    raise InvalidInput(f"{target!r} is neither a case in {settings.home} nor an existing file or folder")
+
+
+def verify_case(path: Path, expect_head: str | None = None,
+                on_progress: Callable[[int, int], None] | None = None) -> Report:
+    return custody_verify.verify_case(path, expect_head=expect_head, on_progress=on_progress,
+                                      extra_checks=CASE_CHECKS)
+
+
+def verify_file(settings: Settings, path: Path) -> Report:
+    """Is this loose file evidence in any case under the home folder, and with what history?"""
+    digests = hash_file(path)
+    report = Report(target=str(path), kind="file")
+    report.facts.update(digests.to_json())
+    matches: list[dict[str, Any]] = []
+    for case_id in Case.list_ids(settings):
+        with Case.open(settings, case_id) as case:
+            history = [
+                {"seq": e.seq, "time": e.time, "actor": e.actor, "action": e.action}
+                for e in case.events()
+                if any(item.get("blake3") == digests.blake3 for item in e.artefacts)
+            ]
+        if history:
+            matches.append({"case_id": case_id, "history": history})
+    report.facts["cases"] = matches
+    description = "the file is recorded as evidence in a case"
+    if matches:
+        report.passed_item("in-case", description)
+    else:
+        report.fail("in-case", description, Finding(
+            "in-case", str(path), f"no case in {settings.home} holds these bytes ({digests.blake3})"))
+    return report
+
+
+def verify_bundle(path: Path, expect_head: str | None = None) -> Report:
+    from chain_of_custody import bundle  # the bundle format arrives with export
+
+    return bundle.verify_bundle(path, expect_head=expect_head)
