@@ -23,7 +23,7 @@ class EvidenceGroup(TyperGroup):
         except CustodyError as exc:
             sys.stderr.write(f"error: {exc}\n")
             sys.stderr.flush()
-            raise click.exceptions.Exit(exc.exit_code) from None
+            raise SystemExit(exc.exit_code) from None
 
 
 class DefaultCommandGroup(TyperGroup):

@@ -1,0 +1,20 @@
+# The README's commands. Each target sets everything up first (system packages, .venv), then runs.
+.PHONY: setup demo test test-fast bench lint
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	.venv/bin/python -m evidence_kit.demo
+
+test: setup
+	.venv/bin/python -m pytest
+
+test-fast: setup
+	.venv/bin/python -m pytest -m "not browser and not slow"
+
+bench: setup
+	.venv/bin/python -m benchmarks
+
+lint: setup
+	.venv/bin/ruff check evidence_kit chain_of_custody tests benchmarks

@@ -1,0 +1,75 @@
+"""The content-addressed store: one pass, dual digests, read-only, duplicates stored once."""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+
+import blake3
+import pytest
+
+from chain_of_custody.hashing import CHUNK, hash_bytes
+from evidence_kit.errors import InvalidInput
+
+
+def test_ingest_stores_read_only_under_the_blake3_address(make_case, tmp_path):
+    case = make_case()
+    data = b"%PDF-1.4\n" + bytes(range(256)) * 40000  # > 2 chunks to exercise the pipeline
+    source = tmp_path / "statement.pdf"
+    source.write_bytes(data)
+    [added] = case.add_files([source], case.identity(), source="e-mail from NGO")
+    artefact = added.artefact
+    assert artefact.blake3 == "blake3:" + blake3.blake3(data).hexdigest()
+    assert artefact.sha256 == "sha256:" + hashlib.sha256(data).hexdigest()
+    assert artefact.size == len(data) > 2 * CHUNK
+    assert artefact.mime == "application/pdf"
+    hex_digest = artefact.blake3.split(":")[1]
+    assert artefact.path == case.path / "artefacts" / hex_digest[:2] / hex_digest
+    assert artefact.path.read_bytes() == data
+    assert stat.S_IMODE(artefact.path.stat().st_mode) == 0o444
+    assert added.event.details["source"] == "e-mail from NGO"
+    assert added.event.artefacts[0]["sha256"] == artefact.sha256
+
+
+def test_same_bytes_twice_are_stored_once_with_two_events(make_case, tmp_path):
+    case = make_case()
+    (tmp_path / "a.jpg").write_bytes(b"same")
+    (tmp_path / "b.jpg").write_bytes(b"same")
+    first, second = case.add_files([tmp_path / "a.jpg", tmp_path / "b.jpg"], case.identity())
+    assert first.artefact.path == second.artefact.path
+    assert (first.artefact.new, second.artefact.new) == (True, False)
+    assert second.event.details["duplicate_of_stored"] is True
+    assert [e.action for e in case.events()] == ["case-create", "add", "add"]
+    assert len(list((case.path / "artefacts").glob("??/*"))) == 1
+
+
+def test_empty_file_is_evidence_too(make_case, tmp_path):
+    case = make_case()
+    (tmp_path / "empty").write_bytes(b"")
+    [added] = case.add_files([tmp_path / "empty"], case.identity())
+    assert added.artefact.digests == hash_bytes(b"")
+    assert added.artefact.mime == "application/x-empty"
+
+
+def test_type_comes_from_content_not_name(make_case, tmp_path):
+    case = make_case()
+    liar = tmp_path / "invoice.pdf"
+    from PIL import Image
+
+    Image.new("RGB", (8, 8), "red").save(liar, format="PNG")
+    [added] = case.add_files([liar], case.identity())
+    assert added.artefact.mime == "image/png"
+
+
+@pytest.mark.parametrize("make_bad", ["missing", "folder"])
+def test_a_bad_path_in_the_list_stores_nothing(make_case, tmp_path, make_bad):
+    case = make_case()
+    good = tmp_path / "good.txt"
+    good.write_bytes(b"fine")
+    bad = tmp_path / "bad"
+    if make_bad == "folder":
+        bad.mkdir()
+    with pytest.raises(InvalidInput):
+        case.add_files([good, bad], case.identity())
+    assert [e.action for e in case.events()] == ["case-create"]
+    assert not list((case.path / "artefacts").glob("??/*"))
