@@ -1,0 +1,74 @@
+"""``python -m chain_of_custody verify TARGET [--json] [--expect-head H]``: verify with this package alone.
+
+TARGET is a case folder (with ``case.json`` and ``ledger.sqlite``) or an exported bundle (folder or zip).
+Exit 0 when every check passes, 1 when any fails, 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import CustodyError
+from .report import Report
+
+
+def print_report(report: Report) -> None:
+    out = sys.stdout
+    out.write(f"{'VERIFIED' if report.ok else 'VERIFICATION FAILED'}  {report.kind} {report.target}\n")
+    for key, value in report.facts.items():
+        out.write(f"  {key}: {value}\n")
+    for check in report.checks.values():
+        result = "pass" if check.passed else "FAIL"
+        out.write(f"  [{result}] {check.name}: {check.description} ({check.checked} checked, {check.failed} failed)\n")
+    for finding in report.findings:
+        out.write(f"FAIL {finding}\n")
+    for warning in report.warnings:
+        out.write(f"warning: {warning}\n")
+    if report.commands:
+        out.write("To check by hand:\n")
+        for command in report.commands:
+            out.write(f"  {command}\n")
+
+
+def verify_target(target: Path, expect_head: str | None) -> Report:
+    if target.is_dir() and (target / "case.json").is_file():
+        from .verify import verify_case
+
+        return verify_case(target, expect_head=expect_head)
+    if (target.is_dir() and (target / "bagit.txt").is_file()) or target.is_file():
+        from .bundle import verify_bundle
+
+        return verify_bundle(target, expect_head=expect_head)
+    raise CustodyError(f"{target} is neither a case folder nor an evidence bundle (folder or zip)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m chain_of_custody",
+        description="Verify a case folder or an exported evidence bundle with nothing but this package.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    verify = commands.add_parser("verify", help="verify a case folder, a bundle folder or a bundle zip",
+                                 description="Re-hash every artefact, walk the hash chain, check every signature, "
+                                             "manifest and timestamp. Exit 0 only if every check passes.")
+    verify.add_argument("target", type=Path, help="case folder, bundle folder or bundle zip")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument("--expect-head", default=None,
+                        help="a ledger head recorded elsewhere (blake3:... or SEQ:blake3:...)")
+    args = parser.parse_args(argv)
+    try:
+        report = verify_target(args.target, args.expect_head)
+    except CustodyError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False, default=str) + "\n")
+    else:
+        print_report(report)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,289 @@
+"""Export a case as one self-contained evidence bundle: a BagIt bag (RFC 8493), as a folder or a zip.
+
+The bag is written by hand (not with ``bagit.make_bag``, which bags in place and so would move the files
+it is given): case files are only ever read and copied, each copy hashed while it streams and checked
+against the ledger, so a damaged case file stops the export instead of entering the bundle. The
+layout is described in :mod:`chain_of_custody.bundle`, which verifies it.
+
+The export is itself a custody event, appended after the cut: the bundle's ledger ends at the head it
+records (``Ledger-Head`` in bag-info.txt and ``data/ledger/head.json``), and the export event names that
+head, the bundle's tag-manifest digest and, for ``--zip``, the zip's SHA-256 and BLAKE3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import blake3
+
+from chain_of_custody import bundle as layout
+from chain_of_custody.clock import Clock, rfc3339, utc_now
+from chain_of_custody.errors import Finding, VerificationFailed
+from chain_of_custody.hashing import CHUNK, hash_file
+from chain_of_custody.keys import Identity
+from chain_of_custody.ledger import Event, write_jsonl
+
+from .. import TOOL
+from ..case import Case, machine_facts
+from ..errors import InvalidInput, OperationFailed
+from .contents import Contents, gather, mapping_json
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest zip time: a fixed date makes the zip reproducible
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path  # the bundle folder, or the zip
+    case_id: str
+    head: str  # "SEQ:blake3:…" the bundle's ledger ends at
+    event: Event  # the export custody event (after the cut)
+    exhibits: int
+    artefacts: int
+    payload_oxum: str
+    tagmanifest_sha256: str
+    zip_sha256: str | None = None
+    zip_blake3: str | None = None
+    zip_size: int | None = None
+    mla_missing: tuple[str, ...] = ()
+    files: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": str(self.path.resolve()), "case_id": self.case_id, "ledger_head": self.head,
+                "export_event": self.event.seq, "export_event_hash": self.event.entry_hash,
+                "exhibits": self.exhibits, "artefacts": self.artefacts, "payload_oxum": self.payload_oxum,
+                "tagmanifest_sha256": self.tagmanifest_sha256, "zip_sha256": self.zip_sha256,
+                "zip_blake3": self.zip_blake3, "zip_size": self.zip_size, "mla_missing": list(self.mla_missing)}
+
+
+class BagWriter:
+    """Writes payload files and remembers their three digests, computed while the bytes are written."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.digests: dict[str, layout.BagDigests] = {}
+
+    def path(self, rel: str) -> Path:
+        target = self.root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write_bytes(self, rel: str, data: bytes) -> None:
+        target = self.path(rel)
+        target.write_bytes(data)
+        self.digests[rel] = layout.BagDigests(hashlib.sha256(data).hexdigest(), hashlib.sha512(data).hexdigest(),
+                                              blake3.blake3(data).hexdigest(), len(data))
+
+    def copy(self, source: Path, rel: str, expect_blake3: str | None = None,
+             expect_sha256: str | None = None) -> None:
+        """Copy (never move) a case file, hashing it on the way; refuse a file that no longer matches."""
+        sha256, sha512, b3 = hashlib.sha256(), hashlib.sha512(), blake3.blake3()
+        size = 0
+        target = self.path(rel)
+        try:
+            reader = open(source, "rb", buffering=0)
+        except OSError as exc:
+            raise VerificationFailed([Finding("artefact-present", str(source), f"cannot read: {exc.strerror}")]) from None
+        with reader, open(target, "xb") as sink:
+            while chunk := reader.read(CHUNK):
+                sha256.update(chunk)
+                sha512.update(chunk)
+                b3.update(chunk)
+                sink.write(chunk)
+                size += len(chunk)
+        found_b3, found_sha = "blake3:" + b3.hexdigest(), "sha256:" + sha256.hexdigest()
+        if (expect_blake3 and found_b3 != expect_blake3) or (expect_sha256 and found_sha != expect_sha256):
+            raise VerificationFailed([Finding(
+                "artefact-digest", f"{source}", "the case file no longer matches the ledger; nothing was exported "
+                "(run 'evidence-kit verify' on the case)", expect_blake3, found_b3)])
+        os.chmod(target, 0o444)
+        self.digests[rel] = layout.BagDigests(sha256.hexdigest(), sha512.hexdigest(), b3.hexdigest(), size)
+
+    def adopt(self, rel: str) -> None:
+        """Record a file another writer produced (WACZ, PDF, DOCX)."""
+        self.digests[rel] = layout.bag_digests(self.root / rel)
+
+
+def _manifest(entries: Iterable[tuple[str, str]]) -> bytes:
+    return "".join(f"{digest}  {layout.encode_manifest_path(path)}\n" for path, digest in sorted(entries)).encode()
+
+
+def bag_info_text(fields: list[tuple[str, str]]) -> bytes:
+    return "".join(f"{label}: {' '.join(value.split())}\n" for label, value in fields).encode("utf-8")
+
+
+def write_tag_files(writer: BagWriter, info: list[tuple[str, str]]) -> str:
+    """bagit.txt, bag-info.txt, the payload manifests and the tag manifests. Returns the SHA-256 tag manifest's digest."""
+    root = writer.root
+    tags: dict[str, bytes] = {
+        "bagit.txt": b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+    }
+    oxum = f"{sum(d.size for d in writer.digests.values())}.{len(writer.digests)}"
+    tags["bag-info.txt"] = bag_info_text([*info, ("Payload-Oxum", oxum)])
+    for algorithm in layout.ALGORITHMS:
+        tags[f"manifest-{algorithm}.txt"] = _manifest((p, d.get(algorithm)) for p, d in writer.digests.items())
+    for name, data in tags.items():
+        (root / name).write_bytes(data)
+    tag_digest = ""
+    for algorithm in layout.ALGORITHMS:
+        lines = []
+        for name, data in tags.items():
+            if algorithm == "blake3":
+                digest = blake3.blake3(data).hexdigest()
+            else:
+                digest = hashlib.new(algorithm, data).hexdigest()
+            lines.append((name, digest))
+        text = _manifest(lines)
+        (root / f"tagmanifest-{algorithm}.txt").write_bytes(text)
+        if algorithm == "sha256":
+            tag_digest = "sha256:" + hashlib.sha256(text).hexdigest()
+    return tag_digest
+
+
+def write_zip(folder: Path, target: Path) -> None:
+    """One deterministic zip: entries in sorted order under one top folder, fixed times and modes."""
+    top = target.stem
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    with zipfile.ZipFile(target, "x", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for path in files:
+            rel = path.relative_to(folder).as_posix()
+            info = zipfile.ZipInfo(f"{top}/{rel}", date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (0o100444 if rel.startswith("data/artefacts/") else 0o100644) << 16
+            info.create_system = 3  # Unix, so the modes above are read as such
+            with open(path, "rb") as source, archive.open(info, "w", force_zip64=path.stat().st_size > 1 << 31) as sink:
+                shutil.copyfileobj(source, sink, CHUNK)
+
+
+def _copy_case_files(contents: Contents, writer: BagWriter) -> None:
+    case = contents.case
+    writer.write_bytes("data/case.json", (case.path / "case.json").read_bytes())
+    for key in sorted((case.path / "keys").glob("*")):
+        if key.is_file() and key.suffix in (".pem", ".json"):
+            writer.copy(key, f"{layout.KEYS}/{key.name}")
+    for exhibit in contents.exhibits:
+        if exhibit.record_path and exhibit.capture_id:
+            source = case.path / "captures" / f"{exhibit.capture_id}.json"
+            writer.copy(source, exhibit.record_path)
+    for digest, artefact in sorted(contents.artefacts.items(), key=lambda item: item[1].path):
+        writer.copy(contents.sources[digest], artefact.path, artefact.blake3, artefact.sha256)
+    ledger_path = writer.path(layout.LEDGER)
+    head = write_jsonl(contents.events, ledger_path)
+    writer.adopt(layout.LEDGER)
+    head_json = {"head": str(head), "seq": head.seq if head else 0, "entry_hash": head.entry_hash if head else None,
+                 "case_id": case.id, "note": "the export event is appended to the case ledger after this cut"}
+    writer.write_bytes(layout.HEAD, (json.dumps(head_json, indent=2) + "\n").encode())
+    writer.write_bytes(layout.MAPPING, mapping_json(contents))
+
+
+# Later stages (WACZ, CASE/UCO, report, MLA annexes) add files to the bag through these hooks:
+# (contents, writer, options) -> None. They run after the evidence files are in place.
+Stage = Callable[[Contents, BagWriter, dict[str, Any]], None]
+
+
+def default_stages() -> list[tuple[str, Stage]]:
+    from . import stages
+
+    return stages.STAGES
+
+
+def export_case(
+    case: Case,
+    identity: Identity,
+    out: Path,
+    as_zip: bool = False,
+    captures: list[str] | None = None,
+    options: dict[str, Any] | None = None,
+    clock: Clock | None = None,
+    on_progress: Progress | None = None,
+    stages: list[tuple[str, Stage]] | None = None,
+) -> ExportResult:
+    """Write the bundle for ``case`` at ``out`` (a new folder, or with ``as_zip`` a new ``.zip``)."""
+    clock = clock or case.clock or utc_now
+    options = dict(options or {})
+    out = Path(out)
+    if as_zip and out.suffix.lower() != ".zip":
+        out = out.with_name(out.name + ".zip")
+    if out.exists():
+        raise InvalidInput(f"{out} already exists; an export never overwrites (choose another --out)")
+    if not out.parent.is_dir():
+        raise InvalidInput(f"the folder {out.parent} does not exist")
+    contents = gather(case, captures)
+    staging = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
+    staging.mkdir()
+    try:
+        writer = BagWriter(staging)
+        if on_progress:
+            on_progress("copying evidence")
+        _copy_case_files(contents, writer)
+        for name, stage in stages if stages is not None else default_stages():
+            if on_progress:
+                on_progress(name)
+            stage(contents, writer, options)
+        when = clock()
+        title = str(case.info.get("title") or "")
+        info = [
+            ("Source-Organization", str(case.info.get("organisation") or case.settings.organisation
+                                        or "not recorded (set 'organisation' in the settings)")),
+            ("Contact-Name", identity.name),
+            ("External-Identifier", case.id),
+            ("External-Description", f"Evidence bundle of case {case.id}: {title}. Custody ledger cut at "
+                                     f"event {contents.head.seq}; {len(contents.exhibits)} exhibits."),
+            ("Bagging-Date", when.date().isoformat()),
+            ("Bag-Software-Agent", f"{TOOL} (bag written by hand, RFC 8493)"),
+            ("Bag-Group-Identifier", case.id),
+            ("Ledger-Head", str(contents.head)),
+            ("Exported-At", rfc3339(when)),
+            ("Exported-By", f"{identity.name} ({identity.key_id})"),
+        ]
+        tag_digest = write_tag_files(writer, info)
+        oxum = f"{sum(d.size for d in writer.digests.values())}.{len(writer.digests)}"
+        zip_facts: dict[str, Any] = {}
+        if as_zip:
+            partial_zip = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}.zip"
+            try:
+                write_zip(staging, partial_zip)
+                digests = hash_file(partial_zip)
+                os.replace(partial_zip, out)
+            finally:
+                partial_zip.unlink(missing_ok=True)
+            zip_facts = {"sha256": digests.sha256, "blake3": digests.blake3, "size": digests.size, "name": out.name}
+            shutil.rmtree(staging)
+        else:
+            os.rename(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    details: dict[str, Any] = {
+        "bundle": out.name,
+        "format": layout.FORMAT,
+        "ledger_head": str(contents.head),
+        "captures": [e.capture_id for e in contents.exhibits if e.capture_id],
+        "exhibits": len(contents.exhibits),
+        "artefacts": len(contents.artefacts),
+        "payload_oxum": oxum,
+        "tagmanifest_sha256": tag_digest,
+        "destination": str(out.resolve()),
+        **machine_facts(),
+    }
+    if zip_facts:
+        details["zip"] = zip_facts
+    if options.get("mla_missing") is not None:
+        details["mla_missing_fields"] = list(options["mla_missing"])
+    try:
+        event = case.append(identity, "export", [], details)
+    except Exception as exc:  # the bundle exists; say plainly that its custody event does not
+        raise OperationFailed(f"the bundle was written to {out} but its export event could not be recorded: {exc}") from exc
+    return ExportResult(out, case.id, str(contents.head), event, len(contents.exhibits), len(contents.artefacts), oxum,
+                        tag_digest, zip_facts.get("sha256"), zip_facts.get("blake3"), zip_facts.get("size"),
+                        tuple(options.get("mla_missing") or ()), tuple(sorted(writer.digests)))

@@ -1,0 +1,223 @@
+"""What one export holds: the ledger cut, the exhibits and their artefacts under readable bag names.
+
+Every other export module (bag, WACZ, CASE, report, MLA annexes) reads the case only through
+:class:`Contents`, so they all number exhibits and name files the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chain_of_custody.ledger import Event, Head
+
+from ..case import Case
+from ..errors import InvalidInput
+
+# File name extensions for the MIME types evidence usually has (mimetypes lacks some of these).
+EXTENSIONS = {
+    "application/warc": ".warc", "application/x-warc": ".warc", "image/png": ".png", "image/jpeg": ".jpg",
+    "image/webp": ".webp", "image/gif": ".gif", "application/pdf": ".pdf", "text/html": ".html",
+    "text/plain": ".txt", "application/json": ".json", "video/webm": ".webm", "multipart/related": ".mhtml",
+    "application/x-mimearchive": ".mhtml", "application/gzip": ".gz", "application/zip": ".zip",
+    "application/timestamp-reply": ".tsr", "application/pkix-cert": ".pem",
+}
+
+
+@dataclass(frozen=True)
+class BagArtefact:
+    """One artefact as the bundle holds it."""
+
+    blake3: str
+    sha256: str
+    size: int
+    mime: str | None
+    role: str
+    exhibit: str | None  # "E01"; None for artefacts that belong to no exhibit
+    capture_id: str | None
+    first_seq: int
+    path: str  # inside the bag: "data/artefacts/E01-screenshot-1a2b3c4d5e6f.png"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "blake3": self.blake3, "sha256": self.sha256, "size": self.size,
+                "mime": self.mime, "role": self.role, "exhibit": self.exhibit, "capture_id": self.capture_id,
+                "first_seq": self.first_seq}
+
+
+@dataclass(frozen=True)
+class Exhibit:
+    number: str  # "E01"
+    kind: str  # "capture" or "file"
+    event: Event  # the capture or add event
+    artefacts: tuple[BagArtefact, ...]
+    record: dict[str, Any] | None = None  # the capture record, for captures
+    record_path: str | None = None  # "data/captures/<id>.json"
+
+    @property
+    def title(self) -> str:
+        if self.record:
+            return str(self.record.get("page", {}).get("title") or self.record.get("final_url") or self.record["url"])
+        return str(self.event.details.get("original_name") or self.artefacts[0].path)
+
+    @property
+    def capture_id(self) -> str | None:
+        return str(self.record["id"]) if self.record else None
+
+    def artefact(self, role: str) -> BagArtefact | None:
+        return next((a for a in self.artefacts if a.role == role), None)
+
+
+@dataclass
+class Contents:
+    case: Case
+    head: Head
+    events: list[Event]
+    exhibits: list[Exhibit]
+    artefacts: dict[str, BagArtefact]  # by BLAKE3, everything copied into the bag
+    omitted: list[dict[str, Any]]  # artefacts of captures not selected
+    sources: dict[str, Path] = field(default_factory=dict)  # BLAKE3 -> file in the case
+
+    @property
+    def case_info(self) -> dict[str, Any]:
+        return self.case.info
+
+    def events_of(self, action: str) -> list[Event]:
+        return [e for e in self.events if e.action == action]
+
+    def exhibit_of(self, blake3: str) -> str | None:
+        item = self.artefacts.get(blake3)
+        return item.exhibit if item else None
+
+
+def extension(mime: str | None, original_name: str | None = None) -> str:
+    if original_name and Path(original_name).suffix and len(Path(original_name).suffix) <= 8:
+        return Path(original_name).suffix.lower()
+    if not mime:
+        return ".bin"
+    return EXTENSIONS.get(mime) or mimetypes.guess_extension(mime) or ".bin"
+
+
+def _safe(text: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in "-_." else "-" for c in text)
+    return cleaned.strip("-.") or "artefact"
+
+
+def bag_name(exhibit: str | None, role: str, blake3: str, mime: str | None, original: str | None = None) -> str:
+    """Exhibit number, role and short digest: a person finds the file, the digest ties it to the ledger."""
+    prefix = exhibit or "X"
+    return f"data/artefacts/{prefix}-{_safe(role)}-{blake3.split(':', 1)[1][:12]}{extension(mime, original)}"
+
+
+def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
+    """Cut the ledger at its current head and lay out the exhibits of the chosen captures (default: all)."""
+    ledger = case.ledger
+    head = ledger.head()
+    if head is None:
+        raise InvalidInput(f"case {case.id} has no custody events to export")
+    events = [e for e in ledger.events() if e.seq <= head.seq]
+    records = {str(r.get("id")): r for r in case.capture_records()}
+    wanted = set(captures) if captures else None
+    if wanted is not None:
+        unknown = sorted(wanted - set(records))
+        if unknown:
+            raise InvalidInput(f"case {case.id} has no capture {', '.join(unknown)} (see 'evidence-kit case show')")
+
+    # Which captures each artefact belongs to, from the capture records and the capture events.
+    owners: dict[str, set[str]] = {}
+    for capture_id, record in records.items():
+        for item in record.get("artefacts", []):
+            owners.setdefault(str(item.get("blake3")), set()).add(capture_id)
+    for event in events:
+        capture_id = event.details.get("capture_id") if isinstance(event.details, dict) else None
+        if capture_id:
+            for item in event.artefacts:
+                owners.setdefault(str(item.get("blake3")), set()).add(str(capture_id))
+
+    # First mention of every artefact, with the role events give it.
+    first: dict[str, tuple[dict[str, Any], Event]] = {}
+    roles: dict[str, str] = {}
+    for event in events:
+        for item in event.artefacts:
+            digest = str(item.get("blake3"))
+            first.setdefault(digest, (item, event))
+            if item.get("role") and digest not in roles:
+                roles[digest] = str(item["role"])
+    for record in records.values():
+        for item in record.get("artefacts", []):
+            roles.setdefault(str(item.get("blake3")), str(item.get("role") or "artefact"))
+
+    # Everything not tied to a capture stays in; a capture's artefacts go only with a selected capture.
+    included = {d for d in first if wanted is None or not owners.get(d) or owners[d] & wanted}
+
+    def owner(digest: str) -> str | None:
+        return min(owners[digest]) if owners.get(digest) else None
+
+    # Exhibits: captures in the order they started, then added files in ledger order.
+    capture_events: dict[str, Event] = {}
+    for event in events:
+        if event.action == "capture" and event.details.get("capture_id") in records:
+            capture_events.setdefault(str(event.details["capture_id"]), event)
+    chosen = [cid for cid in records if cid in capture_events and (wanted is None or cid in wanted)]
+    chosen.sort(key=lambda cid: (str(records[cid].get("started")), capture_events[cid].seq))
+    add_events = [e for e in events if e.action == "add" and e.artefacts
+                  and str(e.artefacts[0].get("blake3")) in included]
+
+    artefacts: dict[str, BagArtefact] = {}
+    sources: dict[str, Path] = {}
+    exhibits: list[Exhibit] = []
+
+    def place(digest: str, exhibit: str | None, capture_id: str | None, original: str | None = None) -> BagArtefact:
+        if digest in artefacts:
+            return artefacts[digest]
+        item, event = first[digest]
+        role = roles.get(digest, "artefact")
+        mime = item.get("mime")
+        artefact = BagArtefact(digest, str(item.get("sha256")), int(item.get("size", -1)), mime, role, exhibit,
+                               capture_id, event.seq, bag_name(exhibit, role, digest, mime, original))
+        artefacts[digest] = artefact
+        sources[digest] = case.store.path_of(digest)
+        return artefact
+
+    number = 0
+    for capture_id in chosen:
+        number += 1
+        label = f"E{number:02d}"
+        event = capture_events[capture_id]
+        digests = [str(i.get("blake3")) for i in event.artefacts]
+        digests += [str(i.get("blake3")) for i in records[capture_id].get("artefacts", [])]
+        placed = [place(d, label, capture_id) for d in dict.fromkeys(digests) if d in first]
+        exhibits.append(Exhibit(label, "capture", event, tuple(placed), records[capture_id],
+                                f"data/captures/{_safe(capture_id)}.json"))
+    for event in add_events:
+        digest = str(event.artefacts[0].get("blake3"))
+        if digest in artefacts:
+            continue  # the same bytes added twice are one exhibit
+        number += 1
+        label = f"E{number:02d}"
+        placed = [place(digest, label, None, event.details.get("original_name"))]
+        exhibits.append(Exhibit(label, "file", event, tuple(placed)))
+    for digest in first:
+        if digest in included and digest not in artefacts:
+            place(digest, None, owner(digest))
+
+    omitted = [{"blake3": d, "sha256": str(first[d][0].get("sha256")), "capture_id": owner(d),
+                "reason": "capture not selected for this export"} for d in first if d not in artefacts]
+    return Contents(case, head, events, exhibits, artefacts, omitted, sources)
+
+
+def mapping_json(contents: Contents) -> bytes:
+    data = {
+        "format": "evidence-kit-artefact-map/1",
+        "case_id": contents.case.id,
+        "ledger_head": str(contents.head),
+        "artefacts": [a.to_json() for a in sorted(contents.artefacts.values(), key=lambda a: a.path)],
+        "omitted": contents.omitted,
+        "exhibits": [{"exhibit": e.number, "kind": e.kind, "event": e.event.seq, "capture_id": e.capture_id,
+                      "title": e.title, "record": e.record_path, "files": [a.path for a in e.artefacts]}
+                     for e in contents.exhibits],
+    }
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

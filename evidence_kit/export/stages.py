@@ -1,0 +1,40 @@
+"""The order in which an export adds its derived files to the bag, after the evidence is copied in.
+
+Each stage is ``(contents, writer, options) -> None`` and writes only under ``data/``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .bundle import BagWriter, Stage
+from .contents import Contents
+
+
+def _wacz(contents: Contents, writer: BagWriter, options: dict[str, Any]) -> None:
+    from . import wacz
+
+    wacz.add_to_bag(contents, writer, options)
+
+
+def _case_uco(contents: Contents, writer: BagWriter, options: dict[str, Any]) -> None:
+    from . import case_uco
+
+    case_uco.add_to_bag(contents, writer, options)
+
+
+def _report(contents: Contents, writer: BagWriter, options: dict[str, Any]) -> None:
+    from . import report
+
+    report.add_to_bag(contents, writer, options)
+
+
+def _mla(contents: Contents, writer: BagWriter, options: dict[str, Any]) -> None:
+    if options.get("mla_form") is None:
+        return
+    from . import mla
+
+    mla.add_to_bag(contents, writer, options)
+
+
+STAGES: list[tuple[str, Stage]] = []
