@@ -7,12 +7,13 @@ then reports; it never stops at the first problem.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -251,8 +252,12 @@ def verify_case(
     expect_head: str | None = None,
     on_progress: ProgressCallback | None = None,
     extra_checks: Iterable[Callable[[Path, ChainIndex, dict[str, ExpectedArtefact], Report], None]] = (),
+    tsa_roots: Sequence[Any] = (),
 ) -> Report:
-    """Verify a case folder: ledger chain, signatures, keys, artefacts, capture records."""
+    """Verify a case folder: ledger chain, signatures, keys, artefacts, capture records, timestamps.
+
+    ``tsa_roots`` (x509 certificates): when given, RFC 3161 tokens must chain to one of them.
+    """
     case_dir = case_dir.resolve()
     case_id = read_case_id(case_dir)
     report = Report(target=str(case_dir), kind="case")
@@ -294,6 +299,10 @@ def verify_case(
         else:
             _fail(report, "capture-record", f"captures/{record.name}",
                   "this capture record is not the one recorded in the ledger", None, digest)
+    from .timestamp import check_timestamps, read_token_records  # imports rfc3161-client only when verifying
+
+    check_timestamps(index.timestamp_events, lambda d: artefact_path(case_dir, d), index, expected, report,
+                     case_id=case_id, records=read_token_records(case_dir / "timestamps"), pinned_roots=tsa_roots)
     for extra in extra_checks:
         extra(case_dir, index, expected, report)
     return report
