@@ -28,7 +28,12 @@ def _check(value: Any, path: str = "$") -> None:
         raise TypeError(f"canonical JSON cannot hold {type(value).__name__} (at {path})")
 
 
-def canonical_json(value: Any) -> bytes:
-    """Return the canonical UTF-8 bytes of a JSON value."""
-    _check(value)
+def canonical_json(value: Any, strict: bool = True) -> bytes:
+    """Return the canonical UTF-8 bytes of a JSON value.
+
+    ``strict=False`` skips the type walk: verification re-hashes stored events, where a value that the
+    writer would have refused simply yields a different hash.
+    """
+    if strict:
+        _check(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

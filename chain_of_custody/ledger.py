@@ -69,8 +69,8 @@ class Event:
     def hashed_body(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in HASHED_FIELDS}
 
-    def compute_hash(self) -> str:
-        return blake3_digest(canonical_json(self.hashed_body()))
+    def compute_hash(self, strict: bool = True) -> str:
+        return blake3_digest(canonical_json(self.hashed_body(), strict=strict))
 
     def to_json(self) -> dict[str, Any]:
         return {**self.hashed_body(), "entry_hash": self.entry_hash, "signature": self.signature}

@@ -7,6 +7,9 @@ then reports; it never stops at the first problem.
 from __future__ import annotations
 
 import json
+import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Sequence
 from array import array
 from bisect import bisect_left
@@ -20,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from .clock import parse_rfc3339
 from .errors import CustodyError, Finding
 from .hashing import hash_file
-from .keys import load_public_keys, verify_signature
+from .keys import load_public_keys, raw_public, verify_signature
 from .ledger import Event, Head, Ledger, genesis_hash
 from .report import Report
 
@@ -108,71 +111,103 @@ class ChainIndex:
         return self.entry_hash(seq) == entry_hash
 
 
+def _verify_batch(batch: list[tuple[int, str, str, bytes, str, str]]) -> list[tuple[int, str, str, bool]]:
+    return [(seq, actor, key_id, verify_signature(key, signature, entry_hash.encode("ascii")))
+            for seq, actor, key_id, key, signature, entry_hash in batch]
+
+
 def check_chain(
     events: Iterable[Event],
     case_id: str,
     public_keys: dict[str, Ed25519PublicKey],
     report: Report,
 ) -> tuple[Head | None, dict[str, ExpectedArtefact], ChainIndex]:
-    """Walk the chain once; return its head, the artefacts it names, and a compact index of it."""
+    """Walk the chain once; return its head, the artefacts it names, and a compact index of it.
+
+    Signatures (the costly part: Ed25519 verification releases the GIL) are checked on worker threads
+    in batches while the walk goes on.
+    """
     expected_seq = 1
     prev = genesis_hash(case_id)
     head: Head | None = None
     artefacts: dict[str, ExpectedArtefact] = {}
     previous_time = None
     index = ChainIndex()
-    for event in events:
-        where = f"event {event.seq}"
-        if event.seq != expected_seq:
-            _fail(report, "sequence", where,
-                  f"event {expected_seq} was expected here: events were deleted, inserted or reordered",
-                  str(expected_seq), str(event.seq))
-        else:
-            _ok(report, "sequence")
-        if event.prev_hash != prev:
-            _fail(report, "chain-link", where, "does not link to the event before it", prev, event.prev_hash)
-        else:
-            _ok(report, "chain-link")
-        try:
-            computed = event.compute_hash()
-        except TypeError as exc:
-            computed = f"unhashable: {exc}"
-        if computed != event.entry_hash:
-            _fail(report, "entry-hash", where, "its content was changed after it was recorded",
-                  event.entry_hash, computed)
-        else:
-            _ok(report, "entry-hash")
-        if event.case_id != case_id:
-            _fail(report, "case-id", where, "belongs to another case", case_id, event.case_id)
-        else:
-            _ok(report, "case-id")
-        key = public_keys.get(event.key_id)
-        if key is None:
-            _fail(report, "signer-key", where, f"no public key {event.key_id} for signer {event.actor!r}")
-        elif not verify_signature(key, event.signature, event.entry_hash.encode("ascii")):
-            _fail(report, "signature", where, f"signature of {event.actor!r} ({event.key_id}) does not verify")
-        else:
-            _ok(report, "signature")
-        moment = None
-        try:
-            moment = parse_rfc3339(event.time)
-            if previous_time is not None and moment < previous_time:
-                report.warnings.append(f"event {event.seq} is dated before the event preceding it ({event.time})")
-            previous_time = moment
-        except ValueError:
-            _fail(report, "entry-hash", where, f"time {event.time!r} is not an RFC 3339 time")
-        for item in event.artefacts:
-            digest = item.get("blake3")
-            if isinstance(digest, str) and digest not in artefacts:
-                try:
-                    size = int(item.get("size", -1))
-                except (TypeError, ValueError):
-                    size = -1
-                artefacts[digest] = ExpectedArtefact(digest, str(item.get("sha256")), size, event.seq)
-        index.add(event, moment)
-        prev = event.entry_hash
-        expected_seq = event.seq + 1
-        head = Head(event.seq, event.entry_hash)
+    passed = dict.fromkeys(("sequence", "chain-link", "entry-hash", "case-id", "signature"), 0)
+    batch: list[tuple[int, str, str, bytes, str, str]] = []
+    raw_keys = {key_id: raw_public(key) for key_id, key in public_keys.items()}
+    in_flight: deque[Future[list[tuple[int, str, str, bool]]]] = deque()
+
+    def collect(future: Future[list[tuple[int, str, str, bool]]]) -> None:
+        for seq, actor, key_id, good in future.result():
+            if good:
+                passed["signature"] += 1
+            else:
+                _fail(report, "signature", f"event {seq}", f"signature of {actor!r} ({key_id}) does not verify")
+
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="ed25519") as pool:
+        for event in events:
+            where = f"event {event.seq}"
+            if event.seq != expected_seq:
+                _fail(report, "sequence", where,
+                      f"event {expected_seq} was expected here: events were deleted, inserted or reordered",
+                      str(expected_seq), str(event.seq))
+            else:
+                passed["sequence"] += 1
+            if event.prev_hash != prev:
+                _fail(report, "chain-link", where, "does not link to the event before it", prev, event.prev_hash)
+            else:
+                passed["chain-link"] += 1
+            try:
+                computed = event.compute_hash(strict=False)
+            except TypeError as exc:
+                computed = f"unhashable: {exc}"
+            if computed != event.entry_hash:
+                _fail(report, "entry-hash", where, "its content was changed after it was recorded",
+                      event.entry_hash, computed)
+            else:
+                passed["entry-hash"] += 1
+            if event.case_id != case_id:
+                _fail(report, "case-id", where, "belongs to another case", case_id, event.case_id)
+            else:
+                passed["case-id"] += 1
+            key = raw_keys.get(event.key_id)
+            if key is None:
+                _fail(report, "signer-key", where, f"no public key {event.key_id} for signer {event.actor!r}")
+            else:
+                batch.append((event.seq, event.actor, event.key_id, key, event.signature, event.entry_hash))
+                if len(batch) >= 512:
+                    in_flight.append(pool.submit(_verify_batch, batch))
+                    batch = []
+                    while len(in_flight) > 8:
+                        collect(in_flight.popleft())
+            moment = None
+            try:
+                moment = parse_rfc3339(event.time)
+                if previous_time is not None and moment < previous_time:
+                    report.warnings.append(f"event {event.seq} is dated before the event preceding it ({event.time})")
+                previous_time = moment
+            except ValueError:
+                _fail(report, "entry-hash", where, f"time {event.time!r} is not an RFC 3339 time")
+            for item in event.artefacts:
+                digest = item.get("blake3")
+                if isinstance(digest, str) and digest not in artefacts:
+                    try:
+                        size = int(item.get("size", -1))
+                    except (TypeError, ValueError):
+                        size = -1
+                    artefacts[digest] = ExpectedArtefact(digest, str(item.get("sha256")), size, event.seq)
+            index.add(event, moment)
+            prev = event.entry_hash
+            expected_seq = event.seq + 1
+            head = Head(event.seq, event.entry_hash)
+        if batch:
+            in_flight.append(pool.submit(_verify_batch, batch))
+        while in_flight:
+            collect(in_flight.popleft())
+    for name, count in passed.items():
+        result = report.check(name, CHECKS[name])
+        result.checked += count
     return head, artefacts, index
 
 

@@ -9,7 +9,7 @@ die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
 
 # System tools: a browser to capture with, exiftool and libmagic to describe files, ffmpeg for the
 # screen recording, poppler to check PDF reports, openssl for RFC 3161 timestamps, b3sum for benchmarks.
-PACKAGES=(chromium libimage-exiftool-perl libmagic1 ffmpeg poppler-utils openssl b3sum make)
+PACKAGES=(chromium fonts-liberation fonts-dejavu-core libimage-exiftool-perl libmagic1 ffmpeg poppler-utils openssl b3sum make)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -21,7 +21,7 @@ if ((${#missing[@]})); then
   say "installing system packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   "${SUDO[@]}" apt-get update -qq >/dev/null || die "apt-get update failed (no package mirror reachable?)"
-  "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+  "${SUDO[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null \
     || die "apt-get install ${missing[*]} failed"
 fi
 
