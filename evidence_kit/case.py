@@ -190,8 +190,17 @@ class Case:
         action: str,
         artefacts: Iterable[dict[str, Any]] = (),
         details: dict[str, Any] | None = None,
+        also: Callable[[sqlite3.Connection, Event], None] | None = None,
     ) -> Event:
-        return self.ledger.append(identity, action, artefacts, details, clock=self.clock, also=self._index)
+        """Append one event; ``also`` writes derived index rows in the same transaction."""
+        if also is None:
+            return self.ledger.append(identity, action, artefacts, details, clock=self.clock, also=self._index)
+
+        def index_both(connection: sqlite3.Connection, event: Event) -> None:
+            self._index(connection, event)
+            also(connection, event)
+
+        return self.ledger.append(identity, action, artefacts, details, clock=self.clock, also=index_both)
 
     def append_many(self, identity: Identity, pending: list[PendingEvent]) -> list[Event]:
         return self.ledger.append_many(identity, pending, clock=self.clock, also=self._index)
