@@ -1,0 +1,8 @@
+"""Web capture: one page load in a fresh browser context → WARC, screenshots, PDF, MHTML, DOM, text,
+video and a capture record, all stored in the case and named by one custody event."""
+
+from .behaviours import Limits
+from .page import CaptureOptions
+from .session import CaptureResult, capture_urls, check_targets
+
+__all__ = ["CaptureOptions", "CaptureResult", "Limits", "capture_urls", "check_targets"]

@@ -1,0 +1,413 @@
+"""Capture one URL: one page load in a fresh browser context, every artefact from that one load.
+
+Every browser step has its own bound inside the capture's hard deadline. Whatever a step could not do is
+an error sentence in the record, and the capture goes on with the next step: a capture that runs out of
+time still keeps what it got, marked partial. After a load timeout the load is stopped through CDP
+(``Page.stopLoading``), because page scripts and screenshots can otherwise wait for ever; dialogs are
+dismissed as they open, because an open ``alert()`` blocks screenshots, PDF and DOM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from chain_of_custody.clock import Clock
+
+from . import behaviours, network, video
+from .warc import Exchange, NetworkRecorder
+
+T = TypeVar("T")
+
+MHTML = "Page.captureSnapshot"
+
+
+@dataclass(frozen=True)
+class CaptureOptions:
+    """Every option of a capture; all of them are written into the capture record."""
+
+    timeout: float = 120.0
+    video: bool = True
+    allow_private: bool = False
+    viewport_width: int = 1280
+    viewport_height: int = 900
+    locale: str = "en-GB"
+    timezone: str = "UTC"
+    ignore_https_errors: bool = False
+    concurrency: int = 1
+    purpose: str | None = None
+    limits: behaviours.Limits = field(default_factory=behaviours.Limits)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "timeout": self.timeout, "video": self.video, "allow_private": self.allow_private,
+            "viewport": {"width": self.viewport_width, "height": self.viewport_height},
+            "locale": self.locale, "timezone": self.timezone, "ignore_https_errors": self.ignore_https_errors,
+            "concurrency": self.concurrency, "purpose": self.purpose,
+            "scroll": {"max_height": self.limits.max_height, "max_steps": self.limits.max_steps,
+                       "max_seconds": self.limits.scroll_seconds},
+        }
+
+
+@dataclass
+class Download:
+    url: str
+    suggested_filename: str
+    data: bytes | None
+    error: str | None = None
+
+
+@dataclass
+class PageCapture:
+    """What one page load produced, before anything is stored."""
+
+    url: str
+    started: datetime
+    final_url: str | None = None
+    loaded: datetime | None = None
+    finished: datetime | None = None
+    failed: bool = False
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    title: str | None = None
+    user_agent: str | None = None
+    behaviours: list[dict[str, Any]] = field(default_factory=list)
+    blocked: list[dict[str, str]] = field(default_factory=list)
+    dialogs: list[dict[str, Any]] = field(default_factory=list)
+    popups: list[dict[str, str]] = field(default_factory=list)
+    downloads: list[Download] = field(default_factory=list)
+    frames: list[dict[str, str]] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)  # role -> bytes
+    video_note: str | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+    main_frame_id: str | None = None
+    tls_chain: list[str] = field(default_factory=list)
+    dns: list[dict[str, Any]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        if self.failed:
+            return "failed"
+        return "partial" if self.errors else "complete"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line.replace("Page.goto: ", "").replace("CDPSession.send: ", "")[:300]
+
+
+class Deadline:
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        # Kept back for closing the context and collecting bodies, whatever the steps before did.
+        self.reserve = min(max(seconds * 0.1, 1.5), 8.0)
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def for_step(self, bound: float) -> float:
+        return min(bound, self.left() - self.reserve)
+
+
+class Steps:
+    """Runs browser steps, each bounded; failures become error sentences, never exceptions."""
+
+    def __init__(self, result: PageCapture, deadline: Deadline):
+        self.result = result
+        self.deadline = deadline
+
+    async def run(self, name: str, make: Callable[[], Awaitable[T]], bound: float,
+                  required: bool = True) -> T | None:
+        limit = self.deadline.for_step(bound)
+        if limit <= 0.05:
+            if required:
+                self.result.errors.append(f"{name}: skipped, the capture deadline "
+                                          f"({self.deadline.seconds:g} s) was reached")
+            return None
+        begun = time.monotonic()
+        try:
+            return await asyncio.wait_for(make(), limit)
+        except TimeoutError:
+            if required:
+                self.result.errors.append(f"{name}: did not finish within {limit:.1f} s")
+            return None
+        except Exception as exc:  # noqa: BLE001  a browser step failing is recorded, not raised
+            if required:
+                self.result.errors.append(f"{name}: {_first_line(exc)}")
+            return None
+        finally:
+            self.result.timings[name] = round(time.monotonic() - begun, 3)
+
+
+async def capture_page(browser: Any, url: str, options: CaptureOptions, clock: Clock,
+                       private_target: bool, user_agent: str | None = None) -> PageCapture:
+    """Load ``url`` once in a fresh context and take every artefact from that load."""
+    result = PageCapture(url=url, started=clock())
+    deadline = Deadline(options.timeout)
+    steps = Steps(result, deadline)
+    context = await steps.run("open a browser context", lambda: browser.new_context(
+        viewport={"width": options.viewport_width, "height": options.viewport_height},
+        locale=options.locale, timezone_id=options.timezone, accept_downloads=True,
+        ignore_https_errors=options.ignore_https_errors, service_workers="block",
+        user_agent=user_agent), 15)
+    if context is None:
+        result.failed = True
+        result.finished = clock()
+        return result
+    try:
+        await _capture_in_context(context, result, steps, options, clock, private_target)
+    finally:
+        await steps.run("close the browser context", context.close, 10)
+        result.finished = clock()
+    return result
+
+
+async def _capture_in_context(context: Any, result: PageCapture, steps: Steps, options: CaptureOptions,
+                              clock: Clock, private_target: bool) -> None:
+    page = await steps.run("open a page", context.new_page, 10)
+    if page is None:
+        result.failed = True
+        return
+    cdp = await steps.run("attach to the page", lambda: context.new_cdp_session(page), 10)
+    if cdp is None:
+        result.failed = True
+        return
+    recorder = NetworkRecorder(cdp)
+    await steps.run("record network traffic", recorder.start, 10)
+    tree = await steps.run("read the frame tree", lambda: cdp.send("Page.getFrameTree"), 5)
+    if tree:
+        result.main_frame_id = tree["frameTree"]["frame"]["id"]
+    if not private_target:
+        await steps.run("block private addresses", lambda: _block_private(cdp, result), 5)
+    pending: list[asyncio.Future[Any]] = []
+    _watch(context, page, result, pending, options)
+
+    screen = None
+    if options.video:
+        screen = video.ScreenRecorder(cdp)
+        if await steps.run("start the screen recording", lambda: screen.start(
+                options.viewport_width, options.viewport_height), 5, required=False) is None:
+            result.video_note = "no video: the browser refused to start a screencast"
+            screen = None
+
+    await _navigate(page, cdp, result, steps, options, clock)
+    if not result.failed and page.url not in ("about:blank", ""):
+        await _run_behaviours(page, recorder, result, steps, options)
+    if screen is not None:
+        await steps.run("stop the screen recording", screen.stop, 5, required=False)
+    if not result.failed and page.url not in ("about:blank", ""):
+        await _take_artefacts(page, cdp, result, steps)
+    if pending:
+        await steps.run("finish downloads and pop-ups", lambda: asyncio.wait(pending), 20)
+    await steps.run("collect response bodies", lambda: recorder.collect_bodies(steps.deadline.for_step(15) - 0.1), 15)
+    result.exchanges = recorder.assemble()
+    await _main_document_facts(cdp, result, steps)
+    if screen is not None and result.video_note is None:
+        encoded = await steps.run("encode the screen recording", lambda: asyncio.to_thread(
+            video.encode, screen.frames, options.viewport_width, options.viewport_height, 60), 60, required=False)
+        if encoded is None:
+            result.video_note = "no video: encoding did not finish before the capture deadline"
+        else:
+            data, note = encoded
+            result.video_note = note
+            if data:
+                result.files["video"] = data
+    elif not options.video:
+        result.video_note = "no video: switched off (--no-video)"
+
+
+def _watch(context: Any, page: Any, result: PageCapture, pending: list[asyncio.Future[Any]],
+           options: CaptureOptions) -> None:
+    """Dialogs, pop-ups, downloads and crashes, as they happen."""
+
+    def on_dialog(dialog: Any) -> None:
+        result.dialogs.append({"type": dialog.type, "message": dialog.message,
+                               "default_value": dialog.default_value or None, "action": "dismissed"})
+        asyncio.ensure_future(dialog.dismiss())
+
+    def on_page(popup: Any) -> None:
+        if popup is page:
+            return
+
+        async def note() -> None:
+            try:
+                await popup.wait_for_load_state("commit", timeout=3000)
+            except Exception:  # noqa: BLE001  a pop-up that never commits is still recorded by its URL
+                pass
+            result.popups.append({"url": popup.url, "action": "recorded and closed"})
+            try:
+                await popup.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+        pending.append(asyncio.ensure_future(note()))
+
+    def on_download(download: Any) -> None:
+        async def keep() -> None:
+            item = Download(download.url, download.suggested_filename, None)
+            result.downloads.append(item)
+            try:
+                path = await download.path()
+                item.data = path.read_bytes() if path else None
+                if item.data is None:
+                    item.error = await download.failure() or "download failed"
+            except Exception as exc:  # noqa: BLE001
+                item.error = _first_line(exc)
+
+        pending.append(asyncio.ensure_future(keep()))
+
+    def on_crash(_: Any) -> None:
+        result.errors.append("the page's renderer crashed")
+
+    page.on("dialog", on_dialog)
+    page.on("download", on_download)
+    page.on("crash", on_crash)
+    context.on("page", on_page)
+
+
+async def _block_private(cdp: Any, result: PageCapture) -> None:
+    """Pause every request before it leaves; fail those whose host resolves to a private address."""
+    verdicts: dict[str, network.HostCheck] = {}
+
+    async def decide(event: dict[str, Any]) -> None:
+        request_id = event["requestId"]
+        url = event["request"]["url"]
+        host = network.host_of(url)
+        try:
+            if host and url.startswith(("http:", "https:")):
+                if host not in verdicts:
+                    verdicts[host] = await asyncio.wait_for(asyncio.to_thread(network.check_host, host), 5)
+                check = verdicts[host]
+                if check.private:
+                    reason = "private address " + ", ".join(check.addresses or (host,))
+                    result.blocked.append({"url": url, "reason": reason})
+                    await cdp.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"})
+                    return
+            await cdp.send("Fetch.continueRequest", {"requestId": request_id})
+        except Exception:  # noqa: BLE001  the page may be gone; an unanswered pause ends with the context
+            pass
+
+    cdp.on("Fetch.requestPaused", lambda event: asyncio.ensure_future(decide(event)))
+    await cdp.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]})
+
+
+async def _navigate(page: Any, cdp: Any, result: PageCapture, steps: Steps, options: CaptureOptions,
+                    clock: Clock) -> None:
+    load_bound = max(options.timeout * 0.5, 1.0)
+    limit = steps.deadline.for_step(load_bound)
+    begun = time.monotonic()
+    try:
+        response = await asyncio.wait_for(page.goto(result.url, wait_until="load", timeout=0), max(limit, 0.1))
+        result.loaded = clock()
+        if response is None and page.url == "about:blank":
+            result.warnings.append("the navigation produced no document")
+    except TimeoutError:
+        result.errors.append(f"the page had not finished loading after {limit:.1f} s; loading was stopped")
+        await steps.run("stop loading", lambda: cdp.send("Page.stopLoading"), 5)
+        result.loaded = clock()
+    except Exception as exc:  # noqa: BLE001
+        message = _first_line(exc)
+        if "Download is starting" in message:
+            result.warnings.append("the URL is a file download, not a page: the file is kept as a download")
+        else:
+            result.errors.append(f"navigation failed: {message}")
+            result.failed = True
+    result.timings["load"] = round(time.monotonic() - begun, 3)
+    result.final_url = page.url if page.url not in ("about:blank", "") else None
+
+
+async def _run_behaviours(page: Any, recorder: NetworkRecorder, result: PageCapture, steps: Steps,
+                          options: CaptureOptions) -> None:
+    limits = options.limits
+    done = await steps.run("settle", lambda: behaviours.settle(page, recorder, 3.0), 4)
+    if done:
+        result.behaviours.append(done)
+    # What a person first sees, before anything is clicked or scrolled.
+    shot = await steps.run("viewport screenshot", lambda: page.screenshot(type="png", timeout=0), 10)
+    if shot:
+        result.files["screenshot-viewport"] = shot
+    for name, make, bound in (
+        ("cookie-banner", lambda: behaviours.dismiss_cookie_banner(page), 5),
+        ("expand", lambda: behaviours.expand(page, limits), 5),
+        ("scroll", lambda: behaviours.scroll(page, limits), limits.scroll_seconds + 5),
+        ("images", lambda: behaviours.wait_for_images(page, limits), limits.image_wait_ms / 1000 + 3),
+    ):
+        outcome = await steps.run(name, make, bound)
+        if outcome:
+            result.behaviours.append(outcome)
+    await steps.run("scroll back to the top", lambda: behaviours.back_to_top(page), 3)
+    done = await steps.run("settle after behaviours", lambda: behaviours.settle(page, recorder, 2.0, 0.2), 3)
+    if done:
+        result.behaviours.append({**done, "name": "settle-after"})
+
+
+async def _take_artefacts(page: Any, cdp: Any, result: PageCapture, steps: Steps) -> None:
+    title = await steps.run("read the title", page.title, 5)
+    result.title = title
+    shot = await steps.run("full-page screenshot", lambda: page.screenshot(full_page=True, type="png", timeout=0), 30)
+    if shot:
+        result.files["screenshot"] = shot
+    dom = await steps.run("rendered DOM", page.content, 15)
+    if dom is not None:
+        result.files["dom"] = dom.encode("utf-8")
+    text = await steps.run("visible text", lambda: page.evaluate(
+        "() => document.body ? document.body.innerText : ''"), 10)
+    if text is not None:
+        result.files["text"] = text.encode("utf-8")
+    snapshot = await steps.run("MHTML snapshot", lambda: cdp.send(MHTML, {"format": "mhtml"}), 30)
+    if snapshot:
+        result.files["mhtml"] = snapshot["data"].encode("utf-8")
+    pdf = await steps.run("PDF", lambda: page.pdf(print_background=True), 30)
+    if pdf:
+        result.files["pdf"] = pdf
+    result.frames = [{"url": f.url, "name": f.name} for f in page.frames if f is not page.main_frame]
+    agent = await steps.run("user agent", lambda: page.evaluate("() => navigator.userAgent"), 3, required=False)
+    result.user_agent = agent
+
+
+async def _main_document_facts(cdp: Any, result: PageCapture, steps: Steps) -> None:
+    main = main_hop(result)
+    if main is None:
+        return
+    hop = main
+    if hop.url.startswith("https:") and hop.security:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(hop.url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        chain = await steps.run("read the TLS certificate", lambda: cdp.send(
+            "Network.getCertificate", {"origin": origin}), 5, required=False)
+        if chain:
+            result.tls_chain = list(chain.get("tableNames") or [])
+    hosts = []
+    for exchange in main_exchanges(result):
+        for item in exchange.hops:
+            host = network.host_of(item.url)
+            if host and host not in hosts:
+                hosts.append(host)
+    for host in hosts:
+        check = await steps.run(f"DNS lookup of {host}", lambda h=host: asyncio.to_thread(network.check_host, h),
+                                5, required=False)
+        if check:
+            result.dns.append(check.to_json())
+
+
+def main_exchanges(result: PageCapture) -> list[Exchange]:
+    return [e for e in result.exchanges
+            if e.resource_type == "Document" and (result.main_frame_id is None or e.frame_id == result.main_frame_id)]
+
+
+def main_hop(result: PageCapture) -> Any:
+    """The last answered hop of the main frame's documents: the response the page was built from."""
+    for exchange in reversed(main_exchanges(result)):
+        for hop in reversed(exchange.hops):
+            if hop.status is not None:
+                return hop
+    return None

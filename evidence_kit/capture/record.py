@@ -1,0 +1,149 @@
+"""The capture record (``evidence-kit-capture/1``, see docs/capture-record.md): what one capture produced.
+
+Other stages (metadata, timestamps, export, MLA) read captures only through this record, so every fact
+a court or a later stage needs is here: the request and what answered it, the environment, every
+option, what the capture did to the page, and every artefact with both digests.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+from chain_of_custody.clock import rfc3339
+from chain_of_custody.keys import Identity
+
+from .. import TOOL
+from . import network
+from .browser import BrowserInfo
+from .page import CaptureOptions, PageCapture, main_exchanges, main_hop
+
+FORMAT = "evidence-kit-capture/1"
+CLOCK_SOURCE = "system clock (not synchronised: see RFC 3161 timestamps)"
+# Budapest Convention Art. 32(a): access to publicly available data wherever it is stored.
+LEGAL_BASIS = "publicly accessible, not logged in (Budapest Convention Art. 32(a))"
+
+# The MIME type a role's bytes have; libmagic sees a gzipped WARC as gzip and MHTML as text.
+ROLE_MIME = {
+    "warc": "application/warc",
+    "screenshot": "image/png",
+    "screenshot-viewport": "image/png",
+    "pdf": "application/pdf",
+    "mhtml": "multipart/related",
+    "dom": "text/html",
+    "text": "text/plain",
+    "video": "video/webm",
+    "capture-record": "application/json",
+}
+
+
+@dataclass(frozen=True)
+class ArtefactEntry:
+    role: str
+    blake3: str
+    sha256: str
+    size: int
+    mime: str
+    path: str  # absolute path in the case store
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def to_record(self) -> dict[str, Any]:
+        return {"role": self.role, "blake3": self.blake3, "sha256": self.sha256, "size": self.size,
+                "mime": self.mime, **dict(self.extra)}
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.to_record(), "path": self.path}
+
+
+def redirects(result: PageCapture) -> list[dict[str, Any]]:
+    chain = []
+    hops = [hop for exchange in main_exchanges(result) for hop in exchange.hops]
+    final = main_hop(result)
+    for hop in hops:
+        if hop is final or hop.status is None:
+            continue
+        location = next((v for n, v in hop.response_headers or [] if n.lower() == "location"), None)
+        chain.append({"url": hop.url, "status": hop.status, "location": location})
+    return chain
+
+
+def page_facts(result: PageCapture) -> dict[str, Any]:
+    hop = main_hop(result)
+    tls = None
+    if hop is not None and (hop.security or result.tls_chain):
+        tls = network.certificate_facts(result.tls_chain, hop.security)
+    return {
+        "title": result.title,
+        "http_status": hop.status if hop else None,
+        "status_text": hop.status_text if hop else None,
+        "protocol": hop.protocol if hop else None,
+        "headers": [list(pair) for pair in (hop.response_headers or [])] if hop else [],
+        "server_ip": (hop.remote_ip or "").strip("[]") or None if hop else None,
+        "server_port": hop.remote_port if hop else None,
+        "dns": result.dns,
+        "tls": tls,
+        "frames": result.frames,
+    }
+
+
+def environment(info: BrowserInfo, options: CaptureOptions, user_agent: str | None) -> dict[str, Any]:
+    return {
+        "tool": TOOL,
+        "browser": f"{info.name} {info.version}",
+        "browser_executable": info.executable,
+        "user_agent": user_agent or info.user_agent,
+        "viewport": {"width": options.viewport_width, "height": options.viewport_height},
+        "locale": options.locale,
+        "timezone": options.timezone,
+        "os": platform.platform(),
+        "hostname": socket.gethostname(),
+        "python": platform.python_version(),
+    }
+
+
+def build(*, capture_id: str, case_id: str, result: PageCapture, identity: Identity, role: str | None,
+          organisation: str | None, options: CaptureOptions, info: BrowserInfo,
+          artefacts: list[ArtefactEntry], resources: int | None) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "format": FORMAT,
+        "id": capture_id,
+        "case_id": case_id,
+        "url": result.url,
+        "final_url": result.final_url,
+        "status": result.status,
+        "errors": list(result.errors),
+        "warnings": list(result.warnings),
+        "started": rfc3339(result.started),
+        "loaded": rfc3339(result.loaded) if result.loaded else None,
+        "finished": rfc3339(result.finished) if result.finished else None,
+        "clock_source": CLOCK_SOURCE,
+        "legal_basis": LEGAL_BASIS,
+        "investigator": {"name": identity.name, "key_id": identity.key_id, "role": role,
+                         "organisation": organisation},
+        "purpose": options.purpose,
+        "redirects": redirects(result),
+        "page": page_facts(result),
+        "environment": environment(info, options, result.user_agent),
+        "options": options.to_json(),
+        "behaviours": result.behaviours,
+        "blocked_requests": result.blocked,
+        "dialogs": result.dialogs,
+        "popups": result.popups,
+        "downloads": [],
+        "video": result.video_note,
+        "timings": result.timings,
+        "resources": resources,
+        "artefacts": [a.to_record() for a in artefacts],
+    }
+    for download in result.downloads:
+        entry = next((a for a in artefacts if a.role == "download" and dict(a.extra).get("url") == download.url), None)
+        record["downloads"].append({"url": download.url, "suggested_filename": download.suggested_filename,
+                                    "blake3": entry.blake3 if entry else None, "error": download.error})
+    return record
+
+
+def to_bytes(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

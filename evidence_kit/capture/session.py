@@ -1,0 +1,208 @@
+"""A capture session: one browser for the whole command, one fresh context per URL, every result stored.
+
+``capture_urls`` is the library entry point under ``evidence-kit capture`` and the web UI. Per capture it
+stores every artefact (streamed and hashed once), writes a WARC that also carries the full-page
+screenshot, the PDF and a provenance summary, writes the capture record (itself an artefact, copied to
+``captures/<id>.json``), appends one ``capture`` custody event naming every artefact, then runs the
+after-ingest pipeline (describe, timestamp).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from chain_of_custody.clock import Clock, rfc3339, utc_now
+from chain_of_custody.keys import Identity
+
+from .. import TOOL
+from ..case import Case, machine_facts, new_capture_id
+from ..errors import InvalidInput
+from ..store import Artefact
+from . import browser as browser_module
+from . import network, record, warc
+from .page import CaptureOptions, PageCapture, capture_page
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    id: str
+    url: str
+    final_url: str | None
+    started: str
+    finished: str | None
+    status: str  # complete | partial | failed
+    errors: tuple[str, ...]
+    artefacts: tuple[record.ArtefactEntry, ...]
+    record: dict[str, Any]
+    stored: tuple[Artefact, ...]  # what entered the store, for the after-ingest pipeline
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "url": self.url, "final_url": self.final_url, "started": self.started,
+                "finished": self.finished, "status": self.status, "errors": list(self.errors),
+                "artefacts": [a.to_json() for a in self.artefacts]}
+
+
+def check_targets(urls: Sequence[str], allow_private: bool) -> list[tuple[str, bool]]:
+    """Each URL checked (http/https, parsable) with whether its host is private; bad input raises."""
+    if not urls:
+        raise InvalidInput("no URL to capture (give URLs or --from-file)")
+    checked = []
+    for url in urls:
+        clean = network.check_url(url)
+        host = network.check_host(network.host_of(clean))
+        if host.private and not allow_private:
+            where = ", ".join(host.addresses) or host.host
+            raise InvalidInput(f"{clean} is on a private or loopback address ({where}); "
+                               "capturing it needs --allow-private")
+        checked.append((clean, host.private))
+    return checked
+
+
+def capture_urls(case: Case, identity: Identity, urls: Sequence[str], options: CaptureOptions | None = None,
+                 on_progress: ProgressCallback | None = None, clock: Clock | None = None,
+                 browser_args: tuple[str, ...] = ()) -> list[CaptureResult]:
+    """Capture every URL with one browser; one failing URL never stops the others.
+
+    Raises :class:`InvalidInput` for a bad URL or a private target without ``allow_private`` (before
+    anything is captured) and :class:`BrowserNotFound` when no Chromium starts.
+    """
+    options = options or CaptureOptions()
+    clock = clock or case.clock or utc_now
+    targets = check_targets(urls, options.allow_private)
+    executable = browser_module.find_chromium(case.settings.chromium)
+    coroutine = capture_urls_async(case, identity, targets, options, on_progress, clock, executable, browser_args)
+    results = _run(coroutine)
+    from .. import pipeline
+
+    for result in results:
+        pipeline.after_ingest(case, identity, list(result.stored), result.record)
+    return results
+
+
+def _run(coroutine: Any) -> Any:
+    """Run on this thread's event loop, or on a helper thread when a loop is already running (web UI)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # noqa: BLE001  re-raised on the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="evidence-kit-capture")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+async def capture_urls_async(case: Case, identity: Identity, targets: list[tuple[str, bool]],
+                             options: CaptureOptions, on_progress: ProgressCallback | None, clock: Clock,
+                             executable: str, browser_args: tuple[str, ...] = ()) -> list[CaptureResult]:
+    results: list[CaptureResult | None] = [None] * len(targets)
+    done = 0
+    if on_progress:
+        on_progress(0, len(targets))
+    async with browser_module.launched(executable, browser_args) as (browser, info):
+        gate = asyncio.Semaphore(max(1, options.concurrency))
+
+        async def one(index: int, url: str, private: bool) -> None:
+            nonlocal done
+            async with gate:
+                try:
+                    page = await capture_page(browser, url, options, clock, private_target=private,
+                                              user_agent=info.user_agent)
+                except Exception as exc:  # noqa: BLE001  one URL's failure never stops the others
+                    page = PageCapture(url=url, started=clock(), failed=True)
+                    page.errors.append(f"capture failed: {type(exc).__name__}: {exc}")
+                    page.finished = clock()
+                # Storing is synchronous on the loop's thread: the ledger connection stays on one thread.
+                results[index] = store(case, identity, page, options, info, clock)
+            done += 1
+            if on_progress:
+                on_progress(done, len(targets))
+
+        await asyncio.gather(*(one(i, url, private) for i, (url, private) in enumerate(targets)))
+    return [r for r in results if r is not None]
+
+
+def store(case: Case, identity: Identity, page: PageCapture, options: CaptureOptions,
+          info: browser_module.BrowserInfo, clock: Clock) -> CaptureResult:
+    """Store every artefact of one page capture, its WARC and record, and append its custody event."""
+    capture_id = new_capture_id(clock)
+    entries: list[record.ArtefactEntry] = []
+    stored: list[Artefact] = []
+
+    def keep(role: str, artefact: Artefact, **extra: str) -> record.ArtefactEntry:
+        entry = record.ArtefactEntry(role, artefact.blake3, artefact.sha256, artefact.size,
+                                     record.ROLE_MIME.get(role, artefact.mime), str(artefact.path.resolve()),
+                                     tuple(extra.items()))
+        entries.append(entry)
+        stored.append(artefact)
+        return entry
+
+    for role in ("screenshot", "screenshot-viewport", "pdf", "mhtml", "dom", "text", "video"):
+        data = page.files.get(role)
+        if data:
+            keep(role, case.ingest_bytes(data))
+    for download in page.downloads:
+        if download.data is not None:
+            keep("download", case.ingest_bytes(download.data), url=download.url,
+                 filename=download.suggested_filename)
+    settings = case.settings
+    summary = record.build(capture_id=capture_id, case_id=case.id, result=page, identity=identity,
+                           role=settings.role, organisation=settings.organisation, options=options, info=info,
+                           artefacts=entries, resources=None)
+    resources = []
+    url = page.final_url or page.url
+    for role, uri, mime in (("screenshot", "urn:fullPage:", "image/png"),
+                            ("screenshot-viewport", "urn:viewport:", "image/png"),
+                            ("pdf", "urn:pdf:", "application/pdf")):
+        if page.files.get(role):
+            resources.append(warc.Resource(uri + url, "resource", mime, page.files[role]))
+    # The provenance summary inside the WARC: one signed file carries the traffic, what was seen and how.
+    summary.pop("artefacts")
+    summary["artefacts_outside_warc"] = [e.to_record() for e in entries]
+    resources.append(warc.provenance_record(url, summary))
+    with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as sink:
+        responses = warc.write(sink, page.exchanges, resources, {
+            "software": TOOL, "format": "WARC File Format 1.1",
+            "conformsTo": "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "description": f"capture {capture_id} of {page.url} for case {case.id}",
+            "isPartOf": case.id, "operator": identity.name, "browser": f"{info.name} {info.version}",
+        }, f"{capture_id}.warc.gz")
+        sink.seek(0)
+        warc_entry = keep("warc", case.store.ingest_stream(sink))  # type: ignore[arg-type]
+    entries.insert(0, entries.pop(entries.index(warc_entry)))
+    full = record.build(capture_id=capture_id, case_id=case.id, result=page, identity=identity,
+                        role=settings.role, organisation=settings.organisation, options=options, info=info,
+                        artefacts=entries, resources=responses)
+    data = record.to_bytes(full)
+    record_artefact = case.ingest_bytes(data)
+    case.write_capture_record(capture_id, data)
+    ledger_artefacts = [e.to_record() for e in entries] + [
+        {**record_artefact.digests.to_json(), "mime": "application/json", "role": "capture-record"}]
+    case.append(identity, "capture", ledger_artefacts, details={
+        "capture_id": capture_id, "url": page.url, "final_url": page.final_url, "status": page.status,
+        "errors": page.errors[:10], **machine_facts()})
+    stored.append(record_artefact)
+    record_entry = record.ArtefactEntry("capture-record", record_artefact.blake3, record_artefact.sha256,
+                                        record_artefact.size, "application/json",
+                                        str(record_artefact.path.resolve()))
+    return CaptureResult(capture_id, page.url, page.final_url, full["started"], full["finished"], page.status,
+                         tuple(page.errors), (*entries, record_entry), full, tuple(stored))
+
+
+__all__ = ["CaptureOptions", "CaptureResult", "capture_urls", "check_targets", "rfc3339"]

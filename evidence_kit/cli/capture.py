@@ -1,0 +1,85 @@
+"""``capture URL... --case CASE_ID``: capture web pages as evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..capture import CaptureOptions, capture_urls
+from ..case import Case
+from ..errors import InvalidInput
+from .app import app, settings
+from .output import console, err_console, print_json, short
+
+
+def read_url_file(path: Path) -> list[str]:
+    """One URL per line; blank lines and lines starting with '#' are skipped."""
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path} is not a UTF-8 text file of URLs") from None
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+@app.command("capture")
+def capture(
+    ctx: typer.Context,
+    urls: list[str] = typer.Argument(None, help="Web addresses to capture (http or https)."),
+    case_id: str = typer.Option(..., "--case", help="Case id."),
+    from_file: Path = typer.Option(None, "--from-file", help="A text file with one URL per line."),
+    timeout: float = typer.Option(120.0, "--timeout", min=3.0, help="Hard deadline per capture, in seconds."),
+    no_video: bool = typer.Option(False, "--no-video", help="Do not record a screen video of the capture."),
+    concurrency: int = typer.Option(1, "--concurrency", min=1, max=8,
+                                    help="Captures in parallel (browser contexts in one browser)."),
+    allow_private: bool = typer.Option(False, "--allow-private",
+                                       help="Allow capturing private, loopback or link-local addresses."),
+    ignore_https_errors: bool = typer.Option(False, "--ignore-https-errors",
+                                             help="Capture despite TLS certificate errors (recorded)."),
+    purpose: str = typer.Option(None, "--purpose", help="Why this is collected (written into the record)."),
+    investigator: str = typer.Option(None, "--investigator", help="Who captures (default: the case lead)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per capture."),
+) -> None:
+    """Capture web pages: WARC, screenshots, PDF, MHTML, DOM, text, video and a capture record.
+
+    Each URL is loaded once in a fresh browser context; every artefact is hashed (BLAKE3 + SHA-256),
+    stored read-only and named in one custody event. Exit 3 if any capture failed.
+    """
+    targets = list(urls or [])
+    if from_file is not None:
+        targets += read_url_file(from_file)
+    if not targets:
+        raise InvalidInput("no URL to capture (give URLs or --from-file)")
+    options = CaptureOptions(timeout=timeout, video=not no_video, allow_private=allow_private,
+                             ignore_https_errors=ignore_https_errors, concurrency=concurrency, purpose=purpose)
+    with Case.open(settings(ctx), case_id) as case:
+        identity = case.identity(investigator)
+        if as_json:
+            results = capture_urls(case, identity, targets, options)
+        else:
+            progress = Progress(TextColumn("capturing"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                                TimeElapsedColumn(), console=err_console, transient=True)
+            with progress:
+                task = progress.add_task("capture", total=len(targets))
+                results = capture_urls(case, identity, targets, options,
+                                       on_progress=lambda done, total: progress.update(task, completed=done,
+                                                                                       total=total))
+    if as_json:
+        print_json([r.to_json() for r in results])
+    else:
+        table = Table("capture", "status", "url", "artefacts", "WARC", title=f"captures into {case_id}")
+        for r in results:
+            warc = next((a for a in r.artefacts if a.role == "warc"), None)
+            colour = {"complete": "green", "partial": "yellow"}.get(r.status, "red")
+            table.add_row(r.id, f"[{colour}]{r.status}[/{colour}]", r.final_url or r.url, str(len(r.artefacts)),
+                          short(warc.blake3) if warc else "")
+        console.print(table)
+        for r in results:
+            for error in r.errors:
+                console.print(f"[yellow]{r.id}[/yellow] {error}", soft_wrap=True)
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(3)
