@@ -1,0 +1,483 @@
+"""Describe a case's artefacts: file type, embedded metadata, page metadata, selectors, photo hashes.
+
+One run is one custody event (action ``describe``, ISO/IEC 27037 / SWGDE "describe"): it lists every
+description it made (its own artefact, role ``metadata``, canonical JSON naming the source artefact's
+digests and the extractors with their versions) and every image or video it took out of a WARC (role
+``media``). Originals are only read. A second run with nothing new records nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chain_of_custody.canonical import canonical_json
+from chain_of_custody.keys import Identity
+from chain_of_custody.ledger import Event
+
+from .. import TOOL
+from ..errors import OperationFailed
+from . import exif, filetype, index, media, page, selectors
+from .imagehash import hash_image
+
+FORMAT = "evidence-kit-description/1"
+# Our own records: describing them would only describe ourselves.
+SKIP_ROLES = {"metadata", "capture-record"}
+# Screenshots of the same page template would all "match" each other: they are renders, not photos.
+NO_IMAGE_HASH_ROLES = {"screenshot", "screenshot-viewport", "pdf"}
+# exiftool has nothing to say about these beyond what libmagic says, and WARCs can be large.
+NO_EXIF_ROLES = {"warc", "dom", "text", "har", "mhtml", "wacz"}
+TEXT_LIMIT = 5_000_000  # characters of one text indexed for search
+
+
+@dataclass(frozen=True)
+class Work:
+    blake3: str
+    sha256: str
+    size: int
+    path: Path
+    role: str | None
+    capture_id: str | None
+    url: str | None
+    time: str | None
+    name: str | None = None  # the original file name of an added file
+    media: dict[str, Any] | None = None  # provenance when taken from a WARC
+
+
+@dataclass(frozen=True)
+class Described:
+    source: str
+    description: str  # blake3 of the description artefact
+    role: str | None
+    mime: str
+    magic: str
+    gps: exif.Gps | None
+    selectors: int
+    url: str | None
+    capture_id: str | None
+    flags: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "description": self.description,
+            "role": self.role,
+            "mime": self.mime,
+            "magic": self.magic,
+            "gps": self.gps.to_json() if self.gps else None,
+            "selectors": self.selectors,
+            "url": self.url,
+            "capture_id": self.capture_id,
+            "flags": list(self.flags),
+        }
+
+
+@dataclass(frozen=True)
+class DescribeResult:
+    described: list[Described]
+    media: list[dict[str, Any]]  # {blake3, url, warc, capture_id, …}
+    captures: list[str]
+    already: int  # artefacts that were described before this run
+    event: Event | None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return self.event is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "event": self.event.seq if self.event else None,
+            "already_described": self.already,
+            "described": [d.to_json() for d in self.described],
+            "media": self.media,
+            "captures": self.captures,
+            "errors": self.errors,
+        }
+
+
+@dataclass
+class _CaptureFindings:
+    record: dict[str, Any]
+    page: page.PageMetadata | None = None
+    dom: str | None = None
+    text_artefact: str | None = None
+    text: str = ""
+    dom_selectors: list[selectors.Selector] = field(default_factory=list)
+    text_selectors: list[selectors.Selector] = field(default_factory=list)
+
+
+def _roles(case: Any) -> tuple[dict[str, str | None], dict[str, str]]:
+    """blake3 → role where first recorded; blake3 → original file name for added files."""
+    roles: dict[str, str | None] = {}
+    names: dict[str, str] = {}
+    for event in case.events():
+        for item in event.artefacts:
+            digest = item.get("blake3")
+            if digest and digest not in roles:
+                roles[digest] = item.get("role")
+                if event.action == "add" and event.details.get("original_name"):
+                    names[digest] = str(event.details["original_name"])
+    return roles, names
+
+
+def _read_text(path: Path, limit: int = TEXT_LIMIT) -> str:
+    with open(path, "rb") as handle:
+        return handle.read(limit * 4).decode("utf-8", errors="replace")[:limit]
+
+
+def _capture_findings(case: Any, record: dict[str, Any], region: str | None) -> _CaptureFindings:
+    found = _CaptureFindings(record)
+    url = record.get("final_url") or record.get("url")
+    by_role: dict[str, str] = {}
+    for item in record.get("artefacts", []):
+        by_role.setdefault(item.get("role"), item.get("blake3"))
+    dom_digest, text_digest = by_role.get("dom"), by_role.get("text")
+    if dom_digest and case.store.has(dom_digest):
+        html = _read_text(case.store.path_of(dom_digest))
+        found.dom = dom_digest
+        found.page = page.parse(html, url)
+        links = [(link.url, link.text) for link in found.page.links]
+        found.dom_selectors = selectors.extract_links(links, region)
+        found.dom_selectors += [
+            selectors.Selector(s.kind, s.value, s.raw, s.context, "attribute")
+            for s in selectors.extract_text(found.page.attributes_text, region)
+        ]
+        if not text_digest:
+            found.text = page.visible_text(html)
+            found.text_selectors = selectors.extract_text(found.text, region)
+            found.text_artefact = dom_digest
+    if text_digest and case.store.has(text_digest):
+        found.text = _read_text(case.store.path_of(text_digest))
+        found.text_selectors = selectors.extract_text(found.text, region)
+        found.text_artefact = text_digest
+    found.dom_selectors = selectors.dedupe(found.dom_selectors)
+    return found
+
+
+def describe(
+    case: Any,
+    identity: Identity,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> DescribeResult:
+    """Describe every artefact and capture of ``case`` not described yet; one custody event for all."""
+    connection = case.ledger.connection
+    index.ensure_schema(connection)
+    done = index.described_sources(connection)
+    done_captures = index.described_captures(connection)
+    region = case.info.get("default_region")
+    roles, names = _roles(case)
+    rows_by_digest = {row["blake3"]: row for row in case.artefact_rows()}
+
+    # Which capture each artefact belongs to, and each capture's URL and time.
+    owner: dict[str, dict[str, Any]] = {}
+    records = [r for r in case.capture_records() if r.get("id")]
+    for record in records:
+        for item in record.get("artefacts", []):
+            owner.setdefault(item.get("blake3"), record)
+
+    new_records = [r for r in records if r["id"] not in done_captures]
+    findings = {r["id"]: _capture_findings(case, r, region) for r in new_records}
+
+    work: list[Work] = []
+    for digest, row in rows_by_digest.items():
+        role = roles.get(digest)
+        if digest in done or role in SKIP_ROLES:
+            continue
+        record = owner.get(digest)
+        work.append(
+            Work(
+                digest,
+                row["sha256"],
+                row["size"],
+                case.store.path_of(digest),
+                role,
+                record.get("id") if record else None,
+                (record.get("final_url") or record.get("url")) if record else None,
+                record.get("started") if record else row["first_time"],
+                names.get(digest),
+            )
+        )
+
+    # Images and videos the pages loaded, out of their WARCs.
+    media_rows: list[index.MediaRow] = []
+    media_entries: list[dict[str, Any]] = []
+    queued = {w.blake3 for w in work}
+    for record in new_records:
+        for item in record.get("artefacts", []):
+            if item.get("role") != "warc" or not case.store.has(item["blake3"]):
+                continue
+            for found in media.extract(case.store.path_of(item["blake3"]), case.store):
+                provenance = {**found.provenance(item["blake3"]), "capture_id": record["id"]}
+                media_rows.append(
+                    index.MediaRow(
+                        found.artefact.blake3,
+                        record["id"],
+                        found.url,
+                        found.content_type,
+                        item["blake3"],
+                        found.warc_record_id,
+                        found.warc_payload_digest,
+                    )
+                )
+                media_entries.append(
+                    {**found.artefact.ledger_entry(role="media", source=item["blake3"]), "url": found.url}
+                )
+                if found.artefact.blake3 not in done and found.artefact.blake3 not in queued:
+                    queued.add(found.artefact.blake3)
+                    work.append(
+                        Work(
+                            found.artefact.blake3,
+                            found.artefact.sha256,
+                            found.artefact.size,
+                            found.artefact.path,
+                            "media",
+                            record["id"],
+                            found.url,
+                            record.get("started"),
+                            media=provenance,
+                        )
+                    )
+
+    if not work and not new_records:
+        return DescribeResult([], [], [], len(done), None)
+
+    errors: list[str] = []
+    types = {w.blake3: filetype.identify(w.path) for w in work}
+    exif_wanted = [
+        w for w in work if w.role not in NO_EXIF_ROLES and not types[w.blake3].mime.startswith("text/")
+    ]
+    embedded: dict[str, exif.Embedded] = {}
+    exif_version = None
+    if exif_wanted:
+        try:
+            with exif.batch() as tool:
+                exif_version = tool.version
+                for w, result in zip(exif_wanted, tool.read([w.path for w in exif_wanted]), strict=True):
+                    embedded[w.blake3] = result
+        except OperationFailed as exc:
+            errors.append(str(exc))  # recorded in each description: described without exiftool
+    extractors = [
+        {"name": "libmagic", "version": filetype.libmagic_version()},
+        {"name": "evidence-kit", "version": TOOL},
+    ]
+    if exif_version:
+        extractors.insert(1, {"name": "exiftool", "version": exif_version})
+
+    rows = index.Rows([], [], [], [], media_rows, [])
+    described: list[Described] = []
+    descriptions: list[tuple[Work, Any]] = []  # (work, stored description artefact)
+    by_capture_role = {(f.record["id"], "dom"): f for f in findings.values() if f.dom}
+    by_capture_text = {(f.record["id"], f.text_artefact): f for f in findings.values() if f.text_artefact}
+
+    for number, w in enumerate(work, 1):
+        kind = types[w.blake3]
+        body: dict[str, Any] = {
+            "format": FORMAT,
+            "source": {
+                "blake3": w.blake3,
+                "sha256": w.sha256,
+                "size": w.size,
+                "role": w.role,
+                "capture_id": w.capture_id,
+                "url": w.url,
+                "original_name": w.name,
+            },
+            "extractors": extractors,
+            "filetype": kind.to_json(),
+            "extension_mismatch": filetype.extension_mismatch(w.name, kind.mime) if w.name else None,
+        }
+        if w.media:
+            body["media_source"] = w.media
+        found_here: list[selectors.Selector] = []
+        flags: list[str] = []
+        embedded_result = embedded.get(w.blake3)
+        if embedded_result is not None:
+            body["embedded"] = embedded_result.to_json()
+            if embedded_result.gps:
+                flags.append("gps")
+                gps = embedded_result.gps
+                found_here.append(
+                    selectors.Selector("gps", gps.value, gps.readable, "embedded GPS position", "metadata")
+                )
+            if embedded_result.highlights:
+                found_here += [
+                    selectors.Selector(s.kind, s.value, s.raw, s.context, "metadata")
+                    for s in selectors.extract_text("\n".join(embedded_result.highlights.values()), region)
+                ]
+        elif w.blake3 in [x.blake3 for x in exif_wanted]:
+            body["embedded"] = {"error": "; ".join(errors) or "exiftool gave no result"}
+        if body["extension_mismatch"]:
+            flags.append("extension-mismatch")
+
+        capture = by_capture_role.get((w.capture_id, "dom")) if w.capture_id else None
+        if capture is not None and capture.dom == w.blake3 and capture.page is not None:
+            body["page"] = capture.page.to_json()
+            found_here += capture.dom_selectors
+            forms_ask = sorted({k for form in capture.page.forms for k in form.asks})
+            if {"passport", "id-document"} & set(forms_ask):
+                flags.append("form-asks-identity-document")
+        text_capture = by_capture_text.get((w.capture_id, w.blake3)) if w.capture_id else None
+        if text_capture is not None:
+            found_here += text_capture.text_selectors
+        elif (
+            w.capture_id is None
+            and w.size
+            and kind.mime in ("text/plain", "text/html", "application/xhtml+xml")
+        ):
+            # A text or HTML file added by hand: its selectors and words are searchable too.
+            raw = _read_text(w.path)
+            text = raw
+            title = None
+            if kind.mime != "text/plain":
+                parsed = page.parse(raw, None)
+                body["page"] = parsed.to_json()
+                title = parsed.title
+                text = page.visible_text(raw)
+                found_here += selectors.extract_links(
+                    [(link.url, link.text) for link in parsed.links], region
+                )
+            found_here += selectors.extract_text(text, region)
+            rows.texts.append(index.TextRow(w.blake3, None, None, title or w.name, w.time, text))
+
+        hashes = None
+        if kind.mime.startswith("image/") and w.role not in NO_IMAGE_HASH_ROLES:
+            hashes = hash_image(w.path)
+            if hashes:
+                body["image_hashes"] = hashes.to_json()
+                rows.images.append(
+                    index.ImageRow(
+                        w.blake3,
+                        hashes.phash,
+                        hashes.dhash,
+                        hashes.width,
+                        hashes.height,
+                        w.role,
+                        w.url,
+                        w.capture_id,
+                    )
+                )
+        found_here = selectors.dedupe(found_here)
+        body["selectors"] = [s.to_json() for s in found_here]
+        body["flags"] = flags
+        stored = case.store.ingest_bytes(canonical_json(body))
+        descriptions.append((w, stored))
+        gps = embedded_result.gps if embedded_result else None
+        rows.descriptions.append(
+            index.DescriptionRow(
+                w.blake3,
+                stored.blake3,
+                w.role,
+                kind.mime,
+                kind.description,
+                w.capture_id,
+                w.url,
+                (gps.latitude, gps.longitude, gps.readable) if gps else None,
+                tuple(flags),
+            )
+        )
+        # Capture selectors are indexed per capture (below); the rest here.
+        if not (capture is not None and capture.dom == w.blake3) and text_capture is None:
+            rows.selectors += [
+                index.SelectorRow(
+                    s, w.blake3, w.capture_id, w.url or (f"file:{w.name}" if w.name else None), w.time
+                )
+                for s in found_here
+            ]
+        else:
+            rows.selectors += [
+                index.SelectorRow(s, w.blake3, w.capture_id, w.url, w.time)
+                for s in found_here
+                if s.source == "metadata"
+            ]
+        described.append(
+            Described(
+                w.blake3,
+                stored.blake3,
+                w.role,
+                kind.mime,
+                kind.description,
+                gps,
+                len(found_here),
+                w.url,
+                w.capture_id,
+                tuple(flags),
+            )
+        )
+        if on_progress:
+            on_progress(number, len(work))
+
+    for f in findings.values():
+        record = f.record
+        url = record.get("final_url") or record.get("url")
+        when = record.get("started")
+        for s in f.dom_selectors:
+            rows.selectors.append(index.SelectorRow(s, f.dom or "", record["id"], url, when))
+        for s in f.text_selectors:
+            rows.selectors.append(index.SelectorRow(s, f.text_artefact or "", record["id"], url, when))
+        title = (f.page.title if f.page else None) or (record.get("page") or {}).get("title")
+        if f.text_artefact:
+            rows.texts.append(index.TextRow(f.text_artefact, record["id"], url, title, when, f.text))
+        rows.captures.append(
+            index.CaptureRow(record["id"], record.get("url"), record.get("final_url"), title, when)
+        )
+
+    artefacts = [stored.ledger_entry(role="metadata", source=w.blake3) for w, stored in descriptions]
+    seen_media: set[tuple[str, str]] = set()
+    for entry in media_entries:
+        key = (str(entry["blake3"]), str(entry["url"]))
+        if key not in seen_media:
+            seen_media.add(key)
+            artefacts.append(entry)
+    from ..case import machine_facts
+
+    details = {
+        "sources": [
+            {"blake3": w.blake3, "sha256": w.sha256, "role": w.role, "description": stored.blake3}
+            for w, stored in descriptions
+        ],
+        "captures": [r["id"] for r in new_records],
+        "extractors": extractors,
+        "errors": errors,
+        **machine_facts(),
+    }
+    event = case.append(
+        identity,
+        "describe",
+        artefacts,
+        details,
+        also=lambda conn, ev: index.write(conn, rows, ev.seq, ev.time),
+    )
+    media_json = [
+        {
+            "blake3": m.blake3,
+            "url": m.url,
+            "warc": m.warc,
+            "capture_id": m.capture_id,
+            "warc_record_id": m.warc_record_id,
+            "warc_payload_digest": m.warc_payload_digest,
+        }
+        for m in media_rows
+    ]
+    return DescribeResult(described, media_json, [r["id"] for r in new_records], len(done), event, errors)
+
+
+def description_of(case: Any, digest: str) -> dict[str, Any] | None:
+    """The stored description of an artefact (read from its description artefact, not the index)."""
+    index.ensure_schema(case.ledger.connection)
+    row = case.ledger.connection.execute(
+        "SELECT description FROM md_descriptions WHERE source = ?", (digest,)
+    ).fetchone()
+    if row is None or not case.store.has(row[0]):
+        return None
+    return json.loads(case.store.path_of(row[0]).read_text("utf-8"))  # type: ignore[no-any-return]
+
+
+def pipeline_step(
+    case: Any, identity: Identity, artefacts: list[Any], capture_record: dict[str, Any] | None
+) -> None:
+    """Runs after every ``add`` and capture (see evidence_kit.pipeline)."""
+    describe(case, identity)

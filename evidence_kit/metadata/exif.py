@@ -1,0 +1,222 @@
+"""Embedded metadata with exiftool: EXIF, XMP, IPTC, GPS, camera, software, creation times.
+
+One exiftool process serves a whole batch (``-stay_open``): starting Perl costs ~0.2 s, more than
+reading a file. GPS positions are turned into readable degrees and a decimal pair and flagged, because
+an uploader's location is often the most valuable thing a photo says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..errors import OperationFailed
+
+# Facts about our stored copy, not about the evidence: leaving them in would mislead a reader.
+_STORE_TAGS = {
+    "SourceFile",
+    "File:FileName",
+    "File:Directory",
+    "File:FileModifyDate",
+    "File:FileAccessDate",
+    "File:FileInodeChangeDate",
+    "File:FilePermissions",
+    "System:FileName",
+    "System:Directory",
+    "System:FileModifyDate",
+    "System:FileAccessDate",
+    "System:FileInodeChangeDate",
+    "System:FilePermissions",
+    "ExifTool:ExifToolVersion",
+}
+_INTERESTING = (
+    "Make",
+    "Model",
+    "LensModel",
+    "Software",
+    "Artist",
+    "Creator",
+    "Author",
+    "Copyright",
+    "OwnerName",
+    "SerialNumber",
+    "BodySerialNumber",
+    "DateTimeOriginal",
+    "CreateDate",
+    "ModifyDate",
+    "CreationDate",
+    "Producer",
+    "Title",
+    "By-line",
+    "City",
+    "Country",
+)
+
+
+@dataclass(frozen=True)
+class Gps:
+    latitude: str  # decimal degrees as text, 6 places ("42.697500"): canonical JSON holds no floats
+    longitude: str
+    readable: str  # 42°41'51.00"N 23°19'18.84"E
+    altitude: str | None = None
+    time: str | None = None
+
+    @property
+    def value(self) -> str:
+        return f"{self.latitude},{self.longitude}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+            "readable": self.readable,
+            "altitude": self.altitude,
+            "time": self.time,
+            "map": f"https://www.openstreetmap.org/?mlat={self.latitude}&mlon={self.longitude}#map=17/"
+            f"{self.latitude}/{self.longitude}",
+        }
+
+
+@dataclass(frozen=True)
+class Embedded:
+    tags: dict[str, Any]  # exiftool's tags, "Group:Name" → value (numbers as int or text)
+    gps: Gps | None = None
+    highlights: dict[str, str] = field(default_factory=dict)  # camera, software, times, authors
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tags": self.tags,
+            "gps": self.gps.to_json() if self.gps else None,
+            "highlights": self.highlights,
+            "error": self.error,
+        }
+
+
+def _plain(value: Any) -> Any:
+    """exiftool JSON → canonical-JSON-safe values (floats become their text)."""
+    if isinstance(value, float):
+        return format(Decimal(repr(value)).normalize(), "f")
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _dms(value: Decimal, positive: str, negative: str) -> str:
+    hemisphere = positive if value >= 0 else negative
+    value = abs(value)
+    degrees = int(value)
+    minutes_full = (value - degrees) * 60
+    minutes = int(minutes_full)
+    seconds = (minutes_full - minutes) * 60
+    return f"{degrees}°{minutes:02d}'{seconds:05.2f}\"{hemisphere}"
+
+
+def gps_from(numeric: dict[str, Any]) -> Gps | None:
+    """A GPS fix from exiftool's numeric (``-n``) tags, or None when there is none or it is 0,0."""
+
+    def first(*names: str) -> Any:
+        for name in names:
+            for key, value in numeric.items():
+                if key.split(":")[-1] == name and value not in (None, ""):
+                    return value
+        return None
+
+    lat, lon = first("GPSLatitude"), first("GPSLongitude")
+    if lat is None or lon is None:
+        return None
+    try:
+        lat_d, lon_d = Decimal(str(lat)), Decimal(str(lon))
+    except ArithmeticError:
+        return None
+    # Composite tags carry the sign; bare EXIF ones need their Ref.
+    if numeric.get("Composite:GPSLatitude") is None:
+        if str(first("GPSLatitudeRef") or "N").upper().startswith("S"):
+            lat_d = -abs(lat_d)
+        if str(first("GPSLongitudeRef") or "E").upper().startswith("W"):
+            lon_d = -abs(lon_d)
+    if lat_d == 0 and lon_d == 0 or abs(lat_d) > 90 or abs(lon_d) > 180:
+        return None
+    altitude = first("GPSAltitude")
+    when = first("GPSDateTime", "GPSDateStamp")
+    return Gps(
+        f"{lat_d:.6f}",
+        f"{lon_d:.6f}",
+        f"{_dms(lat_d, 'N', 'S')} {_dms(lon_d, 'E', 'W')}",
+        f"{Decimal(str(altitude)):.1f} m" if altitude is not None else None,
+        str(when) if when is not None else None,
+    )
+
+
+class ExifBatch:
+    """One long-lived exiftool process; ``read`` many files through it."""
+
+    def __init__(self) -> None:
+        import exiftool
+
+        try:
+            # Readable values (no -n) for people; -G1 names the exact group (EXIF:, XMP-dc:, IPTC:, GPS:).
+            self._tool = exiftool.ExifToolHelper(common_args=["-G1", "-a", "-charset", "filename=utf8"])
+            self._tool.run()
+        except (FileNotFoundError, OSError, exiftool.exceptions.ExifToolException) as exc:
+            raise OperationFailed(f"cannot start exiftool: {exc}") from None
+        self.version = f"exiftool {self._tool.version}"
+
+    def close(self) -> None:
+        if self._tool.running:
+            self._tool.terminate()
+
+    def read(self, paths: Sequence[Path]) -> list[Embedded]:
+        if not paths:
+            return []
+        import exiftool
+
+        names = [str(p) for p in paths]
+        try:
+            readable = self._tool.get_metadata(names)
+            numeric = self._tool.get_tags(
+                names,
+                [
+                    "GPSLatitude",
+                    "GPSLongitude",
+                    "GPSLatitudeRef",
+                    "GPSLongitudeRef",
+                    "GPSAltitude",
+                    "GPSDateTime",
+                ],
+                params=["-n"],
+            )
+        except exiftool.exceptions.ExifToolException:
+            # One unreadable file fails the whole call: fall back to one file at a time.
+            if len(paths) == 1:
+                return [Embedded({}, error="exiftool could not read this file")]
+            return [item for path in paths for item in self.read([path])]
+        out = []
+        for tags, gps_tags in zip(readable, numeric, strict=True):
+            clean = {k: _plain(v) for k, v in tags.items() if k not in _STORE_TAGS}
+            highlights = {k: str(v) for k, v in clean.items() if k.split(":")[-1] in _INTERESTING}
+            out.append(
+                Embedded(
+                    clean,
+                    gps_from(gps_tags),
+                    highlights,
+                    str(clean.get("ExifTool:Error")) if "ExifTool:Error" in clean else None,
+                )
+            )
+        return out
+
+
+@contextmanager
+def batch() -> Iterator[ExifBatch]:
+    """``with exif.batch() as tool: tool.read(paths)``: the process lives exactly as long as the block."""
+    tool = ExifBatch()
+    try:
+        yield tool
+    finally:
+        tool.close()

@@ -1,0 +1,523 @@
+"""Selectors: the identifiers investigators pivot on (phones, e-mails, handles, wallets, IBANs, URLs).
+
+Everything here is a pure function of text: no I/O, no case, so it is property-tested with hypothesis.
+A selector is kept only when it validates: phone numbers must be valid for their region
+(``phonenumbers`` VALID leniency), wallets must pass their checksum, IBANs mod-97. A false selector in
+an evidence report sends an investigator after the wrong person.
+
+>>> [(s.kind, s.value) for s in extract_text("Call +359 88 123 4567", "BG")]
+[('phone', '+359881234567')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import phonenumbers
+from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
+
+from .crypto import IBAN_LENGTHS, base58check_decode, bech32_decode_segwit, eip55, iban_valid
+
+KINDS = (
+    "phone",
+    "whatsapp",
+    "viber",
+    "signal",
+    "telegram",
+    "instagram",
+    "tiktok",
+    "x",
+    "facebook",
+    "handle",
+    "email",
+    "url",
+    "domain",
+    "bitcoin",
+    "ethereum",
+    "tron",
+    "iban",
+    "gps",
+)
+
+
+@dataclass(frozen=True)
+class Selector:
+    kind: str  # one of KINDS
+    value: str  # normalised: E.164, lower-case e-mail, "@handle", checksummed address, compact IBAN
+    raw: str  # as it appeared
+    context: str = ""  # the text around it (for the report and the search snippet)
+    source: str = "text"  # text | link | attribute | metadata
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "kind": self.kind,
+            "value": self.value,
+            "raw": self.raw,
+            "context": self.context,
+            "source": self.source,
+        }
+
+
+CONTEXT = 40
+
+# Words before a number that make it an order, reference or id number rather than a phone.
+_NOT_PHONE_BEFORE = re.compile(
+    r"(order|invoice|ref(erence)?|id|no\.?|nr\.?|№|#|код|поръчка|номер на поръчка|фактура|заявка|"
+    r"bestell|rechnung|commande|pedido|factura|zamówienie|sipariş|iban|account|сметка|isbn|sku|art\.?)"
+    r"\s*[:.]?\s*$",
+    re.IGNORECASE,
+)
+
+_PLATFORM_WORDS = {
+    "telegram": r"telegram|телеграм|телеграмм|tg\b|тг\b",
+    "whatsapp": r"whats\s?app|уатсап|вотсап|ватсап|вацап|wa\b",
+    "viber": r"viber|вайбър|вайбер",
+    "signal": r"signal|сигнал",
+    "instagram": r"instagram|insta\b|инстаграм|ig\b",
+    "tiktok": r"tik\s?tok|тикток",
+    "x": r"twitter|туитър|\bx\b",
+    "facebook": r"facebook|фейсбук|fb\b",
+}
+_PLATFORM_RE = {kind: re.compile(rf"(?:{words})", re.IGNORECASE) for kind, words in _PLATFORM_WORDS.items()}
+_MESSENGER_KINDS = ("whatsapp", "viber", "signal", "telegram")
+
+_EMAIL = re.compile(
+    r"(?<![\w.+-])([A-Za-z0-9._%+-]{1,64})@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24})(?![\w-])"
+)
+# "name [at] domain [dot] com": ads obfuscate addresses against scrapers.
+_EMAIL_OBFUSCATED = re.compile(
+    r"(?<![\w.])([A-Za-z0-9._%+-]{1,64})\s*[\[(]\s*(?:at|@)\s*[\])]\s*([A-Za-z0-9-]{1,63}"
+    r"(?:\s*[\[(]\s*(?:dot|\.)\s*[\])]\s*[A-Za-z0-9-]{1,63})+)",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"\b((?:https?|ftp)://[^\s<>\"'`]+|www\.[^\s<>\"'`]+)", re.IGNORECASE)
+_HANDLE = re.compile(r"(?<![\w@.])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,30}[A-Za-z0-9_])?)(?![\w@])")
+_BTC_BASE58 = re.compile(r"(?<![A-Za-z0-9])([13][1-9A-HJ-NP-Za-km-z]{25,34})(?![A-Za-z0-9])")
+_BTC_BECH32 = re.compile(r"(?<![A-Za-z0-9])((?:bc|BC)1[02-9ac-hj-np-zAC-HJ-NP-Z]{11,71})(?![A-Za-z0-9])")
+_ETH = re.compile(r"(?<![A-Za-z0-9])(0x[0-9a-fA-F]{40})(?![0-9a-zA-Z])")
+_TRON = re.compile(r"(?<![A-Za-z0-9])(T[1-9A-HJ-NP-Za-km-z]{33})(?![A-Za-z0-9])")
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}\d{2})")
+
+_TRAILING_PUNCT = ".,;:!?)]}>'\"»”’"
+
+# Paths on social sites that are pages, not accounts.
+_RESERVED_PATHS = {
+    "share",
+    "sharer",
+    "sharer.php",
+    "intent",
+    "home",
+    "explore",
+    "login",
+    "signup",
+    "search",
+    "hashtag",
+    "p",
+    "reel",
+    "reels",
+    "tv",
+    "stories",
+    "watch",
+    "i",
+    "settings",
+    "privacy",
+    "about",
+    "help",
+    "tag",
+    "joinchat",
+    "addstickers",
+    "s",
+    "c",
+    "policies",
+    "legal",
+    "terms",
+    "accounts",
+    "direct",
+    "dialog",
+    "plugins",
+    "groups",
+    "pages",
+    "events",
+    "video",
+    "music",
+    "discover",
+    "status",
+    "messages",
+}
+_SOCIAL_HOSTS = {
+    "t.me": "telegram",
+    "telegram.me": "telegram",
+    "telegram.dog": "telegram",
+    "instagram.com": "instagram",
+    "tiktok.com": "tiktok",
+    "x.com": "x",
+    "twitter.com": "x",
+    "facebook.com": "facebook",
+    "fb.com": "facebook",
+    "m.facebook.com": "facebook",
+}
+
+
+def _context(text: str, start: int, end: int) -> str:
+    left = text[max(0, start - CONTEXT) : start]
+    right = text[end : end + CONTEXT]
+    return " ".join((left + text[start:end] + right).split())
+
+
+def _line_before(text: str, start: int, width: int = 40) -> str:
+    before = text[max(0, start - width) : start]
+    return before.rsplit("\n", 1)[-1]
+
+
+def _platform_in(before: str) -> str | None:
+    """The platform named last in the text just before a selector, if any."""
+    best: tuple[int, str] | None = None
+    for kind, pattern in _PLATFORM_RE.items():
+        for match in pattern.finditer(before):
+            if best is None or match.start() > best[0]:
+                best = (match.start(), kind)
+    return best[1] if best else None
+
+
+def normalise_phone(raw: str, region: str | None = None) -> str | None:
+    """E.164 for a phone number in any common notation, or None when it is not a valid number."""
+    raw = raw.strip()
+    if raw.startswith("00"):
+        raw = "+" + raw[2:]
+    try:
+        number = phonenumbers.parse(raw, (region or "ZZ").upper())
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def _looks_like_date_or_amount(raw: str, after: str) -> bool:
+    digits = re.sub(r"\D", "", raw)
+    if re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}", raw.strip()) or re.fullmatch(
+        r"\d{4}[./-]\d{1,2}[./-]\d{1,2}", raw.strip()
+    ):
+        return True
+    # A currency right after the number makes it a price ("1 200 лв", "2 500 000 EUR").
+    if re.match(
+        r"\s*(лв|lv|bgn|eur|€|\$|usd|gbp|£|руб|rub|zł|pln|lei|ron|kč|czk|ft|huf|лева|euro)",
+        after,
+        re.IGNORECASE,
+    ):
+        return True
+    return len(digits) < 7
+
+
+def phones_in(text: str, region: str | None = None) -> list[Selector]:
+    found: list[Selector] = []
+    matcher = PhoneNumberMatcher(text, (region or "ZZ").upper(), leniency=Leniency.VALID)
+    for match in matcher:
+        raw = match.raw_string
+        before = _line_before(text, match.start, 30)
+        after = text[match.end : match.end + 8]
+        if _NOT_PHONE_BEFORE.search(before) or _looks_like_date_or_amount(raw, after):
+            continue
+        # Digits glued to the match on either side mean it was cut out of a longer number.
+        if (match.start > 0 and text[match.start - 1].isalnum()) or (
+            match.end < len(text) and text[match.end].isalnum()
+        ):
+            continue
+        value = phonenumbers.format_number(match.number, PhoneNumberFormat.E164)
+        context = _context(text, match.start, match.end)
+        found.append(Selector("phone", value, raw, context))
+        platform = _platform_in(_line_before(text, match.start, 40))
+        if platform in _MESSENGER_KINDS:
+            found.append(Selector(platform, value, raw, context))
+    return found
+
+
+def _clean_url(raw: str) -> str:
+    while raw and raw[-1] in _TRAILING_PUNCT:
+        if raw[-1] == ")" and raw.count("(") >= raw.count(")"):
+            break
+        raw = raw[:-1]
+    return raw
+
+
+def host_of(url: str) -> str | None:
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", url, re.IGNORECASE):
+        url = "http://" + url
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    if not host or "." not in host:
+        return None
+    try:
+        return host.encode("idna").decode("ascii").lower() if not host.isascii() else host.lower()
+    except UnicodeError:
+        return host.lower()
+
+
+def _registrable(host: str) -> str:
+    return host[4:] if host.startswith("www.") else host
+
+
+def link_selectors(
+    href: str, region: str | None = None, context: str = "", source: str = "link"
+) -> list[Selector]:
+    """Selectors a link itself names: tel:, wa.me, viber:, t.me, social profiles, mailto:, the URL."""
+    href = href.strip()
+    if not href:
+        return []
+    lower = href.lower()
+    out: list[Selector] = []
+    if lower.startswith("tel:") or lower.startswith("callto:") or lower.startswith("sms:"):
+        number = unquote(href.split(":", 1)[1]).split("?")[0].split(";")[0]
+        value = normalise_phone(number, region)
+        if value:
+            out.append(Selector("phone", value, href, context, source))
+        return out
+    if lower.startswith("mailto:"):
+        address = unquote(href[7:].split("?")[0]).strip()
+        for part in address.split(","):
+            if _EMAIL.fullmatch(part.strip()):
+                out.append(Selector("email", part.strip().lower(), href, context, source))
+        return out
+    if lower.startswith("viber:"):
+        query = parse_qs(urlsplit(href).query)
+        number = (query.get("number") or query.get("phone") or [""])[0]
+        value = normalise_phone(number, region)
+        if value:
+            out += [
+                Selector("viber", value, href, context, source),
+                Selector("phone", value, href, context, source),
+            ]
+        return out
+    if lower.startswith("tg:"):
+        query = parse_qs(urlsplit(href).query)
+        name = (query.get("domain") or [""])[0]
+        if re.fullmatch(r"[A-Za-z0-9_]{4,32}", name):
+            out.append(Selector("telegram", "@" + name.lower(), href, context, source))
+        return out
+    if lower.startswith("sgnl:"):
+        return out
+    if not re.match(r"^(https?:)?//", lower) and not lower.startswith("www."):
+        return out
+    host = host_of(href if not href.startswith("//") else "http:" + href)
+    if host is None:
+        return out
+    out.append(Selector("url", href, href, context, source))
+    out.append(Selector("domain", _registrable(host), href, context, source))
+    parts = urlsplit(href if "://" in href else "http://" + href.lstrip("/"))
+    path = [unquote(p) for p in parts.path.split("/") if p]
+    query = parse_qs(parts.query)
+    site = _registrable(host)
+    if site in ("wa.me", "api.whatsapp.com", "web.whatsapp.com", "whatsapp.com", "chat.whatsapp.com"):
+        number = path[0] if site == "wa.me" and path else (query.get("phone") or [""])[0]
+        value = normalise_phone("+" + re.sub(r"\D", "", number), None) if number else None
+        if value:
+            out += [
+                Selector("whatsapp", value, href, context, source),
+                Selector("phone", value, href, context, source),
+            ]
+    elif site == "signal.me":
+        fragment = unquote(parts.fragment)
+        if fragment.startswith("p/"):
+            value = normalise_phone(fragment[2:], None)
+            if value:
+                out += [
+                    Selector("signal", value, href, context, source),
+                    Selector("phone", value, href, context, source),
+                ]
+    elif site in _SOCIAL_HOSTS and path:
+        kind = _SOCIAL_HOSTS[site]
+        name = path[0]
+        if kind == "tiktok":
+            if not name.startswith("@"):
+                return out
+            name = name[1:]
+        name = name.lstrip("@")
+        if kind == "telegram" and name.startswith("+"):
+            return out  # an invite link, not an account
+        if name.lower() in _RESERVED_PATHS or not re.fullmatch(r"[A-Za-z0-9_.]{2,64}", name):
+            return out
+        if kind == "facebook" and name.lower() == "profile.php":
+            ids = query.get("id")
+            if not ids:
+                return out
+            name = ids[0]
+        out.append(Selector(kind, "@" + name.lower(), href, context, source))
+    return out
+
+
+def _btc(raw: str) -> str | None:
+    if raw[:3].lower() == "bc1":
+        try:
+            bech32_decode_segwit("bc", raw)
+        except ValueError:
+            return None
+        return raw.lower()
+    try:
+        version, payload = base58check_decode(raw)
+    except ValueError:
+        return None
+    return raw if version in (0x00, 0x05) and len(payload) == 20 else None
+
+
+def _eth(raw: str) -> str | None:
+    hex_part = raw[2:]
+    checksummed = eip55(raw)
+    # EIP-55: an all-lower or all-upper address carries no checksum; mixed case must match it exactly.
+    if hex_part != hex_part.lower() and hex_part != hex_part.upper() and checksummed != raw:
+        return None
+    return checksummed
+
+
+def _tron(raw: str) -> str | None:
+    try:
+        version, payload = base58check_decode(raw)
+    except ValueError:
+        return None
+    return raw if version == 0x41 and len(payload) == 20 else None
+
+
+def wallets_in(text: str) -> list[Selector]:
+    out: list[Selector] = []
+    for pattern, kind, check in (
+        (_BTC_BASE58, "bitcoin", _btc),
+        (_BTC_BECH32, "bitcoin", _btc),
+        (_ETH, "ethereum", _eth),
+        (_TRON, "tron", _tron),
+    ):
+        for match in pattern.finditer(text):
+            value = check(match.group(1))
+            if value:
+                out.append(Selector(kind, value, match.group(1), _context(text, match.start(), match.end())))
+    return out
+
+
+def ibans_in(text: str) -> list[Selector]:
+    """IBANs written compact or in groups of four; the country fixes the length, mod-97 decides."""
+    out = []
+    taken_until = 0
+    for match in _IBAN_START.finditer(text):
+        if match.start() < taken_until:
+            continue
+        length = IBAN_LENGTHS.get(match.group(1)[:2])
+        if not length:
+            continue
+        compact, position = "", match.start()
+        while position < len(text) and len(compact) < length:
+            char = text[position]
+            if char.isascii() and char.isalnum():
+                compact += char
+            elif not (char == " " and position + 1 < len(text) and text[position + 1] != " "):
+                break
+            position += 1
+        followed_on = position < len(text) and text[position].isascii() and text[position].isalnum()
+        if len(compact) == length and not followed_on and iban_valid(compact):
+            out.append(
+                Selector(
+                    "iban",
+                    compact.upper(),
+                    text[match.start() : position],
+                    _context(text, match.start(), position),
+                )
+            )
+            taken_until = position
+    return out
+
+
+def emails_in(text: str) -> list[Selector]:
+    out = []
+    for match in _EMAIL.finditer(text):
+        value = f"{match.group(1)}@{match.group(2)}".lower()
+        if match.group(1).startswith(".") or ".." in match.group(1):
+            continue
+        out.append(Selector("email", value, match.group(0), _context(text, match.start(), match.end())))
+    for match in _EMAIL_OBFUSCATED.finditer(text):
+        domain = re.sub(r"\s*[\[(]\s*(?:dot|\.)\s*[\])]\s*", ".", match.group(2), flags=re.IGNORECASE)
+        value = f"{match.group(1)}@{domain}".lower()
+        if _EMAIL.fullmatch(value):
+            out.append(Selector("email", value, match.group(0), _context(text, match.start(), match.end())))
+    return out
+
+
+def handles_in(text: str) -> list[Selector]:
+    """@handles; attributed to a platform only when the words just before name one."""
+    out = []
+    for match in _HANDLE.finditer(text):
+        name = match.group(1)
+        if name.isdigit():
+            continue
+        platform = _platform_in(_line_before(text, match.start(), 40))
+        kind = platform if platform and platform not in ("whatsapp", "viber") else "handle"
+        if kind == "telegram" and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{4,31}", name):
+            kind = "handle"  # Telegram usernames: 5-32 characters, letters first
+        out.append(
+            Selector(kind, "@" + name.lower(), match.group(0), _context(text, match.start(), match.end()))
+        )
+    return out
+
+
+def urls_in(text: str, region: str | None = None) -> list[Selector]:
+    out = []
+    for match in _URL.finditer(text):
+        raw = _clean_url(match.group(1))
+        context = _context(text, match.start(), match.start() + len(raw))
+        for item in link_selectors(raw, region, context, source="text"):
+            out.append(item)
+    # Bare t.me/… and wa.me/… without a scheme are common in ads.
+    for match in re.finditer(
+        r"(?<![\w./])((?:t\.me|telegram\.me|wa\.me|instagram\.com|tiktok\.com|x\.com|"
+        r"twitter\.com)/[^\s<>\"']+)",
+        text,
+        re.IGNORECASE,
+    ):
+        raw = _clean_url(match.group(1))
+        context = _context(text, match.start(), match.start() + len(raw))
+        out += link_selectors("https://" + raw, region, context, source="text")
+    return out
+
+
+def dedupe(selectors: Iterable[Selector]) -> list[Selector]:
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for item in selectors:
+        key = (item.kind, item.value, item.raw)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def extract_text(text: str, region: str | None = None) -> list[Selector]:
+    """Every selector in a piece of visible text, in order of kind."""
+    url_hits = urls_in(text, region)
+    # A number inside a URL (wa.me/359…) is reported through the link, not again as loose text.
+    masked = _mask(text, [s.raw for s in url_hits if s.kind == "url"])
+    found = [
+        *phones_in(masked, region),
+        *emails_in(masked),
+        *url_hits,
+        *handles_in(masked),
+        *wallets_in(masked),
+        *ibans_in(masked),
+    ]
+    return dedupe(found)
+
+
+def extract_links(links: Iterable[tuple[str, str]], region: str | None = None) -> list[Selector]:
+    """Selectors from (href, link text) pairs of a page."""
+    out: list[Selector] = []
+    for href, text in links:
+        out += link_selectors(href, region, " ".join(text.split())[: 2 * CONTEXT])
+    return dedupe(out)
+
+
+def _mask(text: str, pieces: list[str]) -> str:
+    for piece in sorted(set(pieces), key=len, reverse=True):
+        if piece:
+            text = text.replace(piece, " " * len(piece))
+    return text
