@@ -22,5 +22,11 @@ STEPS: list[Step] = []
 
 def after_ingest(case: Case, identity: Identity, artefacts: list[Artefact],
                  capture_record: dict[str, Any] | None = None) -> None:
-    for step in STEPS:
+    # Steps marked ``runs_last`` (the RFC 3161 stamp) go after the others: the stamp covers what they add.
+    for step in sorted(STEPS, key=lambda s: getattr(s, "runs_last", False)):
         step(case, identity, artefacts, capture_record)
+
+
+from .timestamps import auto_stamp  # noqa: E402  (timestamps imports case, never this module)
+
+STEPS.append(auto_stamp)

@@ -43,9 +43,14 @@ def resolve(settings: Settings, target: str) -> tuple[str, Path]:
 
 
 def verify_case(path: Path, expect_head: str | None = None,
-                on_progress: Callable[[int, int], None] | None = None) -> Report:
+                on_progress: Callable[[int, int], None] | None = None, settings: Settings | None = None) -> Report:
+    from . import config
+    from .timestamps import pinned_roots
+
+    # RFC 3161 tokens must chain to the TSA roots the settings trust, when any are configured.
+    roots = pinned_roots(settings if settings is not None else config.load())
     return custody_verify.verify_case(path, expect_head=expect_head, on_progress=on_progress,
-                                      extra_checks=CASE_CHECKS)
+                                      extra_checks=CASE_CHECKS, tsa_roots=roots)
 
 
 def verify_file(settings: Settings, path: Path) -> Report:
