@@ -28,7 +28,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -51,6 +51,7 @@ HEAD = "data/ledger/head.json"
 KEYS = "data/keys"
 CAPTURES = "data/captures"
 TIMESTAMPS = "data/timestamps"
+TIMESTAMP_RECORDS = "data/timestamps/records"
 WACZ_DIR = "data/wacz"
 ALGORITHMS = ("sha256", "sha512", "blake3")
 
@@ -69,7 +70,7 @@ CHECKS = {
     "bag-tagmanifest": "every tag file (manifests, bag-info) has the digests its tag manifests record",
     "bundle-head": "the bundle's ledger ends at the head it was cut at",
     "artefact-mapping": "the artefact map is readable and names only files inside the bag",
-    "artefact-unrecorded": "every artefact in the bag is named in the ledger",
+    "artefact-unrecorded": "every artefact and timestamp file in the bag is named in the ledger",
     "wacz": "every WACZ holds the files its datapackage.json lists, with those digests",
 }
 
@@ -379,10 +380,9 @@ def check_unrecorded(bag: Path, expected: dict[str, ExpectedArtefact], located: 
                      report: Report) -> None:
     """The reverse direction: nothing in data/artefacts/ that the ledger does not name."""
     mapped = {path.resolve(): digest for digest, path in located.items()}
-    folder = bag / "data" / "artefacts"
-    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-        if not path.is_file():
-            continue
+    files = [p for folder in (bag / "data" / "artefacts", bag / TIMESTAMPS) if folder.is_dir()
+             for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_relative_to(bag / TIMESTAMP_RECORDS)]
+    for path in files:
         rel = path.relative_to(bag).as_posix()
         digest = mapped.get(path.resolve())
         if digest is None:
@@ -455,18 +455,6 @@ def check_wacz(path: Path, rel: str, report: Report) -> None:
                 _ok(report, "wacz")
 
 
-TimestampCheck = Callable[[Path, ChainIndex, dict[str, ExpectedArtefact], Callable[[str], Path | None], Report], None]
-
-
-def _timestamp_check() -> TimestampCheck | None:
-    """The RFC 3161 token check, when this installation has the timestamp module."""
-    try:
-        from . import timestamp
-    except ImportError:
-        return None
-    return getattr(timestamp, "check_bundle_timestamps", None) or getattr(timestamp, "check_timestamps", None)
-
-
 def verify_folder(bag: Path, report: Report, expect_head: str | None = None) -> None:
     bag = bag.resolve()
     digests = check_bag(bag, report)
@@ -509,11 +497,10 @@ def verify_folder(bag: Path, report: Report, expect_head: str | None = None) -> 
     check_artefacts(in_bag, lambda d: located.get(d), report)
     check_unrecorded(bag, expected, located, report)
     check_capture_records(bag, expected, report)
-    timestamps = _timestamp_check()
-    if timestamps is not None:
-        timestamps(bag, index, expected, lambda d: located.get(d), report)
-    elif index.timestamp_events:
-        report.warnings.append("this installation cannot check RFC 3161 tokens (no chain_of_custody.timestamp)")
+    from .timestamp import check_timestamps, read_token_records  # rfc3161-client only when verifying
+
+    check_timestamps(index.timestamp_events, lambda d: located.get(d), index, in_bag, report, case_id=case_id,
+                     records=read_token_records(bag / TIMESTAMP_RECORDS))
     for wacz in sorted((bag / WACZ_DIR).glob("*.wacz")) if (bag / WACZ_DIR).is_dir() else []:
         check_wacz(wacz, wacz.relative_to(bag).as_posix(), report)
     report.facts["manifest_blake3"] = digests and "checked" or "none"

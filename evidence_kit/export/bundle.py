@@ -36,6 +36,7 @@ from .. import TOOL
 from ..case import Case, machine_facts
 from ..errors import InvalidInput, OperationFailed
 from .contents import Contents, gather, mapping_json
+from .stages import STAGES, Stage
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest zip time: a fixed date makes the zip reproducible
 
@@ -150,9 +151,8 @@ def write_tag_files(writer: BagWriter, info: list[tuple[str, str]]) -> str:
     return tag_digest
 
 
-def write_zip(folder: Path, target: Path) -> None:
+def write_zip(folder: Path, target: Path, top: str) -> None:
     """One deterministic zip: entries in sorted order under one top folder, fixed times and modes."""
-    top = target.stem
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     with zipfile.ZipFile(target, "x", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for path in files:
@@ -177,6 +177,15 @@ def _copy_case_files(contents: Contents, writer: BagWriter) -> None:
             writer.copy(source, exhibit.record_path)
     for digest, artefact in sorted(contents.artefacts.items(), key=lambda item: item[1].path):
         writer.copy(contents.sources[digest], artefact.path, artefact.blake3, artefact.sha256)
+    # Stamp records (copies of timestamp event details) for events inside the cut; a record of a later
+    # stamp would rightly be reported as "no custody event records this stamp".
+    for record in sorted((case.path / "timestamps").glob("*.json")):
+        try:
+            seq = int(json.loads(record.read_text("utf-8")).get("event_seq", 0))
+        except (OSError, ValueError, TypeError, AttributeError):
+            seq = 0
+        if 0 < seq <= contents.head.seq:
+            writer.copy(record, f"{layout.TIMESTAMP_RECORDS}/{record.name}")
     ledger_path = writer.path(layout.LEDGER)
     head = write_jsonl(contents.events, ledger_path)
     writer.adopt(layout.LEDGER)
@@ -184,17 +193,6 @@ def _copy_case_files(contents: Contents, writer: BagWriter) -> None:
                  "case_id": case.id, "note": "the export event is appended to the case ledger after this cut"}
     writer.write_bytes(layout.HEAD, (json.dumps(head_json, indent=2) + "\n").encode())
     writer.write_bytes(layout.MAPPING, mapping_json(contents))
-
-
-# Later stages (WACZ, CASE/UCO, report, MLA annexes) add files to the bag through these hooks:
-# (contents, writer, options) -> None. They run after the evidence files are in place.
-Stage = Callable[[Contents, BagWriter, dict[str, Any]], None]
-
-
-def default_stages() -> list[tuple[str, Stage]]:
-    from . import stages
-
-    return stages.STAGES
 
 
 def export_case(
@@ -226,7 +224,7 @@ def export_case(
         if on_progress:
             on_progress("copying evidence")
         _copy_case_files(contents, writer)
-        for name, stage in stages if stages is not None else default_stages():
+        for name, stage in stages if stages is not None else STAGES:
             if on_progress:
                 on_progress(name)
             stage(contents, writer, options)
@@ -252,7 +250,7 @@ def export_case(
         if as_zip:
             partial_zip = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}.zip"
             try:
-                write_zip(staging, partial_zip)
+                write_zip(staging, partial_zip, out.stem)
                 digests = hash_file(partial_zip)
                 os.replace(partial_zip, out)
             finally:

@@ -80,6 +80,19 @@ class Contents:
     artefacts: dict[str, BagArtefact]  # by BLAKE3, everything copied into the bag
     omitted: list[dict[str, Any]]  # artefacts of captures not selected
     sources: dict[str, Path] = field(default_factory=dict)  # BLAKE3 -> file in the case
+    derived_from: dict[str, str] = field(default_factory=dict)  # metadata/media BLAKE3 -> source BLAKE3
+
+    def description(self, source: str) -> dict[str, Any] | None:
+        """The metadata description (evidence_kit.metadata) made of an artefact, if the bundle holds one."""
+        for digest, origin in self.derived_from.items():
+            item = self.artefacts.get(digest)
+            if origin == source and item is not None and item.role == "metadata":
+                try:
+                    data = json.loads(self.sources[digest].read_bytes())
+                except (OSError, ValueError):
+                    return None
+                return data if isinstance(data, dict) else None
+        return None
 
     @property
     def case_info(self) -> dict[str, Any]:
@@ -106,10 +119,18 @@ def _safe(text: str) -> str:
     return cleaned.strip("-.") or "artefact"
 
 
-def bag_name(exhibit: str | None, role: str, blake3: str, mime: str | None, original: str | None = None) -> str:
+# RFC 3161 material goes to data/timestamps/ under the names ``openssl ts -verify`` users expect.
+TIMESTAMP_ROLES = {"tsa-token": ".tsr", "timestamp-manifest": ".json", "tsa-certificates": ".pem", "tsa-root": ".pem"}
+
+
+def bag_name(exhibit: str | None, role: str, blake3: str, mime: str | None, original: str | None = None,
+             seq: int | None = None) -> str:
     """Exhibit number, role and short digest: a person finds the file, the digest ties it to the ledger."""
+    short = blake3.split(":", 1)[1][:12]
+    if role in TIMESTAMP_ROLES:
+        return f"data/timestamps/event-{seq or 0:04d}-{role}-{short}{TIMESTAMP_ROLES[role]}"
     prefix = exhibit or "X"
-    return f"data/artefacts/{prefix}-{_safe(role)}-{blake3.split(':', 1)[1][:12]}{extension(mime, original)}"
+    return f"data/artefacts/{prefix}-{_safe(role)}-{short}{extension(mime, original)}"
 
 
 def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
@@ -137,15 +158,25 @@ def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
             for item in event.artefacts:
                 owners.setdefault(str(item.get("blake3")), set()).add(str(capture_id))
 
-    # First mention of every artefact, with the role events give it.
+    # First mention of every artefact, with the role events give it; derived artefacts (metadata, media)
+    # name their source and go wherever their source goes.
     first: dict[str, tuple[dict[str, Any], Event]] = {}
     roles: dict[str, str] = {}
+    derived_from: dict[str, str] = {}
     for event in events:
         for item in event.artefacts:
             digest = str(item.get("blake3"))
             first.setdefault(digest, (item, event))
             if item.get("role") and digest not in roles:
                 roles[digest] = str(item["role"])
+            if item.get("source") and digest not in derived_from:
+                derived_from[digest] = str(item["source"])
+    for digest in derived_from:
+        source, hops = derived_from[digest], 0
+        while source in derived_from and hops < 16:
+            source, hops = derived_from[source], hops + 1
+        if owners.get(source):
+            owners.setdefault(digest, set()).update(owners[source])
     for record in records.values():
         for item in record.get("artefacts", []):
             roles.setdefault(str(item.get("blake3")), str(item.get("role") or "artefact"))
@@ -177,10 +208,18 @@ def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
         role = roles.get(digest, "artefact")
         mime = item.get("mime")
         artefact = BagArtefact(digest, str(item.get("sha256")), int(item.get("size", -1)), mime, role, exhibit,
-                               capture_id, event.seq, bag_name(exhibit, role, digest, mime, original))
+                               capture_id, event.seq, bag_name(exhibit, role, digest, mime, original, event.seq))
         artefacts[digest] = artefact
         sources[digest] = case.store.path_of(digest)
         return artefact
+
+    def derived(digests: list[str]) -> list[str]:
+        found: list[str] = []
+        frontier = set(digests)
+        for _ in range(4):
+            frontier = {d for d, source in derived_from.items() if source in frontier and d not in found}
+            found += sorted(frontier)
+        return found
 
     number = 0
     for capture_id in chosen:
@@ -189,6 +228,7 @@ def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
         event = capture_events[capture_id]
         digests = [str(i.get("blake3")) for i in event.artefacts]
         digests += [str(i.get("blake3")) for i in records[capture_id].get("artefacts", [])]
+        digests += derived(digests)
         placed = [place(d, label, capture_id) for d in dict.fromkeys(digests) if d in first]
         exhibits.append(Exhibit(label, "capture", event, tuple(placed), records[capture_id],
                                 f"data/captures/{_safe(capture_id)}.json"))
@@ -199,6 +239,7 @@ def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
         number += 1
         label = f"E{number:02d}"
         placed = [place(digest, label, None, event.details.get("original_name"))]
+        placed += [place(d, label, None) for d in derived([digest]) if d in first and d not in artefacts]
         exhibits.append(Exhibit(label, "file", event, tuple(placed)))
     for digest in first:
         if digest in included and digest not in artefacts:
@@ -206,7 +247,7 @@ def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
 
     omitted = [{"blake3": d, "sha256": str(first[d][0].get("sha256")), "capture_id": owner(d),
                 "reason": "capture not selected for this export"} for d in first if d not in artefacts]
-    return Contents(case, head, events, exhibits, artefacts, omitted, sources)
+    return Contents(case, head, events, exhibits, artefacts, omitted, sources, derived_from)
 
 
 def mapping_json(contents: Contents) -> bytes:

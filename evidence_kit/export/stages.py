@@ -5,10 +5,15 @@ Each stage is ``(contents, writer, options) -> None`` and writes only under ``da
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from .bundle import BagWriter, Stage
 from .contents import Contents
+
+if TYPE_CHECKING:
+    from .bundle import BagWriter
+
+Stage = Callable[[Contents, "BagWriter", dict[str, Any]], None]
 
 
 def _wacz(contents: Contents, writer: BagWriter, options: dict[str, Any]) -> None:
@@ -37,4 +42,7 @@ def _mla(contents: Contents, writer: BagWriter, options: dict[str, Any]) -> None
     mla.add_to_bag(contents, writer, options)
 
 
-STAGES: list[tuple[str, Stage]] = []
+STAGES: list[tuple[str, Stage]] = [
+    ("CASE/UCO JSON-LD", _case_uco),
+    ("report (HTML and PDF)", _report),
+]
