@@ -28,5 +28,7 @@ def after_ingest(case: Case, identity: Identity, artefacts: list[Artefact],
 
 
 from .timestamps import auto_stamp  # noqa: E402  (timestamps imports case, never this module)
+from .metadata.describe import pipeline_step as describe_step  # noqa: E402
 
 STEPS.append(auto_stamp)
+STEPS.append(describe_step)

@@ -479,5 +479,14 @@ def description_of(case: Any, digest: str) -> dict[str, Any] | None:
 def pipeline_step(
     case: Any, identity: Identity, artefacts: list[Any], capture_record: dict[str, Any] | None
 ) -> None:
-    """Runs after every ``add`` and capture (see evidence_kit.pipeline)."""
-    describe(case, identity)
+    """Runs after every ``add`` and capture (see evidence_kit.pipeline).
+
+    A description that cannot be made now must not undo the capture: the failure is recorded as a
+    ``describe`` event with outcome "failed", and ``evidence-kit describe`` retries later.
+    """
+    try:
+        describe(case, identity)
+    except OperationFailed as exc:
+        from ..case import machine_facts
+
+        case.append(identity, "describe", [], {"outcome": "failed", "error": str(exc), **machine_facts()})

@@ -229,7 +229,8 @@ def write(connection: sqlite3.Connection, rows: Rows, seq: int, time: str) -> No
     for d in rows.descriptions:
         execute(
             "INSERT OR REPLACE INTO md_descriptions (source, description, role, mime, magic, capture_id, url,"
-            " gps_latitude, gps_longitude, gps_readable, flags, seq, time) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " gps_latitude, gps_longitude, gps_readable, flags, seq, time)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 d.source,
                 d.description,
@@ -246,7 +247,8 @@ def write(connection: sqlite3.Connection, rows: Rows, seq: int, time: str) -> No
         )
     for s in rows.selectors:
         execute(
-            "INSERT INTO md_selectors (kind, value, raw, context, found_in, artefact, capture_id, url, time, seq)"
+            "INSERT INTO md_selectors"
+            " (kind, value, raw, context, found_in, artefact, capture_id, url, time, seq)"
             " VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
                 s.selector.kind,
@@ -268,7 +270,8 @@ def write(connection: sqlite3.Connection, rows: Rows, seq: int, time: str) -> No
         )
     for i in rows.images:
         execute(
-            "INSERT OR REPLACE INTO md_images (blake3, phash, dhash, width, height, role, url, capture_id, seq)"
+            "INSERT OR REPLACE INTO md_images"
+            " (blake3, phash, dhash, width, height, role, url, capture_id, seq)"
             " VALUES (?,?,?,?,?,?,?,?,?)",
             (i.blake3, i.phash, i.dhash, i.width, i.height, i.role, i.url, i.capture_id, seq),
         )
