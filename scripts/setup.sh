@@ -38,7 +38,8 @@ stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   say "installing evidence-kit and its Python dependencies into .venv"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-  .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -v -E '^(WARNING|\s*$)' >&2 || true
+  .venv/bin/python -m pip install -q -e '.[test]' >.venv/pip.log 2>&1 \
+    || { tail -n 20 .venv/pip.log >&2; die "pip could not install the Python dependencies (log: .venv/pip.log)"; }
   .venv/bin/python -c 'import evidence_kit, chain_of_custody, playwright, magic, exiftool' \
     || die "the Python packages did not install (see pip's messages above)"
   rm -f .venv/.installed-* && touch "$stamp"
