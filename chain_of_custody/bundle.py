@@ -42,7 +42,7 @@ from .hashing import CHUNK, hash_file
 from .keys import load_public_keys
 from .ledger import Event, Head, read_jsonl
 from .report import Report
-from .verify import ChainIndex, ExpectedArtefact, check_artefacts, check_chain, check_expected_head
+from .verify import ExpectedArtefact, check_artefacts, check_chain, check_expected_head
 
 FORMAT = "evidence-kit-bundle/1"
 MAPPING = "data/artefacts.json"

@@ -43,6 +43,7 @@ def _mla(contents: Contents, writer: BagWriter, options: dict[str, Any]) -> None
 
 
 STAGES: list[tuple[str, Stage]] = [
+    ("WACZ per capture", _wacz),
     ("CASE/UCO JSON-LD", _case_uco),
     ("report (HTML and PDF)", _report),
 ]

@@ -1,0 +1,102 @@
+"""One WACZ 1.1.1 per web capture (``data/wacz/E01-<capture-id>.wacz``), replayable in ReplayWeb.page.
+
+Built with the ``wacz`` package (``wacz create``): it writes the CDX index, ``pages/pages.jsonl``,
+``datapackage.json`` and ``datapackage-digest.json`` exactly as ``wacz validate`` re-derives them. The
+captured WARC goes in byte for byte (so its SHA-256 in datapackage.json is the one in the ledger), and it
+already holds the screenshots and the capture's provenance as resource/metadata records.
+WACZ signing needs an outside signing server and ``wacz create`` exits 0 even when signing fails: the
+proof of origin here is the signed ledger and the RFC 3161 tokens, so no signing is attempted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..errors import OperationFailed
+from .contents import Contents, Exhibit
+
+FOLDER = "data/wacz"
+
+
+def wacz_path(exhibit: Exhibit) -> str:
+    return f"{FOLDER}/{exhibit.number}-{exhibit.capture_id}.wacz"
+
+
+def _warc_name(source: Path, capture_id: str) -> str:
+    with open(source, "rb") as handle:
+        gzipped = handle.read(2) == b"\x1f\x8b"
+    return f"{capture_id}.warc.gz" if gzipped else f"{capture_id}.warc"
+
+
+def _response_date(warc: Path, url: str) -> tuple[str, str] | None:
+    """(URL, WARC-Date) of the page's own response: the index knows the page by exactly these."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    fallback = None
+    with open(warc, "rb") as handle:
+        for record in ArchiveIterator(handle):
+            if record.rec_type not in ("response", "revisit"):
+                continue
+            target = record.rec_headers.get_header("WARC-Target-URI")
+            date = record.rec_headers.get_header("WARC-Date")
+            status = record.http_headers.get_statuscode() if record.http_headers else ""
+            if target == url:
+                return target, date
+            if fallback is None and status.startswith("2") and record.http_headers.get_header(
+                    "Content-Type", "").startswith("text/html"):
+                fallback = (target, date)
+    return fallback
+
+
+def build(contents: Contents, exhibit: Exhibit, target: Path) -> None:
+    """Write the WACZ of one capture exhibit to ``target``."""
+    from wacz.main import main as wacz_main
+
+    record = exhibit.record or {}
+    warc = exhibit.artefact("warc")
+    if warc is None:
+        raise OperationFailed(f"exhibit {exhibit.number} ({exhibit.capture_id}) has no WARC to package as WACZ")
+    source = contents.sources[warc.blake3]
+    found = _response_date(source, str(record.get("final_url") or record.get("url")))
+    if found is None:
+        raise OperationFailed(f"exhibit {exhibit.number}: its WARC holds no HTML response to open as the page")
+    url, warc_date = found
+    title = str((record.get("page") or {}).get("title") or url)
+    with tempfile.TemporaryDirectory(prefix="evidence-wacz-") as temp:
+        folder = Path(temp)
+        warc_copy = folder / _warc_name(source, str(exhibit.capture_id))
+        shutil.copyfile(source, warc_copy)
+        pages = folder / "pages.jsonl"
+        pages.write_text(
+            json.dumps({"format": "json-pages-1.0", "id": "pages", "title": f"Exhibit {exhibit.number}"}) + "\n"
+            + json.dumps({"id": str(exhibit.capture_id), "url": url, "ts": warc_date, "title": title})
+            + "\n", "utf-8")
+        output = folder / "out.wacz"
+        args = ["create", "-o", str(output), str(warc_copy), "-p", str(pages), "--url", url,
+                "--title", f"Case {contents.case.id} exhibit {exhibit.number}",
+                "--desc", f"Web capture {exhibit.capture_id} of {record.get('url')} "
+                          f"(evidence-kit; see the bundle's custody ledger)"]
+        log = io.StringIO()
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            try:
+                code = wacz_main(args)
+            except SystemExit as exc:  # argparse errors
+                code = exc.code if isinstance(exc.code, int) else 1
+        if code != 0 or not output.is_file():
+            raise OperationFailed(f"WACZ of exhibit {exhibit.number} failed: {log.getvalue().strip()[-400:]}")
+        shutil.copyfile(output, target)
+
+
+def add_to_bag(contents: Contents, writer: Any, options: dict[str, Any]) -> None:
+    for exhibit in contents.exhibits:
+        if exhibit.kind != "capture" or exhibit.artefact("warc") is None:
+            continue
+        rel = wacz_path(exhibit)
+        build(contents, exhibit, writer.path(rel))
+        writer.adopt(rel)
