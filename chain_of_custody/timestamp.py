@@ -77,7 +77,12 @@ MANIFEST_FORMAT = "evidence-kit-timestamp-manifest/1"
 RECORD_FORMAT = "evidence-kit-timestamp-record/1"
 ACTION = "timestamp"
 ACTION_QUEUED = "timestamp-queued"  # no TSA answered: the artefacts stay pending for the next stamp
-ROLE_TOKEN, ROLE_MANIFEST, ROLE_CHAIN, ROLE_ROOT = "tsa-token", "timestamp-manifest", "tsa-certificates", "tsa-root"
+ROLE_TOKEN, ROLE_MANIFEST, ROLE_CHAIN, ROLE_ROOT = (
+    "tsa-token",
+    "timestamp-manifest",
+    "tsa-certificates",
+    "tsa-root",
+)
 TIMESTAMP_ROLES = frozenset({ROLE_TOKEN, ROLE_MANIFEST, ROLE_CHAIN, ROLE_ROOT})
 SHA256_OID = "2.16.840.1.101.3.4.2.1"
 # Beyond the TSA's stated accuracy: how far an investigator's system clock may run ahead of the TSA
@@ -143,13 +148,20 @@ def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
 
 def _valid_at(certificate: x509.Certificate, moment: datetime) -> str | None:
     if not certificate.not_valid_before_utc <= moment <= certificate.not_valid_after_utc:
-        return (f"certificate {_subject(certificate)} was not valid at {rfc3339(moment)} "
-                f"(valid {rfc3339(certificate.not_valid_before_utc)} to {rfc3339(certificate.not_valid_after_utc)})")
+        return (
+            f"certificate {_subject(certificate)} was not valid at {rfc3339(moment)} "
+            f"(valid {rfc3339(certificate.not_valid_before_utc)} "
+            f"to {rfc3339(certificate.not_valid_after_utc)})"
+        )
     return None
 
 
-def build_chain(leaf: x509.Certificate, candidates: Sequence[x509.Certificate], roots: Sequence[x509.Certificate],
-                at: datetime) -> tuple[list[x509.Certificate], x509.Certificate]:
+def build_chain(
+    leaf: x509.Certificate,
+    candidates: Sequence[x509.Certificate],
+    roots: Sequence[x509.Certificate],
+    at: datetime,
+) -> tuple[list[x509.Certificate], x509.Certificate]:
     """Walk from the TSA certificate through ``candidates`` to one of ``roots``, valid at ``at`` (genTime).
 
     Returns (TSA certificate + intermediates, root). Raises :class:`CustodyError` with the reason.
@@ -168,8 +180,10 @@ def build_chain(leaf: x509.Certificate, candidates: Sequence[x509.Certificate], 
                 return chain, root
         parent = next((c for c in candidates if c not in chain and _issued_by(current, c)), None)
         if parent is None:
-            raise CustodyError(f"{_subject(current)} (issued by {current.issuer.rfc4514_string()}) does not chain "
-                               "to a trusted root")
+            raise CustodyError(
+                f"{_subject(current)} (issued by {current.issuer.rfc4514_string()}) does not chain "
+                "to a trusted root"
+            )
         chain.append(parent)
         current = parent
     raise CustodyError("certificate chain longer than 8")
@@ -187,21 +201,29 @@ def _signer(response: TimeStampResponse) -> x509.Certificate | None:
     return None
 
 
-def _check_signature(response: TimeStampResponse, stored_chain: Sequence[x509.Certificate],
-                     roots: Sequence[x509.Certificate]) -> tuple[list[x509.Certificate], x509.Certificate]:
+def _check_signature(
+    response: TimeStampResponse, stored_chain: Sequence[x509.Certificate], roots: Sequence[x509.Certificate]
+) -> tuple[list[x509.Certificate], x509.Certificate]:
     """Check the token's signature and certificate chain; return (TSA chain, root) or raise CustodyError."""
     if response.status not in (0, 1):
-        raise CustodyError(f"the TSA refused the request (PKIStatus {response.status}: "
-                           f"{'; '.join(response.status_string) or 'no reason given'})")
+        raise CustodyError(
+            f"the TSA refused the request (PKIStatus {response.status}: "
+            f"{'; '.join(response.status_string) or 'no reason given'})"
+        )
     embedded = _signer(response)
     leaf = embedded or (stored_chain[0] if stored_chain else None)
     if leaf is None:
         raise CustodyError("neither the token nor the stored chain holds the TSA certificate")
     if embedded is not None and stored_chain and embedded != stored_chain[0]:
-        raise CustodyError(f"the token is signed by {_subject(embedded)} (serial {embedded.serial_number}), not by "
-                           f"the recorded TSA certificate {_subject(stored_chain[0])}")
+        raise CustodyError(
+            f"the token is signed by {_subject(embedded)} (serial {embedded.serial_number}), not by "
+            f"the recorded TSA certificate {_subject(stored_chain[0])}"
+        )
     gen_time = response.tst_info.gen_time
-    candidates = [*stored_chain, *(x509.load_der_x509_certificate(d) for d in response.signed_data.certificates)]
+    candidates = [
+        *stored_chain,
+        *(x509.load_der_x509_certificate(d) for d in response.signed_data.certificates),
+    ]
     chain, root = build_chain(leaf, candidates, roots, gen_time)
     builder = VerifierBuilder(roots=[root], tsa_certificate=leaf, intermediates=chain[1:])
     try:
@@ -215,12 +237,16 @@ def _check_signature(response: TimeStampResponse, stored_chain: Sequence[x509.Ce
 # -- the manifest ---------------------------------------------------------------------------------
 def build_manifest(case_id: str, head: Head, artefacts: Iterable[dict[str, Any]]) -> bytes:
     """The canonical bytes a TSA stamps: the case, its ledger head, and the artefacts not yet covered."""
-    return canonical_json({
-        "format": MANIFEST_FORMAT,
-        "case_id": case_id,
-        "ledger_head": {"seq": head.seq, "entry_hash": head.entry_hash},
-        "artefacts": [{"blake3": a["blake3"], "sha256": a["sha256"], "size": int(a["size"])} for a in artefacts],
-    })
+    return canonical_json(
+        {
+            "format": MANIFEST_FORMAT,
+            "case_id": case_id,
+            "ledger_head": {"seq": head.seq, "entry_hash": head.entry_hash},
+            "artefacts": [
+                {"blake3": a["blake3"], "sha256": a["sha256"], "size": int(a["size"])} for a in artefacts
+            ],
+        }
+    )
 
 
 def covered_by(events: Iterable[Event]) -> set[str]:
@@ -277,8 +303,13 @@ def _accuracy_micros(response: TimeStampResponse) -> int | None:
     return (accuracy.seconds or 0) * 1_000_000 + (accuracy.millis or 0) * 1000 + (accuracy.micros or 0)
 
 
-def request_token(url: str, manifest: bytes, roots: Sequence[x509.Certificate],
-                  certificates: Sequence[x509.Certificate] = (), timeout: float = 15.0) -> Stamp:
+def request_token(
+    url: str,
+    manifest: bytes,
+    roots: Sequence[x509.Certificate],
+    certificates: Sequence[x509.Certificate] = (),
+    timeout: float = 15.0,
+) -> Stamp:
     """Ask the TSA at ``url`` to stamp SHA-256 of ``manifest`` (with a nonce and certReq), and verify the
     reply at once: status, nonce, imprint, signature, and a chain to one of ``roots`` valid at genTime.
 
@@ -288,13 +319,24 @@ def request_token(url: str, manifest: bytes, roots: Sequence[x509.Certificate],
     if not url.startswith(("http://", "https://")):
         raise TimestampFailed(f"TSA {url}: only http:// and https:// TSAs are supported")
     if not roots:
-        raise TimestampFailed(f"TSA {url}: no trusted root certificate configured for it, so its tokens "
-                              "cannot be checked (give its root CA)")
-    request = (TimestampRequestBuilder().data(manifest).hash_algorithm(HashAlgorithm.SHA256)
-               .nonce(nonce=True).cert_request(cert_request=True).build())
-    http = urllib.request.Request(url, data=request.as_bytes(), method="POST",
-                                  headers={"Content-Type": "application/timestamp-query",
-                                           "Accept": "application/timestamp-reply"})
+        raise TimestampFailed(
+            f"TSA {url}: no trusted root certificate configured for it, so its tokens "
+            "cannot be checked (give its root CA)"
+        )
+    request = (
+        TimestampRequestBuilder()
+        .data(manifest)
+        .hash_algorithm(HashAlgorithm.SHA256)
+        .nonce(nonce=True)
+        .cert_request(cert_request=True)
+        .build()
+    )
+    http = urllib.request.Request(
+        url,
+        data=request.as_bytes(),
+        method="POST",
+        headers={"Content-Type": "application/timestamp-query", "Accept": "application/timestamp-reply"},
+    )
     try:
         with urllib.request.urlopen(http, timeout=timeout) as answer:  # noqa: S310 (scheme checked above)
             raw = answer.read(MAX_REPLY + 1)
@@ -310,26 +352,57 @@ def request_token(url: str, manifest: bytes, roots: Sequence[x509.Certificate],
     info = response.tst_info if response.status in (0, 1) else None
     if info is not None and info.nonce != request.nonce:
         raise TimestampFailed(f"TSA {url} answered with another request's nonce (a replayed reply)")
-    if info is not None and (info.message_imprint.hash_algorithm.dotted_string != SHA256_OID
-                             or info.message_imprint.message != hashlib.sha256(manifest).digest()):
+    if info is not None and (
+        info.message_imprint.hash_algorithm.dotted_string != SHA256_OID
+        or info.message_imprint.message != hashlib.sha256(manifest).digest()
+    ):
         raise TimestampFailed(f"TSA {url} stamped other bytes than the manifest sent")
     try:
         chain, root = _check_signature(response, list(certificates), roots)
     except CustodyError as exc:
         raise TimestampFailed(f"TSA {url}: {exc}") from None
     assert info is not None
-    return Stamp(url, raw, info.gen_time.astimezone(UTC), info.serial_number, info.policy.dotted_string,
-                 info.nonce, _accuracy_micros(response), tuple(chain), root)
+    return Stamp(
+        url,
+        raw,
+        info.gen_time.astimezone(UTC),
+        info.serial_number,
+        info.policy.dotted_string,
+        info.nonce,
+        _accuracy_micros(response),
+        tuple(chain),
+        root,
+    )
 
 
 def openssl_command(manifest: Path, token: Path, root: Path, certificates: Path) -> str:
     """What a court expert runs by hand; prints "Verification: OK" when the token is good."""
-    return shlex.join(["openssl", "ts", "-verify", "-data", str(manifest), "-in", str(token),
-                       "-CAfile", str(root), "-untrusted", str(certificates)])
+    return shlex.join(
+        [
+            "openssl",
+            "ts",
+            "-verify",
+            "-data",
+            str(manifest),
+            "-in",
+            str(token),
+            "-CAfile",
+            str(root),
+            "-untrusted",
+            str(certificates),
+        ]
+    )
 
 
-def event_details(stamp: Stamp, head: Head, covered: Sequence[dict[str, Any]], manifest: Digests,
-                  token: Digests, chain: Digests, root: Digests) -> dict[str, Any]:
+def event_details(
+    stamp: Stamp,
+    head: Head,
+    covered: Sequence[dict[str, Any]],
+    manifest: Digests,
+    token: Digests,
+    chain: Digests,
+    root: Digests,
+) -> dict[str, Any]:
     """The details of the ``timestamp`` custody event (and of its record in ``timestamps/``)."""
     return {
         **stamp.facts(),
@@ -365,16 +438,24 @@ def _short(digest: str) -> str:
 
 
 class _Checker:
-    def __init__(self, locate: Callable[[str], Path | None], index: ChainIndex,
-                 expected: dict[str, ExpectedArtefact], report: Report, case_id: str | None,
-                 pinned_roots: Sequence[x509.Certificate], tolerance: timedelta):
+    def __init__(
+        self,
+        locate: Callable[[str], Path | None],
+        index: ChainIndex,
+        expected: dict[str, ExpectedArtefact],
+        report: Report,
+        case_id: str | None,
+        pinned_roots: Sequence[x509.Certificate],
+        tolerance: timedelta,
+    ):
         self.locate, self.index, self.expected, self.report = locate, index, expected, report
         self.case_id = case_id if case_id is not None else report.facts.get("case_id")
         self.pinned_roots, self.tolerance = list(pinned_roots), tolerance
         self._altered: set[str] | None = None
 
-    def fail(self, check: str, where: str, message: str, expected: str | None = None,
-             found: str | None = None) -> None:
+    def fail(
+        self, check: str, where: str, message: str, expected: str | None = None, found: str | None = None
+    ) -> None:
         self.report.fail(check, CHECKS[check], Finding(check, where, message, expected, found))
 
     def ok(self, check: str) -> None:
@@ -395,9 +476,11 @@ class _Checker:
                     if (found.blake3, found.sha256, found.size) != (known, artefact.sha256, artefact.size):
                         self._altered.add(known)
             else:
-                self._altered = {f.where.split()[1] for f in self.report.findings
-                                 if f.check in ("artefact-present", "artefact-digest")
-                                 and f.where.startswith("artefact ")}
+                self._altered = {
+                    f.where.split()[1]
+                    for f in self.report.findings
+                    if f.check in ("artefact-present", "artefact-digest") and f.where.startswith("artefact ")
+                }
         return digest in self._altered
 
     def read(self, digest: str | None) -> tuple[Path | None, bytes | None]:
@@ -410,10 +493,17 @@ class _Checker:
 
     def token(self, details: dict[str, Any], seq: int | None, where: str) -> set[str]:
         """Check one stamp; return the artefacts it covers when its token and manifest are sound."""
-        digest_of = {key: (details.get(key) or {}).get("blake3") for key in ("token", "manifest", "certificates",
-                                                                              "root")}
+        digest_of = {
+            key: (details.get(key) or {}).get("blake3")
+            for key in ("token", "manifest", "certificates", "root")
+        }
         files = {key: self.read(digest) for key, digest in digest_of.items()}
-        fact: dict[str, Any] = {"event": seq, "tsa": details.get("tsa"), "token": digest_of["token"], "ok": False}
+        fact: dict[str, Any] = {
+            "event": seq,
+            "tsa": details.get("tsa"),
+            "token": digest_of["token"],
+            "ok": False,
+        }
         findings_before = len(self.report.findings)
         self.report.facts.setdefault("timestamps", []).append(fact)
         missing = [key for key, (_, data) in files.items() if data is None]
@@ -426,8 +516,13 @@ class _Checker:
         clean = True
         if hash_bytes(token_bytes).blake3 != digest_of["token"]:
             clean = False
-            self.fail("timestamp-token", where, f"the token file {token_path} is not the token recorded for this "
-                      "stamp (swapped or edited)", digest_of["token"], hash_bytes(token_bytes).blake3)
+            self.fail(
+                "timestamp-token",
+                where,
+                f"the token file {token_path} is not the token recorded for this stamp (swapped or edited)",
+                digest_of["token"],
+                hash_bytes(token_bytes).blake3,
+            )
         try:
             response = decode_timestamp_response(token_bytes)
             info = response.tst_info
@@ -435,33 +530,56 @@ class _Checker:
             self.fail("timestamp-token", where, f"the token is not an RFC 3161 TimeStampResp: {exc}")
             return set()
         gen_time = info.gen_time.astimezone(UTC)
-        fact.update({"gen_time": rfc3339(gen_time), "serial": str(info.serial_number),
-                     "policy": info.policy.dotted_string})
+        fact.update(
+            {
+                "gen_time": rfc3339(gen_time),
+                "serial": str(info.serial_number),
+                "policy": info.policy.dotted_string,
+            }
+        )
         recorded = (details.get("serial"), details.get("gen_time"))
         if recorded != (str(info.serial_number), rfc3339(gen_time)):
             clean = False
-            self.fail("timestamp-token", where, "the token is not the one this stamp recorded (serial, genTime)",
-                      f"serial {recorded[0]} at {recorded[1]}", f"serial {info.serial_number} at {rfc3339(gen_time)}")
+            self.fail(
+                "timestamp-token",
+                where,
+                "the token is not the one this stamp recorded (serial, genTime)",
+                f"serial {recorded[0]} at {recorded[1]}",
+                f"serial {info.serial_number} at {rfc3339(gen_time)}",
+            )
         elif clean:
             self.ok("timestamp-token")
         # imprint == SHA-256 of the stored manifest
-        imprint_ok = (info.message_imprint.hash_algorithm.dotted_string == SHA256_OID
-                      and info.message_imprint.message == hashlib.sha256(manifest_bytes).digest())
+        imprint_ok = (
+            info.message_imprint.hash_algorithm.dotted_string == SHA256_OID
+            and info.message_imprint.message == hashlib.sha256(manifest_bytes).digest()
+        )
         if imprint_ok:
             self.ok("timestamp-imprint")
         else:
             clean = False
-            self.fail("timestamp-imprint", where, f"the token does not stamp the manifest {manifest_path} (the "
-                      "manifest was edited or the token swapped)",
-                      "sha256:" + info.message_imprint.message.hex(), hash_bytes(manifest_bytes).sha256)
+            self.fail(
+                "timestamp-imprint",
+                where,
+                f"the token does not stamp the manifest {manifest_path} (the "
+                "manifest was edited or the token swapped)",
+                "sha256:" + info.message_imprint.message.hex(),
+                hash_bytes(manifest_bytes).sha256,
+            )
         # signature and chain: pinned roots when given, else the stored root
         root_path, certificates_path = files["root"][0], files["certificates"][0]
         try:
             stored_chain = load_certificates(files["certificates"][1] or b"")
             stored_roots = load_certificates(files["root"][1] or b"")
             chain, root = _check_signature(response, stored_chain, self.pinned_roots or stored_roots)
-            fact.update({"tsa_subject": _subject(chain[0]), "root_subject": _subject(root),
-                         "root_sha256": fingerprint(root), "root_pinned": bool(self.pinned_roots)})
+            fact.update(
+                {
+                    "tsa_subject": _subject(chain[0]),
+                    "root_subject": _subject(root),
+                    "root_sha256": fingerprint(root),
+                    "root_pinned": bool(self.pinned_roots),
+                }
+            )
             self.ok("timestamp-signature")
         except CustodyError as exc:
             clean = False
@@ -474,8 +592,14 @@ class _Checker:
         fact["ok"] = len(self.report.findings) == findings_before
         return covered if clean else set()
 
-    def manifest(self, data: bytes, details: dict[str, Any], where: str, gen_time: datetime,
-                 response: TimeStampResponse) -> set[str]:
+    def manifest(
+        self,
+        data: bytes,
+        details: dict[str, Any],
+        where: str,
+        gen_time: datetime,
+        response: TimeStampResponse,
+    ) -> set[str]:
         try:
             manifest = json.loads(data)
             head = manifest["ledger_head"]
@@ -489,7 +613,10 @@ class _Checker:
             problems.append(f"format {manifest.get('format')!r}")
         if manifest.get("case_id") != self.case_id:
             problems.append(f"it names case {manifest.get('case_id')!r}, not {self.case_id!r}")
-        if details.get("covered_head") and details["covered_head"] != {"seq": head_seq, "entry_hash": head_hash}:
+        if details.get("covered_head") and details["covered_head"] != {
+            "seq": head_seq,
+            "entry_hash": head_hash,
+        }:
             problems.append("its ledger head differs from the one the custody event records")
         recorded = {str(a.get("blake3")) for a in details.get("covered_artefacts", [])}
         if details.get("covered_artefacts") is not None and recorded != {b for b, _, _ in items}:
@@ -499,30 +626,47 @@ class _Checker:
             if known is None or known.first_seq > head_seq:
                 problems.append(f"artefact {blake3} is not recorded in the ledger up to event {head_seq}")
             elif (known.sha256, known.size) != (sha256, size):
-                problems.append(f"artefact {blake3} has SHA-256/size {sha256}/{size} in the manifest but "
-                                f"{known.sha256}/{known.size} in the ledger")
+                problems.append(
+                    f"artefact {blake3} has SHA-256/size {sha256}/{size} in the manifest but "
+                    f"{known.sha256}/{known.size} in the ledger"
+                )
         if problems:
-            self.fail("timestamp-manifest", where, "the manifest does not match the case: " + "; ".join(problems))
+            self.fail(
+                "timestamp-manifest", where, "the manifest does not match the case: " + "; ".join(problems)
+            )
         else:
             self.ok("timestamp-manifest")
         if self.index.has(head_seq, head_hash):
             self.ok("timestamp-head")
         else:
-            self.fail("timestamp-head", where, f"the ledger no longer holds event {head_seq} with the hash this "
-                      "token covers: the ledger was truncated or rewritten",
-                      head_hash, self.index.entry_hash(head_seq) or "no such event")
+            self.fail(
+                "timestamp-head",
+                where,
+                f"the ledger no longer holds event {head_seq} with the hash this "
+                "token covers: the ledger was truncated or rewritten",
+                head_hash,
+                self.index.entry_hash(head_seq) or "no such event",
+            )
         for blake3, _, _ in items:
             if self.altered(blake3):
-                self.fail("timestamp-artefact", where, f"artefact {blake3} was stamped at {rfc3339(gen_time)} but is "
-                          "missing or altered now")
+                self.fail(
+                    "timestamp-artefact",
+                    where,
+                    f"artefact {blake3} was stamped at {rfc3339(gen_time)} but is missing or altered now",
+                )
             else:
                 self.ok("timestamp-artefact")
         latest = self.index.latest_time_upto(head_seq)
         accuracy = timedelta(microseconds=_accuracy_micros(response) or 0)
         if latest is not None and latest > gen_time + accuracy + self.tolerance:
-            self.fail("timestamp-time", where, f"an event up to seq {head_seq} claims a time later than the TSA's "
-                      f"genTime of the stamp covering it (beyond accuracy {accuracy} + tolerance {self.tolerance})",
-                      f"at most {rfc3339(gen_time)}", rfc3339(latest))
+            self.fail(
+                "timestamp-time",
+                where,
+                f"an event up to seq {head_seq} claims a time later than the TSA's "
+                f"genTime of the stamp covering it (beyond accuracy {accuracy} + tolerance {self.tolerance})",
+                f"at most {rfc3339(gen_time)}",
+                rfc3339(latest),
+            )
         elif latest is not None:
             self.ok("timestamp-time")
         return {b for b, _, _ in items} if not problems else set()
@@ -570,13 +714,19 @@ def check_timestamps(
             checker.fail("timestamp-record", name, f"the stamp record is unreadable: {record['unreadable']}")
             continue
         where = f"{name} token {_short(str(token))}"
-        checker.fail("timestamp-record", where, f"no custody event records this stamp (event {record.get('event_seq')} "
-                     "was deleted: the ledger was truncated or rewritten)")
+        checker.fail(
+            "timestamp-record",
+            where,
+            f"no custody event records this stamp (event {record.get('event_seq')} "
+            "was deleted: the ledger was truncated or rewritten)",
+        )
         checker.token(record, record.get("event_seq"), where)
     # What no stamp covers yet: artefacts recorded outside timestamp events and in no good manifest.
     pending = [d for d, a in expected.items() if d not in covered and a.first_seq not in stamp_seqs]
     report.facts["timestamp_pending"] = len(pending)
     if pending:
         sample = ", ".join(_short(d) for d in pending[:3]) + (" …" if len(pending) > 3 else "")
-        report.warnings.append(f"{len(pending)} artefact(s) not yet covered by an RFC 3161 timestamp ({sample}); "
-                               "run 'evidence-kit timestamp' to stamp them")
+        report.warnings.append(
+            f"{len(pending)} artefact(s) not yet covered by an RFC 3161 timestamp ({sample}); "
+            "run 'evidence-kit timestamp' to stamp them"
+        )

@@ -59,12 +59,19 @@ def _read_certificates(paths: Sequence[Path], what: str, url: str) -> tuple[x509
 
 
 def load_tsa(setting: TsaSetting) -> Tsa:
-    return Tsa(setting.url, _read_certificates(setting.roots, "root certificate", setting.url),
-               _read_certificates(setting.certificates, "TSA certificate", setting.url))
+    return Tsa(
+        setting.url,
+        _read_certificates(setting.roots, "root certificate", setting.url),
+        _read_certificates(setting.certificates, "TSA certificate", setting.url),
+    )
 
 
-def choose_tsas(settings: Settings, urls: Sequence[str] = (), roots: Sequence[Path] = (),
-                certificates: Sequence[Path] = ()) -> list[TsaSetting]:
+def choose_tsas(
+    settings: Settings,
+    urls: Sequence[str] = (),
+    roots: Sequence[Path] = (),
+    certificates: Sequence[Path] = (),
+) -> list[TsaSetting]:
     """The TSAs to ask: ``urls`` (``--tsa``) replace the configured ones.
 
     Roots and certificates given on the command line apply to every URL given; otherwise a configured
@@ -78,8 +85,13 @@ def choose_tsas(settings: Settings, urls: Sequence[str] = (), roots: Sequence[Pa
     chosen = []
     for url in urls:
         known = configured.get(url)
-        chosen.append(TsaSetting(url, tuple(roots) or (known.roots if known else ()),
-                                 tuple(certificates) or (known.certificates if known else ())))
+        chosen.append(
+            TsaSetting(
+                url,
+                tuple(roots) or (known.roots if known else ()),
+                tuple(certificates) or (known.certificates if known else ()),
+            )
+        )
     return chosen
 
 
@@ -95,11 +107,25 @@ def pinned_roots(settings: Settings) -> list[x509.Certificate]:
 def timestamp_events(case: Case) -> list[Event]:
     """The ``timestamp`` and ``timestamp-queued`` events, read by SQL: long ledgers are not walked."""
     cursor = case.ledger.connection.execute(
-        "SELECT seq, time, actor, key_id, action, case_id, artefacts, details, prev_hash, entry_hash, signature"
-        " FROM events WHERE action LIKE 'timestamp%' ORDER BY seq")
-    return [Event(seq, time, actor, key_id, action, case_id_, json.loads(artefacts), json.loads(details), prev,
-                  entry, signature)
-            for seq, time, actor, key_id, action, case_id_, artefacts, details, prev, entry, signature in cursor]
+        "SELECT seq, time, actor, key_id, action, case_id, artefacts, details, prev_hash, entry_hash,"
+        " signature FROM events WHERE action LIKE 'timestamp%' ORDER BY seq"
+    )
+    return [
+        Event(
+            seq,
+            time,
+            actor,
+            key_id,
+            action,
+            case_id_,
+            json.loads(artefacts),
+            json.loads(details),
+            prev,
+            entry,
+            signature,
+        )
+        for seq, time, actor, key_id, action, case_id_, artefacts, details, prev, entry, signature in cursor
+    ]
 
 
 def pending_artefacts(case: Case, events: Sequence[Event] | None = None) -> list[dict[str, Any]]:
@@ -107,7 +133,11 @@ def pending_artefacts(case: Case, events: Sequence[Event] | None = None) -> list
     events = timestamp_events(case) if events is None else events
     covered = tsp.covered_by(events)
     stamp_seqs = {e.seq for e in events if e.action == tsp.ACTION}
-    return [row for row in case.artefact_rows() if row["blake3"] not in covered and row["first_seq"] not in stamp_seqs]
+    return [
+        row
+        for row in case.artefact_rows()
+        if row["blake3"] not in covered and row["first_seq"] not in stamp_seqs
+    ]
 
 
 def stamp_summaries(case: Case, events: Sequence[Event] | None = None) -> list[dict[str, Any]]:
@@ -117,12 +147,28 @@ def stamp_summaries(case: Case, events: Sequence[Event] | None = None) -> list[d
     for event in events:
         d = event.details
         if event.action == tsp.ACTION:
-            rows.append({"event": event.seq, "status": "stamped", "tsa": d.get("tsa"), "gen_time": d.get("gen_time"),
-                         "serial": d.get("serial"), "policy": d.get("policy"),
-                         "covered_head": d.get("covered_head"), "covered_artefacts": len(d.get("covered_artefacts", [])),
-                         "token": (d.get("token") or {}).get("blake3")})
+            rows.append(
+                {
+                    "event": event.seq,
+                    "status": "stamped",
+                    "tsa": d.get("tsa"),
+                    "gen_time": d.get("gen_time"),
+                    "serial": d.get("serial"),
+                    "policy": d.get("policy"),
+                    "covered_head": d.get("covered_head"),
+                    "covered_artefacts": len(d.get("covered_artefacts", [])),
+                    "token": (d.get("token") or {}).get("blake3"),
+                }
+            )
         elif event.action == tsp.ACTION_QUEUED:
-            rows.append({"event": event.seq, "status": "queued", "time": event.time, "failures": d.get("failures", [])})
+            rows.append(
+                {
+                    "event": event.seq,
+                    "status": "queued",
+                    "time": event.time,
+                    "failures": d.get("failures", []),
+                }
+            )
     return rows
 
 
@@ -137,10 +183,18 @@ class StampResult:
 
     def to_json(self) -> dict[str, Any]:
         d = self.event.details
-        return {"tsa": self.url, "event": self.event.seq, "gen_time": d["gen_time"], "serial": d["serial"],
-                "policy": d["policy"], "tsa_subject": d["tsa_subject"], "root_sha256": d["root_sha256"],
-                "token": str(self.token_path.resolve()), "record": str(self.record_path.resolve()),
-                "openssl": self.command}
+        return {
+            "tsa": self.url,
+            "event": self.event.seq,
+            "gen_time": d["gen_time"],
+            "serial": d["serial"],
+            "policy": d["policy"],
+            "tsa_subject": d["tsa_subject"],
+            "root_sha256": d["root_sha256"],
+            "token": str(self.token_path.resolve()),
+            "record": str(self.record_path.resolve()),
+            "openssl": self.command,
+        }
 
 
 @dataclass(frozen=True)
@@ -155,8 +209,9 @@ class StampOutcome:
         return {
             "head": str(self.head),
             "covered_artefacts": [row["blake3"] for row in self.covered],
-            "manifest": None if self.manifest is None else {**self.manifest.ledger_entry(),
-                                                            "path": str(self.manifest.path.resolve())},
+            "manifest": None
+            if self.manifest is None
+            else {**self.manifest.ledger_entry(), "path": str(self.manifest.path.resolve())},
             "stamps": [s.to_json() for s in self.stamps],
             "failures": [{"tsa": url, "error": why} for url, why in self.failures],
         }
@@ -205,12 +260,22 @@ def stamp_case(
         chain = case.ingest_bytes(stamp.chain_pem)
         root = case.ingest_bytes(stamp.root_pem)
         stored.append((stamp, token, chain, root))
-        details = tsp.event_details(stamp, head, covered, manifest_artefact.digests, token.digests, chain.digests,
-                                    root.digests)
+        details = tsp.event_details(
+            stamp, head, covered, manifest_artefact.digests, token.digests, chain.digests, root.digests
+        )
         details["tool"] = TOOL
-        pending.append(PendingEvent(tsp.ACTION, [
-            token.ledger_entry(role=tsp.ROLE_TOKEN), manifest_artefact.ledger_entry(role=tsp.ROLE_MANIFEST),
-            chain.ledger_entry(role=tsp.ROLE_CHAIN), root.ledger_entry(role=tsp.ROLE_ROOT)], details))
+        pending.append(
+            PendingEvent(
+                tsp.ACTION,
+                [
+                    token.ledger_entry(role=tsp.ROLE_TOKEN),
+                    manifest_artefact.ledger_entry(role=tsp.ROLE_MANIFEST),
+                    chain.ledger_entry(role=tsp.ROLE_CHAIN),
+                    root.ledger_entry(role=tsp.ROLE_ROOT),
+                ],
+                details,
+            )
+        )
     events = case.append_many(identity, pending)
     results = []
     folder = case.path / "timestamps"
@@ -219,12 +284,16 @@ def stamp_case(
         # A copy of the details outside the ledger: cutting off the ledger's tail must not hide a stamp.
         record_path = folder / _record_name(event.seq, stamp.url)
         temp = record_path.with_suffix(".tmp")
-        temp.write_bytes(canonical_json({"format": tsp.RECORD_FORMAT, "case_id": case.id, "event_seq": event.seq,
-                                         **event.details}))
+        temp.write_bytes(
+            canonical_json(
+                {"format": tsp.RECORD_FORMAT, "case_id": case.id, "event_seq": event.seq, **event.details}
+            )
+        )
         os.chmod(temp, 0o444)
         os.replace(temp, record_path)
-        command = tsp.openssl_command(manifest_artefact.path.resolve(), token.path.resolve(), root.path.resolve(),
-                                      chain.path.resolve())
+        command = tsp.openssl_command(
+            manifest_artefact.path.resolve(), token.path.resolve(), root.path.resolve(), chain.path.resolve()
+        )
         results.append(StampResult(stamp.url, event, token.path, record_path, command))
     return StampOutcome(head, covered, manifest_artefact, results, failures)
 
@@ -232,27 +301,34 @@ def stamp_case(
 def record_queued(case: Case, identity: Identity, outcome: StampOutcome) -> Event:
     """Record that no TSA answered, so the pending artefacts wait for the next stamp (ISO/IEC 27037:
     document what was attempted, not only what succeeded)."""
-    return case.append(identity, tsp.ACTION_QUEUED, details={
-        "failures": [{"tsa": url, "error": why} for url, why in outcome.failures],
-        "pending_artefacts": len(outcome.covered),
-        "ledger_head": {"seq": outcome.head.seq, "entry_hash": outcome.head.entry_hash},
-        "tool": TOOL,
-    })
+    return case.append(
+        identity,
+        tsp.ACTION_QUEUED,
+        details={
+            "failures": [{"tsa": url, "error": why} for url, why in outcome.failures],
+            "pending_artefacts": len(outcome.covered),
+            "ledger_head": {"seq": outcome.head.seq, "entry_hash": outcome.head.entry_hash},
+            "tool": TOOL,
+        },
+    )
 
 
 def auto_enabled(settings: Settings) -> bool:
-    """Auto-stamping is on whenever a TSA is configured, unless the settings say ``"auto_timestamp": false``."""
+    """Auto-stamping is on whenever a TSA is configured, unless settings say ``"auto_timestamp": false``."""
     return bool(settings.tsas) and settings.raw.get("auto_timestamp", True) is not False
 
 
-def auto_stamp(case: Case, identity: Identity, artefacts: list[Artefact],
-               capture_record: dict[str, Any] | None = None) -> None:
+def auto_stamp(
+    case: Case, identity: Identity, artefacts: list[Artefact], capture_record: dict[str, Any] | None = None
+) -> None:
     """The pipeline step after ``add`` and ``capture``: stamp now, or queue when no TSA answers."""
     if not auto_enabled(case.settings):
         return
     try:
         outcome = stamp_case(case, identity, case.settings.tsas)
-    except InvalidInput as exc:  # unreadable root file or similar: the evidence is in; say why it is unstamped
+    except (
+        InvalidInput
+    ) as exc:  # unreadable root file or similar: the evidence is in; say why it is unstamped
         head = case.ledger.head()
         assert head is not None
         outcome = StampOutcome(head, pending_artefacts(case), None, [], [("settings", str(exc))])
@@ -268,19 +344,23 @@ def show_extra(case: Case, summary: dict[str, Any]) -> None:
     events = timestamp_events(case)
     summary["timestamps"] = stamp_summaries(case, events)
     pending = pending_artefacts(case, events)
-    summary["timestamp_pending"] = [{"blake3": r["blake3"], "sha256": r["sha256"], "first_seq": r["first_seq"]}
-                                    for r in pending]
+    summary["timestamp_pending"] = [
+        {"blake3": r["blake3"], "sha256": r["sha256"], "first_seq": r["first_seq"]} for r in pending
+    ]
     if pending:
-        text = (f"{len(pending)} artefact(s) not yet covered by an RFC 3161 timestamp; "
-                f"run 'evidence-kit timestamp {case.id}'")
+        text = (
+            f"{len(pending)} artefact(s) not yet covered by an RFC 3161 timestamp; "
+            f"run 'evidence-kit timestamp {case.id}'"
+        )
         last = events[-1] if events else None
         if last is not None and last.action == tsp.ACTION_QUEUED and last.details.get("failures"):
             text += f" (last attempt, event {last.seq}: {last.details['failures'][0].get('error')})"
         summary.setdefault("warnings", []).append(text)
 
 
-def stamp_or_fail(case: Case, identity: Identity, tsas: Sequence[TsaSetting],
-                  timeout: float = DEFAULT_TIMEOUT) -> StampOutcome:
+def stamp_or_fail(
+    case: Case, identity: Identity, tsas: Sequence[TsaSetting], timeout: float = DEFAULT_TIMEOUT
+) -> StampOutcome:
     """Like :func:`stamp_case` but raises :class:`OperationFailed` (exit 3) when no TSA gave a token."""
     outcome = stamp_case(case, identity, tsas, timeout)
     if not outcome.stamps:

@@ -82,8 +82,9 @@ class TsaPki:
     policy: str
 
 
-def make_tsa_pki(folder: Path, name: str = "evidence-kit local test TSA", policy: str = DEFAULT_POLICY,
-                 days: int = 3650) -> TsaPki:
+def make_tsa_pki(
+    folder: Path, name: str = "evidence-kit local test TSA", policy: str = DEFAULT_POLICY, days: int = 3650
+) -> TsaPki:
     """Make (or reuse) a CA and a TSA certificate signed by it in ``folder``."""
     if shutil.which("openssl") is None:
         raise LocalTsaError("the openssl command is not installed")
@@ -93,14 +94,65 @@ def make_tsa_pki(folder: Path, name: str = "evidence-kit local test TSA", policy
     if not (ca_pem.is_file() and tsa_pem.is_file() and config.is_file()):
         (folder / "ext.cnf").write_text(_CA_EXT + _TSA_EXT, "utf-8")
         # P-256 keys: made in milliseconds, and OpenSSL, rfc3161-client and cryptography all verify them.
-        _openssl("req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                 "-keyout", "ca.key", "-out", "ca.pem", "-days", str(days), "-subj", f"/O=evidence-kit/CN={name} CA",
-                 "-config", "ext.cnf", "-extensions", "ca_ext", cwd=folder)
-        _openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                 "-keyout", "tsa.key", "-out", "tsa.csr", "-subj", f"/O=evidence-kit/CN={name}", cwd=folder)
-        _openssl("x509", "-req", "-in", "tsa.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                 "-out", "tsa.pem", "-days", str(days - 1), "-extfile", "ext.cnf", "-extensions", "tsa_ext",
-                 cwd=folder)
+        _openssl(
+            "req",
+            "-x509",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            str(days),
+            "-subj",
+            f"/O=evidence-kit/CN={name} CA",
+            "-config",
+            "ext.cnf",
+            "-extensions",
+            "ca_ext",
+            cwd=folder,
+        )
+        _openssl(
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "tsa.key",
+            "-out",
+            "tsa.csr",
+            "-subj",
+            f"/O=evidence-kit/CN={name}",
+            cwd=folder,
+        )
+        _openssl(
+            "x509",
+            "-req",
+            "-in",
+            "tsa.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "tsa.pem",
+            "-days",
+            str(days - 1),
+            "-extfile",
+            "ext.cnf",
+            "-extensions",
+            "tsa_ext",
+            cwd=folder,
+        )
         (folder / "serial").write_text("01\n", "ascii")
         config.write_text(_TSA_CONFIG.format(folder=folder, policy=policy), "utf-8")
     return TsaPki(folder, ca_pem, tsa_pem, config, policy)
@@ -112,8 +164,21 @@ def reply(pki: TsaPki, query: bytes) -> bytes:
         query_path, reply_path = Path(work) / "q.tsq", Path(work) / "r.tsr"
         query_path.write_bytes(query)
         result = subprocess.run(
-            ["openssl", "ts", "-reply", "-config", str(pki.config), "-queryfile", str(query_path),
-             "-out", str(reply_path)], capture_output=True, text=True, check=False)
+            [
+                "openssl",
+                "ts",
+                "-reply",
+                "-config",
+                str(pki.config),
+                "-queryfile",
+                str(query_path),
+                "-out",
+                str(reply_path),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode != 0 or not reply_path.is_file():
             raise LocalTsaError(f"openssl ts -reply failed: {result.stderr.strip()}")
         return reply_path.read_bytes()
@@ -148,8 +213,9 @@ class LocalTsa:
         self.stop()
 
 
-def start_local_tsa(folder: Path, name: str = "evidence-kit local test TSA",
-                    policy: str = DEFAULT_POLICY) -> LocalTsa:
+def start_local_tsa(
+    folder: Path, name: str = "evidence-kit local test TSA", policy: str = DEFAULT_POLICY
+) -> LocalTsa:
     """Make the TSA's certificates in ``folder`` (if not there yet) and serve it on 127.0.0.1, a free port."""
     pki = make_tsa_pki(folder, name, policy)
     # openssl ts -reply increments the serial file: one reply at a time.
