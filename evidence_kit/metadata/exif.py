@@ -122,10 +122,11 @@ def gps_from(numeric: dict[str, Any]) -> Gps | None:
     """A GPS fix from exiftool's numeric (``-n``) tags, or None when there is none or it is 0,0."""
 
     def first(*names: str) -> Any:
+        # Composite tags first: they carry the sign; GPS:/EXIF: ones are unsigned beside a Ref tag.
         for name in names:
-            for key, value in numeric.items():
-                if key.split(":")[-1] == name and value not in (None, ""):
-                    return value
+            for key in sorted(numeric, key=lambda k: not k.startswith("Composite:")):
+                if key.split(":")[-1] == name and numeric[key] not in (None, ""):
+                    return numeric[key]
         return None
 
     lat, lon = first("GPSLatitude"), first("GPSLongitude")
@@ -167,6 +168,11 @@ class ExifBatch:
         except (FileNotFoundError, OSError, exiftool.exceptions.ExifToolException) as exc:
             raise OperationFailed(f"cannot start exiftool: {exc}") from None
         self.version = f"exiftool {self._tool.version}"
+
+    @property
+    def pid(self) -> int:
+        """The exiftool process id (the same for every read of a batch)."""
+        return int(self._tool._process.pid)
 
     def close(self) -> None:
         if self._tool.running:
