@@ -292,35 +292,39 @@ def chromium_path(configured: str | None = None) -> str:
     return chosen
 
 
-def print_pdf(html_file: Path, pdf_file: Path, footer: str, executable: str | None = None) -> None:
-    """Print an HTML file to PDF (A4, page numbers) with headless Chromium; no network is touched."""
+def print_pdfs(jobs: list[tuple[Path, Path, str]], executable: str | None = None,
+               configured: str | None = None) -> None:
+    """Print HTML files to PDF (A4, page numbers in the footer) with one headless Chromium; no network."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    footer_html = (f"<div style='font-size:8px;width:100%;text-align:center;color:#444'>{_e(footer)} — page "
-                   "<span class='pageNumber'></span> of <span class='totalPages'></span></div>")
+    executable = executable or chromium_path(configured)
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=executable or chromium_path(), args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
             try:
                 page = browser.new_page()
                 # Only the bundle's own files may load: nothing leaves the machine while printing.
                 page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
                            else route.abort())
-                page.goto(html_file.resolve().as_uri(), wait_until="load")
-                page.pdf(path=str(pdf_file), format="A4", print_background=True, display_header_footer=True,
-                         header_template="<div></div>", footer_template=footer_html,
-                         margin={"top": "14mm", "bottom": "16mm", "left": "10mm", "right": "10mm"})
+                for html_file, pdf_file, footer in jobs:
+                    footer_html = (f"<div style='font-size:8px;width:100%;text-align:center;color:#444'>"
+                                   f"{_e(footer)} — <span class='pageNumber'></span> / "
+                                   "<span class='totalPages'></span></div>")
+                    page.goto(html_file.resolve().as_uri(), wait_until="load")
+                    page.pdf(path=str(pdf_file), format="A4", print_background=True, display_header_footer=True,
+                             header_template="<div></div>", footer_template=footer_html,
+                             margin={"top": "14mm", "bottom": "16mm", "left": "10mm", "right": "10mm"})
             finally:
                 browser.close()
     except PlaywrightError as exc:
-        raise OperationFailed(f"printing {html_file.name} to PDF failed: {exc}") from None
+        raise OperationFailed(f"printing to PDF failed: {exc}") from None
 
 
 def add_to_bag(contents: Contents, writer: Any, options: dict[str, Any]) -> None:
     html_text = render_html(contents)
     writer.write_bytes(HTML_PATH, html_text.encode("utf-8"))
     pdf = writer.path(PDF_PATH)
-    print_pdf(writer.root / HTML_PATH, pdf, f"Case {contents.case.id} — evidence report",
-              executable=options.get("chromium") or chromium_path(contents.case.settings.chromium))
+    print_pdfs([(writer.root / HTML_PATH, pdf, f"Case {contents.case.id} — evidence report — page")],
+               options.get("chromium"), contents.case.settings.chromium)
     writer.adopt(PDF_PATH)

@@ -46,4 +46,5 @@ STAGES: list[tuple[str, Stage]] = [
     ("WACZ per capture", _wacz),
     ("CASE/UCO JSON-LD", _case_uco),
     ("report (HTML and PDF)", _report),
+    ("MLA and preservation annexes", _mla),
 ]
