@@ -24,6 +24,9 @@ from .warc import Exchange, NetworkRecorder
 T = TypeVar("T")
 
 MHTML = "Page.captureSnapshot"
+MAX_SCREENSHOT_HEIGHT = 15_000  # CSS px; Chromium fails beyond its 16384 px texture limit
+MAX_PDF_PAGES = 200
+PRINT_PAGE_HEIGHT = 1000  # CSS px per printed A4/Letter page, roughly
 
 
 @dataclass(frozen=True)
@@ -124,8 +127,9 @@ class Steps:
         self.deadline = deadline
 
     async def run(self, name: str, make: Callable[[], Awaitable[T]], bound: float,
-                  required: bool = True) -> T | None:
-        limit = self.deadline.for_step(bound)
+                  required: bool = True, final: bool = False) -> T | None:
+        # Final steps (collecting bodies, closing) may use the reserve kept back for them.
+        limit = min(bound, max(self.deadline.left(), 1.0)) if final else self.deadline.for_step(bound)
         if limit <= 0.05:
             if required:
                 self.result.errors.append(f"{name}: skipped, the capture deadline "
@@ -164,7 +168,7 @@ async def capture_page(browser: Any, url: str, options: CaptureOptions, clock: C
     try:
         await _capture_in_context(context, result, steps, options, clock, private_target)
     finally:
-        await steps.run("close the browser context", context.close, 10)
+        await steps.run("close the browser context", context.close, 10, final=True)
         result.finished = clock()
     return result
 
@@ -185,7 +189,8 @@ async def _capture_in_context(context: Any, result: PageCapture, steps: Steps, o
     if tree:
         result.main_frame_id = tree["frameTree"]["frame"]["id"]
     if not private_target:
-        await steps.run("block private addresses", lambda: _block_private(cdp, result), 5)
+        await steps.run("block private addresses", lambda: _block_private(
+            cdp, result, network.host_of(result.url)), 5)
     pending: list[asyncio.Future[Any]] = []
     _watch(context, page, result, pending, options)
 
@@ -206,7 +211,9 @@ async def _capture_in_context(context: Any, result: PageCapture, steps: Steps, o
         await _take_artefacts(page, cdp, result, steps)
     if pending:
         await steps.run("finish downloads and pop-ups", lambda: asyncio.wait(pending), 20)
-    await steps.run("collect response bodies", lambda: recorder.collect_bodies(steps.deadline.for_step(15) - 0.1), 15)
+    # Bodies are asked for as each response finishes; this only waits for stragglers, inside the reserve.
+    await steps.run("collect response bodies", lambda: recorder.collect_bodies(
+        min(steps.deadline.left() - 1.0, 15)), 16, final=True)
     result.exchanges = recorder.assemble()
     await _main_document_facts(cdp, result, steps)
     if screen is not None and result.video_note is None:
@@ -272,8 +279,11 @@ def _watch(context: Any, page: Any, result: PageCapture, pending: list[asyncio.F
     context.on("page", on_page)
 
 
-async def _block_private(cdp: Any, result: PageCapture) -> None:
-    """Pause every request before it leaves; fail those whose host resolves to a private address."""
+async def _block_private(cdp: Any, result: PageCapture, target_host: str) -> None:
+    """Pause every request before it leaves; fail those whose host resolves to a private address.
+
+    The target's own host is exempt: the investigator chose it, and ``check_targets`` vetted it.
+    """
     verdicts: dict[str, network.HostCheck] = {}
 
     async def decide(event: dict[str, Any]) -> None:
@@ -281,7 +291,7 @@ async def _block_private(cdp: Any, result: PageCapture) -> None:
         url = event["request"]["url"]
         host = network.host_of(url)
         try:
-            if host and url.startswith(("http:", "https:")):
+            if host and host != target_host and url.startswith(("http:", "https:")):
                 if host not in verdicts:
                     verdicts[host] = await asyncio.wait_for(asyncio.to_thread(network.check_host, host), 5)
                 check = verdicts[host]
@@ -351,7 +361,18 @@ async def _run_behaviours(page: Any, recorder: NetworkRecorder, result: PageCapt
 async def _take_artefacts(page: Any, cdp: Any, result: PageCapture, steps: Steps) -> None:
     title = await steps.run("read the title", page.title, 5)
     result.title = title
-    shot = await steps.run("full-page screenshot", lambda: page.screenshot(full_page=True, type="png", timeout=0), 30)
+    height = await steps.run("measure the page", lambda: page.evaluate(
+        "() => Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)"), 5)
+    height = int(height or 0)
+    clip = None
+    if height > MAX_SCREENSHOT_HEIGHT:
+        # Chromium cannot paint one image taller than its texture limit; the record says what is missing.
+        width = await page.evaluate("() => document.documentElement.clientWidth")
+        clip = {"x": 0, "y": 0, "width": width, "height": MAX_SCREENSHOT_HEIGHT}
+        result.warnings.append(f"the full-page screenshot shows the top {MAX_SCREENSHOT_HEIGHT} px of a "
+                               f"{height} px page (browser limit); the PDF, DOM, text and WARC hold the rest")
+    shot = await steps.run("full-page screenshot", lambda: page.screenshot(
+        full_page=True, type="png", timeout=0, clip=clip), 30)
     if shot:
         result.files["screenshot"] = shot
     dom = await steps.run("rendered DOM", page.content, 15)
@@ -364,7 +385,11 @@ async def _take_artefacts(page: Any, cdp: Any, result: PageCapture, steps: Steps
     snapshot = await steps.run("MHTML snapshot", lambda: cdp.send(MHTML, {"format": "mhtml"}), 30)
     if snapshot:
         result.files["mhtml"] = snapshot["data"].encode("utf-8")
-    pdf = await steps.run("PDF", lambda: page.pdf(print_background=True), 30)
+    ranges = ""
+    if height > MAX_PDF_PAGES * PRINT_PAGE_HEIGHT:
+        ranges = f"1-{MAX_PDF_PAGES}"
+        result.warnings.append(f"the PDF holds the first {MAX_PDF_PAGES} printed pages of a {height} px page")
+    pdf = await steps.run("PDF", lambda: page.pdf(print_background=True, page_ranges=ranges), 30)
     if pdf:
         result.files["pdf"] = pdf
     result.frames = [{"url": f.url, "name": f.name} for f in page.frames if f is not page.main_frame]
