@@ -672,6 +672,29 @@ class _Checker:
         return {b for b, _, _ in items} if not problems else set()
 
 
+def _clock_offset(event: Event, report: Report, tolerance: timedelta) -> None:
+    """How far the investigator's clock was from the TSA's when the stamp was recorded.
+
+    The event was appended after the reply arrived, so a time earlier than genTime means the system
+    clock ran behind the TSA or the event was backdated. Not an error: clocks drift, and the stamp
+    itself still proves what it covers; but a court should know how far to trust the ledger's times.
+    """
+    gen_time = event.details.get("gen_time")
+    if not isinstance(gen_time, str):
+        return
+    try:
+        offset = parse_rfc3339(event.time) - parse_rfc3339(gen_time)
+    except ValueError:
+        return
+    report.facts["timestamps"][-1]["clock_offset_seconds"] = round(offset.total_seconds())
+    accuracy = timedelta(microseconds=int(event.details.get("accuracy_micros") or 0))
+    if offset < -(accuracy + tolerance):
+        report.warnings.append(
+            f"timestamp event {event.seq} is dated {event.time}, {-offset} before the genTime {gen_time} "
+            "of the token it records: the system clock ran behind the TSA or the event was backdated"
+        )
+
+
 def check_timestamps(
     events: Iterable[Event],
     locate: Callable[[str], Path | None],
@@ -697,13 +720,7 @@ def check_timestamps(
         recorded_tokens.add(str(token))
         where = f"timestamp event {event.seq} token {_short(str(token))}"
         covered |= checker.token(event.details, event.seq, where)
-        moment = event.details.get("gen_time")
-        if isinstance(moment, str):
-            try:
-                offset = parse_rfc3339(event.time) - parse_rfc3339(moment)
-                report.facts["timestamps"][-1]["clock_offset_seconds"] = round(offset.total_seconds())
-            except ValueError:
-                pass
+        _clock_offset(event, report, tolerance)
     for record in records:
         token = (record.get("token") or {}).get("blake3")
         if token in recorded_tokens:

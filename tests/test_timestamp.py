@@ -309,3 +309,27 @@ def test_auto_stamp_is_off_without_tsas_and_when_disabled(make_case, tmp_path, l
     with Case.open(settings, case.id) as again:
         pipeline.after_ingest(again, again.identity(), [a.artefact for a in added])
         assert [e.action for e in again.events()][-1] == "timestamp"
+
+
+def test_stamp_event_backdated_before_its_gen_time_is_reported(cli, tmp_path, tsa_settings):
+    """Real clock here: the stamp event is recorded just after the reply, not dated before genTime."""
+    assert cli("case", "create", "BD-1", "--title", "t", "--investigator", "Insp. Petrova").exit_code == 0
+    evidence = tmp_path / "a.txt"
+    evidence.write_text("a", "utf-8")
+    assert cli("add", str(evidence), "--case", "BD-1").exit_code == 0
+    code, report, _ = verify_cli(cli, tsa_settings.home / "BD-1")
+    assert code == 0 and not any("backdated" in w for w in report["warnings"])
+    assert abs(report["facts"]["timestamps"][0]["clock_offset_seconds"]) <= 5
+    seq = report["facts"]["timestamps"][0]["event"]
+    connection = sqlite3.connect(tsa_settings.home / "BD-1" / "ledger.sqlite")
+    connection.execute("UPDATE events SET time = ? WHERE seq = ?", ("2020-01-01T00:00:00.000000Z", seq))
+    connection.commit()
+    connection.close()
+    code, report, findings = verify_cli(cli, tsa_settings.home / "BD-1")
+    assert code == 1 and ("entry-hash", f"event {seq}") in findings
+    assert [
+        w
+        for w in report["warnings"]
+        if w.startswith(f"timestamp event {seq} is dated 2020-01-01") and "backdated" in w
+    ]
+    assert report["facts"]["timestamps"][0]["clock_offset_seconds"] < -60 * 60 * 24 * 300

@@ -108,3 +108,36 @@ def test_timestamp_help(cli):
     assert result.exit_code == 0
     for option in ("--tsa", "--tsa-root", "--tsa-cert", "--json", "RFC 3161"):
         assert option in result.stdout
+
+
+def test_local_tsa_from_the_shell_for_the_demo(cli, tmp_path):
+    """`python -m evidence_kit.devtools.local_tsa DIR --write-settings CONFIG`, as the README demo runs it."""
+    import os
+    import sys
+
+    config = Path(os.environ["EVIDENCE_KIT_CONFIG"])
+    config.write_text(json.dumps({"investigator": "Insp. A. Petrova"}), "utf-8")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "evidence_kit.devtools.local_tsa",
+            str(tmp_path / "demo-tsa"),
+            "--write-settings",
+            str(config),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        entry = json.loads(process.stdout.readline())
+        assert entry["url"].startswith("http://127.0.0.1:") and Path(entry["roots"][0]).is_file()
+        settings = json.loads(config.read_text("utf-8"))
+        assert settings == {"investigator": "Insp. A. Petrova", "tsas": [entry]}
+        case_id = new_case(cli, tmp_path)  # auto-stamped by the demo TSA
+        show = json.loads(cli("case", "show", case_id, "--json").stdout)
+        assert [s["tsa"] for s in show["timestamps"]] == [entry["url"]] and show["timestamp_pending"] == []
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -9,6 +9,10 @@ command line in a folder; :func:`start_local_tsa` serves ``application/timestamp
     ...  # settings: {"tsas": [{"url": tsa.url, "roots": [tsa.ca_pem], "certificates": [tsa.tsa_pem]}]}
     tsa.stop()
 
+From a shell (the README demo): ``python -m evidence_kit.devtools.local_tsa FOLDER --write-settings
+config.json`` serves until interrupted, prints the settings entry as one JSON line, and names the TSA in
+the settings file so ``add``, ``capture`` and ``timestamp`` use it.
+
 The TSA configuration leaves out ``certs =``: with the CA chain in the reply OpenSSL writes a certificate
 set that ``rfc3161-client`` 1.0.9 refuses to parse (``InvalidSetOrdering``); the reply still carries the
 TSA's own certificate when the request asks for it (``certReq``).
@@ -16,6 +20,8 @@ TSA's own certificate when the request asks for it (``certReq``).
 
 from __future__ import annotations
 
+import argparse
+import json
 import shutil
 import subprocess
 import tempfile
@@ -254,3 +260,38 @@ def start_local_tsa(
     tsa = LocalTsa(f"http://{host}:{port}/tsa", pki.ca_pem, pki.tsa_pem, pki.folder, policy, server, thread)
     holder.append(tsa)
     return tsa
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m evidence_kit.devtools.local_tsa",
+        description="Serve a local RFC 3161 TSA (OpenSSL) on 127.0.0.1 for demos.",
+    )
+    parser.add_argument(
+        "folder", type=Path, help="where the CA, TSA certificate and keys are made (or reused)"
+    )
+    parser.add_argument(
+        "--write-settings",
+        type=Path,
+        metavar="CONFIG_JSON",
+        help="name this TSA in the 'tsas' of this evidence-kit settings file (kept otherwise)",
+    )
+    args = parser.parse_args(argv)
+    tsa = start_local_tsa(args.folder)
+    try:
+        if args.write_settings:
+            path: Path = args.write_settings
+            data = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+            data["tsas"] = [tsa.settings_entry()]
+            path.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
+        print(json.dumps(tsa.settings_entry()), flush=True)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        tsa.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
