@@ -53,9 +53,9 @@ def check_targets(urls: Sequence[str], allow_private: bool) -> list[tuple[str, b
     """Each URL checked (http/https, parsable) with whether its host is private; bad input raises."""
     if not urls:
         raise InvalidInput("no URL to capture (give URLs or --from-file)")
+    cleaned = [network.check_url(url) for url in urls]  # every URL parses before any DNS lookup
     checked = []
-    for url in urls:
-        clean = network.check_url(url)
+    for clean in cleaned:
         host = network.check_host(network.host_of(clean))
         if host.private and not allow_private:
             where = ", ".join(host.addresses) or host.host

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..capture import CaptureOptions, capture_urls
+from ..capture import CaptureOptions, capture_urls, check_targets
 from ..case import Case
 from ..errors import InvalidInput
 from .app import app, settings
@@ -56,6 +56,7 @@ def capture(
         raise InvalidInput("no URL to capture (give URLs or --from-file)")
     options = CaptureOptions(timeout=timeout, video=not no_video, allow_private=allow_private,
                              ignore_https_errors=ignore_https_errors, concurrency=concurrency, purpose=purpose)
+    check_targets(targets, allow_private)  # bad input ends here, before a browser starts
     with Case.open(settings(ctx), case_id) as case:
         identity = case.identity(investigator)
         if as_json:
