@@ -9,7 +9,7 @@ from pathlib import Path
 from chain_of_custody.hashing import hash_file
 from evidence_kit.case import Case
 from evidence_kit.metadata import exif, filetype
-from evidence_kit.metadata.describe import description_of, describe
+from evidence_kit.metadata.describe import describe, description_of
 from evidence_kit.metadata.page import parse
 from tests.fixtures.media_files import draw_photo, minimal_pdf, write_warc
 
@@ -109,8 +109,9 @@ def test_describe_is_one_event_and_idempotent(make_case, photo_file, tmp_path, c
     # Added without the automatic pipeline: describe picks them up later, as for older cases.
     for path in files:
         artefact = case.store.ingest_file(path)
-        case.append(case.identity(), "add", [artefact.ledger_entry(role="added-file")],
-                    {"original_name": path.name})
+        case.append(
+            case.identity(), "add", [artefact.ledger_entry(role="added-file")], {"original_name": path.name}
+        )
     before = case.ledger.head().seq
     result = cli("describe", case.id)
     assert result.exit_code == 0, result.output
@@ -124,8 +125,12 @@ def test_describe_is_one_event_and_idempotent(make_case, photo_file, tmp_path, c
     for entry in event.artefacts:  # each description is canonical JSON naming its source
         body = case.store.path_of(entry["blake3"]).read_bytes()
         assert json.loads(body)["source"]["blake3"] == entry["source"]
-        assert body == json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"),
-                                  ensure_ascii=False).encode()
+        assert (
+            body
+            == json.dumps(
+                json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            ).encode()
+        )
 
     again = cli("describe", case.id)
     assert again.exit_code == 0
@@ -142,7 +147,9 @@ def test_index_tables_never_shadow_ledger_tables(make_case, photo_file) -> None:
     case = make_case()
     case.add_files([photo_file()], case.identity())
     describe(case, case.identity())
-    tables = {row[0] for row in case.ledger.connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    tables = {
+        row[0] for row in case.ledger.connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+    }
     ours = {t for t in tables if t.startswith("md_")}
     assert {"md_descriptions", "md_selectors", "md_texts", "md_images", "md_media", "md_captures"} <= ours
     assert {"events", "ledger_meta", "artefacts"} <= tables
@@ -186,28 +193,50 @@ def test_page_metadata_from_the_dom() -> None:
 def _simulated_capture(case: Case, tmp_path: Path, photo: bytes) -> dict:
     """A capture as the capture stage records it (docs/capture-record.md), built without a browser."""
     warc = tmp_path / "c.warc.gz"
-    write_warc(warc, [
-        ("http://127.0.0.1:8000/ad/17", "text/html; charset=utf-8", AD_HTML.encode()),
-        ("http://127.0.0.1:8000/img/girl.jpg", "image/jpeg", photo),
-        ("http://127.0.0.1:8000/pixel.gif", "image/gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"),
-    ])
-    text = "Модели за Милано\nОбадете се: 0888 123 456 (Viber)\nBTC: bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq\n"
-    stored = {"warc": case.store.ingest_file(warc), "dom": case.ingest_bytes(AD_HTML.encode()),
-              "text": case.ingest_bytes(text.encode())}
-    record = {"format": "evidence-kit-capture/1", "id": "cap-20260301T090000Z-abc123", "case_id": case.id,
-              "url": "http://127.0.0.1:8000/ad/17", "final_url": "http://127.0.0.1:8000/ad/17",
-              "status": "complete", "started": "2026-03-01T09:00:00.000000Z",
-              "page": {"title": "Модели за Милано"},
-              "artefacts": [{"role": role, **a.digests.to_json(), "mime": a.mime} for role, a in stored.items()]}
+    write_warc(
+        warc,
+        [
+            ("http://127.0.0.1:8000/ad/17", "text/html; charset=utf-8", AD_HTML.encode()),
+            ("http://127.0.0.1:8000/img/girl.jpg", "image/jpeg", photo),
+            ("http://127.0.0.1:8000/pixel.gif", "image/gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"),
+        ],
+    )
+    text = (
+        "Модели за Милано\nОбадете се: 0888 123 456 (Viber)\n"
+        "BTC: bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq\n"
+    )
+    stored = {
+        "warc": case.store.ingest_file(warc),
+        "dom": case.ingest_bytes(AD_HTML.encode()),
+        "text": case.ingest_bytes(text.encode()),
+    }
+    record = {
+        "format": "evidence-kit-capture/1",
+        "id": "cap-20260301T090000Z-abc123",
+        "case_id": case.id,
+        "url": "http://127.0.0.1:8000/ad/17",
+        "final_url": "http://127.0.0.1:8000/ad/17",
+        "status": "complete",
+        "started": "2026-03-01T09:00:00.000000Z",
+        "page": {"title": "Модели за Милано"},
+        "artefacts": [{"role": role, **a.digests.to_json(), "mime": a.mime} for role, a in stored.items()],
+    }
     from chain_of_custody.canonical import canonical_json
 
     record_artefact = case.ingest_bytes(canonical_json(record))
     case.write_capture_record(record["id"], canonical_json(record))
-    case.append(case.identity(), "capture",
-                [a.ledger_entry(role=role) for role, a in stored.items()]
-                + [record_artefact.ledger_entry(role="capture-record")],
-                {"capture_id": record["id"], "url": record["url"], "final_url": record["final_url"],
-                 "status": "complete"})
+    case.append(
+        case.identity(),
+        "capture",
+        [a.ledger_entry(role=role) for role, a in stored.items()]
+        + [record_artefact.ledger_entry(role="capture-record")],
+        {
+            "capture_id": record["id"],
+            "url": record["url"],
+            "final_url": record["final_url"],
+            "status": "complete",
+        },
+    )
     return record
 
 
@@ -219,7 +248,9 @@ def test_capture_media_page_and_selectors(make_case, photo_file, tmp_path, cli) 
     assert result.captures == [record["id"]]
     (media,) = result.media  # the 1×1 GIF is not evidence of anything and is left out
     assert media["url"] == "http://127.0.0.1:8000/img/girl.jpg"
-    assert media["warc_payload_digest"].startswith("sha1:") or media["warc_payload_digest"].startswith("sha256:")
+    assert media["warc_payload_digest"].startswith("sha1:") or media["warc_payload_digest"].startswith(
+        "sha256:"
+    )
     assert media["blake3"] == hash_file(photo_path).blake3
     by_role = {d.role: d for d in result.described}
     assert by_role["media"].gps.readable == "45°27'51.12\"N 9°11'24.00\"E"
@@ -235,18 +266,31 @@ def test_capture_media_page_and_selectors(make_case, photo_file, tmp_path, cli) 
 
     listed = json.loads(cli("selectors", case.id, "--json").output)
     found = {(s["kind"], s["value"]) for s in listed}
-    assert {("phone", "+359881234567"), ("whatsapp", "+359881234567"), ("phone", "+359888123456"),
-            ("viber", "+359887654321"), ("telegram", "@starmodels_bg"), ("email", "casting@star-models.example"),
-            ("bitcoin", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"), ("gps", "45.464200,9.190000")} <= found
+    assert {
+        ("phone", "+359881234567"),
+        ("whatsapp", "+359881234567"),
+        ("phone", "+359888123456"),
+        ("viber", "+359887654321"),
+        ("telegram", "@starmodels_bg"),
+        ("email", "casting@star-models.example"),
+        ("bitcoin", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),
+        ("gps", "45.464200,9.190000"),
+    } <= found
     phone = next(s for s in listed if s["value"] == "+359881234567" and s["kind"] == "phone")
     places = {(p["capture_id"], p["url"], p["found_in"]) for p in phone["places"]}
     assert (record["id"], "http://127.0.0.1:8000/ad/17", "link") in places  # the wa.me link
-    assert (record["id"], "http://127.0.0.1:8000/img/girl.jpg", "metadata") in places  # the photo's Artist tag
+    assert (
+        record["id"],
+        "http://127.0.0.1:8000/img/girl.jpg",
+        "metadata",
+    ) in places  # the photo's Artist tag
     assert phone["count"] == 1  # sightings within one capture count once
 
     text_search = json.loads(cli("search", case.id, "Милано", "--json").output)
-    assert any(h["match"] == "text" and "«Милано»" in h["snippet"] and h["capture_id"] == record["id"]
-               for h in text_search)
+    assert any(
+        h["match"] == "text" and "«Милано»" in h["snippet"] and h["capture_id"] == record["id"]
+        for h in text_search
+    )
     assert cli("verify", case.id).exit_code == 0
 
 

@@ -44,10 +44,18 @@ def _pairs(found):
 def test_bulgarian_ad_with_region_bg() -> None:
     found = _pairs(extract_text(BG_AD, "BG"))
     assert {
-        ("phone", "+359881234567"), ("phone", "+359888123456"), ("phone", "+359887654321"),
-        ("viber", "+359887654321"), ("phone", "+442079460018"), ("whatsapp", "+359881234567"),
-        ("telegram", "@star_models_bg"), ("telegram", "@starmodels_bg"), ("instagram", "@star.models"),
-        ("email", "jobs@star-models.example"), ("email", "info@star-models.eu"), ("domain", "wa.me"),
+        ("phone", "+359881234567"),
+        ("phone", "+359888123456"),
+        ("phone", "+359887654321"),
+        ("viber", "+359887654321"),
+        ("phone", "+442079460018"),
+        ("whatsapp", "+359881234567"),
+        ("telegram", "@star_models_bg"),
+        ("telegram", "@starmodels_bg"),
+        ("instagram", "@star.models"),
+        ("email", "jobs@star-models.example"),
+        ("email", "info@star-models.eu"),
+        ("domain", "wa.me"),
         ("url", "https://wa.me/359881234567"),
     } <= found
     phones = {v for k, v in found if k == "phone"}
@@ -57,18 +65,26 @@ def test_bulgarian_ad_with_region_bg() -> None:
 
 def test_romanian_ad_with_region_ro() -> None:
     found = _pairs(extract_text(RO_AD, "RO"))
-    assert {("phone", "+40722123456"), ("phone", "+40722654321"), ("whatsapp", "+40722654321"),
-            ("iban", "RO49AAAA1B31007593840000")} <= found
+    assert {
+        ("phone", "+40722123456"),
+        ("phone", "+40722654321"),
+        ("whatsapp", "+40722654321"),
+        ("iban", "RO49AAAA1B31007593840000"),
+    } <= found
     assert {v for k, v in found if k == "phone"} == {"+40722123456", "+40722654321"}
 
 
 def test_english_ad_with_wallets_iban_and_handles() -> None:
     found = _pairs(extract_text(EN_AD, "GB"))
     assert {v for k, v in found if k == "phone"} == {"+442079460018", "+447911123456"}
-    assert {("bitcoin", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"),
-            ("ethereum", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
-            ("tron", "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8"), ("iban", "GB82WEST12345698765432"),
-            ("tiktok", "@dubai.models"), ("x", "@dubaimodels_hq")} <= found
+    assert {
+        ("bitcoin", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"),
+        ("ethereum", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
+        ("tron", "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8"),
+        ("iban", "GB82WEST12345698765432"),
+        ("tiktok", "@dubai.models"),
+        ("x", "@dubaimodels_hq"),
+    } <= found
 
 
 def test_local_numbers_need_the_case_region() -> None:
@@ -78,25 +94,32 @@ def test_local_numbers_need_the_case_region() -> None:
     assert _pairs(extract_text("Обади се на 0888 123 456", None)) == set()
 
 
-@pytest.mark.parametrize("text", [
-    "Bitcoin 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3",  # last character changed
-    "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr",  # bech32 checksum broken
-    "ETH 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD",  # one letter's case flipped: EIP-55 fails
-    "TRX TJRabPrwbZy45sbavfcjinPJC18kjpRTv9",
-    "Send to 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLx9",  # too long
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bitcoin 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3",  # last character changed
+        "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr",  # bech32 checksum broken
+        "ETH 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD",  # one letter's case flipped: EIP-55 fails
+        "TRX TJRabPrwbZy45sbavfcjinPJC18kjpRTv9",
+        "Send to 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLx9",  # too long
+    ],
+)
 def test_invalid_wallet_checksums_are_rejected(text: str) -> None:
     assert wallets_in(text) == []
 
 
 def test_valid_wallets_of_every_kind() -> None:
-    text = ("3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297 "
-            "0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359 BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4")
+    text = (
+        "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297 "
+        "0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359 BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4"
+    )
     found = _pairs(wallets_in(text))
-    assert found == {("bitcoin", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"),
-                     ("bitcoin", "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297"),
-                     ("ethereum", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"),  # all-lower: checksummed form
-                     ("bitcoin", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")}
+    assert found == {
+        ("bitcoin", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"),
+        ("bitcoin", "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297"),
+        ("ethereum", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"),  # all-lower: checksummed form
+        ("bitcoin", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"),
+    }
 
 
 def test_ibans_valid_and_invalid() -> None:
@@ -108,16 +131,33 @@ def test_ibans_valid_and_invalid() -> None:
 
 
 def test_links_name_phones_and_accounts() -> None:
-    found = _pairs(extract_links([
-        ("tel:+359-88-123-4567", "Обади се"), ("viber://chat?number=%2B359887654321", ""),
-        ("https://api.whatsapp.com/send?phone=359881234567", ""), ("https://signal.me/#p/+359881234567", ""),
-        ("https://www.instagram.com/star.models/", ""), ("https://www.tiktok.com/@starmodels", ""),
-        ("https://twitter.com/intent/tweet?text=x", ""), ("https://t.me/+AbCdEf123", ""),
-        ("https://www.facebook.com/profile.php?id=100012345678", ""), ("mailto:a@b.example?subject=x", ""),
-    ], "BG"))
-    assert {("phone", "+359881234567"), ("viber", "+359887654321"), ("whatsapp", "+359881234567"),
-            ("signal", "+359881234567"), ("instagram", "@star.models"), ("tiktok", "@starmodels"),
-            ("facebook", "@100012345678"), ("email", "a@b.example")} <= found
+    found = _pairs(
+        extract_links(
+            [
+                ("tel:+359-88-123-4567", "Обади се"),
+                ("viber://chat?number=%2B359887654321", ""),
+                ("https://api.whatsapp.com/send?phone=359881234567", ""),
+                ("https://signal.me/#p/+359881234567", ""),
+                ("https://www.instagram.com/star.models/", ""),
+                ("https://www.tiktok.com/@starmodels", ""),
+                ("https://twitter.com/intent/tweet?text=x", ""),
+                ("https://t.me/+AbCdEf123", ""),
+                ("https://www.facebook.com/profile.php?id=100012345678", ""),
+                ("mailto:a@b.example?subject=x", ""),
+            ],
+            "BG",
+        )
+    )
+    assert {
+        ("phone", "+359881234567"),
+        ("viber", "+359887654321"),
+        ("whatsapp", "+359881234567"),
+        ("signal", "+359881234567"),
+        ("instagram", "@star.models"),
+        ("tiktok", "@starmodels"),
+        ("facebook", "@100012345678"),
+        ("email", "a@b.example"),
+    } <= found
     assert not any(k == "x" for k, _ in found)  # a share intent is not an account
     assert not any(k == "telegram" for k, _ in found)  # an invite link is not a username
 
@@ -132,8 +172,10 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300),
-       st.sampled_from(["BG", "GB", "RO", "DE", None]))
+@given(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300),
+    st.sampled_from(["BG", "GB", "RO", "DE", None]),
+)
 def test_any_text_gives_well_formed_selectors(text: str, region: str | None) -> None:
     for selector in extract_text(text, region):
         if selector.kind in ("phone", "whatsapp", "viber", "signal"):
@@ -143,33 +185,41 @@ def test_any_text_gives_well_formed_selectors(text: str, region: str | None) -> 
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dates(min_value=date(1950, 1, 1), max_value=date(2099, 12, 31)),
-       st.sampled_from(["%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y г.", "%d-%m-%Y", "%Y%m%d"]),
-       st.sampled_from(["BG", "GB", "RO", "DE"]))
+@given(
+    st.dates(min_value=date(1950, 1, 1), max_value=date(2099, 12, 31)),
+    st.sampled_from(["%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y г.", "%d-%m-%Y", "%Y%m%d"]),
+    st.sampled_from(["BG", "GB", "RO", "DE"]),
+)
 def test_dates_are_never_phones(day: date, layout: str, region: str) -> None:
     assert phones_in(f"Публикувано на {day.strftime(layout)} в София", region) == []
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(min_value=100, max_value=99_999_999),
-       st.sampled_from(["{:,} лв", "{:,} EUR", "€{:,}", "${:,}.00", "{:,} lei", "£{:,}"]),
-       st.sampled_from(["BG", "GB", "RO"]))
+@given(
+    st.integers(min_value=100, max_value=99_999_999),
+    st.sampled_from(["{:,} лв", "{:,} EUR", "€{:,}", "${:,}.00", "{:,} lei", "£{:,}"]),
+    st.sampled_from(["BG", "GB", "RO"]),
+)
 def test_prices_are_never_phones(amount: int, layout: str, region: str) -> None:
     price = layout.format(amount).replace(",", " ") if "лв" in layout else layout.format(amount)
     assert phones_in(f"Заплата {price} на месец", region) == []
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(min_value=10_000, max_value=999_999_999_999),
-       st.sampled_from(["Order #{}", "поръчка № {}", "Invoice no. {}", "Ref: {}", "Comanda nr. {}", "ID {}"]),
-       st.sampled_from(["BG", "GB", "RO"]))
+@given(
+    st.integers(min_value=10_000, max_value=999_999_999_999),
+    st.sampled_from(["Order #{}", "поръчка № {}", "Invoice no. {}", "Ref: {}", "Comanda nr. {}", "ID {}"]),
+    st.sampled_from(["BG", "GB", "RO"]),
+)
 def test_order_numbers_are_never_phones(number: int, layout: str, region: str) -> None:
     assert phones_in(layout.format(number) + " is confirmed.", region) == []
 
 
-BBAN_BG = st.tuples(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=4, max_size=4),
-                    st.text(alphabet="0123456789", min_size=6, max_size=6),
-                    st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=8, max_size=8))
+BBAN_BG = st.tuples(
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=4, max_size=4),
+    st.text(alphabet="0123456789", min_size=6, max_size=6),
+    st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=8, max_size=8),
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -179,7 +229,7 @@ def test_iban_single_digit_errors_are_caught(parts, position: int, bump: int) ->
     assert crypto.iban_valid(iban)
     assert [s.value for s in ibans_in(f"IBAN {iban}")] == [iban]
     assume(iban[position].isdigit())
-    wrong = iban[:position] + str((int(iban[position]) + bump) % 10) + iban[position + 1:]
+    wrong = iban[:position] + str((int(iban[position]) + bump) % 10) + iban[position + 1 :]
     assert not crypto.iban_valid(wrong)
     assert ibans_in(f"IBAN {wrong}") == []
 
@@ -192,7 +242,7 @@ def test_base58check_bitcoin_round_trip_and_typos(payload: bytes, version: int, 
     position = data.draw(st.integers(min_value=1, max_value=len(address) - 1))
     replacement = data.draw(st.sampled_from(crypto.B58_ALPHABET))
     assume(replacement != address[position])
-    typo = address[:position] + replacement + address[position + 1:]
+    typo = address[:position] + replacement + address[position + 1 :]
     assert wallets_in(f"pay {typo} now") == []
 
 
@@ -205,7 +255,7 @@ def test_tron_round_trip_and_typos(payload: bytes, data) -> None:
     position = data.draw(st.integers(min_value=1, max_value=len(address) - 1))
     replacement = data.draw(st.sampled_from(crypto.B58_ALPHABET))
     assume(replacement != address[position])
-    assert wallets_in(address[:position] + replacement + address[position + 1:]) == []
+    assert wallets_in(address[:position] + replacement + address[position + 1 :]) == []
 
 
 @settings(max_examples=150, deadline=None)
@@ -219,7 +269,7 @@ def test_bech32_round_trip_and_typos(shape, data) -> None:
     position = data.draw(st.integers(min_value=4, max_value=len(address) - 1))
     replacement = data.draw(st.sampled_from(crypto.BECH32_CHARSET))
     assume(replacement != address[position])
-    assert wallets_in(address[:position] + replacement + address[position + 1:]) == []
+    assert wallets_in(address[:position] + replacement + address[position + 1 :]) == []
 
 
 @settings(max_examples=100, deadline=None)
@@ -231,6 +281,6 @@ def test_eip55_case_flips_are_caught(raw: bytes, data) -> None:
     letters = [i for i, c in enumerate(checksummed) if i > 1 and c.isalpha()]
     assume(letters)
     i = data.draw(st.sampled_from(letters))
-    flipped = checksummed[:i] + checksummed[i].swapcase() + checksummed[i + 1:]
+    flipped = checksummed[:i] + checksummed[i].swapcase() + checksummed[i + 1 :]
     assume(flipped.lower() != flipped and flipped.upper()[2:] != flipped[2:])
     assert wallets_in(flipped) == []

@@ -230,10 +230,24 @@ def phones_in(text: str, region: str | None = None) -> list[Selector]:
         value = phonenumbers.format_number(match.number, PhoneNumberFormat.E164)
         context = _context(text, match.start, match.end)
         found.append(Selector("phone", value, raw, context))
-        platform = _platform_in(_line_before(text, match.start, 40))
-        if platform in _MESSENGER_KINDS:
+        for platform in _messengers_around(text, match.start, match.end):
             found.append(Selector(platform, value, raw, context))
     return found
+
+
+def _messengers_around(text: str, start: int, end: int) -> list[str]:
+    """Messengers named next to a number on its line ("Viber: 0888…", "0888… (WhatsApp/Viber)").
+
+    Only the words between this number and the previous or next one count, so "Viber 0887…, tel 0888…"
+    does not make the second number a Viber account.
+    """
+    before = re.split(r"\d[\d\s().-]{5,}\d|@\w+", _line_before(text, start, 40))[-1]
+    after = re.split(r"\d|@\w+|\n", text[end : end + 25])[0]
+    return [
+        kind
+        for kind in _MESSENGER_KINDS
+        if _PLATFORM_RE[kind].search(before) or _PLATFORM_RE[kind].search(after)
+    ]
 
 
 def _clean_url(raw: str) -> str:
