@@ -264,6 +264,8 @@ def stamp_case(
             stamp, head, covered, manifest_artefact.digests, token.digests, chain.digests, root.digests
         )
         details["tool"] = TOOL
+        if failures:  # ISO/IEC 27037: record what was attempted, not only what succeeded
+            details["failed_tsas"] = [{"tsa": url, "error": why} for url, why in failures]
         pending.append(
             PendingEvent(
                 tsp.ACTION,

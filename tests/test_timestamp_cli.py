@@ -99,6 +99,26 @@ def test_timestamp_without_root_and_unreachable_tsa(cli, tmp_path, local_tsa, of
     assert result.exit_code == 3 and "no trusted root certificate" in result.stderr
     result = cli("timestamp", case_id, "--tsa", offline_tsa.url, "--tsa-root", str(offline_tsa.ca_pem))
     assert result.exit_code == 3 and "did not answer" in result.stderr
+    # One TSA down, one up: stamped, and the failure is recorded with the stamp and printed as a warning.
+    result = cli(
+        "timestamp",
+        case_id,
+        "--tsa",
+        offline_tsa.url,
+        "--tsa",
+        local_tsa.url,
+        "--tsa-root",
+        str(local_tsa.ca_pem),
+        "--tsa-root",
+        str(offline_tsa.ca_pem),
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert [s["tsa"] for s in out["stamps"]] == [local_tsa.url]
+    assert [f["tsa"] for f in out["failures"]] == [offline_tsa.url]
+    event = json.loads(cli("ledger", case_id, "--json").stdout)[-1]
+    assert event["action"] == "timestamp" and event["details"]["failed_tsas"][0]["tsa"] == offline_tsa.url
     result = cli("timestamp", case_id, "--tsa", local_tsa.url, "--tsa-root", str(tmp_path / "missing.pem"))
     assert result.exit_code == 2 and "cannot read root certificate" in result.stderr
 
