@@ -279,7 +279,7 @@ TEXT: dict[str, dict[str, str]] = {
         "subscriber": "subscriber information", "traffic": "traffic data", "content": "content data",
         "vanish": "Online content and logs may be deleted by the account holder or expire under the provider's "
                   "retention policy at any time.",
-        "page": "page",
+        "page": "page", "missing_cell": "[MISSING — required]",
     },
     "fr": {
         "art29": "Demande de conservation rapide de données informatiques stockées",
@@ -330,7 +330,7 @@ TEXT: dict[str, dict[str, str]] = {
         "content": "données de contenu",
         "vanish": "Les contenus en ligne et les journaux peuvent être supprimés à tout moment par le titulaire du "
                   "compte ou expirer selon la politique de conservation du fournisseur.",
-        "page": "page",
+        "page": "page", "missing_cell": "[MANQUANT — obligatoire]",
     },
 }
 
@@ -363,7 +363,13 @@ def _time_range(provider: Provider, form: dict[str, Any]) -> str:
 def build_annex(contents: Contents, provider: Provider, kind: str, form: dict[str, Any], lang: str,
                 missing: list[str]) -> Annex:
     t = TEXT[lang]
-    g = lambda name: _get(form, name) or ""  # noqa: E731
+
+    def g(name: str) -> str:
+        value = _get(form, name)
+        if value in (None, "", [], {}):
+            return t["missing_cell"] if name in missing else ""
+        return str(value)
+
     blocks: list[Block] = [("h1", t[kind]), ("p", t[f"{kind}_basis"])]
     if missing:
         blocks.append(("warn", (t["missing"], list(missing))))
