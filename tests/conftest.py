@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from evidence_kit import config
 from evidence_kit.case import Case
 
-pytest_plugins: list[str] = ["tests.fixtures.tsa", "tests.fixtures.site", "tests.fixtures.media_files"]
+pytest_plugins: list[str] = ["tests.fixtures.tsa", "tests.fixtures.site", "tests.fixtures.media_files",
+                             "tests.fixtures.bundle"]
 
 
 class FixedClock:
