@@ -84,3 +84,44 @@ def capture(
                 console.print(f"[yellow]{r.id}[/yellow] {error}", soft_wrap=True)
     if any(r.status == "failed" for r in results):
         raise typer.Exit(3)
+
+
+@app.command("demo")
+def demo(
+    ctx: typer.Context,
+    case_id: str = typer.Option("DEMO-STAR-MODELS", "--case", help="Case id for the demo case."),
+    investigator: str = typer.Option("Demo Investigator", "--investigator", help="Who captures."),
+    no_video: bool = typer.Option(False, "--no-video", help="Skip the screen recordings."),
+    as_json: bool = typer.Option(False, "--json", help="Print the captures and the verification as JSON."),
+) -> None:
+    """Serve the bundled sample site on 127.0.0.1, capture its pages into a demo case, and verify the case."""
+    from .. import verification
+    from ..sample_site.serve import start
+
+    s = settings(ctx)
+    existing = case_id in Case.list_ids(s)
+    with start() as site:
+        case = Case.open(s, case_id) if existing else Case.create(
+            s, case_id, "Star Models recruitment ads (demo)", investigator, jurisdiction="BG",
+            offence="trafficking in human beings (recruitment), demo data", default_region="BG")
+        with case:
+            identity = case.identity(investigator)
+            options = CaptureOptions(timeout=60, video=not no_video, allow_private=True,
+                                     purpose="demonstration of evidence-kit on its bundled sample site")
+            results = capture_urls(case, identity, site.pages, options)
+            path = case.path
+    report = verification.verify_case(path)
+    if as_json:
+        print_json({"case": case_id, "path": str(path.resolve()), "captures": [r.to_json() for r in results],
+                    "verified": report.ok})
+    else:
+        table = Table("capture", "status", "url", "artefacts", title=f"demo case {case_id} at {path}")
+        for r in results:
+            table.add_row(r.id, r.status, r.url, str(len(r.artefacts)))
+        console.print(table)
+        console.print("[green]VERIFIED[/green]" if report.ok else "[red]VERIFICATION FAILED[/red]",
+                      f"case {case_id}: {report.facts.get('events')} events, {report.facts.get('artefacts')} artefacts")
+    if not report.ok:
+        raise typer.Exit(1)
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(3)
