@@ -217,7 +217,7 @@ def _check_signature(
     if embedded is not None and stored_chain and embedded != stored_chain[0]:
         raise CustodyError(
             f"the token is signed by {_subject(embedded)} (serial {embedded.serial_number}), not by "
-            f"the recorded TSA certificate {_subject(stored_chain[0])}"
+            f"the expected TSA certificate {_subject(stored_chain[0])}"
         )
     gen_time = response.tst_info.gen_time
     candidates = [

@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chain_of_custody import timestamp as tsp
 from chain_of_custody.canonical import canonical_json
 from chain_of_custody.clock import rfc3339
+from chain_of_custody.ledger import Head
 from chain_of_custody.verify import verify_case
 from evidence_kit import pipeline
 from evidence_kit.case import Case
@@ -333,3 +336,27 @@ def test_stamp_event_backdated_before_its_gen_time_is_reported(cli, tmp_path, ts
         if w.startswith(f"timestamp event {seq} is dated 2020-01-01") and "backdated" in w
     ]
     assert report["facts"]["timestamps"][0]["clock_offset_seconds"] < -60 * 60 * 24 * 300
+
+
+digests = st.text(alphabet="0123456789abcdef", min_size=64, max_size=64)
+
+
+@given(
+    case_id=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,20}", fullmatch=True),
+    seq=st.integers(min_value=1, max_value=2**40),
+    rows=st.lists(st.tuples(digests, digests, st.integers(min_value=0, max_value=2**50)), max_size=20),
+)
+def test_manifest_is_canonical_and_round_trips(case_id, seq, rows):
+    head = Head(seq, "blake3:" + "ab" * 32)
+    artefacts = [
+        {"blake3": "blake3:" + b, "sha256": "sha256:" + s, "size": n, "mime": "x/y"} for b, s, n in rows
+    ]
+    data = tsp.build_manifest(case_id, head, artefacts)
+    parsed = json.loads(data)
+    assert canonical_json(parsed) == data  # the bytes the TSA stamps are reproducible from their content
+    assert (
+        parsed["ledger_head"] == {"seq": seq, "entry_hash": head.entry_hash} and parsed["case_id"] == case_id
+    )
+    assert [(a["blake3"], a["sha256"], a["size"]) for a in parsed["artefacts"]] == [
+        ("blake3:" + b, "sha256:" + s, n) for b, s, n in rows
+    ]

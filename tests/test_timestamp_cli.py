@@ -161,3 +161,17 @@ def test_local_tsa_from_the_shell_for_the_demo(cli, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_timestamp_with_the_tsa_certificate_given(cli, tmp_path, local_tsa, other_tsa):
+    case_id = new_case(cli, tmp_path)
+    base = ("timestamp", case_id, "--tsa", local_tsa.url, "--tsa-root", str(local_tsa.ca_pem))
+    result = cli(*base, "--tsa-cert", str(local_tsa.tsa_pem), "--json")
+    assert result.exit_code == 0, result.output
+    assert (
+        json.loads(result.stdout)["stamps"][0]["tsa_subject"]
+        == "CN=evidence-kit local test TSA,O=evidence-kit"
+    )
+    result = cli(*base, "--tsa-cert", str(other_tsa.tsa_pem))  # the reply is signed by someone else
+    assert result.exit_code == 3
+    assert "not by the expected TSA certificate CN=another test TSA" in result.stderr
