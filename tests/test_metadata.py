@@ -47,6 +47,10 @@ def test_exiftool_shows_gps_readably_and_flags_it(make_case, photo_file, cli) ->
     # The person-readable listing shows it too.
     text = cli("selectors", case.id).output
     assert "42.697500,-23.321900" in text and "+359881234567" in text
+    shown = json.loads(cli("case", "show", case.id, "--json").output)
+    assert shown["metadata"]["gps"][0]["gps_readable"] == "42°41'51.00\"N 23°19'18.84\"W"
+    assert shown["metadata"]["not_described"] == []
+    assert any("GPS position 42°41'51.00" in w for w in shown["warnings"])
     # Originals untouched: the stored copy still has its recorded digests; the user's file too.
     assert hash_file(case.store.path_of(original.blake3)) == original
     assert hash_file(photo) == original

@@ -490,3 +490,25 @@ def pipeline_step(
         from ..case import machine_facts
 
         case.append(identity, "describe", [], {"outcome": "failed", "error": str(exc), **machine_facts()})
+
+
+def summary(case: Any) -> dict[str, Any]:
+    """What describe has found in a case so far (for ``case show``), and what is still undescribed."""
+    connection = case.ledger.connection
+    index.ensure_schema(connection)
+    roles, _ = _roles(case)
+    done = index.described_sources(connection)
+    pending = [
+        row["blake3"]
+        for row in case.artefact_rows()
+        if row["blake3"] not in done and roles.get(row["blake3"]) not in SKIP_ROLES
+    ]
+    kinds = dict(
+        connection.execute("SELECT kind, count(DISTINCT value) FROM md_selectors GROUP BY kind").fetchall()
+    )
+    gps = index.query(
+        connection,
+        "SELECT source, url, capture_id, gps_latitude, gps_longitude, gps_readable FROM md_descriptions"
+        " WHERE gps_latitude IS NOT NULL ORDER BY seq",
+    )
+    return {"described": len(done), "not_described": pending, "selectors": kinds, "gps": gps}
