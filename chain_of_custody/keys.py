@@ -18,8 +18,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import nacl.bindings
-import nacl.exceptions
+try:  # libsodium is a speed-up; a court expert's bare install verifies with cryptography alone
+    import nacl.bindings
+    import nacl.exceptions
+except ImportError:  # pragma: no cover - exercised by the standalone-verifier test
+    nacl = None  # type: ignore[assignment]
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -49,6 +53,10 @@ def raw_public(public_key: Ed25519PublicKey) -> bytes:
     return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
+_BAD_SIGNATURE: tuple[type[Exception], ...] = (InvalidSignature, ValueError, TypeError) + (
+    (nacl.exceptions.CryptoError,) if nacl is not None else ())
+
+
 def verify_signature(public_key: Ed25519PublicKey | bytes, signature_hex: str, message: bytes) -> bool:
     """Check an Ed25519 signature (RFC 8032).
 
@@ -61,8 +69,11 @@ def verify_signature(public_key: Ed25519PublicKey | bytes, signature_hex: str, m
         signature = bytes.fromhex(signature_hex)
         if len(signature) != 64:
             return False
+        if nacl is None:
+            Ed25519PublicKey.from_public_bytes(raw).verify(signature, message)
+            return True
         nacl.bindings.crypto_sign_open(signature + message, raw)
-    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError, TypeError):
+    except _BAD_SIGNATURE:
         return False
     return True
 
