@@ -465,7 +465,8 @@ def handles_in(text: str) -> list[Selector]:
         name = match.group(1)
         if name.isdigit():
             continue
-        platform = _platform_in(_line_before(text, match.start(), 40))
+        # The platform must be named in the same sentence on the same line, just before the handle.
+        platform = _platform_in(re.split(r"[.!?;]\s", _line_before(text, match.start(), 60))[-1])
         kind = platform if platform and platform not in ("whatsapp", "viber") else "handle"
         if kind == "telegram" and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{4,31}", name):
             kind = "handle"  # Telegram usernames: 5-32 characters, letters first
