@@ -186,6 +186,34 @@ def test_tampered_wacz_is_named(exported_case, cli, tmp_path):
     assert ("wacz", f"{rel}: pages/pages.jsonl") in findings
 
 
+def test_wacz_with_a_foreign_warc_is_named(exported_case, cli, tmp_path):
+    """A WACZ whose datapackage is consistent but whose WARC is not the captured one."""
+    import hashlib
+
+    bag = exported_case.copy(tmp_path)
+    wacz = next((bag / "data" / "wacz").glob("*.wacz"))
+    rel = wacz.relative_to(bag).as_posix()
+    with zipfile.ZipFile(wacz) as archive:
+        entries = {info.filename: archive.read(info) for info in archive.infolist()}
+    warc_name = next(n for n in entries if n.startswith("archive/"))
+    entries[warc_name] += b"WARC/1.1\r\nWARC-Type: resource\r\nContent-Length: 6\r\n\r\nforged\r\n\r\n"
+    package = json.loads(entries["datapackage.json"])
+    for resource in package["resources"]:
+        if resource["path"] == warc_name:
+            resource["hash"] = "sha256:" + hashlib.sha256(entries[warc_name]).hexdigest()
+    entries["datapackage.json"] = json.dumps(package).encode()
+    entries["datapackage-digest.json"] = json.dumps(
+        {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(entries["datapackage.json"]).hexdigest()}
+    ).encode()
+    with zipfile.ZipFile(wacz, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    rewrite_manifests(bag)
+    code, report, findings = verify(cli, bag)
+    assert code == 1
+    assert ("wacz", f"{rel}: {warc_name}") in findings
+
+
 def test_tampered_zip_is_caught(exported_case, cli, tmp_path):
     target = tmp_path / "bundle.zip"
     with zipfile.ZipFile(exported_case.zip) as source, zipfile.ZipFile(target, "w") as sink:
