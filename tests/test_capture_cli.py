@@ -12,7 +12,7 @@ import pytest
 
 from evidence_kit import config
 from evidence_kit.capture import CaptureOptions, browser, session
-from evidence_kit.capture.page import capture_page
+from evidence_kit.capture.page import ContextPool, capture_page
 from evidence_kit.case import Case
 from tests.capture_helpers import read_warc, responses
 from tests.fixtures.site import Site
@@ -119,8 +119,8 @@ def test_public_page_cannot_reach_private_addresses(make_case: Any, test_site: S
 
     async def run() -> Any:
         async with browser.launched(browser.find_chromium()) as (chromium, info):
-            page = await capture_page(chromium, url, options, case.clock, private_target=False,
-                                      user_agent=info.user_agent)
+            pool = ContextPool(chromium, options, info.user_agent, 1)
+            page = await capture_page(pool, url, options, case.clock, private_target=False)
             return session.store(case, identity, page, options, info, case.clock)
 
     result = asyncio.run(run())

@@ -20,7 +20,7 @@ class Limits:
     max_height: int = 40_000  # CSS pixels scrolled at most
     max_steps: int = 80
     scroll_seconds: float = 12.0
-    step_pause_ms: int = 120
+    step_pause_ms: int = 100
     max_clicks: int = 10
     image_wait_ms: int = 4000
 
@@ -127,7 +127,7 @@ async (maxMs) => {
 async def dismiss_cookie_banner(page: Any) -> dict[str, Any]:
     result = await page.evaluate(COOKIE_JS)
     if result:
-        await asyncio.sleep(0.15)
+        await asyncio.sleep(0.1)
         return outcome("cookie-banner", f"clicked {result['clicked']!r}", clicked=result["clicked"])
     return outcome("cookie-banner", "no cookie banner recognised")
 

@@ -10,6 +10,7 @@ dismissed as they open, because an open ``alert()`` blocks screenshots, PDF and 
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -150,44 +151,90 @@ class Steps:
             self.result.timings[name] = round(time.monotonic() - begun, 3)
 
 
-async def capture_page(browser: Any, url: str, options: CaptureOptions, clock: Clock,
-                       private_target: bool, user_agent: str | None = None) -> PageCapture:
+@dataclass(frozen=True)
+class Prepared:
+    """A fresh context with its page, a CDP session on it, and network recording already on."""
+
+    context: Any
+    page: Any
+    cdp: Any
+    recorder: NetworkRecorder
+    main_frame_id: str
+
+
+class ContextPool:
+    """Fresh browser contexts, one per capture, with the next one prepared while a capture runs.
+
+    Opening a context and its first page starts a renderer process (0.3-1 s on a busy machine); doing
+    it ahead of time takes that off every capture but the first. No context is ever used twice.
+    """
+
+    def __init__(self, browser: Any, options: CaptureOptions, user_agent: str | None, captures: int):
+        self.browser = browser
+        self.options = options
+        self.user_agent = user_agent
+        self.left = captures
+        self._spare: asyncio.Future[Prepared] | None = None
+
+    async def _make(self) -> Prepared:
+        options = self.options
+        context = await self.browser.new_context(
+            viewport={"width": options.viewport_width, "height": options.viewport_height},
+            locale=options.locale, timezone_id=options.timezone, accept_downloads=True,
+            ignore_https_errors=options.ignore_https_errors, service_workers="block",
+            user_agent=self.user_agent)
+        try:
+            page = await context.new_page()
+            cdp = await context.new_cdp_session(page)
+            recorder = NetworkRecorder(cdp)
+            await recorder.start()  # recording starts before the page makes its first request
+            tree = await cdp.send("Page.getFrameTree")
+        except BaseException:
+            await context.close()
+            raise
+        return Prepared(context, page, cdp, recorder, tree["frameTree"]["frame"]["id"])
+
+    async def take(self) -> Prepared:
+        spare, self._spare = self._spare, None
+        self.left -= 1
+        pair = await spare if spare is not None else await self._make()
+        if self.left > 0:
+            self._spare = asyncio.ensure_future(self._make())
+        return pair
+
+    async def close(self) -> None:
+        if self._spare is not None:
+            try:
+                spare = await asyncio.wait_for(self._spare, 15)
+                await spare.context.close()
+            except Exception:  # noqa: BLE001  an unused spare that failed to open needs no closing
+                pass
+            self._spare = None
+
+
+async def capture_page(pool: ContextPool, url: str, options: CaptureOptions, clock: Clock,
+                       private_target: bool) -> PageCapture:
     """Load ``url`` once in a fresh context and take every artefact from that load."""
     result = PageCapture(url=url, started=clock())
     deadline = Deadline(options.timeout)
     steps = Steps(result, deadline)
-    context = await steps.run("open a browser context", lambda: browser.new_context(
-        viewport={"width": options.viewport_width, "height": options.viewport_height},
-        locale=options.locale, timezone_id=options.timezone, accept_downloads=True,
-        ignore_https_errors=options.ignore_https_errors, service_workers="block",
-        user_agent=user_agent), 15)
-    if context is None:
+    prepared = await steps.run("open a browser context", pool.take, 20)
+    if prepared is None:
         result.failed = True
         result.finished = clock()
         return result
     try:
-        await _capture_in_context(context, result, steps, options, clock, private_target)
+        await _capture_in_context(prepared, result, steps, options, clock, private_target)
     finally:
-        await steps.run("close the browser context", context.close, 10, final=True)
+        await steps.run("close the browser context", prepared.context.close, 10, final=True)
         result.finished = clock()
     return result
 
 
-async def _capture_in_context(context: Any, result: PageCapture, steps: Steps, options: CaptureOptions,
+async def _capture_in_context(prepared: Prepared, result: PageCapture, steps: Steps, options: CaptureOptions,
                               clock: Clock, private_target: bool) -> None:
-    page = await steps.run("open a page", context.new_page, 10)
-    if page is None:
-        result.failed = True
-        return
-    cdp = await steps.run("attach to the page", lambda: context.new_cdp_session(page), 10)
-    if cdp is None:
-        result.failed = True
-        return
-    recorder = NetworkRecorder(cdp)
-    await steps.run("record network traffic", recorder.start, 10)
-    tree = await steps.run("read the frame tree", lambda: cdp.send("Page.getFrameTree"), 5)
-    if tree:
-        result.main_frame_id = tree["frameTree"]["frame"]["id"]
+    context, page, cdp, recorder = prepared.context, prepared.page, prepared.cdp, prepared.recorder
+    result.main_frame_id = prepared.main_frame_id
     if not private_target:
         await steps.run("block private addresses", lambda: _block_private(
             cdp, result, network.host_of(result.url)), 5)
@@ -204,7 +251,7 @@ async def _capture_in_context(context: Any, result: PageCapture, steps: Steps, o
 
     await _navigate(page, cdp, result, steps, options, clock)
     if not result.failed and page.url not in ("about:blank", ""):
-        await _run_behaviours(page, recorder, result, steps, options)
+        await _run_behaviours(page, cdp, recorder, result, steps, options)
     if screen is not None:
         await steps.run("stop the screen recording", screen.stop, 5, required=False)
     if not result.failed and page.url not in ("about:blank", ""):
@@ -333,14 +380,14 @@ async def _navigate(page: Any, cdp: Any, result: PageCapture, steps: Steps, opti
     result.final_url = page.url if page.url not in ("about:blank", "") else None
 
 
-async def _run_behaviours(page: Any, recorder: NetworkRecorder, result: PageCapture, steps: Steps,
+async def _run_behaviours(page: Any, cdp: Any, recorder: NetworkRecorder, result: PageCapture, steps: Steps,
                           options: CaptureOptions) -> None:
     limits = options.limits
-    done = await steps.run("settle", lambda: behaviours.settle(page, recorder, 3.0), 4)
+    done = await steps.run("settle", lambda: behaviours.settle(page, recorder, 3.0, 0.2), 4)
     if done:
         result.behaviours.append(done)
     # What a person first sees, before anything is clicked or scrolled.
-    shot = await steps.run("viewport screenshot", lambda: page.screenshot(type="png", timeout=0), 10)
+    shot = await steps.run("viewport screenshot", lambda: screenshot(cdp), 10)
     if shot:
         result.files["screenshot-viewport"] = shot
     for name, make, bound in (
@@ -353,7 +400,7 @@ async def _run_behaviours(page: Any, recorder: NetworkRecorder, result: PageCapt
         if outcome:
             result.behaviours.append(outcome)
     await steps.run("scroll back to the top", lambda: behaviours.back_to_top(page), 3)
-    done = await steps.run("settle after behaviours", lambda: behaviours.settle(page, recorder, 2.0, 0.2), 3)
+    done = await steps.run("settle after behaviours", lambda: behaviours.settle(page, recorder, 2.0, 0.15), 3)
     if done:
         result.behaviours.append({**done, "name": "settle-after"})
 
@@ -361,18 +408,15 @@ async def _run_behaviours(page: Any, recorder: NetworkRecorder, result: PageCapt
 async def _take_artefacts(page: Any, cdp: Any, result: PageCapture, steps: Steps) -> None:
     title = await steps.run("read the title", page.title, 5)
     result.title = title
-    height = await steps.run("measure the page", lambda: page.evaluate(
-        "() => Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)"), 5)
-    height = int(height or 0)
-    clip = None
+    size = await steps.run("measure the page", lambda: page.evaluate(MEASURE_JS), 5) or {}
+    height = int(size.get("height") or 0)
+    width = int(size.get("width") or 0)
     if height > MAX_SCREENSHOT_HEIGHT:
         # Chromium cannot paint one image taller than its texture limit; the record says what is missing.
-        width = await page.evaluate("() => document.documentElement.clientWidth")
-        clip = {"x": 0, "y": 0, "width": width, "height": MAX_SCREENSHOT_HEIGHT}
         result.warnings.append(f"the full-page screenshot shows the top {MAX_SCREENSHOT_HEIGHT} px of a "
                                f"{height} px page (browser limit); the PDF, DOM, text and WARC hold the rest")
-    shot = await steps.run("full-page screenshot", lambda: page.screenshot(
-        full_page=True, type="png", timeout=0, clip=clip), 30)
+    clip = {"x": 0, "y": 0, "width": max(width, 1), "height": max(min(height, MAX_SCREENSHOT_HEIGHT), 1)}
+    shot = await steps.run("full-page screenshot", lambda: screenshot(cdp, clip), 30)
     if shot:
         result.files["screenshot"] = shot
     dom = await steps.run("rendered DOM", page.content, 15)
@@ -395,6 +439,24 @@ async def _take_artefacts(page: Any, cdp: Any, result: PageCapture, steps: Steps
     result.frames = [{"url": f.url, "name": f.name} for f in page.frames if f is not page.main_frame]
     agent = await steps.run("user agent", lambda: page.evaluate("() => navigator.userAgent"), 3, required=False)
     result.user_agent = agent
+
+
+MEASURE_JS = """() => ({
+  width: Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0, innerWidth),
+  height: Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0, innerHeight)
+})"""
+
+
+async def screenshot(cdp: Any, clip: dict[str, int] | None = None) -> bytes:
+    """A PNG of the viewport, or of ``clip`` in page coordinates painted beyond the viewport (full page).
+
+    Straight through CDP with ``optimizeForSpeed`` (faster PNG encoding; the pixels are the same).
+    """
+    params: dict[str, Any] = {"format": "png", "optimizeForSpeed": True}
+    if clip is not None:
+        params.update(captureBeyondViewport=True, clip={**clip, "scale": 1})
+    answer = await cdp.send("Page.captureScreenshot", params)
+    return base64.b64decode(answer["data"])
 
 
 async def _main_document_facts(cdp: Any, result: PageCapture, steps: Steps) -> None:

@@ -25,7 +25,7 @@ from ..errors import InvalidInput
 from ..store import Artefact
 from . import browser as browser_module
 from . import network, record, warc
-from .page import CaptureOptions, PageCapture, capture_page
+from .page import CaptureOptions, ContextPool, PageCapture, capture_page
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -117,13 +117,13 @@ async def capture_urls_async(case: Case, identity: Identity, targets: list[tuple
         on_progress(0, len(targets))
     async with browser_module.launched(executable, browser_args) as (browser, info):
         gate = asyncio.Semaphore(max(1, options.concurrency))
+        pool = ContextPool(browser, options, info.user_agent, len(targets))
 
         async def one(index: int, url: str, private: bool) -> None:
             nonlocal done
             async with gate:
                 try:
-                    page = await capture_page(browser, url, options, clock, private_target=private,
-                                              user_agent=info.user_agent)
+                    page = await capture_page(pool, url, options, clock, private_target=private)
                 except Exception as exc:  # noqa: BLE001  one URL's failure never stops the others
                     page = PageCapture(url=url, started=clock(), failed=True)
                     page.errors.append(f"capture failed: {type(exc).__name__}: {exc}")
@@ -134,7 +134,10 @@ async def capture_urls_async(case: Case, identity: Identity, targets: list[tuple
             if on_progress:
                 on_progress(done, len(targets))
 
-        await asyncio.gather(*(one(i, url, private) for i, (url, private) in enumerate(targets)))
+        try:
+            await asyncio.gather(*(one(i, url, private) for i, (url, private) in enumerate(targets)))
+        finally:
+            await pool.close()
     return [r for r in results if r is not None]
 
 
