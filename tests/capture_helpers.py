@@ -32,9 +32,16 @@ def read_warc(path: str | Path) -> list[WarcRecord]:
                 headers = list(record.http_headers.headers)
                 if record.rec_type == "response":
                     status = int(record.http_headers.get_statuscode())
-            records.append(WarcRecord(record.rec_type, record.rec_headers.get_header("WARC-Target-URI") or "",
-                                      dict(record.rec_headers.headers), status, headers,
-                                      record.content_stream().read()))
+            records.append(
+                WarcRecord(
+                    record.rec_type,
+                    record.rec_headers.get_header("WARC-Target-URI") or "",
+                    dict(record.rec_headers.headers),
+                    status,
+                    headers,
+                    record.content_stream().read(),
+                )
+            )
     return records
 
 

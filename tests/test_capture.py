@@ -31,8 +31,24 @@ from tests.fixtures.site import CP1251_BODY, DOWNLOAD_BYTES, LAZY_COLOURS, Site
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/normal", "/lazy", "/feed", "/redirect/3", "/loop", "/slow", "/status/404", "/status/500", "/dialogs",
-         "/popup", "/download-page", "/iframes", "/cp1251", "/large", "/cookie-banner", "/details"]
+PAGES = [
+    "/normal",
+    "/lazy",
+    "/feed",
+    "/redirect/3",
+    "/loop",
+    "/slow",
+    "/status/404",
+    "/status/500",
+    "/dialogs",
+    "/popup",
+    "/download-page",
+    "/iframes",
+    "/cp1251",
+    "/large",
+    "/cookie-banner",
+    "/details",
+]
 HANGING = ["/never", "/never-image"]
 TIMEOUT = 45.0
 SHORT_TIMEOUT = 8.0
@@ -50,13 +66,23 @@ def batch_case(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture(scope="module")
 def batch(batch_case: Case, test_site: Site) -> dict[str, Any]:
     """Every ordinary and breaking page, captured in one command-like call (one browser)."""
-    options = CaptureOptions(timeout=TIMEOUT, video=False, allow_private=True, concurrency=2,
-                             purpose="test: capture robustness",
-                             limits=Limits(max_height=12_000, scroll_seconds=6.0))
+    options = CaptureOptions(
+        timeout=TIMEOUT,
+        video=False,
+        allow_private=True,
+        concurrency=2,
+        purpose="test: capture robustness",
+        limits=Limits(max_height=12_000, scroll_seconds=6.0),
+    )
     started = time.monotonic()
     seen: list[tuple[int, int]] = []
-    results = capture_urls(batch_case, batch_case.identity(), [test_site.url(p) for p in PAGES], options,
-                           on_progress=lambda done, total: seen.append((done, total)))
+    results = capture_urls(
+        batch_case,
+        batch_case.identity(),
+        [test_site.url(p) for p in PAGES],
+        options,
+        on_progress=lambda done, total: seen.append((done, total)),
+    )
     elapsed = time.monotonic() - started
     by_path = {p: r for p, r in zip(PAGES, results, strict=True)}
     return {"results": by_path, "elapsed": elapsed, "progress": seen}
@@ -93,11 +119,17 @@ def test_normal_page_warc_holds_raw_exchange(batch: dict[str, Any], test_site: S
     assert "Content-Encoding gzip removed" in response.warc_headers["X-Evidence-Kit-Body"]
     assert response.warc_headers["WARC-IP-Address"] == "127.0.0.1"
     requests = [r for r in records if r.type == "request" and r.uri == test_site.url("/normal")]
-    assert requests and requests[0].warc_headers["WARC-Concurrent-To"] == response.warc_headers["WARC-Record-ID"]
+    assert (
+        requests and requests[0].warc_headers["WARC-Concurrent-To"] == response.warc_headers["WARC-Record-ID"]
+    )
     assert responses(records, test_site.url("/img/0.png"))[0].body[:8] == b"\x89PNG\r\n\x1a\n"
-    types = {r.uri.split(":", 2)[0] + ":" + r.uri.split(":", 2)[1]: r for r in records if r.uri.startswith("urn:")}
-    assert types["urn:fullPage"].type == "resource" and types["urn:fullPage"].body == artefact(
-        result, "screenshot").read_bytes()
+    types = {
+        r.uri.split(":", 2)[0] + ":" + r.uri.split(":", 2)[1]: r for r in records if r.uri.startswith("urn:")
+    }
+    assert (
+        types["urn:fullPage"].type == "resource"
+        and types["urn:fullPage"].body == artefact(result, "screenshot").read_bytes()
+    )
     assert types["urn:pdf"].body == artefact(result, "pdf").read_bytes()
     provenance = json.loads(types["urn:evidence-kit"].body)
     assert types["urn:evidence-kit"].type == "metadata"
@@ -112,13 +144,17 @@ def test_normal_page_visual_and_text_artefacts(batch: dict[str, Any], test_site:
     width, height = png_size(artefact(result, "screenshot"))
     assert width == 1280 and height > 900  # the whole page, not the viewport
     assert png_size(artefact(result, "screenshot-viewport")) == (1280, 900)
-    assert artefact(result, "pdf").read_bytes().startswith(b"%PDF-") and pdf_pages(artefact(result, "pdf")) >= 1
+    assert (
+        artefact(result, "pdf").read_bytes().startswith(b"%PDF-") and pdf_pages(artefact(result, "pdf")) >= 1
+    )
     assert any("NORMAL-PAGE-MARKER" in html for html in mhtml_html_parts(artefact(result, "mhtml")))
     assert "NORMAL-PAGE-MARKER Работа" in artefact(result, "dom").read_text("utf-8")
     assert "NORMAL-PAGE-MARKER Работа" in artefact(result, "text").read_text("utf-8")
 
 
-def test_normal_page_record_and_custody_event(batch: dict[str, Any], batch_case: Case, test_site: Site) -> None:
+def test_normal_page_record_and_custody_event(
+    batch: dict[str, Any], batch_case: Case, test_site: Site
+) -> None:
     result = batch["results"]["/normal"]
     record = json.loads(artefact(result, "capture-record").read_bytes())
     assert record == result.record
@@ -128,7 +164,8 @@ def test_normal_page_record_and_custody_event(batch: dict[str, Any], batch_case:
     assert record["url"] == record["final_url"] == test_site.url("/normal")
     assert record["page"]["title"] == "Normal page" and record["page"]["http_status"] == 200
     assert record["page"]["server_ip"] == "127.0.0.1" and record["page"]["server_port"] == int(
-        test_site.base.rsplit(":", 1)[1])
+        test_site.base.rsplit(":", 1)[1]
+    )
     assert ["Set-Cookie", "tracking=xyz; Path=/"] in record["page"]["headers"]
     assert record["page"]["dns"] == [{"host": "127.0.0.1", "addresses": ["127.0.0.1"]}]
     assert record["page"]["tls"] is None
@@ -142,11 +179,15 @@ def test_normal_page_record_and_custody_event(batch: dict[str, Any], batch_case:
     assert record["investigator"]["key_id"].startswith("ed25519:")
     assert record["resources"] >= 2
     roles = [a["role"] for a in record["artefacts"]]
-    assert roles[0] == "warc" and {"screenshot", "screenshot-viewport", "pdf", "mhtml", "dom", "text"} <= set(roles)
+    assert roles[0] == "warc" and {"screenshot", "screenshot-viewport", "pdf", "mhtml", "dom", "text"} <= set(
+        roles
+    )
     for item in record["artefacts"]:
         stored = batch_case.store.path_of(item["blake3"])
         assert stored.stat().st_size == item["size"]
-    events = [e for e in batch_case.events() if e.action == "capture" and e.details["capture_id"] == result.id]
+    events = [
+        e for e in batch_case.events() if e.action == "capture" and e.details["capture_id"] == result.id
+    ]
     assert len(events) == 1
     event = events[0]
     assert event.details["url"] == test_site.url("/normal") and event.details["status"] == "complete"
@@ -155,8 +196,9 @@ def test_normal_page_record_and_custody_event(batch: dict[str, Any], batch_case:
     assert ("capture-record", "blake3:" + artefact(result, "capture-record").name) in named
 
 
-def test_case_verifies_after_all_captures(batch: dict[str, Any], hanging: dict[str, Any],
-                                          batch_case: Case) -> None:
+def test_case_verifies_after_all_captures(
+    batch: dict[str, Any], hanging: dict[str, Any], batch_case: Case
+) -> None:
     report = verification.verify_case(batch_case.path)
     assert report.ok, [str(f) for f in report.findings]
     assert report.checks["capture-record"].checked == len(PAGES) + len(HANGING)
@@ -164,7 +206,9 @@ def test_case_verifies_after_all_captures(batch: dict[str, Any], hanging: dict[s
 
 
 # -- behaviours -------------------------------------------------------------------------------------
-def test_lazy_images_are_in_the_warc_and_visible_in_the_screenshot(batch: dict[str, Any], test_site: Site) -> None:
+def test_lazy_images_are_in_the_warc_and_visible_in_the_screenshot(
+    batch: dict[str, Any], test_site: Site
+) -> None:
     result = batch["results"]["/lazy"]
     assert result.status == "complete", result.errors
     records = read_warc(artefact(result, "warc"))
@@ -210,7 +254,10 @@ def test_redirect_chain_is_recorded(batch: dict[str, Any], test_site: Site) -> N
     result = batch["results"]["/redirect/3"]
     assert result.status == "complete" and result.final_url == test_site.url("/normal")
     assert [(r["status"], r["location"]) for r in result.record["redirects"]] == [
-        (301, "/redirect/2"), (302, "/redirect/1"), (307, "/normal")]
+        (301, "/redirect/2"),
+        (302, "/redirect/1"),
+        (307, "/normal"),
+    ]
     records = read_warc(artefact(result, "warc"))
     assert responses(records, test_site.url("/redirect/3"))[0].status == 301
     assert responses(records, test_site.url("/normal"))[0].body == test_site.normal
@@ -234,7 +281,9 @@ def test_slow_response_is_waited_for(batch: dict[str, Any], test_site: Site) -> 
 
 
 @pytest.mark.parametrize("code", [404, 500])
-def test_error_status_pages_are_captured_as_they_are(batch: dict[str, Any], test_site: Site, code: int) -> None:
+def test_error_status_pages_are_captured_as_they_are(
+    batch: dict[str, Any], test_site: Site, code: int
+) -> None:
     result = batch["results"][f"/status/{code}"]
     assert result.status == "complete" and result.record["page"]["http_status"] == code
     response, _ = _main_response(result, test_site.url(f"/status/{code}"))
@@ -246,8 +295,11 @@ def test_dialogs_are_dismissed_and_recorded(batch: dict[str, Any]) -> None:
     result = batch["results"]["/dialogs"]
     assert result.status == "complete", result.errors
     dialogs = [(d["type"], d["message"]) for d in result.record["dialogs"]]
-    assert dialogs[:3] == [("alert", "Attention: this alert must be dismissed"), ("confirm", "Do you confirm?"),
-                           ("prompt", "Your name?")]
+    assert dialogs[:3] == [
+        ("alert", "Attention: this alert must be dismissed"),
+        ("confirm", "Do you confirm?"),
+        ("prompt", "Your name?"),
+    ]
     assert "confirm=false prompt=null" in artefact(result, "text").read_text("utf-8")
     assert png_size(artefact(result, "screenshot"))[0] == 1280  # screenshots were not blocked
 
@@ -255,7 +307,9 @@ def test_dialogs_are_dismissed_and_recorded(batch: dict[str, Any]) -> None:
 def test_popup_is_recorded_and_closed(batch: dict[str, Any], test_site: Site) -> None:
     result = batch["results"]["/popup"]
     assert result.status == "complete", result.errors
-    assert result.record["popups"] == [{"url": test_site.url("/normal?from=popup"), "action": "recorded and closed"}]
+    assert result.record["popups"] == [
+        {"url": test_site.url("/normal?from=popup"), "action": "recorded and closed"}
+    ]
     assert result.final_url == test_site.url("/popup")
 
 
@@ -322,10 +376,14 @@ def test_never_ending_image_keeps_the_page(hanging: dict[str, Any], test_site: S
 
 def test_batch_speed(batch: dict[str, Any]) -> None:
     """Reported, with a generous bound: the 2-core test machine is shared."""
-    per_page = [sum(v for k, v in r.record["timings"].items() if k != "encode the screen recording")
-                for r in batch["results"].values()]
+    per_page = [
+        sum(v for k, v in r.record["timings"].items() if k != "encode the screen recording")
+        for r in batch["results"].values()
+    ]
     normal = batch["results"]["/normal"].record["timings"]
-    print(f"batch of {len(PAGES)} pages in {batch['elapsed']:.1f} s; /normal steps {sum(normal.values()):.2f} s")
+    print(
+        f"batch of {len(PAGES)} pages in {batch['elapsed']:.1f} s; /normal steps {sum(normal.values()):.2f} s"
+    )
     assert batch["elapsed"] < 240
     assert min(per_page) < 10
 

@@ -26,13 +26,23 @@ def _create(cli: Any) -> None:
 def test_capture_has_help(cli: Any) -> None:
     result = cli("capture", "--help")
     assert result.exit_code == 0
-    for option in ("--case", "--json", "--timeout", "--no-video", "--from-file", "--concurrency",
-                   "--allow-private", "--purpose", "--investigator"):
+    for option in (
+        "--case",
+        "--json",
+        "--timeout",
+        "--no-video",
+        "--from-file",
+        "--concurrency",
+        "--allow-private",
+        "--purpose",
+        "--investigator",
+    ):
         assert option in result.output
 
 
-@pytest.mark.parametrize("url", ["ftp://example.org/x", "not a url", "http://", "javascript:alert(1)",
-                                 "http://example.org:99999/"])
+@pytest.mark.parametrize(
+    "url", ["ftp://example.org/x", "not a url", "http://", "javascript:alert(1)", "http://example.org:99999/"]
+)
 def test_bad_urls_exit_2_before_anything_is_captured(cli: Any, url: str) -> None:
     _create(cli)
     result = cli("capture", url, "--case", "OP-CLI")
@@ -58,9 +68,23 @@ def test_capture_json_one_failure_does_not_stop_others(cli: Any, test_site: Site
     _create(cli)
     urls = tmp_path / "urls.txt"
     urls.write_text(f"# pages\n{test_site.url('/loop')}\n\n{test_site.url('/status/404')}\n")
-    result = cli("capture", test_site.url("/normal"), "--from-file", str(urls), "--case", "OP-CLI", "--json",
-                 "--allow-private", "--no-video", "--timeout", "20", "--concurrency", "2",
-                 "--purpose", "MLA request 17")
+    result = cli(
+        "capture",
+        test_site.url("/normal"),
+        "--from-file",
+        str(urls),
+        "--case",
+        "OP-CLI",
+        "--json",
+        "--allow-private",
+        "--no-video",
+        "--timeout",
+        "20",
+        "--concurrency",
+        "2",
+        "--purpose",
+        "MLA request 17",
+    )
     assert result.exit_code == 3, result.output
     items = json.loads(result.stdout)
     assert [i["url"] for i in items] == [test_site.url(p) for p in ("/normal", "/loop", "/status/404")]
@@ -89,8 +113,21 @@ def test_capture_with_video_and_table_output(cli: Any, test_site: Site) -> None:
         video = next(a for a in record["artefacts"] if a["role"] == "video")
         path = case.store.path_of(video["blake3"])
     assert path.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # EBML: a Matroska/WebM file
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width,height",
-                            "-of", "json", str(path)], capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     stream = json.loads(probe.stdout)["streams"][0]
     assert stream == {"codec_name": "vp8", "width": 1280, "height": 900}
     assert "frames over" in record["video"]
@@ -99,11 +136,22 @@ def test_capture_with_video_and_table_output(cli: Any, test_site: Site) -> None:
 @pytest.mark.browser
 def test_no_video_is_said_in_the_record(cli: Any, test_site: Site) -> None:
     _create(cli)
-    result = cli("capture", test_site.url("/status/404"), "--case", "OP-CLI", "--allow-private", "--no-video",
-                 "--json", "--timeout", "20")
+    result = cli(
+        "capture",
+        test_site.url("/status/404"),
+        "--case",
+        "OP-CLI",
+        "--allow-private",
+        "--no-video",
+        "--json",
+        "--timeout",
+        "20",
+    )
     assert result.exit_code == 0
     [item] = json.loads(result.stdout)
-    record = json.loads(Path(next(a["path"] for a in item["artefacts"] if a["role"] == "capture-record")).read_bytes())
+    record = json.loads(
+        Path(next(a["path"] for a in item["artefacts"] if a["role"] == "capture-record")).read_bytes()
+    )
     assert record["video"] == "no video: switched off (--no-video)"
     assert "video" not in {a["role"] for a in record["artefacts"]}
 

@@ -21,14 +21,30 @@ def test_sample_site_serves_on_loopback_only() -> None:
         with urllib.request.urlopen(site.url("/ad/17.html")) as answer:
             html = answer.read().decode("utf-8")
         assert "+359 88 123 4567" in html and "0888 123 456" in html and "t.me/starmodels_jobs" in html
-        assert "wa.me/359881234567" in html and "@starmodels_hr" in html and "recruit@star-models.example" in html
+        assert (
+            "wa.me/359881234567" in html
+            and "@starmodels_hr" in html
+            and "recruit@star-models.example" in html
+        )
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(site.url("/img/"))  # no folder listings
 
 
 def test_sample_photo_carries_gps_and_camera_tags() -> None:
-    done = subprocess.run(["exiftool", "-json", "-n", "-GPSLatitude", "-GPSLongitude", "-Model",
-                           str(ROOT / "img" / "office-dubai.jpg")], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            "exiftool",
+            "-json",
+            "-n",
+            "-GPSLatitude",
+            "-GPSLongitude",
+            "-Model",
+            str(ROOT / "img" / "office-dubai.jpg"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     [tags] = json.loads(done.stdout)
     assert tags["Model"] == "iPhone 12"
     assert abs(tags["GPSLatitude"] - 25.2048) < 1e-3 and abs(tags["GPSLongitude"] - 55.2708) < 1e-3
@@ -57,8 +73,9 @@ def test_demo_captures_and_verifies_the_sample_site(cli: Any, isolated_env: Path
     assert [c["url"].split("127.0.0.1:", 1)[1].split("/", 1)[1] for c in captures] == [p[1:] for p in PAGES]
     assert all(c["status"] == "complete" for c in captures), [c["errors"] for c in captures]
     index, ad = captures[0], captures[1]
-    index_record = json.loads(Path(next(a["path"] for a in index["artefacts"]
-                                        if a["role"] == "capture-record")).read_bytes())
+    index_record = json.loads(
+        Path(next(a["path"] for a in index["artefacts"] if a["role"] == "capture-record")).read_bytes()
+    )
     banner = next(b for b in index_record["behaviours"] if b["name"] == "cookie-banner")
     assert banner["clicked"] == "Reject all"
     warc = read_warc(next(a["path"] for a in index["artefacts"] if a["role"] == "warc"))

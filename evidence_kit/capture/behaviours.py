@@ -38,10 +38,15 @@ async def settle(page: Any, recorder: Any, bound: float, quiet: float = 0.3) -> 
             return outcome("settle", f"network quiet after {time.monotonic() - start:.2f} s")
         # Long-polling or never-ending requests keep the count up: a longer quiet gap is enough then.
         if idle >= quiet * 3:
-            return outcome("settle", f"quiet after {time.monotonic() - start:.2f} s with "
-                                     f"{len(recorder.inflight)} request(s) still open")
+            return outcome(
+                "settle",
+                f"quiet after {time.monotonic() - start:.2f} s with "
+                f"{len(recorder.inflight)} request(s) still open",
+            )
         await asyncio.sleep(0.05)
-    return outcome("settle", f"still busy after {bound:.1f} s ({len(recorder.inflight)} request(s) open); went on")
+    return outcome(
+        "settle", f"still busy after {bound:.1f} s ({len(recorder.inflight)} request(s) open); went on"
+    )
 
 
 COOKIE_JS = r"""
@@ -136,23 +141,39 @@ async def expand(page: Any, limits: Limits) -> dict[str, Any]:
     result = await page.evaluate(EXPAND_JS, limits.max_clicks)
     if result["clicked"]:
         await asyncio.sleep(0.2)
-    return outcome("expand", f"opened {result['opened']} <details>, clicked {len(result['clicked'])} 'more' control(s)",
-                   clicked=result["clicked"])
+    return outcome(
+        "expand",
+        f"opened {result['opened']} <details>, clicked {len(result['clicked'])} 'more' control(s)",
+        clicked=result["clicked"],
+    )
 
 
 async def scroll(page: Any, limits: Limits) -> dict[str, Any]:
-    result = await page.evaluate(SCROLL_JS, [limits.max_height, limits.max_steps,
-                                             int(limits.scroll_seconds * 1000), limits.step_pause_ms])
-    reasons = {"bottom": "reached the bottom", "steps": f"stopped after {limits.max_steps} steps (limit)",
-               "height": f"stopped at {limits.max_height} px (limit)", "time": "stopped at the time limit"}
-    return outcome("scroll", f"{result['steps']} steps, {reasons[result['stop']]}; page grew from "
-                             f"{result['initialHeight']} to {result['finalHeight']} px", **result)
+    result = await page.evaluate(
+        SCROLL_JS,
+        [limits.max_height, limits.max_steps, int(limits.scroll_seconds * 1000), limits.step_pause_ms],
+    )
+    reasons = {
+        "bottom": "reached the bottom",
+        "steps": f"stopped after {limits.max_steps} steps (limit)",
+        "height": f"stopped at {limits.max_height} px (limit)",
+        "time": "stopped at the time limit",
+    }
+    return outcome(
+        "scroll",
+        f"{result['steps']} steps, {reasons[result['stop']]}; page grew from "
+        f"{result['initialHeight']} to {result['finalHeight']} px",
+        **result,
+    )
 
 
 async def wait_for_images(page: Any, limits: Limits) -> dict[str, Any]:
     result = await page.evaluate(IMAGES_JS, limits.image_wait_ms)
-    return outcome("images", f"{result['total']} images, waited for {result['waitedFor']}, "
-                             f"{result['stillLoading']} still loading", **result)
+    return outcome(
+        "images",
+        f"{result['total']} images, waited for {result['waitedFor']}, {result['stillLoading']} still loading",
+        **result,
+    )
 
 
 async def back_to_top(page: Any) -> None:

@@ -63,7 +63,9 @@ def find_chromium(configured: str | None = None) -> str:
     if chosen:
         resolved = shutil.which(chosen) or chosen
         if not (os.path.isfile(resolved) and os.access(resolved, os.X_OK)):
-            raise BrowserNotFound(f"the configured browser {chosen!r} is not an executable file; {INSTALL_HINT}")
+            raise BrowserNotFound(
+                f"the configured browser {chosen!r} is not an executable file; {INSTALL_HINT}"
+            )
         return resolved
     own = _playwright_chromium()
     if own:
@@ -74,7 +76,9 @@ def find_chromium(configured: str | None = None) -> str:
 
 
 @asynccontextmanager
-async def launched(executable: str, extra_args: tuple[str, ...] = ()) -> AsyncIterator[tuple[object, BrowserInfo]]:
+async def launched(
+    executable: str, extra_args: tuple[str, ...] = ()
+) -> AsyncIterator[tuple[object, BrowserInfo]]:
     """Launch Chromium headless; yields (playwright Browser, BrowserInfo). Closed on exit, always."""
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
@@ -82,7 +86,8 @@ async def launched(executable: str, extra_args: tuple[str, ...] = ()) -> AsyncIt
     async with async_playwright() as playwright:
         try:
             browser = await playwright.chromium.launch(
-                executable_path=executable, args=[*LAUNCH_ARGS, *extra_args], headless=True, timeout=60_000)
+                executable_path=executable, args=[*LAUNCH_ARGS, *extra_args], headless=True, timeout=60_000
+            )
         except PlaywrightError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise BrowserNotFound(f"Chromium at {executable} did not start: {first}") from None

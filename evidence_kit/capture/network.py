@@ -87,8 +87,11 @@ class HostCheck:
 def check_host(host: str) -> HostCheck:
     addresses = tuple(resolve(host))
     lowered = host.lower().rstrip(".")
-    private = any(is_private_address(a) for a in addresses) or lowered == "localhost" or lowered.endswith(
-        ".localhost")
+    private = (
+        any(is_private_address(a) for a in addresses)
+        or lowered == "localhost"
+        or lowered.endswith(".localhost")
+    )
     return HostCheck(host, addresses, private)
 
 
@@ -102,20 +105,24 @@ def certificate_facts(der_chain: list[str], security: dict[str, Any] | None) -> 
         return None
     facts: dict[str, Any] = {}
     if security:
-        facts.update({
-            "protocol": security.get("protocol"),
-            "cipher": security.get("cipher"),
-            "key_exchange": security.get("keyExchange") or security.get("keyExchangeGroup"),
-            "subject": security.get("subjectName"),
-            "issuer": security.get("issuer"),
-            "sans": list(security.get("sanList") or []),
-            "certificate_transparency": security.get("certificateTransparencyCompliance"),
-        })
+        facts.update(
+            {
+                "protocol": security.get("protocol"),
+                "cipher": security.get("cipher"),
+                "key_exchange": security.get("keyExchange") or security.get("keyExchangeGroup"),
+                "subject": security.get("subjectName"),
+                "issuer": security.get("issuer"),
+                "sans": list(security.get("sanList") or []),
+                "certificate_transparency": security.get("certificateTransparencyCompliance"),
+            }
+        )
         for key, source in (("not_before", "validFrom"), ("not_after", "validTo")):
             if security.get(source) is not None:
                 from datetime import UTC, datetime
 
-                facts[key] = datetime.fromtimestamp(float(security[source]), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                facts[key] = datetime.fromtimestamp(float(security[source]), UTC).strftime(
+                    "%Y-%m-%dT%H:%M:%SZ"
+                )
     chain = []
     for item in der_chain:
         der = base64.b64decode(item)
@@ -124,17 +131,22 @@ def certificate_facts(der_chain: list[str], security: dict[str, Any] | None) -> 
             from cryptography import x509
 
             cert = x509.load_der_x509_certificate(der)
-            entry.update({
-                "subject": cert.subject.rfc4514_string(),
-                "issuer": cert.issuer.rfc4514_string(),
-                "serial": format(cert.serial_number, "x"),
-                "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "not_after": cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            })
+            entry.update(
+                {
+                    "subject": cert.subject.rfc4514_string(),
+                    "issuer": cert.issuer.rfc4514_string(),
+                    "serial": format(cert.serial_number, "x"),
+                    "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "not_after": cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                }
+            )
         except Exception as exc:  # noqa: BLE001  an unparsable certificate is still recorded by fingerprint
             entry["parse_error"] = str(exc)
-        entry["pem"] = ("-----BEGIN CERTIFICATE-----\n" + "\n".join(
-            item[i:i + 64] for i in range(0, len(item), 64)) + "\n-----END CERTIFICATE-----\n")
+        entry["pem"] = (
+            "-----BEGIN CERTIFICATE-----\n"
+            + "\n".join(item[i : i + 64] for i in range(0, len(item), 64))
+            + "\n-----END CERTIFICATE-----\n"
+        )
         chain.append(entry)
     if chain:
         facts["sha256_fingerprint"] = chain[0]["sha256_fingerprint"]

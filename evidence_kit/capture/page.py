@@ -48,12 +48,20 @@ class CaptureOptions:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "timeout": self.timeout, "video": self.video, "allow_private": self.allow_private,
+            "timeout": self.timeout,
+            "video": self.video,
+            "allow_private": self.allow_private,
             "viewport": {"width": self.viewport_width, "height": self.viewport_height},
-            "locale": self.locale, "timezone": self.timezone, "ignore_https_errors": self.ignore_https_errors,
-            "concurrency": self.concurrency, "purpose": self.purpose,
-            "scroll": {"max_height": self.limits.max_height, "max_steps": self.limits.max_steps,
-                       "max_seconds": self.limits.scroll_seconds},
+            "locale": self.locale,
+            "timezone": self.timezone,
+            "ignore_https_errors": self.ignore_https_errors,
+            "concurrency": self.concurrency,
+            "purpose": self.purpose,
+            "scroll": {
+                "max_height": self.limits.max_height,
+                "max_steps": self.limits.max_steps,
+                "max_seconds": self.limits.scroll_seconds,
+            },
         }
 
 
@@ -127,14 +135,21 @@ class Steps:
         self.result = result
         self.deadline = deadline
 
-    async def run(self, name: str, make: Callable[[], Awaitable[T]], bound: float,
-                  required: bool = True, final: bool = False) -> T | None:
+    async def run(
+        self,
+        name: str,
+        make: Callable[[], Awaitable[T]],
+        bound: float,
+        required: bool = True,
+        final: bool = False,
+    ) -> T | None:
         # Final steps (collecting bodies, closing) may use the reserve kept back for them.
         limit = min(bound, max(self.deadline.left(), 1.0)) if final else self.deadline.for_step(bound)
         if limit <= 0.05:
             if required:
-                self.result.errors.append(f"{name}: skipped, the capture deadline "
-                                          f"({self.deadline.seconds:g} s) was reached")
+                self.result.errors.append(
+                    f"{name}: skipped, the capture deadline ({self.deadline.seconds:g} s) was reached"
+                )
             return None
         begun = time.monotonic()
         try:
@@ -180,9 +195,13 @@ class ContextPool:
         options = self.options
         context = await self.browser.new_context(
             viewport={"width": options.viewport_width, "height": options.viewport_height},
-            locale=options.locale, timezone_id=options.timezone, accept_downloads=True,
-            ignore_https_errors=options.ignore_https_errors, service_workers="block",
-            user_agent=self.user_agent)
+            locale=options.locale,
+            timezone_id=options.timezone,
+            accept_downloads=True,
+            ignore_https_errors=options.ignore_https_errors,
+            service_workers="block",
+            user_agent=self.user_agent,
+        )
         try:
             page = await context.new_page()
             cdp = await context.new_cdp_session(page)
@@ -212,8 +231,9 @@ class ContextPool:
             self._spare = None
 
 
-async def capture_page(pool: ContextPool, url: str, options: CaptureOptions, clock: Clock,
-                       private_target: bool) -> PageCapture:
+async def capture_page(
+    pool: ContextPool, url: str, options: CaptureOptions, clock: Clock, private_target: bool
+) -> PageCapture:
     """Load ``url`` once in a fresh context and take every artefact from that load."""
     result = PageCapture(url=url, started=clock())
     deadline = Deadline(options.timeout)
@@ -231,21 +251,35 @@ async def capture_page(pool: ContextPool, url: str, options: CaptureOptions, clo
     return result
 
 
-async def _capture_in_context(prepared: Prepared, result: PageCapture, steps: Steps, options: CaptureOptions,
-                              clock: Clock, private_target: bool) -> None:
+async def _capture_in_context(
+    prepared: Prepared,
+    result: PageCapture,
+    steps: Steps,
+    options: CaptureOptions,
+    clock: Clock,
+    private_target: bool,
+) -> None:
     context, page, cdp, recorder = prepared.context, prepared.page, prepared.cdp, prepared.recorder
     result.main_frame_id = prepared.main_frame_id
     if not private_target:
-        await steps.run("block private addresses", lambda: _block_private(
-            cdp, result, network.host_of(result.url)), 5)
+        await steps.run(
+            "block private addresses", lambda: _block_private(cdp, result, network.host_of(result.url)), 5
+        )
     pending: list[asyncio.Future[Any]] = []
     _watch(context, page, result, pending, options)
 
     screen = None
     if options.video:
         screen = video.ScreenRecorder(cdp)
-        if await steps.run("start the screen recording", lambda: screen.start(
-                options.viewport_width, options.viewport_height), 5, required=False) is None:
+        if (
+            await steps.run(
+                "start the screen recording",
+                lambda: screen.start(options.viewport_width, options.viewport_height),
+                5,
+                required=False,
+            )
+            is None
+        ):
             result.video_note = "no video: the browser refused to start a screencast"
             screen = None
 
@@ -259,13 +293,23 @@ async def _capture_in_context(prepared: Prepared, result: PageCapture, steps: St
     if pending:
         await steps.run("finish downloads and pop-ups", lambda: asyncio.wait(pending), 20)
     # Bodies are asked for as each response finishes; this only waits for stragglers, inside the reserve.
-    await steps.run("collect response bodies", lambda: recorder.collect_bodies(
-        min(steps.deadline.left() - 1.0, 15)), 16, final=True)
+    await steps.run(
+        "collect response bodies",
+        lambda: recorder.collect_bodies(min(steps.deadline.left() - 1.0, 15)),
+        16,
+        final=True,
+    )
     result.exchanges = recorder.assemble()
     await _main_document_facts(cdp, result, steps)
     if screen is not None and result.video_note is None:
-        encoded = await steps.run("encode the screen recording", lambda: asyncio.to_thread(
-            video.encode, screen.frames, options.viewport_width, options.viewport_height, 60), 60, required=False)
+        encoded = await steps.run(
+            "encode the screen recording",
+            lambda: asyncio.to_thread(
+                video.encode, screen.frames, options.viewport_width, options.viewport_height, 60
+            ),
+            60,
+            required=False,
+        )
         if encoded is None:
             result.video_note = "no video: encoding did not finish before the capture deadline"
         else:
@@ -277,13 +321,20 @@ async def _capture_in_context(prepared: Prepared, result: PageCapture, steps: St
         result.video_note = "no video: switched off (--no-video)"
 
 
-def _watch(context: Any, page: Any, result: PageCapture, pending: list[asyncio.Future[Any]],
-           options: CaptureOptions) -> None:
+def _watch(
+    context: Any, page: Any, result: PageCapture, pending: list[asyncio.Future[Any]], options: CaptureOptions
+) -> None:
     """Dialogs, pop-ups, downloads and crashes, as they happen."""
 
     def on_dialog(dialog: Any) -> None:
-        result.dialogs.append({"type": dialog.type, "message": dialog.message,
-                               "default_value": dialog.default_value or None, "action": "dismissed"})
+        result.dialogs.append(
+            {
+                "type": dialog.type,
+                "message": dialog.message,
+                "default_value": dialog.default_value or None,
+                "action": "dismissed",
+            }
+        )
         asyncio.ensure_future(dialog.dismiss())
 
     def on_page(popup: Any) -> None:
@@ -345,7 +396,9 @@ async def _block_private(cdp: Any, result: PageCapture, target_host: str) -> Non
                 if check.private:
                     reason = "private address " + ", ".join(check.addresses or (host,))
                     result.blocked.append({"url": url, "reason": reason})
-                    await cdp.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"})
+                    await cdp.send(
+                        "Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"}
+                    )
                     return
             await cdp.send("Fetch.continueRequest", {"requestId": request_id})
         except Exception:  # noqa: BLE001  the page may be gone; an unanswered pause ends with the context
@@ -355,13 +408,16 @@ async def _block_private(cdp: Any, result: PageCapture, target_host: str) -> Non
     await cdp.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]})
 
 
-async def _navigate(page: Any, cdp: Any, result: PageCapture, steps: Steps, options: CaptureOptions,
-                    clock: Clock) -> None:
+async def _navigate(
+    page: Any, cdp: Any, result: PageCapture, steps: Steps, options: CaptureOptions, clock: Clock
+) -> None:
     load_bound = max(options.timeout * 0.5, 1.0)
     limit = steps.deadline.for_step(load_bound)
     begun = time.monotonic()
     try:
-        response = await asyncio.wait_for(page.goto(result.url, wait_until="load", timeout=0), max(limit, 0.1))
+        response = await asyncio.wait_for(
+            page.goto(result.url, wait_until="load", timeout=0), max(limit, 0.1)
+        )
         result.loaded = clock()
         if response is None and page.url == "about:blank":
             result.warnings.append("the navigation produced no document")
@@ -380,8 +436,9 @@ async def _navigate(page: Any, cdp: Any, result: PageCapture, steps: Steps, opti
     result.final_url = page.url if page.url not in ("about:blank", "") else None
 
 
-async def _run_behaviours(page: Any, cdp: Any, recorder: NetworkRecorder, result: PageCapture, steps: Steps,
-                          options: CaptureOptions) -> None:
+async def _run_behaviours(
+    page: Any, cdp: Any, recorder: NetworkRecorder, result: PageCapture, steps: Steps, options: CaptureOptions
+) -> None:
     limits = options.limits
     done = await steps.run("settle", lambda: behaviours.settle(page, recorder, 3.0, 0.2), 4)
     if done:
@@ -413,8 +470,10 @@ async def _take_artefacts(page: Any, cdp: Any, result: PageCapture, steps: Steps
     width = int(size.get("width") or 0)
     if height > MAX_SCREENSHOT_HEIGHT:
         # Chromium cannot paint one image taller than its texture limit; the record says what is missing.
-        result.warnings.append(f"the full-page screenshot shows the top {MAX_SCREENSHOT_HEIGHT} px of a "
-                               f"{height} px page (browser limit); the PDF, DOM, text and WARC hold the rest")
+        result.warnings.append(
+            f"the full-page screenshot shows the top {MAX_SCREENSHOT_HEIGHT} px of a "
+            f"{height} px page (browser limit); the PDF, DOM, text and WARC hold the rest"
+        )
     clip = {"x": 0, "y": 0, "width": max(width, 1), "height": max(min(height, MAX_SCREENSHOT_HEIGHT), 1)}
     shot = await steps.run("full-page screenshot", lambda: screenshot(cdp, clip), 30)
     if shot:
@@ -422,8 +481,9 @@ async def _take_artefacts(page: Any, cdp: Any, result: PageCapture, steps: Steps
     dom = await steps.run("rendered DOM", page.content, 15)
     if dom is not None:
         result.files["dom"] = dom.encode("utf-8")
-    text = await steps.run("visible text", lambda: page.evaluate(
-        "() => document.body ? document.body.innerText : ''"), 10)
+    text = await steps.run(
+        "visible text", lambda: page.evaluate("() => document.body ? document.body.innerText : ''"), 10
+    )
     if text is not None:
         result.files["text"] = text.encode("utf-8")
     snapshot = await steps.run("MHTML snapshot", lambda: cdp.send(MHTML, {"format": "mhtml"}), 30)
@@ -437,14 +497,17 @@ async def _take_artefacts(page: Any, cdp: Any, result: PageCapture, steps: Steps
     if pdf:
         result.files["pdf"] = pdf
     result.frames = [{"url": f.url, "name": f.name} for f in page.frames if f is not page.main_frame]
-    agent = await steps.run("user agent", lambda: page.evaluate("() => navigator.userAgent"), 3, required=False)
+    agent = await steps.run(
+        "user agent", lambda: page.evaluate("() => navigator.userAgent"), 3, required=False
+    )
     result.user_agent = agent
 
 
-MEASURE_JS = """() => ({
-  width: Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0, innerWidth),
-  height: Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0, innerHeight)
-})"""
+MEASURE_JS = """() => {
+  const root = document.documentElement, body = document.body || root;
+  return {width: Math.max(root.scrollWidth, body.scrollWidth, innerWidth),
+          height: Math.max(root.scrollHeight, body.scrollHeight, innerHeight)};
+}"""
 
 
 async def screenshot(cdp: Any, clip: dict[str, int] | None = None) -> bytes:
@@ -469,8 +532,12 @@ async def _main_document_facts(cdp: Any, result: PageCapture, steps: Steps) -> N
 
         parts = urlsplit(hop.url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        chain = await steps.run("read the TLS certificate", lambda: cdp.send(
-            "Network.getCertificate", {"origin": origin}), 5, required=False)
+        chain = await steps.run(
+            "read the TLS certificate",
+            lambda: cdp.send("Network.getCertificate", {"origin": origin}),
+            5,
+            required=False,
+        )
         if chain:
             result.tls_chain = list(chain.get("tableNames") or [])
     hosts = []
@@ -480,15 +547,23 @@ async def _main_document_facts(cdp: Any, result: PageCapture, steps: Steps) -> N
             if host and host not in hosts:
                 hosts.append(host)
     for host in hosts:
-        check = await steps.run(f"DNS lookup of {host}", lambda h=host: asyncio.to_thread(network.check_host, h),
-                                5, required=False)
+        check = await steps.run(
+            f"DNS lookup of {host}",
+            lambda h=host: asyncio.to_thread(network.check_host, h),
+            5,
+            required=False,
+        )
         if check:
             result.dns.append(check.to_json())
 
 
 def main_exchanges(result: PageCapture) -> list[Exchange]:
-    return [e for e in result.exchanges
-            if e.resource_type == "Document" and (result.main_frame_id is None or e.frame_id == result.main_frame_id)]
+    return [
+        e
+        for e in result.exchanges
+        if e.resource_type == "Document"
+        and (result.main_frame_id is None or e.frame_id == result.main_frame_id)
+    ]
 
 
 def main_hop(result: PageCapture) -> Any:

@@ -51,8 +51,14 @@ class ArtefactEntry:
     extra: tuple[tuple[str, str], ...] = ()
 
     def to_record(self) -> dict[str, Any]:
-        return {"role": self.role, "blake3": self.blake3, "sha256": self.sha256, "size": self.size,
-                "mime": self.mime, **dict(self.extra)}
+        return {
+            "role": self.role,
+            "blake3": self.blake3,
+            "sha256": self.sha256,
+            "size": self.size,
+            "mime": self.mime,
+            **dict(self.extra),
+        }
 
     def to_json(self) -> dict[str, Any]:
         return {**self.to_record(), "path": self.path}
@@ -104,9 +110,19 @@ def environment(info: BrowserInfo, options: CaptureOptions, user_agent: str | No
     }
 
 
-def build(*, capture_id: str, case_id: str, result: PageCapture, identity: Identity, role: str | None,
-          organisation: str | None, options: CaptureOptions, info: BrowserInfo,
-          artefacts: list[ArtefactEntry], resources: int | None) -> dict[str, Any]:
+def build(
+    *,
+    capture_id: str,
+    case_id: str,
+    result: PageCapture,
+    identity: Identity,
+    role: str | None,
+    organisation: str | None,
+    options: CaptureOptions,
+    info: BrowserInfo,
+    artefacts: list[ArtefactEntry],
+    resources: int | None,
+) -> dict[str, Any]:
     record: dict[str, Any] = {
         "format": FORMAT,
         "id": capture_id,
@@ -121,8 +137,12 @@ def build(*, capture_id: str, case_id: str, result: PageCapture, identity: Ident
         "finished": rfc3339(result.finished) if result.finished else None,
         "clock_source": CLOCK_SOURCE,
         "legal_basis": LEGAL_BASIS,
-        "investigator": {"name": identity.name, "key_id": identity.key_id, "role": role,
-                         "organisation": organisation},
+        "investigator": {
+            "name": identity.name,
+            "key_id": identity.key_id,
+            "role": role,
+            "organisation": organisation,
+        },
         "purpose": options.purpose,
         "redirects": redirects(result),
         "page": page_facts(result),
@@ -139,9 +159,17 @@ def build(*, capture_id: str, case_id: str, result: PageCapture, identity: Ident
         "artefacts": [a.to_record() for a in artefacts],
     }
     for download in result.downloads:
-        entry = next((a for a in artefacts if a.role == "download" and dict(a.extra).get("url") == download.url), None)
-        record["downloads"].append({"url": download.url, "suggested_filename": download.suggested_filename,
-                                    "blake3": entry.blake3 if entry else None, "error": download.error})
+        entry = next(
+            (a for a in artefacts if a.role == "download" and dict(a.extra).get("url") == download.url), None
+        )
+        record["downloads"].append(
+            {
+                "url": download.url,
+                "suggested_filename": download.suggested_filename,
+                "blake3": entry.blake3 if entry else None,
+                "error": download.error,
+            }
+        )
     return record
 
 

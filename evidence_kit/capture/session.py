@@ -44,9 +44,16 @@ class CaptureResult:
     stored: tuple[Artefact, ...]  # what entered the store, for the after-ingest pipeline
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "url": self.url, "final_url": self.final_url, "started": self.started,
-                "finished": self.finished, "status": self.status, "errors": list(self.errors),
-                "artefacts": [a.to_json() for a in self.artefacts]}
+        return {
+            "id": self.id,
+            "url": self.url,
+            "final_url": self.final_url,
+            "started": self.started,
+            "finished": self.finished,
+            "status": self.status,
+            "errors": list(self.errors),
+            "artefacts": [a.to_json() for a in self.artefacts],
+        }
 
 
 def check_targets(urls: Sequence[str], allow_private: bool) -> list[tuple[str, bool]]:
@@ -59,15 +66,22 @@ def check_targets(urls: Sequence[str], allow_private: bool) -> list[tuple[str, b
         host = network.check_host(network.host_of(clean))
         if host.private and not allow_private:
             where = ", ".join(host.addresses) or host.host
-            raise InvalidInput(f"{clean} is on a private or loopback address ({where}); "
-                               "capturing it needs --allow-private")
+            raise InvalidInput(
+                f"{clean} is on a private or loopback address ({where}); capturing it needs --allow-private"
+            )
         checked.append((clean, host.private))
     return checked
 
 
-def capture_urls(case: Case, identity: Identity, urls: Sequence[str], options: CaptureOptions | None = None,
-                 on_progress: ProgressCallback | None = None, clock: Clock | None = None,
-                 browser_args: tuple[str, ...] = ()) -> list[CaptureResult]:
+def capture_urls(
+    case: Case,
+    identity: Identity,
+    urls: Sequence[str],
+    options: CaptureOptions | None = None,
+    on_progress: ProgressCallback | None = None,
+    clock: Clock | None = None,
+    browser_args: tuple[str, ...] = (),
+) -> list[CaptureResult]:
     """Capture every URL with one browser; one failing URL never stops the others.
 
     Raises :class:`InvalidInput` for a bad URL or a private target without ``allow_private`` (before
@@ -77,7 +91,9 @@ def capture_urls(case: Case, identity: Identity, urls: Sequence[str], options: C
     clock = clock or case.clock or utc_now
     targets = check_targets(urls, options.allow_private)
     executable = browser_module.find_chromium(case.settings.chromium)
-    coroutine = capture_urls_async(case, identity, targets, options, on_progress, clock, executable, browser_args)
+    coroutine = capture_urls_async(
+        case, identity, targets, options, on_progress, clock, executable, browser_args
+    )
     results = _run(coroutine)
     from .. import pipeline
 
@@ -108,9 +124,16 @@ def _run(coroutine: Any) -> Any:
     return box["value"]
 
 
-async def capture_urls_async(case: Case, identity: Identity, targets: list[tuple[str, bool]],
-                             options: CaptureOptions, on_progress: ProgressCallback | None, clock: Clock,
-                             executable: str, browser_args: tuple[str, ...] = ()) -> list[CaptureResult]:
+async def capture_urls_async(
+    case: Case,
+    identity: Identity,
+    targets: list[tuple[str, bool]],
+    options: CaptureOptions,
+    on_progress: ProgressCallback | None,
+    clock: Clock,
+    executable: str,
+    browser_args: tuple[str, ...] = (),
+) -> list[CaptureResult]:
     results: list[CaptureResult | None] = [None] * len(targets)
     done = 0
     if on_progress:
@@ -141,17 +164,29 @@ async def capture_urls_async(case: Case, identity: Identity, targets: list[tuple
     return [r for r in results if r is not None]
 
 
-def store(case: Case, identity: Identity, page: PageCapture, options: CaptureOptions,
-          info: browser_module.BrowserInfo, clock: Clock) -> CaptureResult:
+def store(
+    case: Case,
+    identity: Identity,
+    page: PageCapture,
+    options: CaptureOptions,
+    info: browser_module.BrowserInfo,
+    clock: Clock,
+) -> CaptureResult:
     """Store every artefact of one page capture, its WARC and record, and append its custody event."""
     capture_id = new_capture_id(clock)
     entries: list[record.ArtefactEntry] = []
     stored: list[Artefact] = []
 
     def keep(role: str, artefact: Artefact, **extra: str) -> record.ArtefactEntry:
-        entry = record.ArtefactEntry(role, artefact.blake3, artefact.sha256, artefact.size,
-                                     record.ROLE_MIME.get(role, artefact.mime), str(artefact.path.resolve()),
-                                     tuple(extra.items()))
+        entry = record.ArtefactEntry(
+            role,
+            artefact.blake3,
+            artefact.sha256,
+            artefact.size,
+            record.ROLE_MIME.get(role, artefact.mime),
+            str(artefact.path.resolve()),
+            tuple(extra.items()),
+        )
         entries.append(entry)
         stored.append(artefact)
         return entry
@@ -162,17 +197,32 @@ def store(case: Case, identity: Identity, page: PageCapture, options: CaptureOpt
             keep(role, case.ingest_bytes(data))
     for download in page.downloads:
         if download.data is not None:
-            keep("download", case.ingest_bytes(download.data), url=download.url,
-                 filename=download.suggested_filename)
+            keep(
+                "download",
+                case.ingest_bytes(download.data),
+                url=download.url,
+                filename=download.suggested_filename,
+            )
     settings = case.settings
-    summary = record.build(capture_id=capture_id, case_id=case.id, result=page, identity=identity,
-                           role=settings.role, organisation=settings.organisation, options=options, info=info,
-                           artefacts=entries, resources=None)
+    summary = record.build(
+        capture_id=capture_id,
+        case_id=case.id,
+        result=page,
+        identity=identity,
+        role=settings.role,
+        organisation=settings.organisation,
+        options=options,
+        info=info,
+        artefacts=entries,
+        resources=None,
+    )
     resources = []
     url = page.final_url or page.url
-    for role, uri, mime in (("screenshot", "urn:fullPage:", "image/png"),
-                            ("screenshot-viewport", "urn:viewport:", "image/png"),
-                            ("pdf", "urn:pdf:", "application/pdf")):
+    for role, uri, mime in (
+        ("screenshot", "urn:fullPage:", "image/png"),
+        ("screenshot-viewport", "urn:viewport:", "image/png"),
+        ("pdf", "urn:pdf:", "application/pdf"),
+    ):
         if page.files.get(role):
             resources.append(warc.Resource(uri + url, "resource", mime, page.files[role]))
     # The provenance summary inside the WARC: one signed file carries the traffic, what was seen and how.
@@ -180,32 +230,76 @@ def store(case: Case, identity: Identity, page: PageCapture, options: CaptureOpt
     summary["artefacts_outside_warc"] = [e.to_record() for e in entries]
     resources.append(warc.provenance_record(url, summary))
     with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as sink:
-        responses = warc.write(sink, page.exchanges, resources, {
-            "software": TOOL, "format": "WARC File Format 1.1",
-            "conformsTo": "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
-            "description": f"capture {capture_id} of {page.url} for case {case.id}",
-            "isPartOf": case.id, "operator": identity.name, "browser": f"{info.name} {info.version}",
-        }, f"{capture_id}.warc.gz")
+        responses = warc.write(
+            sink,
+            page.exchanges,
+            resources,
+            {
+                "software": TOOL,
+                "format": "WARC File Format 1.1",
+                "conformsTo": "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+                "description": f"capture {capture_id} of {page.url} for case {case.id}",
+                "isPartOf": case.id,
+                "operator": identity.name,
+                "browser": f"{info.name} {info.version}",
+            },
+            f"{capture_id}.warc.gz",
+        )
         sink.seek(0)
         warc_entry = keep("warc", case.store.ingest_stream(sink))  # type: ignore[arg-type]
     entries.insert(0, entries.pop(entries.index(warc_entry)))
-    full = record.build(capture_id=capture_id, case_id=case.id, result=page, identity=identity,
-                        role=settings.role, organisation=settings.organisation, options=options, info=info,
-                        artefacts=entries, resources=responses)
+    full = record.build(
+        capture_id=capture_id,
+        case_id=case.id,
+        result=page,
+        identity=identity,
+        role=settings.role,
+        organisation=settings.organisation,
+        options=options,
+        info=info,
+        artefacts=entries,
+        resources=responses,
+    )
     data = record.to_bytes(full)
     record_artefact = case.ingest_bytes(data)
     case.write_capture_record(capture_id, data)
     ledger_artefacts = [e.to_record() for e in entries] + [
-        {**record_artefact.digests.to_json(), "mime": "application/json", "role": "capture-record"}]
-    case.append(identity, "capture", ledger_artefacts, details={
-        "capture_id": capture_id, "url": page.url, "final_url": page.final_url, "status": page.status,
-        "errors": page.errors[:10], **machine_facts()})
+        {**record_artefact.digests.to_json(), "mime": "application/json", "role": "capture-record"}
+    ]
+    case.append(
+        identity,
+        "capture",
+        ledger_artefacts,
+        details={
+            "capture_id": capture_id,
+            "url": page.url,
+            "final_url": page.final_url,
+            "status": page.status,
+            "errors": page.errors[:10],
+            **machine_facts(),
+        },
+    )
     stored.append(record_artefact)
-    record_entry = record.ArtefactEntry("capture-record", record_artefact.blake3, record_artefact.sha256,
-                                        record_artefact.size, "application/json",
-                                        str(record_artefact.path.resolve()))
-    return CaptureResult(capture_id, page.url, page.final_url, full["started"], full["finished"], page.status,
-                         tuple(page.errors), (*entries, record_entry), full, tuple(stored))
+    record_entry = record.ArtefactEntry(
+        "capture-record",
+        record_artefact.blake3,
+        record_artefact.sha256,
+        record_artefact.size,
+        "application/json",
+        str(record_artefact.path.resolve()),
+    )
+    return CaptureResult(
+        capture_id,
+        page.url,
+        page.final_url,
+        full["started"],
+        full["finished"],
+        page.status,
+        tuple(page.errors),
+        (*entries, record_entry),
+        full,
+        tuple(stored),
+    )
 
 
 __all__ = ["CaptureOptions", "CaptureResult", "capture_urls", "check_targets", "rfc3339"]

@@ -27,8 +27,10 @@ class ScreenRecorder:
 
     async def start(self, width: int, height: int) -> bool:
         self.cdp.on("Page.screencastFrame", self._frame)
-        await self.cdp.send("Page.startScreencast", {"format": "jpeg", "quality": 70, "maxWidth": width,
-                                                     "maxHeight": height, "everyNthFrame": 1})
+        await self.cdp.send(
+            "Page.startScreencast",
+            {"format": "jpeg", "quality": 70, "maxWidth": width, "maxHeight": height, "everyNthFrame": 1},
+        )
         self.running = True
         return True
 
@@ -54,8 +56,9 @@ class ScreenRecorder:
             await self.cdp.send("Page.stopScreencast")
 
 
-def encode(frames: list[tuple[float, bytes]], width: int, height: int, timeout: float,
-           ffmpeg: str | None = None) -> tuple[bytes | None, str]:
+def encode(
+    frames: list[tuple[float, bytes]], width: int, height: int, timeout: float, ffmpeg: str | None = None
+) -> tuple[bytes | None, str]:
     """WebM (VP8) bytes and a note, or None and the reason no video could be made."""
     ffmpeg = ffmpeg or shutil.which("ffmpeg")
     if not ffmpeg:
@@ -74,11 +77,37 @@ def encode(frames: list[tuple[float, bytes]], width: int, height: int, timeout: 
         # The concat demuxer ignores the last duration unless the last file is listed again.
         lines.append(f"file 'f{len(frames) - 1:05d}.jpg'")
         (base / "frames.txt").write_text("\n".join(lines) + "\n")
-        scale = (f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
-                 f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,format=yuv420p")
-        command = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0",
-                   "-i", "frames.txt", "-vf", scale, "-fps_mode", "vfr", "-c:v", "libvpx", "-b:v", "1M",
-                   "-deadline", "realtime", "-cpu-used", "8", "-an", "video.webm"]
+        scale = (
+            f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
+            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,format=yuv420p"
+        )
+        command = [
+            ffmpeg,
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            "frames.txt",
+            "-vf",
+            scale,
+            "-fps_mode",
+            "vfr",
+            "-c:v",
+            "libvpx",
+            "-b:v",
+            "1M",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "8",
+            "-an",
+            "video.webm",
+        ]
         try:
             done = subprocess.run(command, cwd=base, capture_output=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:

@@ -87,7 +87,9 @@ def _parse_raw_block(text: str) -> tuple[str, list[tuple[str, str]]] | None:
         parsed = StatusAndHeadersParser([], verify=False).parse(BytesIO(text.encode("latin-1", "replace")))
     except Exception:  # noqa: BLE001  a malformed block falls back to the structured headers
         return None
-    return parsed.protocol + " " + parsed.statusline if parsed.protocol else parsed.statusline, list(parsed.headers)
+    return parsed.protocol + " " + parsed.statusline if parsed.protocol else parsed.statusline, list(
+        parsed.headers
+    )
 
 
 class NetworkRecorder:
@@ -113,9 +115,12 @@ class NetworkRecorder:
         }
         for name, handler in handlers.items():
             self.cdp.on(name, handler)
-        await self.cdp.send("Network.enable", {"maxTotalBufferSize": MAX_TOTAL_BUFFER,
-                                               "maxResourceBufferSize": MAX_RESOURCE_BUFFER})
-        # A fresh context has an empty cache; disabling it also keeps every resource on the wire (in the WARC).
+        await self.cdp.send(
+            "Network.enable",
+            {"maxTotalBufferSize": MAX_TOTAL_BUFFER, "maxResourceBufferSize": MAX_RESOURCE_BUFFER},
+        )
+        # A fresh context starts with an empty cache; disabling it keeps every resource on the wire (in
+        # the WARC).
         await self.cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
 
     def _touch(self) -> None:
@@ -140,9 +145,15 @@ class NetworkRecorder:
             body = b"".join(base64.b64decode(e.get("bytes", "")) for e in request["postDataEntries"])
         elif request.get("postData"):
             body = request["postData"].encode("utf-8")
-        exchange.hops.append(Hop(url, request.get("method", "GET"),
-                                 _split_headers(request.get("headers", {})), float(event.get("wallTime", time.time())),
-                                 body))
+        exchange.hops.append(
+            Hop(
+                url,
+                request.get("method", "GET"),
+                _split_headers(request.get("headers", {})),
+                float(event.get("wallTime", time.time())),
+                body,
+            )
+        )
         self.inflight.add(request_id)
 
     def _request_extra_info(self, event: dict[str, Any]) -> None:
@@ -179,7 +190,8 @@ class NetworkRecorder:
             return
         exchange.finished = True
         exchange.body_task = asyncio.ensure_future(
-            self.cdp.send("Network.getResponseBody", {"requestId": request_id}))
+            self.cdp.send("Network.getResponseBody", {"requestId": request_id})
+        )
 
     def _failed(self, event: dict[str, Any]) -> None:
         self._touch()
@@ -206,7 +218,9 @@ class NetworkRecorder:
                 exchange.body_note = f"body not available from the browser: {task.exception()}"
                 continue
             result = task.result()
-            exchange.body, exchange.body_note = _body_bytes(result, exchange.hops[-1] if exchange.hops else None)
+            exchange.body, exchange.body_note = _body_bytes(
+                result, exchange.hops[-1] if exchange.hops else None
+            )
 
     def assemble(self) -> list[Exchange]:
         """Attach the raw header blocks (ExtraInfo events) to their hops and return the exchanges in order."""
@@ -248,7 +262,9 @@ def _body_bytes(result: dict[str, Any], hop: Hop | None) -> tuple[bytes, str | N
         codecs.lookup(charset)
         return text.encode(charset), f"text handed over decoded by the browser, re-encoded as {charset}"
     except (LookupError, UnicodeEncodeError):
-        return text.encode("utf-8"), f"text handed over decoded by the browser, re-encoded as utf-8 ({charset} failed)"
+        return text.encode(
+            "utf-8"
+        ), f"text handed over decoded by the browser, re-encoded as utf-8 ({charset} failed)"
 
 
 def warc_date(moment: float | datetime) -> str:
@@ -269,7 +285,9 @@ class Resource:
     data: bytes
 
 
-def _response_block(hop: Hop, exchange: Exchange, final: bool) -> tuple[StatusAndHeaders, bytes, dict[str, str]]:
+def _response_block(
+    hop: Hop, exchange: Exchange, final: bool
+) -> tuple[StatusAndHeaders, bytes, dict[str, str]]:
     extra: dict[str, str] = {}
     body = (exchange.body or b"") if final else b""
     headers = list(hop.response_headers or [])
@@ -307,8 +325,9 @@ def _response_block(hop: Hop, exchange: Exchange, final: bool) -> tuple[StatusAn
     return StatusAndHeaders(rest, headers, protocol=protocol or "HTTP/1.1"), body, extra
 
 
-def write(sink: IO[bytes], exchanges: list[Exchange], resources: list[Resource], info: dict[str, Any],
-          filename: str) -> int:
+def write(
+    sink: IO[bytes], exchanges: list[Exchange], resources: list[Resource], info: dict[str, Any], filename: str
+) -> int:
     """Write a gzipped WARC/1.1 to ``sink``; return how many HTTP responses it holds."""
     writer = WARCWriter(sink, gzip=True, warc_version="WARC/1.1")
     writer.write_record(writer.create_warcinfo_record(filename, info))
@@ -327,17 +346,31 @@ def write(sink: IO[bytes], exchanges: list[Exchange], resources: list[Resource],
                 warc_headers["WARC-IP-Address"] = hop.remote_ip.strip("[]")
             if hop.protocol:
                 warc_headers["WARC-Protocol"] = hop.protocol
-            response = writer.create_warc_record(hop.url, "response", payload=BytesIO(body), length=len(body),
-                                                 http_headers=http_headers, warc_headers_dict=warc_headers)
+            response = writer.create_warc_record(
+                hop.url,
+                "response",
+                payload=BytesIO(body),
+                length=len(body),
+                http_headers=http_headers,
+                warc_headers_dict=warc_headers,
+            )
             writer.write_record(response)
             responses += 1
             record_id = response.rec_headers.get_header("WARC-Record-ID")
-            writer.write_record(_request_record(writer, hop, {"WARC-Date": warc_date(hop.wall_time),
-                                                             "WARC-Concurrent-To": record_id}))
+            writer.write_record(
+                _request_record(
+                    writer, hop, {"WARC-Date": warc_date(hop.wall_time), "WARC-Concurrent-To": record_id}
+                )
+            )
     for resource in resources:
-        record = writer.create_warc_record(resource.uri, resource.record_type, payload=BytesIO(resource.data),
-                                           length=len(resource.data), warc_content_type=resource.content_type,
-                                           warc_headers_dict={"WARC-Date": warc_date(time.time())})
+        record = writer.create_warc_record(
+            resource.uri,
+            resource.record_type,
+            payload=BytesIO(resource.data),
+            length=len(resource.data),
+            warc_content_type=resource.content_type,
+            warc_headers_dict={"WARC-Date": warc_date(time.time())},
+        )
         writer.write_record(record)
     return responses
 
@@ -352,13 +385,23 @@ def _request_record(writer: WARCWriter, hop: Hop, warc_headers: dict[str, str]) 
         headers.insert(0, ("Host", parts.netloc))
     body = hop.request_body or b""
     http_headers = StatusAndHeaders(f"{hop.method} {target} HTTP/1.1", headers, is_http_request=True)
-    return writer.create_warc_record(hop.url, "request", payload=BytesIO(body), length=len(body),
-                                     http_headers=http_headers, warc_headers_dict=warc_headers)
+    return writer.create_warc_record(
+        hop.url,
+        "request",
+        payload=BytesIO(body),
+        length=len(body),
+        http_headers=http_headers,
+        warc_headers_dict=warc_headers,
+    )
 
 
 def provenance_record(url: str, summary: dict[str, Any]) -> Resource:
-    return Resource(f"urn:evidence-kit:capture:{url}", "metadata", "application/json",
-                    json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    return Resource(
+        f"urn:evidence-kit:capture:{url}",
+        "metadata",
+        "application/json",
+        json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+    )
 
 
 def new_record_uuid() -> str:

@@ -34,12 +34,15 @@ def capture(
     from_file: Path = typer.Option(None, "--from-file", help="A text file with one URL per line."),
     timeout: float = typer.Option(120.0, "--timeout", min=3.0, help="Hard deadline per capture, in seconds."),
     no_video: bool = typer.Option(False, "--no-video", help="Do not record a screen video of the capture."),
-    concurrency: int = typer.Option(1, "--concurrency", min=1, max=8,
-                                    help="Captures in parallel (browser contexts in one browser)."),
-    allow_private: bool = typer.Option(False, "--allow-private",
-                                       help="Allow capturing private, loopback or link-local addresses."),
-    ignore_https_errors: bool = typer.Option(False, "--ignore-https-errors",
-                                             help="Capture despite TLS certificate errors (recorded)."),
+    concurrency: int = typer.Option(
+        1, "--concurrency", min=1, max=8, help="Captures in parallel (browser contexts in one browser)."
+    ),
+    allow_private: bool = typer.Option(
+        False, "--allow-private", help="Allow capturing private, loopback or link-local addresses."
+    ),
+    ignore_https_errors: bool = typer.Option(
+        False, "--ignore-https-errors", help="Capture despite TLS certificate errors (recorded)."
+    ),
     purpose: str = typer.Option(None, "--purpose", help="Why this is collected (written into the record)."),
     investigator: str = typer.Option(None, "--investigator", help="Who captures (default: the case lead)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per capture."),
@@ -54,21 +57,37 @@ def capture(
         targets += read_url_file(from_file)
     if not targets:
         raise InvalidInput("no URL to capture (give URLs or --from-file)")
-    options = CaptureOptions(timeout=timeout, video=not no_video, allow_private=allow_private,
-                             ignore_https_errors=ignore_https_errors, concurrency=concurrency, purpose=purpose)
+    options = CaptureOptions(
+        timeout=timeout,
+        video=not no_video,
+        allow_private=allow_private,
+        ignore_https_errors=ignore_https_errors,
+        concurrency=concurrency,
+        purpose=purpose,
+    )
     check_targets(targets, allow_private)  # bad input ends here, before a browser starts
     with Case.open(settings(ctx), case_id) as case:
         identity = case.identity(investigator)
         if as_json:
             results = capture_urls(case, identity, targets, options)
         else:
-            progress = Progress(TextColumn("capturing"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                                TimeElapsedColumn(), console=err_console, transient=True)
+            progress = Progress(
+                TextColumn("capturing"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(),
+                console=err_console,
+                transient=True,
+            )
             with progress:
                 task = progress.add_task("capture", total=len(targets))
-                results = capture_urls(case, identity, targets, options,
-                                       on_progress=lambda done, total: progress.update(task, completed=done,
-                                                                                       total=total))
+                results = capture_urls(
+                    case,
+                    identity,
+                    targets,
+                    options,
+                    on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+                )
     if as_json:
         print_json([r.to_json() for r in results])
     else:
@@ -76,8 +95,13 @@ def capture(
         for r in results:
             warc = next((a for a in r.artefacts if a.role == "warc"), None)
             colour = {"complete": "green", "partial": "yellow"}.get(r.status, "red")
-            table.add_row(r.id, f"[{colour}]{r.status}[/{colour}]", r.final_url or r.url, str(len(r.artefacts)),
-                          short(warc.blake3) if warc else "")
+            table.add_row(
+                r.id,
+                f"[{colour}]{r.status}[/{colour}]",
+                r.final_url or r.url,
+                str(len(r.artefacts)),
+                short(warc.blake3) if warc else "",
+            )
         console.print(table)
         for r in results:
             for error in r.errors:
@@ -101,26 +125,48 @@ def demo(
     s = settings(ctx)
     existing = case_id in Case.list_ids(s)
     with start() as site:
-        case = Case.open(s, case_id) if existing else Case.create(
-            s, case_id, "Star Models recruitment ads (demo)", investigator, jurisdiction="BG",
-            offence="trafficking in human beings (recruitment), demo data", default_region="BG")
+        case = (
+            Case.open(s, case_id)
+            if existing
+            else Case.create(
+                s,
+                case_id,
+                "Star Models recruitment ads (demo)",
+                investigator,
+                jurisdiction="BG",
+                offence="trafficking in human beings (recruitment), demo data",
+                default_region="BG",
+            )
+        )
         with case:
             identity = case.identity(investigator)
-            options = CaptureOptions(timeout=60, video=not no_video, allow_private=True,
-                                     purpose="demonstration of evidence-kit on its bundled sample site")
+            options = CaptureOptions(
+                timeout=60,
+                video=not no_video,
+                allow_private=True,
+                purpose="demonstration of evidence-kit on its bundled sample site",
+            )
             results = capture_urls(case, identity, site.pages, options)
             path = case.path
     report = verification.verify_case(path)
     if as_json:
-        print_json({"case": case_id, "path": str(path.resolve()), "captures": [r.to_json() for r in results],
-                    "verified": report.ok})
+        print_json(
+            {
+                "case": case_id,
+                "path": str(path.resolve()),
+                "captures": [r.to_json() for r in results],
+                "verified": report.ok,
+            }
+        )
     else:
         table = Table("capture", "status", "url", "artefacts", title=f"demo case {case_id} at {path}")
         for r in results:
             table.add_row(r.id, r.status, r.url, str(len(r.artefacts)))
         console.print(table)
-        console.print("[green]VERIFIED[/green]" if report.ok else "[red]VERIFICATION FAILED[/red]",
-                      f"case {case_id}: {report.facts.get('events')} events, {report.facts.get('artefacts')} artefacts")
+        console.print(
+            "[green]VERIFIED[/green]" if report.ok else "[red]VERIFICATION FAILED[/red]",
+            f"case {case_id}: {report.facts.get('events')} events, {report.facts.get('artefacts')} artefacts",
+        )
     if not report.ok:
         raise typer.Exit(1)
     if any(r.status == "failed" for r in results):
