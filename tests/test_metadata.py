@@ -58,7 +58,9 @@ def test_exiftool_shows_gps_readably_and_flags_it(make_case, photo_file, cli) ->
 
 def test_pdf_png_and_a_lying_extension(make_case, tmp_path, cli) -> None:
     pdf = tmp_path / "contract.pdf"
-    pdf.write_bytes(minimal_pdf())
+    pdf.write_bytes(
+        minimal_pdf("Contract for models. Call +359 88 123 4567 or IBAN BG80 BNBG 9661 1020 3456 78")
+    )
     png = _png(tmp_path / "logo.png")
     liar = tmp_path / "invoice.pdf"  # a PNG wearing a .pdf name
     _png(liar, seed=9)
@@ -71,6 +73,12 @@ def test_pdf_png_and_a_lying_extension(make_case, tmp_path, cli) -> None:
     pdf_description = description_of(case, by_name["contract.pdf"]["source"])
     assert pdf_description["embedded"]["tags"]["PDF:Author"] == "Ivan Petrov"
     assert pdf_description["embedded"]["tags"]["PDF:Producer"] == "LibreOffice 7.4"
+    # Its text (pdftotext) is searched for selectors and indexed for search.
+    assert pdf_description["document_text"]["extractor"].startswith("pdftotext version")
+    found = {(x["kind"], x["value"]) for x in pdf_description["selectors"]}
+    assert {("phone", "+359881234567"), ("iban", "BG80BNBG96611020345678")} <= found
+    hits = json.loads(cli("search", case.id, "contract", "--json").output)
+    assert [h["match"] for h in hits] == ["text"] and "«Contract»" in hits[0]["snippet"]
     assert by_name["logo.png"]["mime"] == "image/png" and "320 x 240" in by_name["logo.png"]["magic"]
     assert by_name["logo.png"]["flags"] == []
     assert by_name["invoice.pdf"]["mime"] == "image/png"
@@ -304,3 +312,9 @@ def test_describe_help_and_unknown_case(cli) -> None:
         assert result.exit_code == 0 and "--json" in result.output
     missing = cli("describe", "NO-SUCH-CASE")
     assert missing.exit_code == 2 and "no case NO-SUCH-CASE" in missing.output
+
+
+def test_pages_without_elements_describe_as_empty() -> None:
+    for junk in ("<!-- only a comment -->", "", "\x00\x01", "<?xml version='1.0' encoding='utf-8'?><p>x</p>"):
+        meta = parse(junk, "http://127.0.0.1/")
+        assert meta.links == [] and meta.forms == []

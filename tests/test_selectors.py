@@ -284,3 +284,47 @@ def test_eip55_case_flips_are_caught(raw: bytes, data) -> None:
     flipped = checksummed[:i] + checksummed[i].swapcase() + checksummed[i + 1 :]
     assume(flipped.lower() != flipped and flipped.upper()[2:] != flipped[2:])
     assert wallets_in(flipped) == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            "",
+            "http://",
+            "https://",
+            "tel:",
+            "viber://chat?number=",
+            "mailto:",
+            "https://wa.me/",
+            "https://t.me/",
+            "https://www.tiktok.com/",
+            "https://signal.me/#p/",
+            "tg://resolve?domain=",
+            "//",
+            "www.",
+            "viber://",
+            "http://[",
+            "https://x.com:",
+        ]
+    ),
+    st.text(max_size=60),
+)
+def test_any_link_is_read_without_crashing(prefix: str, rest: str) -> None:
+    for selector in extract_links([(prefix + rest, rest)], "BG"):
+        assert selector.kind in (
+            "phone",
+            "whatsapp",
+            "viber",
+            "signal",
+            "telegram",
+            "instagram",
+            "tiktok",
+            "x",
+            "facebook",
+            "email",
+            "url",
+            "domain",
+        )
+        if selector.kind in ("phone", "whatsapp", "viber", "signal"):
+            assert E164.match(selector.value)

@@ -20,7 +20,7 @@ from chain_of_custody.ledger import Event
 
 from .. import TOOL
 from ..errors import OperationFailed
-from . import exif, filetype, index, media, page, selectors
+from . import documents, exif, filetype, index, media, page, selectors
 from .imagehash import hash_image
 
 FORMAT = "evidence-kit-description/1"
@@ -342,6 +342,17 @@ def describe(
                 )
             found_here += selectors.extract_text(text, region)
             rows.texts.append(index.TextRow(w.blake3, None, None, title or w.name, w.time, text))
+        elif kind.mime == "application/pdf" and (w.capture_id is None or w.role == "download"):
+            # A document handed over or downloaded: its text names people, numbers, accounts.
+            text, problem = documents.pdf_text(w.path)
+            body["document_text"] = {
+                "extractor": documents.pdftotext_version(),
+                "characters": len(text or ""),
+                "error": problem,
+            }
+            if text:
+                found_here += selectors.extract_text(text, region)
+                rows.texts.append(index.TextRow(w.blake3, w.capture_id, w.url, w.name, w.time, text))
 
         hashes = None
         if kind.mime.startswith("image/") and w.role not in NO_IMAGE_HASH_ROLES:

@@ -232,7 +232,6 @@ def _forms(root: Any, base: str | None) -> list[Form]:
 
 def parse(html: str | bytes, url: str | None = None) -> PageMetadata:
     """Describe one HTML document; ``url`` resolves relative links (the capture's final URL)."""
-    import lxml.html
 
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
@@ -240,7 +239,9 @@ def parse(html: str | bytes, url: str | None = None) -> PageMetadata:
         return PageMetadata(None, None, None, None)
     # lxml refuses str input that declares an encoding; the DOM artefact is already text.
     html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
-    root = lxml.html.document_fromstring(html)
+    root = _document(html)
+    if root is None:
+        return PageMetadata(None, None, None, None)
     base_el = root.find(".//base[@href]")
     base = urljoin(url or "", base_el.get("href")) if base_el is not None else url
 
@@ -337,6 +338,17 @@ def parse(html: str | bytes, url: str | None = None) -> PageMetadata:
     )
 
 
+def _document(html: str) -> Any:
+    """The parsed document, or None when there is no element at all (only comments, only junk)."""
+    import lxml.etree
+    import lxml.html
+
+    try:
+        return lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+
+
 def _collect_microdata_types(item: dict[str, Any], out: set[str]) -> None:
     for kind in item.get("type", []):
         out.add(kind.rsplit("/", 1)[-1])
@@ -348,14 +360,15 @@ def _collect_microdata_types(item: dict[str, Any], out: set[str]) -> None:
 
 def visible_text(html: str | bytes) -> str:
     """The text a reader sees (scripts, styles and templates dropped): for pages without a text artefact."""
-    import lxml.html
 
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
     html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
     if not html.strip():
         return ""
-    root = lxml.html.document_fromstring(html)
+    root = _document(html)
+    if root is None:
+        return ""
     for element in root.xpath("//script|//style|//noscript|//template"):
         element.drop_tree()
     lines = []

@@ -280,6 +280,19 @@ def _registrable(host: str) -> str:
 def link_selectors(
     href: str, region: str | None = None, context: str = "", source: str = "link"
 ) -> list[Selector]:
+    """Selectors a link itself names: tel:, wa.me, viber:, t.me, social profiles, mailto:, the URL.
+
+    A malformed link (an unclosed IPv6 bracket, a bad port) names nothing rather than stopping a describe.
+    """
+    try:
+        return _link_selectors(href, region, context, source)
+    except ValueError:
+        return []
+
+
+def _link_selectors(
+    href: str, region: str | None = None, context: str = "", source: str = "link"
+) -> list[Selector]:
     """Selectors a link itself names: tel:, wa.me, viber:, t.me, social profiles, mailto:, the URL."""
     href = href.strip()
     if not href:
