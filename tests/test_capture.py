@@ -48,6 +48,7 @@ PAGES = [
     "/large",
     "/cookie-banner",
     "/details",
+    "/file.bin",
 ]
 HANGING = ["/never", "/never-image"]
 TIMEOUT = 45.0
@@ -327,6 +328,9 @@ def test_iframes_are_included(batch: dict[str, Any], test_site: Site) -> None:
     assert test_site.url("/frame") in [f["url"] for f in result.record["page"]["frames"]]
     records = read_warc(artefact(result, "warc"))
     assert b"FRAME-CONTENT-MARKER" in responses(records, test_site.url("/frame"))[0].body
+    port = test_site.base.rsplit(":", 1)[1]
+    cross = responses(records, f"http://localhost:{port}/frame?cross=1")  # a cross-site frame too
+    assert cross and b"FRAME-CONTENT-MARKER" in cross[0].body
     html = "\n".join(mhtml_html_parts(artefact(result, "mhtml")))
     assert "FRAME-CONTENT-MARKER" in html and "SRCDOC-MARKER" in html
 
@@ -392,3 +396,12 @@ def test_stored_paths_exist(batch: dict[str, Any]) -> None:
     for result in batch["results"].values():
         for item in result.artefacts:
             assert Path(item.path).is_file() and Path(item.path).name == item.blake3.split(":", 1)[1]
+
+
+def test_a_url_that_is_a_download_keeps_the_file(batch: dict[str, Any], test_site: Site) -> None:
+    result = batch["results"]["/file.bin"]
+    assert result.status == "complete", result.errors
+    assert artefact(result, "download").read_bytes() == DOWNLOAD_BYTES
+    assert result.final_url == test_site.url("/file.bin")
+    assert any("file download" in w for w in result.record["warnings"])
+    assert "screenshot" not in {a.role for a in result.artefacts}  # no picture of a blank page

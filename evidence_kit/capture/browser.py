@@ -30,7 +30,10 @@ LAUNCH_ARGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-default-apps",
-    "--disable-features=Translate,MediaRouter,OptimizationHints",
+    # One renderer for all frames: cross-site iframes then report their traffic to the page's own CDP
+    # session, so the WARC holds them too (a capture browser visits one page and is thrown away).
+    "--disable-site-isolation-trials",
+    "--disable-features=Translate,MediaRouter,OptimizationHints,IsolateOrigins,site-per-process",
     "--hide-scrollbars",
     "--mute-audio",
 )

@@ -526,6 +526,8 @@ async def _main_document_facts(cdp: Any, result: PageCapture, steps: Steps) -> N
     main = main_hop(result)
     if main is None:
         return
+    if result.final_url is None:  # a file download leaves the page blank: the answer came from here
+        result.final_url = main.url
     hop = main
     if hop.url.startswith("https:") and hop.security:
         from urllib.parse import urlsplit
