@@ -135,8 +135,8 @@ def test_the_export_is_a_custody_event_after_the_cut(exported_case):
     connection = sqlite3.connect(exported_case.case_dir / "ledger.sqlite")
     rows = connection.execute("SELECT seq, details FROM events WHERE action='export' ORDER BY seq").fetchall()
     connection.close()
-    assert len(rows) == 2
-    first, second = (json.loads(d) for _, d in rows)
+    assert len(rows) >= 2  # the folder, then the zip (later tests may export again)
+    first, second = (json.loads(d) for _, d in rows[:2])
     assert rows[0][0] == events[-1].seq + 1
     assert first["ledger_head"] == head
     assert first["tagmanifest_sha256"] == "sha256:" + __import__("hashlib").sha256(
@@ -222,3 +222,52 @@ def test_mla_annexes_name_every_account_with_its_evidence(exported_case):
         assert f"MLA form field missing: {name}" in exported_case.folder_stderr
     pdf_text = run("pdftotext", str(folder / docs[0].name.replace(".docx", ".pdf")), "-").stdout
     assert "MISSING REQUIRED INFORMATION" in pdf_text
+
+
+def test_captures_option_limits_the_bundle_and_lists_what_it_leaves_out(exported_case, cli, tmp_path, monkeypatch):
+    for key, value in exported_case.env.items():
+        monkeypatch.setenv(key, value)
+    first, second = (c["id"] for c in exported_case.captures)
+    result = cli("export", CASE_ID, "--out", str(tmp_path / "one"), "--captures", first, "--json")
+    assert result.exit_code == 0, result.stderr
+    bag = tmp_path / "one"
+    data = json.loads((bag / layout.MAPPING).read_text())
+    assert [(e["exhibit"], e["kind"], e["capture_id"]) for e in data["exhibits"]] == [
+        ("E01", "capture", first), ("E02", "file", None)]
+    assert len(list((bag / "data" / "wacz").glob("*.wacz"))) == 1
+    assert not list((bag / "data" / "captures").glob(f"{second}*"))
+    assert data["omitted"] and {o["capture_id"] for o in data["omitted"]} == {second}
+    assert all(second not in a["path"] for a in data["artefacts"])
+    verified = cli("verify", str(bag), "--json")
+    report = json.loads(verified.stdout)
+    assert verified.exit_code == 0, report["findings"]
+    assert any("left out on purpose" in w for w in report["warnings"])
+    unknown = cli("export", CASE_ID, "--out", str(tmp_path / "none"), "--captures", "cap-nope")
+    assert unknown.exit_code == 2 and "no capture cap-nope" in unknown.stderr
+    assert not (tmp_path / "none").exists()
+
+
+def test_french_annexes_name_every_account(exported_case, tmp_path, monkeypatch):
+    from docx import Document
+
+    from evidence_kit import config
+    from evidence_kit.case import Case
+    from evidence_kit.export import contents, mla
+    from tests.fixtures.bundle import FORM
+
+    for key, value in exported_case.env.items():
+        monkeypatch.setenv(key, value)
+    with Case.open(config.load(), CASE_ID) as case:
+        annexes = mla.build_annexes(contents.gather(case), FORM, "fr")
+    assert annexes.missing == FORM_MISSING
+    assert [a.kind for a in annexes.annexes] == ["art29", "art31", "cets224"] * len(annexes.providers)
+    for annex in annexes.annexes:
+        path = tmp_path / f"{annex.stem}.docx"
+        mla.write_docx(annex, path)
+        document = Document(str(path))
+        text = "\n".join(p.text for p in document.paragraphs) + "\n".join(
+            c.text for t in document.tables for r in t.rows for c in r.cells)
+        assert mla.TEXT["fr"][annex.kind] in text
+        assert "INFORMATIONS OBLIGATOIRES MANQUANTES" in text and "[MANQUANT — obligatoire]" in text
+        for identifier in annexes.identifiers():
+            assert identifier in text

@@ -50,12 +50,12 @@ def export(
     if as_json:
         print_json(result.to_json())
         return
-    console.print(f"Exported case [bold]{result.case_id}[/bold] to {result.path}")
-    console.print(f"  ledger cut at {result.head}; export recorded as event {result.event.seq}")
-    console.print(f"  {result.exhibits} exhibits, {result.artefacts} artefacts, Payload-Oxum {result.payload_oxum}")
+    console.print(f"Exported case [bold]{result.case_id}[/bold] to {result.path}", soft_wrap=True)
+    console.print(f"  ledger cut at {result.head}; export recorded as event {result.event.seq}", soft_wrap=True)
+    console.print(f"  {result.exhibits} exhibits, {result.artefacts} artefacts, Payload-Oxum {result.payload_oxum}", soft_wrap=True)
     if result.zip_sha256:
-        console.print(f"  zip SHA-256 {result.zip_sha256}")
-        console.print(f"  zip BLAKE3  {result.zip_blake3}")
+        console.print(f"  zip SHA-256 {result.zip_sha256}", soft_wrap=True)
+        console.print(f"  zip BLAKE3  {result.zip_blake3}", soft_wrap=True)
 
 
 @app.command("mla-form")
