@@ -318,3 +318,25 @@ def test_pages_without_elements_describe_as_empty() -> None:
     for junk in ("<!-- only a comment -->", "", "\x00\x01", "<?xml version='1.0' encoding='utf-8'?><p>x</p>"):
         meta = parse(junk, "http://127.0.0.1/")
         assert meta.links == [] and meta.forms == []
+
+
+def test_verify_names_a_swapped_description(make_case, photo_file, cli) -> None:
+    case = make_case()
+    first, second = photo_file("a.jpg", seed=1), photo_file("b.jpg", seed=2)
+    case.add_files([first, second], case.identity())
+    result = describe(case, case.identity())
+    ok = json.loads(cli("verify", case.id, "--json").output)
+    check = next(c for c in ok["checks"] if c["name"] == "description-source")
+    assert check["checked"] == 2 and check["failed"] == 0
+    # Swap the two description files on disk: each now names the other photo.
+    a, b = result.described
+    path_a, path_b = case.store.path_of(a.description), case.store.path_of(b.description)
+    data_a, data_b = path_a.read_bytes(), path_b.read_bytes()
+    for path, data in ((path_a, data_b), (path_b, data_a)):
+        os.chmod(path, 0o644)
+        path.write_bytes(data)
+    verified = cli("verify", case.id, "--json")
+    assert verified.exit_code == 1
+    findings = [f for f in json.loads(verified.output)["findings"] if f["check"] == "description-source"]
+    assert {(f["expected"], f["found"]) for f in findings} == {(a.source, b.source), (b.source, a.source)}
+    assert all(f["where"].startswith(f"event {result.event.seq} description blake3:") for f in findings)

@@ -1,0 +1,72 @@
+"""A verify check: every description names the artefact its describe event says it describes.
+
+A description is evidence about evidence; if one were swapped for another (or its source edited), a
+report built from it would describe the wrong file. The ledger's ``describe`` events say which source
+each description belongs to; the description's own JSON must agree, and the source must be recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from chain_of_custody.errors import Finding
+from chain_of_custody.report import Report
+from chain_of_custody.verify import artefact_path
+
+CHECK = "description-source"
+DESCRIPTION = (
+    "each description names the artefact its describe event says it describes, and that artefact is recorded"
+)
+
+
+def check_descriptions(case_dir: Path, index: Any, expected: dict[str, Any], report: Report) -> None:
+    ledger = case_dir / "ledger.sqlite"
+    if not ledger.is_file():
+        return
+    connection = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
+    try:
+        rows = connection.execute(
+            "SELECT seq, artefacts FROM events WHERE action = 'describe' ORDER BY seq"
+        ).fetchall()
+    except sqlite3.DatabaseError:
+        return  # the ledger checks already report an unreadable ledger
+    finally:
+        connection.close()
+    for seq, artefacts in rows:
+        try:
+            entries = json.loads(artefacts)
+        except ValueError:
+            continue  # entry-hash and chain checks name this event
+        for entry in entries:
+            if entry.get("role") != "metadata" or "source" not in entry:
+                continue
+            where = f"event {seq} description {entry.get('blake3')}"
+            source = entry["source"]
+            if source not in expected:
+                report.fail(
+                    CHECK,
+                    DESCRIPTION,
+                    Finding(CHECK, where, "describes an artefact the ledger never recorded", None, source),
+                )
+                continue
+            path = artefact_path(case_dir, entry["blake3"])
+            if not path.is_file():
+                continue  # artefact-present reports the missing file
+            try:
+                named = json.loads(path.read_text("utf-8"))["source"]["blake3"]
+            except (OSError, ValueError, KeyError, TypeError):
+                report.fail(
+                    CHECK, DESCRIPTION, Finding(CHECK, where, "is not a readable description", source, None)
+                )
+                continue
+            if named != source:
+                report.fail(
+                    CHECK,
+                    DESCRIPTION,
+                    Finding(CHECK, where, "names a different source than its event", source, named),
+                )
+            else:
+                report.passed_item(CHECK, DESCRIPTION)
