@@ -12,7 +12,8 @@ import pytest
 
 from evidence_kit import config
 from evidence_kit.capture import CaptureOptions, browser, session
-from evidence_kit.capture.page import ContextPool, capture_page
+from evidence_kit.capture.contexts import ContextPool
+from evidence_kit.capture.page import capture_page
 from evidence_kit.case import Case
 from tests.capture_helpers import read_warc, responses
 from tests.fixtures.site import Site

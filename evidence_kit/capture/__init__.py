@@ -2,7 +2,7 @@
 video and a capture record, all stored in the case and named by one custody event."""
 
 from .behaviours import Limits
-from .page import CaptureOptions
+from .options import CaptureOptions
 from .session import CaptureResult, capture_urls, check_targets
 
 __all__ = ["CaptureOptions", "CaptureResult", "Limits", "capture_urls", "check_targets"]

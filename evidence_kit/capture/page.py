@@ -12,57 +12,24 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from chain_of_custody.clock import Clock
 
 from . import behaviours, network, video
+from .contexts import ContextPool, Prepared
+from .options import CaptureOptions
+from .steps import Deadline, Steps, first_line
 from .warc import Exchange, NetworkRecorder
 
-T = TypeVar("T")
+__all__ = ["CaptureOptions", "ContextPool", "PageCapture", "capture_page", "main_exchanges", "main_hop"]
 
 MHTML = "Page.captureSnapshot"
 MAX_SCREENSHOT_HEIGHT = 15_000  # CSS px; Chromium fails beyond its 16384 px texture limit
 MAX_PDF_PAGES = 200
 PRINT_PAGE_HEIGHT = 1000  # CSS px per printed A4/Letter page, roughly
-
-
-@dataclass(frozen=True)
-class CaptureOptions:
-    """Every option of a capture; all of them are written into the capture record."""
-
-    timeout: float = 120.0
-    video: bool = True
-    allow_private: bool = False
-    viewport_width: int = 1280
-    viewport_height: int = 900
-    locale: str = "en-GB"
-    timezone: str = "UTC"
-    ignore_https_errors: bool = False
-    concurrency: int = 1
-    purpose: str | None = None
-    limits: behaviours.Limits = field(default_factory=behaviours.Limits)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "timeout": self.timeout,
-            "video": self.video,
-            "allow_private": self.allow_private,
-            "viewport": {"width": self.viewport_width, "height": self.viewport_height},
-            "locale": self.locale,
-            "timezone": self.timezone,
-            "ignore_https_errors": self.ignore_https_errors,
-            "concurrency": self.concurrency,
-            "purpose": self.purpose,
-            "scroll": {
-                "max_height": self.limits.max_height,
-                "max_steps": self.limits.max_steps,
-                "max_seconds": self.limits.scroll_seconds,
-            },
-        }
 
 
 @dataclass
@@ -106,129 +73,6 @@ class PageCapture:
         if self.failed:
             return "failed"
         return "partial" if self.errors else "complete"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    line = text.splitlines()[0] if text else type(exc).__name__
-    return line.replace("Page.goto: ", "").replace("CDPSession.send: ", "")[:300]
-
-
-class Deadline:
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-        # Kept back for closing the context and collecting bodies, whatever the steps before did.
-        self.reserve = min(max(seconds * 0.1, 1.5), 8.0)
-
-    def left(self) -> float:
-        return self.end - time.monotonic()
-
-    def for_step(self, bound: float) -> float:
-        return min(bound, self.left() - self.reserve)
-
-
-class Steps:
-    """Runs browser steps, each bounded; failures become error sentences, never exceptions."""
-
-    def __init__(self, result: PageCapture, deadline: Deadline):
-        self.result = result
-        self.deadline = deadline
-
-    async def run(
-        self,
-        name: str,
-        make: Callable[[], Awaitable[T]],
-        bound: float,
-        required: bool = True,
-        final: bool = False,
-    ) -> T | None:
-        # Final steps (collecting bodies, closing) may use the reserve kept back for them.
-        limit = min(bound, max(self.deadline.left(), 1.0)) if final else self.deadline.for_step(bound)
-        if limit <= 0.05:
-            if required:
-                self.result.errors.append(
-                    f"{name}: skipped, the capture deadline ({self.deadline.seconds:g} s) was reached"
-                )
-            return None
-        begun = time.monotonic()
-        try:
-            return await asyncio.wait_for(make(), limit)
-        except TimeoutError:
-            if required:
-                self.result.errors.append(f"{name}: did not finish within {limit:.1f} s")
-            return None
-        except Exception as exc:  # noqa: BLE001  a browser step failing is recorded, not raised
-            if required:
-                self.result.errors.append(f"{name}: {_first_line(exc)}")
-            return None
-        finally:
-            self.result.timings[name] = round(time.monotonic() - begun, 3)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A fresh context with its page, a CDP session on it, and network recording already on."""
-
-    context: Any
-    page: Any
-    cdp: Any
-    recorder: NetworkRecorder
-    main_frame_id: str
-
-
-class ContextPool:
-    """Fresh browser contexts, one per capture, with the next one prepared while a capture runs.
-
-    Opening a context and its first page starts a renderer process (0.3-1 s on a busy machine); doing
-    it ahead of time takes that off every capture but the first. No context is ever used twice.
-    """
-
-    def __init__(self, browser: Any, options: CaptureOptions, user_agent: str | None, captures: int):
-        self.browser = browser
-        self.options = options
-        self.user_agent = user_agent
-        self.left = captures
-        self._spare: asyncio.Future[Prepared] | None = None
-
-    async def _make(self) -> Prepared:
-        options = self.options
-        context = await self.browser.new_context(
-            viewport={"width": options.viewport_width, "height": options.viewport_height},
-            locale=options.locale,
-            timezone_id=options.timezone,
-            accept_downloads=True,
-            ignore_https_errors=options.ignore_https_errors,
-            service_workers="block",
-            user_agent=self.user_agent,
-        )
-        try:
-            page = await context.new_page()
-            cdp = await context.new_cdp_session(page)
-            recorder = NetworkRecorder(cdp)
-            await recorder.start()  # recording starts before the page makes its first request
-            tree = await cdp.send("Page.getFrameTree")
-        except BaseException:
-            await context.close()
-            raise
-        return Prepared(context, page, cdp, recorder, tree["frameTree"]["frame"]["id"])
-
-    async def take(self) -> Prepared:
-        spare, self._spare = self._spare, None
-        self.left -= 1
-        pair = await spare if spare is not None else await self._make()
-        if self.left > 0:
-            self._spare = asyncio.ensure_future(self._make())
-        return pair
-
-    async def close(self) -> None:
-        if self._spare is not None:
-            try:
-                spare = await asyncio.wait_for(self._spare, 15)
-                await spare.context.close()
-            except Exception:  # noqa: BLE001  an unused spare that failed to open needs no closing
-                pass
-            self._spare = None
 
 
 async def capture_page(
@@ -364,7 +208,7 @@ def _watch(
                 if item.data is None:
                     item.error = await download.failure() or "download failed"
             except Exception as exc:  # noqa: BLE001
-                item.error = _first_line(exc)
+                item.error = first_line(exc)
 
         pending.append(asyncio.ensure_future(keep()))
 
@@ -426,7 +270,7 @@ async def _navigate(
         await steps.run("stop loading", lambda: cdp.send("Page.stopLoading"), 5)
         result.loaded = clock()
     except Exception as exc:  # noqa: BLE001
-        message = _first_line(exc)
+        message = first_line(exc)
         if "Download is starting" in message:
             result.warnings.append("the URL is a file download, not a page: the file is kept as a download")
         else:
@@ -528,6 +372,9 @@ async def _main_document_facts(cdp: Any, result: PageCapture, steps: Steps) -> N
         return
     if result.final_url is None:  # a file download leaves the page blank: the answer came from here
         result.final_url = main.url
+    if main.status is not None and main.status >= 400:
+        # Captured as served: a 404 or 500 page is evidence too (the content is gone, the server fails).
+        result.warnings.append(f"the server answered {main.status} {main.status_text}".rstrip())
     hop = main
     if hop.url.startswith("https:") and hop.security:
         from urllib.parse import urlsplit

@@ -19,7 +19,8 @@ from chain_of_custody.keys import Identity
 from .. import TOOL
 from . import network
 from .browser import BrowserInfo
-from .page import CaptureOptions, PageCapture, main_exchanges, main_hop
+from .options import CaptureOptions
+from .page import PageCapture, main_exchanges, main_hop
 
 FORMAT = "evidence-kit-capture/1"
 CLOCK_SOURCE = "system clock (not synchronised: see RFC 3161 timestamps)"

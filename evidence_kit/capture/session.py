@@ -25,7 +25,9 @@ from ..errors import InvalidInput
 from ..store import Artefact
 from . import browser as browser_module
 from . import network, record, warc
-from .page import CaptureOptions, ContextPool, PageCapture, capture_page
+from .contexts import ContextPool
+from .options import CaptureOptions
+from .page import PageCapture, capture_page
 
 ProgressCallback = Callable[[int, int], None]
 

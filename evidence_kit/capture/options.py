@@ -1,0 +1,43 @@
+"""The options of a capture: every one of them is written into the capture record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .behaviours import Limits
+
+
+@dataclass(frozen=True)
+class CaptureOptions:
+    """Every option of a capture; all of them are written into the capture record."""
+
+    timeout: float = 120.0
+    video: bool = True
+    allow_private: bool = False
+    viewport_width: int = 1280
+    viewport_height: int = 900
+    locale: str = "en-GB"
+    timezone: str = "UTC"
+    ignore_https_errors: bool = False
+    concurrency: int = 1
+    purpose: str | None = None
+    limits: Limits = field(default_factory=Limits)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "timeout": self.timeout,
+            "video": self.video,
+            "allow_private": self.allow_private,
+            "viewport": {"width": self.viewport_width, "height": self.viewport_height},
+            "locale": self.locale,
+            "timezone": self.timezone,
+            "ignore_https_errors": self.ignore_https_errors,
+            "concurrency": self.concurrency,
+            "purpose": self.purpose,
+            "scroll": {
+                "max_height": self.limits.max_height,
+                "max_steps": self.limits.max_steps,
+                "max_seconds": self.limits.scroll_seconds,
+            },
+        }

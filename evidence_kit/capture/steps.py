@@ -1,0 +1,75 @@
+"""Bounded browser steps inside a capture's hard deadline.
+
+A step that fails or runs out of time becomes an error sentence in the record, never an exception: the
+capture goes on with the next step and keeps what it got.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from .page import PageCapture
+
+T = TypeVar("T")
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line.replace("Page.goto: ", "").replace("CDPSession.send: ", "")[:300]
+
+
+class Deadline:
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        # Kept back for closing the context and collecting bodies, whatever the steps before did.
+        self.reserve = min(max(seconds * 0.1, 1.5), 8.0)
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def for_step(self, bound: float) -> float:
+        return min(bound, self.left() - self.reserve)
+
+
+class Steps:
+    """Runs browser steps, each bounded; failures become error sentences, never exceptions."""
+
+    def __init__(self, result: PageCapture, deadline: Deadline):
+        self.result = result
+        self.deadline = deadline
+
+    async def run(
+        self,
+        name: str,
+        make: Callable[[], Awaitable[T]],
+        bound: float,
+        required: bool = True,
+        final: bool = False,
+    ) -> T | None:
+        # Final steps (collecting bodies, closing) may use the reserve kept back for them.
+        limit = min(bound, max(self.deadline.left(), 1.0)) if final else self.deadline.for_step(bound)
+        if limit <= 0.05:
+            if required:
+                self.result.errors.append(
+                    f"{name}: skipped, the capture deadline ({self.deadline.seconds:g} s) was reached"
+                )
+            return None
+        begun = time.monotonic()
+        try:
+            return await asyncio.wait_for(make(), limit)
+        except TimeoutError:
+            if required:
+                self.result.errors.append(f"{name}: did not finish within {limit:.1f} s")
+            return None
+        except Exception as exc:  # noqa: BLE001  a browser step failing is recorded, not raised
+            if required:
+                self.result.errors.append(f"{name}: {first_line(exc)}")
+            return None
+        finally:
+            self.result.timings[name] = round(time.monotonic() - begun, 3)
