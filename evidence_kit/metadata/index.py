@@ -23,19 +23,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from .selectors import Selector
 
 TABLES = ("md_descriptions", "md_selectors", "md_texts", "md_images", "md_media", "md_captures")
 
 
-def database(connection: sqlite3.Connection) -> sqlite_utils.Database:
+def database(connection: sqlite3.Connection) -> Any:
+    """A sqlite-utils view of the ledger connection (imported late: it pulls in pandas when present)."""
+    import sqlite_utils
+
     # No plugins, no connection-wide pragmas: this is the custody ledger's own connection.
     return sqlite_utils.Database(connection, recursive_triggers=False, execute_plugins=False)
 
 
 def ensure_schema(connection: sqlite3.Connection) -> None:
+    present = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if present.issuperset((*TABLES, "md_texts_fts")):
+        return  # the common case: no need to load sqlite-utils (and pandas behind it) at all
     db = database(connection)
     db["md_descriptions"].create(
         {
