@@ -22,7 +22,9 @@ def print_report(report: Report) -> None:
         out.write(f"  {key}: {value}\n")
     for check in report.checks.values():
         result = "pass" if check.passed else "FAIL"
-        out.write(f"  [{result}] {check.name}: {check.description} ({check.checked} checked, {check.failed} failed)\n")
+        out.write(
+            f"  [{result}] {check.name}: {check.description} ({check.checked} checked, {check.failed} failed)\n"
+        )
     for finding in report.findings:
         out.write(f"FAIL {finding}\n")
     for warning in report.warnings:
@@ -48,15 +50,20 @@ def verify_target(target: Path, expect_head: str | None) -> Report:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m chain_of_custody",
-        description="Verify a case folder or an exported evidence bundle with nothing but this package.")
+        description="Verify a case folder or an exported evidence bundle with nothing but this package.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    verify = commands.add_parser("verify", help="verify a case folder, a bundle folder or a bundle zip",
-                                 description="Re-hash every artefact, walk the hash chain, check every signature, "
-                                             "manifest and timestamp. Exit 0 only if every check passes.")
+    verify = commands.add_parser(
+        "verify",
+        help="verify a case folder, a bundle folder or a bundle zip",
+        description="Re-hash every artefact, walk the hash chain, check every signature, "
+        "manifest and timestamp. Exit 0 only if every check passes.",
+    )
     verify.add_argument("target", type=Path, help="case folder, bundle folder or bundle zip")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
-    verify.add_argument("--expect-head", default=None,
-                        help="a ledger head recorded elsewhere (blake3:... or SEQ:blake3:...)")
+    verify.add_argument(
+        "--expect-head", default=None, help="a ledger head recorded elsewhere (blake3:... or SEQ:blake3:...)"
+    )
     args = parser.parse_args(argv)
     try:
         report = verify_target(args.target, args.expect_head)

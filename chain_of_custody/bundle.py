@@ -81,8 +81,14 @@ class UnsafeBundle(CustodyError):
     exit_code = 1  # the bundle cannot be trusted: a verification outcome, not a usage error
 
 
-def _fail(report: Report, check: str, where: str, message: str, expected: str | None = None,
-          found: str | None = None) -> None:
+def _fail(
+    report: Report,
+    check: str,
+    where: str,
+    message: str,
+    expected: str | None = None,
+    found: str | None = None,
+) -> None:
     report.fail(check, CHECKS.get(check, check), Finding(check, where, message, expected, found))
 
 
@@ -165,8 +171,14 @@ def check_zip(archive: zipfile.ZipFile, free_bytes: int | None = None) -> None:
     for info in infos:
         name = info.filename
         parts = PurePosixPath(name).parts
-        if (not name or name.startswith(("/", "\\")) or "\\" in name or "\0" in name
-                or ".." in parts or (len(name) > 1 and name[1] == ":")):
+        if (
+            not name
+            or name.startswith(("/", "\\"))
+            or "\\" in name
+            or "\0" in name
+            or ".." in parts
+            or (len(name) > 1 and name[1] == ":")
+        ):
             raise UnsafeBundle(f"the zip entry {name!r} points outside the bundle folder: refused")
         mode = info.external_attr >> 16
         kind = stat.S_IFMT(mode)
@@ -179,11 +191,14 @@ def check_zip(archive: zipfile.ZipFile, free_bytes: int | None = None) -> None:
             raise UnsafeBundle(f"the zip entry {name!r} appears twice: refused")
         seen.add(key)
         if info.file_size > MAX_TOTAL_BYTES:
-            raise UnsafeBundle(f"the zip entry {name!r} declares an absurd size ({info.file_size:,} bytes): refused")
+            raise UnsafeBundle(
+                f"the zip entry {name!r} declares an absurd size ({info.file_size:,} bytes): refused"
+            )
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise UnsafeBundle(
                 f"the zip entry {name!r} expands {info.file_size // max(info.compress_size, 1):,} times"
-                f" ({info.compress_size:,} to {info.file_size:,} bytes), a decompression bomb: refused")
+                f" ({info.compress_size:,} to {info.file_size:,} bytes), a decompression bomb: refused"
+            )
         total += info.file_size
     if total > MAX_TOTAL_BYTES:
         raise UnsafeBundle(f"the zip declares {total:,} bytes in all: refused")
@@ -217,7 +232,9 @@ def extract_zip(path: Path, destination: Path) -> Path:
         for info in archive.infolist():
             target = (base / info.filename).resolve()
             if not target.is_relative_to(base):  # belt and braces after check_zip
-                raise UnsafeBundle(f"the zip entry {info.filename!r} points outside the bundle folder: refused")
+                raise UnsafeBundle(
+                    f"the zip entry {info.filename!r} points outside the bundle folder: refused"
+                )
             if info.is_dir():
                 target.mkdir(parents=True, exist_ok=True)
                 continue
@@ -227,7 +244,9 @@ def extract_zip(path: Path, destination: Path) -> Path:
                 while chunk := source.read(CHUNK):
                     written += len(chunk)
                     if written > info.file_size:
-                        raise UnsafeBundle(f"the zip entry {info.filename!r} holds more than it declares: refused")
+                        raise UnsafeBundle(
+                            f"the zip entry {info.filename!r} holds more than it declares: refused"
+                        )
                     sink.write(chunk)
     return base / root.rstrip("/") if root else base
 
@@ -293,16 +312,27 @@ def check_bag(bag: Path, report: Report) -> dict[str, BagDigests]:
             _ok(report, "bag-complete")
             found = digests[path].get(algorithm)
             if entries[path] != found:
-                _fail(report, "bag-manifest", f"{name}: {path}",
-                      f"the file's {algorithm.upper()} differs from the manifest (file or manifest altered)",
-                      entries[path], found)
+                _fail(
+                    report,
+                    "bag-manifest",
+                    f"{name}: {path}",
+                    f"the file's {algorithm.upper()} differs from the manifest (file or manifest altered)",
+                    entries[path],
+                    found,
+                )
             else:
                 _ok(report, "bag-manifest")
     oxum = info.get("Payload-Oxum")
     actual = f"{sum(d.size for d in digests.values())}.{len(digests)}"
     if oxum != actual:
-        _fail(report, "bag-complete", "bag-info.txt Payload-Oxum", "bytes.files of the payload differ",
-              oxum, actual)
+        _fail(
+            report,
+            "bag-complete",
+            "bag-info.txt Payload-Oxum",
+            "bytes.files of the payload differ",
+            oxum,
+            actual,
+        )
     tag_files = [p for p in all_files if not p.startswith("data/") and not p.startswith("tagmanifest-")]
     for algorithm in ALGORITHMS:
         name = f"tagmanifest-{algorithm}.txt"
@@ -320,8 +350,14 @@ def check_bag(bag: Path, report: Report) -> dict[str, BagDigests]:
                 continue
             found = bag_digests(bag / path).get(algorithm)
             if entries[path] != found:
-                _fail(report, "bag-tagmanifest", f"{name}: {path}",
-                      f"the tag file's {algorithm.upper()} differs from the tag manifest", entries[path], found)
+                _fail(
+                    report,
+                    "bag-tagmanifest",
+                    f"{name}: {path}",
+                    f"the tag file's {algorithm.upper()} differs from the tag manifest",
+                    entries[path],
+                    found,
+                )
             else:
                 _ok(report, "bag-tagmanifest")
     report.facts["payload_files"] = len(digests)
@@ -342,7 +378,9 @@ def _inside(bag: Path, rel: str) -> Path | None:
     return candidate if candidate.is_relative_to(bag.resolve()) else None
 
 
-def load_mapping(bag: Path, report: Report) -> tuple[dict[str, Path], dict[str, dict[str, Any]], list[dict[str, Any]]]:
+def load_mapping(
+    bag: Path, report: Report
+) -> tuple[dict[str, Path], dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """``{blake3: path in the bag}``, each entry by digest, and the artefacts left out by the export's selection."""
     data = _read_json(bag, MAPPING, report, "artefact-mapping")
     located: dict[str, Path] = {}
@@ -353,7 +391,9 @@ def load_mapping(bag: Path, report: Report) -> tuple[dict[str, Path], dict[str, 
         rel = str(entry.get("path", ""))
         path = _inside(bag, rel) if rel.startswith("data/") else None
         if path is None:
-            _fail(report, "artefact-mapping", f"{MAPPING}: {rel}", "names a path outside the bag's data folder")
+            _fail(
+                report, "artefact-mapping", f"{MAPPING}: {rel}", "names a path outside the bag's data folder"
+            )
             continue
         _ok(report, "artefact-mapping")
         located[str(entry.get("blake3"))] = path
@@ -370,25 +410,39 @@ def check_bundle_head(bag: Path, info: dict[str, str], head: Head | None, report
         claimed.add((f"{HEAD}", recorded.get("head")))
     for where, value in sorted(claimed, key=lambda item: item[0]):
         if value != actual:
-            _fail(report, "bundle-head", where, "the bundle's ledger does not end at the head recorded for it",
-                  str(value), actual)
+            _fail(
+                report,
+                "bundle-head",
+                where,
+                "the bundle's ledger does not end at the head recorded for it",
+                str(value),
+                actual,
+            )
         else:
             _ok(report, "bundle-head")
 
 
-def check_unrecorded(bag: Path, expected: dict[str, ExpectedArtefact], located: dict[str, Path],
-                     report: Report) -> None:
+def check_unrecorded(
+    bag: Path, expected: dict[str, ExpectedArtefact], located: dict[str, Path], report: Report
+) -> None:
     """The reverse direction: nothing in data/artefacts/ that the ledger does not name."""
     mapped = {path.resolve(): digest for digest, path in located.items()}
-    files = [p for folder in (bag / "data" / "artefacts", bag / TIMESTAMPS) if folder.is_dir()
-             for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_relative_to(bag / TIMESTAMP_RECORDS)]
+    files = [
+        p
+        for folder in (bag / "data" / "artefacts", bag / TIMESTAMPS)
+        if folder.is_dir()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_relative_to(bag / TIMESTAMP_RECORDS)
+    ]
     for path in files:
         rel = path.relative_to(bag).as_posix()
         digest = mapped.get(path.resolve())
         if digest is None:
             _fail(report, "artefact-unrecorded", rel, f"is in the bag but not in {MAPPING}")
         elif digest not in expected:
-            _fail(report, "artefact-unrecorded", rel, f"is in the bag as {digest} but no custody event names it")
+            _fail(
+                report, "artefact-unrecorded", rel, f"is in the bag as {digest} but no custody event names it"
+            )
         else:
             _ok(report, "artefact-unrecorded")
 
@@ -400,9 +454,17 @@ def check_capture_records(bag: Path, expected: dict[str, ExpectedArtefact], repo
         if digest in expected:
             report.passed_item("capture-record", "every capture record is an artefact recorded in the ledger")
         else:
-            report.fail("capture-record", "every capture record is an artefact recorded in the ledger", Finding(
-                "capture-record", f"{CAPTURES}/{record.name}",
-                "this capture record is not the one recorded in the ledger", None, digest))
+            report.fail(
+                "capture-record",
+                "every capture record is an artefact recorded in the ledger",
+                Finding(
+                    "capture-record",
+                    f"{CAPTURES}/{record.name}",
+                    "this capture record is not the one recorded in the ledger",
+                    None,
+                    digest,
+                ),
+            )
 
 
 def check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] | None = None) -> None:
@@ -425,8 +487,14 @@ def check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] |
             claimed = str(digest.get("hash", ""))
             found = "sha256:" + hashlib.sha256(package_bytes).hexdigest()
             if claimed != found:
-                _fail(report, "wacz", f"{rel}: datapackage-digest.json",
-                      "does not hold the digest of datapackage.json", claimed, found)
+                _fail(
+                    report,
+                    "wacz",
+                    f"{rel}: datapackage-digest.json",
+                    "does not hold the digest of datapackage.json",
+                    claimed,
+                    found,
+                )
             else:
                 _ok(report, "wacz")
         except (KeyError, ValueError) as exc:
@@ -447,14 +515,29 @@ def check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] |
                 while chunk := handle.read(CHUNK):
                     hasher.update(chunk)
                     size += len(chunk)
-            if (recorded_sha256 is not None and name.startswith("archive/") and algorithm == "sha256"
-                    and f"sha256:{hasher.hexdigest()}" not in recorded_sha256):
-                _fail(report, "wacz", f"{rel}: {name}", "this WARC is not an artefact recorded in the ledger",
-                      None, f"sha256:{hasher.hexdigest()}")
+            if (
+                recorded_sha256 is not None
+                and name.startswith("archive/")
+                and algorithm == "sha256"
+                and f"sha256:{hasher.hexdigest()}" not in recorded_sha256
+            ):
+                _fail(
+                    report,
+                    "wacz",
+                    f"{rel}: {name}",
+                    "this WARC is not an artefact recorded in the ledger",
+                    None,
+                    f"sha256:{hasher.hexdigest()}",
+                )
             if hasher.hexdigest() != claimed or size != int(resource.get("bytes", -1)):
-                _fail(report, "wacz", f"{rel}: {name}", "differs from the digest or size datapackage.json records",
-                      f"{algorithm}:{claimed} ({resource.get('bytes')} bytes)",
-                      f"{algorithm}:{hasher.hexdigest()} ({size} bytes)")
+                _fail(
+                    report,
+                    "wacz",
+                    f"{rel}: {name}",
+                    "differs from the digest or size datapackage.json records",
+                    f"{algorithm}:{claimed} ({resource.get('bytes')} bytes)",
+                    f"{algorithm}:{hasher.hexdigest()} ({size} bytes)",
+                )
             else:
                 _ok(report, "wacz")
 
@@ -466,13 +549,22 @@ def verify_folder(bag: Path, report: Report, expect_head: str | None = None) -> 
     case_id = info.get("External-Identifier")
     case_info = _read_json(bag, "data/case.json", report, "bagit")
     if isinstance(case_info, dict) and case_id != case_info.get("id"):
-        _fail(report, "case-id", "bag-info.txt External-Identifier", "differs from the case id in data/case.json",
-              str(case_info.get("id")), case_id)
+        _fail(
+            report,
+            "case-id",
+            "bag-info.txt External-Identifier",
+            "differs from the case id in data/case.json",
+            str(case_info.get("id")),
+            case_id,
+        )
     report.facts["case_id"] = case_id
     public_keys, key_problems = load_public_keys(bag / KEYS)
     for name, reason in key_problems:
-        report.fail("signer-key", "the public key of every signer is present and matches its key id",
-                    Finding("signer-key", f"{KEYS}/{name}", reason))
+        report.fail(
+            "signer-key",
+            "the public key of every signer is present and matches its key id",
+            Finding("signer-key", f"{KEYS}/{name}", reason),
+        )
     events: list[Event] = []
     try:
         events = list(read_jsonl(bag / LEDGER)) if (bag / LEDGER).is_file() else []
@@ -480,8 +572,11 @@ def verify_folder(bag: Path, report: Report, expect_head: str | None = None) -> 
         report.fail("ledger", "the ledger file opens and holds events", Finding("ledger", LEDGER, str(exc)))
     head, expected, index = check_chain(events, case_id or "", public_keys, report)
     if head is None:
-        report.fail("ledger", "the ledger file opens and holds events",
-                    Finding("ledger", LEDGER, "the bundle holds no custody events"))
+        report.fail(
+            "ledger",
+            "the ledger file opens and holds events",
+            Finding("ledger", LEDGER, "the bundle holds no custody events"),
+        )
     else:
         report.passed_item("ledger", "the ledger file opens and holds events")
     report.facts["events"] = head.seq if head else 0
@@ -496,16 +591,25 @@ def verify_folder(bag: Path, report: Report, expect_head: str | None = None) -> 
     report.facts["artefacts"] = len(in_bag)
     if omitted_digests:
         report.facts["artefacts_left_out"] = len(omitted_digests & set(expected))
-        report.warnings.append(f"{len(omitted_digests)} artefacts of captures not selected for this export are "
-                               f"left out on purpose (listed under 'omitted' in {MAPPING})")
+        report.warnings.append(
+            f"{len(omitted_digests)} artefacts of captures not selected for this export are "
+            f"left out on purpose (listed under 'omitted' in {MAPPING})"
+        )
     check_artefacts(in_bag, lambda d: located.get(d), report)
     check_unrecorded(bag, expected, located, report)
     check_capture_records(bag, expected, report)
     from .timestamp import check_timestamps, read_token_records  # rfc3161-client only when verifying
 
     # The full ledger view: a stamp may cover artefacts of captures left out of this export on purpose.
-    check_timestamps(index.timestamp_events, lambda d: located.get(d), index, expected, report, case_id=case_id,
-                     records=read_token_records(bag / TIMESTAMP_RECORDS))
+    check_timestamps(
+        index.timestamp_events,
+        lambda d: located.get(d),
+        index,
+        expected,
+        report,
+        case_id=case_id,
+        records=read_token_records(bag / TIMESTAMP_RECORDS),
+    )
     for wacz in sorted((bag / WACZ_DIR).glob("*.wacz")) if (bag / WACZ_DIR).is_dir() else []:
         check_wacz(wacz, wacz.relative_to(bag).as_posix(), report, {a.sha256 for a in expected.values()})
     report.commands.extend(hand_commands(bag))

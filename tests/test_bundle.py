@@ -80,7 +80,9 @@ def test_flipped_artefact_byte_with_rewritten_manifests_is_still_caught(exported
     assert code == 1
     checks = {f["check"] for f in report["findings"]}
     assert "bag-manifest" not in checks  # the forger made the manifests agree ...
-    assert any(f["check"] == "artefact-digest" and rel in f["where"] for f in report["findings"])  # ... not the ledger
+    assert any(
+        f["check"] == "artefact-digest" and rel in f["where"] for f in report["findings"]
+    )  # ... not the ledger
     assert any(f["check"] == "wacz" for f in report["findings"]) or "timestamp-artefact" in checks
 
 
@@ -96,8 +98,12 @@ def test_edited_manifest_line_is_named(exported_case, cli, tmp_path):
     assert code == 1
     assert ("bag-manifest", f"manifest-sha256.txt: {layout.LEDGER}") in findings
     assert ("bag-tagmanifest", "tagmanifest-sha256.txt: manifest-sha256.txt") in findings
-    bagit = subprocess.run([str(Path(sys.executable).parent / "bagit.py"), "--validate", str(bag)],
-                           capture_output=True, text=True, check=False)
+    bagit = subprocess.run(
+        [str(Path(sys.executable).parent / "bagit.py"), "--validate", str(bag)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bagit.returncode != 0
 
 
@@ -203,7 +209,10 @@ def test_wacz_with_a_foreign_warc_is_named(exported_case, cli, tmp_path):
             resource["hash"] = "sha256:" + hashlib.sha256(entries[warc_name]).hexdigest()
     entries["datapackage.json"] = json.dumps(package).encode()
     entries["datapackage-digest.json"] = json.dumps(
-        {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(entries["datapackage.json"]).hexdigest()}
+        {
+            "path": "datapackage.json",
+            "hash": "sha256:" + hashlib.sha256(entries["datapackage.json"]).hexdigest(),
+        }
     ).encode()
     with zipfile.ZipFile(wacz, "w") as archive:
         for name, data in entries.items():
@@ -247,10 +256,14 @@ def test_zip_slip_is_refused_before_anything_is_written(cli, tmp_path):
     victim = tmp_path / "outside" / "evil.txt"
     bag = tmp_path / "unpack-here"
     bag.mkdir()
-    path = _zip(tmp_path / "slip.zip", [("bagit.txt", b"BagIt-Version: 1.0\n"), ("../outside/evil.txt", b"owned")])
+    path = _zip(
+        tmp_path / "slip.zip", [("bagit.txt", b"BagIt-Version: 1.0\n"), ("../outside/evil.txt", b"owned")]
+    )
     _refused(cli, path, "points outside the bundle folder")
     assert not victim.exists()
-    absolute = _zip(tmp_path / "absolute.zip", [("bagit.txt", b"x"), (str(tmp_path / "abs-evil.txt"), b"owned")])
+    absolute = _zip(
+        tmp_path / "absolute.zip", [("bagit.txt", b"x"), (str(tmp_path / "abs-evil.txt"), b"owned")]
+    )
     _refused(cli, absolute, "points outside the bundle folder")
     assert not (tmp_path / "abs-evil.txt").exists()
     with pytest.raises(layout.UnsafeBundle):
@@ -274,7 +287,9 @@ def test_absurd_declared_size_is_refused(cli, tmp_path):
     struct.pack_into("<I", data, offset + 24, 0xFFFFFFF0)
     path.write_bytes(bytes(data))
     _refused(cli, path, "decompression bomb")
-    real_bomb = _zip(tmp_path / "real-bomb.zip", [("bundle/bagit.txt", b"x"), ("bundle/data/zeros", b"\0" * (8 << 20))])
+    real_bomb = _zip(
+        tmp_path / "real-bomb.zip", [("bundle/bagit.txt", b"x"), ("bundle/data/zeros", b"\0" * (8 << 20))]
+    )
     _refused(cli, real_bomb, "decompression bomb")
 
 
@@ -298,25 +313,56 @@ def test_standalone_verifier_in_a_bare_virtual_environment(exported_case, tmp_pa
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
-    pip = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "blake3", "cryptography", "rfc3161-client"],
-                         capture_output=True, text=True, check=False, timeout=300)
+    pip = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "blake3", "cryptography", "rfc3161-client"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert pip.returncode == 0, pip.stderr[-2000:]
     only = tmp_path / "only"
-    shutil.copytree(ROOT / "chain_of_custody", only / "chain_of_custody",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "chain_of_custody", only / "chain_of_custody", ignore=shutil.ignore_patterns("__pycache__")
+    )
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(only), "HOME": str(tmp_path)}
-    bare = subprocess.run([str(python), "-c", "import evidence_kit"], capture_output=True, text=True, env=env,
-                          check=False, cwd=tmp_path)
+    bare = subprocess.run(
+        [str(python), "-c", "import evidence_kit"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        cwd=tmp_path,
+    )
     assert bare.returncode != 0  # nothing of the toolkit is reachable here
-    ok = subprocess.run([str(python), "-m", "chain_of_custody", "verify", str(exported_case.zip), "--json"],
-                        capture_output=True, text=True, env=env, check=False, timeout=300, cwd=tmp_path)
+    ok = subprocess.run(
+        [str(python), "-m", "chain_of_custody", "verify", str(exported_case.zip), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert ok.returncode == 0, ok.stdout[-3000:] + ok.stderr[-2000:]
     report = json.loads(ok.stdout)
     assert report["ok"] and report["facts"]["case_id"] == "OP-2026-017"
-    assert {c["name"] for c in report["checks"]} >= {"bag-manifest", "signature", "timestamp-signature", "wacz"}
+    assert {c["name"] for c in report["checks"]} >= {
+        "bag-manifest",
+        "signature",
+        "timestamp-signature",
+        "wacz",
+    }
     bag = exported_case.copy(tmp_path / "tampered")
     flip_byte(bag / artefact_path(bag, "screenshot"))
-    bad = subprocess.run([str(python), "-m", "chain_of_custody", "verify", str(bag)], capture_output=True, text=True,
-                         env=env, check=False, timeout=300, cwd=tmp_path)
+    bad = subprocess.run(
+        [str(python), "-m", "chain_of_custody", "verify", str(bag)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert bad.returncode == 1
     assert "artefact-digest" in bad.stdout and "E01-screenshot-" in bad.stdout

@@ -44,8 +44,15 @@ def test_sha256sum_checks_every_payload_file_from_the_bag_root(exported_case):
 
 def test_bag_info_names_the_case_and_the_cut(exported_case):
     info = layout.read_tag_file(exported_case.folder / "bag-info.txt")
-    for label in ("Source-Organization", "Contact-Name", "External-Identifier", "External-Description",
-                  "Bagging-Date", "Payload-Oxum", "Bag-Software-Agent"):
+    for label in (
+        "Source-Organization",
+        "Contact-Name",
+        "External-Identifier",
+        "External-Description",
+        "Bagging-Date",
+        "Payload-Oxum",
+        "Bag-Software-Agent",
+    ):
         assert info.get(label), label
     assert info["External-Identifier"] == CASE_ID
     assert info["Source-Organization"] == "Cybercrime Unit, GDNP"
@@ -76,9 +83,14 @@ def test_case_uco_passes_case_validate_and_carries_both_hashes(exported_case):
     assert "Conforms: True" in result.stdout
     graph = json.loads(jsonld.read_text())["@graph"]
     types = {node["@type"] for node in graph}
-    assert {"case-investigation:Investigation", "case-investigation:InvestigativeAction",
-            "case-investigation:ProvenanceRecord", "uco-observable:File", "uco-tool:Tool",
-            "uco-identity:Person"} <= types
+    assert {
+        "case-investigation:Investigation",
+        "case-investigation:InvestigativeAction",
+        "case-investigation:ProvenanceRecord",
+        "uco-observable:File",
+        "uco-tool:Tool",
+        "uco-identity:Person",
+    } <= types
     mapping = json.loads((exported_case.folder / layout.MAPPING).read_text())
     text = jsonld.read_text()
     for artefact in mapping["artefacts"]:
@@ -90,8 +102,9 @@ def test_case_uco_passes_case_validate_and_carries_both_hashes(exported_case):
 
 def test_openssl_verifies_every_bundled_token(exported_case, cli):
     report = json.loads(cli("verify", str(exported_case.folder), "--json").stdout)
-    commands = [c for c in report["commands"] if c.startswith("openssl ts -verify")
-                and "data/timestamps/event-" in c]
+    commands = [
+        c for c in report["commands"] if c.startswith("openssl ts -verify") and "data/timestamps/event-" in c
+    ]
     assert len(commands) == len(report["facts"]["timestamps"]) >= 1
     for command in commands:
         result = run(*command.split())
@@ -104,10 +117,23 @@ def test_our_verifier_passes_the_folder_and_the_zip(exported_case, cli):
         report = json.loads(result.stdout)
         assert result.exit_code == 0, report["findings"]
         checks = {c["name"]: c for c in report["checks"]}
-        for name in ("bag-manifest", "bag-tagmanifest", "bag-complete", "signature", "chain-link",
-                     "artefact-digest", "artefact-unrecorded", "bundle-head", "wacz", "timestamp-signature"):
+        for name in (
+            "bag-manifest",
+            "bag-tagmanifest",
+            "bag-complete",
+            "signature",
+            "chain-link",
+            "artefact-digest",
+            "artefact-unrecorded",
+            "bundle-head",
+            "wacz",
+            "timestamp-signature",
+        ):
             assert checks[name]["checked"] > 0 and checks[name]["failed"] == 0, name
-        assert report["facts"]["head"] == exported_case.folder_result["ledger_head"] or target == exported_case.zip
+        assert (
+            report["facts"]["head"] == exported_case.folder_result["ledger_head"]
+            or target == exported_case.zip
+        )
     zipped = json.loads(cli("verify", str(exported_case.zip), "--json").stdout)
     assert zipped["facts"]["zip_sha256"] == exported_case.zip_result["zip_sha256"]
     assert zipped["facts"]["head"] == exported_case.zip_result["ledger_head"]
@@ -115,12 +141,22 @@ def test_our_verifier_passes_the_folder_and_the_zip(exported_case, cli):
 
 def test_module_verifier_and_expect_head(exported_case):
     head = exported_case.folder_result["ledger_head"]
-    ok = run(sys.executable, "-m", "chain_of_custody", "verify", str(exported_case.folder), "--expect-head", head)
+    ok = run(
+        sys.executable, "-m", "chain_of_custody", "verify", str(exported_case.folder), "--expect-head", head
+    )
     assert ok.returncode == 0, ok.stdout[-2000:]
     assert ok.stdout.startswith("VERIFIED")
     later = exported_case.zip_result["ledger_head"]  # the zip was cut after the folder's export event
-    wrong = run(sys.executable, "-m", "chain_of_custody", "verify", str(exported_case.folder), "--json",
-                "--expect-head", later)
+    wrong = run(
+        sys.executable,
+        "-m",
+        "chain_of_custody",
+        "verify",
+        str(exported_case.folder),
+        "--json",
+        "--expect-head",
+        later,
+    )
     assert wrong.returncode == 1
     assert [f["check"] for f in json.loads(wrong.stdout)["findings"]] == ["head"]
 
@@ -139,11 +175,20 @@ def test_the_export_is_a_custody_event_after_the_cut(exported_case):
     first, second = (json.loads(d) for _, d in rows[:2])
     assert rows[0][0] == events[-1].seq + 1
     assert first["ledger_head"] == head
-    assert first["tagmanifest_sha256"] == "sha256:" + __import__("hashlib").sha256(
-        (exported_case.folder / "tagmanifest-sha256.txt").read_bytes()).hexdigest()
+    assert (
+        first["tagmanifest_sha256"]
+        == "sha256:"
+        + __import__("hashlib")
+        .sha256((exported_case.folder / "tagmanifest-sha256.txt").read_bytes())
+        .hexdigest()
+    )
     digests = hash_file(exported_case.zip)
-    assert second["zip"] == {"sha256": digests.sha256, "blake3": digests.blake3, "size": digests.size,
-                             "name": exported_case.zip.name}
+    assert second["zip"] == {
+        "sha256": digests.sha256,
+        "blake3": digests.blake3,
+        "size": digests.size,
+        "name": exported_case.zip.name,
+    }
     assert exported_case.zip_result["zip_sha256"] == digests.sha256
     assert exported_case.zip_result["zip_blake3"] == digests.blake3
 
@@ -189,7 +234,11 @@ def test_report_pdf_has_pages_with_every_exhibit(exported_case, tmp_path):
     assert "<body class='blurred'>" in html and "show-images" in html
     screenshot = next(a for a in mapping["artefacts"] if a["role"] == "screenshot")
     assert screenshot["path"].removeprefix("data/") in html
-    assert (exported_case.folder / "data" / "report" / screenshot["path"].replace("data/", "../")).resolve().is_file()
+    assert (
+        (exported_case.folder / "data" / "report" / screenshot["path"].replace("data/", "../"))
+        .resolve()
+        .is_file()
+    )
 
 
 def test_mla_annexes_name_every_account_with_its_evidence(exported_case):
@@ -224,7 +273,9 @@ def test_mla_annexes_name_every_account_with_its_evidence(exported_case):
     assert "MISSING REQUIRED INFORMATION" in pdf_text
 
 
-def test_captures_option_limits_the_bundle_and_lists_what_it_leaves_out(exported_case, cli, tmp_path, monkeypatch):
+def test_captures_option_limits_the_bundle_and_lists_what_it_leaves_out(
+    exported_case, cli, tmp_path, monkeypatch
+):
     for key, value in exported_case.env.items():
         monkeypatch.setenv(key, value)
     first, second = (c["id"] for c in exported_case.captures)
@@ -233,7 +284,9 @@ def test_captures_option_limits_the_bundle_and_lists_what_it_leaves_out(exported
     bag = tmp_path / "one"
     data = json.loads((bag / layout.MAPPING).read_text())
     assert [(e["exhibit"], e["kind"], e["capture_id"]) for e in data["exhibits"]] == [
-        ("E01", "capture", first), ("E02", "file", None)]
+        ("E01", "capture", first),
+        ("E02", "file", None),
+    ]
     assert len(list((bag / "data" / "wacz").glob("*.wacz"))) == 1
     assert not list((bag / "data" / "captures").glob(f"{second}*"))
     assert data["omitted"] and {o["capture_id"] for o in data["omitted"]} == {second}
@@ -266,7 +319,8 @@ def test_french_annexes_name_every_account(exported_case, tmp_path, monkeypatch)
         mla.write_docx(annex, path)
         document = Document(str(path))
         text = "\n".join(p.text for p in document.paragraphs) + "\n".join(
-            c.text for t in document.tables for r in t.rows for c in r.cells)
+            c.text for t in document.tables for r in t.rows for c in r.cells
+        )
         assert mla.TEXT["fr"][annex.kind] in text
         assert "INFORMATIONS OBLIGATOIRES MANQUANTES" in text and "[MANQUANT — obligatoire]" in text
         for identifier in annexes.identifiers():

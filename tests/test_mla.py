@@ -11,16 +11,26 @@ from evidence_kit.errors import InvalidInput
 from evidence_kit.export import mla
 
 
-@pytest.mark.parametrize(("url", "provider", "identifiers"), [
-    ("https://www.instagram.com/star.models/", "instagram.com", [("handle", "@star.models")]),
-    ("https://m.facebook.com/profile.php?id=100012345678", "facebook.com", [("numeric id", "100012345678")]),
-    ("https://x.com/starmodels_bg/status/1790000000000000000", "x.com", [("handle", "@starmodels_bg")]),
-    ("https://t.me/starmodelsjobs", "t.me", [("handle", "@starmodelsjobs")]),
-    ("https://www.tiktok.com/@star.models.bg/video/7300000000000000000", "tiktok.com",
-     [("handle", "@star.models.bg")]),
-    ("https://www.instagram.com/p/C1abcDEF/", "instagram.com", []),  # a post, not an account name
-    ("http://127.0.0.1:8123/ad/17", "127.0.0.1:8123", []),
-])
+@pytest.mark.parametrize(
+    ("url", "provider", "identifiers"),
+    [
+        ("https://www.instagram.com/star.models/", "instagram.com", [("handle", "@star.models")]),
+        (
+            "https://m.facebook.com/profile.php?id=100012345678",
+            "facebook.com",
+            [("numeric id", "100012345678")],
+        ),
+        ("https://x.com/starmodels_bg/status/1790000000000000000", "x.com", [("handle", "@starmodels_bg")]),
+        ("https://t.me/starmodelsjobs", "t.me", [("handle", "@starmodelsjobs")]),
+        (
+            "https://www.tiktok.com/@star.models.bg/video/7300000000000000000",
+            "tiktok.com",
+            [("handle", "@star.models.bg")],
+        ),
+        ("https://www.instagram.com/p/C1abcDEF/", "instagram.com", []),  # a post, not an account name
+        ("http://127.0.0.1:8123/ad/17", "127.0.0.1:8123", []),
+    ],
+)
 def test_account_of_finds_provider_and_identifiers(url, provider, identifiers):
     found_provider, key, found = mla._account_of(url, {})
     assert found_provider == provider

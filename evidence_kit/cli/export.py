@@ -17,12 +17,22 @@ from .output import console, err_console, print_json
 def export(
     ctx: typer.Context,
     case_id: str = typer.Argument(..., help="Case id."),
-    out: Path = typer.Option(..., "--out", help="Where to write the bundle (a new folder, or a new .zip with --zip)."),
-    as_zip: bool = typer.Option(False, "--zip", help="Write one deterministic zip; its SHA-256 and BLAKE3 are "
-                                                     "printed and recorded in the ledger."),
-    captures: list[str] = typer.Option(None, "--captures", help="Export only these capture ids (repeatable; "
-                                                                 "added files and custody records always go)."),
-    mla_form: Path = typer.Option(None, "--mla", help="A filled MLA/preservation form (see 'evidence-kit mla-form')."),
+    out: Path = typer.Option(
+        ..., "--out", help="Where to write the bundle (a new folder, or a new .zip with --zip)."
+    ),
+    as_zip: bool = typer.Option(
+        False,
+        "--zip",
+        help="Write one deterministic zip; its SHA-256 and BLAKE3 are printed and recorded in the ledger.",
+    ),
+    captures: list[str] = typer.Option(
+        None,
+        "--captures",
+        help="Export only these capture ids (repeatable; added files and custody records always go).",
+    ),
+    mla_form: Path = typer.Option(
+        None, "--mla", help="A filled MLA/preservation form (see 'evidence-kit mla-form')."
+    ),
     lang: str = typer.Option("en", "--lang", help="Language of the report's annexes: en or fr."),
     investigator: str = typer.Option(None, "--investigator", help="Who exports (default: the case lead)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
@@ -43,16 +53,28 @@ def export(
     with Case.open(settings(ctx), case_id) as case:
         identity = case.identity(investigator)
         progress = None if as_json else (lambda step: err_console.print(f"[dim]{step}…[/dim]"))
-        result = bundle.export_case(case, identity, out, as_zip=as_zip, captures=list(captures or []) or None,
-                                    options=options, on_progress=progress)
+        result = bundle.export_case(
+            case,
+            identity,
+            out,
+            as_zip=as_zip,
+            captures=list(captures or []) or None,
+            options=options,
+            on_progress=progress,
+        )
     for field_name in result.mla_missing:
         sys.stderr.write(f"warning: MLA form field missing: {field_name}\n")
     if as_json:
         print_json(result.to_json())
         return
     console.print(f"Exported case [bold]{result.case_id}[/bold] to {result.path}", soft_wrap=True)
-    console.print(f"  ledger cut at {result.head}; export recorded as event {result.event.seq}", soft_wrap=True)
-    console.print(f"  {result.exhibits} exhibits, {result.artefacts} artefacts, Payload-Oxum {result.payload_oxum}", soft_wrap=True)
+    console.print(
+        f"  ledger cut at {result.head}; export recorded as event {result.event.seq}", soft_wrap=True
+    )
+    console.print(
+        f"  {result.exhibits} exhibits, {result.artefacts} artefacts, Payload-Oxum {result.payload_oxum}",
+        soft_wrap=True,
+    )
     if result.zip_sha256:
         console.print(f"  zip SHA-256 {result.zip_sha256}", soft_wrap=True)
         console.print(f"  zip BLAKE3  {result.zip_blake3}", soft_wrap=True)

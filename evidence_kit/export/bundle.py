@@ -60,11 +60,21 @@ class ExportResult:
     files: tuple[str, ...] = field(default_factory=tuple)
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": str(self.path.resolve()), "case_id": self.case_id, "ledger_head": self.head,
-                "export_event": self.event.seq, "export_event_hash": self.event.entry_hash,
-                "exhibits": self.exhibits, "artefacts": self.artefacts, "payload_oxum": self.payload_oxum,
-                "tagmanifest_sha256": self.tagmanifest_sha256, "zip_sha256": self.zip_sha256,
-                "zip_blake3": self.zip_blake3, "zip_size": self.zip_size, "mla_missing": list(self.mla_missing)}
+        return {
+            "path": str(self.path.resolve()),
+            "case_id": self.case_id,
+            "ledger_head": self.head,
+            "export_event": self.event.seq,
+            "export_event_hash": self.event.entry_hash,
+            "exhibits": self.exhibits,
+            "artefacts": self.artefacts,
+            "payload_oxum": self.payload_oxum,
+            "tagmanifest_sha256": self.tagmanifest_sha256,
+            "zip_sha256": self.zip_sha256,
+            "zip_blake3": self.zip_blake3,
+            "zip_size": self.zip_size,
+            "mla_missing": list(self.mla_missing),
+        }
 
 
 class BagWriter:
@@ -82,11 +92,16 @@ class BagWriter:
     def write_bytes(self, rel: str, data: bytes) -> None:
         target = self.path(rel)
         target.write_bytes(data)
-        self.digests[rel] = layout.BagDigests(hashlib.sha256(data).hexdigest(), hashlib.sha512(data).hexdigest(),
-                                              blake3.blake3(data).hexdigest(), len(data))
+        self.digests[rel] = layout.BagDigests(
+            hashlib.sha256(data).hexdigest(),
+            hashlib.sha512(data).hexdigest(),
+            blake3.blake3(data).hexdigest(),
+            len(data),
+        )
 
-    def copy(self, source: Path, rel: str, expect_blake3: str | None = None,
-             expect_sha256: str | None = None) -> None:
+    def copy(
+        self, source: Path, rel: str, expect_blake3: str | None = None, expect_sha256: str | None = None
+    ) -> None:
         """Copy (never move) a case file, hashing it on the way; refuse a file that no longer matches."""
         sha256, sha512, b3 = hashlib.sha256(), hashlib.sha512(), blake3.blake3()
         size = 0
@@ -94,7 +109,9 @@ class BagWriter:
         try:
             reader = open(source, "rb", buffering=0)
         except OSError as exc:
-            raise VerificationFailed([Finding("artefact-present", str(source), f"cannot read: {exc.strerror}")]) from None
+            raise VerificationFailed(
+                [Finding("artefact-present", str(source), f"cannot read: {exc.strerror}")]
+            ) from None
         with reader, open(target, "xb") as sink:
             while chunk := reader.read(CHUNK):
                 sha256.update(chunk)
@@ -104,9 +121,18 @@ class BagWriter:
                 size += len(chunk)
         found_b3, found_sha = "blake3:" + b3.hexdigest(), "sha256:" + sha256.hexdigest()
         if (expect_blake3 and found_b3 != expect_blake3) or (expect_sha256 and found_sha != expect_sha256):
-            raise VerificationFailed([Finding(
-                "artefact-digest", f"{source}", "the case file no longer matches the ledger; nothing was exported "
-                "(run 'evidence-kit verify' on the case)", expect_blake3, found_b3)])
+            raise VerificationFailed(
+                [
+                    Finding(
+                        "artefact-digest",
+                        f"{source}",
+                        "the case file no longer matches the ledger; nothing was exported "
+                        "(run 'evidence-kit verify' on the case)",
+                        expect_blake3,
+                        found_b3,
+                    )
+                ]
+            )
         os.chmod(target, 0o444)
         self.digests[rel] = layout.BagDigests(sha256.hexdigest(), sha512.hexdigest(), b3.hexdigest(), size)
 
@@ -116,7 +142,9 @@ class BagWriter:
 
 
 def _manifest(entries: Iterable[tuple[str, str]]) -> bytes:
-    return "".join(f"{digest}  {layout.encode_manifest_path(path)}\n" for path, digest in sorted(entries)).encode()
+    return "".join(
+        f"{digest}  {layout.encode_manifest_path(path)}\n" for path, digest in sorted(entries)
+    ).encode()
 
 
 def bag_info_text(fields: list[tuple[str, str]]) -> bytes:
@@ -132,7 +160,9 @@ def write_tag_files(writer: BagWriter, info: list[tuple[str, str]]) -> str:
     oxum = f"{sum(d.size for d in writer.digests.values())}.{len(writer.digests)}"
     tags["bag-info.txt"] = bag_info_text([*info, ("Payload-Oxum", oxum)])
     for algorithm in layout.ALGORITHMS:
-        tags[f"manifest-{algorithm}.txt"] = _manifest((p, d.get(algorithm)) for p, d in writer.digests.items())
+        tags[f"manifest-{algorithm}.txt"] = _manifest(
+            (p, d.get(algorithm)) for p, d in writer.digests.items()
+        )
     for name, data in tags.items():
         (root / name).write_bytes(data)
     tag_digest = ""
@@ -153,7 +183,9 @@ def write_tag_files(writer: BagWriter, info: list[tuple[str, str]]) -> str:
 
 def write_zip(folder: Path, target: Path, top: str) -> None:
     """One deterministic zip: entries in sorted order under one top folder, fixed times and modes."""
-    files = sorted((p for p in folder.rglob("*") if p.is_file()), key=lambda p: p.relative_to(folder).as_posix())
+    files = sorted(
+        (p for p in folder.rglob("*") if p.is_file()), key=lambda p: p.relative_to(folder).as_posix()
+    )
     with zipfile.ZipFile(target, "x", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for path in files:
             rel = path.relative_to(folder).as_posix()
@@ -161,7 +193,10 @@ def write_zip(folder: Path, target: Path, top: str) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = (0o100444 if rel.startswith("data/artefacts/") else 0o100644) << 16
             info.create_system = 3  # Unix, so the modes above are read as such
-            with open(path, "rb") as source, archive.open(info, "w", force_zip64=path.stat().st_size > 1 << 31) as sink:
+            with (
+                open(path, "rb") as source,
+                archive.open(info, "w", force_zip64=path.stat().st_size > 1 << 31) as sink,
+            ):
                 shutil.copyfileobj(source, sink, CHUNK)
 
 
@@ -189,8 +224,13 @@ def _copy_case_files(contents: Contents, writer: BagWriter) -> None:
     ledger_path = writer.path(layout.LEDGER)
     head = write_jsonl(contents.events, ledger_path)
     writer.adopt(layout.LEDGER)
-    head_json = {"head": str(head), "seq": head.seq if head else 0, "entry_hash": head.entry_hash if head else None,
-                 "case_id": case.id, "note": "the export event is appended to the case ledger after this cut"}
+    head_json = {
+        "head": str(head),
+        "seq": head.seq if head else 0,
+        "entry_hash": head.entry_hash if head else None,
+        "case_id": case.id,
+        "note": "the export event is appended to the case ledger after this cut",
+    }
     writer.write_bytes(layout.HEAD, (json.dumps(head_json, indent=2) + "\n").encode())
     writer.write_bytes(layout.MAPPING, mapping_json(contents))
 
@@ -231,12 +271,21 @@ def export_case(
         when = clock()
         title = str(case.info.get("title") or "")
         info = [
-            ("Source-Organization", str(case.info.get("organisation") or case.settings.organisation
-                                        or "not recorded (set 'organisation' in the settings)")),
+            (
+                "Source-Organization",
+                str(
+                    case.info.get("organisation")
+                    or case.settings.organisation
+                    or "not recorded (set 'organisation' in the settings)"
+                ),
+            ),
             ("Contact-Name", identity.name),
             ("External-Identifier", case.id),
-            ("External-Description", f"Evidence bundle of case {case.id}: {title}. Custody ledger cut at "
-                                     f"event {contents.head.seq}; {len(contents.exhibits)} exhibits."),
+            (
+                "External-Description",
+                f"Evidence bundle of case {case.id}: {title}. Custody ledger cut at "
+                f"event {contents.head.seq}; {len(contents.exhibits)} exhibits.",
+            ),
             ("Bagging-Date", when.date().isoformat()),
             ("Bag-Software-Agent", f"{TOOL} (bag written by hand, RFC 8493)"),
             ("Bag-Group-Identifier", case.id),
@@ -255,7 +304,12 @@ def export_case(
                 os.replace(partial_zip, out)
             finally:
                 partial_zip.unlink(missing_ok=True)
-            zip_facts = {"sha256": digests.sha256, "blake3": digests.blake3, "size": digests.size, "name": out.name}
+            zip_facts = {
+                "sha256": digests.sha256,
+                "blake3": digests.blake3,
+                "size": digests.size,
+                "name": out.name,
+            }
             shutil.rmtree(staging)
         else:
             os.rename(staging, out)
@@ -281,7 +335,21 @@ def export_case(
     try:
         event = case.append(identity, "export", [], details)
     except Exception as exc:  # the bundle exists; say plainly that its custody event does not
-        raise OperationFailed(f"the bundle was written to {out} but its export event could not be recorded: {exc}") from exc
-    return ExportResult(out, case.id, str(contents.head), event, len(contents.exhibits), len(contents.artefacts), oxum,
-                        tag_digest, zip_facts.get("sha256"), zip_facts.get("blake3"), zip_facts.get("size"),
-                        tuple(options.get("mla_missing") or ()), tuple(sorted(writer.digests)))
+        raise OperationFailed(
+            f"the bundle was written to {out} but its export event could not be recorded: {exc}"
+        ) from exc
+    return ExportResult(
+        out,
+        case.id,
+        str(contents.head),
+        event,
+        len(contents.exhibits),
+        len(contents.artefacts),
+        oxum,
+        tag_digest,
+        zip_facts.get("sha256"),
+        zip_facts.get("blake3"),
+        zip_facts.get("size"),
+        tuple(options.get("mla_missing") or ()),
+        tuple(sorted(writer.digests)),
+    )

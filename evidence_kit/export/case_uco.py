@@ -57,12 +57,17 @@ def _file_node(case_id: str, artefact: BagArtefact) -> dict[str, Any]:
     content: dict[str, Any] = {
         "@id": _id("ContentDataFacet", case_id, artefact.blake3),
         "@type": "uco-observable:ContentDataFacet",
-        "uco-observable:hash": [{
-            "@id": _id("Hash", case_id, artefact.sha256),
-            "@type": "uco-types:Hash",
-            "uco-types:hashMethod": "SHA256",  # UCO 1.4: a plain xsd:string
-            "uco-types:hashValue": {"@type": "xsd:hexBinary", "@value": artefact.sha256.split(":", 1)[1].upper()},
-        }],
+        "uco-observable:hash": [
+            {
+                "@id": _id("Hash", case_id, artefact.sha256),
+                "@type": "uco-types:Hash",
+                "uco-types:hashMethod": "SHA256",  # UCO 1.4: a plain xsd:string
+                "uco-types:hashValue": {
+                    "@type": "xsd:hexBinary",
+                    "@value": artefact.sha256.split(":", 1)[1].upper(),
+                },
+            }
+        ],
     }
     if artefact.size >= 0:
         content["uco-observable:sizeInBytes"] = {"@type": "xsd:integer", "@value": str(artefact.size)}
@@ -74,7 +79,7 @@ def _file_node(case_id: str, artefact: BagArtefact) -> dict[str, Any]:
         "uco-core:name": artefact.path.rsplit("/", 1)[-1],
         # BLAKE3 is the artefact's identity in the ledger; CASE's hash vocabulary has no BLAKE3 yet.
         "uco-core:description": f"{artefact.role} of exhibit {artefact.exhibit or '-'}; BLAKE3 {artefact.blake3}; "
-                                f"bundle path {artefact.path}",
+        f"bundle path {artefact.path}",
         "uco-core:tag": [artefact.blake3, f"role:{artefact.role}"],
         "uco-core:hasFacet": [
             {
@@ -82,8 +87,11 @@ def _file_node(case_id: str, artefact: BagArtefact) -> dict[str, Any]:
                 "@type": "uco-observable:FileFacet",
                 "uco-observable:fileName": artefact.path.rsplit("/", 1)[-1],
                 "uco-observable:filePath": artefact.path,
-                **({"uco-observable:sizeInBytes": {"@type": "xsd:integer", "@value": str(artefact.size)}}
-                   if artefact.size >= 0 else {}),
+                **(
+                    {"uco-observable:sizeInBytes": {"@type": "xsd:integer", "@value": str(artefact.size)}}
+                    if artefact.size >= 0
+                    else {}
+                ),
             },
             content,
         ],
@@ -103,12 +111,24 @@ def build_graph(contents: Contents) -> dict[str, Any]:
         return people[name]
 
     tool_id = _id("Tool", "evidence-kit", __version__)
-    graph.append({"@id": tool_id, "@type": "uco-tool:Tool", "uco-core:name": "evidence-kit",
-                  "uco-tool:version": __version__, "uco-tool:toolType": "evidence capture and preservation"})
+    graph.append(
+        {
+            "@id": tool_id,
+            "@type": "uco-tool:Tool",
+            "uco-core:name": "evidence-kit",
+            "uco-tool:version": __version__,
+            "uco-tool:toolType": "evidence capture and preservation",
+        }
+    )
     organisation = case.info.get("organisation")
     if organisation:
-        graph.append({"@id": _id("Organization", case_id, organisation), "@type": "uco-identity:Organization",
-                      "uco-core:name": organisation})
+        graph.append(
+            {
+                "@id": _id("Organization", case_id, organisation),
+                "@type": "uco-identity:Organization",
+                "uco-core:name": organisation,
+            }
+        )
     for item in case.info.get("investigators", []):
         person(str(item["name"]))
 
@@ -129,21 +149,34 @@ def build_graph(contents: Contents) -> dict[str, Any]:
         }
         if record:
             url_id = _id("URL", case_id, str(record.get("url")))
-            graph.append({"@id": url_id, "@type": "uco-observable:URL", "uco-core:hasFacet": [{
-                "@id": _id("URLFacet", case_id, str(record.get("url"))), "@type": "uco-observable:URLFacet",
-                "uco-observable:fullValue": str(record.get("url"))}]})
+            graph.append(
+                {
+                    "@id": url_id,
+                    "@type": "uco-observable:URL",
+                    "uco-core:hasFacet": [
+                        {
+                            "@id": _id("URLFacet", case_id, str(record.get("url"))),
+                            "@type": "uco-observable:URLFacet",
+                            "uco-observable:fullValue": str(record.get("url")),
+                        }
+                    ],
+                }
+            )
             action["uco-action:object"] = [_ref(url_id)]
             action["uco-action:startTime"] = _time(record.get("started"))
             action["uco-action:endTime"] = _time(record.get("finished"))
             action["uco-core:description"] = (
                 f"Capture {record.get('id')}: {record.get('url')} -> {record.get('final_url')}; "
-                f"status {record.get('status')}; {record.get('legal_basis') or ''}; clock: {record.get('clock_source')}")
+                f"status {record.get('status')}; {record.get('legal_basis') or ''}; clock: {record.get('clock_source')}"
+            )
         else:
             action["uco-action:startTime"] = _time(exhibit.event.time)
             action["uco-action:endTime"] = _time(exhibit.event.time)
             source = exhibit.event.details.get("source")
-            action["uco-core:description"] = (f"File {exhibit.event.details.get('original_name')} added to the case"
-                                              + (f"; source: {source}" if source else ""))
+            action["uco-core:description"] = (
+                f"File {exhibit.event.details.get('original_name')} added to the case"
+                + (f"; source: {source}" if source else "")
+            )
         graph.append({k: v for k, v in action.items() if v is not None})
         provenance = {
             "@id": _id("ProvenanceRecord", case_id, exhibit.number),
@@ -160,29 +193,36 @@ def build_graph(contents: Contents) -> dict[str, Any]:
             "@id": _id("InvestigativeAction", case_id, "event", str(event.seq)),
             "@type": "case-investigation:InvestigativeAction",
             "uco-core:name": f"custody event {event.seq}: {event.action}",
-            "uco-core:description": (f"ledger event {event.seq} ({event.action}) by {event.actor} "
-                                     f"[{event.key_id}], entry hash {event.entry_hash}"
-                                     + (f"; to {event.details.get('to')}" if event.details.get("to") else "")
-                                     + (f"; note: {event.details.get('note')}" if event.details.get("note") else "")),
+            "uco-core:description": (
+                f"ledger event {event.seq} ({event.action}) by {event.actor} "
+                f"[{event.key_id}], entry hash {event.entry_hash}"
+                + (f"; to {event.details.get('to')}" if event.details.get("to") else "")
+                + (f"; note: {event.details.get('note')}" if event.details.get("note") else "")
+            ),
             "uco-action:performer": _ref(person(event.actor)),
             "uco-action:instrument": _ref(tool_id),
             "uco-action:startTime": _time(event.time),
             "uco-action:endTime": _time(event.time),
         }
-        objects = [_ref(files[str(i.get("blake3"))]["@id"]) for i in event.artefacts if str(i.get("blake3")) in files]
+        objects = [
+            _ref(files[str(i.get("blake3"))]["@id"]) for i in event.artefacts if str(i.get("blake3")) in files
+        ]
         if objects:
             node["uco-action:object"] = objects
         graph.append(node)
         investigation_objects.append(_ref(node["@id"]))
 
-    graph.insert(0, {
-        "@id": _id("Investigation", case_id),
-        "@type": "case-investigation:Investigation",
-        "uco-core:name": case_id,
-        "uco-core:description": str(case.info.get("title") or ""),
-        "case-investigation:focus": [str(case.info.get("offence"))] if case.info.get("offence") else [],
-        "uco-core:object": investigation_objects,
-    })
+    graph.insert(
+        0,
+        {
+            "@id": _id("Investigation", case_id),
+            "@type": "case-investigation:Investigation",
+            "uco-core:name": case_id,
+            "uco-core:description": str(case.info.get("title") or ""),
+            "case-investigation:focus": [str(case.info.get("offence"))] if case.info.get("offence") else [],
+            "uco-core:object": investigation_objects,
+        },
+    )
     graph[0] = {k: v for k, v in graph[0].items() if v not in ([], None)}
     return {"@context": CONTEXT, "@graph": graph, "uco-core:description": f"Written by {TOOL}"}
 

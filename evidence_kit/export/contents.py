@@ -20,11 +20,23 @@ from ..errors import InvalidInput
 
 # File name extensions for the MIME types evidence usually has (mimetypes lacks some of these).
 EXTENSIONS = {
-    "application/warc": ".warc", "application/x-warc": ".warc", "image/png": ".png", "image/jpeg": ".jpg",
-    "image/webp": ".webp", "image/gif": ".gif", "application/pdf": ".pdf", "text/html": ".html",
-    "text/plain": ".txt", "application/json": ".json", "video/webm": ".webm", "multipart/related": ".mhtml",
-    "application/x-mimearchive": ".mhtml", "application/gzip": ".gz", "application/zip": ".zip",
-    "application/timestamp-reply": ".tsr", "application/pkix-cert": ".pem",
+    "application/warc": ".warc",
+    "application/x-warc": ".warc",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "application/pdf": ".pdf",
+    "text/html": ".html",
+    "text/plain": ".txt",
+    "application/json": ".json",
+    "video/webm": ".webm",
+    "multipart/related": ".mhtml",
+    "application/x-mimearchive": ".mhtml",
+    "application/gzip": ".gz",
+    "application/zip": ".zip",
+    "application/timestamp-reply": ".tsr",
+    "application/pkix-cert": ".pem",
 }
 
 
@@ -43,9 +55,17 @@ class BagArtefact:
     path: str  # inside the bag: "data/artefacts/E01-screenshot-1a2b3c4d5e6f.png"
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "blake3": self.blake3, "sha256": self.sha256, "size": self.size,
-                "mime": self.mime, "role": self.role, "exhibit": self.exhibit, "capture_id": self.capture_id,
-                "first_seq": self.first_seq}
+        return {
+            "path": self.path,
+            "blake3": self.blake3,
+            "sha256": self.sha256,
+            "size": self.size,
+            "mime": self.mime,
+            "role": self.role,
+            "exhibit": self.exhibit,
+            "capture_id": self.capture_id,
+            "first_seq": self.first_seq,
+        }
 
 
 @dataclass(frozen=True)
@@ -60,7 +80,9 @@ class Exhibit:
     @property
     def title(self) -> str:
         if self.record:
-            return str(self.record.get("page", {}).get("title") or self.record.get("final_url") or self.record["url"])
+            return str(
+                self.record.get("page", {}).get("title") or self.record.get("final_url") or self.record["url"]
+            )
         return str(self.event.details.get("original_name") or self.artefacts[0].path)
 
     @property
@@ -120,11 +142,22 @@ def _safe(text: str) -> str:
 
 
 # RFC 3161 material goes to data/timestamps/ under the names ``openssl ts -verify`` users expect.
-TIMESTAMP_ROLES = {"tsa-token": ".tsr", "timestamp-manifest": ".json", "tsa-certificates": ".pem", "tsa-root": ".pem"}
+TIMESTAMP_ROLES = {
+    "tsa-token": ".tsr",
+    "timestamp-manifest": ".json",
+    "tsa-certificates": ".pem",
+    "tsa-root": ".pem",
+}
 
 
-def bag_name(exhibit: str | None, role: str, blake3: str, mime: str | None, original: str | None = None,
-             seq: int | None = None) -> str:
+def bag_name(
+    exhibit: str | None,
+    role: str,
+    blake3: str,
+    mime: str | None,
+    original: str | None = None,
+    seq: int | None = None,
+) -> str:
     """Exhibit number, role and short digest: a person finds the file, the digest ties it to the ledger."""
     short = blake3.split(":", 1)[1][:12]
     if role in TIMESTAMP_ROLES:
@@ -145,7 +178,9 @@ def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
     if wanted is not None:
         unknown = sorted(wanted - set(records))
         if unknown:
-            raise InvalidInput(f"case {case.id} has no capture {', '.join(unknown)} (see 'evidence-kit case show')")
+            raise InvalidInput(
+                f"case {case.id} has no capture {', '.join(unknown)} (see 'evidence-kit case show')"
+            )
 
     # Which captures each artefact belongs to, from the capture records and the capture events.
     owners: dict[str, set[str]] = {}
@@ -194,21 +229,35 @@ def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
             capture_events.setdefault(str(event.details["capture_id"]), event)
     chosen = [cid for cid in records if cid in capture_events and (wanted is None or cid in wanted)]
     chosen.sort(key=lambda cid: (str(records[cid].get("started")), capture_events[cid].seq))
-    add_events = [e for e in events if e.action == "add" and e.artefacts
-                  and str(e.artefacts[0].get("blake3")) in included]
+    add_events = [
+        e
+        for e in events
+        if e.action == "add" and e.artefacts and str(e.artefacts[0].get("blake3")) in included
+    ]
 
     artefacts: dict[str, BagArtefact] = {}
     sources: dict[str, Path] = {}
     exhibits: list[Exhibit] = []
 
-    def place(digest: str, exhibit: str | None, capture_id: str | None, original: str | None = None) -> BagArtefact:
+    def place(
+        digest: str, exhibit: str | None, capture_id: str | None, original: str | None = None
+    ) -> BagArtefact:
         if digest in artefacts:
             return artefacts[digest]
         item, event = first[digest]
         role = roles.get(digest, "artefact")
         mime = item.get("mime")
-        artefact = BagArtefact(digest, str(item.get("sha256")), int(item.get("size", -1)), mime, role, exhibit,
-                               capture_id, event.seq, bag_name(exhibit, role, digest, mime, original, event.seq))
+        artefact = BagArtefact(
+            digest,
+            str(item.get("sha256")),
+            int(item.get("size", -1)),
+            mime,
+            role,
+            exhibit,
+            capture_id,
+            event.seq,
+            bag_name(exhibit, role, digest, mime, original, event.seq),
+        )
         artefacts[digest] = artefact
         sources[digest] = case.store.path_of(digest)
         return artefact
@@ -230,8 +279,16 @@ def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
         digests += [str(i.get("blake3")) for i in records[capture_id].get("artefacts", [])]
         digests += derived(digests)
         placed = [place(d, label, capture_id) for d in dict.fromkeys(digests) if d in first]
-        exhibits.append(Exhibit(label, "capture", event, tuple(placed), records[capture_id],
-                                f"data/captures/{_safe(capture_id)}.json"))
+        exhibits.append(
+            Exhibit(
+                label,
+                "capture",
+                event,
+                tuple(placed),
+                records[capture_id],
+                f"data/captures/{_safe(capture_id)}.json",
+            )
+        )
     for event in add_events:
         digest = str(event.artefacts[0].get("blake3"))
         if digest in artefacts:
@@ -245,8 +302,16 @@ def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
         if digest in included and digest not in artefacts:
             place(digest, None, owner(digest))
 
-    omitted = [{"blake3": d, "sha256": str(first[d][0].get("sha256")), "capture_id": owner(d),
-                "reason": "capture not selected for this export"} for d in first if d not in artefacts]
+    omitted = [
+        {
+            "blake3": d,
+            "sha256": str(first[d][0].get("sha256")),
+            "capture_id": owner(d),
+            "reason": "capture not selected for this export",
+        }
+        for d in first
+        if d not in artefacts
+    ]
     return Contents(case, head, events, exhibits, artefacts, omitted, sources, derived_from)
 
 
@@ -257,8 +322,17 @@ def mapping_json(contents: Contents) -> bytes:
         "ledger_head": str(contents.head),
         "artefacts": [a.to_json() for a in sorted(contents.artefacts.values(), key=lambda a: a.path)],
         "omitted": contents.omitted,
-        "exhibits": [{"exhibit": e.number, "kind": e.kind, "event": e.event.seq, "capture_id": e.capture_id,
-                      "title": e.title, "record": e.record_path, "files": [a.path for a in e.artefacts]}
-                     for e in contents.exhibits],
+        "exhibits": [
+            {
+                "exhibit": e.number,
+                "kind": e.kind,
+                "event": e.event.seq,
+                "capture_id": e.capture_id,
+                "title": e.title,
+                "record": e.record_path,
+                "files": [a.path for a in e.artefacts],
+            }
+            for e in contents.exhibits
+        ],
     }
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

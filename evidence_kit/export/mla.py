@@ -42,17 +42,61 @@ PROVIDERS: dict[str, tuple[str, str]] = {
     "snapchat.com": ("Snap Inc.", "United States"),
     "olx.bg": ("OLX Bulgaria EOOD", "Bulgaria"),
 }
-HANDLE_PLATFORMS = {"instagram.com", "x.com", "twitter.com", "tiktok.com", "t.me", "vk.com", "facebook.com",
-                    "youtube.com", "reddit.com", "snapchat.com", "linkedin.com"}
-NOT_HANDLES = {"p", "reel", "status", "watch", "share", "groups", "pages", "profile.php", "story", "stories",
-               "explore", "hashtag", "search", "in", "company", "user", "u", "r", "channel", "c", "video", "s"}
+HANDLE_PLATFORMS = {
+    "instagram.com",
+    "x.com",
+    "twitter.com",
+    "tiktok.com",
+    "t.me",
+    "vk.com",
+    "facebook.com",
+    "youtube.com",
+    "reddit.com",
+    "snapchat.com",
+    "linkedin.com",
+}
+NOT_HANDLES = {
+    "p",
+    "reel",
+    "status",
+    "watch",
+    "share",
+    "groups",
+    "pages",
+    "profile.php",
+    "story",
+    "stories",
+    "explore",
+    "hashtag",
+    "search",
+    "in",
+    "company",
+    "user",
+    "u",
+    "r",
+    "channel",
+    "c",
+    "video",
+    "s",
+}
 
 REQUIRED = [
-    "request.date", "request.reference", "requested_authority.name", "requested_authority.country",
-    "requesting_authority.organisation", "requesting_authority.person_in_charge", "requesting_authority.address",
-    "requesting_authority.phone", "requesting_authority.email", "requesting_authority.time_zone",
-    "legal_basis", "offence.name", "offence.legal_provisions", "summary_of_facts",
-    "preservation.why_necessary", "preservation.relation_to_offence",
+    "request.date",
+    "request.reference",
+    "requested_authority.name",
+    "requested_authority.country",
+    "requesting_authority.organisation",
+    "requesting_authority.person_in_charge",
+    "requesting_authority.address",
+    "requesting_authority.phone",
+    "requesting_authority.email",
+    "requesting_authority.time_zone",
+    "legal_basis",
+    "offence.name",
+    "offence.legal_provisions",
+    "summary_of_facts",
+    "preservation.why_necessary",
+    "preservation.relation_to_offence",
 ]
 
 TEMPLATE = """// MLA / preservation request form for 'evidence-kit export CASE --mla FORM.json'.
@@ -116,7 +160,9 @@ def parse_form(text: str, name: str = "FORM.json") -> dict[str, Any]:
     try:
         data = json.loads(_strip_comments(text))
     except ValueError as exc:
-        raise InvalidInput(f"{name} is not valid JSON (comments must be whole lines starting with //): {exc}") from None
+        raise InvalidInput(
+            f"{name} is not valid JSON (comments must be whole lines starting with //): {exc}"
+        ) from None
     if not isinstance(data, dict):
         raise InvalidInput(f"{name} must hold one JSON object")
     return data
@@ -199,8 +245,12 @@ def _account_of(url: str, record: dict[str, Any]) -> tuple[str, str, list[tuple[
         identifiers.append(("handle", "@" + handle))
         key = f"{domain}:@{handle.lower()}"
     profile = record.get("profile") if isinstance(record.get("profile"), dict) else {}
-    for kind, name in (("handle", "handle"), ("numeric id", "id"), ("numeric id", "numeric_id"),
-                       ("display name", "display_name")):
+    for kind, name in (
+        ("handle", "handle"),
+        ("numeric id", "id"),
+        ("numeric id", "numeric_id"),
+        ("display name", "display_name"),
+    ):
         value = profile.get(name)
         if value:
             identifiers.append((kind, ("@" + str(value).lstrip("@")) if kind == "handle" else str(value)))
@@ -220,8 +270,10 @@ def providers_of(contents: Contents) -> list[Provider]:
         provider_key, account_key, identifiers = _account_of(url, record)
         if record.get("url") and record.get("url") != url:
             identifiers.append(("URL as requested", str(record["url"])))
-        name, jurisdiction = PROVIDERS.get(provider_key, (
-            f"operator of {provider_key}", "to be established (domain registration data: CETS 224 Art. 6)"))
+        name, jurisdiction = PROVIDERS.get(
+            provider_key,
+            (f"operator of {provider_key}", "to be established (domain registration data: CETS 224 Art. 6)"),
+        )
         provider = providers.setdefault(provider_key, Provider(name, jurisdiction))
         if provider_key not in provider.hosts:
             provider.hosts.append(provider_key)
@@ -239,98 +291,168 @@ TEXT: dict[str, dict[str, str]] = {
     "en": {
         "art29": "Request for expedited preservation of stored computer data",
         "art29_basis": "Council of Europe Convention on Cybercrime (ETS 185), Article 29 (and Article 30 for traffic "
-                       "data identifying other providers)",
+        "data identifying other providers)",
         "art31": "Request for mutual assistance regarding accessing of stored computer data",
         "art31_basis": "Convention on Cybercrime (ETS 185), Article 31 — search, seizure and disclosure of the data "
-                       "preserved under Article 29",
+        "preserved under Article 29",
         "cets224": "Request for subscriber information and traffic data",
         "cets224_basis": "Second Additional Protocol (CETS 224), Article 7 (disclosure of subscriber information by "
-                         "a service provider) and Article 8 (giving effect to orders for subscriber information and "
-                         "traffic data)",
-        "header": "Request", "date": "Date", "reference": "Reference number", "type": "New request or extension",
-        "previous": "Previous reference", "urgency": "Urgency", "requested": "Requested authority",
-        "requesting": "Requesting authority", "organisation": "Organisation", "person": "Person in charge",
-        "address": "Address", "phone": "Telephone", "email": "E-mail", "hours": "Office hours",
-        "tz": "Time zone", "channel": "Preferred channel", "confirm": "Contact to confirm the request",
-        "investigating": "Investigating authority", "refs": "Case references", "prosecution": "Prosecution case",
-        "court": "Court case", "decisions": "Related decisions", "earlier": "Earlier requests in this matter",
-        "legal": "Legal basis", "offence": "Offence", "provisions": "Legal provisions", "penalty": "Maximum penalty",
-        "facts": "Summary of the facts", "provider": "Service provider (custodian of the data)",
-        "jurisdiction": "Where the data is held", "hosts": "Domains", "accounts": "Accounts and identifiers",
-        "kind": "Kind", "value": "Value", "categories": "Data categories sought", "range": "Time range (UTC)",
-        "why": "Why preservation is necessary", "relation": "How the data relates to the offence",
+        "a service provider) and Article 8 (giving effect to orders for subscriber information and "
+        "traffic data)",
+        "header": "Request",
+        "date": "Date",
+        "reference": "Reference number",
+        "type": "New request or extension",
+        "previous": "Previous reference",
+        "urgency": "Urgency",
+        "requested": "Requested authority",
+        "requesting": "Requesting authority",
+        "organisation": "Organisation",
+        "person": "Person in charge",
+        "address": "Address",
+        "phone": "Telephone",
+        "email": "E-mail",
+        "hours": "Office hours",
+        "tz": "Time zone",
+        "channel": "Preferred channel",
+        "confirm": "Contact to confirm the request",
+        "investigating": "Investigating authority",
+        "refs": "Case references",
+        "prosecution": "Prosecution case",
+        "court": "Court case",
+        "decisions": "Related decisions",
+        "earlier": "Earlier requests in this matter",
+        "legal": "Legal basis",
+        "offence": "Offence",
+        "provisions": "Legal provisions",
+        "penalty": "Maximum penalty",
+        "facts": "Summary of the facts",
+        "provider": "Service provider (custodian of the data)",
+        "jurisdiction": "Where the data is held",
+        "hosts": "Domains",
+        "accounts": "Accounts and identifiers",
+        "kind": "Kind",
+        "value": "Value",
+        "categories": "Data categories sought",
+        "range": "Time range (UTC)",
+        "why": "Why preservation is necessary",
+        "relation": "How the data relates to the offence",
         "period": "Preservation period",
         "period_text": "at least 60 days (Article 29(7)); {days} days are requested, renewable",
         "follow": "A request for mutual assistance for the search, seizure or disclosure of the data will follow "
-                  "(Article 29(2)(f)).",
-        "confidential": "Confidentiality", "notify_no": "Please do not notify the account holder: {reason}",
-        "notify_yes": "No confidentiality request.", "exhibits": "Evidence already secured (exhibits)",
-        "exhibit": "Exhibit", "url": "URL", "captured": "Captured (UTC)", "collector": "Collected by",
-        "tool": "Tool", "files": "Files", "stamp": "Trusted timestamp (RFC 3161)", "none": "none yet",
+        "(Article 29(2)(f)).",
+        "confidential": "Confidentiality",
+        "notify_no": "Please do not notify the account holder: {reason}",
+        "notify_yes": "No confidentiality request.",
+        "exhibits": "Evidence already secured (exhibits)",
+        "exhibit": "Exhibit",
+        "url": "URL",
+        "captured": "Captured (UTC)",
+        "collector": "Collected by",
+        "tool": "Tool",
+        "files": "Files",
+        "stamp": "Trusted timestamp (RFC 3161)",
+        "none": "none yet",
         "custody": "Chain of custody",
         "custody_text": "{events} signed custody events, ledger head {head}; the evidence bundle, its manifests "
-                        "and report accompany this request.",
+        "and report accompany this request.",
         "missing": "MISSING REQUIRED INFORMATION — complete before sending",
         "measures": "Measures requested",
         "measures31": "Search or similar access, seizure or similar securing, and disclosure of the stored data "
-                      "listed above, including the data preserved under Article 29.",
+        "listed above, including the data preserved under Article 29.",
         "measures224": "Disclosure of the subscriber information (Article 7) and giving effect to the order for "
-                       "subscriber information and traffic data (Article 8) for the accounts listed above.",
-        "subscriber": "subscriber information", "traffic": "traffic data", "content": "content data",
+        "subscriber information and traffic data (Article 8) for the accounts listed above.",
+        "subscriber": "subscriber information",
+        "traffic": "traffic data",
+        "content": "content data",
         "vanish": "Online content and logs may be deleted by the account holder or expire under the provider's "
-                  "retention policy at any time.",
-        "page": "page", "missing_cell": "[MISSING — required]",
+        "retention policy at any time.",
+        "page": "page",
+        "missing_cell": "[MISSING — required]",
     },
     "fr": {
         "art29": "Demande de conservation rapide de données informatiques stockées",
         "art29_basis": "Convention du Conseil de l'Europe sur la cybercriminalité (STE 185), article 29 (et "
-                       "article 30 pour les données relatives au trafic identifiant d'autres fournisseurs)",
+        "article 30 pour les données relatives au trafic identifiant d'autres fournisseurs)",
         "art31": "Demande d'entraide concernant l'accès aux données informatiques stockées",
         "art31_basis": "Convention sur la cybercriminalité (STE 185), article 31 — perquisition, saisie et "
-                       "divulgation des données conservées en vertu de l'article 29",
+        "divulgation des données conservées en vertu de l'article 29",
         "cets224": "Demande d'informations relatives aux abonnés et de données relatives au trafic",
         "cets224_basis": "Deuxième Protocole additionnel (STCE 224), article 7 (divulgation d'informations "
-                         "relatives aux abonnés par un fournisseur de services) et article 8 (donner effet aux "
-                         "injonctions de produire des informations relatives aux abonnés et des données relatives "
-                         "au trafic)",
-        "header": "Demande", "date": "Date", "reference": "Numéro de référence",
-        "type": "Nouvelle demande ou prolongation", "previous": "Référence précédente", "urgency": "Urgence",
-        "requested": "Autorité requise", "requesting": "Autorité requérante", "organisation": "Organisation",
-        "person": "Personne responsable", "address": "Adresse", "phone": "Téléphone", "email": "Courriel",
-        "hours": "Heures de bureau", "tz": "Fuseau horaire", "channel": "Canal préféré",
-        "confirm": "Contact pour confirmer la demande", "investigating": "Autorité chargée de l'enquête",
-        "refs": "Références de l'affaire", "prosecution": "Dossier du parquet", "court": "Dossier du tribunal",
-        "decisions": "Décisions connexes", "earlier": "Demandes antérieures dans cette affaire",
-        "legal": "Base juridique", "offence": "Infraction", "provisions": "Dispositions légales",
-        "penalty": "Peine maximale", "facts": "Résumé des faits",
-        "provider": "Fournisseur de services (détenteur des données)", "jurisdiction": "Lieu de détention des "
-        "données", "hosts": "Domaines", "accounts": "Comptes et identifiants", "kind": "Type", "value": "Valeur",
-        "categories": "Catégories de données demandées", "range": "Période (UTC)",
-        "why": "Pourquoi la conservation est nécessaire", "relation": "Lien entre les données et l'infraction",
+        "relatives aux abonnés par un fournisseur de services) et article 8 (donner effet aux "
+        "injonctions de produire des informations relatives aux abonnés et des données relatives "
+        "au trafic)",
+        "header": "Demande",
+        "date": "Date",
+        "reference": "Numéro de référence",
+        "type": "Nouvelle demande ou prolongation",
+        "previous": "Référence précédente",
+        "urgency": "Urgence",
+        "requested": "Autorité requise",
+        "requesting": "Autorité requérante",
+        "organisation": "Organisation",
+        "person": "Personne responsable",
+        "address": "Adresse",
+        "phone": "Téléphone",
+        "email": "Courriel",
+        "hours": "Heures de bureau",
+        "tz": "Fuseau horaire",
+        "channel": "Canal préféré",
+        "confirm": "Contact pour confirmer la demande",
+        "investigating": "Autorité chargée de l'enquête",
+        "refs": "Références de l'affaire",
+        "prosecution": "Dossier du parquet",
+        "court": "Dossier du tribunal",
+        "decisions": "Décisions connexes",
+        "earlier": "Demandes antérieures dans cette affaire",
+        "legal": "Base juridique",
+        "offence": "Infraction",
+        "provisions": "Dispositions légales",
+        "penalty": "Peine maximale",
+        "facts": "Résumé des faits",
+        "provider": "Fournisseur de services (détenteur des données)",
+        "jurisdiction": "Lieu de détention des données",
+        "hosts": "Domaines",
+        "accounts": "Comptes et identifiants",
+        "kind": "Type",
+        "value": "Valeur",
+        "categories": "Catégories de données demandées",
+        "range": "Période (UTC)",
+        "why": "Pourquoi la conservation est nécessaire",
+        "relation": "Lien entre les données et l'infraction",
         "period": "Durée de conservation",
         "period_text": "au moins 60 jours (article 29(7)) ; {days} jours sont demandés, renouvelables",
         "follow": "Une demande d'entraide en vue de la perquisition, de la saisie ou de la divulgation des données "
-                  "suivra (article 29(2)(f)).",
+        "suivra (article 29(2)(f)).",
         "confidential": "Confidentialité",
         "notify_no": "Merci de ne pas informer le titulaire du compte : {reason}",
-        "notify_yes": "Pas de demande de confidentialité.", "exhibits": "Preuves déjà sécurisées (pièces)",
-        "exhibit": "Pièce", "url": "URL", "captured": "Capturé (UTC)", "collector": "Collecté par",
-        "tool": "Outil", "files": "Fichiers", "stamp": "Horodatage qualifié (RFC 3161)", "none": "pas encore",
+        "notify_yes": "Pas de demande de confidentialité.",
+        "exhibits": "Preuves déjà sécurisées (pièces)",
+        "exhibit": "Pièce",
+        "url": "URL",
+        "captured": "Capturé (UTC)",
+        "collector": "Collecté par",
+        "tool": "Outil",
+        "files": "Fichiers",
+        "stamp": "Horodatage qualifié (RFC 3161)",
+        "none": "pas encore",
         "custody": "Chaîne de possession",
         "custody_text": "{events} événements de possession signés, tête du registre {head} ; le paquet de preuves, "
-                        "ses manifestes et son rapport accompagnent la présente demande.",
+        "ses manifestes et son rapport accompagnent la présente demande.",
         "missing": "INFORMATIONS OBLIGATOIRES MANQUANTES — à compléter avant l'envoi",
         "measures": "Mesures demandées",
         "measures31": "Perquisition ou accès similaire, saisie ou obtention similaire, et divulgation des données "
-                      "stockées énumérées ci-dessus, y compris les données conservées en vertu de l'article 29.",
+        "stockées énumérées ci-dessus, y compris les données conservées en vertu de l'article 29.",
         "measures224": "Divulgation des informations relatives aux abonnés (article 7) et exécution de l'injonction "
-                       "portant sur les informations relatives aux abonnés et les données relatives au trafic "
-                       "(article 8) pour les comptes énumérés ci-dessus.",
-        "subscriber": "informations relatives aux abonnés", "traffic": "données relatives au trafic",
+        "portant sur les informations relatives aux abonnés et les données relatives au trafic "
+        "(article 8) pour les comptes énumérés ci-dessus.",
+        "subscriber": "informations relatives aux abonnés",
+        "traffic": "données relatives au trafic",
         "content": "données de contenu",
         "vanish": "Les contenus en ligne et les journaux peuvent être supprimés à tout moment par le titulaire du "
-                  "compte ou expirer selon la politique de conservation du fournisseur.",
-        "page": "page", "missing_cell": "[MANQUANT — obligatoire]",
+        "compte ou expirer selon la politique de conservation du fournisseur.",
+        "page": "page",
+        "missing_cell": "[MANQUANT — obligatoire]",
     },
 }
 
@@ -360,8 +482,9 @@ def _time_range(provider: Provider, form: dict[str, Any]) -> str:
     return f"{given_from or min(starts)} — {given_to or max(ends)}"
 
 
-def build_annex(contents: Contents, provider: Provider, kind: str, form: dict[str, Any], lang: str,
-                missing: list[str]) -> Annex:
+def build_annex(
+    contents: Contents, provider: Provider, kind: str, form: dict[str, Any], lang: str, missing: list[str]
+) -> Annex:
     t = TEXT[lang]
 
     def g(name: str) -> str:
@@ -373,26 +496,89 @@ def build_annex(contents: Contents, provider: Provider, kind: str, form: dict[st
     blocks: list[Block] = [("h1", t[kind]), ("p", t[f"{kind}_basis"])]
     if missing:
         blocks.append(("warn", (t["missing"], list(missing))))
-    blocks.append(("table", [(t["date"], g("request.date")), (t["reference"], g("request.reference")),
-                             (t["type"], g("request.type")), (t["previous"], g("request.previous_reference")),
-                             (t["urgency"], " — ".join(x for x in (g("request.urgency"), g("request.urgency_reason"))
-                                                       if x)),
-                             (t["requested"], ", ".join(x for x in (g("requested_authority.name"),
-                                                                    g("requested_authority.address"),
-                                                                    g("requested_authority.country")) if x))]))
+    blocks.append(
+        (
+            "table",
+            [
+                (t["date"], g("request.date")),
+                (t["reference"], g("request.reference")),
+                (t["type"], g("request.type")),
+                (t["previous"], g("request.previous_reference")),
+                (
+                    t["urgency"],
+                    " — ".join(x for x in (g("request.urgency"), g("request.urgency_reason")) if x),
+                ),
+                (
+                    t["requested"],
+                    ", ".join(
+                        x
+                        for x in (
+                            g("requested_authority.name"),
+                            g("requested_authority.address"),
+                            g("requested_authority.country"),
+                        )
+                        if x
+                    ),
+                ),
+            ],
+        )
+    )
     blocks.append(("h2", t["requesting"]))
-    blocks.append(("table", [(t[label], g(f"requesting_authority.{name}")) for label, name in (
-        ("organisation", "organisation"), ("person", "person_in_charge"), ("address", "address"), ("phone", "phone"),
-        ("email", "email"), ("hours", "office_hours"), ("tz", "time_zone"), ("channel", "preferred_channel"))]
-        + [(t["confirm"], ", ".join(x for x in (g("confirmation_contact.name"), g("confirmation_contact.phone"),
-                                                g("confirmation_contact.email")) if x)),
-           (t["investigating"], ", ".join(x for x in (g("investigating_authority.organisation"),
-                                                      g("investigating_authority.contact")) if x))]))
+    blocks.append(
+        (
+            "table",
+            [
+                (t[label], g(f"requesting_authority.{name}"))
+                for label, name in (
+                    ("organisation", "organisation"),
+                    ("person", "person_in_charge"),
+                    ("address", "address"),
+                    ("phone", "phone"),
+                    ("email", "email"),
+                    ("hours", "office_hours"),
+                    ("tz", "time_zone"),
+                    ("channel", "preferred_channel"),
+                )
+            ]
+            + [
+                (
+                    t["confirm"],
+                    ", ".join(
+                        x
+                        for x in (
+                            g("confirmation_contact.name"),
+                            g("confirmation_contact.phone"),
+                            g("confirmation_contact.email"),
+                        )
+                        if x
+                    ),
+                ),
+                (
+                    t["investigating"],
+                    ", ".join(
+                        x
+                        for x in (
+                            g("investigating_authority.organisation"),
+                            g("investigating_authority.contact"),
+                        )
+                        if x
+                    ),
+                ),
+            ],
+        )
+    )
     if kind != "art29":
         blocks.append(("h2", t["refs"]))
-        blocks.append(("table", [(t["prosecution"], g("case_references.prosecution")),
-                                 (t["court"], g("case_references.court")),
-                                 (t["decisions"], g("case_references.related_decisions"))]))
+        blocks.append(
+            (
+                "table",
+                [
+                    (t["prosecution"], g("case_references.prosecution")),
+                    (t["court"], g("case_references.court")),
+                    (t["decisions"], g("case_references.related_decisions")),
+                ],
+            )
+        )
         earlier = [r for r in form.get("earlier_requests") or [] if isinstance(r, dict) and any(r.values())]
         if earlier:
             blocks.append(("h2", t["earlier"]))
@@ -400,13 +586,29 @@ def build_annex(contents: Contents, provider: Provider, kind: str, form: dict[st
     blocks.append(("h2", t["legal"]))
     blocks.append(("p", g("legal_basis")))
     blocks.append(("h2", t["offence"]))
-    blocks.append(("table", [(t["offence"], g("offence.name")), (t["provisions"], g("offence.legal_provisions")),
-                             (t["penalty"], g("offence.maximum_penalty"))]))
+    blocks.append(
+        (
+            "table",
+            [
+                (t["offence"], g("offence.name")),
+                (t["provisions"], g("offence.legal_provisions")),
+                (t["penalty"], g("offence.maximum_penalty")),
+            ],
+        )
+    )
     blocks.append(("h2", t["facts"]))
     blocks.append(("p", g("summary_of_facts")))
     blocks.append(("h2", t["provider"]))
-    blocks.append(("table", [(t["provider"], provider.name), (t["jurisdiction"], provider.jurisdiction),
-                             (t["hosts"], ", ".join(provider.hosts))]))
+    blocks.append(
+        (
+            "table",
+            [
+                (t["provider"], provider.name),
+                (t["jurisdiction"], provider.jurisdiction),
+                (t["hosts"], ", ".join(provider.hosts)),
+            ],
+        )
+    )
     blocks.append(("h2", t["accounts"]))
     rows = [(t["kind"], t["value"], t["exhibit"])]
     for account in provider.accounts.values():
@@ -416,13 +618,26 @@ def build_annex(contents: Contents, provider: Provider, kind: str, form: dict[st
     categories = form.get("data_categories") or ["subscriber", "traffic", "content"]
     if kind == "cets224":
         categories = [c for c in categories if c in ("subscriber", "traffic")] or ["subscriber", "traffic"]
-    blocks.append(("table", [(t["categories"], ", ".join(t.get(c, c) for c in categories)),
-                             (t["range"], _time_range(provider, form))]))
+    blocks.append(
+        (
+            "table",
+            [
+                (t["categories"], ", ".join(t.get(c, c) for c in categories)),
+                (t["range"], _time_range(provider, form)),
+            ],
+        )
+    )
     if kind == "art29":
-        blocks.append(("table", [(t["why"], " ".join(x for x in (g("preservation.why_necessary"), t["vanish"]) if x)),
-                                 (t["relation"], g("preservation.relation_to_offence")),
-                                 (t["period"], t["period_text"].format(days=_get(form, "preservation.period_days")
-                                                                       or 90))]))
+        blocks.append(
+            (
+                "table",
+                [
+                    (t["why"], " ".join(x for x in (g("preservation.why_necessary"), t["vanish"]) if x)),
+                    (t["relation"], g("preservation.relation_to_offence")),
+                    (t["period"], t["period_text"].format(days=_get(form, "preservation.period_days") or 90)),
+                ],
+            )
+        )
         blocks.append(("p", t["follow"]))
     else:
         blocks.append(("h2", t["measures"]))
@@ -430,8 +645,14 @@ def build_annex(contents: Contents, provider: Provider, kind: str, form: dict[st
         blocks.append(("table", [(t["relation"], g("preservation.relation_to_offence"))]))
     notify = _get(form, "confidentiality.do_not_notify")
     blocks.append(("h2", t["confidential"]))
-    blocks.append(("p", t["notify_no"].format(reason=g("confidentiality.reason") or "-") if notify is not False
-                   else t["notify_yes"]))
+    blocks.append(
+        (
+            "p",
+            t["notify_no"].format(reason=g("confidentiality.reason") or "-")
+            if notify is not False
+            else t["notify_yes"],
+        )
+    )
     blocks.append(("h2", t["exhibits"]))
     stamps = timestamps_of(contents)
     for exhibit in provider.exhibits:
@@ -439,18 +660,46 @@ def build_annex(contents: Contents, provider: Provider, kind: str, form: dict[st
         investigator = record.get("investigator") or {}
         covering = [s for s in stamps if {a.blake3 for a in exhibit.artefacts} & s["covered"]]
         blocks.append(("h3", f"{t['exhibit']} {exhibit.number}"))
-        blocks.append(("table", [
-            (t["url"], record.get("final_url") or record.get("url")),
-            (t["captured"], f"{record.get('started')} — {record.get('finished')}"),
-            (t["collector"], investigator.get("name") or exhibit.event.actor),
-            (t["tool"], f"{(record.get('environment') or {}).get('tool')}; "
-                        f"{(record.get('environment') or {}).get('browser')}"),
-            (t["stamp"], "; ".join(f"{s['tsa']} serial {s['serial']} genTime {s['gen_time']} policy {s['policy']}"
-                                   for s in covering) or t["none"]),
-        ]))
-        blocks.append(("grid", [(t["files"], "bytes", "MIME", "SHA-256", "BLAKE3")] + [
-            (a.path.rsplit("/", 1)[-1], f"{a.size:,}", a.mime or "", a.sha256.split(":", 1)[1],
-             a.blake3.split(":", 1)[1]) for a in exhibit.artefacts if a.role not in ("metadata",)]))
+        blocks.append(
+            (
+                "table",
+                [
+                    (t["url"], record.get("final_url") or record.get("url")),
+                    (t["captured"], f"{record.get('started')} — {record.get('finished')}"),
+                    (t["collector"], investigator.get("name") or exhibit.event.actor),
+                    (
+                        t["tool"],
+                        f"{(record.get('environment') or {}).get('tool')}; "
+                        f"{(record.get('environment') or {}).get('browser')}",
+                    ),
+                    (
+                        t["stamp"],
+                        "; ".join(
+                            f"{s['tsa']} serial {s['serial']} genTime {s['gen_time']} policy {s['policy']}"
+                            for s in covering
+                        )
+                        or t["none"],
+                    ),
+                ],
+            )
+        )
+        blocks.append(
+            (
+                "grid",
+                [(t["files"], "bytes", "MIME", "SHA-256", "BLAKE3")]
+                + [
+                    (
+                        a.path.rsplit("/", 1)[-1],
+                        f"{a.size:,}",
+                        a.mime or "",
+                        a.sha256.split(":", 1)[1],
+                        a.blake3.split(":", 1)[1],
+                    )
+                    for a in exhibit.artefacts
+                    if a.role not in ("metadata",)
+                ],
+            )
+        )
     blocks.append(("h2", t["custody"]))
     blocks.append(("p", t["custody_text"].format(events=len(contents.events), head=str(contents.head))))
     return Annex(provider, kind, lang, blocks)
@@ -511,22 +760,36 @@ def render_html(annex: Annex) -> str:
             parts.append("<ul>" + "".join(f"<li>{_e(i)}</li>" for i in content) + "</ul>")
         elif kind == "warn":
             title, fields = content
-            parts.append(f"<div class='warn'><strong>{_e(title)}</strong><ul>"
-                         + "".join(f"<li>{_e(f)}</li>" for f in fields) + "</ul></div>")
+            parts.append(
+                f"<div class='warn'><strong>{_e(title)}</strong><ul>"
+                + "".join(f"<li>{_e(f)}</li>" for f in fields)
+                + "</ul></div>"
+            )
         elif kind == "table":
-            parts.append("<table>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in content)
-                         + "</table>")
+            parts.append(
+                "<table>"
+                + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in content)
+                + "</table>"
+            )
         elif kind == "grid":
             rows = list(content)
-            parts.append("<table class='grid'><tr>" + "".join(f"<th>{_e(c)}</th>" for c in rows[0]) + "</tr>"
-                         + "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows[1:])
-                         + "</table>")
-    css = ("body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:10pt}h1{font-size:16pt}h2{font-size:12pt;"
-           "border-bottom:1px solid #444}table{border-collapse:collapse;width:100%;margin:.3em 0}th,td{border:1px "
-           "solid #999;padding:2px 4px;text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#eee;"
-           "width:28%}.grid th{width:auto}.grid td{font-size:8pt}.warn{border:2px solid #b00;color:#b00;padding:.3em}")
-    return (f"<!DOCTYPE html><html lang='{annex.lang}'><head><meta charset='utf-8'><title>{_e(annex.title)}</title>"
-            f"<style>{css}</style></head><body>{''.join(parts)}</body></html>")
+            parts.append(
+                "<table class='grid'><tr>"
+                + "".join(f"<th>{_e(c)}</th>" for c in rows[0])
+                + "</tr>"
+                + "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows[1:])
+                + "</table>"
+            )
+    css = (
+        "body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:10pt}h1{font-size:16pt}h2{font-size:12pt;"
+        "border-bottom:1px solid #444}table{border-collapse:collapse;width:100%;margin:.3em 0}th,td{border:1px "
+        "solid #999;padding:2px 4px;text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#eee;"
+        "width:28%}.grid th{width:auto}.grid td{font-size:8pt}.warn{border:2px solid #b00;color:#b00;padding:.3em}"
+    )
+    return (
+        f"<!DOCTYPE html><html lang='{annex.lang}'><head><meta charset='utf-8'><title>{_e(annex.title)}</title>"
+        f"<style>{css}</style></head><body>{''.join(parts)}</body></html>"
+    )
 
 
 @dataclass(frozen=True)
@@ -559,15 +822,37 @@ def add_to_bag(contents: Contents, writer: Any, options: dict[str, Any]) -> None
         writer.adopt(docx_rel)
         html_rel = f"{FOLDER}/{annex.stem}.html"
         writer.write_bytes(html_rel, render_html(annex).encode("utf-8"))
-        jobs.append((writer.root / html_rel, writer.path(f"{FOLDER}/{annex.stem}.pdf"),
-                     f"{contents.case.id} — {annex.title}"))
-    summary = {"format": "evidence-kit-mla/1", "lang": lang, "missing_required_fields": annexes.missing,
-               "providers": [{"name": p.name, "jurisdiction": p.jurisdiction, "hosts": p.hosts,
-                              "accounts": [{"identifiers": [{"kind": k, "value": v} for k, v in a.identifiers],
-                                            "exhibits": [e.number for e in a.exhibits]}
-                                           for a in p.accounts.values()]} for p in annexes.providers],
-               "documents": [f"{a.stem}.docx" for a in annexes.annexes]}
-    writer.write_bytes(f"{FOLDER}/annexes.json", (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode())
+        jobs.append(
+            (
+                writer.root / html_rel,
+                writer.path(f"{FOLDER}/{annex.stem}.pdf"),
+                f"{contents.case.id} — {annex.title}",
+            )
+        )
+    summary = {
+        "format": "evidence-kit-mla/1",
+        "lang": lang,
+        "missing_required_fields": annexes.missing,
+        "providers": [
+            {
+                "name": p.name,
+                "jurisdiction": p.jurisdiction,
+                "hosts": p.hosts,
+                "accounts": [
+                    {
+                        "identifiers": [{"kind": k, "value": v} for k, v in a.identifiers],
+                        "exhibits": [e.number for e in a.exhibits],
+                    }
+                    for a in p.accounts.values()
+                ],
+            }
+            for p in annexes.providers
+        ],
+        "documents": [f"{a.stem}.docx" for a in annexes.annexes],
+    }
+    writer.write_bytes(
+        f"{FOLDER}/annexes.json", (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode()
+    )
     if jobs:
         print_pdfs(jobs, options.get("chromium"), contents.case.settings.chromium)
         for _, pdf, _ in jobs:

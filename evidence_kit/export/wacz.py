@@ -48,8 +48,11 @@ def _response_date(warc: Path, url: str) -> tuple[str, str] | None:
             status = record.http_headers.get_statuscode() if record.http_headers else ""
             if target == url:
                 return target, date
-            if fallback is None and status.startswith("2") and record.http_headers.get_header(
-                    "Content-Type", "").startswith("text/html"):
+            if (
+                fallback is None
+                and status.startswith("2")
+                and record.http_headers.get_header("Content-Type", "").startswith("text/html")
+            ):
                 fallback = (target, date)
     return fallback
 
@@ -61,11 +64,15 @@ def build(contents: Contents, exhibit: Exhibit, target: Path) -> None:
     record = exhibit.record or {}
     warc = exhibit.artefact("warc")
     if warc is None:
-        raise OperationFailed(f"exhibit {exhibit.number} ({exhibit.capture_id}) has no WARC to package as WACZ")
+        raise OperationFailed(
+            f"exhibit {exhibit.number} ({exhibit.capture_id}) has no WARC to package as WACZ"
+        )
     source = contents.sources[warc.blake3]
     found = _response_date(source, str(record.get("final_url") or record.get("url")))
     if found is None:
-        raise OperationFailed(f"exhibit {exhibit.number}: its WARC holds no HTML response to open as the page")
+        raise OperationFailed(
+            f"exhibit {exhibit.number}: its WARC holds no HTML response to open as the page"
+        )
     url, warc_date = found
     title = str((record.get("page") or {}).get("title") or url)
     with tempfile.TemporaryDirectory(prefix="evidence-wacz-") as temp:
@@ -74,14 +81,28 @@ def build(contents: Contents, exhibit: Exhibit, target: Path) -> None:
         shutil.copyfile(source, warc_copy)
         pages = folder / "pages.jsonl"
         pages.write_text(
-            json.dumps({"format": "json-pages-1.0", "id": "pages", "title": f"Exhibit {exhibit.number}"}) + "\n"
+            json.dumps({"format": "json-pages-1.0", "id": "pages", "title": f"Exhibit {exhibit.number}"})
+            + "\n"
             + json.dumps({"id": str(exhibit.capture_id), "url": url, "ts": warc_date, "title": title})
-            + "\n", "utf-8")
+            + "\n",
+            "utf-8",
+        )
         output = folder / "out.wacz"
-        args = ["create", "-o", str(output), str(warc_copy), "-p", str(pages), "--url", url,
-                "--title", f"Case {contents.case.id} exhibit {exhibit.number}",
-                "--desc", f"Web capture {exhibit.capture_id} of {record.get('url')} "
-                          f"(evidence-kit; see the bundle's custody ledger)"]
+        args = [
+            "create",
+            "-o",
+            str(output),
+            str(warc_copy),
+            "-p",
+            str(pages),
+            "--url",
+            url,
+            "--title",
+            f"Case {contents.case.id} exhibit {exhibit.number}",
+            "--desc",
+            f"Web capture {exhibit.capture_id} of {record.get('url')} "
+            f"(evidence-kit; see the bundle's custody ledger)",
+        ]
         log = io.StringIO()
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
             try:
