@@ -15,7 +15,7 @@ from evidence_kit.capture import CaptureOptions, browser, session
 from evidence_kit.capture.contexts import ContextPool
 from evidence_kit.capture.page import capture_page
 from evidence_kit.case import Case
-from tests.capture_helpers import read_warc, responses
+from tests.capture_helpers import read_warc, responses, warcio_check
 from tests.fixtures.site import Site
 
 
@@ -178,6 +178,26 @@ def test_public_page_cannot_reach_private_addresses(make_case: Any, test_site: S
     assert blocked[f"http://localhost:{port}/img/2.png"].startswith("private address")
     assert "10.255.255.1" in blocked["http://10.255.255.1/probe.png"]
     assert "169.254.169.254" in blocked["http://169.254.169.254/latest/meta-data/"]
-    records = read_warc(next(a.path for a in result.artefacts if a.role == "warc"))
+    warc_path = Path(next(a.path for a in result.artefacts if a.role == "warc"))
+    check = warcio_check(warc_path)
+    assert check.returncode == 0, check.stdout
+    records = read_warc(warc_path)
     assert not responses(records, f"http://localhost:{port}/img/2.png")
     assert b"PRIVATE-PROBE-MARKER" in responses(records, url)[0].body
+
+
+@pytest.mark.browser
+def test_library_call_from_inside_a_running_event_loop(make_case: Any, test_site: Site) -> None:
+    """The web UI may call capture_urls where an event loop already runs: it must still work."""
+    case = make_case()
+    identity = case.identity()
+    case.ledger  # noqa: B018  opened on this thread first, as a UI would
+    options = CaptureOptions(timeout=20, video=False, allow_private=True)
+
+    async def ui_handler() -> Any:
+        return session.capture_urls(case, identity, [test_site.url("/status/404")], options)
+
+    [result] = asyncio.run(ui_handler())
+    assert result.status == "complete"
+    events = [e for e in case.events() if e.action == "capture"]  # the ledger is usable here again
+    assert events[-1].details["capture_id"] == result.id

@@ -96,7 +96,7 @@ def capture_urls(
     coroutine = capture_urls_async(
         case, identity, targets, options, on_progress, clock, executable, browser_args
     )
-    results = _run(coroutine)
+    results = _run(coroutine, case)
     from .. import pipeline
 
     for result in results:
@@ -104,19 +104,26 @@ def capture_urls(
     return results
 
 
-def _run(coroutine: Any) -> Any:
-    """Run on this thread's event loop, or on a helper thread when a loop is already running (web UI)."""
+def _run(coroutine: Any, case: Case) -> Any:
+    """Run on this thread's event loop, or on a helper thread when a loop is already running (web UI).
+
+    A SQLite connection belongs to the thread that opened it, so the helper thread opens the case's
+    ledger for itself and closes it again before handing back.
+    """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(coroutine)
     box: dict[str, Any] = {}
+    case.close()
 
     def target() -> None:
         try:
             box["value"] = asyncio.run(coroutine)
         except BaseException as exc:  # noqa: BLE001  re-raised on the caller's thread
             box["error"] = exc
+        finally:
+            case.close()
 
     thread = threading.Thread(target=target, name="evidence-kit-capture")
     thread.start()
