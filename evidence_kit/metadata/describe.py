@@ -158,6 +158,229 @@ def _capture_findings(case: Any, record: dict[str, Any], region: str | None) -> 
     return found
 
 
+def _pending_work(case: Any, done: set[str], records: list[dict[str, Any]]) -> list[Work]:
+    """Every recorded artefact not described yet, with the capture it belongs to (if any)."""
+    roles, names = _roles(case)
+    owner: dict[str, dict[str, Any]] = {}
+    for record in records:
+        for item in record.get("artefacts", []):
+            owner.setdefault(item.get("blake3"), record)
+    work = []
+    for row in case.artefact_rows():
+        digest = row["blake3"]
+        if digest in done or roles.get(digest) in SKIP_ROLES:
+            continue
+        record = owner.get(digest) or {}
+        work.append(
+            Work(
+                digest,
+                row["sha256"],
+                row["size"],
+                case.store.path_of(digest),
+                roles.get(digest),
+                record.get("id"),
+                record.get("final_url") or record.get("url"),
+                record.get("started") or row["first_time"],
+                names.get(digest),
+            )
+        )
+    return work
+
+
+def _extract_media(
+    case: Any, records: list[dict[str, Any]], done: set[str], work: list[Work]
+) -> tuple[list[index.MediaRow], list[dict[str, Any]]]:
+    """Store the images and videos each new capture's WARC holds; queue the new ones for describing."""
+    rows: list[index.MediaRow] = []
+    entries: list[dict[str, Any]] = []
+    queued = {w.blake3 for w in work}
+    for record in records:
+        for item in record.get("artefacts", []):
+            if item.get("role") != "warc" or not case.store.has(item["blake3"]):
+                continue
+            for found in media.extract(case.store.path_of(item["blake3"]), case.store):
+                stored = found.artefact
+                rows.append(
+                    index.MediaRow(
+                        stored.blake3,
+                        record["id"],
+                        found.url,
+                        found.content_type,
+                        item["blake3"],
+                        found.warc_record_id,
+                        found.warc_payload_digest,
+                    )
+                )
+                entry = {**stored.ledger_entry(role="media", source=item["blake3"]), "url": found.url}
+                if entry not in entries:
+                    entries.append(entry)
+                if stored.blake3 not in done and stored.blake3 not in queued:
+                    queued.add(stored.blake3)
+                    work.append(
+                        Work(
+                            stored.blake3,
+                            stored.sha256,
+                            stored.size,
+                            stored.path,
+                            "media",
+                            record["id"],
+                            found.url,
+                            record.get("started"),
+                            media={**found.provenance(item["blake3"]), "capture_id": record["id"]},
+                        )
+                    )
+    return rows, entries
+
+
+def _read_embedded(
+    work: list[Work], types: dict[str, filetype.FileType]
+) -> tuple[dict[str, exif.Embedded], set[str], str | None, list[str]]:
+    """exiftool over every file it has something to say about, in one process for the whole batch."""
+    wanted = [w for w in work if w.role not in NO_EXIF_ROLES and not types[w.blake3].mime.startswith("text/")]
+    if not wanted:
+        return {}, set(), None, []
+    try:
+        with exif.batch() as tool:
+            results = tool.read([w.path for w in wanted])
+            return (
+                {w.blake3: r for w, r in zip(wanted, results, strict=True)},
+                {w.blake3 for w in wanted},
+                tool.version,
+                [],
+            )
+    except OperationFailed as exc:
+        return {}, {w.blake3 for w in wanted}, None, [str(exc)]  # described without exiftool, and said so
+
+
+@dataclass
+class _One:
+    """What describing one artefact produced."""
+
+    body: dict[str, Any]
+    selectors: list[selectors.Selector]
+    flags: list[str]
+    gps: exif.Gps | None
+    texts: list[index.TextRow]
+    image: index.ImageRow | None
+    capture_owned: bool  # its page/text selectors are indexed with the capture, not the artefact
+
+
+def _describe_one(
+    w: Work,
+    kind: filetype.FileType,
+    embedded: exif.Embedded | None,
+    exif_tried: bool,
+    errors: list[str],
+    extractors: list[dict[str, str]],
+    capture: _CaptureFindings | None,
+    region: str | None,
+) -> _One:
+    body: dict[str, Any] = {
+        "format": FORMAT,
+        "source": {
+            "blake3": w.blake3,
+            "sha256": w.sha256,
+            "size": w.size,
+            "role": w.role,
+            "capture_id": w.capture_id,
+            "url": w.url,
+            "original_name": w.name,
+        },
+        "extractors": extractors,
+        "filetype": kind.to_json(),
+        "extension_mismatch": filetype.extension_mismatch(w.name, kind.mime) if w.name else None,
+    }
+    if w.media:
+        body["media_source"] = w.media
+    found: list[selectors.Selector] = []
+    flags: list[str] = []
+    texts: list[index.TextRow] = []
+    if embedded is not None:
+        body["embedded"] = embedded.to_json()
+        if embedded.gps:
+            flags.append("gps")
+            found.append(
+                selectors.Selector(
+                    "gps", embedded.gps.value, embedded.gps.readable, "embedded GPS position", "metadata"
+                )
+            )
+        if embedded.highlights:  # authors, owners and copyright lines carry phones and e-mails
+            found += [
+                selectors.Selector(s.kind, s.value, s.raw, s.context, "metadata")
+                for s in selectors.extract_text("\n".join(embedded.highlights.values()), region)
+            ]
+    elif exif_tried:
+        body["embedded"] = {"error": "; ".join(errors) or "exiftool gave no result"}
+    if body["extension_mismatch"]:
+        flags.append("extension-mismatch")
+
+    is_dom = capture is not None and capture.dom == w.blake3 and capture.page is not None
+    is_text = capture is not None and capture.text_artefact == w.blake3
+    if is_dom and capture is not None and capture.page is not None:
+        body["page"] = capture.page.to_json()
+        found += capture.dom_selectors
+        if {"passport", "id-document"} & {k for form in capture.page.forms for k in form.asks}:
+            flags.append("form-asks-identity-document")
+    if is_text and capture is not None:
+        found += capture.text_selectors
+    elif (
+        w.capture_id is None and w.size and kind.mime in ("text/plain", "text/html", "application/xhtml+xml")
+    ):
+        # A text or HTML file added by hand: its selectors and words are searchable too.
+        text = raw = _read_text(w.path)
+        title = None
+        if kind.mime != "text/plain":
+            parsed = page.parse(raw, None)
+            body["page"] = parsed.to_json()
+            title = parsed.title
+            text = page.visible_text(raw)
+            found += selectors.extract_links([(link.url, link.text) for link in parsed.links], region)
+        found += selectors.extract_text(text, region)
+        texts.append(index.TextRow(w.blake3, None, None, title or w.name, w.time, text))
+    elif kind.mime == "application/pdf" and (w.capture_id is None or w.role == "download"):
+        # A document handed over or downloaded: its text names people, numbers, accounts.
+        text, problem = documents.pdf_text(w.path)
+        body["document_text"] = {
+            "extractor": documents.pdftotext_version(),
+            "characters": len(text or ""),
+            "error": problem,
+        }
+        if text:
+            found += selectors.extract_text(text, region)
+            texts.append(index.TextRow(w.blake3, w.capture_id, w.url, w.name, w.time, text))
+
+    image = None
+    if kind.mime.startswith("image/") and w.role not in NO_IMAGE_HASH_ROLES:
+        hashes = hash_image(w.path)
+        if hashes:
+            body["image_hashes"] = hashes.to_json()
+            image = index.ImageRow(
+                w.blake3, hashes.phash, hashes.dhash, hashes.width, hashes.height, w.role, w.url, w.capture_id
+            )
+    found = selectors.dedupe(found)
+    body["selectors"] = [item.to_json() for item in found]
+    body["flags"] = flags
+    return _One(body, found, flags, embedded.gps if embedded else None, texts, image, is_dom or is_text)
+
+
+def _capture_rows(findings: list[_CaptureFindings], rows: index.Rows) -> None:
+    """Selectors, text and a done-marker for every new capture, under its id, URL and time."""
+    for f in findings:
+        record = f.record
+        url = record.get("final_url") or record.get("url")
+        when = record.get("started")
+        for item in f.dom_selectors:
+            rows.selectors.append(index.SelectorRow(item, f.dom or "", record["id"], url, when))
+        for item in f.text_selectors:
+            rows.selectors.append(index.SelectorRow(item, f.text_artefact or "", record["id"], url, when))
+        title = (f.page.title if f.page else None) or (record.get("page") or {}).get("title")
+        if f.text_artefact:
+            rows.texts.append(index.TextRow(f.text_artefact, record["id"], url, title, when, f.text))
+        rows.captures.append(
+            index.CaptureRow(record["id"], record.get("url"), record.get("final_url"), title, when)
+        )
+
+
 def describe(
     case: Any,
     identity: Identity,
@@ -169,214 +392,40 @@ def describe(
     done = index.described_sources(connection)
     done_captures = index.described_captures(connection)
     region = case.info.get("default_region")
-    roles, names = _roles(case)
-    rows_by_digest = {row["blake3"]: row for row in case.artefact_rows()}
-
-    # Which capture each artefact belongs to, and each capture's URL and time.
-    owner: dict[str, dict[str, Any]] = {}
     records = [r for r in case.capture_records() if r.get("id")]
-    for record in records:
-        for item in record.get("artefacts", []):
-            owner.setdefault(item.get("blake3"), record)
-
     new_records = [r for r in records if r["id"] not in done_captures]
-    findings = {r["id"]: _capture_findings(case, r, region) for r in new_records}
 
-    work: list[Work] = []
-    for digest, row in rows_by_digest.items():
-        role = roles.get(digest)
-        if digest in done or role in SKIP_ROLES:
-            continue
-        record = owner.get(digest)
-        work.append(
-            Work(
-                digest,
-                row["sha256"],
-                row["size"],
-                case.store.path_of(digest),
-                role,
-                record.get("id") if record else None,
-                (record.get("final_url") or record.get("url")) if record else None,
-                record.get("started") if record else row["first_time"],
-                names.get(digest),
-            )
-        )
-
-    # Images and videos the pages loaded, out of their WARCs.
-    media_rows: list[index.MediaRow] = []
-    media_entries: list[dict[str, Any]] = []
-    queued = {w.blake3 for w in work}
-    for record in new_records:
-        for item in record.get("artefacts", []):
-            if item.get("role") != "warc" or not case.store.has(item["blake3"]):
-                continue
-            for found in media.extract(case.store.path_of(item["blake3"]), case.store):
-                provenance = {**found.provenance(item["blake3"]), "capture_id": record["id"]}
-                media_rows.append(
-                    index.MediaRow(
-                        found.artefact.blake3,
-                        record["id"],
-                        found.url,
-                        found.content_type,
-                        item["blake3"],
-                        found.warc_record_id,
-                        found.warc_payload_digest,
-                    )
-                )
-                media_entries.append(
-                    {**found.artefact.ledger_entry(role="media", source=item["blake3"]), "url": found.url}
-                )
-                if found.artefact.blake3 not in done and found.artefact.blake3 not in queued:
-                    queued.add(found.artefact.blake3)
-                    work.append(
-                        Work(
-                            found.artefact.blake3,
-                            found.artefact.sha256,
-                            found.artefact.size,
-                            found.artefact.path,
-                            "media",
-                            record["id"],
-                            found.url,
-                            record.get("started"),
-                            media=provenance,
-                        )
-                    )
-
+    work = _pending_work(case, done, records)
+    media_rows, media_entries = _extract_media(case, new_records, done, work)
     if not work and not new_records:
         return DescribeResult([], [], [], len(done), None)
 
-    errors: list[str] = []
+    findings = {r["id"]: _capture_findings(case, r, region) for r in new_records}
     types = {w.blake3: filetype.identify(w.path) for w in work}
-    exif_wanted = [
-        w for w in work if w.role not in NO_EXIF_ROLES and not types[w.blake3].mime.startswith("text/")
-    ]
-    embedded: dict[str, exif.Embedded] = {}
-    exif_version = None
-    if exif_wanted:
-        try:
-            with exif.batch() as tool:
-                exif_version = tool.version
-                for w, result in zip(exif_wanted, tool.read([w.path for w in exif_wanted]), strict=True):
-                    embedded[w.blake3] = result
-        except OperationFailed as exc:
-            errors.append(str(exc))  # recorded in each description: described without exiftool
-    extractors = [
-        {"name": "libmagic", "version": filetype.libmagic_version()},
-        {"name": "evidence-kit", "version": TOOL},
-    ]
+    embedded, exif_tried, exif_version, errors = _read_embedded(work, types)
+    extractors = [{"name": "libmagic", "version": filetype.libmagic_version()}]
     if exif_version:
-        extractors.insert(1, {"name": "exiftool", "version": exif_version})
+        extractors.append({"name": "exiftool", "version": exif_version})
+    extractors.append({"name": "evidence-kit", "version": TOOL})
 
     rows = index.Rows([], [], [], [], media_rows, [])
     described: list[Described] = []
-    descriptions: list[tuple[Work, Any]] = []  # (work, stored description artefact)
-    by_capture_role = {(f.record["id"], "dom"): f for f in findings.values() if f.dom}
-    by_capture_text = {(f.record["id"], f.text_artefact): f for f in findings.values() if f.text_artefact}
-
+    stored_descriptions: list[tuple[Work, Any]] = []
     for number, w in enumerate(work, 1):
         kind = types[w.blake3]
-        body: dict[str, Any] = {
-            "format": FORMAT,
-            "source": {
-                "blake3": w.blake3,
-                "sha256": w.sha256,
-                "size": w.size,
-                "role": w.role,
-                "capture_id": w.capture_id,
-                "url": w.url,
-                "original_name": w.name,
-            },
-            "extractors": extractors,
-            "filetype": kind.to_json(),
-            "extension_mismatch": filetype.extension_mismatch(w.name, kind.mime) if w.name else None,
-        }
-        if w.media:
-            body["media_source"] = w.media
-        found_here: list[selectors.Selector] = []
-        flags: list[str] = []
-        embedded_result = embedded.get(w.blake3)
-        if embedded_result is not None:
-            body["embedded"] = embedded_result.to_json()
-            if embedded_result.gps:
-                flags.append("gps")
-                gps = embedded_result.gps
-                found_here.append(
-                    selectors.Selector("gps", gps.value, gps.readable, "embedded GPS position", "metadata")
-                )
-            if embedded_result.highlights:
-                found_here += [
-                    selectors.Selector(s.kind, s.value, s.raw, s.context, "metadata")
-                    for s in selectors.extract_text("\n".join(embedded_result.highlights.values()), region)
-                ]
-        elif w.blake3 in [x.blake3 for x in exif_wanted]:
-            body["embedded"] = {"error": "; ".join(errors) or "exiftool gave no result"}
-        if body["extension_mismatch"]:
-            flags.append("extension-mismatch")
-
-        capture = by_capture_role.get((w.capture_id, "dom")) if w.capture_id else None
-        if capture is not None and capture.dom == w.blake3 and capture.page is not None:
-            body["page"] = capture.page.to_json()
-            found_here += capture.dom_selectors
-            forms_ask = sorted({k for form in capture.page.forms for k in form.asks})
-            if {"passport", "id-document"} & set(forms_ask):
-                flags.append("form-asks-identity-document")
-        text_capture = by_capture_text.get((w.capture_id, w.blake3)) if w.capture_id else None
-        if text_capture is not None:
-            found_here += text_capture.text_selectors
-        elif (
-            w.capture_id is None
-            and w.size
-            and kind.mime in ("text/plain", "text/html", "application/xhtml+xml")
-        ):
-            # A text or HTML file added by hand: its selectors and words are searchable too.
-            raw = _read_text(w.path)
-            text = raw
-            title = None
-            if kind.mime != "text/plain":
-                parsed = page.parse(raw, None)
-                body["page"] = parsed.to_json()
-                title = parsed.title
-                text = page.visible_text(raw)
-                found_here += selectors.extract_links(
-                    [(link.url, link.text) for link in parsed.links], region
-                )
-            found_here += selectors.extract_text(text, region)
-            rows.texts.append(index.TextRow(w.blake3, None, None, title or w.name, w.time, text))
-        elif kind.mime == "application/pdf" and (w.capture_id is None or w.role == "download"):
-            # A document handed over or downloaded: its text names people, numbers, accounts.
-            text, problem = documents.pdf_text(w.path)
-            body["document_text"] = {
-                "extractor": documents.pdftotext_version(),
-                "characters": len(text or ""),
-                "error": problem,
-            }
-            if text:
-                found_here += selectors.extract_text(text, region)
-                rows.texts.append(index.TextRow(w.blake3, w.capture_id, w.url, w.name, w.time, text))
-
-        hashes = None
-        if kind.mime.startswith("image/") and w.role not in NO_IMAGE_HASH_ROLES:
-            hashes = hash_image(w.path)
-            if hashes:
-                body["image_hashes"] = hashes.to_json()
-                rows.images.append(
-                    index.ImageRow(
-                        w.blake3,
-                        hashes.phash,
-                        hashes.dhash,
-                        hashes.width,
-                        hashes.height,
-                        w.role,
-                        w.url,
-                        w.capture_id,
-                    )
-                )
-        found_here = selectors.dedupe(found_here)
-        body["selectors"] = [s.to_json() for s in found_here]
-        body["flags"] = flags
-        stored = case.store.ingest_bytes(canonical_json(body))
-        descriptions.append((w, stored))
-        gps = embedded_result.gps if embedded_result else None
+        one = _describe_one(
+            w,
+            kind,
+            embedded.get(w.blake3),
+            w.blake3 in exif_tried,
+            errors,
+            extractors,
+            findings.get(w.capture_id or ""),
+            region,
+        )
+        stored = case.store.ingest_bytes(canonical_json(one.body))
+        stored_descriptions.append((w, stored))
+        gps = one.gps
         rows.descriptions.append(
             index.DescriptionRow(
                 w.blake3,
@@ -387,23 +436,18 @@ def describe(
                 w.capture_id,
                 w.url,
                 (gps.latitude, gps.longitude, gps.readable) if gps else None,
-                tuple(flags),
+                tuple(one.flags),
             )
         )
-        # Capture selectors are indexed per capture (below); the rest here.
-        if not (capture is not None and capture.dom == w.blake3) and text_capture is None:
-            rows.selectors += [
-                index.SelectorRow(
-                    s, w.blake3, w.capture_id, w.url or (f"file:{w.name}" if w.name else None), w.time
-                )
-                for s in found_here
-            ]
-        else:
-            rows.selectors += [
-                index.SelectorRow(s, w.blake3, w.capture_id, w.url, w.time)
-                for s in found_here
-                if s.source == "metadata"
-            ]
+        rows.texts += one.texts
+        if one.image:
+            rows.images.append(one.image)
+        where = w.url or (f"file:{w.name}" if w.name else None)
+        rows.selectors += [
+            index.SelectorRow(item, w.blake3, w.capture_id, where, w.time)
+            for item in one.selectors
+            if not one.capture_owned or item.source == "metadata"
+        ]
         described.append(
             Described(
                 w.blake3,
@@ -412,43 +456,23 @@ def describe(
                 kind.mime,
                 kind.description,
                 gps,
-                len(found_here),
+                len(one.selectors),
                 w.url,
                 w.capture_id,
-                tuple(flags),
+                tuple(one.flags),
             )
         )
         if on_progress:
             on_progress(number, len(work))
+    _capture_rows(list(findings.values()), rows)
 
-    for f in findings.values():
-        record = f.record
-        url = record.get("final_url") or record.get("url")
-        when = record.get("started")
-        for s in f.dom_selectors:
-            rows.selectors.append(index.SelectorRow(s, f.dom or "", record["id"], url, when))
-        for s in f.text_selectors:
-            rows.selectors.append(index.SelectorRow(s, f.text_artefact or "", record["id"], url, when))
-        title = (f.page.title if f.page else None) or (record.get("page") or {}).get("title")
-        if f.text_artefact:
-            rows.texts.append(index.TextRow(f.text_artefact, record["id"], url, title, when, f.text))
-        rows.captures.append(
-            index.CaptureRow(record["id"], record.get("url"), record.get("final_url"), title, when)
-        )
-
-    artefacts = [stored.ledger_entry(role="metadata", source=w.blake3) for w, stored in descriptions]
-    seen_media: set[tuple[str, str]] = set()
-    for entry in media_entries:
-        key = (str(entry["blake3"]), str(entry["url"]))
-        if key not in seen_media:
-            seen_media.add(key)
-            artefacts.append(entry)
     from ..case import machine_facts
 
+    artefacts = [stored.ledger_entry(role="metadata", source=w.blake3) for w, stored in stored_descriptions]
     details = {
         "sources": [
             {"blake3": w.blake3, "sha256": w.sha256, "role": w.role, "description": stored.blake3}
-            for w, stored in descriptions
+            for w, stored in stored_descriptions
         ],
         "captures": [r["id"] for r in new_records],
         "extractors": extractors,
@@ -458,7 +482,7 @@ def describe(
     event = case.append(
         identity,
         "describe",
-        artefacts,
+        artefacts + media_entries,
         details,
         also=lambda conn, ev: index.write(conn, rows, ev.seq, ev.time),
     )
