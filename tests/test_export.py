@@ -228,6 +228,8 @@ def test_report_pdf_has_pages_with_every_exhibit(exported_case, tmp_path):
     for exhibit in mapping["exhibits"]:
         assert f"Exhibit {exhibit['exhibit']}" in text
     assert "sha256sum -c manifest-sha256.txt" in text and "openssl ts -verify" in text
+    assert "GPS position" in text and "42.69" in text  # the photo's embedded position
+    assert "+359888123456" in text  # the phone number in the chat log, in E.164
     assert "bagit.py --validate" in text and "python -m chain_of_custody verify" in text
     assert re.search(r"evidence report — page\W+1 / \d+", text)  # page numbers in the footer
     html = (exported_case.folder / "data" / "report" / "report.html").read_text()
@@ -286,6 +288,7 @@ def test_captures_option_limits_the_bundle_and_lists_what_it_leaves_out(
     assert [(e["exhibit"], e["kind"], e["capture_id"]) for e in data["exhibits"]] == [
         ("E01", "capture", first),
         ("E02", "file", None),
+        ("E03", "file", None),
     ]
     assert len(list((bag / "data" / "wacz").glob("*.wacz"))) == 1
     assert not list((bag / "data" / "captures").glob(f"{second}*"))
