@@ -340,3 +340,27 @@ def test_verify_names_a_swapped_description(make_case, photo_file, cli) -> None:
     findings = [f for f in json.loads(verified.output)["findings"] if f["check"] == "description-source"]
     assert {(f["expected"], f["found"]) for f in findings} == {(a.source, b.source), (b.source, a.source)}
     assert all(f["where"].startswith(f"event {result.event.seq} description blake3:") for f in findings)
+
+
+def test_two_describes_at_once_record_each_artefact_once(make_case, photo_file, settings) -> None:
+    case = make_case()
+    case.add_files([photo_file("a.jpg", seed=1, gps=(1, 2)), photo_file("b.jpg", seed=2)], case.identity())
+    other = Case.open(settings, case.id)  # a second process: its own connection to the same ledger
+    raced = []
+
+    def the_other_run_finishes_first(done: int, total: int) -> None:
+        if done == total and not raced:
+            raced.append(describe(other, other.identity()))
+
+    try:
+        mine = describe(case, case.identity(), on_progress=the_other_run_finishes_first)
+    finally:
+        other.close()
+    assert raced[0].event is not None and len(raced[0].described) == 2
+    assert mine.nothing_to_do  # this run saw the other's event, rolled back and found nothing left
+    assert [e.action for e in case.events()].count("describe") == 1
+    rows = case.ledger.connection.execute(
+        "SELECT kind, value, count(*) FROM md_selectors GROUP BY kind, value"
+    )
+    # The GPS photo (its Artist tag names the phone) is indexed once, not once per run.
+    assert [tuple(r) for r in rows] == [("gps", "1.000000,2.000000", 1), ("phone", "+359881234567", 1)]

@@ -363,6 +363,17 @@ def _describe_one(
     return _One(body, found, flags, embedded.gps if embedded else None, texts, image, is_dom or is_text)
 
 
+def _write_unless_raced(connection: Any, rows: index.Rows, event: Event) -> None:
+    """Inside the event's transaction: give up (roll back) if another run described any of these first."""
+    sources = [d.source for d in rows.descriptions]
+    captures = [c.capture_id for c in rows.captures]
+    if (sources and index.described_sources(connection) & set(sources)) or (
+        captures and index.described_captures(connection) & set(captures)
+    ):
+        raise _Raced()
+    index.write(connection, rows, event.seq, event.time)
+
+
 def _capture_rows(findings: list[_CaptureFindings], rows: index.Rows) -> None:
     """Selectors, text and a done-marker for every new capture, under its id, URL and time."""
     for f in findings:
@@ -381,12 +392,34 @@ def _capture_rows(findings: list[_CaptureFindings], rows: index.Rows) -> None:
         )
 
 
+class _Raced(Exception):
+    """Another process described some of the same artefacts while this run worked."""
+
+
 def describe(
     case: Any,
     identity: Identity,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> DescribeResult:
-    """Describe every artefact and capture of ``case`` not described yet; one custody event for all."""
+    """Describe every artefact and capture of ``case`` not described yet; one custody event for all.
+
+    Two describes of one case at once (two ``add`` commands) must not record the same artefact twice:
+    the event's transaction re-checks what is described and, if another run got there first, rolls back
+    and starts over. Descriptions hold no times, so the retry makes byte-identical files (no orphans).
+    """
+    for _ in range(5):
+        try:
+            return _describe_once(case, identity, on_progress)
+        except _Raced:
+            continue
+    raise OperationFailed(f"case {case.id}: describe kept racing another describe; run it again")
+
+
+def _describe_once(
+    case: Any,
+    identity: Identity,
+    on_progress: Callable[[int, int], None] | None,
+) -> DescribeResult:
     connection = case.ledger.connection
     index.ensure_schema(connection)
     done = index.described_sources(connection)
@@ -484,7 +517,7 @@ def describe(
         "describe",
         artefacts + media_entries,
         details,
-        also=lambda conn, ev: index.write(conn, rows, ev.seq, ev.time),
+        also=lambda conn, ev: _write_unless_raced(conn, rows, ev),
     )
     media_json = [
         {
