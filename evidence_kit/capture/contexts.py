@@ -61,7 +61,7 @@ class ContextPool:
         spare, self._spare = self._spare, None
         self.left -= 1
         pair = await spare if spare is not None else await self._make()
-        if self.left > 0:
+        if self.left > 0 and self._spare is None:
             self._spare = asyncio.ensure_future(self._make())
         return pair
 

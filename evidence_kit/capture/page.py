@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ from .warc import Exchange, NetworkRecorder
 __all__ = ["CaptureOptions", "ContextPool", "PageCapture", "capture_page", "main_exchanges", "main_hop"]
 
 MHTML = "Page.captureSnapshot"
+_ENCODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="video-encoder")
 MAX_SCREENSHOT_HEIGHT = 15_000  # CSS px; Chromium fails beyond its 16384 px texture limit
 MAX_PDF_PAGES = 200
 PRINT_PAGE_HEIGHT = 1000  # CSS px per printed A4/Letter page, roughly
@@ -62,6 +64,7 @@ class PageCapture:
     frames: list[dict[str, str]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)  # role -> bytes
     video_note: str | None = None
+    frames: list[tuple[float, bytes]] = field(default_factory=list)  # screencast, until encoded
     exchanges: list[Exchange] = field(default_factory=list)
     main_frame_id: str | None = None
     tls_chain: list[str] = field(default_factory=list)
@@ -146,21 +149,8 @@ async def _capture_in_context(
     result.exchanges = recorder.assemble()
     await _main_document_facts(cdp, result, steps)
     if screen is not None and result.video_note is None:
-        encoded = await steps.run(
-            "encode the screen recording",
-            lambda: asyncio.to_thread(
-                video.encode, screen.frames, options.viewport_width, options.viewport_height, 60
-            ),
-            60,
-            required=False,
-        )
-        if encoded is None:
-            result.video_note = "no video: encoding did not finish before the capture deadline"
-        else:
-            data, note = encoded
-            result.video_note = note
-            if data:
-                result.files["video"] = data
+        # Encoded after the capture (see ``encode_video``), so the next capture need not wait for it.
+        result.frames = screen.frames
     elif not options.video:
         result.video_note = "no video: switched off (--no-video)"
 
@@ -422,3 +412,22 @@ def main_hop(result: PageCapture) -> Any:
             if hop.status is not None:
                 return hop
     return None
+
+
+async def encode_video(result: PageCapture, options: CaptureOptions, bound: float = 60.0) -> None:
+    """Turn the screencast frames into the ``video`` artefact, or say in the record why there is none.
+
+    One encoder at a time (ffmpeg processes side by side would starve the browser of CPU); ffmpeg itself
+    is killed after ``bound`` seconds.
+    """
+    if not result.frames:
+        if options.video and result.video_note is None:
+            result.video_note = "no video: the browser sent no screencast frames"
+        return
+    frames, result.frames = result.frames, []
+    data, note = await asyncio.get_running_loop().run_in_executor(
+        _ENCODER, video.encode, frames, options.viewport_width, options.viewport_height, bound
+    )
+    result.video_note = note
+    if data:
+        result.files["video"] = data

@@ -27,7 +27,7 @@ from . import browser as browser_module
 from . import network, record, warc
 from .contexts import ContextPool
 from .options import CaptureOptions
-from .page import PageCapture, capture_page
+from .page import PageCapture, capture_page, encode_video
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -160,8 +160,10 @@ async def capture_urls_async(
                     page = PageCapture(url=url, started=clock(), failed=True)
                     page.errors.append(f"capture failed: {type(exc).__name__}: {exc}")
                     page.finished = clock()
-                # Storing is synchronous on the loop's thread: the ledger connection stays on one thread.
-                results[index] = store(case, identity, page, options, info, clock)
+            # Outside the gate: the next capture starts while this one's video is encoded.
+            await encode_video(page, options)
+            # Storing is synchronous on the loop's thread: the ledger connection stays on one thread.
+            results[index] = store(case, identity, page, options, info, clock)
             done += 1
             if on_progress:
                 on_progress(done, len(targets))
