@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import typer
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from ..case import Case
@@ -15,7 +18,25 @@ from ..metadata import search as searching
 from ..metadata.imagehash import DEFAULT_MAX_DISTANCE
 from .app import app, settings
 from .hooks import SHOW_EXTRAS
-from .output import console, count_progress, print_json, short
+from .output import console, err_console, print_json, short
+
+
+@contextmanager
+def _item_progress(description: str, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A bar on stderr driven by ``on_progress(done, total)`` over items (the total is known late)."""
+    if not enabled:
+        yield None
+        return
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        console=err_console,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task(description, total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
 def _show_extra(case: Case, summary: dict) -> None:
@@ -50,8 +71,8 @@ def describe(
     with Case.open(settings(ctx), case_id) as case:
         identity = case.identity(investigator)
         started = time.monotonic()
-        with count_progress("describing", total=0, enabled=not as_json) as advance:
-            result = describing.describe(case, identity, on_progress=lambda done, total: advance(1))
+        with _item_progress("describing", enabled=not as_json) as progress:
+            result = describing.describe(case, identity, on_progress=progress)
         seconds = time.monotonic() - started
     if as_json:
         print_json({**result.to_json(), "seconds": f"{seconds:.3f}"})
