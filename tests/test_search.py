@@ -143,3 +143,16 @@ def test_photo_matching_finds_copies_not_other_photos(cli, tmp_path) -> None:
     assert all(m["phash_distance"] <= 2 for m in strict["matches"]) and len(strict["matches"]) < 4
     table = cli("search", "--all", "--similar", str(photos["cropped"]))
     assert table.exit_code == 0 and "OP-1" in table.output and "OP-2" in table.output
+
+
+def test_a_small_sites_domain_links_cases_but_platforms_do_not(cli, tmp_path) -> None:
+    for case_id, text in (("OP-1", "Apply at https://star-models.example/jobs or https://t.me/starmodels_jobs"),
+                          ("OP-2", "See http://www.star-models.example/ and t.me/other_agency")):
+        _case(cli, case_id)
+        path = tmp_path / f"{case_id}.txt"
+        path.write_text(text, "utf-8")
+        _add(cli, case_id, path)
+    listed = {(s["kind"], s["value"]): s for s in json.loads(cli("selectors", "OP-1", "--json").output)}
+    assert listed[("domain", "star-models.example")]["other_cases"] == ["OP-2"]
+    assert listed[("domain", "t.me")]["other_cases"] == []  # in both cases, but a platform, not a pivot
+    assert listed[("telegram", "@starmodels_jobs")]["other_cases"] == []

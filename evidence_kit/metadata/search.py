@@ -154,8 +154,9 @@ def list_selectors(settings: Settings, case_id: str, cross_case: bool = True) ->
         )
     elsewhere: dict[tuple[str, str], list[str]] = {}
     if cross_case and grouped:
-        # Domains and URLs of big platforms would link everything to everything: they are not pivots.
-        keys = {key for key in grouped if key[0] not in ("url", "domain")}
+        # Big platforms' domains would link every case to every other: they are not pivots (the handle
+        # or number on them is). A small site's domain or a specific URL in two cases is.
+        keys = {key for key in grouped if not (key[0] == "domain" and key[1] in PLATFORM_DOMAINS)}
         for other in Case.list_ids(settings):
             if other == case_id:
                 continue
@@ -175,6 +176,39 @@ def list_selectors(settings: Settings, case_id: str, cross_case: bool = True) ->
     out.sort(key=lambda s: (not s.other_cases, KIND_ORDER.get(s.kind, 99), -s.count, s.value))
     return out
 
+
+PLATFORM_DOMAINS = frozenset(
+    {
+        "wa.me",
+        "whatsapp.com",
+        "api.whatsapp.com",
+        "chat.whatsapp.com",
+        "t.me",
+        "telegram.me",
+        "telegram.org",
+        "signal.me",
+        "viber.com",
+        "invite.viber.com",
+        "instagram.com",
+        "tiktok.com",
+        "x.com",
+        "twitter.com",
+        "facebook.com",
+        "fb.com",
+        "m.facebook.com",
+        "youtube.com",
+        "youtu.be",
+        "google.com",
+        "goo.gl",
+        "bit.ly",
+        "linkedin.com",
+        "vk.com",
+        "ok.ru",
+        "gmail.com",
+        "schema.org",
+        "w3.org",
+    }
+)
 
 KIND_ORDER = {
     kind: number
