@@ -23,7 +23,8 @@ def print_report(report: Report) -> None:
     for check in report.checks.values():
         result = "pass" if check.passed else "FAIL"
         out.write(
-            f"  [{result}] {check.name}: {check.description} ({check.checked} checked, {check.failed} failed)\n"
+            f"  [{result}] {check.name}: {check.description} ({check.checked} checked, {check.failed} "
+            "failed)\n"
         )
     for finding in report.findings:
         out.write(f"FAIL {finding}\n")

@@ -4,7 +4,7 @@ The bundle layout (written by ``evidence_kit.export.bundle``; RFC 8493 for the b
 
     bagit.txt, bag-info.txt                 bag declaration; bag-info names the case and the ledger head
     manifest-sha256.txt, manifest-sha512.txt   RFC 8493 payload manifests (``sha256sum -c`` works on them)
-    manifest-blake3.txt                     BLAKE3 of every payload file (bagit-python ignores it; we check it)
+    manifest-blake3.txt                     BLAKE3 of every payload file (bagit-python skips it; we check it)
     tagmanifest-sha256.txt, -sha512.txt, -blake3.txt   digests of the tag files above
     data/case.json                          the case as it was at export
     data/artefacts.json                     readable bag path -> BLAKE3, SHA-256, size, exhibit, role
@@ -65,7 +65,8 @@ RATIO_FLOOR = 1 << 20  # small entries (JSON, text) may compress well; only judg
 CHECKS = {
     "bundle-open": "the bundle opens safely (no paths outside it, no links, no absurd sizes)",
     "bagit": "the bag declaration and bag-info are present and well formed",
-    "bag-complete": "every payload file is in every manifest and every manifest entry exists (Payload-Oxum too)",
+    "bag-complete": "every payload file is in every manifest and every manifest entry exists "
+    "(Payload-Oxum too)",
     "bag-manifest": "every payload file has the SHA-256, SHA-512 and BLAKE3 its manifests record",
     "bag-tagmanifest": "every tag file (manifests, bag-info) has the digests its tag manifests record",
     "bundle-head": "the bundle's ledger ends at the head it was cut at",
@@ -279,7 +280,8 @@ def _walk(root: Path, report: Report) -> list[str]:
 
 
 def check_bag(bag: Path, report: Report) -> dict[str, BagDigests]:
-    """BagIt declaration, completeness, every manifest and tag manifest. Returns each payload file's digests."""
+    """BagIt declaration, completeness, every manifest and tag manifest. Returns each payload file's "
+    "digests."""
     declaration = bag / "bagit.txt"
     if not declaration.is_file():
         _fail(report, "bagit", "bagit.txt", "is missing: this is not a BagIt bag")
@@ -381,7 +383,8 @@ def _inside(bag: Path, rel: str) -> Path | None:
 def load_mapping(
     bag: Path, report: Report
 ) -> tuple[dict[str, Path], dict[str, dict[str, Any]], list[dict[str, Any]]]:
-    """``{blake3: path in the bag}``, each entry by digest, and the artefacts left out by the export's selection."""
+    """``{blake3: path in the bag}``, each entry by digest, and the artefacts left out by the "
+    "export's selection."""
     data = _read_json(bag, MAPPING, report, "artefact-mapping")
     located: dict[str, Path] = {}
     entries: dict[str, dict[str, Any]] = {}
@@ -468,7 +471,8 @@ def check_capture_records(bag: Path, expected: dict[str, ExpectedArtefact], repo
 
 
 def check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] | None = None) -> None:
-    """WACZ 1.1.1: datapackage.json lists every file with its size and hash; datapackage-digest.json hashes it."""
+    """WACZ 1.1.1: datapackage.json lists every file with its size and hash; datapackage-digest.json "
+    "hashes it."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:

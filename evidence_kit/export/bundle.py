@@ -152,7 +152,8 @@ def bag_info_text(fields: list[tuple[str, str]]) -> bytes:
 
 
 def write_tag_files(writer: BagWriter, info: list[tuple[str, str]]) -> str:
-    """bagit.txt, bag-info.txt, the payload manifests and the tag manifests. Returns the SHA-256 tag manifest's digest."""
+    """bagit.txt, bag-info.txt, the payload manifests and the tag manifests. Returns the SHA-256 tag "
+    "manifest's digest."""
     root = writer.root
     tags: dict[str, bytes] = {
         "bagit.txt": b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",

@@ -78,8 +78,8 @@ def _file_node(case_id: str, artefact: BagArtefact) -> dict[str, Any]:
         "@type": "uco-observable:File",
         "uco-core:name": artefact.path.rsplit("/", 1)[-1],
         # BLAKE3 is the artefact's identity in the ledger; CASE's hash vocabulary has no BLAKE3 yet.
-        "uco-core:description": f"{artefact.role} of exhibit {artefact.exhibit or '-'}; BLAKE3 {artefact.blake3}; "
-        f"bundle path {artefact.path}",
+        "uco-core:description": f"{artefact.role} of exhibit {artefact.exhibit or '-'}; "
+        f"BLAKE3 {artefact.blake3}; bundle path {artefact.path}",
         "uco-core:tag": [artefact.blake3, f"role:{artefact.role}"],
         "uco-core:hasFacet": [
             {
@@ -142,7 +142,8 @@ def build_graph(contents: Contents) -> dict[str, Any]:
         action: dict[str, Any] = {
             "@id": _id("InvestigativeAction", case_id, exhibit.number, str(exhibit.event.seq)),
             "@type": "case-investigation:InvestigativeAction",
-            "uco-core:name": f"{exhibit.number}: {'capture of ' + str(record.get('url')) if record else 'file added'}",
+            "uco-core:name": f"{exhibit.number}: "
+            + (f"capture of {record.get('url')}" if record else "file added"),
             "uco-action:performer": _ref(person(exhibit.event.actor)),
             "uco-action:instrument": _ref(tool_id),
             "uco-action:result": results,
@@ -167,7 +168,8 @@ def build_graph(contents: Contents) -> dict[str, Any]:
             action["uco-action:endTime"] = _time(record.get("finished"))
             action["uco-core:description"] = (
                 f"Capture {record.get('id')}: {record.get('url')} -> {record.get('final_url')}; "
-                f"status {record.get('status')}; {record.get('legal_basis') or ''}; clock: {record.get('clock_source')}"
+                f"status {record.get('status')}; {record.get('legal_basis') or ''}; clock: "
+                f"{record.get('clock_source')}"
             )
         else:
             action["uco-action:startTime"] = _time(exhibit.event.time)

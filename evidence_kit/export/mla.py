@@ -290,13 +290,16 @@ Block = tuple[str, Any]  # ("h1"|"h2"|"p"|"warn"|"table"|"list", content)
 TEXT: dict[str, dict[str, str]] = {
     "en": {
         "art29": "Request for expedited preservation of stored computer data",
-        "art29_basis": "Council of Europe Convention on Cybercrime (ETS 185), Article 29 (and Article 30 for traffic "
+        "art29_basis": "Council of Europe Convention on Cybercrime (ETS 185), Article 29 (and "
+        "Article 30 for traffic "
         "data identifying other providers)",
         "art31": "Request for mutual assistance regarding accessing of stored computer data",
-        "art31_basis": "Convention on Cybercrime (ETS 185), Article 31 — search, seizure and disclosure of the data "
+        "art31_basis": "Convention on Cybercrime (ETS 185), Article 31 — search, seizure and "
+        "disclosure of the data "
         "preserved under Article 29",
         "cets224": "Request for subscriber information and traffic data",
-        "cets224_basis": "Second Additional Protocol (CETS 224), Article 7 (disclosure of subscriber information by "
+        "cets224_basis": "Second Additional Protocol (CETS 224), Article 7 (disclosure of subscriber "
+        "information by "
         "a service provider) and Article 8 (giving effect to orders for subscriber information and "
         "traffic data)",
         "header": "Request",
@@ -339,7 +342,8 @@ TEXT: dict[str, dict[str, str]] = {
         "relation": "How the data relates to the offence",
         "period": "Preservation period",
         "period_text": "at least 60 days (Article 29(7)); {days} days are requested, renewable",
-        "follow": "A request for mutual assistance for the search, seizure or disclosure of the data will follow "
+        "follow": "A request for mutual assistance for the search, seizure or disclosure of the data "
+        "will follow "
         "(Article 29(2)(f)).",
         "confidential": "Confidentiality",
         "notify_no": "Please do not notify the account holder: {reason}",
@@ -354,18 +358,22 @@ TEXT: dict[str, dict[str, str]] = {
         "stamp": "Trusted timestamp (RFC 3161)",
         "none": "none yet",
         "custody": "Chain of custody",
-        "custody_text": "{events} signed custody events, ledger head {head}; the evidence bundle, its manifests "
+        "custody_text": "{events} signed custody events, ledger head {head}; the evidence bundle, "
+        "its manifests "
         "and report accompany this request.",
         "missing": "MISSING REQUIRED INFORMATION — complete before sending",
         "measures": "Measures requested",
-        "measures31": "Search or similar access, seizure or similar securing, and disclosure of the stored data "
+        "measures31": "Search or similar access, seizure or similar securing, and disclosure of the "
+        "stored data "
         "listed above, including the data preserved under Article 29.",
-        "measures224": "Disclosure of the subscriber information (Article 7) and giving effect to the order for "
+        "measures224": "Disclosure of the subscriber information (Article 7) and giving effect to "
+        "the order for "
         "subscriber information and traffic data (Article 8) for the accounts listed above.",
         "subscriber": "subscriber information",
         "traffic": "traffic data",
         "content": "content data",
-        "vanish": "Online content and logs may be deleted by the account holder or expire under the provider's "
+        "vanish": "Online content and logs may be deleted by the account holder or expire under the "
+        "provider's "
         "retention policy at any time.",
         "page": "page",
         "missing_cell": "[MISSING — required]",
@@ -422,7 +430,8 @@ TEXT: dict[str, dict[str, str]] = {
         "relation": "Lien entre les données et l'infraction",
         "period": "Durée de conservation",
         "period_text": "au moins 60 jours (article 29(7)) ; {days} jours sont demandés, renouvelables",
-        "follow": "Une demande d'entraide en vue de la perquisition, de la saisie ou de la divulgation des données "
+        "follow": "Une demande d'entraide en vue de la perquisition, de la saisie ou de la "
+        "divulgation des données "
         "suivra (article 29(2)(f)).",
         "confidential": "Confidentialité",
         "notify_no": "Merci de ne pas informer le titulaire du compte : {reason}",
@@ -437,19 +446,23 @@ TEXT: dict[str, dict[str, str]] = {
         "stamp": "Horodatage qualifié (RFC 3161)",
         "none": "pas encore",
         "custody": "Chaîne de possession",
-        "custody_text": "{events} événements de possession signés, tête du registre {head} ; le paquet de preuves, "
+        "custody_text": "{events} événements de possession signés, tête du registre {head} ; le "
+        "paquet de preuves, "
         "ses manifestes et son rapport accompagnent la présente demande.",
         "missing": "INFORMATIONS OBLIGATOIRES MANQUANTES — à compléter avant l'envoi",
         "measures": "Mesures demandées",
-        "measures31": "Perquisition ou accès similaire, saisie ou obtention similaire, et divulgation des données "
+        "measures31": "Perquisition ou accès similaire, saisie ou obtention similaire, et "
+        "divulgation des données "
         "stockées énumérées ci-dessus, y compris les données conservées en vertu de l'article 29.",
-        "measures224": "Divulgation des informations relatives aux abonnés (article 7) et exécution de l'injonction "
+        "measures224": "Divulgation des informations relatives aux abonnés (article 7) et exécution "
+        "de l'injonction "
         "portant sur les informations relatives aux abonnés et les données relatives au trafic "
         "(article 8) pour les comptes énumérés ci-dessus.",
         "subscriber": "informations relatives aux abonnés",
         "traffic": "données relatives au trafic",
         "content": "données de contenu",
-        "vanish": "Les contenus en ligne et les journaux peuvent être supprimés à tout moment par le titulaire du "
+        "vanish": "Les contenus en ligne et les journaux peuvent être supprimés à tout moment par le "
+        "titulaire du "
         "compte ou expirer selon la politique de conservation du fournisseur.",
         "page": "page",
         "missing_cell": "[MANQUANT — obligatoire]",
@@ -781,13 +794,17 @@ def render_html(annex: Annex) -> str:
                 + "</table>"
             )
     css = (
-        "body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:10pt}h1{font-size:16pt}h2{font-size:12pt;"
-        "border-bottom:1px solid #444}table{border-collapse:collapse;width:100%;margin:.3em 0}th,td{border:1px "
-        "solid #999;padding:2px 4px;text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#eee;"
-        "width:28%}.grid th{width:auto}.grid td{font-size:8pt}.warn{border:2px solid #b00;color:#b00;padding:.3em}"
+        "body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:10pt}h1{font-size:16pt}"
+        "h2{font-size:12pt;border-bottom:1px solid #444}"
+        "table{border-collapse:collapse;width:100%;margin:.3em 0}th,td{border:1px "
+        "solid #999;padding:2px 4px;text-align:left;vertical-align:top;overflow-wrap:anywhere}"
+        "th{background:#eee;"
+        "width:28%}.grid th{width:auto}.grid td{font-size:8pt}.warn{border:2px solid "
+        "#b00;color:#b00;padding:.3em}"
     )
     return (
-        f"<!DOCTYPE html><html lang='{annex.lang}'><head><meta charset='utf-8'><title>{_e(annex.title)}</title>"
+        f"<!DOCTYPE html><html lang='{annex.lang}'><head><meta "
+        f"charset='utf-8'><title>{_e(annex.title)}</title>"
         f"<style>{css}</style></head><body>{''.join(parts)}</body></html>"
     )
 

@@ -38,7 +38,8 @@ body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; color: 
 h1 { font-size: 20pt; margin-bottom: 0.2em; } h2 { font-size: 15pt; border-bottom: 2px solid #333;
 margin-top: 1.6em; } h3 { font-size: 12pt; margin-bottom: 0.3em; }
 table { border-collapse: collapse; width: 100%; margin: 0.4em 0 0.8em; }
-th, td { border: 1px solid #bbb; padding: 3px 5px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border: 1px solid #bbb; padding: 3px 5px; text-align: left; vertical-align: top;
+  overflow-wrap: anywhere; }
 th { background: #eee; } td.hash, code { font-family: "DejaVu Sans Mono", monospace; font-size: 8pt;
 word-break: break-all; }
 .exhibit { page-break-before: always; } .chapter { page-break-before: always; }
@@ -113,8 +114,10 @@ def _stamp_for(artefacts: Iterable[BagArtefact], stamps: list[dict[str, Any]]) -
 
 def _files_table(artefacts: Iterable[BagArtefact]) -> str:
     rows = "".join(
-        f"<tr><td>{_e(a.path.rsplit('/', 1)[-1])}</td><td>{_e(a.role)}</td><td>{a.size:,}</td><td>{_e(a.mime)}</td>"
-        f"<td class='hash'>{_e(a.sha256.split(':', 1)[1])}</td><td class='hash'>{_e(a.blake3.split(':', 1)[1])}</td></tr>"
+        f"<tr><td>{_e(a.path.rsplit('/', 1)[-1])}</td><td>{_e(a.role)}</td><td>{a.size:,}</td>"
+        f"<td>{_e(a.mime)}</td>"
+        f"<td class='hash'>{_e(a.sha256.split(':', 1)[1])}</td><td "
+        f"class='hash'>{_e(a.blake3.split(':', 1)[1])}</td></tr>"
         for a in artefacts
     )
     return (
@@ -167,7 +170,8 @@ def _metadata_section(contents: Contents, exhibit: Exhibit) -> str:
 def _exhibit_section(contents: Contents, exhibit: Exhibit, stamps: list[dict[str, Any]]) -> str:
     record = exhibit.record or {}
     out = [
-        f"<section class='exhibit' id='{exhibit.number}'><h2>Exhibit {exhibit.number}: {_e(exhibit.title)}</h2>"
+        f"<section class='exhibit' id='{exhibit.number}'><h2>Exhibit {exhibit.number}: "
+        f"{_e(exhibit.title)}</h2>"
     ]
     if record:
         env = record.get("environment") or {}
@@ -296,14 +300,16 @@ def render_html(contents: Contents) -> str:
     info = case.info
     stamps = timestamps_of(contents)
     exhibits_rows = "".join(
-        f"<tr><td><a href='#{e.number}'>{e.number}</a></td><td>{'web capture' if e.record else 'added file'}</td>"
+        f"<tr><td><a href='#{e.number}'>{e.number}</a></td>"
+        f"<td>{'web capture' if e.record else 'added file'}</td>"
         f"<td>{_e(e.title)}</td><td>{_e((e.record or {}).get('started') or e.event.time)}</td>"
         f"<td>{len(e.artefacts)}</td></tr>"
         for e in contents.exhibits
     )
     timeline = "".join(
         f"<tr><td>{e.seq}</td><td>{_e(e.time)}</td><td>{_e(e.actor)}</td><td>{_e(e.action)}</td>"
-        f"<td>{_e(_summarise(e.details))}</td><td class='hash'>{_e(e.entry_hash.split(':', 1)[1][:16])}…</td></tr>"
+        f"<td>{_e(_summarise(e.details))}</td>"
+        f"<td class='hash'>{_e(e.entry_hash.split(':', 1)[1][:16])}…</td></tr>"
         for e in contents.events
     )
     stamp_rows = "".join(
