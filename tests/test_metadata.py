@@ -6,11 +6,15 @@ import json
 import os
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chain_of_custody.canonical import canonical_json
 from chain_of_custody.hashing import hash_file
 from evidence_kit.case import Case
 from evidence_kit.metadata import exif, filetype
 from evidence_kit.metadata.describe import describe, description_of
-from evidence_kit.metadata.page import parse
+from evidence_kit.metadata.page import parse, visible_text
 from tests.fixtures.media_files import draw_photo, minimal_pdf, write_warc
 
 
@@ -364,3 +368,55 @@ def test_two_describes_at_once_record_each_artefact_once(make_case, photo_file, 
     )
     # The GPS photo (its Artist tag names the phone) is indexed once, not once per run.
     assert [tuple(r) for r in rows] == [("gps", "1.000000,2.000000", 1), ("phone", "+359881234567", 1)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "<html>",
+                    "<head>",
+                    "<title>",
+                    "</title>",
+                    "<body>",
+                    "<a href='",
+                    "'>",
+                    "</a>",
+                    "<form>",
+                    "<input name='",
+                    "<label for='x'>",
+                    "<script type='application/ld+json'>",
+                    "</script>",
+                    "<meta property='og:title' content='",
+                    "<div itemscope itemtype='https://schema.org/Person'>",
+                    "<span itemprop='name'>",
+                    "<img src='",
+                    "<base href='",
+                    "<link rel='canonical' href='",
+                    '"',
+                    "'",
+                    ">",
+                    "<!--",
+                    "-->",
+                    "{",
+                    "}",
+                    "[",
+                    "]",
+                    "tel:+359881234567",
+                    "http://[",
+                    "javascript:",
+                    "data:image/png;base64,AAAA",
+                ]
+            ),
+            st.text(max_size=12),
+        ),
+        max_size=40,
+    )
+)
+def test_any_markup_parses_into_canonical_json(pieces: list[str]) -> None:
+    html = "".join(pieces)
+    meta = parse(html, "http://127.0.0.1:8000/ad/17")
+    canonical_json(meta.to_json())  # no floats, no odd types: it can always be stored as a description
+    visible_text(html)

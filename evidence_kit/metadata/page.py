@@ -108,6 +108,14 @@ class PageMetadata:
         }
 
 
+def _join(base: str, href: str) -> str:
+    """An absolute URL; a malformed one (``http://[``) stays as written rather than failing the page."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return href
+
+
 def _plain(value: Any) -> Any:
     """JSON-LD numbers → canonical-JSON-safe values (floats become text)."""
     if isinstance(value, float):
@@ -152,9 +160,9 @@ def _microdata_item(element: Any, base: str | None) -> dict[str, Any]:
             elif child.tag == "meta":
                 value = child.get("content", "")
             elif child.tag in ("a", "link", "area"):
-                value = urljoin(base or "", child.get("href", ""))
+                value = _join(base or "", child.get("href", ""))
             elif child.tag in ("img", "audio", "video", "source", "iframe", "embed"):
-                value = urljoin(base or "", child.get("src", ""))
+                value = _join(base or "", child.get("src", ""))
             elif child.tag == "time" and child.get("datetime"):
                 value = child.get("datetime")
             elif child.tag in ("data", "meter") and child.get("value") is not None:
@@ -222,7 +230,7 @@ def _forms(root: Any, base: str | None) -> list[Form]:
         action = form.get("action")
         forms.append(
             Form(
-                urljoin(base or "", action) if action else None,
+                _join(base or "", action) if action else None,
                 (form.get("method") or "get").lower(),
                 tuple(fields),
             )
@@ -243,7 +251,7 @@ def parse(html: str | bytes, url: str | None = None) -> PageMetadata:
     if root is None:
         return PageMetadata(None, None, None, None)
     base_el = root.find(".//base[@href]")
-    base = urljoin(url or "", base_el.get("href")) if base_el is not None else url
+    base = _join(url or "", base_el.get("href")) if base_el is not None else url
 
     title_el = root.find(".//title")
     title = _text(title_el) if title_el is not None else None
@@ -251,7 +259,7 @@ def parse(html: str | bytes, url: str | None = None) -> PageMetadata:
     canonical = None
     for link in root.iter("link"):
         if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
-            canonical = urljoin(base or "", link.get("href"))
+            canonical = _join(base or "", link.get("href"))
             break
 
     opengraph: dict[str, list[str]] = {}
@@ -293,21 +301,19 @@ def parse(html: str | bytes, url: str | None = None) -> PageMetadata:
         href = anchor.get("href")
         if not href or href.startswith("#") or href.lower().startswith("javascript:"):
             continue
-        absolute = (
-            href if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE) else urljoin(base or "", href)
-        )
+        absolute = href if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE) else _join(base or "", href)
         links.append(Link(absolute, _text(anchor)[:300], anchor.get("rel")))
 
     images = []
     for img in root.iter("img", "source"):
         for attr in ("src", "data-src", "data-original"):
             if img.get(attr) and not img.get(attr).startswith("data:"):
-                images.append(urljoin(base or "", img.get(attr)))
+                images.append(_join(base or "", img.get(attr)))
         for candidate in (img.get("srcset") or "").split(","):
             src = candidate.strip().split(" ")[0]
             if src and not src.startswith("data:"):
-                images.append(urljoin(base or "", src))
-    images += [urljoin(base or "", v) for v in opengraph.get("og:image", [])]
+                images.append(_join(base or "", src))
+    images += [_join(base or "", v) for v in opengraph.get("og:image", [])]
 
     attributes = []
     for element in root.iter():
