@@ -62,6 +62,8 @@ def export(
             options=options,
             on_progress=progress,
         )
+    for warning in result.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
     for field_name in result.mla_missing:
         sys.stderr.write(f"warning: MLA form field missing: {field_name}\n")
     if as_json:

@@ -57,6 +57,7 @@ class ExportResult:
     zip_blake3: str | None = None
     zip_size: int | None = None
     mla_missing: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
     files: tuple[str, ...] = field(default_factory=tuple)
 
     def to_json(self) -> dict[str, Any]:
@@ -74,6 +75,7 @@ class ExportResult:
             "zip_blake3": self.zip_blake3,
             "zip_size": self.zip_size,
             "mla_missing": list(self.mla_missing),
+            "warnings": list(self.warnings),
         }
 
 
@@ -333,6 +335,8 @@ def export_case(
         details["zip"] = zip_facts
     if options.get("mla_missing") is not None:
         details["mla_missing_fields"] = list(options["mla_missing"])
+    if options.get("warnings"):
+        details["warnings"] = list(options["warnings"])
     try:
         event = case.append(identity, "export", [], details)
     except Exception as exc:  # the bundle exists; say plainly that its custody event does not
@@ -351,6 +355,7 @@ def export_case(
         zip_facts.get("sha256"),
         zip_facts.get("blake3"),
         zip_facts.get("size"),
-        tuple(options.get("mla_missing") or ()),
-        tuple(sorted(writer.digests)),
+        mla_missing=tuple(options.get("mla_missing") or ()),
+        warnings=tuple(options.get("warnings") or ()),
+        files=tuple(sorted(writer.digests)),
     )

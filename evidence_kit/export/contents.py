@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import mimetypes
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,14 @@ class Contents:
     def exhibit_of(self, blake3: str) -> str | None:
         item = self.artefacts.get(blake3)
         return item.exhibit if item else None
+
+
+def _gzipped(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(2) == b"\x1f\x8b"
+    except OSError:
+        return False
 
 
 def extension(mime: str | None, original_name: str | None = None) -> str:
@@ -258,8 +266,11 @@ def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
             event.seq,
             bag_name(exhibit, role, digest, mime, original, event.seq),
         )
+        source = case.store.path_of(digest)
+        if role == "warc" and artefact.path.endswith(".warc") and _gzipped(source):
+            artefact = replace(artefact, path=artefact.path + ".gz")  # record-per-member gzip WARC
         artefacts[digest] = artefact
-        sources[digest] = case.store.path_of(digest)
+        sources[digest] = source
         return artefact
 
     def derived(digests: list[str]) -> list[str]:

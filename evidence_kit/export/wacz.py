@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import shutil
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,10 @@ from ..errors import OperationFailed
 from .contents import Contents, Exhibit
 
 FOLDER = "data/wacz"
+
+
+class NoPage(OperationFailed):
+    """A capture whose WARC holds no HTTP response at all (it failed before the page answered)."""
 
 
 def wacz_path(exhibit: Exhibit) -> str:
@@ -38,7 +42,7 @@ def _response_date(warc: Path, url: str) -> tuple[str, str] | None:
     """(URL, WARC-Date) of the page's own response: the index knows the page by exactly these."""
     from warcio.archiveiterator import ArchiveIterator
 
-    fallback = None
+    fallback: tuple[str, str, bool] | None = None
     with open(warc, "rb") as handle:
         for record in ArchiveIterator(handle):
             if record.rec_type not in ("response", "revisit"):
@@ -48,13 +52,11 @@ def _response_date(warc: Path, url: str) -> tuple[str, str] | None:
             status = record.http_headers.get_statuscode() if record.http_headers else ""
             if target == url:
                 return target, date
-            if (
-                fallback is None
-                and status.startswith("2")
-                and record.http_headers.get_header("Content-Type", "").startswith("text/html")
-            ):
-                fallback = (target, date)
-    return fallback
+            content_type = record.http_headers.get_header("Content-Type", "") if record.http_headers else ""
+            ok_html = status.startswith("2") and content_type.startswith("text/html")
+            if fallback is None or (ok_html and not fallback[2]):
+                fallback = (target, date, ok_html)
+    return (fallback[0], fallback[1]) if fallback else None
 
 
 def build(contents: Contents, exhibit: Exhibit, target: Path) -> None:
@@ -70,15 +72,13 @@ def build(contents: Contents, exhibit: Exhibit, target: Path) -> None:
     source = contents.sources[warc.blake3]
     found = _response_date(source, str(record.get("final_url") or record.get("url")))
     if found is None:
-        raise OperationFailed(
-            f"exhibit {exhibit.number}: its WARC holds no HTML response to open as the page"
-        )
+        raise NoPage(f"exhibit {exhibit.number}: its WARC holds no HTTP response, so no page to replay")
     url, warc_date = found
     title = str((record.get("page") or {}).get("title") or url)
     with tempfile.TemporaryDirectory(prefix="evidence-wacz-") as temp:
         folder = Path(temp)
         warc_copy = folder / _warc_name(source, str(exhibit.capture_id))
-        shutil.copyfile(source, warc_copy)
+        os.symlink(source, warc_copy)  # wacz create copies it into the WACZ: no second copy here
         pages = folder / "pages.jsonl"
         pages.write_text(
             json.dumps({"format": "json-pages-1.0", "id": "pages", "title": f"Exhibit {exhibit.number}"})
@@ -87,7 +87,7 @@ def build(contents: Contents, exhibit: Exhibit, target: Path) -> None:
             + "\n",
             "utf-8",
         )
-        output = folder / "out.wacz"
+        output = target
         args = [
             "create",
             "-o",
@@ -110,8 +110,8 @@ def build(contents: Contents, exhibit: Exhibit, target: Path) -> None:
             except SystemExit as exc:  # argparse errors
                 code = exc.code if isinstance(exc.code, int) else 1
         if code != 0 or not output.is_file():
+            output.unlink(missing_ok=True)
             raise OperationFailed(f"WACZ of exhibit {exhibit.number} failed: {log.getvalue().strip()[-400:]}")
-        shutil.copyfile(output, target)
 
 
 def add_to_bag(contents: Contents, writer: Any, options: dict[str, Any]) -> None:
@@ -119,5 +119,9 @@ def add_to_bag(contents: Contents, writer: Any, options: dict[str, Any]) -> None
         if exhibit.kind != "capture" or exhibit.artefact("warc") is None:
             continue
         rel = wacz_path(exhibit)
-        build(contents, exhibit, writer.path(rel))
+        try:
+            build(contents, exhibit, writer.path(rel))
+        except NoPage as exc:
+            options.setdefault("warnings", []).append(f"no WACZ for {exc}")
+            continue
         writer.adopt(rel)
