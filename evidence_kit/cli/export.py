@@ -28,7 +28,8 @@ def export(
     captures: list[str] = typer.Option(
         None,
         "--captures",
-        help="Export only these capture ids (repeatable; added files and custody records always go).",
+        help="Export only these capture ids (repeat the option or separate with commas; added files and "
+        "custody records always go).",
     ),
     mla_form: Path = typer.Option(
         None, "--mla", help="A filled MLA/preservation form (see 'evidence-kit mla-form')."
@@ -58,7 +59,7 @@ def export(
             identity,
             out,
             as_zip=as_zip,
-            captures=list(captures or []) or None,
+            captures=[c for value in captures or [] for c in value.split(",") if c.strip()] or None,
             options=options,
             on_progress=progress,
         )

@@ -373,10 +373,15 @@ TEXT: dict[str, dict[str, str]] = {
         "traffic": "traffic data",
         "content": "content data",
         "vanish": "Online content and logs may be deleted by the account holder or expire under the "
-        "provider's "
-        "retention policy at any time.",
+        "provider's retention policy at any time.",
         "page": "page",
         "missing_cell": "[MISSING — required]",
+        "URL": "URL",
+        "URL as requested": "URL as requested",
+        "handle": "handle",
+        "numeric id": "numeric id",
+        "display name": "display name",
+        "selectors": "Other identifiers seen in these exhibits (phone numbers, e-mail addresses, handles)",
     },
     "fr": {
         "art29": "Demande de conservation rapide de données informatiques stockées",
@@ -462,10 +467,15 @@ TEXT: dict[str, dict[str, str]] = {
         "traffic": "données relatives au trafic",
         "content": "données de contenu",
         "vanish": "Les contenus en ligne et les journaux peuvent être supprimés à tout moment par le "
-        "titulaire du "
-        "compte ou expirer selon la politique de conservation du fournisseur.",
+        "titulaire du compte ou expirer selon la politique de conservation du fournisseur.",
         "page": "page",
         "missing_cell": "[MANQUANT — obligatoire]",
+        "URL": "URL",
+        "URL as requested": "URL demandée",
+        "handle": "pseudonyme",
+        "numeric id": "identifiant numérique",
+        "display name": "nom affiché",
+        "selectors": "Autres identifiants relevés dans ces pièces (téléphones, courriels, pseudonymes)",
     },
 }
 
@@ -493,6 +503,20 @@ def _time_range(provider: Provider, form: dict[str, Any]) -> str:
     starts = [str((e.record or {}).get("started") or e.event.time) for e in provider.exhibits]
     ends = [str((e.record or {}).get("finished") or e.event.time) for e in provider.exhibits]
     return f"{given_from or min(starts)} — {given_to or max(ends)}"
+
+
+def _selectors_of(contents: Contents, provider: Provider) -> list[tuple[str, str, str]]:
+    """Phones, e-mails, handles and wallets the metadata stage found in this provider's exhibits."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for exhibit in provider.exhibits:
+        for artefact in exhibit.artefacts:
+            description = contents.description(artefact.blake3) or {}
+            for item in description.get("selectors", []):
+                if isinstance(item, dict) and item.get("kind") and item.get("value"):
+                    numbers = found.setdefault((str(item["kind"]), str(item["value"])), [])
+                    if exhibit.number not in numbers:
+                        numbers.append(exhibit.number)
+    return [(kind, value, ", ".join(numbers)) for (kind, value), numbers in sorted(found.items())]
 
 
 def build_annex(
@@ -626,8 +650,12 @@ def build_annex(
     rows = [(t["kind"], t["value"], t["exhibit"])]
     for account in provider.accounts.values():
         numbers = ", ".join(e.number for e in account.exhibits)
-        rows += [(kind_, value, numbers) for kind_, value in account.identifiers]
+        rows += [(t.get(kind_, kind_), value, numbers) for kind_, value in account.identifiers]
     blocks.append(("grid", rows))
+    seen = _selectors_of(contents, provider)
+    if seen:
+        blocks.append(("h3", t["selectors"]))
+        blocks.append(("grid", [(t["kind"], t["value"], t["exhibit"])] + seen))
     categories = form.get("data_categories") or ["subscriber", "traffic", "content"]
     if kind == "cets224":
         categories = [c for c in categories if c in ("subscriber", "traffic")] or ["subscriber", "traffic"]
