@@ -304,6 +304,8 @@ def test_eip55_case_flips_are_caught(raw: bytes, data) -> None:
             "//",
             "www.",
             "viber://",
+            "viber://[",
+            "tg://[",
             "http://[",
             "https://x.com:",
         ]
