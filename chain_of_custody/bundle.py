@@ -131,7 +131,10 @@ def read_manifest(path: Path) -> tuple[dict[str, str], list[str]]:
     """``{bag path: hex digest}`` and the malformed lines (by number)."""
     entries: dict[str, str] = {}
     bad: list[str] = []
-    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+    # Split on LF only (CRLF tolerated): str.splitlines() would also break at form feeds and the like,
+    # which may legally appear in a file name.
+    for number, line in enumerate(path.read_text("utf-8").split("\n"), 1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         digest, sep, name = line.partition(" ")

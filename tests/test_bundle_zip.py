@@ -1,0 +1,82 @@
+"""Opening a bundle zip safely, and reading manifests, as properties over many generated inputs."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path, PurePosixPath
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chain_of_custody import bundle as layout
+
+segment = st.one_of(
+    st.just(".."), st.text("abcXYZ019-_.é ", min_size=1, max_size=8).filter(lambda s: s not in (".", ".."))
+)
+
+
+def _archive(names: list[str]) -> zipfile.ZipFile:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr(name, b"x")
+    buffer.seek(0)
+    return zipfile.ZipFile(buffer)
+
+
+@given(
+    st.lists(st.lists(segment, min_size=1, max_size=4), min_size=1, max_size=5, unique_by=tuple),
+    st.booleans(),
+)
+def test_check_zip_refuses_exactly_the_paths_that_leave_the_folder(paths, absolute):
+    names = [("/" if absolute else "") + "/".join(p) for p in paths]
+    escaping = absolute or any(".." in p for p in paths)
+    if escaping:
+        with pytest.raises(layout.UnsafeBundle):
+            layout.check_zip(_archive(names))
+    else:
+        layout.check_zip(_archive(names))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.lists(segment.filter(lambda s: s != ".."), min_size=1, max_size=3),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda p: "/".join(p),
+    )
+)
+def test_safe_zip_extracts_only_inside_the_destination(tmp_path_factory, paths):
+    names = ["b/bagit.txt"] + [f"b/data/{'/'.join(p)}" for p in paths]
+    # a file and a folder of the same name cannot both exist: keep only leaves
+    names = [n for n in names if not any(other.startswith(n + "/") for other in names)]
+    if len(set(names)) != len(names):
+        return
+    folder = tmp_path_factory.mktemp("unzip")
+    archive = folder / "b.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for name in names:
+            out.writestr(name, name.encode())
+    root = layout.extract_zip(archive, folder / "dest")
+    assert root == (folder / "dest" / "b").resolve()
+    written = sorted(p for p in (folder / "dest").rglob("*") if p.is_file())
+    assert len(written) == len(names)
+    assert all(p.resolve().is_relative_to((folder / "dest").resolve()) for p in written)
+
+
+@given(st.text(min_size=1, max_size=30).filter(lambda s: s.strip() == s and "\0" not in s))
+def test_manifest_paths_round_trip_through_percent_encoding(name):
+    path = f"data/{name}"
+    line = f"{'ab' * 32}  {layout.encode_manifest_path(path)}\n"
+    manifest = Path(__import__("tempfile").mkdtemp()) / "manifest-sha256.txt"
+    manifest.write_text(line, "utf-8")
+    entries, bad = layout.read_manifest(manifest)
+    assert bad == [] and entries == {path: "ab" * 32}
+    assert "\n" not in layout.encode_manifest_path(path).rstrip("\n")
+
+
+def test_pure_posix_parts_catch_nested_parent_references():
+    assert ".." in PurePosixPath("a/../../b").parts
