@@ -49,6 +49,7 @@ PAGES = [
     "/cookie-banner",
     "/details",
     "/file.bin",
+    "/inner-scroll",
 ]
 HANGING = ["/never", "/never-image"]
 TIMEOUT = 45.0
@@ -406,3 +407,13 @@ def test_a_url_that_is_a_download_keeps_the_file(batch: dict[str, Any], test_sit
     assert result.final_url == test_site.url("/file.bin")
     assert any("file download" in w for w in result.record["warnings"])
     assert "screenshot" not in {a.role for a in result.artefacts}  # no picture of a blank page
+
+
+def test_content_scrolling_inside_a_box_is_loaded(batch: dict[str, Any], test_site: Site) -> None:
+    result = batch["results"]["/inner-scroll"]
+    scroll = next(b for b in result.record["behaviours"] if b["name"] == "scroll")
+    assert scroll["boxes"] == 1 and scroll["boxSteps"] >= 4
+    records = read_warc(artefact(result, "warc"))
+    assert responses(records, test_site.url("/img/5.png?inner=1")), (
+        "the lazy image inside the pane was not loaded"
+    )

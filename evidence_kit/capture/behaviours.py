@@ -113,7 +113,23 @@ async ([maxHeight, maxSteps, maxMs, pauseMs]) => {
     window.scrollTo(0, y); steps++;
     await sleep(pauseMs);
   }
-  return {steps, stop, initialHeight: initial, finalHeight: height(), ms: Math.round(performance.now() - start)};
+  // Pages whose content scrolls inside a box (app layouts, chat panes): step through the largest few too.
+  const boxes = [...document.querySelectorAll('body *')].filter(el => el.clientHeight > 150 &&
+      el.scrollHeight > el.clientHeight + 50 && /(auto|scroll)/.test(getComputedStyle(el).overflowY))
+    .sort((a, b) => b.clientHeight * b.clientWidth - a.clientHeight * a.clientWidth).slice(0, 5);
+  let boxSteps = 0;
+  for (const box of boxes) {
+    box.scrollIntoView({block: 'nearest'});
+    let top = 0;
+    while (top + box.clientHeight < box.scrollHeight && boxSteps < maxSteps && top < maxHeight &&
+           performance.now() - start <= maxMs) {
+      top += Math.round(box.clientHeight * 0.85); box.scrollTop = top; boxSteps++;
+      await sleep(pauseMs);
+    }
+    box.scrollTop = 0;
+  }
+  return {steps, stop, initialHeight: initial, finalHeight: height(), boxes: boxes.length, boxSteps,
+          ms: Math.round(performance.now() - start)};
 }
 """
 
@@ -162,7 +178,8 @@ async def scroll(page: Any, limits: Limits) -> dict[str, Any]:
     return outcome(
         "scroll",
         f"{result['steps']} steps, {reasons[result['stop']]}; page grew from "
-        f"{result['initialHeight']} to {result['finalHeight']} px",
+        f"{result['initialHeight']} to {result['finalHeight']} px"
+        + (f"; {result['boxSteps']} steps in {result['boxes']} scrolling box(es)" if result["boxes"] else ""),
         **result,
     )
 

@@ -64,7 +64,7 @@ class PageCapture:
     frames: list[dict[str, str]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)  # role -> bytes
     video_note: str | None = None
-    frames: list[tuple[float, bytes]] = field(default_factory=list)  # screencast, until encoded
+    screencast: list[tuple[float, bytes]] = field(default_factory=list)  # screencast, until encoded
     exchanges: list[Exchange] = field(default_factory=list)
     main_frame_id: str | None = None
     tls_chain: list[str] = field(default_factory=list)
@@ -113,7 +113,8 @@ async def _capture_in_context(
             "block private addresses", lambda: _block_private(cdp, result, network.host_of(result.url)), 5
         )
     pending: list[asyncio.Future[Any]] = []
-    _watch(context, page, result, pending, options)
+    download_seen = asyncio.Event()
+    _watch(context, page, result, pending, download_seen)
 
     screen = None
     if options.video:
@@ -131,6 +132,9 @@ async def _capture_in_context(
             screen = None
 
     await _navigate(page, cdp, result, steps, options, clock)
+    if any(w.startswith("the URL is a file download") for w in result.warnings):
+        # The navigation ends before the browser reports the download: wait for it to be reported.
+        await steps.run("wait for the download", download_seen.wait, 10)
     if not result.failed and page.url not in ("about:blank", ""):
         await _run_behaviours(page, cdp, recorder, result, steps, options)
     if screen is not None:
@@ -150,13 +154,17 @@ async def _capture_in_context(
     await _main_document_facts(cdp, result, steps)
     if screen is not None and result.video_note is None:
         # Encoded after the capture (see ``encode_video``), so the next capture need not wait for it.
-        result.frames = screen.frames
+        result.screencast = screen.frames
     elif not options.video:
         result.video_note = "no video: switched off (--no-video)"
 
 
 def _watch(
-    context: Any, page: Any, result: PageCapture, pending: list[asyncio.Future[Any]], options: CaptureOptions
+    context: Any,
+    page: Any,
+    result: PageCapture,
+    pending: list[asyncio.Future[Any]],
+    download_seen: asyncio.Event,
 ) -> None:
     """Dialogs, pop-ups, downloads and crashes, as they happen."""
 
@@ -201,6 +209,7 @@ def _watch(
                 item.error = first_line(exc)
 
         pending.append(asyncio.ensure_future(keep()))
+        download_seen.set()
 
     def on_crash(_: Any) -> None:
         result.errors.append("the page's renderer crashed")
@@ -420,11 +429,11 @@ async def encode_video(result: PageCapture, options: CaptureOptions, bound: floa
     One encoder at a time (ffmpeg processes side by side would starve the browser of CPU); ffmpeg itself
     is killed after ``bound`` seconds.
     """
-    if not result.frames:
+    if not result.screencast:
         if options.video and result.video_note is None:
             result.video_note = "no video: the browser sent no screencast frames"
         return
-    frames, result.frames = result.frames, []
+    frames, result.screencast = result.screencast, []
     data, note = await asyncio.get_running_loop().run_in_executor(
         _ENCODER, video.encode, frames, options.viewport_width, options.viewport_height, bound
     )
