@@ -424,3 +424,39 @@ def test_any_markup_parses_into_canonical_json(pieces: list[str]) -> None:
     meta = parse(html, "http://127.0.0.1:8000/ad/17")
     canonical_json(meta.to_json())  # no floats, no odd types: it can always be stored as a description
     visible_text(html)
+
+
+def test_a_damaged_warc_keeps_what_it_holds_and_says_so(make_case, photo_file, tmp_path) -> None:
+    case = make_case()
+    first, second = photo_file("a.jpg", seed=1).read_bytes(), photo_file("b.jpg", seed=2).read_bytes()
+    warc = tmp_path / "whole.warc"
+    write_warc(
+        warc,
+        [("http://127.0.0.1/a.jpg", "image/jpeg", first), ("http://127.0.0.1/b.jpg", "image/jpeg", second)],
+        gzip=False,
+    )
+    data = warc.read_bytes()
+    cut = data.index(b"WARC/1.1", 10)  # where the second record starts
+    damaged = tmp_path / "damaged.warc"
+    damaged.write_bytes(data[:cut] + b"GARBAGE WHERE A RECORD SHOULD START\r\n" + data[cut:])
+    stored = case.store.ingest_file(damaged)
+    from chain_of_custody.canonical import canonical_json
+
+    record = {
+        "id": "cap-20260301T090000Z-000001",
+        "url": "http://127.0.0.1/",
+        "started": "2026-03-01T09:00:00Z",
+        "artefacts": [{"role": "warc", **stored.digests.to_json()}],
+    }
+    record_artefact = case.ingest_bytes(canonical_json(record))
+    case.write_capture_record(record["id"], canonical_json(record))
+    case.append(
+        case.identity(),
+        "capture",
+        [stored.ledger_entry(role="warc"), record_artefact.ledger_entry(role="capture-record")],
+        {"capture_id": record["id"]},
+    )
+    result = describe(case, case.identity())
+    assert [m["url"] for m in result.media] == ["http://127.0.0.1/a.jpg"]
+    assert len(result.errors) == 1 and "could not be read to its end" in result.errors[0]
+    assert result.event.details["errors"] == result.errors

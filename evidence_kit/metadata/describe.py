@@ -188,7 +188,7 @@ def _pending_work(case: Any, done: set[str], records: list[dict[str, Any]]) -> l
 
 
 def _extract_media(
-    case: Any, records: list[dict[str, Any]], done: set[str], work: list[Work]
+    case: Any, records: list[dict[str, Any]], done: set[str], work: list[Work], errors: list[str]
 ) -> tuple[list[index.MediaRow], list[dict[str, Any]]]:
     """Store the images and videos each new capture's WARC holds; queue the new ones for describing."""
     rows: list[index.MediaRow] = []
@@ -198,7 +198,10 @@ def _extract_media(
         for item in record.get("artefacts", []):
             if item.get("role") != "warc" or not case.store.has(item["blake3"]):
                 continue
-            for found in media.extract(case.store.path_of(item["blake3"]), case.store):
+            extracted, problem = media.extract(case.store.path_of(item["blake3"]), case.store)
+            if problem:
+                errors.append(f"capture {record['id']}: {problem}")
+            for found in extracted:
                 stored = found.artefact
                 rows.append(
                     index.MediaRow(
@@ -429,13 +432,15 @@ def _describe_once(
     new_records = [r for r in records if r["id"] not in done_captures]
 
     work = _pending_work(case, done, records)
-    media_rows, media_entries = _extract_media(case, new_records, done, work)
+    media_errors: list[str] = []
+    media_rows, media_entries = _extract_media(case, new_records, done, work, media_errors)
     if not work and not new_records:
         return DescribeResult([], [], [], len(done), None)
 
     findings = {r["id"]: _capture_findings(case, r, region) for r in new_records}
     types = {w.blake3: filetype.identify(w.path) for w in work}
-    embedded, exif_tried, exif_version, errors = _read_embedded(work, types)
+    embedded, exif_tried, exif_version, exif_errors = _read_embedded(work, types)
+    errors = media_errors + exif_errors
     extractors = [{"name": "libmagic", "version": filetype.libmagic_version()}]
     if exif_version:
         extractors.append({"name": "exiftool", "version": exif_version})
@@ -451,7 +456,7 @@ def _describe_once(
             kind,
             embedded.get(w.blake3),
             w.blake3 in exif_tried,
-            errors,
+            exif_errors,
             extractors,
             findings.get(w.capture_id or ""),
             region,

@@ -60,40 +60,49 @@ def responses(warc_path: Path) -> Iterator[Any]:
                 yield record
 
 
-def extract(warc_path: Path, store: Store) -> list[MediaItem]:
-    """Store every image and video payload (HTTP 200) in the WARC; duplicates are stored once."""
+def extract(warc_path: Path, store: Store) -> tuple[list[MediaItem], str | None]:
+    """Store every image and video payload (HTTP 200) in the WARC; duplicates are stored once.
+
+    Returns the items and, when the WARC could not be read to its end, why: what was read before the
+    damage is kept (and recorded by the caller), so nothing stored is left without a custody event.
+    """
     items: list[MediaItem] = []
     seen: set[str] = set()
-    for record in responses(warc_path):
-        url = record.rec_headers.get_header("WARC-Target-URI") or ""
-        content_type = record.http_headers.get_header("Content-Type")
-        try:
-            status = int(record.http_headers.get_statuscode() or 0)
-        except ValueError:
-            status = 0
-        if status != 200 or not _is_media(content_type, url):
-            continue
-        # content_stream() undoes chunking and Content-Encoding: the bytes the browser decoded.
-        stream = record.content_stream()
-        head = stream.read(MIN_BYTES)
-        if len(head) < MIN_BYTES:
-            continue
-        artefact = store.ingest_stream(_Prefixed(head, stream))
-        if artefact.blake3 in seen:
-            continue
-        seen.add(artefact.blake3)
-        items.append(
-            MediaItem(
-                artefact=artefact,
-                url=url,
-                content_type=content_type,
-                warc_record_id=record.rec_headers.get_header("WARC-Record-ID"),
-                warc_payload_digest=record.rec_headers.get_header("WARC-Payload-Digest"),
-                warc_date=record.rec_headers.get_header("WARC-Date"),
-                http_status=status,
-            )
-        )
-    return items
+    try:
+        for record in responses(warc_path):
+            item = _store_payload(record, store)
+            if item is not None and item.artefact.blake3 not in seen:
+                seen.add(item.artefact.blake3)
+                items.append(item)
+    except Exception as exc:  # noqa: BLE001  warcio, gzip and zlib raise many types for a damaged WARC
+        return items, f"WARC {warc_path.name} could not be read to its end ({type(exc).__name__}: {exc})"
+    return items, None
+
+
+def _store_payload(record: Any, store: Store) -> MediaItem | None:
+    url = record.rec_headers.get_header("WARC-Target-URI") or ""
+    content_type = record.http_headers.get_header("Content-Type")
+    try:
+        status = int(record.http_headers.get_statuscode() or 0)
+    except ValueError:
+        status = 0
+    if status != 200 or not _is_media(content_type, url):
+        return None
+    # content_stream() undoes chunking and Content-Encoding: the bytes the browser decoded.
+    stream = record.content_stream()
+    head = stream.read(MIN_BYTES)
+    if len(head) < MIN_BYTES:
+        return None
+    artefact = store.ingest_stream(_Prefixed(head, stream))
+    return MediaItem(
+        artefact=artefact,
+        url=url,
+        content_type=content_type,
+        warc_record_id=record.rec_headers.get_header("WARC-Record-ID"),
+        warc_payload_digest=record.rec_headers.get_header("WARC-Payload-Digest"),
+        warc_date=record.rec_headers.get_header("WARC-Date"),
+        http_status=status,
+    )
 
 
 class _Prefixed(io.RawIOBase):
