@@ -287,10 +287,15 @@ def test_absurd_declared_size_is_refused(cli, tmp_path):
     struct.pack_into("<I", data, offset + 24, 0xFFFFFFF0)
     path.write_bytes(bytes(data))
     _refused(cli, path, "decompression bomb")
-    real_bomb = _zip(
-        tmp_path / "real-bomb.zip", [("bundle/bagit.txt", b"x"), ("bundle/data/zeros", b"\0" * (8 << 20))]
+    zeros = _zip(
+        tmp_path / "zeros.zip", [("bundle/bagit.txt", b"x"), ("bundle/data/zeros", b"\0" * (16 << 20))]
     )
-    _refused(cli, real_bomb, "decompression bomb")
+    _refused(cli, zeros, "decompression bomb")
+    bzip = tmp_path / "bzip2-bomb.zip"
+    with zipfile.ZipFile(bzip, "w", compression=zipfile.ZIP_BZIP2) as archive:
+        archive.writestr("bundle/bagit.txt", b"x")
+        archive.writestr("bundle/data/zeros", b"\0" * (32 << 20))
+    _refused(cli, bzip, "decompression bomb")
 
 
 def test_bundle_verifier_rejects_a_symlink_inside_a_bundle_folder(exported_case, cli, tmp_path):

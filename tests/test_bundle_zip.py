@@ -80,3 +80,13 @@ def test_manifest_paths_round_trip_through_percent_encoding(name):
 
 def test_pure_posix_parts_catch_nested_parent_references():
     assert ".." in PurePosixPath("a/../../b").parts
+
+
+def test_repetitive_but_real_evidence_is_not_taken_for_a_bomb():
+    page = b"".join(b"<p>row %d LARGE-PAGE-ROW " % i + b"x" * 220 + b"</p>\n" for i in range(12000))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("b/bagit.txt", b"x")
+        archive.writestr("b/data/artefacts/E01-warc-0123456789ab.warc", page)
+    buffer.seek(0)
+    layout.check_zip(zipfile.ZipFile(buffer))
