@@ -460,3 +460,33 @@ def test_a_damaged_warc_keeps_what_it_holds_and_says_so(make_case, photo_file, t
     assert [m["url"] for m in result.media] == ["http://127.0.0.1/a.jpg"]
     assert len(result.errors) == 1 and "could not be read to its end" in result.errors[0]
     assert result.event.details["errors"] == result.errors
+
+
+def test_a_payload_cut_short_in_the_warc_is_flagged(make_case, photo_file, tmp_path) -> None:
+    case = make_case()
+    photo = photo_file("a.jpg", seed=1).read_bytes()
+    warc = tmp_path / "cut.warc"
+    write_warc(warc, [("http://127.0.0.1/a.jpg", "image/jpeg", photo)], gzip=False)
+    data = warc.read_bytes()
+    body_at = data.index(photo[:64])
+    (tmp_path / "short.warc").write_bytes(data[: body_at + len(photo) // 2])  # the download broke off
+    stored = case.store.ingest_file(tmp_path / "short.warc")
+    from chain_of_custody.canonical import canonical_json
+
+    record = {
+        "id": "cap-20260301T090000Z-000002",
+        "url": "http://127.0.0.1/",
+        "artefacts": [{"role": "warc", **stored.digests.to_json()}],
+    }
+    record_artefact = case.ingest_bytes(canonical_json(record))
+    case.write_capture_record(record["id"], canonical_json(record))
+    case.append(
+        case.identity(),
+        "capture",
+        [stored.ledger_entry(role="warc"), record_artefact.ledger_entry(role="capture-record")],
+    )
+    result = describe(case, case.identity())
+    (item,) = [d for d in result.described if d.role == "media"]
+    assert "truncated-payload" in item.flags
+    assert description_of(case, item.source)["media_source"]["truncated"] is True
+    assert case.store.path_of(item.source).stat().st_size == len(photo) // 2

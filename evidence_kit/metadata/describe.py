@@ -316,6 +316,8 @@ def _describe_one(
         body["embedded"] = {"error": "; ".join(errors) or "exiftool gave no result"}
     if body["extension_mismatch"]:
         flags.append("extension-mismatch")
+    if w.media and w.media.get("truncated"):
+        flags.append("truncated-payload")
 
     is_dom = capture is not None and capture.dom == w.blake3 and capture.page is not None
     is_text = capture is not None and capture.text_artefact == w.blake3

@@ -29,6 +29,7 @@ class MediaItem:
     warc_payload_digest: str | None
     warc_date: str | None
     http_status: int
+    truncated: bool = False  # fewer bytes than the response's Content-Length: the WARC lost the rest
 
     def provenance(self, warc_blake3: str) -> dict[str, Any]:
         return {
@@ -39,6 +40,7 @@ class MediaItem:
             "warc_payload_digest": self.warc_payload_digest,
             "warc_date": self.warc_date,
             "http_status": self.http_status,
+            "truncated": self.truncated,
         }
 
 
@@ -94,6 +96,11 @@ def _store_payload(record: Any, store: Store) -> MediaItem | None:
     if len(head) < MIN_BYTES:
         return None
     artefact = store.ingest_stream(_Prefixed(head, stream))
+    declared = record.http_headers.get_header("Content-Length")
+    plain = not record.http_headers.get_header("Content-Encoding") and not record.http_headers.get_header(
+        "Transfer-Encoding"
+    )
+    truncated = bool(plain and declared and declared.strip().isdigit() and artefact.size < int(declared))
     return MediaItem(
         artefact=artefact,
         url=url,
@@ -102,6 +109,7 @@ def _store_payload(record: Any, store: Store) -> MediaItem | None:
         warc_payload_digest=record.rec_headers.get_header("WARC-Payload-Digest"),
         warc_date=record.rec_headers.get_header("WARC-Date"),
         http_status=status,
+        truncated=truncated,
     )
 
 
