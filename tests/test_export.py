@@ -4,6 +4,7 @@ PDF has the exhibits; the MLA annexes name every account."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -12,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from chain_of_custody import bundle as layout
 from chain_of_custody.hashing import hash_file
@@ -74,6 +76,14 @@ def test_every_capture_has_a_valid_wacz_holding_its_warc_byte_for_byte(exported_
         assert any(n.startswith("indexes/") for n in names)
         archived = [r for r in package["resources"] if r["path"].startswith("archive/")]
         assert archived and archived[0]["hash"].split(":")[1] in warc_sha
+        with zipfile.ZipFile(wacz) as archive:
+            records = [
+                (r.rec_type, r.rec_headers.get_header("WARC-Target-URI") or "")
+                for r in ArchiveIterator(io.BytesIO(archive.read(archived[0]["path"])))
+            ]
+        assert any(t == "resource" and uri.startswith("urn:fullPage:") for t, uri in records)  # screenshot
+        assert any(t == "metadata" and uri.startswith("urn:evidence-kit:capture:") for t, uri in records)
+        assert any(t == "response" for t, _ in records)
 
 
 def test_case_uco_passes_case_validate_and_carries_both_hashes(exported_case):
