@@ -397,6 +397,20 @@ def _capture_rows(findings: list[_CaptureFindings], rows: index.Rows) -> None:
         )
 
 
+def _library_versions() -> list[dict[str, str]]:
+    """Libraries whose version changes results: phone-number metadata is updated monthly, and a new
+    imagehash or Pillow may hash the same photo differently (ACPO principle 3: repeatable)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for name in ("phonenumbers", "imagehash", "pillow", "lxml", "warcio"):
+        try:
+            out.append({"name": name, "version": version(name)})
+        except PackageNotFoundError:
+            continue
+    return out
+
+
 class _Raced(Exception):
     """Another process described some of the same artefacts while this run worked."""
 
@@ -446,6 +460,7 @@ def _describe_once(
     extractors = [{"name": "libmagic", "version": filetype.libmagic_version()}]
     if exif_version:
         extractors.append({"name": "exiftool", "version": exif_version})
+    extractors += _library_versions()
     extractors.append({"name": "evidence-kit", "version": TOOL})
 
     rows = index.Rows([], [], [], [], media_rows, [])
