@@ -169,6 +169,10 @@ def test_module_verifier_and_expect_head(exported_case):
     )
     assert wrong.returncode == 1
     assert [f["check"] for f in json.loads(wrong.stdout)["findings"]] == ["head"]
+    case = run(sys.executable, "-m", "chain_of_custody", "verify", str(exported_case.case_dir))
+    assert case.returncode == 0 and case.stdout.startswith("VERIFIED  case")
+    missing = run(sys.executable, "-m", "chain_of_custody", "verify", str(exported_case.root / "nothing"))
+    assert missing.returncode == 2 and "neither a case folder nor an evidence bundle" in missing.stderr
 
 
 def test_the_export_is_a_custody_event_after_the_cut(exported_case):
