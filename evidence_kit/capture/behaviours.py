@@ -164,10 +164,11 @@ async def expand(page: Any, limits: Limits) -> dict[str, Any]:
     )
 
 
-async def scroll(page: Any, limits: Limits) -> dict[str, Any]:
+async def scroll(page: Any, limits: Limits, seconds: float | None = None) -> dict[str, Any]:
+    """Scroll down in steps; ``seconds`` (default ``limits.scroll_seconds``) bounds the in-page loop."""
+    budget = limits.scroll_seconds if seconds is None else seconds
     result = await page.evaluate(
-        SCROLL_JS,
-        [limits.max_height, limits.max_steps, int(limits.scroll_seconds * 1000), limits.step_pause_ms],
+        SCROLL_JS, [limits.max_height, limits.max_steps, int(budget * 1000), limits.step_pause_ms]
     )
     reasons = {
         "bottom": "reached the bottom",
@@ -184,8 +185,8 @@ async def scroll(page: Any, limits: Limits) -> dict[str, Any]:
     )
 
 
-async def wait_for_images(page: Any, limits: Limits) -> dict[str, Any]:
-    result = await page.evaluate(IMAGES_JS, limits.image_wait_ms)
+async def wait_for_images(page: Any, seconds: float) -> dict[str, Any]:
+    result = await page.evaluate(IMAGES_JS, int(seconds * 1000))
     return outcome(
         "images",
         f"{result['total']} images, waited for {result['waitedFor']}, {result['stillLoading']} still loading",

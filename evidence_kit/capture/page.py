@@ -283,7 +283,16 @@ async def _run_behaviours(
     page: Any, cdp: Any, recorder: NetworkRecorder, result: PageCapture, steps: Steps, options: CaptureOptions
 ) -> None:
     limits = options.limits
-    done = await steps.run("settle", lambda: behaviours.settle(page, recorder, 3.0, 0.2), 4)
+    keep = steps.deadline.artefact_time  # behaviours never eat the artefacts' time
+
+    def seconds(wanted: float) -> float:
+        # In-page loops get their own limit below the step's bound: a cancelled evaluate does not stop a
+        # script, and one still scrolling would disturb the screenshots.
+        return max(0.1, min(wanted, steps.deadline.for_behaviours() - 0.5))
+
+    done = await steps.run(
+        "settle", lambda: behaviours.settle(page, recorder, seconds(3.0), 0.2), 4, keep=keep
+    )
     if done:
         result.behaviours.append(done)
     # What a person first sees, before anything is clicked or scrolled.
@@ -293,14 +302,20 @@ async def _run_behaviours(
     for name, make, bound in (
         ("cookie-banner", lambda: behaviours.dismiss_cookie_banner(page), 5),
         ("expand", lambda: behaviours.expand(page, limits), 5),
-        ("scroll", lambda: behaviours.scroll(page, limits), limits.scroll_seconds + 5),
-        ("images", lambda: behaviours.wait_for_images(page, limits), limits.image_wait_ms / 1000 + 3),
+        (
+            "scroll",
+            lambda: behaviours.scroll(page, limits, seconds(limits.scroll_seconds)),
+            limits.scroll_seconds + 5,
+        ),
+        ("images", lambda: behaviours.wait_for_images(page, seconds(limits.image_wait_ms / 1000)), 8),
     ):
-        outcome = await steps.run(name, make, bound)
+        outcome = await steps.run(name, make, bound, keep=keep)
         if outcome:
             result.behaviours.append(outcome)
     await steps.run("scroll back to the top", lambda: behaviours.back_to_top(page), 3)
-    done = await steps.run("settle after behaviours", lambda: behaviours.settle(page, recorder, 2.0, 0.15), 3)
+    done = await steps.run(
+        "settle after behaviours", lambda: behaviours.settle(page, recorder, seconds(2.0), 0.15), 3, keep=keep
+    )
     if done:
         result.behaviours.append({**done, "name": "settle-after"})
 

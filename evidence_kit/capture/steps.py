@@ -29,12 +29,19 @@ class Deadline:
         self.end = time.monotonic() + seconds
         # Kept back for closing the context and collecting bodies, whatever the steps before did.
         self.reserve = min(max(seconds * 0.1, 1.5), 8.0)
+        # Kept back from the behaviours for the artefacts: a slow page still gets its screenshot, DOM,
+        # MHTML and PDF, even if scrolling had to be cut short.
+        self.artefact_time = min(max(seconds * 0.3, 3.0), 40.0)
 
     def left(self) -> float:
         return self.end - time.monotonic()
 
-    def for_step(self, bound: float) -> float:
-        return min(bound, self.left() - self.reserve)
+    def for_step(self, bound: float, keep: float = 0.0) -> float:
+        return min(bound, self.left() - self.reserve - keep)
+
+    def for_behaviours(self) -> float:
+        """Seconds the behaviours may still use."""
+        return self.left() - self.reserve - self.artefact_time
 
 
 class Steps:
@@ -51,9 +58,13 @@ class Steps:
         bound: float,
         required: bool = True,
         final: bool = False,
+        keep: float = 0.0,
     ) -> T | None:
-        # Final steps (collecting bodies, closing) may use the reserve kept back for them.
-        limit = min(bound, max(self.deadline.left(), 1.0)) if final else self.deadline.for_step(bound)
+        """Run one step within ``bound`` seconds, leaving ``keep`` seconds for the steps after it.
+
+        Final steps (collecting bodies, closing) may use the reserve kept back for them.
+        """
+        limit = min(bound, max(self.deadline.left(), 1.0)) if final else self.deadline.for_step(bound, keep)
         if limit <= 0.05:
             if required:
                 self.result.errors.append(
