@@ -74,6 +74,7 @@ CHECKS = {
     "bundle-head": "the bundle's ledger ends at the head it was cut at",
     "artefact-mapping": "the artefact map is readable and names only files inside the bag",
     "artefact-unrecorded": "every artefact and timestamp file in the bag is named in the ledger",
+    "artefact-omitted": "artefacts left out belong only to captures not selected for this export",
     "wacz": "every WACZ holds the files its datapackage.json lists, with those digests",
 }
 
@@ -455,6 +456,62 @@ def check_unrecorded(
             _ok(report, "artefact-unrecorded")
 
 
+def capture_owners(events: list[Event]) -> dict[str, set[str]]:
+    """Which captures each artefact belongs to, from the ledger alone (derived ones follow their source)."""
+    owners: dict[str, set[str]] = {}
+    derived: dict[str, str] = {}
+    for event in events:
+        details = event.details if isinstance(event.details, dict) else {}
+        capture_id = details.get("capture_id")
+        for item in event.artefacts:
+            digest = str(item.get("blake3"))
+            if capture_id:
+                owners.setdefault(digest, set()).add(str(capture_id))
+            if item.get("source"):
+                derived.setdefault(digest, str(item["source"]))
+    for digest, source in derived.items():
+        for _ in range(16):
+            if source not in derived:
+                break
+            source = derived[source]
+        if owners.get(source):
+            owners.setdefault(digest, set()).update(owners[source])
+    return owners
+
+
+def check_omitted(bag: Path, events: list[Event], omitted: list[dict[str, Any]], report: Report) -> set[str]:
+    """An artefact may be left out only if the ledger ties it to captures this export did not select.
+
+    Otherwise "omitted" would be a place to hide a deleted file; such an entry is a finding and the file
+    is then looked for like any other.
+    """
+    owners = capture_owners(events)
+    exported = set()
+    for record in sorted((bag / CAPTURES).glob("*.json")) if (bag / CAPTURES).is_dir() else []:
+        try:
+            exported.add(str(json.loads(record.read_text("utf-8")).get("id")))
+        except (OSError, ValueError, AttributeError):
+            continue
+    allowed: set[str] = set()
+    for entry in omitted:
+        digest = str(entry.get("blake3"))
+        captures = owners.get(digest, set())
+        if captures and not captures & exported:
+            allowed.add(digest)
+            report.passed_item("artefact-omitted", CHECKS["artefact-omitted"])
+        else:
+            report.fail(
+                "artefact-omitted",
+                CHECKS["artefact-omitted"],
+                Finding(
+                    "artefact-omitted",
+                    f"{MAPPING} omitted {digest}",
+                    "is listed as left out, but the ledger ties it to no capture left out of this export",
+                ),
+            )
+    return allowed
+
+
 def check_capture_records(bag: Path, expected: dict[str, ExpectedArtefact], report: Report) -> None:
     folder = bag / CAPTURES
     for record in sorted(folder.glob("*.json")) if folder.is_dir() else []:
@@ -595,7 +652,7 @@ def verify_folder(bag: Path, report: Report, expect_head: str | None = None) -> 
     if expect_head:
         check_expected_head(expect_head, index, report)
     located, _entries, omitted = load_mapping(bag, report)
-    omitted_digests = {str(e.get("blake3")) for e in omitted}
+    omitted_digests = check_omitted(bag, events, omitted, report)
     in_bag = {d: a for d, a in expected.items() if d not in omitted_digests}
     report.facts["artefacts"] = len(in_bag)
     if omitted_digests:

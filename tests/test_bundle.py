@@ -175,6 +175,23 @@ def test_extra_and_missing_payload_files_are_named(exported_case, cli, tmp_path)
     assert any(f["check"] == "artefact-present" for f in report["findings"])
 
 
+def test_hiding_a_deleted_file_under_omitted_is_caught(exported_case, cli, tmp_path):
+    bag = exported_case.copy(tmp_path)
+    data = mapping(bag)
+    victim = next(a for a in data["artefacts"] if a["role"] == "added-file")
+    (bag / victim["path"]).unlink()
+    data["artefacts"] = [a for a in data["artefacts"] if a["path"] != victim["path"]]
+    data["omitted"].append({"blake3": victim["blake3"], "sha256": victim["sha256"], "capture_id": None})
+    (bag / layout.MAPPING).write_text(json.dumps(data, indent=2))
+    rewrite_manifests(bag)
+    code, report, findings = verify(cli, bag)
+    assert code == 1
+    assert ("artefact-omitted", f"{layout.MAPPING} omitted {victim['blake3']}") in findings
+    assert any(
+        f["check"] == "artefact-present" and victim["blake3"] in f["where"] for f in report["findings"]
+    )
+
+
 def test_tampered_wacz_is_named(exported_case, cli, tmp_path):
     bag = exported_case.copy(tmp_path)
     wacz = next((bag / "data" / "wacz").glob("*.wacz"))
