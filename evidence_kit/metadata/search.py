@@ -155,8 +155,13 @@ def list_selectors(settings: Settings, case_id: str, cross_case: bool = True) ->
     elsewhere: dict[tuple[str, str], list[str]] = {}
     if cross_case and grouped:
         # Big platforms' domains would link every case to every other: they are not pivots (the handle
-        # or number on them is). A small site's domain or a specific URL in two cases is.
-        keys = {key for key in grouped if not (key[0] == "domain" and key[1] in PLATFORM_DOMAINS)}
+        # or number on them is); a small site's domain in two cases is. URLs are left out: every page
+        # of a shared site would repeat what its domain already says.
+        keys = {
+            key
+            for key in grouped
+            if key[0] != "url" and not (key[0] == "domain" and key[1] in PLATFORM_DOMAINS)
+        }
         for other in Case.list_ids(settings):
             if other == case_id:
                 continue
@@ -322,22 +327,16 @@ def search(settings: Settings, case_id: str | None, query: str, limit: int = 200
 
 
 def _dedupe_hits(hits: list[Hit]) -> list[Hit]:
-    seen: set[tuple[Any, ...]] = set()
-    out = []
+    """One hit per selector per capture (or file), with the longest context; text hits as found."""
+    best: dict[tuple[Any, ...], Hit] = {}
     for hit in hits:
-        key = (
-            hit.case_id,
-            hit.capture_id,
-            hit.artefact,
-            hit.match,
-            hit.kind,
-            hit.value,
-            hit.snippet if hit.match == "text" else None,
-        )
-        if key not in seen:
-            seen.add(key)
-            out.append(hit)
-    return out
+        if hit.match == "selector":
+            key: tuple[Any, ...] = (hit.case_id, hit.capture_id or hit.artefact, hit.kind, hit.value)
+        else:
+            key = (hit.case_id, hit.capture_id, hit.artefact, hit.snippet)
+        if key not in best or len(hit.snippet) > len(best[key].snippet):
+            best[key] = hit
+    return list(best.values())
 
 
 def _hashes_for(settings: Settings, case_ids: list[str], target: str) -> tuple[ImageHashes, str | None]:
