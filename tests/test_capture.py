@@ -51,6 +51,8 @@ PAGES = [
     "/details",
     "/file.bin",
     "/inner-scroll",
+    "/js-redirect",
+    "/meta-refresh",
 ]
 HANGING = ["/never", "/never-image"]
 TIMEOUT = 45.0
@@ -256,7 +258,7 @@ def test_details_and_show_more_are_expanded(batch: dict[str, Any]) -> None:
 def test_redirect_chain_is_recorded(batch: dict[str, Any], test_site: Site) -> None:
     result = batch["results"]["/redirect/3"]
     assert result.status == "complete" and result.final_url == test_site.url("/normal")
-    assert [(r["status"], r["location"]) for r in result.record["redirects"]] == [
+    assert [(r["status"], r["location"]) for r in result.record["redirects"] if r["kind"] == "http"] == [
         (301, "/redirect/2"),
         (302, "/redirect/1"),
         (307, "/normal"),
@@ -420,3 +422,18 @@ def test_content_scrolling_inside_a_box_is_loaded(batch: dict[str, Any], test_si
     assert responses(records, test_site.url("/img/5.png?inner=1")), (
         "the lazy image inside the pane was not loaded"
     )
+
+
+@pytest.mark.parametrize("path, via", [("/js-redirect", "js"), ("/meta-refresh", "meta")])
+def test_client_side_redirects_are_followed_and_recorded(
+    batch: dict[str, Any], test_site: Site, path: str, via: str
+) -> None:
+    result = batch["results"][path]
+    target = test_site.url(f"/normal?via={via}")
+    assert result.status == "complete" and result.final_url == target
+    assert result.record["redirects"] == [
+        {"url": test_site.url(path), "status": 200, "location": target, "kind": "client"}
+    ]
+    assert "NORMAL-PAGE-MARKER" in artefact(result, "dom").read_text("utf-8")
+    records = read_warc(artefact(result, "warc"))
+    assert responses(records, test_site.url(path)) and responses(records, target)

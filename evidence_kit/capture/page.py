@@ -321,6 +321,7 @@ async def _run_behaviours(
 
 
 async def _take_artefacts(page: Any, cdp: Any, result: PageCapture, steps: Steps) -> None:
+    result.final_url = page.url  # after any client-side redirect: the page the artefacts show
     title = await steps.run("read the title", page.title, 5)
     result.title = title
     size = await steps.run("measure the page", lambda: page.evaluate(MEASURE_JS), 5) or {}

@@ -66,14 +66,19 @@ class ArtefactEntry:
 
 
 def redirects(result: PageCapture) -> list[dict[str, Any]]:
+    """Every main-document answer before the final one: HTTP redirects (3xx with a Location) and
+    client-side ones (a page that sent the browser on by script or ``<meta http-equiv=refresh>``)."""
     chain = []
-    hops = [hop for exchange in main_exchanges(result) for hop in exchange.hops]
+    hops = [hop for exchange in main_exchanges(result) for hop in exchange.hops if hop.status is not None]
     final = main_hop(result)
-    for hop in hops:
-        if hop is final or hop.status is None:
+    for index, hop in enumerate(hops):
+        if hop is final:
             continue
         location = next((v for n, v in hop.response_headers or [] if n.lower() == "location"), None)
-        chain.append({"url": hop.url, "status": hop.status, "location": location})
+        kind = "http" if 300 <= hop.status < 400 and location else "client"
+        if kind == "client" and index + 1 < len(hops):
+            location = hops[index + 1].url
+        chain.append({"url": hop.url, "status": hop.status, "location": location, "kind": kind})
     return chain
 
 
