@@ -112,12 +112,19 @@ def _stamp_for(artefacts: Iterable[BagArtefact], stamps: list[dict[str, Any]]) -
     return [s for s in stamps if digests & s["covered"]]
 
 
-def _files_table(artefacts: Iterable[BagArtefact]) -> str:
+def _files_table(artefacts: Iterable[BagArtefact], number: str | None = None) -> str:
+    def name(a: BagArtefact) -> str:
+        text = _e(a.path.rsplit("/", 1)[-1])
+        if number and a.exhibit and a.exhibit != number:
+            # The same bytes were collected again: stored once, under the first exhibit's name.
+            text += f"<br><small>(the same bytes as in exhibit {_e(a.exhibit)})</small>"
+        return text
+
     rows = "".join(
-        f"<tr><td>{_e(a.path.rsplit('/', 1)[-1])}</td><td>{_e(a.role)}</td><td>{a.size:,}</td>"
+        f"<tr><td>{name(a)}</td><td>{_e(a.role)}</td><td>{a.size:,}</td>"
         f"<td>{_e(a.mime)}</td>"
-        f"<td class='hash'>{_e(a.sha256.split(':', 1)[1])}</td><td "
-        f"class='hash'>{_e(a.blake3.split(':', 1)[1])}</td></tr>"
+        f"<td class='hash'>{_e(a.sha256.split(':', 1)[1])}</td>"
+        f"<td class='hash'>{_e(a.blake3.split(':', 1)[1])}</td></tr>"
         for a in artefacts
     )
     return (
@@ -249,7 +256,7 @@ def _exhibit_section(contents: Contents, exhibit: Exhibit, stamps: list[dict[str
                 f"<div class='shot'><img alt='image of exhibit {exhibit.number}' "
                 f"src='../{_e(first.path[len('data/') :])}'></div>"
             )
-    out.append("<h3>Files</h3>" + _files_table(exhibit.artefacts))
+    out.append("<h3>Files</h3>" + _files_table(exhibit.artefacts, exhibit.number))
     out.append(_metadata_section(contents, exhibit))
     covering = _stamp_for(exhibit.artefacts, stamps)
     if covering:
