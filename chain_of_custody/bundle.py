@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import stat
 import tempfile
@@ -684,9 +685,9 @@ def verify_folder(bag: Path, report: Report, expect_head: str | None = None) -> 
 def hand_commands(bag: Path) -> list[str]:
     """What a court expert can run by hand on the unpacked bundle, no evidence-kit needed."""
     return [  # (one ``openssl ts -verify`` per token is added by the timestamp check)
-        f"cd {bag} && sha256sum -c manifest-sha256.txt",
-        f"bagit.py --validate {bag}",
-        f"python -m chain_of_custody verify {bag}",
+        f"cd {shlex.quote(str(bag))} && sha256sum -c manifest-sha256.txt",
+        f"bagit.py --validate {shlex.quote(str(bag))}",
+        f"python -m chain_of_custody verify {shlex.quote(str(bag))}",
     ]
 
 
@@ -704,5 +705,8 @@ def verify_bundle(path: Path, expect_head: str | None = None) -> Report:
     with opened(path) as bag:
         verify_folder(bag, report, expect_head)
     if path.is_file():
-        report.commands[:] = [c.replace(str(bag), "<unzipped bundle>") for c in report.commands]
+        report.commands[:] = [
+            c.replace(shlex.quote(str(bag)), "<unzipped bundle>").replace(str(bag), "<unzipped bundle>")
+            for c in report.commands
+        ]
     return report
