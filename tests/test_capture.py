@@ -53,6 +53,7 @@ PAGES = [
     "/inner-scroll",
     "/js-redirect",
     "/meta-refresh",
+    "/alert-loop",
 ]
 HANGING = ["/never", "/never-image"]
 TIMEOUT = 45.0
@@ -437,3 +438,11 @@ def test_client_side_redirects_are_followed_and_recorded(
     assert "NORMAL-PAGE-MARKER" in artefact(result, "dom").read_text("utf-8")
     records = read_warc(artefact(result, "warc"))
     assert responses(records, test_site.url(path)) and responses(records, target)
+
+
+def test_a_dialog_loop_is_dismissed_and_recorded_up_to_a_limit(batch: dict[str, Any]) -> None:
+    result = batch["results"]["/alert-loop"]
+    assert result.status == "complete", result.errors
+    dialogs = result.record["dialogs"]
+    assert len(dialogs) == 51 and dialogs[0]["message"] == "spam 0" and dialogs[-1]["type"] == "more"
+    assert "ALERT-LOOP-MARKER" in artefact(result, "text").read_text("utf-8")

@@ -31,6 +31,7 @@ MHTML = "Page.captureSnapshot"
 _ENCODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="video-encoder")
 MAX_SCREENSHOT_HEIGHT = 15_000  # CSS px; Chromium fails beyond its 16384 px texture limit
 MAX_PDF_PAGES = 200
+MAX_DIALOGS = 50
 PRINT_PAGE_HEIGHT = 1000  # CSS px per printed A4/Letter page, roughly
 
 
@@ -151,12 +152,21 @@ async def _capture_in_context(
         final=True,
     )
     result.exchanges = recorder.assemble()
+    result.errors.extend(f"network recording: {problem}" for problem in recorder.problems)
     await _main_document_facts(cdp, result, steps)
     if screen is not None and result.video_note is None:
         # Encoded after the capture (see ``encode_video``), so the next capture need not wait for it.
         result.screencast = screen.frames
     elif not options.video:
         result.video_note = "no video: switched off (--no-video)"
+
+
+async def _quietly(awaitable: Any) -> None:
+    """Await something whose failure changes nothing (dismissing a dialog of a page already gone)."""
+    try:
+        await awaitable
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def _watch(
@@ -169,15 +179,19 @@ def _watch(
     """Dialogs, pop-ups, downloads and crashes, as they happen."""
 
     def on_dialog(dialog: Any) -> None:
-        result.dialogs.append(
-            {
-                "type": dialog.type,
-                "message": dialog.message,
-                "default_value": dialog.default_value or None,
-                "action": "dismissed",
-            }
-        )
-        asyncio.ensure_future(dialog.dismiss())
+        # A page can open dialogs in a loop: every one is dismissed, the first MAX_DIALOGS are recorded.
+        if len(result.dialogs) < MAX_DIALOGS:
+            result.dialogs.append(
+                {
+                    "type": dialog.type,
+                    "message": dialog.message[:2000],
+                    "default_value": dialog.default_value or None,
+                    "action": "dismissed",
+                }
+            )
+        elif len(result.dialogs) == MAX_DIALOGS:
+            result.dialogs.append({"type": "more", "message": "further dialogs dismissed, not recorded"})
+        asyncio.ensure_future(_quietly(dialog.dismiss()))
 
     def on_page(popup: Any) -> None:
         if popup is page:

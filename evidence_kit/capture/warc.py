@@ -103,6 +103,7 @@ class NetworkRecorder:
         self.inflight: set[str] = set()
         self.last_activity = time.monotonic()
         self.main_frame_id: str | None = None
+        self.problems: list[str] = []
 
     async def start(self) -> None:
         handlers: dict[str, Callable[[dict[str, Any]], None]] = {
@@ -114,7 +115,7 @@ class NetworkRecorder:
             "Network.loadingFailed": self._failed,
         }
         for name, handler in handlers.items():
-            self.cdp.on(name, handler)
+            self.cdp.on(name, self._guarded(name, handler))
         await self.cdp.send(
             "Network.enable",
             {"maxTotalBufferSize": MAX_TOTAL_BUFFER, "maxResourceBufferSize": MAX_RESOURCE_BUFFER},
@@ -122,6 +123,20 @@ class NetworkRecorder:
         # A fresh context starts with an empty cache; disabling it keeps every resource on the wire (in
         # the WARC).
         await self.cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+
+    def _guarded(
+        self, name: str, handler: Callable[[dict[str, Any]], None]
+    ) -> Callable[[dict[str, Any]], None]:
+        """An odd event must never break the browser connection: it is noted and recording goes on."""
+
+        def guarded(event: dict[str, Any]) -> None:
+            try:
+                handler(event)
+            except Exception as exc:  # noqa: BLE001
+                if len(self.problems) < 20:
+                    self.problems.append(f"{name}: {type(exc).__name__}: {exc}")
+
+        return guarded
 
     def _touch(self) -> None:
         self.last_activity = time.monotonic()
