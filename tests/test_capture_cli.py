@@ -201,3 +201,18 @@ def test_library_call_from_inside_a_running_event_loop(make_case: Any, test_site
     assert result.status == "complete"
     events = [e for e in case.events() if e.action == "capture"]  # the ledger is usable here again
     assert events[-1].details["capture_id"] == result.id
+
+
+@pytest.mark.browser
+def test_each_capture_gets_a_fresh_context_without_cookies(make_case: Any, test_site: Site) -> None:
+    case = make_case()
+    options = CaptureOptions(timeout=20, video=False, allow_private=True, concurrency=1)
+    first, second = session.capture_urls(
+        case, case.identity(), [test_site.url("/normal"), test_site.url("/echo-cookie")], options
+    )
+    records = read_warc(next(a.path for a in first.artefacts if a.role == "warc"))
+    image_request = next(r for r in records if r.type == "request" and r.uri == test_site.url("/img/0.png"))
+    # The raw request headers, cookies included, as the browser sent them within the first capture.
+    assert ("Cookie", "session=abc123; tracking=xyz") in image_request.http_headers
+    text = Path(next(a.path for a in second.artefacts if a.role == "text")).read_text("utf-8")
+    assert text.strip() == "NO-COOKIE"
