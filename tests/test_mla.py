@@ -68,3 +68,30 @@ def test_form_parser_accepts_whole_line_comments_only():
 
 def test_both_languages_have_every_text():
     assert set(mla.TEXT["en"]) == set(mla.TEXT["fr"])
+
+
+def test_accounts_a_page_names_or_links_to_become_accounts_at_their_provider():
+    selectors = [
+        {"kind": "url", "value": "https://t.me/milano_models_bg"},
+        {"kind": "telegram", "value": "@milano_models_bg"},  # the same account, named in the text
+        {"kind": "url", "value": "https://wa.me/359881234567"},
+        {"kind": "url", "value": "https://www.instagram.com/explore/"},  # a platform page, not an account
+        {"kind": "url", "value": "http://127.0.0.1:8000/contact.html"},  # not a known platform
+        {"kind": "viber", "value": "+359877654321"},
+        {"kind": "email", "value": "recruit@star-models.example"},
+    ]
+    found = mla._linked_accounts(selectors)
+    keys = [(provider, key) for provider, key, _ in found]
+    assert keys == [
+        ("t.me", "t.me:@milano_models_bg"),
+        ("t.me", "t.me:@milano_models_bg"),
+        ("whatsapp.com", "whatsapp.com:+359881234567"),
+        ("viber.com", "viber.com:+359877654321"),
+    ]
+    identifiers = {value for _, _, ids in found for _, value in ids}
+    assert {
+        "@milano_models_bg",
+        "+359881234567",
+        "https://wa.me/359881234567",
+        "+359877654321",
+    } <= identifiers

@@ -41,6 +41,8 @@ PROVIDERS: dict[str, tuple[str, str]] = {
     "reddit.com": ("Reddit, Inc.", "United States"),
     "snapchat.com": ("Snap Inc.", "United States"),
     "olx.bg": ("OLX Bulgaria EOOD", "Bulgaria"),
+    "viber.com": ("Viber Media S.à r.l.", "Luxembourg"),
+    "signal.org": ("Signal Messenger LLC", "United States"),
 }
 HANDLE_PLATFORMS = {
     "instagram.com",
@@ -220,8 +222,34 @@ class Provider:
         return [seen[k] for k in sorted(seen)]
 
 
+# Short links and second domains of the same services.
+ALIASES = {
+    "wa.me": "whatsapp.com",
+    "fb.com": "facebook.com",
+    "fb.me": "facebook.com",
+    "telegram.me": "t.me",
+    "instagr.am": "instagram.com",
+    "youtu.be": "youtube.com",
+    "viber.me": "viber.com",
+}
+# Selector kinds (evidence_kit.metadata.selectors) that name an account on one platform.
+PLATFORM_KINDS = {
+    "telegram": "t.me",
+    "instagram": "instagram.com",
+    "tiktok": "tiktok.com",
+    "x": "x.com",
+    "facebook": "facebook.com",
+    "whatsapp": "whatsapp.com",
+    "viber": "viber.com",
+    "signal": "signal.org",
+}
+
+
 def _registered(host: str) -> str:
     host = host.lower().split(":")[0]
+    for alias, known in ALIASES.items():
+        if host == alias or host.endswith("." + alias):
+            return known
     for known in PROVIDERS:
         if host == known or host.endswith("." + known):
             return known
@@ -259,9 +287,51 @@ def _account_of(url: str, record: dict[str, Any]) -> tuple[str, str, list[tuple[
     return (domain if domain in PROVIDERS else netloc), key, identifiers
 
 
+def _linked_accounts(selectors: list[dict[str, Any]]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Accounts at known platforms a captured page names or links to (t.me/…, wa.me/…, "Telegram: @…")."""
+    found = []
+    for item in selectors:
+        kind, value = str(item.get("kind") or ""), str(item.get("value") or "")
+        if kind == "url":
+            parts = urlsplit(value)
+            domain = _registered(parts.hostname or "")
+            if domain not in PROVIDERS:
+                continue
+            digits = parts.path.strip("/")
+            if domain == "whatsapp.com" and digits.isdigit():
+                found.append(
+                    (
+                        domain,
+                        f"{domain}:+{digits}",
+                        [("phone number", "+" + digits), ("URL linked from the page", value)],
+                    )
+                )
+                continue
+            _, key, identifiers = _account_of(value, {})
+            if len(identifiers) > 1:  # a profile link, not just a page of the platform
+                found.append((domain, key, [("URL linked from the page", value), *identifiers[1:]]))
+        elif kind in PLATFORM_KINDS and value:
+            domain = PLATFORM_KINDS[kind]
+            label = "phone number" if value.startswith("+") else "handle"
+            found.append((domain, f"{domain}:{value.lower()}", [(label, value)]))
+    return found
+
+
 def providers_of(contents: Contents) -> list[Provider]:
-    """Every service provider and account the exported captures show, with the exhibits for each."""
+    """Every service provider and account the exported captures show, with the exhibits for each: the
+    site captured itself, and the accounts at known platforms the captured pages name or link to."""
     providers: dict[str, Provider] = {}
+
+    def account(provider_key: str, account_key: str) -> Account:
+        name, jurisdiction = PROVIDERS.get(
+            provider_key,
+            (f"operator of {provider_key}", "to be established (domain registration data: CETS 224 Art. 6)"),
+        )
+        provider = providers.setdefault(provider_key, Provider(name, jurisdiction))
+        if provider_key not in provider.hosts:
+            provider.hosts.append(provider_key)
+        return provider.accounts.setdefault(account_key, Account(account_key))
+
     for exhibit in contents.exhibits:
         record = exhibit.record
         if not record:
@@ -270,17 +340,24 @@ def providers_of(contents: Contents) -> list[Provider]:
         provider_key, account_key, identifiers = _account_of(url, record)
         if record.get("url") and record.get("url") != url:
             identifiers.append(("URL as requested", str(record["url"])))
-        name, jurisdiction = PROVIDERS.get(
-            provider_key,
-            (f"operator of {provider_key}", "to be established (domain registration data: CETS 224 Art. 6)"),
-        )
-        provider = providers.setdefault(provider_key, Provider(name, jurisdiction))
-        if provider_key not in provider.hosts:
-            provider.hosts.append(provider_key)
-        account = provider.accounts.setdefault(account_key, Account(account_key))
+        captured = account(provider_key, account_key)
         for kind, value in identifiers:
-            account.add(kind, value)
-        account.exhibits.append(exhibit)
+            captured.add(kind, value)
+        captured.exhibits.append(exhibit)
+        selectors = [
+            s
+            for a in exhibit.artefacts
+            for s in (contents.description(a.blake3) or {}).get("selectors", [])
+            if isinstance(s, dict)
+        ]
+        for linked_provider, linked_key, linked in _linked_accounts(selectors):
+            if linked_key == account_key:
+                continue
+            target = account(linked_provider, linked_key)
+            for kind, value in linked:
+                target.add(kind, value)
+            if exhibit not in target.exhibits:
+                target.exhibits.append(exhibit)
     return sorted(providers.values(), key=lambda p: p.name)
 
 
@@ -381,6 +458,8 @@ TEXT: dict[str, dict[str, str]] = {
         "handle": "handle",
         "numeric id": "numeric id",
         "display name": "display name",
+        "phone number": "phone number",
+        "URL linked from the page": "URL linked from the page",
         "selectors": "Other identifiers seen in these exhibits (phone numbers, e-mail addresses, handles)",
     },
     "fr": {
@@ -475,6 +554,8 @@ TEXT: dict[str, dict[str, str]] = {
         "handle": "pseudonyme",
         "numeric id": "identifiant numérique",
         "display name": "nom affiché",
+        "phone number": "numéro de téléphone",
+        "URL linked from the page": "URL citée dans la page",
         "selectors": "Autres identifiants relevés dans ces pièces (téléphones, courriels, pseudonymes)",
     },
 }
