@@ -593,7 +593,12 @@ def _selectors_of(contents: Contents, provider: Provider) -> list[tuple[str, str
         for artefact in exhibit.artefacts:
             description = contents.description(artefact.blake3) or {}
             for item in description.get("selectors", []):
-                if isinstance(item, dict) and item.get("kind") and item.get("value"):
+                # Domains repeat what the URLs already say.
+                if (
+                    isinstance(item, dict)
+                    and item.get("kind") not in (None, "", "domain")
+                    and item.get("value")
+                ):
                     numbers = found.setdefault((str(item["kind"]), str(item["value"])), [])
                     if exhibit.number not in numbers:
                         numbers.append(exhibit.number)
