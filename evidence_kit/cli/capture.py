@@ -12,7 +12,7 @@ from ..capture import CaptureOptions, capture_urls, check_targets
 from ..case import Case
 from ..errors import InvalidInput
 from .app import app, settings
-from .output import console, err_console, print_json, short
+from .output import console, err_console, print_json
 
 
 def read_url_file(path: Path) -> list[str]:
@@ -91,21 +91,24 @@ def capture(
     if as_json:
         print_json([r.to_json() for r in results])
     else:
-        table = Table("capture", "status", "url", "artefacts", "WARC", title=f"captures into {case_id}")
+        table = Table(title=f"captures into {case_id}")
+        table.add_column("capture", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        table.add_column("url", overflow="fold")
+        table.add_column("files", justify="right")
+        table.add_column("note", overflow="fold")
         for r in results:
-            warc = next((a for a in r.artefacts if a.role == "warc"), None)
             colour = {"complete": "green", "partial": "yellow"}.get(r.status, "red")
+            notes = list(r.errors) + list(r.record.get("warnings", []))
+            note = notes[0] + (f" (+{len(notes) - 1} more)" if len(notes) > 1 else "") if notes else ""
             table.add_row(
-                r.id,
-                f"[{colour}]{r.status}[/{colour}]",
-                r.final_url or r.url,
-                str(len(r.artefacts)),
-                short(warc.blake3) if warc else "",
+                r.id, f"[{colour}]{r.status}[/{colour}]", r.final_url or r.url, str(len(r.artefacts)), note
             )
         console.print(table)
         for r in results:
-            for error in r.errors:
+            for error in r.errors[1:]:
                 console.print(f"[yellow]{r.id}[/yellow] {error}", soft_wrap=True)
+        console.print(f"Records: {settings(ctx).home / case_id / 'captures'}/<capture>.json")
     if any(r.status == "failed" for r in results):
         raise typer.Exit(3)
 
