@@ -103,18 +103,24 @@ class Contents:
     omitted: list[dict[str, Any]]  # artefacts of captures not selected
     sources: dict[str, Path] = field(default_factory=dict)  # BLAKE3 -> file in the case
     derived_from: dict[str, str] = field(default_factory=dict)  # metadata/media BLAKE3 -> source BLAKE3
+    _described: dict[str, str] | None = field(default=None, repr=False)
 
     def description(self, source: str) -> dict[str, Any] | None:
         """The metadata description (evidence_kit.metadata) made of an artefact, if the bundle holds one."""
-        for digest, origin in self.derived_from.items():
-            item = self.artefacts.get(digest)
-            if origin == source and item is not None and item.role == "metadata":
-                try:
-                    data = json.loads(self.sources[digest].read_bytes())
-                except (OSError, ValueError):
-                    return None
-                return data if isinstance(data, dict) else None
-        return None
+        if self._described is None:
+            self._described = {
+                origin: digest
+                for digest, origin in self.derived_from.items()
+                if digest in self.artefacts and self.artefacts[digest].role == "metadata"
+            }
+        digest = self._described.get(source)
+        if digest is None:
+            return None
+        try:
+            data = json.loads(self.sources[digest].read_bytes())
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
 
     @property
     def case_info(self) -> dict[str, Any]:
