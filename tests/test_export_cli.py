@@ -45,6 +45,8 @@ def test_export_folder_and_zip_through_the_cli(cli, small_case, tmp_path):
     assert names[0].startswith("E01-added-file-") and names[0].endswith(".png")
     assert all(n.startswith("E01-metadata-") for n in names[1:])  # its description goes with the exhibit
     assert cli("verify", str(tmp_path / "b")).exit_code == 0
+    readme = (tmp_path / "b" / "data" / "README.txt").read_text()
+    assert "E01  photo.png" in readme and out["ledger_head"].split(":", 1)[1] in readme
     zipped = cli("export", small_case, "--out", str(tmp_path / "b2"), "--zip")
     assert zipped.exit_code == 0, zipped.stderr
     assert (tmp_path / "b2.zip").is_file() and "zip SHA-256 sha256:" in zipped.stdout

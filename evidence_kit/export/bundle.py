@@ -236,6 +236,36 @@ def _copy_case_files(contents: Contents, writer: BagWriter) -> None:
     }
     writer.write_bytes(layout.HEAD, (json.dumps(head_json, indent=2) + "\n").encode())
     writer.write_bytes(layout.MAPPING, mapping_json(contents))
+    writer.write_bytes("data/README.txt", readme_text(contents).encode("utf-8"))
+
+
+def readme_text(contents: Contents) -> str:
+    """Plain words for whoever opens the folder first."""
+    exhibits = "\n".join(f"  {e.number}  {e.title}" for e in contents.exhibits)
+    return f"""Evidence bundle of case {contents.case.id}: {contents.case.info.get("title") or ""}
+
+Start with report/report.pdf (the same as report/report.html, where images can be unblurred).
+
+Exhibits:
+{exhibits}
+
+Where things are:
+  artefacts/     the evidence files, named <exhibit>-<role>-<first 12 digits of BLAKE3>
+  artefacts.json every file name with its SHA-256 and BLAKE3 fingerprints
+  captures/      what each web capture recorded (URL, times, browser, server)
+  wacz/          each web capture as a web archive, replayable in ReplayWeb.page
+  ledger/        the signed custody log (one event per line) and the head it ends at
+  keys/          the investigators' public keys
+  timestamps/    RFC 3161 timestamp tokens and the certificates of the time-stamping authority
+  case.jsonld    the same in CASE/UCO for forensic tools
+  mla/           mutual legal assistance and preservation annexes, when requested
+
+To check everything, from the folder that holds bagit.txt:
+  sha256sum -c manifest-sha256.txt
+  bagit.py --validate .
+  python -m chain_of_custody verify .     (or: evidence-kit verify .)
+The custody log ends at event {contents.head.seq}: {contents.head.entry_hash}
+"""
 
 
 def export_case(
