@@ -156,6 +156,14 @@ def test_normal_page_visual_and_text_artefacts(batch: dict[str, Any], test_site:
     assert any("NORMAL-PAGE-MARKER" in html for html in mhtml_html_parts(artefact(result, "mhtml")))
     assert "NORMAL-PAGE-MARKER Работа" in artefact(result, "dom").read_text("utf-8")
     assert "NORMAL-PAGE-MARKER Работа" in artefact(result, "text").read_text("utf-8")
+    har = json.loads(artefact(result, "har").read_bytes())["log"]
+    [main] = [e for e in har["entries"] if e["request"]["url"] == test_site.url("/normal")]
+    assert main["response"]["status"] == 200 and main["serverIPAddress"] == "127.0.0.1"
+    assert main["response"]["content"]["size"] == len(test_site.normal)
+    assert [h["value"] for h in main["response"]["headers"] if h["name"] == "Set-Cookie"] == [
+        "session=abc123; Path=/",
+        "tracking=xyz; Path=/",
+    ]
 
 
 def test_normal_page_record_and_custody_event(
@@ -276,7 +284,7 @@ def test_redirect_loop_fails_with_a_record(batch: dict[str, Any], test_site: Sit
     assert len(result.record["redirects"]) >= 10
     records = read_warc(artefact(result, "warc"))
     assert len(responses(records, test_site.url("/loop"))) >= 5
-    assert {a.role for a in result.artefacts} == {"warc", "capture-record"}
+    assert {a.role for a in result.artefacts} == {"warc", "har", "capture-record"}
 
 
 def test_slow_response_is_waited_for(batch: dict[str, Any], test_site: Site) -> None:

@@ -72,4 +72,4 @@ def test_tls_error_fails_the_capture_with_a_record(cli: Any, tls_site: TlsSite) 
     assert result.exit_code == 3
     [item] = json.loads(result.stdout)
     assert item["status"] == "failed" and "ERR_CERT" in item["errors"][0]
-    assert {a["role"] for a in item["artefacts"]} == {"warc", "capture-record"}
+    assert {a["role"] for a in item["artefacts"]} == {"warc", "har", "capture-record"}

@@ -38,6 +38,7 @@ ROLE_MIME = {
     "text": "text/plain",
     "video": "video/webm",
     "capture-record": "application/json",
+    "har": "application/json",
 }
 
 

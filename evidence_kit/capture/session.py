@@ -24,7 +24,7 @@ from ..case import Case, machine_facts, new_capture_id
 from ..errors import InvalidInput
 from ..store import Artefact
 from . import browser as browser_module
-from . import network, record, warc
+from . import har, network, record, warc
 from .contexts import ContextPool
 from .options import CaptureOptions
 from .page import PageCapture, capture_page, encode_video
@@ -215,6 +215,15 @@ def store(
                 url=download.url,
                 filename=download.suggested_filename,
             )
+    if page.exchanges:
+        keep(
+            "har",
+            case.ingest_bytes(
+                har.build(
+                    page.exchanges, page.url, page.title, rfc3339(page.started), f"{info.name} {info.version}"
+                )
+            ),
+        )
     settings = case.settings
     summary = record.build(
         capture_id=capture_id,
@@ -314,4 +323,4 @@ def store(
     )
 
 
-__all__ = ["CaptureOptions", "CaptureResult", "capture_urls", "check_targets", "rfc3339"]
+__all__ = ["CaptureOptions", "CaptureResult", "capture_urls", "check_targets"]
