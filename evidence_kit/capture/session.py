@@ -283,7 +283,6 @@ def store(
     )
     data = record.to_bytes(full)
     record_artefact = case.ingest_bytes(data)
-    case.write_capture_record(capture_id, data)
     ledger_artefacts = [e.to_record() for e in entries] + [
         {**record_artefact.digests.to_json(), "mime": "application/json", "role": "capture-record"}
     ]
@@ -300,6 +299,8 @@ def store(
             **machine_facts(),
         },
     )
+    # The readable copy only after the event: a crash in between leaves no record the ledger lacks.
+    case.write_capture_record(capture_id, data)
     stored.append(record_artefact)
     record_entry = record.ArtefactEntry(
         "capture-record",
