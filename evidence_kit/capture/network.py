@@ -11,6 +11,8 @@ import base64
 import hashlib
 import ipaddress
 import socket
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,7 +56,12 @@ def is_private_address(address: str) -> bool:
     return not ip.is_global or ip.is_multicast
 
 
-def resolve(host: str) -> list[str]:
+# getaddrinfo cannot be interrupted; lookups run here so a dead resolver costs at most DNS_TIMEOUT.
+_RESOLVER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dns")
+DNS_TIMEOUT = 8.0
+
+
+def resolve(host: str, timeout: float = DNS_TIMEOUT) -> list[str]:
     """The addresses a host name resolves to (an IP literal resolves to itself); [] when unresolvable."""
     host = host.strip("[]")
     try:
@@ -62,9 +69,10 @@ def resolve(host: str) -> list[str]:
         return [host]
     except ValueError:
         pass
+    lookup = _RESOLVER.submit(socket.getaddrinfo, host, None, proto=socket.IPPROTO_TCP)
     try:
-        answers = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
+        answers = lookup.result(timeout=timeout)
+    except (OSError, UnicodeError, FutureTimeout):
         return []
     seen: list[str] = []
     for *_, sockaddr in answers:
