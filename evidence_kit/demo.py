@@ -39,9 +39,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
 
     from .devtools.local_tsa import start_local_tsa
-    from .sample_site.serve import serve_sample_site
+    from .sample_site import serve
 
-    site = serve_sample_site()
+    site = serve.start()
     tsa = start_local_tsa(out / "tsa", name="evidence-kit demo TSA")
     settings_path = out / "config.json"
     settings_path.write_text(json.dumps({
@@ -52,18 +52,17 @@ def main() -> None:
     env = {**os.environ, "EVIDENCE_KIT_HOME": str(out / "cases"), "EVIDENCE_KIT_KEYS": str(out / "keys"),
            "EVIDENCE_KIT_CONFIG": str(settings_path), "COLUMNS": os.environ.get("COLUMNS", "120")}
     case_id = "DEMO-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    base = site.url.rstrip("/")
     try:
-        print(f"Sample site on {base}, local time-stamping authority on {tsa.url}")
+        print(f"Sample site on {site.base_url}, local time-stamping authority on {tsa.url}")
         run(["case", "create", case_id, "--title", "Star Models recruitment ads (demo)",
              "--investigator", "Insp. A. Petrova", "--jurisdiction", "BG", "--region", "BG",
              "--offence", "trafficking in human beings (Criminal Code Art. 159a)"], env)
-        run(["capture", f"{base}/", f"{base}/ads/model-agency-17.html", f"{base}/profile/starmodels.html",
-             "--case", case_id, "--allow-private", "--purpose", "recruitment advertisement, suspected trafficking"],
-            env)
-        witness_photo = Path(__file__).parent / "sample_site" / "witness" / "flat-photo.jpg"
-        if witness_photo.is_file():
-            run(["add", str(witness_photo), "--case", case_id, "--source", "handed over by witness W-3"], env)
+        run(["capture", *site.pages, "--case", case_id, "--allow-private",
+             "--purpose", "recruitment advertisement, suspected trafficking"], env)
+        # A photo a witness handed over: the same picture the agency posted, so the case shows one
+        # stored copy with two custody events and a re-used-photo match.
+        witness_photo = Path(__file__).parent / "sample_site" / "img" / "office-dubai.jpg"
+        run(["add", str(witness_photo), "--case", case_id, "--source", "handed over by witness W-3"], env)
         run(["ledger", "record", case_id, "--action", "handover", "--to", "Prosecutor M. Ionescu",
              "--note", "sealed USB, bag 44"], env)
         run(["timestamp", case_id], env)
