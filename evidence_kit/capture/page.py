@@ -336,11 +336,11 @@ async def _run_behaviours(
 
 async def _take_artefacts(page: Any, cdp: Any, result: PageCapture, steps: Steps) -> None:
     result.final_url = page.url  # after any client-side redirect: the page the artefacts show
-    title = await steps.run("read the title", page.title, 5)
-    result.title = title
-    size = await steps.run("measure the page", lambda: page.evaluate(MEASURE_JS), 5) or {}
-    height = int(size.get("height") or 0)
-    width = int(size.get("width") or 0)
+    facts = await steps.run("measure the page", lambda: page.evaluate(MEASURE_JS), 5) or {}
+    result.title = facts.get("title")
+    result.user_agent = facts.get("userAgent")
+    height = int(facts.get("height") or 0)
+    width = int(facts.get("width") or 0)
     if height > MAX_SCREENSHOT_HEIGHT:
         # Chromium cannot paint one image taller than its texture limit; the record says what is missing.
         result.warnings.append(
@@ -351,35 +351,36 @@ async def _take_artefacts(page: Any, cdp: Any, result: PageCapture, steps: Steps
     shot = await steps.run("full-page screenshot", lambda: screenshot(cdp, clip), 30)
     if shot:
         result.files["screenshot"] = shot
-    dom = await steps.run("rendered DOM", page.content, 15)
+    # These three only read the page, so they may run side by side.
+    dom, text, snapshot = await asyncio.gather(
+        steps.run("rendered DOM", page.content, 15),
+        steps.run(
+            "visible text", lambda: page.evaluate("() => document.body ? document.body.innerText : ''"), 10
+        ),
+        steps.run("MHTML snapshot", lambda: cdp.send(MHTML, {"format": "mhtml"}), 30),
+    )
     if dom is not None:
         result.files["dom"] = dom.encode("utf-8")
-    text = await steps.run(
-        "visible text", lambda: page.evaluate("() => document.body ? document.body.innerText : ''"), 10
-    )
     if text is not None:
         result.files["text"] = text.encode("utf-8")
-    snapshot = await steps.run("MHTML snapshot", lambda: cdp.send(MHTML, {"format": "mhtml"}), 30)
     if snapshot:
         result.files["mhtml"] = snapshot["data"].encode("utf-8")
     ranges = ""
     if height > MAX_PDF_PAGES * PRINT_PAGE_HEIGHT:
         ranges = f"1-{MAX_PDF_PAGES}"
         result.warnings.append(f"the PDF holds the first {MAX_PDF_PAGES} printed pages of a {height} px page")
+    # Last: printing lays the page out again for paper.
     pdf = await steps.run("PDF", lambda: page.pdf(print_background=True, page_ranges=ranges), 30)
     if pdf:
         result.files["pdf"] = pdf
     result.frames = [{"url": f.url, "name": f.name} for f in page.frames if f is not page.main_frame]
-    agent = await steps.run(
-        "user agent", lambda: page.evaluate("() => navigator.userAgent"), 3, required=False
-    )
-    result.user_agent = agent
 
 
 MEASURE_JS = """() => {
   const root = document.documentElement, body = document.body || root;
   return {width: Math.max(root.scrollWidth, body.scrollWidth, innerWidth),
-          height: Math.max(root.scrollHeight, body.scrollHeight, innerHeight)};
+          height: Math.max(root.scrollHeight, body.scrollHeight, innerHeight),
+          title: document.title, userAgent: navigator.userAgent};
 }"""
 
 
