@@ -88,6 +88,7 @@ EXPAND_JS = r"""
     // Never follow a link away from the page being captured.
     const href = el.tagName === 'A' ? (el.getAttribute('href') || '') : '';
     if (href && !href.startsWith('#') && !href.startsWith('javascript:')) continue;
+    if (el.form && (el.type || 'submit') === 'submit') continue;  // nor submit a form
     const r = el.getBoundingClientRect(); if (r.width === 0 || r.height === 0) continue;
     el.click(); clicked.push(text);
   }
