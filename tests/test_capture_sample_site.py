@@ -1,4 +1,4 @@
-"""The bundled sample site and ``evidence-kit demo``: the README's main job, end to end."""
+"""The bundled sample site and ``evidence-kit capture-sample``: capture it and verify, end to end."""
 
 from __future__ import annotations
 
@@ -64,8 +64,8 @@ def test_sample_bitcoin_address_has_a_valid_checksum() -> None:
 
 
 @pytest.mark.browser
-def test_demo_captures_and_verifies_the_sample_site(cli: Any, isolated_env: Path) -> None:
-    result = cli("demo", "--no-video", "--json")
+def test_capture_sample_captures_and_verifies_the_sample_site(cli: Any, isolated_env: Path) -> None:
+    result = cli("capture-sample", "--no-video", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["verified"] is True

@@ -113,8 +113,8 @@ def capture(
         raise typer.Exit(3)
 
 
-@app.command("demo")
-def demo(
+@app.command("capture-sample")
+def capture_sample(
     ctx: typer.Context,
     case_id: str = typer.Option("DEMO-STAR-MODELS", "--case", help="Case id for the demo case."),
     investigator: str = typer.Option("Demo Investigator", "--investigator", help="Who captures."),
