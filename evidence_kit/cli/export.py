@@ -85,8 +85,7 @@ def export(
 
 @app.command("mla-form")
 def mla_form() -> None:
-    """Print a commented MLA / preservation form template (JSON with // comments) to fill for "
-    "'export --mla'."""
+    """Print a commented MLA / preservation form template (JSON with // comments) to fill for 'export --mla'."""
     from ..export import mla
 
     sys.stdout.write(mla.form_template())
