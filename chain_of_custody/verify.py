@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
-from collections.abc import Callable, Iterable, Sequence
 from array import array
 from bisect import bisect_left
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -251,7 +251,8 @@ def check_artefacts(
             continue
         _ok(report, "artefact-present")
         base = done
-        found = hash_file(path, on_progress=(lambda n: on_progress(base + n, total)) if on_progress else None)
+        progress = (lambda n, base=base: on_progress(base + n, total)) if on_progress else None
+        found = hash_file(path, on_progress=progress)
         done += max(artefact.size, 0)
         problems = []
         if found.blake3 != artefact.blake3:

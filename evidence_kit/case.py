@@ -246,7 +246,7 @@ class Case:
         for path in paths:
             base = done
             artefact = self.store.ingest_file(
-                path, on_progress=(lambda n: on_progress(base + n, total)) if on_progress else None)
+                path, on_progress=(lambda n, base=base: on_progress(base + n, total)) if on_progress else None)
             done += artefact.size
             stat = path.stat()
             details = {

@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 
-def run(args: list[str], env: dict[str, str], check: bool = True, quiet: bool = False) -> subprocess.CompletedProcess[str]:
+def run(args: list[str], env: dict[str, str], check: bool = True,
+        quiet: bool = False) -> subprocess.CompletedProcess[str]:
     shown = "evidence-kit " + " ".join(shlex.quote(a) for a in args)
     print(f"\n$ {shown}", flush=True)
     result = subprocess.run([sys.executable, "-m", "evidence_kit", *args], env=env, text=True,

@@ -27,8 +27,8 @@ def after_ingest(case: Case, identity: Identity, artefacts: list[Artefact],
         step(case, identity, artefacts, capture_record)
 
 
-from .timestamps import auto_stamp  # noqa: E402  (timestamps imports case, never this module)
 from .metadata.describe import pipeline_step as describe_step  # noqa: E402
+from .timestamps import auto_stamp  # noqa: E402  (timestamps imports case, never this module)
 
 STEPS.append(auto_stamp)
 STEPS.append(describe_step)

@@ -21,7 +21,8 @@ def sealed_case(make_case, tmp_path: Path) -> Case:
     case = make_case()
     identity = case.identity()
     files = []
-    for name, data in (("photo.jpg", b"\xff\xd8\xff" + b"jpeg bytes" * 100), ("chat.txt", "Работа в Германии".encode())):
+    samples = (("photo.jpg", b"\xff\xd8\xff" + b"jpeg bytes" * 100), ("chat.txt", "Работа в Германии".encode()))
+    for name, data in samples:
         path = tmp_path / name
         path.write_bytes(data)
         files.append(path)
