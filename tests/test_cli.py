@@ -60,7 +60,8 @@ def test_walkthrough_create_add_record_show_verify(cli, tmp_path):
 
     shown = json.loads(cli("case", "show", "OP-2026-017", "--json").stdout)
     assert shown["events"] == len(events)
-    assert row["blake3"] in [a["blake3"] for a in shown["artefacts"]]
+    [added] = [a for a in shown["artefacts"] if a["blake3"] == row["blake3"]]
+    assert added["role"] == "added-file" and added["path"] == row["path"]
     listed = json.loads(cli("case", "list", "--json").stdout)
     assert listed == [{"id": "OP-2026-017", "title": "Star Models recruitment ads", "created": created["created"],
                        "events": len(events), "artefacts": len(shown["artefacts"])}]

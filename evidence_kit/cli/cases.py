@@ -64,13 +64,21 @@ def list_cases(ctx: typer.Context, as_json: bool = typer.Option(False, "--json",
 def case_summary(case: Case) -> dict[str, Any]:
     head = case.ledger.head()
     captures = case.capture_records()
+    # An artefact's role is named by the custody event that brought it in, never by its file name.
+    roles: dict[str, str] = {}
+    for event in case.events():
+        for item in event.artefacts:
+            if item.get("role") and item.get("blake3") not in roles:
+                roles[item["blake3"]] = str(item["role"])
     summary: dict[str, Any] = {
         **case.info,
         "path": str(case.path.resolve()),
         "head": str(head) if head else None,
         "events": head.seq if head else 0,
-        "artefacts": [{**row, "path": str(case.store.path_of(row["blake3"]).resolve())}
-                      for row in case.artefact_rows()],
+        "artefacts": [
+            {**row, "role": roles.get(row["blake3"]), "path": str(case.store.path_of(row["blake3"]).resolve())}
+            for row in case.artefact_rows()
+        ],
         "captures": [{"id": c.get("id"), "url": c.get("url"), "final_url": c.get("final_url"),
                       "status": c.get("status"), "started": c.get("started")} for c in captures],
     }
@@ -98,10 +106,10 @@ def show(
     console.print("investigators: " + ", ".join(f"{i['name']} ({i['key_id']})" for i in summary["investigators"]))
     for warning in summary.get("warnings", []):
         console.print(f"[yellow]warning:[/yellow] {warning}")
-    table = Table("first event", "BLAKE3", "SHA-256", "size", "type", title="artefacts")
+    table = Table("first event", "role", "BLAKE3", "SHA-256", "size", "type", title="artefacts")
     for row in summary["artefacts"]:
-        table.add_row(str(row["first_seq"]), short(row["blake3"]), short(row["sha256"]), f"{row['size']:,}",
-                      row["mime"] or "")
+        table.add_row(str(row["first_seq"]), row["role"] or "", short(row["blake3"]), short(row["sha256"]),
+                      f"{row['size']:,}", row["mime"] or "")
     console.print(table)
     if summary["captures"]:
         captures = Table("capture", "status", "started", "url", title="captures")
