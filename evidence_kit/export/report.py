@@ -10,28 +10,18 @@ through the same Chromium the captures use, with page numbers in the footer.
 from __future__ import annotations
 
 import html
-import os
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from .. import TOOL
+from ..capture.browser import LAUNCH_ARGS, find_chromium
 from ..errors import OperationFailed
 from .contents import BagArtefact, Contents, Exhibit
 
 HTML_PATH = "data/report/report.html"
 PDF_PATH = "data/report/report.pdf"
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 CSS = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; color: #111; margin: 0 1.2em; }
@@ -416,21 +406,7 @@ replayable in ReplayWeb.page.</li>
 
 def chromium_path(configured: str | None = None) -> str:
     """The same Chromium the captures use (settings or EVIDENCE_KIT_CHROMIUM, Playwright's own, Debian's)."""
-    try:
-        from ..capture.browser import find_chromium
-    except ImportError:  # the capture package is optional for printing
-        find_chromium = None
-    if find_chromium is not None:
-        return find_chromium(configured)
-    chosen = (
-        configured
-        or os.environ.get("EVIDENCE_KIT_CHROMIUM")
-        or shutil.which("chromium")
-        or "/usr/bin/chromium"
-    )
-    if not Path(chosen).is_file():
-        raise OperationFailed("no Chromium found to print the PDF (set EVIDENCE_KIT_CHROMIUM)")
-    return chosen
+    return find_chromium(configured)
 
 
 def print_pdfs(
@@ -443,7 +419,7 @@ def print_pdfs(
     executable = executable or chromium_path(configured)
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=executable, args=list(LAUNCH_ARGS))
             try:
                 page = browser.new_page()
                 # Only the bundle's own files may load: nothing leaves the machine while printing.
