@@ -17,6 +17,7 @@ The bundle layout (written by ``evidence_kit.export.bundle``; RFC 8493 for the b
     data/case.jsonld, data/report/, data/mla/
 
 Nothing here needs evidence_kit: a court expert runs ``python -m chain_of_custody verify BUNDLE``.
+Opening a zipped bundle safely (zip-slip, links, decompression bombs) is :mod:`chain_of_custody.safezip`.
 """
 
 from __future__ import annotations
@@ -25,14 +26,9 @@ import hashlib
 import json
 import os
 import shlex
-import shutil
-import stat
-import tempfile
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -43,6 +39,16 @@ from .hashing import CHUNK, hash_file
 from .keys import load_public_keys
 from .ledger import Event, Head, read_jsonl
 from .report import Report
+from .safezip import (  # noqa: F401 (moved to safezip.py; callers still import them from here)
+    MAX_ENTRIES,
+    MAX_RATIO,
+    MAX_TOTAL_BYTES,
+    RATIO_FLOOR,
+    UnsafeBundle,
+    check_zip,
+    extract_zip,
+    opened,
+)
 from .verify import ExpectedArtefact, check_artefacts, check_chain, check_expected_head
 
 FORMAT = "evidence-kit-bundle/1"
@@ -55,15 +61,6 @@ TIMESTAMPS = "data/timestamps"
 TIMESTAMP_RECORDS = "data/timestamps/records"
 WACZ_DIR = "data/wacz"
 ALGORITHMS = ("sha256", "sha512", "blake3")
-
-# Zip safety limits: a bundle is evidence, not a decompression bomb. Deflate cannot pack more than about
-# 1032:1, so a ratio above 1000 means zeros made to fill a disk or another codec's bomb (bzip2, LZMA);
-# real evidence stays far below (screenshots and videos are compressed already, a 3 MB repetitive HTML
-# page packs about 80:1). Declared sizes are also checked against the free disk before unpacking.
-MAX_ENTRIES = 200_000
-MAX_TOTAL_BYTES = 1 << 40  # 1 TiB declared in all
-MAX_RATIO = 1000
-RATIO_FLOOR = 1 << 20  # only judge entries above 1 MiB
 
 CHECKS = {
     "bundle-open": "the bundle opens safely (no paths outside it, no links, no absurd sizes)",
@@ -78,12 +75,6 @@ CHECKS = {
     "artefact-omitted": "artefacts left out belong only to captures not selected for this export",
     "wacz": "every WACZ holds the files its datapackage.json lists, with those digests",
 }
-
-
-class UnsafeBundle(CustodyError):
-    """The zip would write outside its folder, holds links, or declares absurd sizes."""
-
-    exit_code = 1  # the bundle cannot be trusted: a verification outcome, not a usage error
 
 
 def _fail(
@@ -163,112 +154,6 @@ def read_tag_file(path: Path) -> dict[str, str]:
             last = label.strip()
             values.setdefault(last, value.strip())
     return values
-
-
-# -- opening a bundle safely -------------------------------------------------------------------------
-def check_zip(archive: zipfile.ZipFile, free_bytes: int | None = None) -> None:
-    """Refuse a zip whose entries would escape the folder, are links, or declare absurd sizes.
-
-    Runs on the central directory only, before a single byte is written (zip-slip, CVE-2018-1002200).
-    """
-    infos = archive.infolist()
-    if len(infos) > MAX_ENTRIES:
-        raise UnsafeBundle(f"the zip holds {len(infos)} entries (more than {MAX_ENTRIES}): refused")
-    seen: set[str] = set()
-    total = 0
-    for info in infos:
-        name = info.filename
-        parts = PurePosixPath(name).parts
-        if (
-            not name
-            or name.startswith(("/", "\\"))
-            or "\\" in name
-            or "\0" in name
-            or ".." in parts
-            or (len(name) > 1 and name[1] == ":")
-        ):
-            raise UnsafeBundle(f"the zip entry {name!r} points outside the bundle folder: refused")
-        mode = info.external_attr >> 16
-        kind = stat.S_IFMT(mode)
-        if stat.S_ISLNK(mode):
-            raise UnsafeBundle(f"the zip entry {name!r} is a symbolic link: refused")
-        if kind and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            raise UnsafeBundle(f"the zip entry {name!r} is not a regular file or folder: refused")
-        key = name.rstrip("/")
-        if key in seen:
-            raise UnsafeBundle(f"the zip entry {name!r} appears twice: refused")
-        seen.add(key)
-        if info.file_size > MAX_TOTAL_BYTES:
-            raise UnsafeBundle(
-                f"the zip entry {name!r} declares an absurd size ({info.file_size:,} bytes): refused"
-            )
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise UnsafeBundle(
-                f"the zip entry {name!r} expands {info.file_size // max(info.compress_size, 1):,} times"
-                f" ({info.compress_size:,} to {info.file_size:,} bytes), a decompression bomb: refused"
-            )
-        total += info.file_size
-    if total > MAX_TOTAL_BYTES:
-        raise UnsafeBundle(f"the zip declares {total:,} bytes in all: refused")
-    if free_bytes is not None and total > free_bytes:
-        raise UnsafeBundle(f"the zip declares {total:,} bytes but only {free_bytes:,} are free to unpack it")
-
-
-def _bag_root_in_zip(names: list[str]) -> str:
-    """The bag may sit at the zip's root or in one top folder (as ``evidence-kit export --zip`` writes)."""
-    if "bagit.txt" in names:
-        return ""
-    tops = {name.split("/", 1)[0] for name in names}
-    if len(tops) == 1:
-        top = tops.pop()
-        if f"{top}/bagit.txt" in names:
-            return top + "/"
-    raise CustodyError("the zip holds no bagit.txt at its root or in one top folder: not an evidence bundle")
-
-
-def extract_zip(path: Path, destination: Path) -> Path:
-    """Check then extract ``path`` into ``destination``; return the bag's root folder."""
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise CustodyError(f"{path} is not a readable zip: {exc}") from None
-    with archive:
-        destination.mkdir(parents=True, exist_ok=True)
-        check_zip(archive, shutil.disk_usage(destination).free)
-        root = _bag_root_in_zip([i.filename for i in archive.infolist()])
-        base = destination.resolve()
-        for info in archive.infolist():
-            target = (base / info.filename).resolve()
-            if not target.is_relative_to(base):  # belt and braces after check_zip
-                raise UnsafeBundle(
-                    f"the zip entry {info.filename!r} points outside the bundle folder: refused"
-                )
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            written = 0
-            with archive.open(info) as source, open(target, "xb") as sink:
-                while chunk := source.read(CHUNK):
-                    written += len(chunk)
-                    if written > info.file_size:
-                        raise UnsafeBundle(
-                            f"the zip entry {info.filename!r} holds more than it declares: refused"
-                        )
-                    sink.write(chunk)
-    return base / root.rstrip("/") if root else base
-
-
-@contextmanager
-def opened(path: Path) -> Iterator[Path]:
-    """The bag folder of a bundle folder or zip (a zip is unpacked into a temporary folder, then removed)."""
-    if path.is_dir():
-        yield path
-        return
-    if not zipfile.is_zipfile(path):
-        raise CustodyError(f"{path} is neither a bundle folder nor a zip")
-    with tempfile.TemporaryDirectory(prefix="evidence-bundle-") as temp:
-        yield extract_zip(path, Path(temp))
 
 
 # -- the checks --------------------------------------------------------------------------------------

@@ -1,0 +1,61 @@
+"""Add the annexes to an export bag: DOCX, HTML and PDF per annex, and annexes.json summing them up."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..contents import Contents
+from ..report import print_pdfs
+from .annex import build_annexes
+from .render import render_html, write_docx
+
+FOLDER = "data/mla"
+
+
+def add_to_bag(contents: Contents, writer: Any, options: dict[str, Any]) -> None:
+    lang = str(options.get("lang") or "en")
+    annexes = build_annexes(contents, options["mla_form"], lang)
+    options["mla_missing"] = list(annexes.missing)
+    jobs = []
+    for annex in annexes.annexes:
+        docx_rel = f"{FOLDER}/{annex.stem}.docx"
+        write_docx(annex, writer.path(docx_rel))
+        writer.adopt(docx_rel)
+        html_rel = f"{FOLDER}/{annex.stem}.html"
+        writer.write_bytes(html_rel, render_html(annex).encode("utf-8"))
+        jobs.append(
+            (
+                writer.root / html_rel,
+                writer.path(f"{FOLDER}/{annex.stem}.pdf"),
+                f"{contents.case.id} — {annex.title}",
+            )
+        )
+    summary = {
+        "format": "evidence-kit-mla/1",
+        "lang": lang,
+        "missing_required_fields": annexes.missing,
+        "providers": [
+            {
+                "name": p.name,
+                "jurisdiction": p.jurisdiction,
+                "hosts": p.hosts,
+                "accounts": [
+                    {
+                        "identifiers": [{"kind": k, "value": v} for k, v in a.identifiers],
+                        "exhibits": [e.number for e in a.exhibits],
+                    }
+                    for a in p.accounts.values()
+                ],
+            }
+            for p in annexes.providers
+        ],
+        "documents": [f"{a.stem}.docx" for a in annexes.annexes],
+    }
+    writer.write_bytes(
+        f"{FOLDER}/annexes.json", (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode()
+    )
+    if jobs:
+        print_pdfs(jobs, options.get("chromium"), contents.case.settings.chromium)
+        for _, pdf, _ in jobs:
+            writer.adopt(pdf.relative_to(writer.root).as_posix())
