@@ -223,3 +223,24 @@ def test_cli_names_the_place_and_exits_1(sealed_case, cli, tmp_path):
     result = cli("verify", sealed_case.id)
     assert result.exit_code == 0, result.stdout
     assert "VERIFIED" in result.stdout
+
+
+def test_the_process_pool_path_for_long_ledgers_names_a_bad_signature(sealed_case):
+    """Long ledgers check signatures in worker processes; a forged signature must still be named."""
+    from chain_of_custody.keys import load_public_keys
+    from chain_of_custody.ledger import Ledger
+    from chain_of_custody.report import Report
+    from chain_of_custody.verify import check_chain
+
+    connection = sqlite3.connect(sealed_case.path / "ledger.sqlite")
+    other = connection.execute("SELECT signature FROM events WHERE seq=1").fetchone()[0]
+    connection.execute("UPDATE events SET signature=? WHERE seq=5", (other,))
+    connection.commit()
+    connection.close()
+    keys, _ = load_public_keys(sealed_case.path / "keys")
+    report = Report(target="t", kind="case")
+    with Ledger.open(sealed_case.path / "ledger.sqlite") as ledger:
+        head, _, _ = check_chain(ledger.events(), sealed_case.id, keys, report, processes=True)
+    assert head.seq == 5
+    assert [(f.check, f.where) for f in report.findings] == [("signature", "event 5")]
+    assert report.checks["signature"].checked == 5 and report.checks["signature"].failed == 1
