@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chain_of_custody import timestamp as tsp
 from chain_of_custody.canonical import canonical_json
 from chain_of_custody.keys import Identity
 from chain_of_custody.ledger import Event
@@ -25,7 +26,8 @@ from .imagehash import hash_image
 
 FORMAT = "evidence-kit-description/1"
 # Our own records: describing them would only describe ourselves.
-SKIP_ROLES = {"metadata", "capture-record"}
+# Descriptions, capture records and the RFC 3161 proofs are the toolkit's own records: nothing to describe.
+SKIP_ROLES = {"metadata", "capture-record", tsp.ROLE_TOKEN, tsp.ROLE_MANIFEST, tsp.ROLE_CHAIN, tsp.ROLE_ROOT}
 # Screenshots of the same page template would all "match" each other: they are renders, not photos.
 NO_IMAGE_HASH_ROLES = {"screenshot", "screenshot-viewport", "pdf"}
 # exiftool has nothing to say about these beyond what libmagic says, and WARCs can be large.
