@@ -78,6 +78,24 @@ def find_chromium(configured: str | None = None) -> str:
     raise BrowserNotFound(f"no Chromium found; {INSTALL_HINT}")
 
 
+async def relaunch(dead: object, executable: str, extra_args: tuple[str, ...] = ()) -> object:
+    """A new browser in the same Playwright driver as ``dead``, one whose process has gone.
+
+    Why: a renderer that crashes while the browser waits on it (a screenshot in flight) can take the
+    browser process down with it (Chromium exits on SIGSEGV); the captures after it need a browser.
+    The caller closes the new browser.
+    """
+    from playwright.async_api import Error as PlaywrightError
+
+    try:
+        return await dead.browser_type.launch(  # type: ignore[attr-defined]
+            executable_path=executable, args=[*LAUNCH_ARGS, *extra_args], headless=True, timeout=60_000
+        )
+    except PlaywrightError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BrowserNotFound(f"Chromium at {executable} did not start again: {first}") from None
+
+
 @asynccontextmanager
 async def launched(
     executable: str, extra_args: tuple[str, ...] = ()

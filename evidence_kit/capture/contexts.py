@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ class Prepared:
     cdp: Any
     recorder: NetworkRecorder
     main_frame_id: str
+    restarts: int = 0  # how often the browser had to be started again before this context was opened
 
 
 class ContextPool:
@@ -26,18 +28,41 @@ class ContextPool:
 
     Opening a context and its first page starts a renderer process (0.3-1 s on a busy machine); doing
     it ahead of time takes that off every capture but the first. No context is ever used twice.
+
+    When the browser process has gone (a crashing renderer can take it down), ``relaunch`` is given the
+    dead browser and returns a new one, so that one failing URL never stops the others.
     """
 
-    def __init__(self, browser: Any, options: CaptureOptions, user_agent: str | None, captures: int):
+    def __init__(
+        self,
+        browser: Any,
+        options: CaptureOptions,
+        user_agent: str | None,
+        captures: int,
+        relaunch: Callable[[Any], Awaitable[Any]] | None = None,
+    ):
         self.browser = browser
         self.options = options
         self.user_agent = user_agent
         self.left = captures
+        self.relaunch = relaunch
+        self.restarts = 0
+        self._relaunched: list[Any] = []  # closed here; the first browser is closed by whoever launched it
+        self._lock = asyncio.Lock()
         self._spare: asyncio.Future[Prepared] | None = None
+
+    async def _live_browser(self) -> Any:
+        async with self._lock:
+            if self.relaunch is not None and not self.browser.is_connected():
+                self.browser = await self.relaunch(self.browser)
+                self._relaunched.append(self.browser)
+                self.restarts += 1
+            return self.browser
 
     async def _make(self) -> Prepared:
         options = self.options
-        context = await self.browser.new_context(
+        browser = await self._live_browser()
+        context = await browser.new_context(
             viewport={"width": options.viewport_width, "height": options.viewport_height},
             locale=options.locale,
             timezone_id=options.timezone,
@@ -55,12 +80,20 @@ class ContextPool:
         except BaseException:
             await context.close()
             raise
-        return Prepared(context, page, cdp, recorder, tree["frameTree"]["frame"]["id"])
+        return Prepared(context, page, cdp, recorder, tree["frameTree"]["frame"]["id"], self.restarts)
 
     async def take(self) -> Prepared:
         spare, self._spare = self._spare, None
         self.left -= 1
-        pair = await spare if spare is not None else await self._make()
+        pair = None
+        if spare is not None:
+            try:
+                pair = await spare
+            except Exception:  # noqa: BLE001  the browser died while the spare was opening: open another
+                pair = None
+            if pair is not None and pair.page.is_closed():
+                pair = None  # the spare died with its browser
+        pair = pair or await self._make()
         if self.left > 0 and self._spare is None:
             self._spare = asyncio.ensure_future(self._make())
         return pair
@@ -73,3 +106,8 @@ class ContextPool:
             except Exception:  # noqa: BLE001  an unused spare that failed to open needs no closing
                 pass
             self._spare = None
+        for browser in self._relaunched:
+            try:
+                await browser.close()
+            except Exception:  # noqa: BLE001  it may have gone too; nothing to keep
+                pass

@@ -91,6 +91,11 @@ async def capture_page(
         result.failed = True
         result.finished = clock()
         return result
+    if prepared.restarts:
+        result.warnings.append(
+            f"the browser process had died during an earlier capture and was started again "
+            f"({prepared.restarts} time(s)); this capture ran in the new browser"
+        )
     try:
         await _capture_in_context(prepared, result, steps, options, clock, private_target)
     finally:
@@ -403,8 +408,10 @@ async def _main_document_facts(cdp: Any, result: PageCapture, steps: Steps) -> N
     if result.final_url is None:  # a file download leaves the page blank: the answer came from here
         result.final_url = main.url
     if main.status is not None and main.status >= 400:
-        # Captured as served: a 404 or 500 page is evidence too (the content is gone, the server fails).
-        result.warnings.append(f"the server answered {main.status} {main.status_text}".rstrip())
+        # Captured as served (a 404 or 500 page is evidence too), but the page asked for was not obtained:
+        # partial, as issue 4 asks, with the reason in the record.
+        status = f"{main.status} {main.status_text}".rstrip()
+        result.errors.append(f"the server answered {status}: the page asked for was not served")
     hop = main
     if hop.url.startswith("https:") and hop.security:
         from urllib.parse import urlsplit

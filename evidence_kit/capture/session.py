@@ -149,7 +149,13 @@ async def capture_urls_async(
         on_progress(0, len(targets))
     async with browser_module.launched(executable, browser_args) as (browser, info):
         gate = asyncio.Semaphore(max(1, options.concurrency))
-        pool = ContextPool(browser, options, info.user_agent, len(targets))
+        pool = ContextPool(
+            browser,
+            options,
+            info.user_agent,
+            len(targets),
+            relaunch=lambda dead: browser_module.relaunch(dead, executable, browser_args),
+        )
 
         async def one(index: int, url: str, private: bool) -> None:
             nonlocal done
