@@ -299,8 +299,8 @@ def test_error_status_pages_are_captured_as_they_are(
     batch: dict[str, Any], test_site: Site, code: int
 ) -> None:
     result = batch["results"][f"/status/{code}"]
-    assert result.status == "complete" and result.record["page"]["http_status"] == code
-    assert result.record["warnings"][0].startswith(f"the server answered {code}")
+    assert result.status == "partial" and result.record["page"]["http_status"] == code
+    assert result.record["errors"][0].startswith(f"the server answered {code}")
     response, _ = _main_response(result, test_site.url(f"/status/{code}"))
     assert response.status == code and f"STATUS-{code}-MARKER".encode() in response.body
     assert f"STATUS-{code}-MARKER" in artefact(result, "text").read_text("utf-8")
