@@ -114,9 +114,9 @@ def main() -> None:
         big = files[0]
         copy_time = best_of(2, sha256_and_copy, big, tmp_path / "plain-copy")
         (tmp_path / "plain-copy").unlink()
-        start = time.perf_counter()
-        case.add_files([big], identity)
-        add_time = time.perf_counter() - start
+        # Best of two like the baseline: a second ingest of the same bytes streams, hashes, writes and
+        # fsyncs them just the same before it finds the stored copy and drops the temporary file.
+        add_time = best_of(2, case.add_files, [big], identity)
         row("add of one large file", f"{big.stat().st_size / add_time / 1e9:.2f} GB/s", add_time / copy_time,
             "<=1.20")
         case.add_files(files[1:], identity)
