@@ -126,3 +126,34 @@ def test_ledger_rows_are_plain_sqlite_readable_by_anyone(make_case):
     case.close()
     rows = sqlite3.connect(case.path / "ledger.sqlite").execute("SELECT seq, action FROM events").fetchall()
     assert rows == [(1, "case-create")]
+
+
+def test_killing_a_process_mid_append_leaves_a_verifiable_chain(make_case, settings):
+    """SIGKILL while another process appends as fast as it can: whatever was committed verifies."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    case = make_case()
+    case.close()
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from chain_of_custody.keys import load_or_create\n"
+        "from chain_of_custody.ledger import Ledger\n"
+        "identity, _ = load_or_create(Path(sys.argv[2]), 'Insp. A. Petrova')\n"
+        "ledger = Ledger.open(Path(sys.argv[1]) / 'ledger.sqlite')\n"
+        "print('ready', flush=True)\n"
+        "for n in range(1_000_000):\n"
+        "    ledger.append(identity, 'note', details={'n': n, 'pad': 'x' * 2000})\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script, str(case.path), str(settings.keys_dir)],
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "ready"
+    time.sleep(1.0)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    report = verify_case(case.path)
+    assert report.ok, [str(f) for f in report.findings]
+    assert report.facts["events"] > 10  # it really was appending when it died
