@@ -53,6 +53,7 @@ class PageCapture:
     loaded: datetime | None = None
     finished: datetime | None = None
     failed: bool = False
+    crashed: bool = False  # the renderer died: later renderer steps are skipped, not waited out
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     title: str | None = None
@@ -231,6 +232,7 @@ def _watch(
         download_seen.set()
 
     def on_crash(_: Any) -> None:
+        result.crashed = True
         result.errors.append("the page's renderer crashed")
 
     page.on("dialog", on_dialog)

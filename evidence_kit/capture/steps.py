@@ -64,6 +64,12 @@ class Steps:
 
         Final steps (collecting bodies, closing) may use the reserve kept back for them.
         """
+        if self.result.crashed and not final:
+            # A dead renderer answers some CDP calls never (Page.captureSnapshot waited out its whole
+            # bound): skip, say so, and keep the deadline for storing what was obtained.
+            if required:
+                self.result.errors.append(f"{name}: skipped, the renderer had crashed")
+            return None
         limit = min(bound, max(self.deadline.left(), 1.0)) if final else self.deadline.for_step(bound, keep)
         if limit <= 0.05:
             if required:
