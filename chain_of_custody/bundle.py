@@ -35,7 +35,7 @@ from urllib.parse import unquote
 import blake3
 
 from .errors import CustodyError, Finding
-from .hashing import CHUNK, hash_file
+from .hashing import CHUNK, Digests, hash_file
 from .keys import load_public_keys
 from .ledger import Event, Head, read_jsonl
 from .report import Report
@@ -496,7 +496,7 @@ def check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] |
 
 def verify_folder(bag: Path, report: Report, expect_head: str | None = None) -> None:
     bag = bag.resolve()
-    check_bag(bag, report)
+    bag_files = check_bag(bag, report)
     info = read_tag_file(bag / "bag-info.txt") if (bag / "bag-info.txt").is_file() else {}
     case_id = info.get("External-Identifier")
     case_info = _read_json(bag, "data/case.json", report, "bagit")
@@ -547,7 +547,17 @@ def verify_folder(bag: Path, report: Report, expect_head: str | None = None) -> 
             f"{len(omitted_digests)} artefacts of captures not selected for this export are "
             f"left out on purpose (listed under 'omitted' in {MAPPING})"
         )
-    check_artefacts(in_bag, lambda d: located.get(d), report)
+    resolved = bag.resolve()
+
+    def known(path: Path) -> Digests | None:
+        """The digests the manifest check took of this very file (each payload file is read once)."""
+        try:
+            found = bag_files.get(path.resolve().relative_to(resolved).as_posix())
+        except ValueError:
+            return None
+        return Digests("blake3:" + found.blake3, "sha256:" + found.sha256, found.size) if found else None
+
+    check_artefacts(in_bag, lambda d: located.get(d), report, known=known)
     check_unrecorded(bag, expected, located, report)
     check_capture_records(bag, expected, report)
     from .timestamp import check_timestamps, read_token_records  # rfc3161-client only when verifying

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from .clock import parse_rfc3339
 from .errors import CustodyError, Finding
-from .hashing import hash_file
+from .hashing import Digests, hash_file
 from .keys import load_public_keys, raw_public, verify_signature
 from .ledger import Event, Head, Ledger, genesis_hash
 from .report import Report
@@ -255,7 +255,13 @@ def check_artefacts(
     locate: Callable[[str], Path | None],
     report: Report,
     on_progress: ProgressCallback | None = None,
+    known: Callable[[Path], Digests | None] | None = None,
 ) -> None:
+    """Re-hash every artefact the ledger names and compare.
+
+    ``known`` returns digests already computed from the same bytes in this run (a bundle's manifest
+    check reads every payload file once), so no file is read twice.
+    """
     total = sum(max(a.size, 0) for a in expected.values())
     done = 0
     for digest, artefact in expected.items():
@@ -268,7 +274,7 @@ def check_artefacts(
         _ok(report, "artefact-present")
         base = done
         progress = (lambda n, base=base: on_progress(base + n, total)) if on_progress else None
-        found = hash_file(path, on_progress=progress)
+        found = (known(path) if known else None) or hash_file(path, on_progress=progress)
         done += max(artefact.size, 0)
         problems = []
         if found.blake3 != artefact.blake3:
