@@ -10,6 +10,7 @@ after-ingest pipeline (describe, timestamp).
 from __future__ import annotations
 
 import asyncio
+import functools
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -231,7 +232,10 @@ def store(
             ),
         )
     settings = case.settings
-    summary = record.build(
+    # The same record twice: first as the provenance summary inside the WARC, then in full (with the
+    # WARC among its artefacts and the list of exchanges).
+    build = functools.partial(
+        record.build,
         capture_id=capture_id,
         case_id=case.id,
         result=page,
@@ -241,8 +245,8 @@ def store(
         options=options,
         info=info,
         artefacts=entries,
-        resources=None,
     )
+    summary = build(resources=None)
     resources = []
     url = page.final_url or page.url
     for role, uri, mime in (
@@ -275,18 +279,7 @@ def store(
         sink.seek(0)
         warc_entry = keep("warc", case.store.ingest_stream(sink))  # type: ignore[arg-type]
     entries.insert(0, entries.pop(entries.index(warc_entry)))
-    full = record.build(
-        capture_id=capture_id,
-        case_id=case.id,
-        result=page,
-        identity=identity,
-        role=settings.role,
-        organisation=settings.organisation,
-        options=options,
-        info=info,
-        artefacts=entries,
-        resources=responses,
-    )
+    full = build(resources=responses)
     data = record.to_bytes(full)
     record_artefact = case.ingest_bytes(data)
     ledger_artefacts = [e.to_record() for e in entries] + [
