@@ -21,3 +21,5 @@ def test_add_is_described_and_stamped_with_nothing_left_pending(cli, tsa_setting
     assert not [w for w in shown.get("warnings", []) if "not described" in w], shown.get("warnings")
     roles = {a["role"] for a in shown["artefacts"]}
     assert {"added-file", "metadata"} <= roles
+    table = cli("case", "show", "OP-7").stdout
+    assert "RFC 3161 timestamps" in table and "ledger to event 3" in table

@@ -111,6 +111,14 @@ def show(
         table.add_row(str(row["first_seq"]), row["role"] or "", short(row["blake3"]), short(row["sha256"]),
                       f"{row['size']:,}", row["mime"] or "")
     console.print(table)
+    if summary.get("timestamps"):
+        stamps = Table("event", "status", "TSA", "genTime (TSA clock)", "serial", "covers", title="RFC 3161 timestamps")
+        for stamp in summary["timestamps"]:
+            head = stamp.get("covered_head") or {}
+            covers = f"ledger to event {head.get('seq')}, {stamp.get('covered_artefacts', 0)} artefact(s)"
+            stamps.add_row(str(stamp.get("event")), str(stamp.get("status")), str(stamp.get("tsa")),
+                           str(stamp.get("gen_time") or ""), str(stamp.get("serial") or ""), covers)
+        console.print(stamps)
     if summary["captures"]:
         captures = Table("capture", "status", "started", "url", title="captures")
         for c in summary["captures"]:
