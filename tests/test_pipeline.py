@@ -22,4 +22,4 @@ def test_add_is_described_and_stamped_with_nothing_left_pending(cli, tsa_setting
     roles = {a["role"] for a in shown["artefacts"]}
     assert {"added-file", "metadata"} <= roles
     table = cli("case", "show", "OP-7").stdout
-    assert "RFC 3161 timestamps" in table and "ledger to event 3" in table
+    assert "RFC 3161 timestamps" in table and "stamped" in table
