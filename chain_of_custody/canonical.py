@@ -10,6 +10,7 @@ b'{"a":[true,null,"\\xc3\\xa9"],"b":1}'
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 
@@ -37,3 +38,19 @@ def canonical_json(value: Any, strict: bool = True) -> bytes:
     if strict:
         _check(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def floats_as_text(value: Any) -> Any:
+    """Make outside JSON (exiftool output, a page's JSON-LD) fit for canonical JSON: floats become their
+    shortest exact decimal text, dict keys become strings.
+
+    >>> floats_as_text({"lat": 42.6977, 1: [2.50, 3]})
+    {'lat': '42.6977', '1': ['2.5', 3]}
+    """
+    if isinstance(value, float):
+        return format(Decimal(repr(value)).normalize(), "f")
+    if isinstance(value, dict):
+        return {str(k): floats_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [floats_as_text(v) for v in value]
+    return value

@@ -157,3 +157,14 @@ def test_killing_a_process_mid_append_leaves_a_verifiable_chain(make_case, setti
     report = verify_case(case.path)
     assert report.ok, [str(f) for f in report.findings]
     assert report.facts["events"] > 10  # it really was appending when it died
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    import chain_of_custody.canonical
+    import chain_of_custody.clock
+
+    for module in (chain_of_custody.canonical, chain_of_custody.clock):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

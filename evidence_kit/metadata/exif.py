@@ -14,6 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from chain_of_custody.canonical import floats_as_text
+
 from ..errors import OperationFailed
 
 # Facts about our stored copy, not about the evidence: leaving them in would mislead a reader.
@@ -95,17 +97,6 @@ class Embedded:
             "highlights": self.highlights,
             "error": self.error,
         }
-
-
-def _plain(value: Any) -> Any:
-    """exiftool JSON → canonical-JSON-safe values (floats become their text)."""
-    if isinstance(value, float):
-        return format(Decimal(repr(value)).normalize(), "f")
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _dms(value: Decimal, positive: str, negative: str) -> str:
@@ -205,7 +196,7 @@ class ExifBatch:
             return [item for path in paths for item in self.read([path])]
         out = []
         for tags, gps_tags in zip(readable, numeric, strict=True):
-            clean = {k: _plain(v) for k, v in tags.items() if k not in _STORE_TAGS}
+            clean = {k: floats_as_text(v) for k, v in tags.items() if k not in _STORE_TAGS}
             highlights = {k: str(v) for k, v in clean.items() if k.split(":")[-1] in _INTERESTING}
             out.append(
                 Embedded(

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urljoin
+
+from chain_of_custody.canonical import floats_as_text
 
 # What a form field asks for, by words in its name, id, label or placeholder (several languages:
 # recruitment ads target Bulgarian, Romanian, Ukrainian, Russian, Spanish speakers).
@@ -114,17 +115,6 @@ def _join(base: str, href: str) -> str:
         return urljoin(base, href)
     except ValueError:
         return href
-
-
-def _plain(value: Any) -> Any:
-    """JSON-LD numbers → canonical-JSON-safe values (floats become text)."""
-    if isinstance(value, float):
-        return format(Decimal(repr(value)).normalize(), "f")
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _text(element: Any) -> str:
@@ -286,7 +276,7 @@ def parse(html: str | bytes, url: str | None = None) -> PageMetadata:
     for script in root.iter("script"):
         if (script.get("type") or "").strip().lower() == "application/ld+json":
             try:
-                json_ld.append(_plain(json.loads(script.text or "")))
+                json_ld.append(floats_as_text(json.loads(script.text or "")))
             except ValueError as exc:
                 json_ld.append({"error": f"invalid JSON-LD: {exc}", "text": (script.text or "")[:2000]})
 
