@@ -13,7 +13,9 @@ def utc_now() -> datetime:
 
 
 def rfc3339(moment: datetime) -> str:
-    """>>> rfc3339(datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC))
+    """UTC, RFC 3339, always with microseconds and a Z.
+
+    >>> rfc3339(datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC))
     '2026-01-02T03:04:05.000006Z'
     """
     if moment.tzinfo is None:
