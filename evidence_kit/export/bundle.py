@@ -25,6 +25,7 @@ from typing import Any
 
 import blake3
 
+from chain_of_custody import bagit_check
 from chain_of_custody import bundle as layout
 from chain_of_custody.clock import Clock, rfc3339, utc_now
 from chain_of_custody.errors import Finding, VerificationFailed
@@ -84,7 +85,7 @@ class BagWriter:
 
     def __init__(self, root: Path):
         self.root = root
-        self.digests: dict[str, layout.BagDigests] = {}
+        self.digests: dict[str, bagit_check.BagDigests] = {}
 
     def path(self, rel: str) -> Path:
         target = self.root / rel
@@ -94,7 +95,7 @@ class BagWriter:
     def write_bytes(self, rel: str, data: bytes) -> None:
         target = self.path(rel)
         target.write_bytes(data)
-        self.digests[rel] = layout.BagDigests(
+        self.digests[rel] = bagit_check.BagDigests(
             hashlib.sha256(data).hexdigest(),
             hashlib.sha512(data).hexdigest(),
             blake3.blake3(data).hexdigest(),
@@ -136,16 +137,16 @@ class BagWriter:
                 ]
             )
         os.chmod(target, 0o444)
-        self.digests[rel] = layout.BagDigests(sha256.hexdigest(), sha512.hexdigest(), b3.hexdigest(), size)
+        self.digests[rel] = bagit_check.BagDigests(sha256.hexdigest(), sha512.hexdigest(), b3.hexdigest(), size)
 
     def adopt(self, rel: str) -> None:
         """Record a file another writer produced (WACZ, PDF, DOCX)."""
-        self.digests[rel] = layout.bag_digests(self.root / rel)
+        self.digests[rel] = bagit_check.bag_digests(self.root / rel)
 
 
 def _manifest(entries: Iterable[tuple[str, str]]) -> bytes:
     return "".join(
-        f"{digest}  {layout.encode_manifest_path(path)}\n" for path, digest in sorted(entries)
+        f"{digest}  {bagit_check.encode_manifest_path(path)}\n" for path, digest in sorted(entries)
     ).encode()
 
 
@@ -162,14 +163,14 @@ def write_tag_files(writer: BagWriter, info: list[tuple[str, str]]) -> str:
     }
     oxum = f"{sum(d.size for d in writer.digests.values())}.{len(writer.digests)}"
     tags["bag-info.txt"] = bag_info_text([*info, ("Payload-Oxum", oxum)])
-    for algorithm in layout.ALGORITHMS:
+    for algorithm in bagit_check.ALGORITHMS:
         tags[f"manifest-{algorithm}.txt"] = _manifest(
             (p, d.get(algorithm)) for p, d in writer.digests.items()
         )
     for name, data in tags.items():
         (root / name).write_bytes(data)
     tag_digest = ""
-    for algorithm in layout.ALGORITHMS:
+    for algorithm in bagit_check.ALGORITHMS:
         lines = []
         for name, data in tags.items():
             if algorithm == "blake3":

@@ -604,14 +604,3 @@ def summary(case: Any) -> dict[str, Any]:
         " WHERE gps_latitude IS NOT NULL ORDER BY seq",
     )
     return {"described": len(done), "not_described": pending, "selectors": kinds, "gps": gps}
-
-
-def _register_verify_check() -> None:
-    from .. import verification
-    from .checks import check_descriptions
-
-    if check_descriptions not in verification.CASE_CHECKS:
-        verification.CASE_CHECKS.append(check_descriptions)
-
-
-_register_verify_check()
