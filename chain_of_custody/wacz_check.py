@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+import zlib
 from pathlib import Path
 
 from .checks import describe
@@ -40,7 +41,9 @@ def check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] |
             check_zip(archive)
             package_bytes = archive.read("datapackage.json")
             package = json.loads(package_bytes)
-        except (KeyError, ValueError, UnsafeBundle) as exc:
+            if not isinstance(package, dict):
+                raise ValueError("datapackage.json is not a JSON object")
+        except (KeyError, ValueError, UnsafeBundle, zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             _fail(report, "wacz", rel, f"has no readable datapackage.json: {exc}")
             return
         try:
@@ -58,10 +61,14 @@ def check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] |
                 )
             else:
                 _ok(report, "wacz")
-        except (KeyError, ValueError) as exc:
+        except (KeyError, ValueError, AttributeError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             _fail(report, "wacz", f"{rel}: datapackage-digest.json", f"is missing or unreadable: {exc}")
         names = set(archive.namelist())
-        for resource in package.get("resources", []):
+        resources = package.get("resources")
+        for resource in resources if isinstance(resources, list) else []:
+            if not isinstance(resource, dict):
+                _fail(report, "wacz", f"{rel}: datapackage.json", "lists a resource that is not an object")
+                continue
             name = str(resource.get("path", ""))
             if name not in names:
                 _fail(report, "wacz", f"{rel}: {name}", "is listed in datapackage.json but missing")
@@ -72,10 +79,14 @@ def check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] |
                 continue
             hasher = hashlib.new(algorithm)
             size = 0
-            with archive.open(name) as handle:
-                while chunk := handle.read(CHUNK):
-                    hasher.update(chunk)
-                    size += len(chunk)
+            try:
+                with archive.open(name) as handle:
+                    while chunk := handle.read(CHUNK):
+                        hasher.update(chunk)
+                        size += len(chunk)
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+                _fail(report, "wacz", f"{rel}: {name}", f"cannot be read from the WACZ: {exc}")
+                continue
             if (
                 recorded_sha256 is not None
                 and name.startswith("archive/")
@@ -90,7 +101,7 @@ def check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] |
                     None,
                     f"sha256:{hasher.hexdigest()}",
                 )
-            if hasher.hexdigest() != claimed or size != int(resource.get("bytes", -1)):
+            if hasher.hexdigest() != claimed or str(size) != str(resource.get("bytes")):
                 _fail(
                     report,
                     "wacz",
