@@ -6,17 +6,13 @@ payload file once for all three and check the tag manifests too.
 
 from __future__ import annotations
 
-import hashlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-import blake3
-
 from .checks import describe
 from .errors import Finding
-from .hashing import CHUNK
+from .hashing import Digests, hash_file
 from .report import Report
 
 ALGORITHMS = ("sha256", "sha512", "blake3")
@@ -29,30 +25,6 @@ def _fail(report: Report, check: str, where: str, message: str, expected: str | 
 
 def _ok(report: Report, check: str) -> None:
     report.passed_item(check, describe(check))
-
-
-@dataclass(frozen=True)
-class BagDigests:
-    sha256: str  # bare hex, as manifests hold them
-    sha512: str
-    blake3: str
-    size: int
-
-    def get(self, algorithm: str) -> str:
-        return str(getattr(self, algorithm))
-
-
-def bag_digests(path: Path) -> BagDigests:
-    """SHA-256, SHA-512 and BLAKE3 of one file in a single read."""
-    sha256, sha512, b3 = hashlib.sha256(), hashlib.sha512(), blake3.blake3()
-    size = 0
-    with open(path, "rb", buffering=0) as handle:
-        while chunk := handle.read(CHUNK):
-            sha256.update(chunk)
-            sha512.update(chunk)
-            b3.update(chunk)
-            size += len(chunk)
-    return BagDigests(sha256.hexdigest(), sha512.hexdigest(), b3.hexdigest(), size)
 
 
 def encode_manifest_path(path: str) -> str:
@@ -108,7 +80,7 @@ def _walk(root: Path, report: Report) -> list[str]:
     return sorted(files)
 
 
-def check_bag(bag: Path, report: Report) -> dict[str, BagDigests]:
+def check_bag(bag: Path, report: Report) -> dict[str, Digests]:
     """BagIt declaration, completeness, every manifest and tag manifest. Returns each payload file's "
     "digests."""
     declaration = bag / "bagit.txt"
@@ -125,7 +97,7 @@ def check_bag(bag: Path, report: Report) -> dict[str, BagDigests]:
         _fail(report, "bagit", "bag-info.txt", "is missing or empty")
     all_files = _walk(bag, report)
     payload = [p for p in all_files if p.startswith("data/")]
-    digests = {p: bag_digests(bag / p) for p in payload}
+    digests = {p: hash_file(bag / p, algorithms=ALGORITHMS) for p in payload}
     for algorithm in ALGORITHMS:
         name = f"manifest-{algorithm}.txt"
         if not (bag / name).is_file():
@@ -141,7 +113,7 @@ def check_bag(bag: Path, report: Report) -> dict[str, BagDigests]:
                 _fail(report, "bag-complete", f"{name}: {path}", "is in the bag but not in this manifest")
                 continue
             _ok(report, "bag-complete")
-            found = digests[path].get(algorithm)
+            found = digests[path].hex(algorithm)
             if entries[path] != found:
                 _fail(
                     report,
@@ -179,7 +151,7 @@ def check_bag(bag: Path, report: Report) -> dict[str, BagDigests]:
             if path not in entries:
                 _fail(report, "bag-tagmanifest", f"{name}: {path}", "is a tag file not in this tag manifest")
                 continue
-            found = bag_digests(bag / path).get(algorithm)
+            found = hash_file(bag / path, algorithms=ALGORITHMS).hex(algorithm)
             if entries[path] != found:
                 _fail(
                     report,

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from . import ownership
 from .bagit_check import check_bag, read_tag_file
 from .chain_index import ExpectedArtefact
 from .checks import describe
@@ -156,36 +157,13 @@ def check_unrecorded(
             _ok(report, "artefact-unrecorded")
 
 
-def capture_owners(events: list[Event]) -> dict[str, set[str]]:
-    """Which captures each artefact belongs to, from the ledger alone (derived ones follow their source)."""
-    owners: dict[str, set[str]] = {}
-    derived: dict[str, str] = {}
-    for event in events:
-        details = event.details if isinstance(event.details, dict) else {}
-        capture_id = details.get("capture_id")
-        for item in event.artefacts:
-            digest = str(item.get("blake3"))
-            if capture_id:
-                owners.setdefault(digest, set()).add(str(capture_id))
-            if item.get("source"):
-                derived.setdefault(digest, str(item["source"]))
-    for digest, source in derived.items():
-        for _ in range(16):
-            if source not in derived:
-                break
-            source = derived[source]
-        if owners.get(source):
-            owners.setdefault(digest, set()).update(owners[source])
-    return owners
-
-
 def check_omitted(bag: Path, events: list[Event], omitted: list[dict[str, Any]], report: Report) -> set[str]:
     """An artefact may be left out only if the ledger ties it to captures this export did not select.
 
     Otherwise "omitted" would be a place to hide a deleted file; such an entry is a finding and the file
     is then looked for like any other.
     """
-    owners = capture_owners(events)
+    owned = ownership.trace(events)
     exported = set()
     for record in sorted((bag / CAPTURES).glob("*.json")) if (bag / CAPTURES).is_dir() else []:
         try:
@@ -195,7 +173,7 @@ def check_omitted(bag: Path, events: list[Event], omitted: list[dict[str, Any]],
     allowed: set[str] = set()
     for entry in omitted:
         digest = str(entry.get("blake3"))
-        captures = owners.get(digest, set())
+        captures = set(owned.captures(digest))
         if captures and not captures & exported:
             allowed.add(digest)
             _ok(report, "artefact-omitted")
@@ -268,10 +246,9 @@ def verify_folder(bag: Path, report: Report, expect_head: str | None = None, tru
     def known(path: Path) -> Digests | None:
         """The digests the manifest check took of this very file (each payload file is read once)."""
         try:
-            found = bag_files.get(path.resolve().relative_to(resolved).as_posix())
+            return bag_files.get(path.resolve().relative_to(resolved).as_posix())
         except ValueError:
             return None
-        return Digests("blake3:" + found.blake3, "sha256:" + found.sha256, found.size) if found else None
 
     check_artefacts(in_bag, lambda d: located.get(d), report, known=known)
     check_unrecorded(bag, expected, located, report)

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from chain_of_custody import bagit_check, safezip
 from chain_of_custody import bundle as layout
 from chain_of_custody.keys import public_pem
-from evidence_kit.export.bundle import BagWriter, write_tag_files
+from evidence_kit.export.bag import BagWriter, write_tag_files
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
