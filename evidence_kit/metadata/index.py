@@ -5,7 +5,7 @@ Every table is prefixed ``md_`` so it can never collide with the ledger's own (`
 artefacts, and verification never trusts it. Rows are written inside the ``describe`` event's own
 transaction, so the index and the ledger never disagree about what was described.
 
-Tables (created with sqlite-utils):
+Tables (plain SQL, :data:`SCHEMA`):
   md_descriptions  one row per described artefact: its description artefact, type, GPS
   md_selectors     one row per selector occurrence, with where it was found
   md_texts         the text of each capture and text artefact, with an FTS5 index (md_texts_fts)
@@ -27,121 +27,93 @@ from .selectors import Selector
 
 TABLES = ("md_descriptions", "md_selectors", "md_texts", "md_images", "md_media", "md_captures")
 
+# Plain SQL beside the ledger's own schema (chain_of_custody/ledger.py). md_texts_fts indexes md_texts'
+# title and text (external content, kept in step by triggers); unicode61 with diacritics removed:
+# "Работа" and "работа", "São" and "Sao" match.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS md_descriptions (
+    source TEXT PRIMARY KEY, description TEXT, role TEXT, mime TEXT, magic TEXT, capture_id TEXT, url TEXT,
+    gps_latitude TEXT, gps_longitude TEXT, gps_readable TEXT, flags TEXT, seq INTEGER, time TEXT
+);
+CREATE TABLE IF NOT EXISTS md_selectors (
+    id INTEGER PRIMARY KEY, kind TEXT, value TEXT, raw TEXT, context TEXT, found_in TEXT, artefact TEXT,
+    capture_id TEXT, url TEXT, time TEXT, seq INTEGER
+);
+CREATE INDEX IF NOT EXISTS idx_md_selectors_kind_value ON md_selectors (kind, value);
+CREATE INDEX IF NOT EXISTS idx_md_selectors_value ON md_selectors (value);
+CREATE TABLE IF NOT EXISTS md_texts (
+    id INTEGER PRIMARY KEY, artefact TEXT, capture_id TEXT, url TEXT, title TEXT, time TEXT, text TEXT,
+    seq INTEGER
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS md_texts_fts USING fts5 (
+    title, text, content=md_texts, content_rowid=id, tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS md_texts_ai AFTER INSERT ON md_texts BEGIN
+    INSERT INTO md_texts_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS md_texts_ad AFTER DELETE ON md_texts BEGIN
+    INSERT INTO md_texts_fts (md_texts_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+END;
+CREATE TRIGGER IF NOT EXISTS md_texts_au AFTER UPDATE ON md_texts BEGIN
+    INSERT INTO md_texts_fts (md_texts_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+    INSERT INTO md_texts_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+CREATE TABLE IF NOT EXISTS md_images (
+    blake3 TEXT PRIMARY KEY, phash TEXT, dhash TEXT, width INTEGER, height INTEGER, role TEXT, url TEXT,
+    capture_id TEXT, seq INTEGER
+);
+CREATE TABLE IF NOT EXISTS md_media (
+    blake3 TEXT, capture_id TEXT, url TEXT, content_type TEXT, warc TEXT, warc_record_id TEXT,
+    warc_payload_digest TEXT, seq INTEGER, PRIMARY KEY (blake3, capture_id, url)
+);
+CREATE TABLE IF NOT EXISTS md_captures (
+    capture_id TEXT PRIMARY KEY, url TEXT, final_url TEXT, title TEXT, started TEXT, seq INTEGER
+);
+"""
 
-def database(connection: sqlite3.Connection) -> Any:
-    """A sqlite-utils view of the ledger connection (imported late: it pulls in pandas when present)."""
-    import sqlite_utils
 
-    # No plugins, no connection-wide pragmas: this is the custody ledger's own connection.
-    return sqlite_utils.Database(connection, recursive_triggers=False, execute_plugins=False)
+def _statements(script: str) -> list[str]:
+    """The schema's statements one by one (a trigger body holds semicolons of its own)."""
+    out: list[str] = []
+    current = ""
+    for line in script.strip().splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    return out
 
 
 def ensure_schema(connection: sqlite3.Connection) -> None:
+    """Create the md_* tables unless present, inside one ``BEGIN IMMEDIATE`` transaction.
+
+    Several processes open a new case at once (three ``add`` loops, a capture): schema changes are
+    writes, and a write started from an open read snapshot fails at once with "database is locked"
+    in WAL mode, whatever the busy timeout. ``BEGIN IMMEDIATE`` takes the write lock first (waiting
+    for it under the connection's busy timeout) and the statements are ``IF NOT EXISTS``, so the last
+    of several racing processes finds nothing left to do.
+    """
     present = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if present.issuperset((*TABLES, "md_texts_fts")):
-        return  # the common case: no need to load sqlite-utils (and pandas behind it) at all
-    db = database(connection)
-    db["md_descriptions"].create(
-        {
-            "source": str,
-            "description": str,
-            "role": str,
-            "mime": str,
-            "magic": str,
-            "capture_id": str,
-            "url": str,
-            "gps_latitude": str,
-            "gps_longitude": str,
-            "gps_readable": str,
-            "flags": str,
-            "seq": int,
-            "time": str,
-        },
-        pk="source",
-        if_not_exists=True,
-    )
-    db["md_selectors"].create(
-        {
-            "id": int,
-            "kind": str,
-            "value": str,
-            "raw": str,
-            "context": str,
-            "found_in": str,
-            "artefact": str,
-            "capture_id": str,
-            "url": str,
-            "time": str,
-            "seq": int,
-        },
-        pk="id",
-        if_not_exists=True,
-    )
-    db["md_selectors"].create_index(["kind", "value"], if_not_exists=True)
-    db["md_selectors"].create_index(["value"], if_not_exists=True)
-    db["md_texts"].create(
-        {
-            "id": int,
-            "artefact": str,
-            "capture_id": str,
-            "url": str,
-            "title": str,
-            "time": str,
-            "text": str,
-            "seq": int,
-        },
-        pk="id",
-        if_not_exists=True,
-    )
-    if not db["md_texts"].detect_fts():
-        # unicode61 with diacritics removed: "Работа" and "работа", "São" and "Sao" match.
-        db["md_texts"].enable_fts(
-            ["title", "text"],
-            fts_version="FTS5",
-            create_triggers=True,
-            tokenize="unicode61 remove_diacritics 2",
-        )
-    db["md_images"].create(
-        {
-            "blake3": str,
-            "phash": str,
-            "dhash": str,
-            "width": int,
-            "height": int,
-            "role": str,
-            "url": str,
-            "capture_id": str,
-            "seq": int,
-        },
-        pk="blake3",
-        if_not_exists=True,
-    )
-    db["md_media"].create(
-        {
-            "blake3": str,
-            "capture_id": str,
-            "url": str,
-            "content_type": str,
-            "warc": str,
-            "warc_record_id": str,
-            "warc_payload_digest": str,
-            "seq": int,
-        },
-        pk=("blake3", "capture_id", "url"),
-        if_not_exists=True,
-    )
-    db["md_captures"].create(
-        {
-            "capture_id": str,
-            "url": str,
-            "final_url": str,
-            "title": str,
-            "started": str,
-            "seq": int,
-        },
-        pk="capture_id",
-        if_not_exists=True,
-    )
+        return
+    if connection.in_transaction:  # inside a caller's transaction: it holds the lock already
+        for statement in _statements(SCHEMA):
+            connection.execute(statement)
+        return
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in _statements(SCHEMA):
+            connection.execute(statement)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def drop_tables(connection: sqlite3.Connection) -> None:
+    """Drop every md_* table (inside the caller's transaction): the index is derived data."""
+    for table in ("md_texts_fts", *TABLES):
+        connection.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def described_sources(connection: sqlite3.Connection) -> set[str]:
@@ -152,8 +124,7 @@ def described_captures(connection: sqlite3.Connection) -> set[str]:
     return {row[0] for row in connection.execute("SELECT capture_id FROM md_captures")}
 
 
-# --- rows written inside the describe event's transaction (plain execute: sqlite-utils' writes
-# --- would commit the ledger's open transaction) ---------------------------------------------------
+# --- rows written inside the describe event's transaction ------------------------------------------
 @dataclass(frozen=True)
 class DescriptionRow:
     source: str
