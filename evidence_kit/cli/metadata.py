@@ -43,6 +43,13 @@ def _show_extra(case: Case, summary: dict) -> None:
     """``case show``: what describe found, and a warning when artefacts are still undescribed."""
     found = describing.summary(case)
     summary["metadata"] = found
+    if found["index_findings"]:
+        first = found["index_findings"][0]
+        more = len(found["index_findings"]) - 1
+        summary.setdefault("warnings", []).append(
+            f"the metadata index disagrees with the signed descriptions, so no selector or GPS value is shown:"
+            f" {first}{f' (+{more} more)' if more else ''}; run 'evidence-kit describe {case.id} --rebuild-index'"
+        )
     if found["not_described"]:
         summary.setdefault("warnings", []).append(
             f"{len(found['not_described'])} artefact(s) not described yet: "
@@ -64,10 +71,19 @@ def describe(
     ctx: typer.Context,
     case_id: str = typer.Argument(..., help="Case id."),
     investigator: str = typer.Option(None, "--investigator", help="Who runs it (default: the case lead)."),
+    rebuild_index: bool = typer.Option(
+        False,
+        "--rebuild-index",
+        help="Write the index tables again from the ledger and the description artefacts (when verify finds"
+        " index-artefacts or index-metadata failures); recorded as a 'reindex' custody event.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """(Re)describe artefacts not described yet: file type, embedded metadata and GPS, page metadata,
     selectors, photo hashes. One custody event lists every description; originals are never changed."""
+    if rebuild_index:
+        _rebuild(ctx, case_id, investigator, as_json)
+        return
     with Case.open(settings(ctx), case_id) as case:
         identity = case.identity(investigator)
         started = time.monotonic()
@@ -110,6 +126,38 @@ def describe(
     )
 
 
+def _rebuild(ctx: typer.Context, case_id: str, investigator: str | None, as_json: bool) -> None:
+    with Case.open(settings(ctx), case_id) as case:
+        result = describing.rebuild_index(case, case.identity(investigator))
+    if as_json:
+        print_json(
+            {
+                "event": result.event.seq if result.event else None,
+                "rows": result.rows,
+                "findings_before": result.findings_before,
+                "unusable": result.unusable,
+            }
+        )
+        return
+    if result.event is None:
+        console.print(f"The index of {case_id} already agrees with its signed records: nothing rebuilt.")
+        return
+    console.print(
+        f"Rebuilt the index of {case_id} from the ledger and the descriptions ({len(result.findings_before)}"
+        f" finding(s) before); custody event {result.event.seq} (reindex)."
+    )
+    for table, count in result.rows.items():
+        console.print(f"  {table}: {count} rows")
+    for problem in result.unusable:
+        console.print(f"[yellow]warning:[/yellow] {escape(problem)} (no rows from it)")
+
+
+def _left_out(left_out: dict[str, str]) -> None:
+    for other, why in left_out.items():
+        err_console.print(f"warning: case {other} left out: its metadata index disagrees with its signed records: "
+                          f"{escape(why)}")
+
+
 @app.command("selectors")
 def selectors(
     ctx: typer.Context,
@@ -121,7 +169,9 @@ def selectors(
 ) -> None:
     """Selectors found in a case: phones (E.164), e-mails, handles, wallets, IBANs, GPS, URLs; with counts,
     where they were found, and the other cases under the home folder that hold the same selector."""
-    found = searching.list_selectors(settings(ctx), case_id)
+    left_out: dict[str, str] = {}
+    found = searching.list_selectors(settings(ctx), case_id, left_out=left_out)
+    _left_out(left_out)
     if kind:
         found = [s for s in found if s.kind == kind]
     if as_json:
@@ -176,7 +226,9 @@ def search(
     if similar:
         if words:
             raise InvalidInput("--similar takes no query words")
-        hashes, matches = searching.similar(s, case_id, similar, max_distance)
+        left_out: dict[str, str] = {}
+        hashes, matches = searching.similar(s, case_id, similar, max_distance, left_out=left_out)
+        _left_out(left_out)
         if as_json:
             print_json(
                 {
@@ -207,7 +259,9 @@ def search(
     query = " ".join(words)
     if not query:
         raise InvalidInput("give something to search for")
-    hits = searching.search(s, case_id, query)
+    left_out = {}
+    hits = searching.search(s, case_id, query, left_out=left_out)
+    _left_out(left_out)
     if as_json:
         print_json([h.to_json() for h in hits])
         return

@@ -19,11 +19,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .selectors import Selector
+from chain_of_custody.index_rows import COLUMNS, FIRST_WINS, KEYS, Rows
 
 TABLES = ("md_descriptions", "md_selectors", "md_texts", "md_images", "md_media", "md_captures")
 
@@ -125,152 +124,13 @@ def described_captures(connection: sqlite3.Connection) -> set[str]:
 
 
 # --- rows written inside the describe event's transaction ------------------------------------------
-@dataclass(frozen=True)
-class DescriptionRow:
-    source: str
-    description: str
-    role: str | None
-    mime: str
-    magic: str
-    capture_id: str | None
-    url: str | None
-    gps: tuple[str, str, str] | None
-    flags: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SelectorRow:
-    selector: Selector
-    artefact: str
-    capture_id: str | None
-    url: str | None
-    time: str | None
-
-
-@dataclass(frozen=True)
-class TextRow:
-    artefact: str
-    capture_id: str | None
-    url: str | None
-    title: str | None
-    time: str | None
-    text: str
-
-
-@dataclass(frozen=True)
-class ImageRow:
-    blake3: str
-    phash: str
-    dhash: str
-    width: int
-    height: int
-    role: str | None
-    url: str | None
-    capture_id: str | None
-
-
-@dataclass(frozen=True)
-class MediaRow:
-    blake3: str
-    capture_id: str | None
-    url: str
-    content_type: str | None
-    warc: str
-    warc_record_id: str | None
-    warc_payload_digest: str | None
-
-
-@dataclass(frozen=True)
-class CaptureRow:
-    capture_id: str
-    url: str | None
-    final_url: str | None
-    title: str | None
-    started: str | None
-
-
-@dataclass
-class Rows:
-    descriptions: list[DescriptionRow]
-    selectors: list[SelectorRow]
-    texts: list[TextRow]
-    images: list[ImageRow]
-    media: list[MediaRow]
-    captures: list[CaptureRow]
-
-
-def write(connection: sqlite3.Connection, rows: Rows, seq: int, time: str) -> None:
-    execute = connection.execute
-    for d in rows.descriptions:
-        execute(
-            "INSERT OR REPLACE INTO md_descriptions (source, description, role, mime, magic, capture_id, url,"
-            " gps_latitude, gps_longitude, gps_readable, flags, seq, time)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                d.source,
-                d.description,
-                d.role,
-                d.mime,
-                d.magic,
-                d.capture_id,
-                d.url,
-                *(d.gps or (None, None, None)),
-                ",".join(d.flags),
-                seq,
-                time,
-            ),
-        )
-    for s in rows.selectors:
-        execute(
-            "INSERT INTO md_selectors"
-            " (kind, value, raw, context, found_in, artefact, capture_id, url, time, seq)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                s.selector.kind,
-                s.selector.value,
-                s.selector.raw,
-                s.selector.context,
-                s.selector.source,
-                s.artefact,
-                s.capture_id,
-                s.url,
-                s.time,
-                seq,
-            ),
-        )
-    for t in rows.texts:
-        execute(
-            "INSERT INTO md_texts (artefact, capture_id, url, title, time, text, seq) VALUES (?,?,?,?,?,?,?)",
-            (t.artefact, t.capture_id, t.url, t.title, t.time, t.text, seq),
-        )
-    for i in rows.images:
-        execute(
-            "INSERT OR REPLACE INTO md_images"
-            " (blake3, phash, dhash, width, height, role, url, capture_id, seq)"
-            " VALUES (?,?,?,?,?,?,?,?,?)",
-            (i.blake3, i.phash, i.dhash, i.width, i.height, i.role, i.url, i.capture_id, seq),
-        )
-    for m in rows.media:
-        execute(
-            "INSERT OR IGNORE INTO md_media (blake3, capture_id, url, content_type, warc, warc_record_id,"
-            " warc_payload_digest, seq) VALUES (?,?,?,?,?,?,?,?)",
-            (
-                m.blake3,
-                m.capture_id,
-                m.url,
-                m.content_type,
-                m.warc,
-                m.warc_record_id,
-                m.warc_payload_digest,
-                seq,
-            ),
-        )
-    for c in rows.captures:
-        execute(
-            "INSERT OR REPLACE INTO md_captures (capture_id, url, final_url, title, started, seq)"
-            " VALUES (?,?,?,?,?,?)",
-            (c.capture_id, c.url, c.final_url, c.title, c.started, seq),
-        )
+def write(connection: sqlite3.Connection, rows: Rows) -> None:
+    """Insert derived rows (see chain_of_custody.index_rows) inside the caller's transaction."""
+    for table, items in rows.tables():
+        columns = COLUMNS[table]
+        verb = "INSERT OR IGNORE" if table in FIRST_WINS else "INSERT OR REPLACE" if table in KEYS else "INSERT"
+        sql = f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        connection.executemany(sql, items)
 
 
 # --- reading, also from other cases' ledgers (read-only: looking must not write) --------------------

@@ -12,9 +12,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from chain_of_custody.errors import Finding
-from chain_of_custody.report import Report
-from chain_of_custody.verify import artefact_path
+from .errors import Finding
+from .index_rows import artefact_path
+from .report import Report
 
 CHECK = "description-source"
 DESCRIPTION = (
@@ -22,11 +22,12 @@ DESCRIPTION = (
 )
 
 
-def check_descriptions(case_dir: Path, index: Any, expected: dict[str, Any], report: Report) -> None:
+def check_descriptions(case_dir: Path, expected: dict[str, Any], report: Report) -> None:
+    """The ``description-source`` check (``expected``: the artefacts the chain walk found, by BLAKE3)."""
     ledger = case_dir / "ledger.sqlite"
     if not ledger.is_file():
         return
-    connection = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
+    connection = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=30)
     try:
         rows = connection.execute(
             "SELECT seq, artefacts FROM events WHERE action = 'describe' ORDER BY seq"
