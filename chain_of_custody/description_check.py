@@ -17,9 +17,7 @@ from .index_rows import artefact_path
 from .report import Report
 
 CHECK = "description-source"
-DESCRIPTION = (
-    "each description names the artefact its describe event says it describes, and that artefact is recorded"
-)
+DESCRIPTION = "each description names the artefact its describe event says it describes, and that artefact is recorded"
 
 
 def check_descriptions(case_dir: Path, expected: dict[str, Any], report: Report) -> None:
@@ -29,9 +27,7 @@ def check_descriptions(case_dir: Path, expected: dict[str, Any], report: Report)
         return
     connection = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=30)
     try:
-        rows = connection.execute(
-            "SELECT seq, artefacts FROM events WHERE action = 'describe' ORDER BY seq"
-        ).fetchall()
+        rows = connection.execute("SELECT seq, artefacts FROM events WHERE action = 'describe' ORDER BY seq").fetchall()
     except sqlite3.DatabaseError:
         return  # the ledger checks already report an unreadable ledger
     finally:
@@ -59,9 +55,7 @@ def check_descriptions(case_dir: Path, expected: dict[str, Any], report: Report)
             try:
                 named = json.loads(path.read_text("utf-8"))["source"]["blake3"]
             except (OSError, ValueError, KeyError, TypeError):
-                report.fail(
-                    CHECK, DESCRIPTION, Finding(CHECK, where, "is not a readable description", source, None)
-                )
+                report.fail(CHECK, DESCRIPTION, Finding(CHECK, where, "is not a readable description", source, None))
                 continue
             if named != source:
                 report.fail(

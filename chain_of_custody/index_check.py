@@ -36,8 +36,13 @@ ARTEFACT_COLUMNS = ("sha256", "size", "mime", "first_seq", "first_time")
 
 
 def _fail(report: Report, check: str, where: str, message: str, expected: Any = None, found: Any = None) -> None:
-    report.fail(check, CHECKS[check], Finding(
-        check, where, message, None if expected is None else str(expected), None if found is None else str(found)))
+    report.fail(
+        check,
+        CHECKS[check],
+        Finding(
+            check, where, message, None if expected is None else str(expected), None if found is None else str(found)
+        ),
+    )
 
 
 def check_index(case_dir: Path, expected: dict[str, Any], report: Report) -> None:
@@ -80,14 +85,24 @@ def check_artefacts_table(connection: sqlite3.Connection, signed: Signed, tables
         if differ:
             column = differ[0]
             at = ARTEFACT_COLUMNS.index(column)
-            _fail(report, "index-artefacts", where,
-                  f"differs from event {first.seq} in {', '.join(differ)}", recorded[at], values[at])
+            _fail(
+                report,
+                "index-artefacts",
+                where,
+                f"differs from event {first.seq} in {', '.join(differ)}",
+                recorded[at],
+                values[at],
+            )
         else:
             report.passed_item("index-artefacts", CHECKS["index-artefacts"])
     for blake3, first in signed.first.items():
         if blake3 not in seen:
-            _fail(report, "index-artefacts", f"table artefacts row {blake3}",
-                  f"missing: event {first.seq} records this artefact")
+            _fail(
+                report,
+                "index-artefacts",
+                f"table artefacts row {blake3}",
+                f"missing: event {first.seq} records this artefact",
+            )
 
 
 def check_metadata_tables(connection: sqlite3.Connection, signed: Signed, tables: set[str], report: Report) -> None:
@@ -130,14 +145,24 @@ def _compare_keyed(connection: sqlite3.Connection, table: str, derived: Rows, re
         differ = [i for i, (a, b) in enumerate(zip(right, row, strict=True)) if a != b]
         if differ:
             names = ", ".join(columns[i] for i in differ)
-            _fail(report, "index-metadata", where, f"says something else than the signed records in {names}",
-                  right[differ[0]], row[differ[0]])
+            _fail(
+                report,
+                "index-metadata",
+                where,
+                f"says something else than the signed records in {names}",
+                right[differ[0]],
+                row[differ[0]],
+            )
         else:
             report.passed_item("index-metadata", CHECKS["index-metadata"])
     for key, row in wanted.items():
         if key not in seen:
-            _fail(report, "index-metadata", f"table {table} ({_label(table, row)})",
-                  f"missing: a row event {row[-1] if table != 'md_descriptions' else row[-2]} accounts for")
+            _fail(
+                report,
+                "index-metadata",
+                f"table {table} ({_label(table, row)})",
+                f"missing: a row event {row[-1] if table != 'md_descriptions' else row[-2]} accounts for",
+            )
 
 
 def _compare_listed(connection: sqlite3.Connection, table: str, rows: list[Row], report: Report) -> None:
@@ -151,5 +176,9 @@ def _compare_listed(connection: sqlite3.Connection, table: str, rows: list[Row],
             _fail(report, "index-metadata", where, "no recorded description holds this row as it stands")
     for row, count in wanted.items():
         for _ in range(count):
-            _fail(report, "index-metadata", f"table {table} ({_label(table, row)})",
-                  f"missing: a row the description recorded in event {row[-1]} holds")
+            _fail(
+                report,
+                "index-metadata",
+                f"table {table} ({_label(table, row)})",
+                f"missing: a row the description recorded in event {row[-1]} holds",
+            )

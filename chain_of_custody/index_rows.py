@@ -33,8 +33,19 @@ from .hashing import blake3_digest
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "md_descriptions": (
-        "source", "description", "role", "mime", "magic", "capture_id", "url", "gps_latitude",
-        "gps_longitude", "gps_readable", "flags", "seq", "time",
+        "source",
+        "description",
+        "role",
+        "mime",
+        "magic",
+        "capture_id",
+        "url",
+        "gps_latitude",
+        "gps_longitude",
+        "gps_readable",
+        "flags",
+        "seq",
+        "time",
     ),
     "md_selectors": ("kind", "value", "raw", "context", "found_in", "artefact", "capture_id", "url", "time", "seq"),
     "md_texts": ("artefact", "capture_id", "url", "title", "time", "text", "seq"),
@@ -163,9 +174,19 @@ def rows_for_event(
         rows.put(
             "md_descriptions",
             (
-                d.source, d.digest, source.get("role"), kind.get("mime"), kind.get("description"), capture_id,
-                source.get("url"), gps.get("latitude"), gps.get("longitude"), gps.get("readable"),
-                ",".join(str(f) for f in flags), facts.seq, facts.time,
+                d.source,
+                d.digest,
+                source.get("role"),
+                kind.get("mime"),
+                kind.get("description"),
+                capture_id,
+                source.get("url"),
+                gps.get("latitude"),
+                gps.get("longitude"),
+                gps.get("readable"),
+                ",".join(str(f) for f in flags),
+                facts.seq,
+                facts.time,
             ),
         )
         for s in _selectors(body):
@@ -181,16 +202,29 @@ def rows_for_event(
             rows.put(
                 "md_images",
                 (
-                    d.source, hashes.get("phash"), hashes.get("dhash"), hashes.get("width"), hashes.get("height"),
-                    source.get("role"), source.get("url"), capture_id, facts.seq,
+                    d.source,
+                    hashes.get("phash"),
+                    hashes.get("dhash"),
+                    hashes.get("width"),
+                    hashes.get("height"),
+                    source.get("role"),
+                    source.get("url"),
+                    capture_id,
+                    facts.seq,
                 ),
             )
     for entry in facts.media:
         rows.put(
             "md_media",
             (
-                entry.get("blake3"), entry.get("capture_id"), entry.get("url"), entry.get("content_type"),
-                entry.get("source"), entry.get("warc_record_id"), entry.get("warc_payload_digest"), facts.seq,
+                entry.get("blake3"),
+                entry.get("capture_id"),
+                entry.get("url"),
+                entry.get("content_type"),
+                entry.get("source"),
+                entry.get("warc_record_id"),
+                entry.get("warc_payload_digest"),
+                facts.seq,
             ),
         )
     for capture_id in facts.captures:
@@ -199,9 +233,7 @@ def rows_for_event(
             continue
         title = capture_title(record, lookup)
         url, when = record_url(record), record.get("started")
-        rows.put(
-            "md_captures", (capture_id, record.get("url"), record.get("final_url"), title, when, facts.seq)
-        )
+        rows.put("md_captures", (capture_id, record.get("url"), record.get("final_url"), title, when, facts.seq))
         # The same DOM or text bytes captured again (a static page): described once, under the capture
         # that brought them first; the later capture is indexed from that description.
         dom, text_artefact = capture_parts(record)

@@ -35,7 +35,9 @@ def _capture(case: Case, tmp_path: Path, capture_id: str, photo: bytes, url: str
     stored = {
         "warc": case.store.ingest_file(warc),
         "dom": case.ingest_bytes(PAGE.encode()),
-        "text": case.ingest_bytes(b"Star Models casting\nCall +359 88 123 4567\nBTC: 1BoatSLRHtKNngkdXEeobR76b53LETtpyT\n"),
+        "text": case.ingest_bytes(
+            b"Star Models casting\nCall +359 88 123 4567\nBTC: 1BoatSLRHtKNngkdXEeobR76b53LETtpyT\n"
+        ),
     }
     record = {
         "format": "evidence-kit-capture/1",
@@ -53,7 +55,8 @@ def _capture(case: Case, tmp_path: Path, capture_id: str, photo: bytes, url: str
     case.append(
         case.identity(),
         "capture",
-        [a.ledger_entry(role=role) for role, a in stored.items()] + [record_artefact.ledger_entry(role="capture-record")],
+        [a.ledger_entry(role=role) for role, a in stored.items()]
+        + [record_artefact.ledger_entry(role="capture-record")],
         {"capture_id": capture_id, "url": url, "final_url": url, "status": "complete"},
     )
     return record
@@ -95,12 +98,15 @@ def test_an_untouched_index_passes_and_covers_every_table(described_case) -> Non
     assert report.warnings == []
     assert report.checks["index-metadata"].checked > 20 and report.checks["index-artefacts"].checked > 10
     connection = described_case.ledger.connection
-    counts = {t: connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("md_descriptions", "md_selectors", "md_texts", "md_images", "md_media", "md_captures")}
+    counts = {
+        t: connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("md_descriptions", "md_selectors", "md_texts", "md_images", "md_media", "md_captures")
+    }
     assert all(counts.values()), counts  # the fixture fills every table, so every rule is exercised
     # The second capture (same DOM and text bytes) is indexed from the first one's descriptions.
     second = connection.execute(
-        "SELECT count(*) FROM md_selectors WHERE capture_id = 'cap-20260301T090500Z-bbbbbb'").fetchone()[0]
+        "SELECT count(*) FROM md_selectors WHERE capture_id = 'cap-20260301T090500Z-bbbbbb'"
+    ).fetchone()[0]
     assert second > 0
     texts = connection.execute("SELECT count(*) FROM md_texts WHERE capture_id LIKE 'cap-%'").fetchone()[0]
     assert texts == 2
@@ -108,19 +114,24 @@ def test_an_untouched_index_passes_and_covers_every_table(described_case) -> Non
 
 def test_a_changed_selector_value_is_named(described_case) -> None:
     row_id, value = described_case.ledger.connection.execute(
-        "SELECT id, value FROM md_selectors WHERE kind = 'phone' ORDER BY id LIMIT 1").fetchone()
+        "SELECT id, value FROM md_selectors WHERE kind = 'phone' ORDER BY id LIMIT 1"
+    ).fetchone()
     _tamper(described_case, "UPDATE md_selectors SET value = '+359899999999' WHERE id = ?", (row_id,))
     findings = _checks(described_case).findings
     changed = [f for f in findings if f.where.startswith(f"table md_selectors row {row_id} ")]
     assert len(changed) == 1 and changed[0].check == "index-metadata"
     assert "+359899999999" in changed[0].where
     # The value the description holds is now missing from the table, and that is named too.
-    assert any(f.where.startswith("table md_selectors (phone") and value in f.where and "missing" in f.message
-               for f in findings)
+    assert any(
+        f.where.startswith("table md_selectors (phone") and value in f.where and "missing" in f.message
+        for f in findings
+    )
 
 
 def test_changed_size_and_mime_in_the_artefacts_table_are_named(described_case) -> None:
-    rows = described_case.ledger.connection.execute("SELECT blake3 FROM artefacts ORDER BY first_seq LIMIT 2").fetchall()
+    rows = described_case.ledger.connection.execute(
+        "SELECT blake3 FROM artefacts ORDER BY first_seq LIMIT 2"
+    ).fetchall()
     (first,), (second,) = rows
     _tamper(described_case, "UPDATE artefacts SET size = size + 1 WHERE blake3 = ?", (first,))
     _tamper(described_case, "UPDATE artefacts SET mime = 'application/x-planted' WHERE blake3 = ?", (second,))
@@ -134,15 +145,20 @@ def test_changed_size_and_mime_in_the_artefacts_table_are_named(described_case) 
 
 def test_deleted_and_added_rows_are_named(described_case) -> None:
     source = described_case.ledger.connection.execute(
-        "SELECT source FROM md_descriptions WHERE gps_latitude IS NOT NULL").fetchone()[0]
+        "SELECT source FROM md_descriptions WHERE gps_latitude IS NOT NULL"
+    ).fetchone()[0]
     _tamper(described_case, "DELETE FROM md_descriptions WHERE source = ?", (source,))
-    _tamper(described_case,
-            "INSERT INTO md_selectors (kind, value, raw, context, found_in, artefact, capture_id, url, time, seq)"
-            " VALUES ('phone', '+359888000111', '0888 000 111', 'planted', 'text', ?, NULL, NULL, NULL, 9)",
-            (source,))
+    _tamper(
+        described_case,
+        "INSERT INTO md_selectors (kind, value, raw, context, found_in, artefact, capture_id, url, time, seq)"
+        " VALUES ('phone', '+359888000111', '0888 000 111', 'planted', 'text', ?, NULL, NULL, NULL, 9)",
+        (source,),
+    )
     planted = described_case.ledger.connection.execute("SELECT max(id) FROM md_selectors").fetchone()[0]
     _tamper(described_case, "DELETE FROM artefacts WHERE blake3 = ?", (source,))
-    _tamper(described_case, "INSERT INTO artefacts VALUES ('blake3:' || hex(randomblob(32)), 'sha256:x', 1, NULL, 1, 'x')")
+    _tamper(
+        described_case, "INSERT INTO artefacts VALUES ('blake3:' || hex(randomblob(32)), 'sha256:x', 1, NULL, 1, 'x')"
+    )
     findings = _checks(described_case).findings
     wheres = [(f.check, f.where, f.message) for f in findings]
     assert ("index-metadata", f"table md_descriptions ({source})") in [(c, w) for c, w, _ in wheres]
@@ -164,7 +180,8 @@ def test_a_changed_gps_position_and_a_changed_text_are_named(described_case) -> 
 def test_an_altered_description_artefact_vouches_for_nothing(described_case) -> None:
     """Rows are derived only from files that still have their recorded digest."""
     digest = described_case.ledger.connection.execute(
-        "SELECT description FROM md_descriptions WHERE gps_latitude IS NOT NULL").fetchone()[0]
+        "SELECT description FROM md_descriptions WHERE gps_latitude IS NOT NULL"
+    ).fetchone()[0]
     path = described_case.store.path_of(digest)
     body = json.loads(path.read_text("utf-8"))
     body["embedded"]["gps"]["latitude"] = "41.000000"
@@ -172,14 +189,18 @@ def test_an_altered_description_artefact_vouches_for_nothing(described_case) -> 
     path.write_bytes(canonical_json(body))
     report = _checks(described_case)
     assert any(f"description {digest}" in w and "recorded digest" in w for w in report.warnings)
-    assert any(f.where.startswith("table md_descriptions row") and "no recorded description" in f.message
-               for f in report.findings)
+    assert any(
+        f.where.startswith("table md_descriptions row") and "no recorded description" in f.message
+        for f in report.findings
+    )
 
 
 def test_rebuild_index_restores_the_rows_and_is_on_the_record(described_case, cli) -> None:
     connection = described_case.ledger.connection
-    before = {t: sorted(map(tuple, connection.execute(f"SELECT * FROM {t}").fetchall()))
-              for t in ("md_descriptions", "md_images", "md_media", "md_captures", "artefacts")}
+    before = {
+        t: sorted(map(tuple, connection.execute(f"SELECT * FROM {t}").fetchall()))
+        for t in ("md_descriptions", "md_images", "md_media", "md_captures", "artefacts")
+    }
     selectors_before = sorted(connection.execute("SELECT kind, value, artefact, capture_id FROM md_selectors"))
     head = described_case.ledger.head().seq
     _tamper(described_case, "UPDATE md_selectors SET value = '+359899999999' WHERE kind = 'phone'")
@@ -200,8 +221,9 @@ def test_rebuild_index_restores_the_rows_and_is_on_the_record(described_case, cl
     assert described_case.ledger.head().seq == head + 1
 
 
-def test_selectors_search_and_case_show_refuse_a_disagreeing_index(described_case, make_case, photo_file, cli,
-                                                                   runner) -> None:
+def test_selectors_search_and_case_show_refuse_a_disagreeing_index(
+    described_case, make_case, photo_file, cli, runner
+) -> None:
     other = make_case("OP-2026-018")
     other.add_files([photo_file("x.jpg", seed=9)], other.identity())
     assert cli("search", described_case.id, "+359881234567").exit_code == 0
@@ -223,9 +245,11 @@ def test_selectors_search_and_case_show_refuse_a_disagreeing_index(described_cas
 
 
 def test_the_checks_read_only_stdlib_and_blake3() -> None:
-    code = ("import sys, chain_of_custody.index_check, chain_of_custody.description_check;"
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('evidence_kit', 'sqlite_utils', 'tldextract')];"
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, chain_of_custody.index_check, chain_of_custody.description_check;"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('evidence_kit', 'sqlite_utils', 'tldextract')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1])
     assert done.returncode == 0, done.stdout + done.stderr
 

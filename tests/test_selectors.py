@@ -31,6 +31,7 @@ def test_registrable_domains_need_no_network(monkeypatch) -> None:
     selectors._suffixes.cache_clear()
     assert selectors.registrable_domain("a.b.example.com.bg") == "example.com.bg"
 
+
 BG_AD = """Търсим момичета за работа като модели в Милано! Заплата 2500-3000 EUR, аванс 1 200 лв.
 Обади се: +359 88 123 4567 или 0888 123 456. Viber: 0887 654 321
 Офис в Лондон: (0044) 20 7946 0018. Обявата е от 12.03.2026, поръчка № 2026031512.

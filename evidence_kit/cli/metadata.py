@@ -52,8 +52,7 @@ def _show_extra(case: Case, summary: dict) -> None:
         )
     if found["not_described"]:
         summary.setdefault("warnings", []).append(
-            f"{len(found['not_described'])} artefact(s) not described yet: "
-            f"run 'evidence-kit describe {case.id}'"
+            f"{len(found['not_described'])} artefact(s) not described yet: run 'evidence-kit describe {case.id}'"
         )
     for photo in found["gps"]:
         summary.setdefault("warnings", []).append(
@@ -94,9 +93,7 @@ def describe(
         print_json({**result.to_json(), "seconds": f"{seconds:.3f}"})
         return
     if result.nothing_to_do:
-        console.print(
-            f"Nothing to describe: all {result.already} artefacts of {case_id} are already described."
-        )
+        console.print(f"Nothing to describe: all {result.already} artefacts of {case_id} are already described.")
         return
     table = Table(
         "artefact",
@@ -121,9 +118,7 @@ def describe(
         console.print(f"{len(result.media)} images/videos taken from WARC responses (role media).")
     for error in result.errors:
         console.print(f"[yellow]warning:[/yellow] {error}")
-    console.print(
-        f"Described {len(result.described)} artefacts in {seconds:.2f} s; custody event {result.event.seq}."
-    )
+    console.print(f"Described {len(result.described)} artefacts in {seconds:.2f} s; custody event {result.event.seq}.")
 
 
 def _rebuild(ctx: typer.Context, case_id: str, investigator: str | None, as_json: bool) -> None:
@@ -154,17 +149,16 @@ def _rebuild(ctx: typer.Context, case_id: str, investigator: str | None, as_json
 
 def _left_out(left_out: dict[str, str]) -> None:
     for other, why in left_out.items():
-        err_console.print(f"warning: case {other} left out: its metadata index disagrees with its signed records: "
-                          f"{escape(why)}")
+        err_console.print(
+            f"warning: case {other} left out: its metadata index disagrees with its signed records: {escape(why)}"
+        )
 
 
 @app.command("selectors")
 def selectors(
     ctx: typer.Context,
     case_id: str = typer.Argument(..., help="Case id."),
-    kind: str = typer.Option(
-        None, "--kind", help="Only this kind (phone, email, telegram, bitcoin, iban, …)."
-    ),
+    kind: str = typer.Option(None, "--kind", help="Only this kind (phone, email, telegram, bitcoin, iban, …)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Selectors found in a case: phones (E.164), e-mails, handles, wallets, IBANs, GPS, URLs; with counts,
@@ -183,18 +177,11 @@ def selectors(
     table = Table("kind", "value", "count", "where", "also in cases", title=f"selectors of {case_id}")
     for s in found:
         where = sorted(
-            {
-                p.capture_id and f"{p.capture_id} {p.url or ''}" or f"{short(p.artefact)} {p.url or ''}"
-                for p in s.places
-            }
+            {p.capture_id and f"{p.capture_id} {p.url or ''}" or f"{short(p.artefact)} {p.url or ''}" for p in s.places}
         )
-        shown = "\n".join(w.strip() for w in where[:3]) + (
-            f"\n+{len(where) - 3} more" if len(where) > 3 else ""
-        )
+        shown = "\n".join(w.strip() for w in where[:3]) + (f"\n+{len(where) - 3} more" if len(where) > 3 else "")
         style = "bold red" if s.other_cases else None
-        table.add_row(
-            s.kind, escape(s.value), str(s.count), escape(shown), ", ".join(s.other_cases), style=style
-        )
+        table.add_row(s.kind, escape(s.value), str(s.count), escape(shown), ", ".join(s.other_cases), style=style)
     console.print(table)
     crossing = [s for s in found if s.other_cases]
     if crossing:
@@ -206,9 +193,7 @@ def search(
     ctx: typer.Context,
     words: list[str] = typer.Argument(None, help="CASE_ID QUERY, or with --all just QUERY."),
     all_cases: bool = typer.Option(False, "--all", help="Search every case under the home folder."),
-    similar: str = typer.Option(
-        None, "--similar", help="An image file or an artefact digest: find near-duplicates."
-    ),
+    similar: str = typer.Option(None, "--similar", help="An image file or an artefact digest: find near-duplicates."),
     max_distance: int = typer.Option(
         DEFAULT_MAX_DISTANCE,
         "--max-distance",
@@ -242,9 +227,7 @@ def search(
         if not matches:
             console.print(f"No photo within distance {max_distance} of {similar}.")
             return
-        table = Table(
-            "case", "artefact", "pHash dist.", "dHash dist.", "size", "url / capture", title="similar photos"
-        )
+        table = Table("case", "artefact", "pHash dist.", "dHash dist.", "size", "url / capture", title="similar photos")
         for m in matches:
             table.add_row(
                 m.case_id,

@@ -219,9 +219,7 @@ def eip55(address: str) -> str:
     """The EIP-55 mixed-case checksum form of an Ethereum address."""
     hex_part = address[2:].lower()
     digest = keccak256(hex_part.encode("ascii")).hex()
-    return "0x" + "".join(
-        c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c for i, c in enumerate(hex_part)
-    )
+    return "0x" + "".join(c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c for i, c in enumerate(hex_part))
 
 
 # --- IBAN (ISO 13616, mod-97 per ISO 7064): python-stdnum keeps the registry of country formats -------

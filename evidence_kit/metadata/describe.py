@@ -458,9 +458,7 @@ def description_of(case: Any, digest: str) -> dict[str, Any] | None:
     return json.loads(case.store.path_of(row[0]).read_text("utf-8"))  # type: ignore[no-any-return]
 
 
-def pipeline_step(
-    case: Any, identity: Identity, artefacts: list[Any], capture_record: dict[str, Any] | None
-) -> None:
+def pipeline_step(case: Any, identity: Identity, artefacts: list[Any], capture_record: dict[str, Any] | None) -> None:
     """Runs after every ``add`` and capture (see evidence_kit.pipeline).
 
     A description that cannot be made now must not undo the capture: the failure is recorded as a
@@ -505,9 +503,7 @@ def summary(case: Any) -> dict[str, Any]:
             "gps": [],
             "index_findings": [str(f) for f in findings],
         }
-    kinds = dict(
-        connection.execute("SELECT kind, count(DISTINCT value) FROM md_selectors GROUP BY kind").fetchall()
-    )
+    kinds = dict(connection.execute("SELECT kind, count(DISTINCT value) FROM md_selectors GROUP BY kind").fetchall())
     gps = index.query(
         connection,
         "SELECT source, url, capture_id, gps_latitude, gps_longitude, gps_readable FROM md_descriptions"

@@ -150,9 +150,7 @@ def _first(findings: list[Finding]) -> str:
     return str(findings[0]) + (f" (+{len(findings) - 1} more)" if len(findings) > 1 else "")
 
 
-def _case_ids(
-    settings: Settings, case_id: str | None, left_out: dict[str, str] | None = None
-) -> list[str]:
+def _case_ids(settings: Settings, case_id: str | None, left_out: dict[str, str] | None = None) -> list[str]:
     """The cases to read: one (its index checked, or IndexDisagrees) or all whose index checks."""
     if case_id is not None:
         Case.open(settings, case_id).close()  # raises CaseNotFound with the usual message
@@ -210,11 +208,7 @@ def list_selectors(
         # Big platforms' domains would link every case to every other: they are not pivots (the handle
         # or number on them is); a small site's domain in two cases is. URLs are left out: every page
         # of a shared site would repeat what its domain already says.
-        keys = {
-            key
-            for key in grouped
-            if key[0] != "url" and not (key[0] == "domain" and key[1] in PLATFORM_DOMAINS)
-        }
+        keys = {key for key in grouped if key[0] != "url" and not (key[0] == "domain" and key[1] in PLATFORM_DOMAINS)}
         for other in Case.list_ids(settings):
             if other == case_id:
                 continue
@@ -233,9 +227,7 @@ def list_selectors(
     for (kind, value), places in grouped.items():
         # One sighting per capture or artefact: the same number in the text and its tel: link is one place.
         distinct = {(p.capture_id, p.artefact if p.capture_id is None else None) for p in places}
-        out.append(
-            SelectorSummary(kind, value, len(distinct), places, sorted(elsewhere.get((kind, value), [])))
-        )
+        out.append(SelectorSummary(kind, value, len(distinct), places, sorted(elsewhere.get((kind, value), []))))
     out.sort(key=lambda s: (not s.other_cases, KIND_ORDER.get(s.kind, 99), -s.count, s.value))
     return out
 

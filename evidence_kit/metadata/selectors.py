@@ -247,11 +247,7 @@ def _messengers_around(text: str, start: int, end: int) -> list[str]:
     """
     before = re.split(r"\d[\d\s().-]{5,}\d|@\w+", _line_before(text, start, 40))[-1]
     after = re.split(r"\d|@\w+|\n", text[end : end + 25])[0]
-    return [
-        kind
-        for kind in _MESSENGER_KINDS
-        if _PLATFORM_RE[kind].search(before) or _PLATFORM_RE[kind].search(after)
-    ]
+    return [kind for kind in _MESSENGER_KINDS if _PLATFORM_RE[kind].search(before) or _PLATFORM_RE[kind].search(after)]
 
 
 def _clean_url(raw: str) -> str:
@@ -316,9 +312,7 @@ def registrable_domain(host: str) -> str:
     return ".".join(host.split(".")[-2:])
 
 
-def link_selectors(
-    href: str, region: str | None = None, context: str = "", source: str = "link"
-) -> list[Selector]:
+def link_selectors(href: str, region: str | None = None, context: str = "", source: str = "link") -> list[Selector]:
     """Selectors a link itself names: tel:, wa.me, viber:, t.me, social profiles, mailto:, the URL.
 
     A malformed link (an unclosed IPv6 bracket, a bad port) names nothing rather than stopping a describe.
@@ -329,9 +323,7 @@ def link_selectors(
         return []
 
 
-def _link_selectors(
-    href: str, region: str | None = None, context: str = "", source: str = "link"
-) -> list[Selector]:
+def _link_selectors(href: str, region: str | None = None, context: str = "", source: str = "link") -> list[Selector]:
     """Selectors a link itself names: tel:, wa.me, viber:, t.me, social profiles, mailto:, the URL."""
     href = href.strip()
     if not href:
@@ -517,9 +509,7 @@ def handles_in(text: str) -> list[Selector]:
         kind = platform if platform and platform not in ("whatsapp", "viber") else "handle"
         if kind == "telegram" and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{4,31}", name):
             kind = "handle"  # Telegram usernames: 5-32 characters, letters first
-        out.append(
-            Selector(kind, "@" + name.lower(), match.group(0), _context(text, match.start(), match.end()))
-        )
+        out.append(Selector(kind, "@" + name.lower(), match.group(0), _context(text, match.start(), match.end())))
     return out
 
 
