@@ -48,6 +48,14 @@ CASE: dict[str, tuple[str, str]] = {
         "every stamp record in timestamps/ is recorded by a custody event and says what that event says",
         "timestamp_check",
     ),
+    "description-source": (
+        "each description names the artefact its describe event says it describes, and that artefact is recorded",
+        "description_check",
+    ),
+    "index-artefacts": (
+        "the artefacts index table agrees with the events (digests, size, type, first event)", "index_check"),
+    "index-metadata": (
+        "every md_* index row is derived from a recorded description, text or capture record", "index_check"),
 }
 
 # An exported bundle (a BagIt bag, folder or zip); the ledger inside it gets the case checks above.

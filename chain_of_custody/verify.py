@@ -22,9 +22,11 @@ from . import journal
 from .chain_index import ChainIndex, ExpectedArtefact
 from .checks import describe
 from .clock import parse_rfc3339
+from .description_check import check_descriptions
 from .errors import CustodyError, Finding
 from .facts import CaseFacts, differences
 from .hashing import Digests, hash_file
+from .index_check import check_index
 from .keys import fingerprint_of, load_public_keys, matches_trusted, raw_public, verify_signature
 from .ledger import Event, Head, Ledger, genesis_hash
 from .report import Report
@@ -478,6 +480,8 @@ def verify_case(
     check_capture_records(case_dir, walk, report)
     check_timestamps(index.timestamp_events, lambda d: artefact_path(case_dir, d), index, expected, report,
                      case_id=case_id, records=read_token_records(case_dir / "timestamps"), pinned_roots=tsa_roots)
+    check_descriptions(case_dir, expected, report)
+    check_index(case_dir, expected, report)
     anchoring(walk, report, found_journal, witnessed=parse_head(expect_head)[0] if expect_head else None)
     return report
 

@@ -22,6 +22,12 @@ def metadata_overview(case: Case, summary: dict[str, Any]) -> None:
     """What describe found, and a warning when artefacts are still undescribed or a photo carries GPS."""
     found = describe.summary(case)
     summary["metadata"] = found
+    if found["index_findings"]:
+        first, more = found["index_findings"][0], len(found["index_findings"]) - 1
+        summary.setdefault("warnings", []).append(
+            f"the metadata index disagrees with the signed descriptions, so no selector or GPS value is shown:"
+            f" {first}{f' (+{more} more)' if more else ''}; run 'evidence-kit describe {case.id} --rebuild-index'"
+        )
     if found["not_described"]:
         summary.setdefault("warnings", []).append(
             f"{len(found['not_described'])} artefact(s) not described yet: run 'evidence-kit describe {case.id}'"
