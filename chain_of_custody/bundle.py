@@ -219,7 +219,7 @@ def verify_folder(bag: Path, report: Report, expect_head: str | None = None, tru
         events = list(read_jsonl(bag / LEDGER)) if (bag / LEDGER).is_file() else []
     except CustodyError as exc:
         _fail(report, "ledger", LEDGER, str(exc))
-    walk = check_chain(events, case_id or "", public_keys, report, trust=trust)
+    walk = check_chain(events, case_id or "", public_keys, report, trust=trust, keys_dir=bag / KEYS)
     head, expected, index = walk.head, walk.artefacts, walk.index
     if head is None:
         _fail(report, "ledger", LEDGER, "the bundle holds no custody events")

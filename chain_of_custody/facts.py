@@ -142,17 +142,13 @@ class CaseFacts:
 
 
 def differences(stated: Any, facts: CaseFacts) -> list[tuple[str, str, str]]:
-    """(field, what case.json says, what the signed events say) for every fact that disagrees."""
+    """(field, what case.json says, what the signed events say) for every fact that disagrees.
+
+    The readable copy must say exactly what the events say: no field changed, dropped or added.
+    """
     expected = facts.case_json()
     if not isinstance(stated, dict):
         return [("case.json", type(stated).__name__, "a JSON object")]
-    found = []
-    for name, want in expected.items():
-        have = stated.get(name)
-        if name == "investigators":
-            want = [(i["name"], i["key_id"]) for i in want]
-            items = have if isinstance(have, list) else []
-            have = [(i.get("name"), i.get("key_id")) if isinstance(i, dict) else (None, None) for i in items]
-        if have != want:
-            found.append((name, repr(have), repr(want)))
-    return found
+    return [(name, repr(stated.get(name)), repr(expected.get(name)))
+            for name in [*expected, *sorted(set(stated) - set(expected))] if stated.get(name) != expected.get(name)
+            or (name in stated) != (name in expected)]

@@ -72,14 +72,32 @@ class ChainWalk:
     facts: CaseFacts
 
 
+def _key_note(directory: Path, key_id: str) -> Any:
+    """What keys/<key id>.json (the readable note beside a public key) says; None when there is none."""
+    path = directory / f"{key_id.replace(':', '-')}.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return "(unreadable)"
+
+
 def _key_problems(facts: CaseFacts, file_keys: dict[str, Ed25519PublicKey], first_use: dict[str, int],
-                  report: Report) -> None:
-    """Every enrolled key that signed has its readable copy in keys/, holding the same key."""
+                  report: Report, directory: Path | None) -> None:
+    """Every enrolled key that signed has its readable copy in keys/, holding the same key, and its note
+    beside it names the same investigator."""
     for key_id, seq in first_use.items():
         signer = facts.signer_for(key_id)
         if signer is None or signer.public_key is None:
             continue  # unenrolled keys are named by signer-enrolled; first-wave keys come from keys/ itself
         copy = file_keys.get(key_id)
+        note = _key_note(directory, key_id) if directory is not None else None
+        wanted = {"name": signer.name, "key_id": key_id, "algorithm": "Ed25519"}
+        if note is not None and note != wanted:
+            _fail(report, "signer-key", f"keys/{key_id.replace(':', '-')}.json",
+                  "the key's readable note does not say what the chain enrolled", json.dumps(wanted),
+                  json.dumps(note, ensure_ascii=False))
         if copy is None:
             _fail(report, "signer-key", f"event {seq}",
                   f"the public key file keys/{key_id.replace(':', '-')}.pem of {signer.name!r} is missing or "
@@ -128,6 +146,7 @@ def check_chain(
     report: Report,
     processes: bool = False,
     trust: Sequence[str] = (),
+    keys_dir: Path | None = None,
 ) -> ChainWalk:
     """Walk the chain once: links, hashes, who may sign each event, signatures, and the case's facts.
 
@@ -232,7 +251,7 @@ def check_chain(
             collect(in_flight.popleft())
     for name, count in passed.items():
         _ok(report, name, count)
-    _key_problems(facts, file_keys, first_use, report)
+    _key_problems(facts, file_keys, first_use, report, keys_dir)
     if trust:
         _trust_problems(trust, facts, used, fingerprints, report)
     report.facts["signers"] = sorted(index.actors)
@@ -461,7 +480,7 @@ def verify_case(
         if ledger.case_id != case_id:
             _fail(report, "case-id", "ledger.sqlite", "the ledger belongs to another case", case_id, ledger.case_id)
         walk = check_chain(ledger.events(), case_id, file_keys, report,
-                           processes=ledger.count() >= PROCESS_POOL_FROM, trust=trust)
+                           processes=ledger.count() >= PROCESS_POOL_FROM, trust=trust, keys_dir=case_dir / "keys")
     head, expected, index = walk.head, walk.artefacts, walk.index
     if head is None:
         _fail(report, "ledger", "ledger.sqlite", "the ledger holds no events")
