@@ -20,9 +20,10 @@ from chain_of_custody.keys import Identity, export_public, load_or_create
 from chain_of_custody.ledger import Event, Ledger, PendingEvent
 
 from . import TOOL
+from .cleanup import clean_leftovers
 from .config import Settings
 from .errors import CaseExists, CaseNotFound, InvalidInput
-from .store import Artefact, Store
+from .store import Artefact, Store, check_file
 
 CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
@@ -174,6 +175,7 @@ class Case:
         if identity.key_id not in known:
             self.info.setdefault("investigators", []).append(identity.public_record())
             _write_json(self.path / "case.json", self.info)
+        clean_leftovers(self, identity)  # the first write to the case removes what a killed command left
         return identity
 
     # -- the ledger ----------------------------------------------------------------------------
@@ -234,12 +236,7 @@ class Case:
         Every path is checked before anything is stored, so a bad path in the list changes nothing.
         """
         for path in paths:
-            if not path.exists():
-                raise InvalidInput(f"no such file: {path}")
-            if path.is_dir():
-                raise InvalidInput(f"{path} is a folder, not a file (add the files inside it)")
-            if not os.access(path, os.R_OK):
-                raise InvalidInput(f"cannot read {path}: permission denied")
+            check_file(path)  # missing, unreadable, a folder, a FIFO or a device: refused before reading
         total = sum(p.stat().st_size for p in paths)
         done = 0
         added = []

@@ -13,7 +13,6 @@ work offline), the auto-stamp step records a ``timestamp-queued`` event saying w
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from . import TOOL
 from .case import Case
 from .config import Settings, TsaSetting
 from .errors import InvalidInput, OperationFailed
+from .staging import write_atomically
 from .store import Artefact
 
 DEFAULT_TIMEOUT = 15.0
@@ -299,14 +299,12 @@ def stamp_case(
     for event, (stamp, token, chain, root) in zip(events, stored, strict=True):
         # A copy of the details outside the ledger: cutting off the ledger's tail must not hide a stamp.
         record_path = folder / _record_name(event.seq, stamp.url)
-        temp = record_path.with_suffix(".tmp")
-        temp.write_bytes(
+        write_atomically(
+            record_path,
             canonical_json(
                 {"format": tsp.RECORD_FORMAT, "case_id": case.id, "event_seq": event.seq, **event.details}
-            )
+            ),
         )
-        os.chmod(temp, 0o444)
-        os.replace(temp, record_path)
         command = tsp.openssl_command(
             manifest_artefact.path.resolve(), token.path.resolve(), root.path.resolve(), chain.path.resolve()
         )

@@ -21,8 +21,9 @@ def print_json(data: Any) -> None:
 
 @contextmanager
 def byte_progress(description: str, enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on stderr driven by ``on_progress(done, total)`` callbacks."""
-    if not enabled:
+    """A rich progress bar on stderr driven by ``on_progress(done, total)`` callbacks (a terminal only:
+    elsewhere rich would leave a blank line before an error's one line)."""
+    if not enabled or not err_console.is_terminal:
         yield None
         return
     progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
@@ -38,8 +39,8 @@ def byte_progress(description: str, enabled: bool = True) -> Iterator[Callable[[
 
 @contextmanager
 def count_progress(description: str, total: int, enabled: bool = True) -> Iterator[Callable[[int], None]]:
-    """A progress bar over items; yields ``advance(n)``."""
-    if not enabled:
+    """A progress bar over items on a terminal; yields ``advance(n)``."""
+    if not enabled or not err_console.is_terminal:
         yield lambda n=1: None
         return
     progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
