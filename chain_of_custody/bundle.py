@@ -44,8 +44,11 @@ from .safezip import (  # noqa: F401 (moved to safezip.py; callers still import 
     MAX_RATIO,
     MAX_TOTAL_BYTES,
     RATIO_FLOOR,
+    ZIP_READ_ERRORS,
+    DamagedBundle,
     UnsafeBundle,
     check_zip,
+    describe_zip_error,
     extract_zip,
     opened,
 )
@@ -122,13 +125,23 @@ def encode_manifest_path(path: str) -> str:
     return path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def _read_utf8(path: Path) -> str:
+    """A tag file's text; BagIt (RFC 8493 2.1.1) tag files are UTF-8, so other bytes fail the bundle."""
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DamagedBundle(
+            f"{path.name} is not UTF-8 text (byte {exc.start}): the bundle fails verification"
+        ) from None
+
+
 def read_manifest(path: Path) -> tuple[dict[str, str], list[str]]:
     """``{bag path: hex digest}`` and the malformed lines (by number)."""
     entries: dict[str, str] = {}
     bad: list[str] = []
     # Split on LF only (CRLF tolerated): str.splitlines() would also break at form feeds and the like,
     # which may legally appear in a file name.
-    for number, line in enumerate(path.read_text("utf-8").split("\n"), 1):
+    for number, line in enumerate(_read_utf8(path).split("\n"), 1):
         line = line.removesuffix("\r")
         if not line.strip():
             continue
@@ -145,7 +158,7 @@ def read_tag_file(path: Path) -> dict[str, str]:
     """bag-info.txt style ``Label: value`` lines (continuation lines start with white space)."""
     values: dict[str, str] = {}
     last = None
-    for line in path.read_text("utf-8").splitlines():
+    for line in _read_utf8(path).splitlines():
         if line[:1] in (" ", "\t") and last:
             values[last] += " " + line.strip()
             continue
@@ -262,7 +275,7 @@ def check_bag(bag: Path, report: Report) -> dict[str, BagDigests]:
 def _read_json(bag: Path, rel: str, report: Report, check: str) -> Any:
     try:
         return json.loads((bag / rel).read_text("utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         _fail(report, check, rel, f"cannot be read as JSON: {exc}")
         return None
 
@@ -376,7 +389,7 @@ def check_omitted(bag: Path, events: list[Event], omitted: list[dict[str, Any]],
     for record in sorted((bag / CAPTURES).glob("*.json")) if (bag / CAPTURES).is_dir() else []:
         try:
             exported.add(str(json.loads(record.read_text("utf-8")).get("id")))
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, RecursionError):
             continue
     allowed: set[str] = set()
     for entry in omitted:
@@ -419,6 +432,14 @@ def check_capture_records(bag: Path, expected: dict[str, ExpectedArtefact], repo
 
 
 def check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] | None = None) -> None:
+    """A damaged or malformed WACZ (bad CRC, broken data, odd JSON) is a finding, never a traceback."""
+    try:
+        _check_wacz(path, rel, report, recorded_sha256)
+    except (*ZIP_READ_ERRORS, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        _fail(report, "wacz", rel, f"cannot be checked: it {describe_zip_error(exc)}")
+
+
+def _check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] | None = None) -> None:
     """WACZ 1.1.1: datapackage.json lists every file with its size and hash; datapackage-digest.json "
     "hashes it."""
     try:

@@ -301,8 +301,8 @@ def artefact_path(case_dir: Path, digest: str) -> Path:
 def read_case_id(case_dir: Path) -> str:
     try:
         return json.loads((case_dir / "case.json").read_text("utf-8"))["id"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise CustodyError(f"{case_dir} is not a case folder (case.json unreadable: {exc})") from None
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:  # a list, no id, too deep
+        raise CustodyError(f"{case_dir} is not a case folder (case.json unreadable: {exc!r})") from None
 
 
 def verify_case(

@@ -20,6 +20,7 @@ from chain_of_custody.keys import Identity, export_public, load_or_create
 from chain_of_custody.ledger import Event, Ledger, PendingEvent
 
 from . import TOOL
+from .case_record import read_case_info
 from .cleanup import clean_leftovers
 from .config import Settings
 from .errors import CaseExists, CaseNotFound, InvalidInput
@@ -153,10 +154,7 @@ class Case:
         info_path = path / "case.json"
         if not info_path.is_file():
             raise CaseNotFound(f"no case {name or path} in {path.parent} (see 'evidence-kit case list')")
-        try:
-            info = json.loads(info_path.read_text("utf-8"))
-        except ValueError as exc:
-            raise CustodyError(f"case.json of {path.name} is not valid JSON: {exc}") from None
+        info = read_case_info(info_path, path.name)  # a damaged case.json: one line naming the case
         return cls(path, info, settings, clock)
 
     @staticmethod

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import re
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import typer
@@ -13,6 +15,32 @@ from chain_of_custody.errors import CustodyError
 
 from .. import config
 
+# Last resort for operating-system errors only a user's input or machine can cause (a 5,000-character
+# name, a folder without permission, a full disk) where no layer below names them; other errors are bugs.
+USER_OS_ERRORS = {
+    errno.ENAMETOOLONG: 2,
+    errno.ENOTDIR: 2,
+    errno.EACCES: 2,
+    errno.EPERM: 2,
+    errno.EROFS: 2,
+    errno.ELOOP: 2,
+    errno.ENOSPC: 3,
+    errno.EDQUOT: 3,
+}
+LONG_WORD = re.compile(r"\S{201,}")
+
+
+def _shorten(text: str) -> str:
+    """One readable line: a 5,000-character id or path is cut in the middle, saying how long it was."""
+    text = " ".join(text.splitlines())
+    return LONG_WORD.sub(lambda m: f"{m[0][:80]}…{m[0][-40:]} ({len(m[0]):,} characters)", text)
+
+
+def fail(message: str, exit_code: int) -> NoReturn:
+    sys.stderr.write(f"error: {_shorten(message)}\n")
+    sys.stderr.flush()
+    raise SystemExit(exit_code)
+
 
 class EvidenceGroup(TyperGroup):
     """Turns every :class:`CustodyError` into one line on stderr and its exit code."""
@@ -21,9 +49,12 @@ class EvidenceGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except CustodyError as exc:
-            sys.stderr.write(f"error: {exc}\n")
-            sys.stderr.flush()
-            raise SystemExit(exc.exit_code) from None
+            fail(str(exc), exc.exit_code)
+        except OSError as exc:
+            if exc.errno not in USER_OS_ERRORS:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            fail(f"{where}{exc.strerror or exc}", USER_OS_ERRORS[exc.errno])
 
 
 class DefaultCommandGroup(TyperGroup):
