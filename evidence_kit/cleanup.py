@@ -47,7 +47,11 @@ def _remove(path: Path) -> int | None:
 
 
 def clean_leftovers(case: Case, identity: Identity) -> Event | None:
-    """Remove the case's leftovers and record one ``cleanup`` event; None when there was nothing."""
+    """Remove the case's leftovers and record one ``cleanup`` event; None when there was nothing.
+
+    Opens the ledger first: a command about to write fails on a damaged ledger before it stores a byte.
+    """
+    case.ledger  # noqa: B018
     removed: list[dict[str, Any]] = []
     for name in leftovers(case.path):
         size = _remove(case.path / name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import re
+import sqlite3
 import sys
 from typing import Any, NoReturn
 
@@ -55,6 +56,12 @@ class EvidenceGroup(TyperGroup):
                 raise
             where = f"{exc.filename}: " if exc.filename else ""
             fail(f"{where}{exc.strerror or exc}", USER_OS_ERRORS[exc.errno])
+        except sqlite3.DatabaseError as exc:
+            # A ledger file that is no SQLite database (damaged, overwritten) is the user's data, not a
+            # bug; "database is locked" and the like (OperationalError) are ours and keep their traceback.
+            if isinstance(exc, sqlite3.OperationalError):
+                raise
+            fail(f"a case's ledger database is damaged and cannot be read ({exc})", 2)
 
 
 class DefaultCommandGroup(TyperGroup):
