@@ -5,7 +5,8 @@ stamp record) under a name that says who writes it: ``<prefix>-<pid>-<random>``;
 exclusive ``flock`` on the file while it writes. A file with such a name is a *leftover* when nobody
 holds its lock and its writer is gone (the kernel drops the lock when a process dies, even by kill -9).
 A file whose writer is alive but holds no lock (a reused pid) counts once it is older than
-:data:`GRACE_SECONDS`.
+:data:`GRACE_SECONDS`. Temporary files that name no writer and take no lock (those of earlier versions,
+and ``case.json.tmp``) count once nobody has touched them for :data:`LEGACY_GRACE_SECONDS`.
 
 Stdlib only: ``chain_of_custody`` verifies a case without evidence-kit, and verify warns about what
 :func:`leftovers` finds.
@@ -20,13 +21,17 @@ from pathlib import Path
 
 try:
     import fcntl
-except ImportError:  # Windows: no flock; every temporary file found counts as a leftover
+except ImportError:  # Windows: no flock; only a file's age tells (no pid is checked there either)
     fcntl = None  # type: ignore[assignment]
 
 # Where evidence-kit writes temporary files, relative to the case folder.
 TEMP_FOLDERS = ("artefacts/.incoming", "timestamps", ".")
 TEMP_NAME = re.compile(r"^(?P<prefix>[A-Za-z0-9._]+)-(?P<pid>\d+)-(?P<token>[0-9a-f]{8,32})\.partial$")
 GRACE_SECONDS = 60.0
+# Written without a lock or a pid: mkstemp's "ingest-XXXXXXXX" of earlier versions in the store, a stamp
+# record's "<seq>-<host>.tmp", and case.json.tmp. Each is written in well under a second.
+LEGACY_NAME = re.compile(r"^(?:ingest-[a-z0-9_]{8}|\d{6}-[^/]+\.tmp|case\.json\.tmp)$")
+LEGACY_GRACE_SECONDS = 600.0
 
 
 def temp_name(prefix: str, token: str) -> str:
@@ -69,23 +74,33 @@ def held(path: Path) -> bool:
     return False
 
 
-def writer_gone(path: Path, now: float | None = None) -> bool:
-    """Whether the process named in a temporary file's name is gone (or the file outlived its grace)."""
-    match = TEMP_NAME.match(path.name)
-    if match is None:
-        return False
-    if not _alive(int(match["pid"])):
-        return True
+def _age(path: Path, now: float | None) -> float | None:
     try:
-        age = (time.time() if now is None else now) - path.lstat().st_mtime
+        return (time.time() if now is None else now) - path.lstat().st_mtime
     except OSError:
-        return False
-    return age > GRACE_SECONDS
+        return None
+
+
+def writer_gone(path: Path, now: float | None = None) -> bool:
+    """Whether the writer of a temporary file is gone: its pid is not running, or nobody touched the file
+    for its grace period (checks the name and the clock only; :func:`held` checks the lock)."""
+    match = TEMP_NAME.match(path.name)
+    if match is not None:
+        if not _alive(int(match["pid"])):
+            return True
+        age = _age(path, now)
+        return age is not None and age > GRACE_SECONDS
+    if LEGACY_NAME.match(path.name):
+        age = _age(path, now)
+        return age is not None and age > LEGACY_GRACE_SECONDS
+    return False
 
 
 def is_leftover(path: Path, now: float | None = None) -> bool:
     """Whether ``path`` is an evidence-kit temporary file that nobody is writing any more."""
-    if TEMP_NAME.match(path.name) is None or path.is_symlink() or not path.is_file():
+    if not (TEMP_NAME.match(path.name) or LEGACY_NAME.match(path.name)):
+        return False
+    if path.is_symlink() or not path.is_file():
         return False
     return not held(path) and writer_gone(path, now)
 

@@ -162,3 +162,33 @@ def test_kill_during_timestamp_at_many_moments(env, tmp_path, local_tsa: LocalTs
     assert run(env, "timestamp", CASE_ID).returncode == 0
     report = verify_ok(env)
     assert report["facts"]["timestamp_pending"] == 0
+
+
+def test_leftovers_of_earlier_versions_are_cleaned_once_nobody_touched_them_for_long(make_case):
+    """Earlier versions named temporary files without a pid or lock (mkstemp's ``ingest-XXXXXXXX``, a
+    stamp record's ``.tmp``, ``case.json.tmp``): they count once untouched for ten minutes."""
+    case = make_case()
+    incoming = case.path / "artefacts" / ".incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    (case.path / "timestamps").mkdir(exist_ok=True)
+    old = time.time() - 3600
+    stale = {incoming / "ingest-k2v9_x0a": 5000, case.path / "timestamps" / "000004-127.0.0.1.tmp": 300,
+             case.path / "case.json.tmp": 40}
+    for path, size in stale.items():
+        path.write_bytes(b"\0" * size)
+        os.utime(path, (old, old))
+    fresh = incoming / "ingest-abcd1234"  # as if an older version were writing it right now
+    fresh.write_bytes(b"\0" * 10)
+    unrelated = incoming / "notes.txt"
+    unrelated.write_bytes(b"not ours")
+    os.utime(unrelated, (old, old))
+    assert leftovers(case.path) == ["artefacts/.incoming/ingest-k2v9_x0a", "timestamps/000004-127.0.0.1.tmp",
+                                    "case.json.tmp"]
+    case.identity()  # what every writing command does first
+    [cleanup] = [e for e in case.events() if e.action == "cleanup"]
+    assert cleanup.details["bytes"] == 5340 and cleanup.details["files"] == 3
+    assert not any(path.exists() for path in stale)
+    assert fresh.exists() and unrelated.exists()
+    assert leftovers(case.path) == []
+    case.identity()
+    assert [e.action for e in case.events()].count("cleanup") == 1  # nothing left: no second event
