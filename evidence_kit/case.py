@@ -24,7 +24,7 @@ from .case_record import read_case_info
 from .cleanup import clean_leftovers
 from .config import Settings
 from .errors import CaseExists, CaseNotFound, InvalidInput
-from .store import Artefact, Store, check_file
+from .store import Artefact, Store, check_file, readable_name
 
 CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
@@ -246,8 +246,8 @@ class Case:
             stat = path.stat()
             details = {
                 "source": source,
-                "original_name": path.name,
-                "original_path": str(path.resolve()),
+                "original_name": readable_name(path.name),  # a non-UTF-8 name is kept as \xNN escapes
+                "original_path": readable_name(path.resolve()),
                 "original_modified": rfc3339(_utc_from_timestamp(stat.st_mtime)),
                 "duplicate_of_stored": not artefact.new,
                 **machine_facts(),

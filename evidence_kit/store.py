@@ -46,6 +46,16 @@ def _refuse_unless_regular(path: Path, mode: int) -> None:
         raise InvalidInput(f"{path} is {kind}, not a regular file: only regular files can be added")
 
 
+def readable_name(path: Path | str) -> str:
+    """A file name as text that can be recorded: bytes that are not UTF-8 (a name from an old Windows
+    archive) become ``\\xNN`` escapes instead of breaking the ledger's UTF-8.
+
+    >>> readable_name(Path(b"photo-\\xe4.jpg".decode("utf-8", "surrogateescape")))
+    'photo-\\\\xe4.jpg'
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def check_file(path: Path) -> None:
     """Refuse, before anything is read, a path that is missing, unreadable or not a regular file."""
     try:

@@ -254,6 +254,26 @@ def test_one_damaged_case_never_breaks_case_list(home, make_case):
     assert snapshot(home) == before
 
 
+def test_text_that_is_not_utf8_is_refused_but_a_file_name_that_is_not_is_recorded(home, tmp_path):
+    """argv may hold any bytes: a note or title must be UTF-8 to be signed, a file name is kept as escapes."""
+    not_utf8 = b"\xcf\xf0\xe8\xeb\xee\xe6\xe5\xed\xe8\xe5".decode("utf-8", "surrogateescape")  # CP1251
+    before = snapshot(home)
+    for args in (["ledger", "record", CASE, "--action", "note", "--note", not_utf8],
+                 ["add", str(tmp_path / "bundle.zip"), "--case", CASE, "--source", not_utf8],
+                 ["case", "create", "OP-9", "--title", not_utf8, "--investigator", "I"],
+                 [f"--home={not_utf8}", "case", "list"]):
+        refused(invoke(*args), 2, says="\\xcf\\xf0\\xe8")
+    assert snapshot(home) == before
+    photo = tmp_path / f"{not_utf8}.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0 a photo")
+    result = invoke("add", str(photo), "--case", CASE, "--json")
+    assert result.exit_code == 0, result.output
+    events = json.loads(invoke("ledger", CASE, "--json").stdout)
+    [added] = [e for e in events if e["action"] == "add" and e["details"]["original_name"].endswith(".jpg")]
+    assert added["details"]["original_name"] == "\\xcf\\xf0\\xe8\\xeb\\xee\\xe6\\xe5\\xed\\xe8\\xe5.jpg"
+    assert invoke("verify", CASE).exit_code == 0
+
+
 # -- bundle zips --------------------------------------------------------------------------------------
 def rebuild(source: Path, target: Path, change: dict[str, bytes | None]) -> Path:
     """A copy of the bundle zip with some entries' bytes replaced (None: left out)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import re
 import sqlite3
 import sys
@@ -43,8 +44,23 @@ def fail(message: str, exit_code: int) -> NoReturn:
     raise SystemExit(exit_code)
 
 
+def _undecodable(arg: str) -> bool:
+    """Text from argv holding bytes that are not UTF-8 (Python keeps them as lone surrogates)."""
+    return any("\udc80" <= ch <= "\udcff" for ch in arg)
+
+
 class EvidenceGroup(TyperGroup):
     """Turns every :class:`CustodyError` into one line on stderr and its exit code."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # A file name may hold any bytes (it is recorded with \xNN escapes); text that goes into the
+        # ledger as it is (a note, a title, a case id) must be UTF-8, or signing it would fail midway.
+        for arg in args:
+            value = arg.split("=", 1)[1] if arg.startswith("--") and "=" in arg else arg
+            if _undecodable(value) and not os.path.lexists(value):
+                shown = os.fsencode(value).decode("utf-8", "backslashreplace")
+                fail(f"'{shown}' is not UTF-8 text (only names of existing files may hold other bytes)", 2)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -95,6 +111,9 @@ def main_options(
                              help="Folder where cases live (default ./cases)."),
 ) -> None:
     """Global options."""
+    from .output import tolerate_undecodable_names
+
+    tolerate_undecodable_names()
     ctx.obj = config.load(home)
 
 
