@@ -138,6 +138,8 @@ def test_a_binary_or_deep_mla_form_is_one_line(home, tmp_path, raw, says):
 @pytest.mark.parametrize(("field", "value", "says"), [
     ("request.date", 20260302, "request.date must be text, not a whole number"),
     ("request.date", "2 March 2026", "request.date must be a date as YYYY-MM-DD"),
+    ("request.date", "20260302", "request.date must be a date as YYYY-MM-DD"),
+    ("time_range.from", "last week", "time_range.from must be a UTC time as RFC 3339"),
     ("request.type", "urgent", "request.type must be one of new, extension"),
     ("offence", "trafficking", "offence must be an object, not text"),
     ("requesting_authority", ["Cybercrime Unit"], "requesting_authority must be an object, not a list"),
@@ -166,6 +168,7 @@ def test_a_form_with_a_wrong_type_is_an_error_naming_the_field(home, tmp_path, f
 def test_the_filled_template_and_null_fields_are_accepted():
     form = mla.parse_form(mla.form_template())
     form["request"]["date"] = "2026-03-02"
+    form["time_range"] = {"from": "2026-03-01T09:00:00Z", "to": "2026-03-02"}
     form["offence"]["maximum_penalty"] = None  # null: left empty, like ""
     form["custom_note"] = {"any": ["shape", 1]}  # fields the template does not know are kept
     assert mla.parse_form(json.dumps(form))["custom_note"] == {"any": ["shape", 1]}

@@ -1,10 +1,17 @@
 """The MLA request form: the FORM.json template the investigator fills, its parsing, and which required
-fields are still empty (T-CY(2018)11 and T-CY(2018)10 headings)."""
+fields are still empty (T-CY(2018)11 and T-CY(2018)10 headings).
+
+A filled form is checked against the template itself: each field the template knows must have the
+template's type (text, a number of days, true/false, a list, an object) or be null; dates must be dates.
+A wrong field is an error naming it, before anything is exported. Binary, huge or deeply nested files
+are refused with one sentence too.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import date
+import re
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +91,8 @@ def form_template() -> str:
 
 MAX_FORM_BYTES = 1 << 20  # a filled form is a few kilobytes
 MAX_DEPTH = 16  # the template nests three levels
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2}))?$")
 CHOICES = {
     "request.type": ("new", "extension"),
     "data_categories[]": ("subscriber", "traffic", "content"),
@@ -154,11 +163,24 @@ def _check(value: Any, template: Any, where: str, problems: list[str]) -> None:
         problems.append(f"{where} must be text, not {_kind(value)}")
     elif value and where in CHOICES and value not in CHOICES[where]:
         problems.append(f"{where} must be one of {', '.join(CHOICES[where])}, not {value[:40]!r}")
-    elif value and where == "request.date":
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            problems.append(f"{where} must be a date as YYYY-MM-DD, not {value[:40]!r}")
+    elif value and where == "request.date" and not _is_date(value):
+        problems.append(f"{where} must be a date as YYYY-MM-DD, not {value[:40]!r}")
+    elif value and where.startswith("time_range.") and not _is_moment(value):
+        problems.append(f"{where} must be a UTC time as RFC 3339 (2026-03-01T09:00:00Z), not {value[:40]!r}")
+
+
+def _is_date(value: str) -> bool:
+    try:
+        return bool(DATE.match(value)) and bool(date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+def _is_moment(value: str) -> bool:
+    try:
+        return bool(MOMENT.match(value)) and bool(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return False
 
 
 def check_form(data: dict[str, Any], name: str = "FORM.json") -> None:
@@ -171,7 +193,7 @@ def check_form(data: dict[str, Any], name: str = "FORM.json") -> None:
         raise InvalidInput(f"{name}: " + "; ".join(problems[:5]) + more)
 
 
-def parse_form(text: str, name: str = "FORM.json") -> dict[str, Any]:
+def _parse_json(text: str, name: str) -> dict[str, Any]:
     try:
         data = json.loads(_strip_comments(text))
     except RecursionError:
@@ -184,13 +206,18 @@ def parse_form(text: str, name: str = "FORM.json") -> dict[str, Any]:
         raise InvalidInput(f"{name} must hold one JSON object")
     if _depth(data) > MAX_DEPTH:
         raise InvalidInput(f"{name} nests more than {MAX_DEPTH} levels deep: not an MLA form")
-    if _TEMPLATE_FORM:
-        check_form(data, name)
     return data
 
 
-_TEMPLATE_FORM: dict[str, Any] = {}
-_TEMPLATE_FORM = parse_form(TEMPLATE, "the template")
+# The filled form is checked against the template's own values: "" means text, 90 a number of days.
+_TEMPLATE_FORM = _parse_json(TEMPLATE, "the template")
+
+
+def parse_form(text: str, name: str = "FORM.json") -> dict[str, Any]:
+    """The form as a dict; :class:`InvalidInput` for bad JSON or a field of the wrong type (named)."""
+    data = _parse_json(text, name)
+    check_form(data, name)
+    return data
 
 
 def load_form(path: Path) -> dict[str, Any]:
