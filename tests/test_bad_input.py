@@ -235,6 +235,21 @@ def test_verify_of_a_damaged_case_is_one_line_or_a_failed_report(home, damage):
     assert snapshot(home) == before
 
 
+@pytest.mark.parametrize("target", ["A" * 5000, "list", "no id", "crc"])
+def test_the_court_experts_verifier_says_one_line_too(home, tmp_path, capsys, target):
+    from chain_of_custody.__main__ import main
+
+    if target in ("list", "no id"):
+        _case_json([1] if target == "list" else {"title": "x"})(home / CASE)
+        target = str(home / CASE)
+    elif target == "crc":
+        target = str(flip_in_entry(tmp_path / "bundle.zip", tmp_path / "crc.zip", "bagit.txt"))
+    code = main(["verify", target])
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and len(err) < 400, err
+    assert code == (1 if target.endswith("crc.zip") else 2)
+
+
 def test_one_damaged_case_never_breaks_case_list(home, make_case):
     make_case("OP-2026-018", title="Second case").close()
     for name, (damage, _) in sorted(DAMAGES.items()):
