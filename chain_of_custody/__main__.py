@@ -95,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     except CustodyError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return exc.exit_code
+    except OSError as exc:  # a target the system cannot even look up (a 5,000-character name): bad input
+        name = str(args.target)
+        shown = name if len(name) <= 200 else f"{name[:80]}… ({len(name):,} characters)"
+        sys.stderr.write(f"error: {shown}: {exc.strerror or exc}\n")
+        return 2
     if args.json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False, default=str) + "\n")
     else:

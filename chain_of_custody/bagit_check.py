@@ -14,6 +14,7 @@ from .checks import describe
 from .errors import Finding
 from .hashing import Digests, hash_file
 from .report import Report
+from .safezip import DamagedBundle
 
 ALGORITHMS = ("sha256", "sha512", "blake3")
 
@@ -32,13 +33,23 @@ def encode_manifest_path(path: str) -> str:
     return path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def _read_utf8(path: Path) -> str:
+    """A tag file's text; BagIt (RFC 8493 2.1.1) tag files are UTF-8, so other bytes fail the bundle."""
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DamagedBundle(
+            f"{path.name} is not UTF-8 text (byte {exc.start}): the bundle fails verification"
+        ) from None
+
+
 def read_manifest(path: Path) -> tuple[dict[str, str], list[str]]:
     """``{bag path: hex digest}`` and the malformed lines (by number)."""
     entries: dict[str, str] = {}
     bad: list[str] = []
     # Split on LF only (CRLF tolerated): str.splitlines() would also break at form feeds and the like,
     # which may legally appear in a file name.
-    for number, line in enumerate(path.read_text("utf-8").split("\n"), 1):
+    for number, line in enumerate(_read_utf8(path).split("\n"), 1):
         line = line.removesuffix("\r")
         if not line.strip():
             continue
@@ -55,7 +66,7 @@ def read_tag_file(path: Path) -> dict[str, str]:
     """bag-info.txt style ``Label: value`` lines (continuation lines start with white space)."""
     values: dict[str, str] = {}
     last = None
-    for line in path.read_text("utf-8").splitlines():
+    for line in _read_utf8(path).splitlines():
         if line[:1] in (" ", "\t") and last:
             values[last] += " " + line.strip()
             continue

@@ -77,7 +77,7 @@ def _ok(report: Report, check: str) -> None:
 def _read_json(bag: Path, rel: str, report: Report, check: str) -> Any:
     try:
         return json.loads((bag / rel).read_text("utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         _fail(report, check, rel, f"cannot be read as JSON: {exc}")
         return None
 
@@ -168,7 +168,7 @@ def check_omitted(bag: Path, events: list[Event], omitted: list[dict[str, Any]],
     for record in sorted((bag / CAPTURES).glob("*.json")) if (bag / CAPTURES).is_dir() else []:
         try:
             exported.add(str(json.loads(record.read_text("utf-8")).get("id")))
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, RecursionError):
             continue
     allowed: set[str] = set()
     for entry in omitted:

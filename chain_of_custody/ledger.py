@@ -255,14 +255,16 @@ class Ledger:
 
 def read_jsonl(path: Path) -> Iterator[Event]:
     """Events from a JSON Lines ledger export (one event object per line)."""
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, 1):
             try:
-                yield Event.from_json(json.loads(line))
-            except (ValueError, KeyError, TypeError) as exc:
+                line = raw.decode("utf-8")  # a non-UTF-8 line is a corrupt ledger, not a traceback
+                if not line.strip():
+                    continue
+                event = Event.from_json(json.loads(line))
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:
                 raise LedgerCorrupt(f"{path.name} line {number} is not a ledger event: {exc}") from None
+            yield event
 
 
 def write_jsonl(events: Iterable[Event], path: Path) -> Head | None:

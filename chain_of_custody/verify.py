@@ -410,7 +410,7 @@ def read_case_json(case_dir: Path) -> tuple[str, Any]:
     stated: Any = None
     try:
         stated = json.loads((case_dir / "case.json").read_text("utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # unreadable or too deep: case-facts names it
         pass
     if isinstance(stated, dict) and isinstance(stated.get("id"), str):
         return stated["id"], stated

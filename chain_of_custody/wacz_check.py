@@ -16,7 +16,7 @@ from .checks import describe
 from .errors import Finding
 from .hashing import CHUNK
 from .report import Report
-from .safezip import UnsafeBundle, check_zip
+from .safezip import ZIP_READ_ERRORS, UnsafeBundle, check_zip, describe_zip_error
 
 
 def _fail(report: Report, check: str, where: str, message: str, expected: str | None = None,
@@ -29,6 +29,14 @@ def _ok(report: Report, check: str) -> None:
 
 
 def check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] | None = None) -> None:
+    """A damaged or malformed WACZ (bad CRC, broken data, odd JSON) is a finding, never a traceback."""
+    try:
+        _check_wacz(path, rel, report, recorded_sha256)
+    except (*ZIP_READ_ERRORS, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        _fail(report, "wacz", rel, f"cannot be checked: it {describe_zip_error(exc)}")
+
+
+def _check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] | None = None) -> None:
     """WACZ 1.1.1: datapackage.json lists every file with its size and hash; datapackage-digest.json "
     "hashes it."""
     try:

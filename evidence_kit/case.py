@@ -27,10 +27,12 @@ from chain_of_custody.keys import Identity, export_public, find_identity, load_o
 from chain_of_custody.ledger import Event, Ledger, PendingEvent
 
 from . import pipeline
+from .case_record import read_case_info
+from .cleanup import clean_leftovers
 from .config import Settings
 from .errors import CaseExists, CaseNotFound, InvalidInput
 from .machine import machine_facts
-from .store import Artefact, Store
+from .store import Artefact, Store, check_file, readable_name
 
 CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
@@ -168,14 +170,7 @@ class Case:
         info_path = path / "case.json"
         if not info_path.is_file():
             raise CaseNotFound(f"no case {name or path} in {path.parent} (see 'evidence-kit case list')")
-        try:
-            info = json.loads(info_path.read_text("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise CustodyError(f"case.json of {path.name} is not valid JSON: {exc}") from None
-        except OSError as exc:
-            raise CustodyError(f"case.json of {path.name} cannot be read: {exc.strerror}") from None
-        if not isinstance(info, dict) or not isinstance(info.get("id"), str):
-            raise CustodyError(f"case.json of {path.name} is not a case description (no case id in it)")
+        info = read_case_info(info_path, path.name)  # a damaged case.json: one line naming the case
         return cls(path, info["id"], settings, clock)
 
     @staticmethod
@@ -204,6 +199,7 @@ class Case:
             raise KeyProblem(
                 f"the signing key of {signer.name} ({signer.key_id}) is not in {self.settings.keys_dir}: "
                 "on this machine you cannot sign for them")
+        clean_leftovers(self, identity)  # the first write to the case removes what a killed command left
         return identity
 
     def enrol(self, lead: Identity, name: str, public_key_pem: bytes | None = None) -> tuple[Event, bool]:
@@ -326,12 +322,7 @@ class Case:
         ``then_pipeline=False`` stores and records only (a bulk import that runs the pipeline once itself).
         """
         for path in paths:
-            if not path.exists():
-                raise InvalidInput(f"no such file: {path}")
-            if path.is_dir():
-                raise InvalidInput(f"{path} is a folder, not a file (add the files inside it)")
-            if not os.access(path, os.R_OK):
-                raise InvalidInput(f"cannot read {path}: permission denied")
+            check_file(path)  # missing, unreadable, a folder, a FIFO or a device: refused before reading
         total = sum(p.stat().st_size for p in paths)
         done = 0
         added = []
@@ -343,8 +334,8 @@ class Case:
             stat = path.stat()
             details = {
                 "source": source,
-                "original_name": path.name,
-                "original_path": str(path.resolve()),
+                "original_name": readable_name(path.name),  # a non-UTF-8 name is kept as \xNN escapes
+                "original_path": readable_name(path.resolve()),
                 "original_modified": rfc3339(_utc_from_timestamp(stat.st_mtime)),
                 "duplicate_of_stored": not artefact.new,
                 **machine_facts(),

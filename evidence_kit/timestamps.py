@@ -13,7 +13,6 @@ work offline), the auto-stamp step records a ``timestamp-queued`` event saying w
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from chain_of_custody.ledger import Event, Head, PendingEvent
 from . import TOOL
 from .config import Settings, TsaSetting
 from .errors import InvalidInput, OperationFailed
+from .staging import write_atomically
 from .store import Artefact
 
 if TYPE_CHECKING:
@@ -143,6 +143,21 @@ def pending_artefacts(case: Case, events: Sequence[Event] | None = None) -> list
     ]
 
 
+def pending_snapshot(case: Case) -> tuple[Head | None, list[dict[str, Any]]]:
+    """The ledger head and the artefacts pending at that head, read in one SQLite read transaction.
+
+    Read apart, a concurrent ``add`` committing between the two reads would put an artefact recorded
+    after the head into the manifest, and verify would rightly call the untampered case broken.
+    """
+    connection = case.ledger.connection
+    connection.execute("BEGIN")  # deferred: the first SELECT fixes the snapshot (WAL), writers go on
+    try:
+        head = case.ledger.head()
+        return head, pending_artefacts(case)
+    finally:
+        connection.execute("COMMIT")
+
+
 def stamp_summaries(case: Case, events: Sequence[Event] | None = None) -> list[dict[str, Any]]:
     """One line per stamp (and per queued attempt) for ``case show``."""
     events = timestamp_events(case) if events is None else events
@@ -239,10 +254,9 @@ def stamp_case(
     if not tsas:
         raise InvalidInput("no TSA configured: add 'tsas' to the settings file or pass --tsa URL")
     loaded = [load_tsa(setting) for setting in tsas]  # bad settings fail before anything is asked
-    head = case.ledger.head()
+    head, covered = pending_snapshot(case)
     if head is None:
         raise InvalidInput(f"case {case.id} has an empty ledger: nothing to stamp")
-    covered = pending_artefacts(case)
     manifest = tsp.build_manifest(case.id, head, covered)
     answers: list[tsp.Stamp] = []
     failures: list[tuple[str, str]] = []
@@ -288,14 +302,12 @@ def stamp_case(
     for event, (stamp, token, chain, root) in zip(events, stored, strict=True):
         # A copy of the details outside the ledger: cutting off the ledger's tail must not hide a stamp.
         record_path = folder / _record_name(event.seq, stamp.url)
-        temp = record_path.with_suffix(".tmp")
-        temp.write_bytes(
+        write_atomically(
+            record_path,
             canonical_json(
                 {"format": tsp.RECORD_FORMAT, "case_id": case.id, "event_seq": event.seq, **event.details}
-            )
+            ),
         )
-        os.chmod(temp, 0o444)
-        os.replace(temp, record_path)
         command = timestamp_check.openssl_command(
             manifest_artefact.path.resolve(), token.path.resolve(), root.path.resolve(), chain.path.resolve()
         )
@@ -334,9 +346,9 @@ def auto_stamp(
     except (
         InvalidInput
     ) as exc:  # unreadable root file or similar: the evidence is in; say why it is unstamped
-        head = case.ledger.head()
+        head, pending = pending_snapshot(case)
         assert head is not None
-        outcome = StampOutcome(head, pending_artefacts(case), None, [], [("settings", str(exc))])
+        outcome = StampOutcome(head, pending, None, [], [("settings", str(exc))])
     if not outcome.stamps:
         record_queued(case, identity, outcome)
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from chain_of_custody.errors import CustodyError
+
 from ..case import Case
+from ..config import Settings
 from ..errors import InvalidInput
 from ..overview import case_overview
 from .app import app, settings
@@ -103,14 +109,11 @@ def update(
 
 @case_app.command("list")
 def list_cases(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """List the cases in the home folder."""
+    """List the cases in the home folder (a damaged case is listed as unreadable, with why)."""
     s = settings(ctx)
     rows = []
     for case_id in Case.list_ids(s):
-        with Case.open(s, case_id) as case:
-            head = case.ledger.head()
-            rows.append({"id": case.id, "title": case.info.get("title"), "created": case.info.get("created"),
-                         "events": head.seq if head else 0, "artefacts": len(case.artefact_rows())})
+        rows.append(_list_row(s, case_id))
     if as_json:
         print_json(rows)
         return
@@ -119,8 +122,25 @@ def list_cases(ctx: typer.Context, as_json: bool = typer.Option(False, "--json",
         return
     table = Table("case", "title", "created", "events", "artefacts")
     for row in rows:
-        table.add_row(row["id"], row["title"], row["created"], str(row["events"]), str(row["artefacts"]))
+        if row.get("unreadable"):
+            table.add_row(escape(row["id"]), f"[red]unreadable:[/red] {escape(row['unreadable'])}", "", "", "")
+            continue
+        table.add_row(escape(row["id"]), escape(str(row["title"])), str(row["created"]), str(row["events"]),
+                      str(row["artefacts"]))
     console.print(table)
+
+
+def _list_row(s: Settings, case_id: str) -> dict[str, Any]:
+    """One case's line; a damaged case (case.json, ledger) becomes a line saying why, never an abort."""
+    try:
+        with Case.open(s, case_id) as case:
+            head = case.ledger.head()
+            return {"id": case.id, "title": case.info.get("title"), "created": case.info.get("created"),
+                    "events": head.seq if head else 0, "artefacts": len(case.artefact_rows())}
+    except (CustodyError, sqlite3.DatabaseError, OSError) as exc:
+        reason = str(exc) if isinstance(exc, CustodyError) else f"{type(exc).__name__}: {exc}"
+        return {"id": case_id, "unreadable": reason, "title": None, "created": None, "events": None,
+                "artefacts": None}
 
 
 @case_app.command("show")
