@@ -29,6 +29,7 @@ from .hashing import Digests, hash_file
 from .index_check import check_index
 from .keys import fingerprint_of, load_public_keys, matches_trusted, raw_public, verify_signature
 from .ledger import Event, Head, Ledger, genesis_hash
+from .leftovers import leftovers
 from .report import Report
 from .timestamp_check import check_timestamps, read_token_records
 
@@ -493,9 +494,12 @@ def verify_case(
         check_expected_head(expect_head, index, report)
     found_journal = check_journal(journal_dir or journal.default_dir(), case_id, walk, report)
     check_artefacts(expected, lambda d: artefact_path(case_dir, d), report, on_progress)
-    for path in leftovers(case_dir, {d.split(":", 1)[1] for d in expected}):
+    for path in unrecorded(case_dir, {d.split(":", 1)[1] for d in expected}):
         report.warnings.append(f"{path} is stored but no custody event records it (an interrupted ingest "
                                "leaves such a file)")
+    for path in leftovers(case_dir):
+        report.warnings.append(f"{path} is a temporary file of an interrupted command (the next command on "
+                               "the case removes it and records that)")
     check_capture_records(case_dir, walk, report)
     check_timestamps(index.timestamp_events, lambda d: artefact_path(case_dir, d), index, expected, report,
                      case_id=case_id, records=read_token_records(case_dir / "timestamps"), pinned_roots=tsa_roots)
@@ -505,13 +509,8 @@ def verify_case(
     return report
 
 
-def leftovers(case_dir: Path, known: set[str]) -> list[str]:
-    """Files in the store that no event records (an interrupted ingest leaves them)."""
+def unrecorded(case_dir: Path, known: set[str]) -> list[str]:
+    """Files in the store under a digest name that no event records."""
     store = case_dir / "artefacts"
-    if not store.is_dir():
-        return []
-    found = [f"artefacts/{p.parent.name}/{p.name}" for p in sorted(store.glob("??/*"))
-             if p.is_file() and p.name not in known]
-    incoming = store / ".incoming"
-    found += [f"artefacts/.incoming/{p.name}" for p in sorted(incoming.iterdir())] if incoming.is_dir() else []
-    return found
+    return [f"artefacts/{p.parent.name}/{p.name}" for p in sorted(store.glob("??/*"))
+            if p.is_file() and p.name not in known] if store.is_dir() else []

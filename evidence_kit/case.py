@@ -13,7 +13,6 @@ import os
 import re
 import secrets
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from .cleanup import clean_leftovers
 from .config import Settings
 from .errors import CaseExists, CaseNotFound, InvalidInput
 from .machine import machine_facts
+from .staging import write_atomically
 from .store import Artefact, Store, check_file, readable_name
 
 CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
@@ -391,8 +391,5 @@ def _export_pem(pem: bytes, key_id: str, name: str, directory: Path) -> None:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write atomically; concurrent writers each use their own temporary file."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    os.replace(temp, path)
+    """Write atomically through a locked temporary file (a killed writer's leftover is cleaned next time)."""
+    write_atomically(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), mode=0o644)
