@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evidence_kit.capture import network, warc
+from evidence_kit.capture import network, recorder, warc
 from evidence_kit.capture.browser import find_chromium
 from evidence_kit.errors import BrowserNotFound, InvalidInput
 from tests.capture_helpers import read_warc, warcio_check
@@ -81,12 +81,12 @@ def test_ipv4_mapped_ipv6_and_names_are_judged_by_what_they_are() -> None:
     assert network.check_host("127.0.0.1").addresses == ("127.0.0.1",)
 
 
-def _exchange(headers: list[tuple[str, str]], body: bytes | None, finished: bool = True) -> warc.Exchange:
-    hop = warc.Hop(
+def _exchange(headers: list[tuple[str, str]], body: bytes | None, finished: bool = True) -> recorder.Exchange:
+    hop = recorder.Hop(
         "http://127.0.0.1:8000/ad/17", "GET", [("Accept", "*/*"), ("Cookie", "a=1")], 1_772_355_600.5
     )
     hop.status, hop.status_text, hop.response_headers, hop.remote_ip = 200, "OK", headers, "127.0.0.1"
-    exchange = warc.Exchange("1", "Document", "F1", [hop], finished=finished, body=body)
+    exchange = recorder.Exchange("1", "Document", "F1", [hop], finished=finished, body=body)
     return exchange
 
 
@@ -142,14 +142,14 @@ def test_warc_marks_a_body_that_never_finished(tmp_path: Path) -> None:
     "charset, text", [("windows-1251", "Работа в чужбина"), ("iso-8859-2", "Łódź"), ("utf-8", "€ 3000")]
 )
 def test_text_bodies_are_re_encoded_in_the_charset_the_browser_used(charset: str, text: str) -> None:
-    hop = warc.Hop("http://x/", "GET", [], 0.0)
+    hop = recorder.Hop("http://x/", "GET", [], 0.0)
     hop.charset = charset
-    data, note = warc._body_bytes({"base64Encoded": False, "body": text}, hop)
+    data, note = recorder._body_bytes({"base64Encoded": False, "body": text}, hop)
     assert data == text.encode(charset) and charset in (note or "")
 
 
 def test_split_headers_undoes_cdp_joining() -> None:
-    assert warc._split_headers({"set-cookie": "a=1\nb=2", ":status": "200", "x": "y"}) == [
+    assert recorder._split_headers({"set-cookie": "a=1\nb=2", ":status": "200", "x": "y"}) == [
         ("set-cookie", "a=1"),
         ("set-cookie", "b=2"),
         ("x", "y"),

@@ -12,7 +12,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .. import TOOL
-from .warc import Exchange, Hop, warc_date
+from .recorder import Exchange, Hop
+from .warc import warc_date
 
 
 def _headers(pairs: list[tuple[str, str]] | None) -> list[dict[str, str]]:

@@ -13,19 +13,20 @@ import asyncio
 import base64
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chain_of_custody.clock import Clock
 
 from . import behaviours, network, video
 from .contexts import ContextPool, Prepared
 from .options import CaptureOptions
+from .outcome import Download, PageCapture, main_exchanges, main_hop
+from .recorder import NetworkRecorder
 from .steps import Deadline, Steps, first_line
-from .warc import Exchange, NetworkRecorder
 
-__all__ = ["CaptureOptions", "ContextPool", "PageCapture", "capture_page", "main_exchanges", "main_hop"]
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, CDPSession, Dialog, Page
+    from playwright.async_api import Download as BrowserDownload
 
 MHTML = "Page.captureSnapshot"
 _ENCODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="video-encoder")
@@ -33,51 +34,6 @@ MAX_SCREENSHOT_HEIGHT = 15_000  # CSS px; Chromium fails beyond its 16384 px tex
 MAX_PDF_PAGES = 200
 MAX_DIALOGS = 50
 PRINT_PAGE_HEIGHT = 1000  # CSS px per printed A4/Letter page, roughly
-
-
-@dataclass
-class Download:
-    url: str
-    suggested_filename: str
-    data: bytes | None
-    error: str | None = None
-
-
-@dataclass
-class PageCapture:
-    """What one page load produced, before anything is stored."""
-
-    url: str
-    started: datetime
-    final_url: str | None = None
-    loaded: datetime | None = None
-    finished: datetime | None = None
-    failed: bool = False
-    crashed: bool = False  # the renderer died: later renderer steps are skipped, not waited out
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    title: str | None = None
-    user_agent: str | None = None
-    behaviours: list[dict[str, Any]] = field(default_factory=list)
-    blocked: list[dict[str, str]] = field(default_factory=list)
-    dialogs: list[dict[str, Any]] = field(default_factory=list)
-    popups: list[dict[str, str]] = field(default_factory=list)
-    downloads: list[Download] = field(default_factory=list)
-    frames: list[dict[str, str]] = field(default_factory=list)
-    files: dict[str, bytes] = field(default_factory=dict)  # role -> bytes
-    video_note: str | None = None
-    screencast: list[tuple[float, bytes]] = field(default_factory=list)  # screencast, until encoded
-    exchanges: list[Exchange] = field(default_factory=list)
-    main_frame_id: str | None = None
-    tls_chain: list[str] = field(default_factory=list)
-    dns: list[dict[str, Any]] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def status(self) -> str:
-        if self.failed:
-            return "failed"
-        return "partial" if self.errors else "complete"
 
 
 async def capture_page(
@@ -176,15 +132,15 @@ async def _quietly(awaitable: Any) -> None:
 
 
 def _watch(
-    context: Any,
-    page: Any,
+    context: BrowserContext,
+    page: Page,
     result: PageCapture,
     pending: list[asyncio.Future[Any]],
     download_seen: asyncio.Event,
 ) -> None:
     """Dialogs, pop-ups, downloads and crashes, as they happen."""
 
-    def on_dialog(dialog: Any) -> None:
+    def on_dialog(dialog: Dialog) -> None:
         # A page can open dialogs in a loop: every one is dismissed, the first MAX_DIALOGS are recorded.
         if len(result.dialogs) < MAX_DIALOGS:
             result.dialogs.append(
@@ -199,7 +155,7 @@ def _watch(
             result.dialogs.append({"type": "more", "message": "further dialogs dismissed, not recorded"})
         asyncio.ensure_future(_quietly(dialog.dismiss()))
 
-    def on_page(popup: Any) -> None:
+    def on_page(popup: Page) -> None:
         if popup is page:
             return
 
@@ -216,7 +172,7 @@ def _watch(
 
         pending.append(asyncio.ensure_future(note()))
 
-    def on_download(download: Any) -> None:
+    def on_download(download: BrowserDownload) -> None:
         async def keep() -> None:
             item = Download(download.url, download.suggested_filename, None)
             result.downloads.append(item)
@@ -231,7 +187,7 @@ def _watch(
         pending.append(asyncio.ensure_future(keep()))
         download_seen.set()
 
-    def on_crash(_: Any) -> None:
+    def on_crash(_: Page) -> None:
         result.crashed = True
         result.errors.append("the page's renderer crashed")
 
@@ -241,7 +197,7 @@ def _watch(
     context.on("page", on_page)
 
 
-async def _block_private(cdp: Any, result: PageCapture, target_host: str) -> None:
+async def _block_private(cdp: CDPSession, result: PageCapture, target_host: str) -> None:
     """Pause every request before it leaves; fail those whose host resolves to a private address.
 
     The target's own host is exempt: the investigator chose it, and ``check_targets`` vetted it.
@@ -273,7 +229,7 @@ async def _block_private(cdp: Any, result: PageCapture, target_host: str) -> Non
 
 
 async def _navigate(
-    page: Any, cdp: Any, result: PageCapture, steps: Steps, options: CaptureOptions, clock: Clock
+    page: Page, cdp: CDPSession, result: PageCapture, steps: Steps, options: CaptureOptions, clock: Clock
 ) -> None:
     load_bound = max(options.timeout * 0.5, 1.0)
     limit = steps.deadline.for_step(load_bound)
@@ -301,7 +257,7 @@ async def _navigate(
 
 
 async def _run_behaviours(
-    page: Any, cdp: Any, recorder: NetworkRecorder, result: PageCapture, steps: Steps, options: CaptureOptions
+    page: Page, cdp: CDPSession, recorder: NetworkRecorder, result: PageCapture, steps: Steps, options: CaptureOptions
 ) -> None:
     limits = options.limits
     keep = steps.deadline.artefact_time  # behaviours never eat the artefacts' time
@@ -341,7 +297,7 @@ async def _run_behaviours(
         result.behaviours.append({**done, "name": "settle-after"})
 
 
-async def _take_artefacts(page: Any, cdp: Any, result: PageCapture, steps: Steps) -> None:
+async def _take_artefacts(page: Page, cdp: CDPSession, result: PageCapture, steps: Steps) -> None:
     result.final_url = page.url  # after any client-side redirect: the page the artefacts show
     facts = await steps.run("measure the page", lambda: page.evaluate(MEASURE_JS), 5) or {}
     result.title = facts.get("title")
@@ -391,7 +347,7 @@ MEASURE_JS = """() => {
 }"""
 
 
-async def screenshot(cdp: Any, clip: dict[str, int] | None = None) -> bytes:
+async def screenshot(cdp: CDPSession, clip: dict[str, int] | None = None) -> bytes:
     """A PNG of the viewport, or of ``clip`` in page coordinates painted beyond the viewport (full page).
 
     Straight through CDP with ``optimizeForSpeed`` (faster PNG encoding; the pixels are the same).
@@ -403,7 +359,7 @@ async def screenshot(cdp: Any, clip: dict[str, int] | None = None) -> bytes:
     return base64.b64decode(answer["data"])
 
 
-async def _main_document_facts(cdp: Any, result: PageCapture, steps: Steps) -> None:
+async def _main_document_facts(cdp: CDPSession, result: PageCapture, steps: Steps) -> None:
     main = main_hop(result)
     if main is None:
         return
@@ -443,24 +399,6 @@ async def _main_document_facts(cdp: Any, result: PageCapture, steps: Steps) -> N
         )
         if check:
             result.dns.append(check.to_json())
-
-
-def main_exchanges(result: PageCapture) -> list[Exchange]:
-    return [
-        e
-        for e in result.exchanges
-        if e.resource_type == "Document"
-        and (result.main_frame_id is None or e.frame_id == result.main_frame_id)
-    ]
-
-
-def main_hop(result: PageCapture) -> Any:
-    """The last answered hop of the main frame's documents: the response the page was built from."""
-    for exchange in reversed(main_exchanges(result)):
-        for hop in reversed(exchange.hops):
-            if hop.status is not None:
-                return hop
-    return None
 
 
 async def encode_video(result: PageCapture, options: CaptureOptions, bound: float = 60.0) -> None:

@@ -20,7 +20,7 @@ from .. import TOOL
 from . import network
 from .browser import BrowserInfo
 from .options import CaptureOptions
-from .page import PageCapture, main_exchanges, main_hop
+from .outcome import PageCapture, main_exchanges, main_hop
 
 FORMAT = "evidence-kit-capture/1"
 CLOCK_SOURCE = "system clock (not synchronised: see RFC 3161 timestamps)"

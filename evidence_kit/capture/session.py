@@ -28,7 +28,8 @@ from . import browser as browser_module
 from . import har, network, record, warc
 from .contexts import ContextPool
 from .options import CaptureOptions
-from .page import PageCapture, capture_page, encode_video
+from .outcome import PageCapture
+from .page import capture_page, encode_video
 
 ProgressCallback = Callable[[int, int], None]
 
