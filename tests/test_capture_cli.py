@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from evidence_kit import config
-from evidence_kit.capture import CaptureOptions, browser, session
+from evidence_kit.capture import CaptureOptions, browser, guard, session
 from evidence_kit.capture.contexts import ContextPool
 from evidence_kit.capture.page import capture_page
 from evidence_kit.case import Case
@@ -159,17 +159,18 @@ def test_no_video_is_said_in_the_record(cli: Any, test_site: Site) -> None:
 
 @pytest.mark.browser
 def test_public_page_cannot_reach_private_addresses(make_case: Any, test_site: Site) -> None:
-    """A page treated as public (no --allow-private) asking for localhost, 10.x and 169.254.169.254:
+    """A page whose own host alone is allowed, asking for localhost, 10.x and 169.254.169.254:
     every such request is blocked before it leaves the browser, and recorded."""
     case = make_case()
     identity = case.identity()
     options = CaptureOptions(timeout=20, video=False)
     url = test_site.url("/private-probe")
+    rules = guard.AddressGuard([guard.host_and_port(url)])
 
     async def run() -> Any:
         async with browser.launched(browser.find_chromium()) as (chromium, info):
             pool = ContextPool(chromium, options, info.user_agent, 1)
-            page = await capture_page(pool, url, options, case.clock, private_target=False)
+            page = await capture_page(pool, url, options, case.clock, rules)
             return session.store(case, identity, page, options, info, case.clock)
 
     result = asyncio.run(run())

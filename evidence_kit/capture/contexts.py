@@ -77,7 +77,7 @@ class ContextPool:
         try:
             page = await context.new_page()
             cdp = await context.new_cdp_session(page)
-            recorder = NetworkRecorder(cdp)
+            recorder = NetworkRecorder(cdp, options.bounds)
             await recorder.start()  # recording starts before the page makes its first request
             tree = await cdp.send("Page.getFrameTree")
         except BaseException:

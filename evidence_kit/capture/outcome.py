@@ -19,6 +19,7 @@ class Download:
     suggested_filename: str
     data: bytes | None
     error: str | None = None
+    cut: str | None = None  # why fewer bytes were kept than were downloaded (a bound)
 
 
 @dataclass
@@ -38,6 +39,8 @@ class PageCapture:
     user_agent: str | None = None
     behaviours: list[dict[str, Any]] = field(default_factory=list)
     blocked: list[dict[str, str]] = field(default_factory=list)
+    cut: dict[str, str] = field(default_factory=dict)  # role -> the part of the page that artefact holds
+    main_blocked: dict[str, str] | None = None  # the main document's own request or answer was blocked
     dialogs: list[dict[str, Any]] = field(default_factory=list)
     popups: list[dict[str, str]] = field(default_factory=list)
     downloads: list[Download] = field(default_factory=list)

@@ -23,12 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from warcio.statusandheaders import StatusAndHeadersParser
 
+from .bounds import Bounds, size_text
+
 if TYPE_CHECKING:
     from playwright.async_api import CDPSession
-
-# Big enough for large pages; Chromium drops bodies beyond these buffers (recorded as missing body).
-MAX_TOTAL_BUFFER = 256 * 1024 * 1024
-MAX_RESOURCE_BUFFER = 64 * 1024 * 1024
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 
@@ -53,6 +51,7 @@ class Hop:
     charset: str = ""
     security: dict[str, Any] | None = None
     from_cache: bool = False
+    blocked: str | None = None  # why this answer came from an address the capture must not reach
 
 
 @dataclass
@@ -66,6 +65,9 @@ class Exchange:
     body: bytes | None = None
     body_note: str | None = None
     body_task: asyncio.Task[Any] | None = None
+    withheld: str | None = None  # why the body is not kept (it came from a blocked address)
+    received: int = 0  # body bytes the browser reported receiving (decoded)
+    cut: str | None = None  # why the body kept is shorter than the body received (a bound)
 
 
 def _split_headers(headers: dict[str, str]) -> list[tuple[str, str]]:
@@ -92,8 +94,10 @@ def _parse_raw_block(text: str) -> tuple[str, list[tuple[str, str]]] | None:
 class NetworkRecorder:
     """Collects every HTTP exchange of one page through a CDP session (``Network`` domain)."""
 
-    def __init__(self, cdp: CDPSession):
+    def __init__(self, cdp: CDPSession, bounds: Bounds | None = None):
         self.cdp = cdp
+        self.bounds = bounds or Bounds()
+        self.kept = 0  # body bytes kept so far, against bounds.capture_bytes
         self.exchanges: dict[str, Exchange] = {}
         self._request_extra: dict[str, list[dict[str, Any]]] = {}
         self._response_extra: dict[str, list[dict[str, Any]]] = {}
@@ -108,6 +112,7 @@ class NetworkRecorder:
             "Network.requestWillBeSentExtraInfo": self._request_extra_info,
             "Network.responseReceived": self._response,
             "Network.responseReceivedExtraInfo": self._response_extra_info,
+            "Network.dataReceived": self._data,
             "Network.loadingFinished": self._finished,
             "Network.loadingFailed": self._failed,
         }
@@ -115,7 +120,8 @@ class NetworkRecorder:
             self.cdp.on(name, self._guarded(name, handler))
         await self.cdp.send(
             "Network.enable",
-            {"maxTotalBufferSize": MAX_TOTAL_BUFFER, "maxResourceBufferSize": MAX_RESOURCE_BUFFER},
+            # Chromium keeps no part of a body beyond these buffers: the bounds are its buffers.
+            {"maxTotalBufferSize": self.bounds.capture_bytes, "maxResourceBufferSize": self.bounds.body_bytes},
         )
         # A fresh context starts with an empty cache; disabling it keeps every resource on the wire (in
         # the WARC).
@@ -193,6 +199,12 @@ class NetworkRecorder:
         if exchange and exchange.hops:
             self._apply_response(exchange.hops[-1], event["response"])
 
+    def _data(self, event: dict[str, Any]) -> None:
+        self._touch()
+        exchange = self.exchanges.get(event["requestId"])
+        if exchange is not None:
+            exchange.received += int(event.get("dataLength") or 0)
+
     def _finished(self, event: dict[str, Any]) -> None:
         self._touch()
         request_id = event["requestId"]
@@ -201,6 +213,13 @@ class NetworkRecorder:
         if exchange is None:
             return
         exchange.finished = True
+        if exchange.received > self.bounds.body_bytes:
+            # Not asked for: the browser kept none of it, and moving it would cost the memory it saves.
+            exchange.cut = (
+                f"body not kept: {size_text(exchange.received)} received, beyond the "
+                f"{size_text(self.bounds.body_bytes)} kept per response"
+            )
+            return
         exchange.body_task = asyncio.ensure_future(
             self.cdp.send("Network.getResponseBody", {"requestId": request_id})
         )
@@ -229,10 +248,25 @@ class NetworkRecorder:
             if task.exception() is not None:
                 exchange.body_note = f"body not available from the browser: {task.exception()}"
                 continue
+            if exchange.withheld:
+                continue  # from a blocked address: not kept (guard.py)
             result = task.result()
-            exchange.body, exchange.body_note = _body_bytes(
-                result, exchange.hops[-1] if exchange.hops else None
+            body, exchange.body_note = _body_bytes(result, exchange.hops[-1] if exchange.hops else None)
+            exchange.body = self._within_bounds(exchange, body)
+
+    def _within_bounds(self, exchange: Exchange, body: bytes) -> bytes:
+        """The body cut to what the bounds leave, with the reason on the exchange when it was cut."""
+        room = min(self.bounds.body_bytes, self.bounds.capture_bytes - self.kept)
+        if len(body) > room:
+            which = (
+                f"the {size_text(self.bounds.body_bytes)} kept per response"
+                if room == self.bounds.body_bytes
+                else f"the capture's {size_text(self.bounds.capture_bytes)} of bodies, used up"
             )
+            exchange.cut = f"body cut to its first {size_text(max(room, 0))} of {size_text(len(body))} by {which}"
+            body = body[: max(room, 0)]
+        self.kept += len(body)
+        return body
 
     def assemble(self) -> list[Exchange]:
         """Attach the raw header blocks (ExtraInfo events) to their hops and return the exchanges in order."""

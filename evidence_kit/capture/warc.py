@@ -51,7 +51,8 @@ def _response_block(
     status_line = hop.raw_status_line or f"HTTP/1.1 {hop.status} {hop.status_text}".rstrip()
     protocol, _, rest = status_line.partition(" ")
     notes = []
-    if final and exchange.body is not None:
+    kept = exchange.body is not None or exchange.cut or exchange.withheld
+    if final and kept:
         rewritten = []
         for name, value in headers:
             lower = name.lower()
@@ -70,7 +71,15 @@ def _response_block(
         headers = rewritten
     if exchange.body_note:
         notes.append(exchange.body_note)
-    if final and exchange.body is None:
+    if hop.blocked:
+        extra["X-Evidence-Kit-Blocked"] = hop.blocked
+    if final and exchange.withheld:
+        notes.append(f"body not kept: {exchange.withheld}")
+        extra["WARC-Truncated"] = "unspecified"
+    elif final and exchange.cut:
+        notes.append(exchange.cut)
+        extra["WARC-Truncated"] = "length"  # ISO 28500 6.3.10: exceeds a configured maximum length
+    elif final and exchange.body is None:
         if exchange.failed:
             notes.append(f"body not recorded: {exchange.failed}")
             extra["WARC-Truncated"] = "disconnect"

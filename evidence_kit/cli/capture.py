@@ -38,7 +38,9 @@ def capture(
         1, "--concurrency", min=1, max=8, help="Captures in parallel (browser contexts in one browser)."
     ),
     allow_private: bool = typer.Option(
-        False, "--allow-private", help="Allow capturing private, loopback or link-local addresses."
+        False,
+        "--allow-private",
+        help="Allow the hosts of these URLs to be private or loopback addresses (no other private host).",
     ),
     ignore_https_errors: bool = typer.Option(
         False, "--ignore-https-errors", help="Capture despite TLS certificate errors (recorded)."
@@ -65,11 +67,11 @@ def capture(
         concurrency=concurrency,
         purpose=purpose,
     )
-    check_targets(targets, allow_private)  # bad input ends here, before a browser starts
+    checked = check_targets(targets, allow_private)  # bad input ends here, before a browser starts
     with Case.open(settings(ctx), case_id) as case:
         identity = case.identity(investigator)
         if as_json:
-            results = capture_urls(case, identity, targets, options)
+            results = capture_urls(case, identity, checked, options)
         else:
             progress = Progress(
                 TextColumn("capturing"),
@@ -84,7 +86,7 @@ def capture(
                 results = capture_urls(
                     case,
                     identity,
-                    targets,
+                    checked,
                     options,
                     on_progress=lambda done, total: progress.update(task, completed=done, total=total),
                 )
