@@ -32,6 +32,7 @@ class PageCapture:
     loaded: datetime | None = None
     finished: datetime | None = None
     failed: bool = False
+    stopped: str | None = None  # why loading was stopped on purpose (a bound)
     crashed: bool = False  # the renderer died: later renderer steps are skipped, not waited out
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -53,6 +54,7 @@ class PageCapture:
     tls_chain: list[str] = field(default_factory=list)
     dns: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    memory: dict[str, Any] = field(default_factory=dict)  # the browser tree's RSS while this capture ran
 
     @property
     def status(self) -> str:

@@ -23,7 +23,7 @@ from .bounds import Bounds, size_text
 from .contexts import ContextPool, Prepared
 from .options import CaptureOptions
 from .outcome import Download, PageCapture, main_exchanges, main_hop
-from .recorder import NetworkRecorder
+from .recorder import Exchange, NetworkRecorder
 from .steps import Deadline, Steps, first_line
 from .watchdog import MemoryWatchdog
 
@@ -86,6 +86,19 @@ async def _capture_in_context(
         result.errors.append("the address rules could not be put in place: nothing was loaded")
         return
     pending: list[asyncio.Future[Any]] = []
+    stopped = asyncio.Event()
+
+    def oversize(exchange: Exchange) -> None:
+        if exchange.resource_type == "Document" and exchange.frame_id == result.main_frame_id:
+            result.stopped = (
+                f"the main document passed the {size_text(options.bounds.body_bytes)} kept per response: "
+                "loading was stopped there"
+            )
+            result.errors.append(result.stopped)
+            asyncio.ensure_future(_quietly(cdp.send("Page.stopLoading")))
+            stopped.set()
+
+    recorder.on_oversize = oversize
     download_seen = asyncio.Event()
     _watch(context, page, result, pending, download_seen, options.bounds.download_bytes, watchdog)
 
@@ -104,7 +117,7 @@ async def _capture_in_context(
             result.video_note = "no video: the browser refused to start a screencast"
             screen = None
 
-    await _navigate(page, cdp, result, steps, options, clock)
+    await _navigate(page, cdp, result, steps, options, clock, stopped)
     _check_main_document(addresses, recorder, result)
     if any(w.startswith("the URL is a file download") for w in result.warnings):
         # The navigation ends before the browser reports the download: wait for it to be reported.
@@ -206,6 +219,7 @@ def _watch(
     def on_crash(_: Page) -> None:
         result.crashed = True
         kill = watchdog.claim() if watchdog is not None else None
+        # The heap bound (options.bounds.renderer_heap_mb, in the record) is one way a renderer ends.
         result.errors.append(watchdog.reason(kill) if watchdog and kill else "the page's renderer crashed")
 
     page.on("dialog", on_dialog)
@@ -251,18 +265,37 @@ def _findings(result: PageCapture) -> None:
             result.errors.append(f"the main document's body in the WARC is not whole: {exchange.cut}")
 
 
+async def _until_loaded_or_stopped(page: Page, url: str, stopped: asyncio.Event, limit: float) -> Any:
+    """The navigation's response, or None once loading was stopped on purpose (the bound on a body)."""
+    going = asyncio.ensure_future(page.goto(url, wait_until="load", timeout=0))
+    stop = asyncio.ensure_future(stopped.wait())
+    done, _ = await asyncio.wait({going, stop}, timeout=max(limit, 0.1), return_when=asyncio.FIRST_COMPLETED)
+    stop.cancel()
+    if going in done:
+        return going.result()
+    going.add_done_callback(lambda task: task.cancelled() or task.exception())  # no "never retrieved"
+    going.cancel()
+    if stop in done:
+        return None
+    raise TimeoutError
+
+
 async def _navigate(
-    page: Page, cdp: CDPSession, result: PageCapture, steps: Steps, options: CaptureOptions, clock: Clock
+    page: Page,
+    cdp: CDPSession,
+    result: PageCapture,
+    steps: Steps,
+    options: CaptureOptions,
+    clock: Clock,
+    stopped: asyncio.Event,
 ) -> None:
     load_bound = max(options.timeout * 0.5, 1.0)
     limit = steps.deadline.for_step(load_bound)
     begun = time.monotonic()
     try:
-        response = await asyncio.wait_for(
-            page.goto(result.url, wait_until="load", timeout=0), max(limit, 0.1)
-        )
+        response = await _until_loaded_or_stopped(page, result.url, stopped, limit)
         result.loaded = clock()
-        if response is None and page.url == "about:blank":
+        if response is None and page.url == "about:blank" and result.stopped is None:
             result.warnings.append("the navigation produced no document")
     except TimeoutError:
         result.errors.append(f"the page had not finished loading after {limit:.1f} s; loading was stopped")
@@ -273,7 +306,9 @@ async def _navigate(
         if "Download is starting" in message:
             result.warnings.append("the URL is a file download, not a page: the file is kept as a download")
         elif result.main_blocked is not None and "ERR_BLOCKED_BY_CLIENT" in message:
-            pass  # said by _blocked_findings, with what was blocked and why
+            pass  # said by _findings, with what was blocked and why
+        elif result.stopped is not None:
+            result.loaded = clock()  # stopped on purpose (the bound on a body): what loaded is captured
         else:
             result.errors.append(f"navigation failed: {message}")
             result.failed = True
@@ -344,11 +379,15 @@ async def _take_artefacts(
     whole_dom = isinstance(html_chars, int) and html_chars <= limit
 
     async def no_mhtml() -> None:
-        size = f"{html_chars:,} characters" if isinstance(html_chars, int) else "of a size that could not be measured"
-        result.errors.append(
-            f"MHTML snapshot: not taken, the page's HTML is {size}, beyond the {limit:,} characters a capture "
-            "takes from a page"
-        )
+        if result.crashed:
+            result.errors.append("MHTML snapshot: skipped, the renderer had crashed")
+        elif not isinstance(html_chars, int):
+            result.errors.append("MHTML snapshot: not taken, the page's size could not be measured")
+        else:
+            result.errors.append(
+                f"MHTML snapshot: not taken, the page's HTML is {html_chars:,} characters, beyond the "
+                f"{limit:,} characters a capture takes from a page"
+            )
 
     # These three only read the page, so they may run side by side.
     dom, text, snapshot = await asyncio.gather(

@@ -162,6 +162,7 @@ def build(
         "downloads": [],
         "video": result.video_note,
         "timings": result.timings,
+        "memory": result.memory,
         "resources": resources,
         "artefacts": [a.to_record() for a in artefacts],
     }

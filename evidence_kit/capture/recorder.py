@@ -98,6 +98,9 @@ class NetworkRecorder:
         self.cdp = cdp
         self.bounds = bounds or Bounds()
         self.kept = 0  # body bytes kept so far, against bounds.capture_bytes
+        # Called once for an exchange whose body passes bounds.body_bytes (the page capture stops a main
+        # document there: the renderer would otherwise lay out hundreds of megabytes nobody keeps).
+        self.on_oversize: Callable[[Exchange], None] | None = None
         self.exchanges: dict[str, Exchange] = {}
         self._request_extra: dict[str, list[dict[str, Any]]] = {}
         self._response_extra: dict[str, list[dict[str, Any]]] = {}
@@ -204,6 +207,16 @@ class NetworkRecorder:
         exchange = self.exchanges.get(event["requestId"])
         if exchange is not None:
             exchange.received += int(event.get("dataLength") or 0)
+            if exchange.received > self.bounds.body_bytes and exchange.cut is None:
+                exchange.cut = self._beyond(exchange, "more than ")
+                if self.on_oversize is not None:
+                    self.on_oversize(exchange)
+
+    def _beyond(self, exchange: Exchange, more: str = "") -> str:
+        return (
+            f"body not kept: {more}{size_text(exchange.received)} received, beyond the "
+            f"{size_text(self.bounds.body_bytes)} kept per response"
+        )
 
     def _finished(self, event: dict[str, Any]) -> None:
         self._touch()
@@ -215,10 +228,7 @@ class NetworkRecorder:
         exchange.finished = True
         if exchange.received > self.bounds.body_bytes:
             # Not asked for: the browser kept none of it, and moving it would cost the memory it saves.
-            exchange.cut = (
-                f"body not kept: {size_text(exchange.received)} received, beyond the "
-                f"{size_text(self.bounds.body_bytes)} kept per response"
-            )
+            exchange.cut = self._beyond(exchange)
             return
         exchange.body_task = asyncio.ensure_future(
             self.cdp.send("Network.getResponseBody", {"requestId": request_id})

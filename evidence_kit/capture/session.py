@@ -192,12 +192,18 @@ async def capture_urls_async(
         async def one(index: int, url: str) -> None:
             nonlocal done
             async with gate:
+                window = watchdog.begin()
                 try:
                     page = await capture_page(pool, url, options, clock, addresses, watchdog)
                 except Exception as exc:  # noqa: BLE001  one URL's failure never stops the others
                     page = PageCapture(url=url, started=clock(), failed=True)
                     page.errors.append(f"capture failed: {type(exc).__name__}: {exc}")
                     page.finished = clock()
+                page.memory = {
+                    "browser_tree_peak_bytes": watchdog.end(window),
+                    "browser_tree_bound_bytes": watchdog.limit,
+                    "sampled_every_seconds": watchdog.interval,
+                }
             # Outside the gate: the next capture starts while this one's video is encoded.
             await encode_video(page, options)
             # Storing is synchronous on the loop's thread: the ledger connection stays on one thread.

@@ -101,11 +101,24 @@ class MemoryWatchdog:
         self.kills: list[Kill] = []
         self._claimed = 0
         self._task: asyncio.Task[None] | None = None
+        self._windows: dict[int, int] = {}  # open window -> peak seen while it was open
+        self._next = 0
+
+    def begin(self) -> int:
+        """Open a window (one capture) whose peak :meth:`end` returns."""
+        self._next += 1
+        self._windows[self._next] = 0
+        return self._next
+
+    def end(self, window: int) -> int:
+        return self._windows.pop(window, 0)
 
     def sample(self) -> int:
         tree = browser_tree()
         total = sum(p.rss for p in tree)
         self.peak = max(self.peak, total)
+        for window, peak in list(self._windows.items()):
+            self._windows[window] = max(peak, total)
         if total > self.limit and tree:
             renderers = [p for p in tree if "--type=renderer" in p.cmdline]
             victim = max(renderers or [p for p in tree if BROWSER_MARK in p.cmdline] or tree, key=lambda p: p.rss)
