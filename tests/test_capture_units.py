@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evidence_kit.capture import network, recorder, warc
+from evidence_kit.capture import check_targets, guard, network, record, recorder, warc, watchdog
+from evidence_kit.capture.bounds import Bounds
 from evidence_kit.capture.browser import find_chromium
+from evidence_kit.capture.outcome import PageCapture
+from evidence_kit.capture.recorder import NetworkRecorder
 from evidence_kit.errors import BrowserNotFound, InvalidInput
 from tests.capture_helpers import read_warc, warcio_check
 
@@ -159,3 +164,171 @@ def test_split_headers_undoes_cdp_joining() -> None:
 def test_a_configured_browser_that_does_not_exist_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(BrowserNotFound, match="apt-get install chromium"):
         find_chromium(str(tmp_path / "no-such-chromium"))
+
+
+# -- address rules (guard.py) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address, kind",
+    [
+        ("169.254.169.254", "link-local, cloud metadata"),
+        ("fd00:ec2::254", "cloud metadata"),
+        ("169.254.1.1", "link-local"),
+        ("10.0.0.1", "private"),
+        ("fd12:3456::1", "unique-local"),
+        ("127.0.0.2", "loopback"),
+        ("::ffff:10.0.0.1", "private"),
+        ("64:ff9b::a00:1", "private"),  # NAT64 of 10.0.0.1
+        ("2002:a00:1::1", "private"),  # 6to4 of 10.0.0.1
+        ("224.0.0.251", "multicast"),
+        ("ff02::1", "multicast"),
+        ("0.0.0.0", "unspecified"),
+        ("100.64.0.1", "reserved"),
+        ("240.0.0.1", "reserved"),
+        ("not-an-address", "not an IP address"),
+        ("93.184.216.34", None),
+    ],
+)
+def test_address_kinds(address: str, kind: str | None) -> None:
+    assert network.address_kind(address) == kind
+
+
+FAKE_DNS = {
+    "127.0.0.1": ["127.0.0.1"],
+    "localhost": ["127.0.0.1"],
+    "intranet.example": ["10.1.2.3"],
+    "public.example": ["93.184.216.34"],
+    "mixed.example": ["93.184.216.34", "192.168.1.1"],
+}
+
+
+def _fake_resolver(host: str) -> list[str]:
+    return list(FAKE_DNS.get(host, []))
+
+
+def test_allow_private_lets_through_only_the_command_line_host_and_port() -> None:
+    rules = guard.AddressGuard([("127.0.0.1", 8000)], _fake_resolver)
+    assert rules.request("http://127.0.0.1:8000/a", rules.check("127.0.0.1")) is None
+    assert "port 8001" in (rules.request("http://127.0.0.1:8001/a", rules.check("127.0.0.1")) or "")
+    assert rules.request("http://localhost:8000/a", rules.check("localhost")) == (
+        "private address 127.0.0.1 (loopback: localhost)"
+    )
+    assert rules.check("intranet.example").reason == "private address 10.1.2.3 (private)"
+    assert rules.check("mixed.example").reason == "private address 192.168.1.1 (private)"
+    assert rules.check("nonexistent.invalid").reason == "the host does not resolve"
+    assert rules.request("http://public.example/", rules.check("public.example")) is None
+
+
+def test_a_response_from_a_private_address_is_blocked_unless_it_is_the_pinned_command_line_host() -> None:
+    rules = guard.AddressGuard([("127.0.0.1", 8000)], _fake_resolver)
+    rules.check("127.0.0.1"), rules.check("public.example")
+    assert rules.response("http://127.0.0.1:8000/", "127.0.0.1") is None
+    assert rules.response("http://public.example/", "93.184.216.34") is None
+    # DNS rebinding: checked as public, answered from loopback.
+    assert rules.response("http://public.example/", "[::1]") == (
+        "answered from private address ::1 (loopback); public.example had resolved to 93.184.216.34"
+    )
+
+
+def test_checked_host_names_are_pinned_for_the_browser() -> None:
+    rules = guard.AddressGuard([("intranet.example", 80)], _fake_resolver)
+    for host in ("intranet.example", "public.example", "127.0.0.1", "localhost", "nonexistent.invalid"):
+        rules.check(host)
+    # IP literals need no rule, localhost Chromium answers itself, a blocked host is never pinned.
+    assert rules.resolver_rules() == "MAP intranet.example 10.1.2.3, MAP public.example 93.184.216.34"
+
+
+def test_check_targets_refuses_an_unresolvable_host_even_with_allow_private() -> None:
+    for allow in (False, True):
+        with pytest.raises(InvalidInput, match="does not resolve"):
+            check_targets(["http://nonexistent.invalid/"], allow, _fake_resolver)
+    with pytest.raises(InvalidInput, match="--allow-private"):
+        check_targets(["http://intranet.example/"], False, _fake_resolver)
+    targets = check_targets(["http://intranet.example/"], True, _fake_resolver)
+    assert targets.browser_args() == ("--host-resolver-rules=MAP intranet.example 10.1.2.3",)
+
+
+# -- bounds in the WARC and the record ----------------------------------------------------------------
+
+
+def test_a_body_cut_by_a_bound_is_marked_truncated_length(tmp_path: Path) -> None:
+    bounds = Bounds(body_bytes=1000, capture_bytes=1500)
+    recorder = NetworkRecorder(None, bounds)  # type: ignore[arg-type]  no browser: only the bounds are used
+    first, second = _exchange([], None), _exchange([("Content-Length", "1200")], None)
+    first.body = recorder._within_bounds(first, b"a" * 900)
+    second.body = recorder._within_bounds(second, b"b" * 1200)
+    assert first.cut is None and len(first.body) == 900
+    assert len(second.body) == 600 and "capture's 1.5 KiB of bodies, used up" in (second.cut or "")
+    out = tmp_path / "t.warc.gz"
+    with open(out, "wb") as sink:
+        warc.write(sink, [second], [], {}, "t.warc.gz")
+    assert warcio_check(out).returncode == 0
+    response = read_warc(out)[1]
+    assert response.warc_headers["WARC-Truncated"] == "length" and response.body == b"b" * 600
+    assert ("X-Archive-Orig-Content-Length", "1200") in response.http_headers
+    assert "cut to its first 600 bytes of 1.2 KiB" in response.warc_headers["X-Evidence-Kit-Body"]
+
+
+def test_a_body_from_a_blocked_address_is_not_kept(tmp_path: Path) -> None:
+    exchange = _exchange([("Content-Type", "text/plain")], b"secret from the metadata service")
+    result = PageCapture(url="http://x/", started=datetime(2026, 3, 1, tzinfo=UTC), exchanges=[exchange])
+    rules = guard.AddressGuard([], _fake_resolver)
+    assert guard.check_responses(rules, result, [exchange]) == 1  # _exchange answers from 127.0.0.1
+    out = tmp_path / "t.warc.gz"
+    with open(out, "wb") as sink:
+        warc.write(sink, [exchange], [], {}, "t.warc.gz")
+    response = read_warc(out)[1]
+    assert response.body == b"" and response.warc_headers["WARC-Truncated"] == "unspecified"
+    assert response.warc_headers["X-Evidence-Kit-Blocked"].startswith("answered from private address 127.0.0.1")
+    assert result.blocked[0]["stage"] == "response" and result.blocked[0]["address"] == "127.0.0.1"
+
+
+def _tall_page(main_body_whole: bool) -> PageCapture:
+    exchange = _exchange([], b"<html>" if main_body_whole else None)
+    if not main_body_whole:
+        exchange.cut = "body not kept: 300 MiB received, beyond the 64 MiB kept per response"
+    result = PageCapture(url="http://x/", started=datetime(2026, 3, 1, tzinfo=UTC), exchanges=[exchange])
+    result.main_frame_id = "F1"
+    result.cut["screenshot"] = "the top 15000 px of a 90000 px page (browser limit)"
+    return result
+
+
+def test_what_the_record_says_holds_the_rest_was_stored_whole() -> None:
+    result = _tall_page(main_body_whole=True)
+    result.cut["pdf"] = "the first 200 printed pages of a 90000 px page"
+    [shot, pdf] = record.artefact_warnings(result, {"screenshot", "pdf", "dom", "text"})
+    assert shot == (
+        "the full-page screenshot holds the top 15000 px of a 90000 px page (browser limit); "
+        "the DOM, text and WARC hold the rest"
+    )
+    assert pdf.startswith("the PDF holds the first 200 printed pages")
+    # Nothing whole stored: the record says so instead of naming artefacts that do not hold it.
+    [alone] = record.artefact_warnings(_tall_page(main_body_whole=False), {"screenshot"})
+    assert alone.endswith("; no stored artefact holds the rest")
+    # A cut artefact that was not stored at all gets no sentence (its step's error says why).
+    assert record.artefact_warnings(_tall_page(main_body_whole=True), {"dom"}) == []
+
+
+# -- the memory watchdog --------------------------------------------------------------------------------
+
+
+def test_watchdog_sees_only_our_browser_tree_and_ends_its_largest_renderer() -> None:
+    import subprocess
+
+    assert watchdog.browser_tree() == []  # no browser under this process
+    fake = subprocess.Popen(["sh", "-c", "sleep 30", watchdog.BROWSER_MARK, "--type=renderer"])
+    try:
+        for _ in range(50):
+            tree = watchdog.browser_tree()
+            if tree:
+                break
+            time.sleep(0.05)
+        assert [p.pid for p in tree][0] == fake.pid
+        dog = watchdog.MemoryWatchdog(limit_mb=0)
+        window = dog.begin()
+        dog.sample()
+        assert fake.wait(5) == -9 and dog.kills[0].pid == fake.pid
+        assert dog.end(window) > 0 and "above the 0 MiB bound" in dog.reason(dog.claim() or dog.kills[0])
+    finally:
+        fake.kill()
