@@ -70,11 +70,12 @@ def test_redirects_and_sub_requests_to_other_loopback_hosts_are_blocked_and_reco
         test_site.url(f"/redirect-to?to=http://localhost:{port}/normal"),
         test_site.url("/redirect-to?to=http://nonexistent.invalid/"),
         test_site.url("/probe?" + "&".join(f"src={u}" for u in others)),
+        test_site.url(f"/websocket?to=ws://localhost:{port}/socket"),
     ]
     result = cli("capture", *urls, "--case", "OP-PRIV", "--allow-private", "--no-video", "--json",
                  "--timeout", "30")
     assert result.exit_code == 3, result.output  # the unresolvable redirect failed the third capture
-    loop2, local, unresolvable, probe = json.loads(result.stdout)
+    loop2, local, unresolvable, probe, socket = json.loads(result.stdout)
 
     for item, target, reason in (
         (loop2, f"http://127.0.0.2:{port}/normal", "private address 127.0.0.2 (loopback)"),
@@ -106,6 +107,10 @@ def test_redirects_and_sub_requests_to_other_loopback_hosts_are_blocked_and_reco
     for url in others:
         assert not responses(warc, url)  # localhost would have answered (same server): it was never asked
     assert warcio_check(Path(next(a["path"] for a in probe["artefacts"] if a["role"] == "warc"))).returncode == 0
+    # A WebSocket is not paused by Fetch: it is checked on its own, and recorded the same way.
+    assert _record(socket)["blocked_requests"] == [{
+        "url": f"ws://localhost:{port}/socket", "host": "localhost", "address": "127.0.0.1",
+        "reason": "private address 127.0.0.1 (loopback: localhost)", "stage": "request", "type": "WebSocket"}]
 
 
 @pytest.mark.browser
@@ -115,7 +120,7 @@ def test_the_command_line_host_is_pinned_to_the_address_checked(make_case: Any, 
     port = test_site.base.rsplit(":", 1)[1]
     url = f"http://pinned.test:{port}/normal"
     targets = check_targets([url], True, lambda host: ["127.0.0.1"] if host == "pinned.test" else [])
-    assert targets.browser_args() == ("--host-resolver-rules=MAP pinned.test 127.0.0.1",)
+    assert targets.browser_args()[0].startswith("--host-resolver-rules=MAP pinned.test 127.0.0.1, ")
     options = CaptureOptions(timeout=30, video=False, allow_private=True)
     [result] = session.capture_urls(case, case.identity(), targets, options)
     assert result.status == "complete", result.errors
@@ -193,7 +198,7 @@ def test_non_loopback_private_addresses_are_blocked_inside_a_network_namespace(t
     outcome = json.loads(out.read_text())
     assert outcome["trap_hits"] == [], outcome["trap_hits"]  # nothing reached 10.0.0.1 or 169.254.169.254
     assert outcome["exit_code"] == 0, outcome["output"]
-    metadata, intranet, probe = outcome["captures"]
+    metadata, intranet, probe, socket = outcome["captures"]
     for item, address, kind in ((metadata, "169.254.169.254", "link-local, cloud metadata"),
                                 (intranet, "10.0.0.1", "private")):
         assert item["status"] == "partial"
@@ -205,6 +210,8 @@ def test_non_loopback_private_addresses_are_blocked_inside_a_network_namespace(t
     assert reasons[("http://169.254.169.254/latest/meta-data/", "XHR")].endswith("(link-local, cloud metadata)")
     assert reasons[("http://10.0.0.1/x.png", "Image")] == "private address 10.0.0.1 (private)"
     assert probe["status"] == "complete"
+    [blocked] = socket["record"]["blocked_requests"]
+    assert blocked["type"] == "WebSocket" and blocked["reason"] == "private address 10.0.0.1 (private)"
 
 
 def _trap(address: str, hits: list[str]) -> ThreadingHTTPServer:
@@ -244,6 +251,7 @@ def _inside_namespace(out: Path) -> None:
         f"{base}/redirect-to?to=http://169.254.169.254/latest/meta-data/",
         f"{base}/redirect-to?to=http://10.0.0.1/",
         f"{base}/probe?src=http://169.254.169.254/latest/meta-data/&src=http://10.0.0.1/x.png",
+        f"{base}/websocket?to=ws://10.0.0.1/socket",
     ]
     result = runner.invoke(app, ["capture", *urls, "--case", "OP-NETNS", "--allow-private", "--no-video",
                                  "--json", "--timeout", "30"])

@@ -20,6 +20,7 @@ Every block is recorded (URL, host, address, reason, stage) in the capture recor
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,12 +29,22 @@ from urllib.parse import urlsplit
 from . import network
 
 if TYPE_CHECKING:
-    from playwright.async_api import CDPSession
+    from playwright.async_api import CDPSession, Page, WebSocketRoute
 
     from .outcome import PageCapture
     from .recorder import Exchange, Hop
 
 Resolver = Callable[[str], list[str]]
+
+# Private, loopback, link-local, multicast and reserved IP literals, refused by the browser's own resolver
+# (Chromium applies --host-resolver-rules to literals too). A second fence behind the request checks, and
+# the only one for what ``Fetch`` does not pause: WebSocket handshakes, preconnects.
+_FENCE = (
+    "0.*", "10.*", "127.*", "169.254.*", "192.168.*", *(f"172.{n}.*" for n in range(16, 32)),
+    *(f"{n}.*" for n in range(224, 256)), "::", "::1", "::ffff:*", "fc*:*", "fd*:*", "fe8*:*", "fe9*:*",
+    "fea*:*", "feb*:*", "ff*:*", "[::]", "[::1]", "[::ffff:*", "[fc*", "[fd*", "[fe8*", "[fe9*", "[fea*",
+    "[feb*", "[ff*",
+)  # fmt: skip
 LOOKUP_BOUND = 5.0  # seconds a request may wait for its host's DNS answer before it is blocked
 
 
@@ -140,8 +151,9 @@ class AddressGuard:
         resolved = f"; {host} had resolved to {', '.join(verdict.addresses)}" if verdict and verdict.addresses else ""
         return f"answered from private address {address} ({kind}){resolved}"
 
-    def resolver_rules(self) -> str | None:
-        """Chromium's ``--host-resolver-rules`` pinning every allowed host name checked so far."""
+    def resolver_rules(self) -> str:
+        """Chromium's ``--host-resolver-rules``: every allowed host name checked so far pinned to its
+        address, then private IP literals refused, except the command-line hosts that are such literals."""
         rules = []
         for verdict in self._verdicts.values():
             if not verdict.allowed or verdict.address is None or verdict.host == verdict.address:
@@ -150,7 +162,11 @@ class AddressGuard:
                 continue  # Chromium answers localhost itself, and refuses to remap it
             address = f"[{verdict.address}]" if ":" in verdict.address else verdict.address
             rules.append(f"MAP {verdict.host} {address}")
-        return ", ".join(rules) or None
+        rules += [f"MAP {pattern} ~NOTFOUND" for pattern in _FENCE]
+        for host in sorted(self.allowed_hosts):
+            if network.address_kind(host) != "not an IP address":  # an IP literal given on the command line
+                rules += [f"EXCLUDE {host}", f"EXCLUDE [{host}]"] if ":" in host else [f"EXCLUDE {host}"]
+        return ", ".join(rules)
 
 
 def _entry(url: str, verdict_host: str, address: str | None, reason: str, stage: str) -> dict[str, str]:
@@ -183,6 +199,30 @@ async def intercept(cdp: CDPSession, guard: AddressGuard, result: PageCapture) -
 
     cdp.on("Fetch.requestPaused", lambda event: asyncio.ensure_future(decide(event)))
     await cdp.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]})
+    return True
+
+
+async def guard_websockets(page: Page, guard: AddressGuard, result: PageCapture) -> bool:
+    """WebSockets opened by the page or its frames: checked like requests (``Fetch`` does not pause them).
+
+    Playwright routes them through the page's own WebSocket object; one opened by a worker is not seen
+    here, and only the resolver fence (private IP literals refused) stands in its way.
+    """
+
+    async def decide(socket: WebSocketRoute) -> None:
+        url = socket.url
+        host, _ = host_and_port(url)
+        verdict = await guard.check_async(host)
+        reason = guard.request(url, verdict)
+        if reason is None:
+            socket.connect_to_server()
+            return
+        entry = _entry(url, host, verdict.address, reason, "request")
+        entry["type"] = "WebSocket"
+        result.blocked.append(entry)
+        await socket.close(code=1008, reason="blocked by the capture's address rules")
+
+    await page.route_web_socket(re.compile(".*"), decide)
     return True
 
 

@@ -71,8 +71,7 @@ class Targets:
 
     def browser_args(self) -> tuple[str, ...]:
         """Pin every checked host name to the address checked: the browser does not resolve it again."""
-        rules = self.guard.resolver_rules()
-        return (f"--host-resolver-rules={rules}",) if rules else ()
+        return (f"--host-resolver-rules={self.guard.resolver_rules()}",)
 
 
 def check_targets(
