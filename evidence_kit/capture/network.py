@@ -1,8 +1,5 @@
-"""Network facts of a capture: target URL checks, DNS answers, private-address rules, TLS certificates.
-
-A page on a public host must not make the investigator's browser reach into the investigator's own
-network (routers, intranet, cloud metadata at 169.254.169.254): such requests are blocked and recorded.
-Capturing a private or loopback URL on purpose needs ``allow_private`` (tests, the bundled demo).
+"""Network facts of a capture: target URL checks, DNS answers, what kind of address an address is, TLS
+certificates. The rules built on them (what a capture may reach) are in ``guard.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +10,6 @@ import ipaddress
 import socket
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -132,26 +128,6 @@ def resolve(host: str, timeout: float = DNS_TIMEOUT) -> list[str]:
         if address not in seen:
             seen.append(address)
     return seen
-
-
-@dataclass(frozen=True)
-class HostCheck:
-    host: str
-    addresses: tuple[str, ...]
-    private: bool  # any answer is private, loopback or link-local
-
-    def to_json(self) -> dict[str, Any]:
-        return {"host": self.host, "addresses": list(self.addresses)}
-
-
-def check_host(host: str) -> HostCheck:
-    addresses = tuple(resolve(host))
-    private = any(is_private_address(a) for a in addresses) or is_local_name(host)
-    return HostCheck(host, addresses, private)
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
 
 
 def certificate_facts(der_chain: list[str], security: dict[str, Any] | None) -> dict[str, Any] | None:
