@@ -29,57 +29,69 @@ class Process:
     cmdline: str
 
 
-def _proc_processes() -> list[Process]:
-    found = []
-    page = os.sysconf("SC_PAGE_SIZE")
+def _proc_parents() -> dict[int, int]:
+    parents = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
-            rss_pages = int((entry / "statm").read_text().split()[1])
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
-        except (OSError, ValueError, IndexError):
-            continue  # gone meanwhile, or not ours to read
-        found.append(Process(int(entry.name), int(fields[1]), rss_pages * page, cmdline))
-    return found
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue  # gone meanwhile
+    return parents
 
 
-def processes() -> list[Process]:
-    """Every process on the machine with its parent, RSS and command line."""
+def _proc_details(pid: int, ppid: int) -> Process | None:
+    try:
+        rss_pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+    except (OSError, ValueError, IndexError):
+        return None
+    return Process(pid, ppid, rss_pages * os.sysconf("SC_PAGE_SIZE"), cmdline)
+
+
+def _descendants(root: int) -> list[Process]:
+    """Every process below ``root`` (psutil if installed, else /proc), with its RSS and command line."""
     try:
         import psutil  # type: ignore[import-untyped]
     except ImportError:
-        return _proc_processes()
+        parents = _proc_parents()
+        children: dict[int, list[int]] = {}
+        for pid, ppid in parents.items():
+            children.setdefault(ppid, []).append(pid)
+        found, stack = [], [root]
+        while stack:
+            for pid in children.get(stack.pop(), []):
+                details = _proc_details(pid, parents[pid])
+                if details is not None:
+                    found.append(details)
+                stack.append(pid)
+        return found
+    try:
+        below = psutil.Process(root).children(recursive=True)
+    except psutil.Error:
+        return []
     found = []
-    for proc in psutil.process_iter(["pid", "ppid", "memory_info", "cmdline"]):
-        info = proc.info
-        if info.get("memory_info") is None:
+    for proc in below:
+        try:
+            found.append(Process(proc.pid, proc.ppid(), proc.memory_info().rss, " ".join(proc.cmdline())))
+        except psutil.Error:
             continue
-        found.append(Process(info["pid"], info["ppid"], info["memory_info"].rss, " ".join(info["cmdline"] or [])))
     return found
 
 
 def browser_tree(root: int | None = None) -> list[Process]:
     """The Chromium processes started under ``root`` (default: this process), with all their children."""
-    everything = processes()
-    children: dict[int, list[Process]] = {}
-    for proc in everything:
-        children.setdefault(proc.ppid, []).append(proc)
-    mine: list[Process] = []
-    stack = [root if root is not None else os.getpid()]
-    inside: set[int] = set()
-    while stack:
-        pid = stack.pop()
-        for child in children.get(pid, []):
-            if child.pid in inside:
-                continue
-            if pid in inside or BROWSER_MARK in child.cmdline:
-                inside.add(child.pid)
-                mine.append(child)
-            stack.append(child.pid)
-    return mine
+    below = _descendants(root if root is not None else os.getpid())
+    inside = {p.pid for p in below if BROWSER_MARK in p.cmdline}
+    grown = True
+    while grown:  # add children of the tree until none is left out
+        grown = False
+        for proc in below:
+            if proc.pid not in inside and proc.ppid in inside:
+                inside.add(proc.pid)
+                grown = True
+    return [p for p in below if p.pid in inside]
 
 
 @dataclass(frozen=True)
