@@ -144,15 +144,29 @@ def test_a_response_from_a_rebound_address_is_a_finding_and_its_body_is_not_kept
     )
     options = CaptureOptions(timeout=30, video=False)
 
+    redirected = test_site.url(f"/redirect-to?to=http://rebind.test:{port}/normal")
+
     async def run() -> Any:
         # The browser's resolver answers rebind.test with loopback: what a rebinding DNS server does.
         args = ("--host-resolver-rules=MAP rebind.test 127.0.0.1",)
         async with browser.launched(browser.find_chromium(), args) as (chromium, info):
-            pool = ContextPool(chromium, options, info.user_agent, 1)
-            page = await capture_page(pool, url, options, case.clock, rules)
-            return session.store(case, case.identity(), page, options, info, case.clock)
+            pool = ContextPool(chromium, options, info.user_agent, 2)
+            stored = []
+            for target in (url, redirected):
+                page = await capture_page(pool, target, options, case.clock, rules)
+                stored.append(session.store(case, case.identity(), page, options, info, case.clock))
+            await pool.close()
+            return stored
 
-    result = asyncio.run(run())
+    result, main = asyncio.run(run())
+    # The main document itself answered from the rebound address: nothing is rendered from it.
+    assert main.status == "partial"
+    assert main.record["blocked_requests"][0]["stage"] == "response"
+    assert any(e.startswith("the main document was blocked (its answer): http://rebind.test") for e in main.errors)
+    assert {"screenshot", "dom", "text", "pdf", "mhtml"}.isdisjoint(a.role for a in main.artefacts)
+    [answer] = responses(read_warc(next(a.path for a in main.artefacts if a.role == "warc")),
+                         f"http://rebind.test:{port}/normal")
+    assert answer.body == b"" and answer.warc_headers["WARC-Truncated"] == "unspecified"
     found = [b for b in result.record["blocked_requests"] if b["url"] == rebound]
     assert found and all(b["stage"] == "response" and b["address"] == "127.0.0.1" for b in found), found
     assert found[0]["reason"] == (

@@ -338,3 +338,10 @@ def test_watchdog_sees_only_our_browser_tree_and_ends_its_largest_renderer() -> 
         assert dog.end(window) > 0 and "above the 0 MiB bound" in dog.reason(dog.claim() or dog.kills[0])
     finally:
         fake.kill()
+
+
+def test_blocks_beyond_the_listed_bound_are_counted() -> None:
+    result = PageCapture(url="http://x/", started=datetime(2026, 3, 1, tzinfo=UTC))
+    exchanges = [_exchange([], b"x") for _ in range(guard.MAX_LISTED + 7)]
+    assert guard.check_responses(guard.AddressGuard([], _fake_resolver), result, exchanges) == guard.MAX_LISTED + 7
+    assert len(result.blocked) == guard.MAX_LISTED and result.blocked_unlisted == 7

@@ -169,6 +169,16 @@ class AddressGuard:
         return ", ".join(rules)
 
 
+MAX_LISTED = 1000  # blocks listed one by one in a record; beyond, only counted (a page can ask for ever)
+
+
+def _note(result: PageCapture, entry: dict[str, str]) -> None:
+    if len(result.blocked) < MAX_LISTED:
+        result.blocked.append(entry)
+    else:
+        result.blocked_unlisted += 1
+
+
 def _entry(url: str, verdict_host: str, address: str | None, reason: str, stage: str) -> dict[str, str]:
     return {"url": url, "host": verdict_host, "address": address or "", "reason": reason, "stage": stage}
 
@@ -188,9 +198,9 @@ async def intercept(cdp: CDPSession, guard: AddressGuard, result: PageCapture) -
                     stage = "redirect" if event.get("redirectedRequestId") else "request"
                     entry = _entry(url, host, verdict.address, reason, stage)
                     entry["type"] = str(event.get("resourceType", ""))
-                    result.blocked.append(entry)
+                    _note(result, entry)
                     if event.get("resourceType") == "Document" and event.get("frameId") == result.main_frame_id:
-                        result.main_blocked = entry
+                        result.main_blocked = result.main_blocked or entry
                     await cdp.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"})
                     return
             await cdp.send("Fetch.continueRequest", {"requestId": request_id})
@@ -219,7 +229,7 @@ async def guard_websockets(page: Page, guard: AddressGuard, result: PageCapture)
             return
         entry = _entry(url, host, verdict.address, reason, "request")
         entry["type"] = "WebSocket"
-        result.blocked.append(entry)
+        _note(result, entry)
         await socket.close(code=1008, reason="blocked by the capture's address rules")
 
     await page.route_web_socket(re.compile(".*"), decide)
@@ -237,7 +247,7 @@ def check_hop(guard: AddressGuard, result: PageCapture, exchange: Exchange, hop:
     host, _ = host_and_port(hop.url)
     entry = _entry(hop.url, host, hop.remote_ip.strip("[]"), reason, "response")
     entry["type"] = exchange.resource_type
-    result.blocked.append(entry)
+    _note(result, entry)
     if exchange.hops and hop is exchange.hops[-1]:
         exchange.withheld = reason
         exchange.body, exchange.body_note = None, None

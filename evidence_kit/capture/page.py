@@ -251,8 +251,12 @@ def _check_main_document(addresses: guard.AddressGuard, recorder: NetworkRecorde
         if exchange.resource_type != "Document" or exchange.frame_id != result.main_frame_id:
             continue
         for hop in exchange.hops:
-            if hop.status is not None and guard.check_hop(addresses, result, exchange, hop):
-                result.main_blocked = result.main_blocked or result.blocked[-1]
+            reason = guard.check_hop(addresses, result, exchange, hop) if hop.status is not None else None
+            if reason is not None and result.main_blocked is None:
+                host, _ = guard.host_and_port(hop.url)
+                address = (hop.remote_ip or "").strip("[]")
+                result.main_blocked = {"url": hop.url, "host": host, "address": address, "reason": reason,
+                                       "stage": "response", "type": "Document"}
 
 
 def _findings(result: PageCapture) -> None:

@@ -157,6 +157,7 @@ def build(
         "options": options.to_json(),
         "behaviours": result.behaviours,
         "blocked_requests": result.blocked,
+        "blocked_requests_not_listed": result.blocked_unlisted,
         "dialogs": result.dialogs,
         "popups": result.popups,
         "downloads": [],
@@ -219,7 +220,12 @@ def artefact_warnings(result: PageCapture, stored: set[str]) -> list[str]:
             else "no stored artefact holds the rest"
         )
         sentences.append(f"the {ROLE_NAMES[role]} holds {part}; {rest}")
-    answered = [b for b in result.blocked if b.get("stage") == "response" and b is not result.main_blocked]
+    main = result.main_blocked or {}
+    answered = [
+        b
+        for b in result.blocked
+        if b.get("stage") == "response" and (b.get("url"), b.get("stage")) != (main.get("url"), main.get("stage"))
+    ]
     if answered:
         sentence = (
             f"{len(answered)} response(s) came from blocked addresses: the WARC keeps their headers, "
