@@ -217,3 +217,22 @@ def test_each_capture_gets_a_fresh_context_without_cookies(make_case: Any, test_
     assert ("Cookie", "session=abc123; tracking=xyz") in image_request.http_headers
     text = Path(next(a.path for a in second.artefacts if a.role == "text")).read_text("utf-8")
     assert text.strip() == "NO-COOKIE"
+
+
+@pytest.mark.browser
+def test_the_response_bound_is_an_option_and_the_record_says_what_it_cut(cli: Any, test_site: Site) -> None:
+    _create(cli)
+    result = cli("capture", test_site.url("/large"), "--case", "OP-CLI", "--allow-private", "--no-video",
+                 "--json", "--timeout", "30", "--max-response-mb", "1", "--max-browser-memory-mb", "2500")
+    assert result.exit_code == 0, result.output
+    [item] = json.loads(result.stdout)
+    assert item["status"] == "partial"
+    assert "the main document passed the 1 MiB kept per response: loading was stopped there" in item["errors"]
+    record = json.loads(
+        Path(next(a["path"] for a in item["artefacts"] if a["role"] == "capture-record")).read_bytes()
+    )
+    assert record["options"]["bounds"]["body_bytes"] == 1024 * 1024
+    assert record["options"]["bounds"]["browser_rss_mb"] == 2500
+    [response] = responses(read_warc(next(a["path"] for a in item["artefacts"] if a["role"] == "warc")),
+                           test_site.url("/large"))
+    assert response.warc_headers["WARC-Truncated"] == "length" and response.body == b""
