@@ -87,7 +87,7 @@ def test_redirects_and_sub_requests_to_other_loopback_hosts_are_blocked_and_reco
                                                "address": reason.split()[2], "reason": reason,
                                                "stage": "redirect", "type": "Document"}]
         assert f"the main document was blocked (a redirect to it): {target}: {reason}" in item["errors"]
-        assert item["final_url"] == item["url"]  # the last answer kept, not the browser's error page
+        assert item["final_url"] == item["url"]  # the last answer kept (the redirect), not the blocked target
         warc = _warc(item)
         assert [r.status for r in responses(warc, item["url"])] == [302]  # the redirect itself is kept
         assert not responses(warc, target)

@@ -123,8 +123,6 @@ async def _capture_in_context(
 
     await _navigate(page, cdp, result, steps, options, clock, stopped)
     _check_main_document(addresses, recorder, result)
-    if result.main_blocked is not None:
-        result.final_url = None  # the browser shows its error page; the last answer kept is the final URL
     if any(w.startswith("the URL is a file download") for w in result.warnings):
         # The navigation ends before the browser reports the download: wait for it to be reported.
         await steps.run("wait for the download", download_seen.wait, 10)
