@@ -325,12 +325,6 @@ def test_bundle_verifier_rejects_a_symlink_inside_a_bundle_folder(exported_case,
 
 
 # -- the standalone verifier ----------------------------------------------------------------------------
-def test_chain_of_custody_never_imports_evidence_kit():
-    for source in (ROOT / "chain_of_custody").glob("*.py"):
-        text = source.read_text()
-        assert "import evidence_kit" not in text and "from evidence_kit" not in text, source.name
-
-
 def test_standalone_verifier_in_a_bare_virtual_environment(exported_case, tmp_path):
     """Only blake3, cryptography and rfc3161-client installed, and only the chain_of_custody package."""
     venv = tmp_path / "venv"

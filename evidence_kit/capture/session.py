@@ -20,9 +20,10 @@ from typing import Any
 from chain_of_custody.clock import Clock, rfc3339, utc_now
 from chain_of_custody.keys import Identity
 
-from .. import TOOL
-from ..case import Case, machine_facts, new_capture_id
+from .. import TOOL, pipeline
+from ..case import Case, new_capture_id
 from ..errors import InvalidInput
+from ..machine import machine_facts
 from ..store import Artefact
 from . import browser as browser_module
 from . import har, network, record, warc
@@ -124,8 +125,6 @@ def capture_urls(
         case, identity, list(targets.urls), targets.guard, options, on_progress, clock, executable, args
     )
     results = _run(coroutine, case)
-    from .. import pipeline
-
     for result in results:
         pipeline.after_ingest(case, identity, list(result.stored), result.record)
     return results

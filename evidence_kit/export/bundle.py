@@ -27,8 +27,9 @@ from chain_of_custody.keys import Identity
 from chain_of_custody.ledger import Event, write_jsonl
 
 from .. import TOOL
-from ..case import Case, machine_facts
+from ..case import Case
 from ..errors import InvalidInput, OperationFailed
+from ..machine import machine_facts
 from . import leftovers
 from .bag import BagWriter, write_tag_files
 from .contents import Contents, gather, mapping_json

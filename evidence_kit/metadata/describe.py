@@ -24,6 +24,7 @@ from chain_of_custody.report import Report
 
 from .. import TOOL
 from ..errors import OperationFailed
+from ..machine import machine_facts
 from . import exif, filetype, index, media, page, selectors
 from .describers import DESCRIBERS, CaptureFindings, Item, Out, Work
 from .describers.base import read_text
@@ -413,9 +414,6 @@ def _describe_once(
         )
         if on_progress:
             on_progress(number, len(work))
-
-    from ..case import machine_facts
-
     details = {
         "sources": details_sources,
         "captures": [r["id"] for r in new_records],
@@ -467,8 +465,6 @@ def pipeline_step(case: Any, identity: Identity, artefacts: list[Any], capture_r
     try:
         describe(case, identity)
     except OperationFailed as exc:
-        from ..case import machine_facts
-
         case.append(identity, "describe", [], {"outcome": "failed", "error": str(exc), **machine_facts()})
 
 
@@ -529,9 +525,6 @@ def rebuild_index(case: Any, identity: Identity) -> Rebuilt:
     record; it adds no artefact). Nothing is written when the index already agrees with the records.
     """
     from chain_of_custody.index_rows import artefact_rows, derive, read_signed
-
-    from ..case import machine_facts
-
     before = index_findings(case.path)
     if not before:
         with index.read_only(case.path / "ledger.sqlite") as connection:
