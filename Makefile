@@ -20,3 +20,5 @@ bench: setup
 
 lint: setup
 	.venv/bin/ruff check evidence_kit chain_of_custody tests benchmarks
+	.venv/bin/ruff format --check evidence_kit chain_of_custody tests benchmarks
+	.venv/bin/mypy chain_of_custody evidence_kit

@@ -170,7 +170,8 @@ def rows_for_event(
         where = _where(source)
         kind = _dict(body.get("filetype"))
         gps = _dict(_dict(body.get("embedded")).get("gps"))
-        flags = body.get("flags") if isinstance(body.get("flags"), list) else []
+        listed = body.get("flags")
+        flags: list[Any] = listed if isinstance(listed, list) else []
         rows.put(
             "md_descriptions",
             (

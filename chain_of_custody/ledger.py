@@ -179,7 +179,7 @@ class Ledger:
         return Head(row[0], row[1]) if row else None
 
     def count(self) -> int:
-        return self.connection.execute("SELECT count(*) FROM events").fetchone()[0]
+        return int(self.connection.execute("SELECT count(*) FROM events").fetchone()[0])
 
     def events(self, since: int = 0) -> Iterator[Event]:
         """Every event in seq order, streamed (memory stays flat for long ledgers)."""

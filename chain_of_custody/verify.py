@@ -125,7 +125,9 @@ def _trust_problems(trust: Sequence[str], facts: CaseFacts, used: dict[str, list
 
 
 def _ranges(seqs: Sequence[int]) -> str:
-    """>>> _ranges([1, 2, 3, 7, 9, 10])
+    """Event numbers as runs.
+
+    >>> _ranges([1, 2, 3, 7, 9, 10])
     'events 1–3, 7, 9–10'
     """
     parts: list[str] = []

@@ -32,7 +32,7 @@ def check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] |
     """A damaged or malformed WACZ (bad CRC, broken data, odd JSON) is a finding, never a traceback."""
     try:
         _check_wacz(path, rel, report, recorded_sha256)
-    except (*ZIP_READ_ERRORS, KeyError, TypeError, AttributeError, RecursionError) as exc:
+    except (*ZIP_READ_ERRORS, KeyError, TypeError, AttributeError, RecursionError) as exc:  # type: ignore[misc]
         _fail(report, "wacz", rel, f"cannot be checked: it {describe_zip_error(exc)}")
 
 
