@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chain_of_custody.clock import rfc3339, utc_now
+from chain_of_custody.clock import Clock, rfc3339, utc_now
 from chain_of_custody.keys import Identity
 
 from .. import TOOL
@@ -84,7 +84,8 @@ def _process_start(pid: int) -> str | None:
     except OSError:
         stat = ""
     if stat:
-        return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after "pid (comm)"
+        fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)": state is field 3, starttime field 22
+        return None if fields[0] in ("Z", "X") else fields[19]  # a zombie is killed, only not yet reaped
     try:  # no /proc: whether the pid is alive is all there is to know
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -99,7 +100,7 @@ def _record_path(case_path: Path, token: str) -> Path:
 
 
 @contextmanager
-def in_progress(case: Case, out: Path) -> Iterator[Staging]:
+def in_progress(case: Case, out: Path, clock: Clock = utc_now) -> Iterator[Staging]:
     """Record an export to ``out`` as in progress for as long as the ``with`` block runs."""
     token = secrets.token_hex(8)
     name = f".{out.name}.partial-{token}"
@@ -110,7 +111,7 @@ def in_progress(case: Case, out: Path) -> Iterator[Staging]:
         "host": socket.gethostname(),
         "pid": pid,
         "process_start": _process_start(pid),
-        "started": rfc3339(utc_now()),
+        "started": rfc3339(clock()),
         "out": str(out.resolve()),
         "folder": str(staging.folder.resolve()),
         "zip": str(staging.zip.resolve()),
