@@ -1,10 +1,11 @@
 """An export killed with SIGKILL while it writes its zip: the next export finds what it left (by the record
-the killed one kept in the case folder), removes exactly that, records it in the ledger and says so.
+the killed one kept, and held locked, in the case folder), removes exactly that, records it in the ledger
+and says so.
 
-Real processes, real signals: ``python -m evidence_kit export`` runs as a subprocess and is stopped with
-SIGSTOP (alive: nothing of it may be touched) and then killed with SIGKILL (gone: its leftovers go). The
-export after it runs with ``bagit`` made unimportable, as it is where only the run-time dependencies
-are installed.
+Real processes, real signals: the exporter runs as a subprocess and is stopped with SIGSTOP (alive, its
+lock held: nothing of it may be touched) and then killed with SIGKILL (gone, even before its parent reaps
+it: its leftovers go). The exports run with ``bagit`` made unimportable, as it is where only the run-time
+dependencies are installed.
 """
 
 from __future__ import annotations
