@@ -155,15 +155,15 @@ def _held(path: Path) -> bool:
     return False
 
 
-def _owned(path_text: Any, token: str, kind: str) -> Path | None:
-    """The path as the record names it, if it still has the shape an export gives it."""
-    if not isinstance(path_text, str):
+def _owned(record: dict[str, Any], token: str, kind: str) -> Path | None:
+    """The path of this kind the record names, if it is exactly where and what an export to the record's
+    ``out`` writes: a hidden sibling of ``out`` carrying the record's token."""
+    out, named = record.get("out"), record.get(kind)
+    if not (isinstance(out, str) and isinstance(named, str) and Path(out).is_absolute()):
         return None
-    path = Path(path_text)
-    suffix = f".partial-{token}" + (".zip" if kind == "zip" else "")
-    if not (path.is_absolute() and path.name.startswith(".") and path.name.endswith(suffix)):
-        return None
-    if path.is_symlink():
+    expected = Path(out).parent / (f".{Path(out).name}.partial-{token}" + (".zip" if kind == "zip" else ""))
+    path = Path(named)
+    if path != expected or path.is_symlink():
         return None
     if kind == "folder" and path.is_dir():
         return path
@@ -212,7 +212,7 @@ def clean(case: Case, identity: Identity) -> list[Removed]:
                 os.close(fd)
                 continue
             for kind in ("folder", "zip"):
-                target = _owned(record.get(kind), path.stem, kind)
+                target = _owned(record, path.stem, kind)
                 if target is None:
                     continue
                 size = _size(target)
