@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import subprocess
+from pathlib import Path
 
 import blake3
 import pytest
@@ -144,3 +145,25 @@ def test_ownership_ignores_entries_that_are_not_objects():
         "",
     )
     assert ownership.trace([hostile]).captures("blake3:a") == {"cap-1"}
+
+
+def test_bagit_python_is_only_a_test_dependency():
+    """We write bags ourselves; bagit-python only validates them in tests (it has no BLAKE3)."""
+    import ast
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    importers = []
+    for package in ("evidence_kit", "chain_of_custody"):
+        for source in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(source.read_text("utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and not node.level:
+                    names = [node.module or ""]
+                if any(name.split(".")[0] == "bagit" for name in names):
+                    importers.append(source.relative_to(root).as_posix())
+    assert importers == []
+    project = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["project"]
+    assert not [d for d in project["dependencies"] if d.startswith("bagit")]
+    assert [d for d in project["optional-dependencies"]["test"] if d.startswith("bagit")]
+    assert [d for d in project["dependencies"] if d.startswith("jinja2")]
