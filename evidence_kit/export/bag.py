@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from chain_of_custody import bundle as layout
+from chain_of_custody import bagit_check
 from chain_of_custody.errors import Finding, VerificationFailed
 from chain_of_custody.hashing import Digests, hash_bytes, hash_file, hash_stream
 
@@ -20,7 +20,7 @@ BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 
 
 class BagWriter:
-    """Writes payload files and remembers their digests (``layout.ALGORITHMS``), taken while the bytes are
+    """Writes payload files and remembers their digests (``bagit_check.ALGORITHMS``), taken while the bytes are
     written."""
 
     def __init__(self, root: Path):
@@ -34,7 +34,7 @@ class BagWriter:
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         self.path(rel).write_bytes(data)
-        self.digests[rel] = hash_bytes(data, layout.ALGORITHMS)
+        self.digests[rel] = hash_bytes(data, bagit_check.ALGORITHMS)
 
     def copy(self, source: Path, rel: str, expect_blake3: str | None = None, expect_sha256: str | None = None) -> None:
         """Copy (never move) a case file, hashing it on the way; refuse a file that no longer matches."""
@@ -46,7 +46,7 @@ class BagWriter:
                 [Finding("artefact-present", str(source), f"cannot read: {exc.strerror}")]
             ) from None
         with reader, open(target, "xb") as sink:
-            found = hash_stream(reader, sink=sink, algorithms=layout.ALGORITHMS)
+            found = hash_stream(reader, sink=sink, algorithms=bagit_check.ALGORITHMS)
         if (expect_blake3 and found.blake3 != expect_blake3) or (expect_sha256 and found.sha256 != expect_sha256):
             raise VerificationFailed(
                 [
@@ -65,7 +65,7 @@ class BagWriter:
 
     def adopt(self, rel: str) -> None:
         """Record a file another writer produced (WACZ, PDF, DOCX)."""
-        self.digests[rel] = hash_file(self.root / rel, algorithms=layout.ALGORITHMS)
+        self.digests[rel] = hash_file(self.root / rel, algorithms=bagit_check.ALGORITHMS)
 
     @property
     def payload_oxum(self) -> str:
@@ -74,7 +74,7 @@ class BagWriter:
 
 
 def _manifest(entries: Iterable[tuple[str, str]]) -> bytes:
-    return "".join(f"{digest}  {layout.encode_manifest_path(path)}\n" for path, digest in sorted(entries)).encode()
+    return "".join(f"{digest}  {bagit_check.encode_manifest_path(path)}\n" for path, digest in sorted(entries)).encode()
 
 
 def bag_info_text(fields: list[tuple[str, str]]) -> bytes:
@@ -90,13 +90,13 @@ def write_tag_files(writer: BagWriter, info: list[tuple[str, str]]) -> str:
         "bagit.txt": BAGIT_TXT,
         "bag-info.txt": bag_info_text([*info, ("Payload-Oxum", writer.payload_oxum)]),
     }
-    for algorithm in layout.ALGORITHMS:
+    for algorithm in bagit_check.ALGORITHMS:
         tags[f"manifest-{algorithm}.txt"] = _manifest((p, d.hex(algorithm)) for p, d in writer.digests.items())
     for name, data in tags.items():
         (writer.root / name).write_bytes(data)
-    tag_digests = {name: hash_bytes(data, layout.ALGORITHMS) for name, data in tags.items()}
+    tag_digests = {name: hash_bytes(data, bagit_check.ALGORITHMS) for name, data in tags.items()}
     tag_digest = ""
-    for algorithm in layout.ALGORITHMS:
+    for algorithm in bagit_check.ALGORITHMS:
         text = _manifest((name, d.hex(algorithm)) for name, d in tag_digests.items())
         (writer.root / f"tagmanifest-{algorithm}.txt").write_bytes(text)
         if algorithm == "sha256":
