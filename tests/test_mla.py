@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from evidence_kit.errors import InvalidInput
 from evidence_kit.export import mla
+from evidence_kit.export.mla.providers import _account_of, _linked_accounts
 
 
 @pytest.mark.parametrize(
@@ -32,7 +33,7 @@ from evidence_kit.export import mla
     ],
 )
 def test_account_of_finds_provider_and_identifiers(url, provider, identifiers):
-    found_provider, key, found = mla._account_of(url, {})
+    found_provider, key, found = _account_of(url, {})
     assert found_provider == provider
     assert found[0] == ("URL", url)
     assert found[1:] == identifiers
@@ -40,7 +41,7 @@ def test_account_of_finds_provider_and_identifiers(url, provider, identifiers):
 
 def test_profile_fields_of_a_capture_record_become_identifiers():
     record = {"profile": {"handle": "star.models", "id": "5512345", "display_name": "Star Models"}}
-    _, key, found = mla._account_of("https://www.instagram.com/star.models/", record)
+    _, key, found = _account_of("https://www.instagram.com/star.models/", record)
     assert ("numeric id", "5512345") in found and ("display name", "Star Models") in found
     assert key == "instagram.com:id:5512345"
 
@@ -80,7 +81,7 @@ def test_accounts_a_page_names_or_links_to_become_accounts_at_their_provider():
         {"kind": "viber", "value": "+359877654321"},
         {"kind": "email", "value": "recruit@star-models.example"},
     ]
-    found = mla._linked_accounts(selectors)
+    found = _linked_accounts(selectors)
     keys = [(provider, key) for provider, key, _ in found]
     assert keys == [
         ("t.me", "t.me:@milano_models_bg"),

@@ -217,7 +217,7 @@ def export_case(
         raise InvalidInput(f"the folder {out.parent} does not exist")
     cleaned = [str(r) for r in leftovers.clean(case, identity)]
     contents = gather(case, captures)
-    with leftovers.in_progress(case, out) as staging:
+    with leftovers.in_progress(case, out, clock) as staging:
         staging.folder.mkdir()
         try:
             job = ExportJob(contents, BagWriter(staging.folder), options)

@@ -9,19 +9,17 @@ through the same Chromium the captures use, with page numbers in the footer.
 
 from __future__ import annotations
 
-import functools
 import html
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-
-import jinja2
 
 from .. import TOOL
 from ..capture.browser import LAUNCH_ARGS, find_chromium
 from ..errors import OperationFailed
 from .contents import BagArtefact, Contents, Exhibit
 from .job import ExportJob
+from .templating import render
 
 HTML_PATH = "data/report/report.html"
 PDF_PATH = "data/report/report.pdf"
@@ -233,16 +231,6 @@ def _summarise(details: dict[str, Any]) -> str:
     return "; ".join(keep)
 
 
-@functools.cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("evidence_kit", "templates"),
-        autoescape=True,  # every value from a case (titles, URLs, page text) is escaped
-        undefined=jinja2.StrictUndefined,
-        finalize=lambda value: "" if value is None else value,  # a missing fact prints as nothing
-    )
-
-
 def render_html(contents: Contents) -> str:
     case = contents.case
     info = case.info
@@ -276,7 +264,8 @@ def render_html(contents: Contents) -> str:
         "openssl ts -verify -in data/timestamps/<token>.tsr -data data/timestamps/<manifest>.json "
         "-CAfile data/timestamps/<root>.pem -untrusted data/timestamps/<certificates>.pem"
     ]
-    return _environment().get_template(TEMPLATE).render(
+    return render(
+        TEMPLATE,
         case=case,
         info={"title": info.get("title")},
         summary=_present(summary),

@@ -24,9 +24,6 @@ from .providers import (
     PROVIDERS,
     Account,
     Provider,
-    _account_of,
-    _linked_accounts,
-    _registered,
     providers_of,
 )
 from .render import render_html, write_docx
@@ -48,9 +45,6 @@ __all__ = [
     "AnnexSet",
     "Block",
     "Provider",
-    "_account_of",
-    "_linked_accounts",
-    "_registered",
     "add_to_bag",
     "build_annex",
     "build_annexes",

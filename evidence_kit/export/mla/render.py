@@ -1,16 +1,12 @@
-"""Write an annex's neutral blocks as DOCX (editable, python-docx) or as HTML (printed to PDF)."""
+"""Write an annex's neutral blocks as DOCX (editable, python-docx) or as HTML (printed to PDF; the template
+is ``templates/mla_annex.html.j2``)."""
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
-from typing import Any
 
+from ..templating import render
 from .annex import Annex
-
-
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
 
 
 def write_docx(annex: Annex, path: Path) -> None:
@@ -58,48 +54,4 @@ def write_docx(annex: Annex, path: Path) -> None:
 
 
 def render_html(annex: Annex) -> str:
-    parts = []
-    for kind, content in annex.blocks:
-        if kind in ("h1", "h2", "h3"):
-            parts.append(f"<{kind}>{_e(content)}</{kind}>")
-        elif kind == "p":
-            parts.append(f"<p>{_e(content) or '—'}</p>")
-        elif kind == "list":
-            parts.append("<ul>" + "".join(f"<li>{_e(i)}</li>" for i in content) + "</ul>")
-        elif kind == "warn":
-            title, fields = content
-            parts.append(
-                f"<div class='warn'><strong>{_e(title)}</strong><ul>"
-                + "".join(f"<li>{_e(f)}</li>" for f in fields)
-                + "</ul></div>"
-            )
-        elif kind == "table":
-            parts.append(
-                "<table>"
-                + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in content)
-                + "</table>"
-            )
-        elif kind == "grid":
-            rows = list(content)
-            parts.append(
-                "<table class='grid'><tr>"
-                + "".join(f"<th>{_e(c)}</th>" for c in rows[0])
-                + "</tr>"
-                + "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows[1:])
-                + "</table>"
-            )
-    css = (
-        "body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:10pt}h1{font-size:16pt}"
-        "h2{font-size:12pt;border-bottom:1px solid #444}"
-        "table{border-collapse:collapse;width:100%;margin:.3em 0}th,td{border:1px "
-        "solid #999;padding:2px 4px;text-align:left;vertical-align:top;overflow-wrap:anywhere}"
-        "th{background:#eee;"
-        "width:28%}.grid th{width:auto}.grid td{font-size:8pt}.warn{border:2px solid "
-        "#b00;color:#b00;padding:.3em}"
-    )
-    return (
-        f"<!DOCTYPE html><html lang='{annex.lang}'><head><meta "
-        f"charset='utf-8'><title>{_e(annex.title)}</title>"
-        f"<style>{css}</style></head><body>{''.join(parts)}</body></html>"
-    )
-
+    return render("mla_annex.html.j2", annex=annex)
