@@ -119,3 +119,11 @@ def leftovers(case_dir: Path) -> list[str]:
             if is_leftover(path):
                 found.append(path.relative_to(case_dir).as_posix())
     return found
+
+
+def interrupted_exports(case_dir: Path) -> list[str]:
+    """Records in ``.exports/`` whose export is gone: an export holds a lock on its record while it runs."""
+    folder = case_dir / ".exports"
+    if fcntl is None or not folder.is_dir() or folder.is_symlink():
+        return []
+    return [f".exports/{record.name}" for record in sorted(folder.glob("*.json")) if not held(record)]

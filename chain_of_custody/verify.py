@@ -29,7 +29,7 @@ from .hashing import Digests, hash_file
 from .index_check import check_index
 from .keys import fingerprint_of, load_public_keys, matches_trusted, raw_public, verify_signature
 from .ledger import Event, Head, Ledger, genesis_hash
-from .leftovers import leftovers
+from .leftovers import interrupted_exports, leftovers
 from .report import Report
 from .timestamp_check import check_timestamps, read_token_records
 
@@ -502,6 +502,9 @@ def verify_case(
     for path in leftovers(case_dir):
         report.warnings.append(f"{path} is a temporary file of an interrupted command (the next command on "
                                "the case removes it and records that)")
+    for record in interrupted_exports(case_dir):
+        report.warnings.append(f"{record}: an export was interrupted (its process is gone); the next "
+                               "evidence-kit command on the case removes what it left beside its --out")
     check_capture_records(case_dir, walk, report)
     check_timestamps(index.timestamp_events, lambda d: artefact_path(case_dir, d), index, expected, report,
                      case_id=case_id, records=read_token_records(case_dir / "timestamps"), pinned_roots=tsa_roots)

@@ -30,6 +30,7 @@ from .case_record import read_case_info
 from .cleanup import clean_leftovers
 from .config import Settings
 from .errors import CaseExists, CaseNotFound, InvalidInput
+from .export import leftovers as export_leftovers
 from .machine import machine_facts
 from .staging import write_atomically
 from .store import Artefact, Store, check_file, readable_name
@@ -81,6 +82,7 @@ class Case:
         self._ledger: Ledger | None = None
         self._facts: case_facts.CaseFacts | None = None
         self._journal: Path | None = None
+        self.cleaned: list[str] = []  # what interrupted exports had left, removed when the case was opened to write
 
     # -- opening and creating ------------------------------------------------------------------
     @property
@@ -199,7 +201,9 @@ class Case:
             raise KeyProblem(
                 f"the signing key of {signer.name} ({signer.key_id}) is not in {self.settings.keys_dir}: "
                 "on this machine you cannot sign for them")
-        clean_leftovers(self, identity)  # the first write to the case removes what a killed command left
+        # The first write to the case removes what a killed command left (each removal is a cleanup event).
+        clean_leftovers(self, identity)
+        self.cleaned.extend(str(removed) for removed in export_leftovers.clean(self, identity))
         return identity
 
     def enrol(self, lead: Identity, name: str, public_key_pem: bytes | None = None) -> tuple[Event, bool]:

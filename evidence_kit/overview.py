@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chain_of_custody import ownership
+
 from .case import Case
 from .metadata import describe
 from .timestamps import show_extra as timestamp_overview
@@ -43,18 +45,14 @@ def metadata_overview(case: Case, summary: dict[str, Any]) -> None:
 def case_overview(case: Case) -> dict[str, Any]:
     head = case.ledger.head()
     # An artefact's role is named by the custody event that brought it in, never by its file name.
-    roles: dict[str, str] = {}
-    for event in case.events():
-        for item in event.artefacts:
-            if item.get("role") and item.get("blake3") not in roles:
-                roles[item["blake3"]] = str(item["role"])
+    owned = ownership.trace(case.events())
     summary: dict[str, Any] = {
         **case.info,
         "path": str(case.path.resolve()),
         "head": str(head) if head else None,
         "events": head.seq if head else 0,
         "artefacts": [
-            {**row, "role": roles.get(row["blake3"]), "path": str(case.store.path_of(row["blake3"]).resolve())}
+            {**row, "role": owned.role(row["blake3"]), "path": str(case.store.path_of(row["blake3"]).resolve())}
             for row in case.artefact_rows()
         ],
         "captures": [{"id": c.get("id"), "url": c.get("url"), "final_url": c.get("final_url"),

@@ -215,7 +215,8 @@ def export_case(
         raise InvalidInput(f"{out} already exists; an export never overwrites (choose another --out)")
     if not out.parent.is_dir():
         raise InvalidInput(f"the folder {out.parent} does not exist")
-    cleaned = [str(r) for r in leftovers.clean(case, identity)]
+    # What opening the case to write already removed (Case.identity), then anything left since.
+    cleaned = [*case.cleaned, *(str(r) for r in leftovers.clean(case, identity))]
     contents = gather(case, captures)
     with leftovers.in_progress(case, out, clock) as staging:
         staging.folder.mkdir()

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chain_of_custody import ownership
 from chain_of_custody import timestamp as tsp
 from chain_of_custody.canonical import canonical_json
 from chain_of_custody.errors import Finding
@@ -97,17 +98,14 @@ class DescribeResult:
         }
 
 
-def _roles(case: Any) -> tuple[dict[str, str | None], dict[str, str]]:
+def _roles(owned: ownership.Ownership) -> tuple[dict[str, str | None], dict[str, str]]:
     """blake3 → role where first recorded; blake3 → original file name for added files."""
-    roles: dict[str, str | None] = {}
-    names: dict[str, str] = {}
-    for event in case.events():
-        for item in event.artefacts:
-            digest = item.get("blake3")
-            if digest and digest not in roles:
-                roles[digest] = item.get("role")
-                if event.action == "add" and event.details.get("original_name"):
-                    names[digest] = str(event.details["original_name"])
+    roles = {digest: owned.role(digest) for digest in owned.first}
+    names = {
+        digest: str(event.details["original_name"])
+        for digest, (event, _) in owned.first.items()
+        if event.action == "add" and event.details.get("original_name")
+    }
     return roles, names
 
 
@@ -142,17 +140,15 @@ def _capture_findings(case: Any, record: dict[str, Any], region: str | None) -> 
 
 def _pending_work(case: Any, done: set[str], records: list[dict[str, Any]]) -> list[Work]:
     """Every recorded artefact not described yet, with the capture it belongs to (if any)."""
-    roles, names = _roles(case)
-    owner: dict[str, dict[str, Any]] = {}
-    for record in records:
-        for item in record.get("artefacts", []):
-            owner.setdefault(item.get("blake3"), record)
+    owned = ownership.trace(case.events())  # the capture whose signed event names it, not a record copy
+    roles, names = _roles(owned)
+    by_id = {str(r.get("id")): r for r in records}
     work = []
     for row in case.artefact_rows():
         digest = row["blake3"]
         if digest in done or roles.get(digest) in SKIP_ROLES:
             continue
-        record = owner.get(digest) or {}
+        record = by_id.get(owned.direct_capture(digest) or "") or {}
         work.append(
             Work(
                 digest,
@@ -483,7 +479,7 @@ def summary(case: Any) -> dict[str, Any]:
     """
     connection = case.ledger.connection
     index.ensure_schema(connection)
-    roles, _ = _roles(case)
+    roles, _ = _roles(ownership.trace(case.events()))
     done = index.described_sources(connection)
     pending = [
         row["blake3"]
