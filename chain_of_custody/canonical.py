@@ -1,10 +1,26 @@
 """Canonical JSON for everything that is hashed or signed.
 
-Keys sorted, no insignificant white space, UTF-8, no floats (their text form differs between
-languages; RFC 8785 pins it down with rules we avoid needing by storing numbers as integers or text).
+What it is, exactly: UTF-8 JSON with object keys sorted, no insignificant white space, strings written as
+Python's ``json`` writes them with ``ensure_ascii=False`` (only ``"``, ``\\`` and control characters
+escaped), and only these values: objects with string keys, arrays, strings, booleans, null and integers.
+
+It is the subset of RFC 8785 (JCS) on which JCS and this writer agree, so that a verifier in another
+language re-hashes the same bytes:
+
+- **no floats**: JCS writes numbers the ECMAScript way, which Python's repr does not always match; we
+  store measurements as integers or decimal text instead (:func:`floats_as_text`);
+- **integers only within ±(2^53 − 1)**: JSON numbers are IEEE 754 doubles in JCS and in most languages,
+  so a larger integer would be read back rounded and re-hashed to different bytes; it is refused
+  (store it as text: TSA serial numbers, for instance, are strings);
+- keys are sorted by code point, where JCS sorts by UTF-16 code unit; the two orders differ only for keys
+  mixing characters above U+FFFF with ones in U+E000–U+FFFF, which no key we write contains.
 
 >>> canonical_json({"b": 1, "a": [True, None, "é"]})
 b'{"a":[true,null,"\\xc3\\xa9"],"b":1}'
+>>> canonical_json({"n": 2**53})
+Traceback (most recent call last):
+...
+TypeError: canonical JSON refuses integers beyond ±(2^53 - 1) (at $.n); store it as text
 """
 
 from __future__ import annotations
@@ -14,9 +30,14 @@ from decimal import Decimal
 from typing import Any
 
 
+MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 / I-JSON (RFC 7493 2.2): integers a double holds exactly
+
+
 def _check(value: Any, path: str = "$") -> None:
     if isinstance(value, float):
         raise TypeError(f"canonical JSON refuses floats (at {path}); store an integer or a string")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER:
+        raise TypeError(f"canonical JSON refuses integers beyond ±(2^53 - 1) (at {path}); store it as text")
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
@@ -42,13 +63,15 @@ def canonical_json(value: Any, strict: bool = True) -> bytes:
 
 def floats_as_text(value: Any) -> Any:
     """Make outside JSON (exiftool output, a page's JSON-LD) fit for canonical JSON: floats become their
-    shortest exact decimal text, dict keys become strings.
+    shortest exact decimal text, integers too large for a double become text, dict keys become strings.
 
-    >>> floats_as_text({"lat": 42.6977, 1: [2.50, 3]})
-    {'lat': '42.6977', '1': ['2.5', 3]}
+    >>> floats_as_text({"lat": 42.6977, 1: [2.50, 3, 2**60]})
+    {'lat': '42.6977', '1': ['2.5', 3, '1152921504606846976']}
     """
     if isinstance(value, float):
         return format(Decimal(repr(value)).normalize(), "f")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER:
+        return str(value)
     if isinstance(value, dict):
         return {str(k): floats_as_text(v) for k, v in value.items()}
     if isinstance(value, list):

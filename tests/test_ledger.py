@@ -17,8 +17,9 @@ from chain_of_custody.keys import load_or_create
 from chain_of_custody.ledger import Ledger, genesis_hash, read_jsonl, write_jsonl
 from chain_of_custody.verify import verify_case
 
+SAFE = st.integers(min_value=-(2**53 - 1), max_value=2**53 - 1)  # what a double holds exactly (RFC 8785)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(),
+    st.none() | st.booleans() | SAFE | st.text(),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
     max_leaves=20,
 )
@@ -31,10 +32,16 @@ def test_canonical_json_is_stable_and_round_trips(value):
     assert canonical_json(json.loads(encoded)) == encoded
 
 
-@given(st.dictionaries(st.text(), st.integers(), min_size=2))
+@given(st.dictionaries(st.text(), SAFE, min_size=2))
 def test_canonical_json_ignores_key_order(mapping):
     reordered = dict(reversed(list(mapping.items())))
     assert canonical_json(mapping) == canonical_json(reordered)
+
+
+@given(st.integers(min_value=2**53) | st.integers(max_value=-(2**53)))
+def test_canonical_json_refuses_integers_a_double_cannot_hold(number):
+    with pytest.raises(TypeError, match="2\\^53"):
+        canonical_json({"n": [number]})
 
 
 def test_canonical_json_refuses_floats():
