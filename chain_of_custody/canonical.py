@@ -29,7 +29,6 @@ import json
 from decimal import Decimal
 from typing import Any
 
-
 MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 / I-JSON (RFC 7493 2.2): integers a double holds exactly
 
 
