@@ -7,9 +7,11 @@ Real cases (real libmagic, exiftool, pdftotext), tampered with sqlite3 on disk.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -259,3 +261,53 @@ def test_descriptions_still_name_their_source(described_case) -> None:
     recorded = {e["blake3"]: e for event in described_case.events() for e in event.artefacts}
     check_descriptions(described_case.path, recorded, report)
     assert report.findings == [] and report.checks["description-source"].checked >= 8
+
+
+RUNNER = """
+import os, sys, time
+from evidence_kit.cli import main
+go = sys.argv[1]
+while not os.path.exists(go):
+    time.sleep(0.005)
+sys.argv = ["evidence-kit", *sys.argv[2:]]
+main()
+"""
+
+
+@pytest.mark.slow
+def test_concurrent_adds_and_describes_on_new_cases(make_case, photo_file, tmp_path) -> None:
+    """Three adds and a describe start at the same instant on a case whose index tables do not exist
+    yet: each creates them or finds them made, none fails, and the index is what the records say."""
+    root = Path(__file__).parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    for round_number in range(4):
+        case = make_case(f"OP-RACE-{round_number}")
+        case.close()
+        files = [photo_file(f"r{round_number}-{i}.jpg", seed=10 * round_number + i) for i in range(3)]
+        go = tmp_path / f"go-{round_number}"
+        commands = [["add", "--case", case.id, "--json", str(f)] for f in files] + [["describe", case.id, "--json"]]
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", RUNNER, str(go), *command],
+                env=env,
+                cwd=root,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for command in commands
+        ]
+        time.sleep(3)  # every process has imported the toolkit and waits for the signal
+        go.touch()
+        results = [(p.wait(timeout=300), *p.communicate()) for p in processes]
+        for (code, _, err), command in zip(results, commands, strict=True):
+            assert code == 0, (command, err)
+            assert "Traceback" not in err and "locked" not in err, (command, err)
+        with Case.open(case.settings, case.id) as reopened:
+            actions = [e.action for e in reopened.events()]
+            assert actions.count("add") == 3
+            described = {r[0] for r in reopened.ledger.connection.execute("SELECT source FROM md_descriptions")}
+            added = {e.artefacts[0]["blake3"] for e in reopened.events() if e.action == "add"}
+            assert added <= described
+        report = _checks(reopened)
+        assert report.findings == [], [str(f) for f in report.findings]
