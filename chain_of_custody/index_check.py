@@ -124,7 +124,8 @@ def check_metadata_tables(connection: sqlite3.Connection, signed: Signed, tables
 def _label(table: str, row: Row) -> str:
     columns = COLUMNS[table]
     if table == "md_selectors":
-        return f"{row[0]} {row[1]!r} in {row[columns.index('artefact')]}"
+        capture = row[columns.index("capture_id")]
+        return f"{row[0]} {row[1]!r} in {row[columns.index('artefact')]}" + (f", capture {capture}" if capture else "")
     if table == "md_texts":
         return f"text of {row[0]}" + (f" (capture {row[1]})" if row[1] else "")
     return " ".join(str(row[columns.index(k)]) for k in KEYS[table])

@@ -20,6 +20,7 @@ from chain_of_custody.canonical import canonical_json
 from chain_of_custody.description_check import check_descriptions
 from chain_of_custody.index_check import check_index
 from chain_of_custody.report import Report
+from chain_of_custody.verify import verify_case as custody_verify_case
 from evidence_kit.case import Case
 from evidence_kit.metadata.describe import describe
 from tests.fixtures.media_files import minimal_pdf, write_warc
@@ -311,3 +312,19 @@ def test_concurrent_adds_and_describes_on_new_cases(make_case, photo_file, tmp_p
             assert added <= described
         report = _checks(reopened)
         assert report.findings == [], [str(f) for f in report.findings]
+
+
+@pytest.mark.xfail(strict=True, reason="until chain_of_custody/verify.py lists these checks (remove this mark then)")
+def test_both_verifiers_run_the_metadata_checks(described_case, cli) -> None:
+    from chain_of_custody.__main__ import main as custody_main
+
+    names = {"description-source", "index-artefacts", "index-metadata"}
+    _tamper(described_case, "UPDATE md_selectors SET value = '+359899999999' WHERE kind = 'phone'")
+    ours = json.loads(cli("verify", described_case.id, "--json").stdout)
+    report = custody_verify_case(described_case.path)
+    assert names <= {c["name"] for c in ours["checks"]}
+    assert {c["name"] for c in ours["checks"]} == {c.name for c in report.checks.values()}
+    assert [f for f in ours["findings"] if f["check"] == "index-metadata"] == [
+        f.to_json() for f in report.findings if f.check == "index-metadata"
+    ]
+    assert custody_main(["verify", str(described_case.path)]) == 1

@@ -16,6 +16,7 @@ from typing import Any
 from chain_of_custody import timestamp as tsp
 from chain_of_custody.canonical import canonical_json
 from chain_of_custody.errors import Finding
+from chain_of_custody.hashing import blake3_digest
 from chain_of_custody.index_check import check_index
 from chain_of_custody.index_rows import Description, EventFacts, Rows, rows_for_event
 from chain_of_custody.keys import Identity
@@ -388,11 +389,12 @@ def _describe_once(
             # The text search indexes is an artefact of its own (unless it is this artefact's bytes), so
             # every md_texts row is held by a signed file.
             data = out.text.encode("utf-8", errors="replace")
-            text = case.store.ingest_bytes(data)
-            texts[text.blake3] = data.decode("utf-8")
-            out.body["text"] = {"blake3": text.blake3, "characters": len(texts[text.blake3]), "title": out.title}
-            if text.blake3 != w.blake3:
+            digest = blake3_digest(data)
+            if digest != w.blake3:  # a text file indexes its own bytes: nothing to store
+                text = case.store.ingest_bytes(data)
                 text_entries.append(text.ledger_entry(role="extracted-text", source=w.blake3))
+            texts[digest] = data.decode("utf-8")
+            out.body["text"] = {"blake3": digest, "characters": len(texts[digest]), "title": out.title}
         stored = case.store.ingest_bytes(canonical_json(out.body))
         made.append((w.blake3, stored.blake3, out.body))
         entries.append(stored.ledger_entry(role="metadata", source=w.blake3))
