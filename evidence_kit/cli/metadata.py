@@ -47,7 +47,7 @@ def _show_extra(case: Case, summary: dict) -> None:
         first = found["index_findings"][0]
         more = len(found["index_findings"]) - 1
         summary.setdefault("warnings", []).append(
-            f"the metadata index disagrees with the signed descriptions, so no selector or GPS value is shown:"
+            f"the metadata index does not check against the signed records, so no selector or GPS value is shown:"
             f" {first}{f' (+{more} more)' if more else ''}; run 'evidence-kit describe {case.id} --rebuild-index'"
         )
     if found["not_described"]:
@@ -150,7 +150,8 @@ def _rebuild(ctx: typer.Context, case_id: str, investigator: str | None, as_json
 def _left_out(left_out: dict[str, str]) -> None:
     for other, why in left_out.items():
         err_console.print(
-            f"warning: case {other} left out: its metadata index disagrees with its signed records: {escape(why)}"
+            f"warning: case {other} left out: its metadata index does not check against its signed records:"
+            f" {escape(why)}"
         )
 
 
