@@ -354,12 +354,17 @@ def _collect_microdata_types(item: dict[str, Any], out: set[str]) -> None:
                 _collect_microdata_types(value, out)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def visible_text(html: str | bytes) -> str:
     """The text a reader sees (scripts, styles and templates dropped): for pages without a text artefact."""
 
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
     html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+    # Control characters are invisible, and lxml refuses to move them when it drops a script's tail.
+    html = _CONTROL.sub(" ", html)
     if not html.strip():
         return ""
     root = _document(html)
