@@ -328,3 +328,26 @@ def test_both_verifiers_run_the_metadata_checks(described_case, cli) -> None:
         f.to_json() for f in report.findings if f.check == "index-metadata"
     ]
     assert custody_main(["verify", str(described_case.path)]) == 1
+
+
+def test_a_word_planted_in_the_search_index_is_named(described_case, cli) -> None:
+    """md_texts_fts is what search matches through: a word added there alone is found."""
+    row_id, title, text = described_case.ledger.connection.execute(
+        "SELECT id, title, text FROM md_texts ORDER BY id LIMIT 1"
+    ).fetchone()
+    assert "Kalinowski" not in text
+    # Index the row again with a planted word, leaving md_texts itself untouched.
+    _tamper(
+        described_case,
+        "INSERT INTO md_texts_fts (md_texts_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
+        (row_id, title, text),
+    )
+    _tamper(
+        described_case,
+        "INSERT INTO md_texts_fts (rowid, title, text) VALUES (?, ?, ?)",
+        (row_id, title, text + " Kalinowski"),
+    )
+    findings = _checks(described_case).findings
+    assert [(f.where, "kalinowski" in f.message) for f in findings] == [(f"table md_texts_fts row {row_id}", True)]
+    result = cli("search", described_case.id, "Kalinowski")
+    assert result.exit_code == 1
