@@ -48,7 +48,11 @@ def _fail(report: Report, check: str, where: str, message: str, expected: Any = 
 
 
 def check_index(case_dir: Path, expected: dict[str, Any], report: Report) -> None:
-    """Both index checks on a case folder (``expected``: the artefacts the chain walk found)."""
+    """Both index checks on a case folder.
+
+    ``expected`` (the artefacts the chain walk found) is taken for the catalogue's common signature and
+    not used: the check reads the events itself, as it needs each first record's MIME type and time.
+    """
     ledger = case_dir / "ledger.sqlite"
     if not ledger.is_file():
         return  # the ledger check reports it
@@ -114,13 +118,24 @@ def check_metadata_tables(connection: sqlite3.Connection, signed: Signed, tables
         if any(rows for _, rows in derived.tables()):
             _fail(report, "index-metadata", "md_* tables", "the metadata index tables are missing")
         return
+    # A description (or the text it names) that is not as recorded vouches for nothing: one finding for
+    # the file, and the rows of the artefact it describes are not compared one by one.
+    unusable = {p.source for p in signed.problems if p.source}
     for problem in signed.problems:
-        report.warnings.append(f"index check: {problem.where}: {problem.message} (its index rows cannot be checked)")
+        if problem.source:
+            _fail(
+                report,
+                "index-metadata",
+                problem.where,
+                f"{problem.message}: the index rows of {problem.source} rest on nothing signed",
+            )
+        else:
+            report.warnings.append(f"index check: {problem.where}: {problem.message}")
     for table, rows in derived.tables():
         if table in KEYS:
-            _compare_keyed(connection, table, derived, report)
+            _compare_keyed(connection, table, derived, report, unusable)
         else:
-            _compare_listed(connection, table, rows, report)
+            _compare_listed(connection, table, rows, report, unusable)
     if "md_texts_fts" in tables:
         _compare_fts(connection, report)
 
@@ -193,11 +208,16 @@ def _label(table: str, row: Row) -> str:
     return " ".join(str(row[columns.index(k)]) for k in KEYS[table])
 
 
-def _compare_keyed(connection: sqlite3.Connection, table: str, derived: Rows, report: Report) -> None:
+def _compare_keyed(
+    connection: sqlite3.Connection, table: str, derived: Rows, report: Report, unusable: set[str]
+) -> None:
     columns = COLUMNS[table]
     wanted = derived.keyed[table]
     seen = set()
+    skip = unusable if table in ("md_descriptions", "md_images") else set()
     for rowid, row in read_table(connection, table):
+        if row[0] in skip:
+            continue
         key = tuple(row[columns.index(k)] for k in KEYS[table])
         where = f"table {table} row {rowid} ({_label(table, row)})"
         seen.add(key)
@@ -219,7 +239,7 @@ def _compare_keyed(connection: sqlite3.Connection, table: str, derived: Rows, re
         else:
             report.passed_item("index-metadata", CHECKS["index-metadata"])
     for key, row in wanted.items():
-        if key not in seen:
+        if key not in seen and row[0] not in skip:
             _fail(
                 report,
                 "index-metadata",
@@ -228,9 +248,14 @@ def _compare_keyed(connection: sqlite3.Connection, table: str, derived: Rows, re
             )
 
 
-def _compare_listed(connection: sqlite3.Connection, table: str, rows: list[Row], report: Report) -> None:
-    wanted = Counter(rows)
+def _compare_listed(
+    connection: sqlite3.Connection, table: str, rows: list[Row], report: Report, unusable: set[str]
+) -> None:
+    artefact = COLUMNS[table].index("artefact")
+    wanted = Counter(r for r in rows if r[artefact] not in unusable)
     for rowid, row in read_table(connection, table):
+        if row[artefact] in unusable:
+            continue
         where = f"table {table} row {rowid} ({_label(table, row)})"
         if wanted[row] > 0:
             wanted[row] -= 1
