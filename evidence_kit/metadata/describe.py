@@ -2,8 +2,15 @@
 
 One run is one custody event (action ``describe``, ISO/IEC 27037 / SWGDE "describe"): it lists every
 description it made (its own artefact, role ``metadata``, canonical JSON naming the source artefact's
-digests and the extractors with their versions) and every image or video it took out of a WARC (role
+digests and the extractors with their versions), every text it indexed for search that is not an
+artefact's own bytes (role ``extracted-text``) and every image or video it took out of a WARC (role
 ``media``). Originals are only read. A second run with nothing new records nothing.
+
+The flow: find what is undescribed (``_pending_work``), take media out of new captures' WARCs, work
+out each new capture's page and text once, type every file (libmagic) and read embedded metadata
+(one exiftool process for the batch), then run the describers (``describers.DESCRIBERS``, in order)
+over each artefact, store the descriptions, and append the event; inside its transaction the index
+rows are derived from the descriptions by chain_of_custody.index_rows, the rule verify checks them with.
 """
 
 from __future__ import annotations
@@ -306,7 +313,8 @@ def _library_versions() -> list[dict[str, str]]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = []
-    for name in ("phonenumbers", "imagehash", "pillow", "lxml", "warcio"):
+    # tldextract carries the Public Suffix List snapshot (domains), python-stdnum the IBAN formats.
+    for name in ("phonenumbers", "imagehash", "pillow", "lxml", "warcio", "tldextract", "python-stdnum"):
         try:
             out.append({"name": name, "version": version(name)})
         except PackageNotFoundError:
