@@ -91,7 +91,8 @@ def _checks(case: Case) -> Report:
 def _tamper(case: Case, sql: str, params: tuple = ()) -> None:
     connection = sqlite3.connect(case.path / "ledger.sqlite")
     with connection:
-        assert connection.execute(sql, params).rowcount >= 1
+        changed = connection.execute(sql, params).rowcount
+        assert changed >= 1 or sql.startswith("DROP"), sql  # the edit really changed something
     connection.close()
 
 
@@ -350,3 +351,16 @@ def test_a_word_planted_in_the_search_index_is_named(described_case, cli) -> Non
     assert [(f.where, "kalinowski" in f.message) for f in findings] == [(f"table md_texts_fts row {row_id}", True)]
     result = cli("search", described_case.id, "Kalinowski")
     assert result.exit_code == 1
+
+
+def test_rebuild_after_a_dropped_table(described_case, cli) -> None:
+    count = described_case.ledger.connection.execute("SELECT count(*) FROM md_selectors").fetchone()[0]
+    _tamper(described_case, "DROP TABLE md_selectors")
+    assert [f.where for f in _checks(described_case).findings] == ["md_* tables"]
+    refused = cli("selectors", described_case.id)
+    assert refused.exit_code == 1
+    rebuilt = cli("describe", described_case.id, "--rebuild-index", "--json")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert json.loads(rebuilt.output)["rows"]["md_selectors"] == count
+    assert _checks(described_case).findings == []
+    assert cli("selectors", described_case.id).exit_code == 0
