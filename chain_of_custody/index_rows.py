@@ -82,12 +82,20 @@ class Description:
     time: str
 
 
+def _keyed_tables() -> dict[str, dict[Row, Row]]:
+    return {table: {} for table in KEYS}
+
+
+def _listed_tables() -> dict[str, list[Row]]:
+    return {"md_selectors": [], "md_texts": []}
+
+
 @dataclass
 class Rows:
     """Derived rows: keyed tables by key, row tables as lists (order kept)."""
 
-    keyed: dict[str, dict[Row, Row]] = field(default_factory=lambda: {t: {} for t in KEYS})
-    listed: dict[str, list[Row]] = field(default_factory=lambda: {"md_selectors": [], "md_texts": []})
+    keyed: dict[str, dict[Row, Row]] = field(default_factory=_keyed_tables)
+    listed: dict[str, list[Row]] = field(default_factory=_listed_tables)
 
     def put(self, table: str, row: Row) -> None:
         columns = COLUMNS[table]
