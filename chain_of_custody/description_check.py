@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from .checks import describe
 from .errors import Finding
 from .index_rows import artefact_path
 from .report import Report
 
 CHECK = "description-source"
-DESCRIPTION = "each description names the artefact its describe event says it describes, and that artefact is recorded"
+DESCRIPTION = describe(CHECK)
 
 
 def check_descriptions(case_dir: Path, expected: dict[str, Any], report: Report) -> None:

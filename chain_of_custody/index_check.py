@@ -26,21 +26,18 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from .checks import describe
 from .errors import Finding
 from .index_rows import COLUMNS, KEYS, Row, Rows, Signed, derive, read_signed, read_table
 from .report import Report
 
-CHECKS = {
-    "index-artefacts": "the artefacts index table agrees with the events (digests, size, type, first event)",
-    "index-metadata": "every md_* index row is derived from a recorded description, text or capture record",
-}
 ARTEFACT_COLUMNS = ("sha256", "size", "mime", "first_seq", "first_time")
 
 
 def _fail(report: Report, check: str, where: str, message: str, expected: Any = None, found: Any = None) -> None:
     report.fail(
         check,
-        CHECKS[check],
+        describe(check),
         Finding(
             check, where, message, None if expected is None else str(expected), None if found is None else str(found)
         ),
@@ -100,7 +97,7 @@ def check_artefacts_table(connection: sqlite3.Connection, signed: Signed, tables
                 values[at],
             )
         else:
-            report.passed_item("index-artefacts", CHECKS["index-artefacts"])
+            report.passed_item("index-artefacts", describe("index-artefacts"))
     for blake3, first in signed.first.items():
         if blake3 not in seen:
             _fail(
@@ -158,7 +155,7 @@ def _compare_fts(connection: sqlite3.Connection, report: Report) -> None:
         finally:
             copy.close()
     if agrees:
-        report.passed_item("index-metadata", CHECKS["index-metadata"])
+        report.passed_item("index-metadata", describe("index-metadata"))
         return
     named = _name_fts_rows(connection, report)
     if not named:
@@ -237,7 +234,7 @@ def _compare_keyed(
                 row[differ[0]],
             )
         else:
-            report.passed_item("index-metadata", CHECKS["index-metadata"])
+            report.passed_item("index-metadata", describe("index-metadata"))
     for key, row in wanted.items():
         if key not in seen and row[0] not in skip:
             _fail(
@@ -259,7 +256,7 @@ def _compare_listed(
         where = f"table {table} row {rowid} ({_label(table, row)})"
         if wanted[row] > 0:
             wanted[row] -= 1
-            report.passed_item("index-metadata", CHECKS["index-metadata"])
+            report.passed_item("index-metadata", describe("index-metadata"))
         else:
             _fail(report, "index-metadata", where, "no recorded description holds this row as it stands")
     for row, count in wanted.items():

@@ -89,6 +89,14 @@ class Head:
         return f"{self.seq}:{self.entry_hash}"
 
 
+def _json_or_text(value: Any) -> Any:
+    """A stored JSON column; text that is not JSON is kept as it is, so its event's hash check names it."""
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return value
+
+
 def _row_to_event(row: tuple[Any, ...]) -> Event:
     seq, time, actor, key_id, action, case_id, artefacts, details, prev_hash, entry_hash, signature = row
     return Event(
@@ -98,8 +106,8 @@ def _row_to_event(row: tuple[Any, ...]) -> Event:
         key_id=key_id,
         action=action,
         case_id=case_id,
-        artefacts=json.loads(artefacts),
-        details=json.loads(details),
+        artefacts=_json_or_text(artefacts),
+        details=_json_or_text(details),
         prev_hash=prev_hash,
         entry_hash=entry_hash,
         signature=signature,
@@ -247,14 +255,16 @@ class Ledger:
 
 def read_jsonl(path: Path) -> Iterator[Event]:
     """Events from a JSON Lines ledger export (one event object per line)."""
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, 1):
             try:
-                yield Event.from_json(json.loads(line))
-            except (ValueError, KeyError, TypeError) as exc:
+                line = raw.decode("utf-8")  # a non-UTF-8 line is a corrupt ledger, not a traceback
+                if not line.strip():
+                    continue
+                event = Event.from_json(json.loads(line))
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:
                 raise LedgerCorrupt(f"{path.name} line {number} is not a ledger event: {exc}") from None
+            yield event
 
 
 def write_jsonl(events: Iterable[Event], path: Path) -> Head | None:

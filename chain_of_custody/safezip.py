@@ -6,10 +6,12 @@ A bundle may come from anyone; opening it must not be a way to write outside a f
 
 from __future__ import annotations
 
+import lzma
 import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -31,6 +33,36 @@ class UnsafeBundle(CustodyError):
     """The zip would write outside its folder, holds links, or declares absurd sizes."""
 
     exit_code = 1  # the bundle cannot be trusted: a verification outcome, not a usage error
+
+
+class DamagedBundle(CustodyError):
+    """A zip entry cannot be read back as written (bad CRC, broken compressed data): the bundle fails."""
+
+    exit_code = 1
+
+
+# What reading a zip entry raises when the zip itself is damaged or uses what Python cannot read:
+# a bad CRC-32 or truncation (BadZipFile, EOFError), broken deflate/bzip2/LZMA data (zlib.error,
+# OSError, LZMAError), an unknown compression method (NotImplementedError), encryption (RuntimeError).
+ZIP_READ_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,
+    EOFError,
+    zlib.error,
+    lzma.LZMAError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
+
+
+def describe_zip_error(exc: BaseException) -> str:
+    """A sentence for a :data:`ZIP_READ_ERRORS` exception."""
+    if isinstance(exc, NotImplementedError):
+        return f"uses a compression method this verifier cannot read ({exc})"
+    if isinstance(exc, RuntimeError):
+        return f"cannot be read ({exc}; encrypted entries are not evidence)"
+    return f"is damaged ({exc})"
 
 
 def check_zip(archive: zipfile.ZipFile, free_bytes: int | None = None) -> None:
@@ -97,7 +129,7 @@ def extract_zip(path: Path, destination: Path) -> Path:
     """Check then extract ``path`` into ``destination``; return the bag's root folder."""
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except ZIP_READ_ERRORS as exc:
         raise CustodyError(f"{path} is not a readable zip: {exc}") from None
     with archive:
         destination.mkdir(parents=True, exist_ok=True)
@@ -115,14 +147,30 @@ def extract_zip(path: Path, destination: Path) -> Path:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             written = 0
-            with archive.open(info) as source, open(target, "xb") as sink:
-                while chunk := source.read(CHUNK):
-                    written += len(chunk)
-                    if written > info.file_size:
-                        raise UnsafeBundle(
-                            f"the zip entry {info.filename!r} holds more than it declares: refused"
-                        )
-                    sink.write(chunk)
+            with open(target, "xb") as sink:
+                try:
+                    source = archive.open(info)
+                except ZIP_READ_ERRORS as exc:
+                    raise DamagedBundle(f"the zip entry {info.filename!r} {describe_zip_error(exc)}") from None
+                with source:
+                    while True:
+                        try:
+                            chunk = source.read(CHUNK)
+                        except ZIP_READ_ERRORS as exc:
+                            # The CRC is checked as the last bytes come out: what was written is discarded
+                            # with the temporary folder.
+                            raise DamagedBundle(
+                                f"the zip entry {info.filename!r} {describe_zip_error(exc)}: the bundle fails"
+                                " verification"
+                            ) from None
+                        if not chunk:
+                            break
+                        written += len(chunk)
+                        if written > info.file_size:
+                            raise UnsafeBundle(
+                                f"the zip entry {info.filename!r} holds more than it declares: refused"
+                            )
+                        sink.write(chunk)
     return base / root.rstrip("/") if root else base
 
 

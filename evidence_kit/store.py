@@ -4,13 +4,18 @@ An artefact lives at ``artefacts/<blake3[:2]>/<blake3>``, read-only. Ingest stre
 they are hashed (BLAKE3 and SHA-256 together), sniffed for their MIME type and written to a temporary
 file in the same pass; the file is fsynced and renamed into place, so a crash never leaves a partial
 artefact under a digest name. The same bytes ingested twice are stored once.
+
+The temporary file is ``.incoming/ingest-<pid>-<random>.partial``, locked while written
+(:mod:`evidence_kit.staging`): what a killed ingest leaves is provably a leftover, which the next write
+to the case removes (:mod:`evidence_kit.cleanup`). Only regular files are read: a FIFO, a device or a
+socket is refused before a byte is read (a FIFO would hang, ``/dev/zero`` would fill the disk).
 """
 
 from __future__ import annotations
 
 import io
 import os
-import tempfile
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +24,66 @@ from typing import BinaryIO
 from chain_of_custody.hashing import Digests, hash_stream
 
 from .errors import InvalidInput
+from .staging import locked_temp
 
 SNIFF_BYTES = 64 * 1024
+INGEST_PREFIX = "ingest"
+
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _refuse_unless_regular(path: Path, mode: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise InvalidInput(f"{path} is a folder, not a file (add the files inside it)")
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        # A FIFO would hang the ingest and /dev/zero would fill the disk: refuse before reading a byte.
+        raise InvalidInput(f"{path} is {kind}, not a regular file: only regular files can be added")
+
+
+def readable_name(path: Path | str) -> str:
+    """A file name as text that can be recorded: bytes that are not UTF-8 (a name from an old Windows
+    archive) become ``\\xNN`` escapes instead of breaking the ledger's UTF-8.
+
+    >>> readable_name(Path(b"photo-\\xe4.jpg".decode("utf-8", "surrogateescape")))
+    'photo-\\\\xe4.jpg'
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def check_file(path: Path) -> None:
+    """Refuse, before anything is read, a path that is missing, unreadable or not a regular file."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InvalidInput(f"no such file: {path}") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    _refuse_unless_regular(path, info.st_mode)
+    if not os.access(path, os.R_OK):
+        raise InvalidInput(f"cannot read {path}: permission denied")
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a regular file for reading; anything else (swapped in after a check, too) is refused unread."""
+    check_file(path)
+    try:
+        # O_NONBLOCK: opening a FIFO put in the file's place since the check must not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        _refuse_unless_regular(path, os.fstat(fd).st_mode)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb", buffering=0)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 @dataclass(frozen=True)
@@ -77,13 +140,12 @@ class Store:
             if len(head) < SNIFF_BYTES:
                 head.extend(chunk[: SNIFF_BYTES - len(head)])
 
-        fd, temp_name = tempfile.mkstemp(dir=staging, prefix="ingest-")
-        temp = Path(temp_name)
-        try:
-            with os.fdopen(fd, "wb") as sink:
-                digests = hash_stream(reader, sink=sink, on_chunk=sniff, on_progress=on_progress)
-                sink.flush()
-                os.fsync(sink.fileno())
+        # The temporary file names this process and is locked while written: a kill -9 leaves a file the
+        # next command can prove is a leftover (chain_of_custody.leftovers) and remove.
+        with locked_temp(staging, INGEST_PREFIX) as (sink, temp):
+            digests = hash_stream(reader, sink=sink, on_chunk=sniff, on_progress=on_progress)
+            sink.flush()
+            os.fsync(sink.fileno())
             mime = sniff_mime(bytes(head))
             final = self.path_of(digests.blake3)
             if final.exists():
@@ -92,26 +154,15 @@ class Store:
             final.parent.mkdir(exist_ok=True)
             os.chmod(temp, 0o444)
             os.replace(temp, final)
-            dir_fd = os.open(final.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-            return Artefact(digests, mime, final, new=True)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
+        dir_fd = os.open(final.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        return Artefact(digests, mime, final, new=True)
 
     def ingest_file(self, path: Path, on_progress: Callable[[int], None] | None = None) -> Artefact:
-        if not path.exists():
-            raise InvalidInput(f"no such file: {path}")
-        if path.is_dir():
-            raise InvalidInput(f"{path} is a folder, not a file (add the files inside it)")
-        try:
-            handle = open(path, "rb", buffering=0)
-        except OSError as exc:
-            raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-        with handle:
+        with open_regular(path) as handle:
             return self.ingest_stream(handle, on_progress)
 
     def ingest_bytes(self, data: bytes) -> Artefact:

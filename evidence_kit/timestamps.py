@@ -13,26 +13,29 @@ work offline), the auto-stamp step records a ``timestamp-queued`` event saying w
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
 
 from chain_of_custody import timestamp as tsp
+from chain_of_custody import timestamp_check
 from chain_of_custody.canonical import canonical_json
 from chain_of_custody.errors import CustodyError
 from chain_of_custody.keys import Identity
 from chain_of_custody.ledger import Event, Head, PendingEvent
 
 from . import TOOL
-from .case import Case
 from .config import Settings, TsaSetting
 from .errors import InvalidInput, OperationFailed
+from .staging import write_atomically
 from .store import Artefact
+
+if TYPE_CHECKING:
+    from .case import Case
 
 DEFAULT_TIMEOUT = 15.0
 
@@ -50,7 +53,7 @@ def _read_certificates(paths: Sequence[Path], what: str, url: str) -> tuple[x509
     found: list[x509.Certificate] = []
     for path in paths:
         try:
-            found.extend(tsp.load_certificates(Path(path).expanduser().read_bytes()))
+            found.extend(timestamp_check.load_certificates(Path(path).expanduser().read_bytes()))
         except OSError as exc:
             raise InvalidInput(f"TSA {url}: cannot read {what} {path}: {exc.strerror}") from None
         except CustodyError as exc:
@@ -138,6 +141,21 @@ def pending_artefacts(case: Case, events: Sequence[Event] | None = None) -> list
         for row in case.artefact_rows()
         if row["blake3"] not in covered and row["first_seq"] not in stamp_seqs
     ]
+
+
+def pending_snapshot(case: Case) -> tuple[Head | None, list[dict[str, Any]]]:
+    """The ledger head and the artefacts pending at that head, read in one SQLite read transaction.
+
+    Read apart, a concurrent ``add`` committing between the two reads would put an artefact recorded
+    after the head into the manifest, and verify would rightly call the untampered case broken.
+    """
+    connection = case.ledger.connection
+    connection.execute("BEGIN")  # deferred: the first SELECT fixes the snapshot (WAL), writers go on
+    try:
+        head = case.ledger.head()
+        return head, pending_artefacts(case)
+    finally:
+        connection.execute("COMMIT")
 
 
 def stamp_summaries(case: Case, events: Sequence[Event] | None = None) -> list[dict[str, Any]]:
@@ -236,10 +254,9 @@ def stamp_case(
     if not tsas:
         raise InvalidInput("no TSA configured: add 'tsas' to the settings file or pass --tsa URL")
     loaded = [load_tsa(setting) for setting in tsas]  # bad settings fail before anything is asked
-    head = case.ledger.head()
+    head, covered = pending_snapshot(case)
     if head is None:
         raise InvalidInput(f"case {case.id} has an empty ledger: nothing to stamp")
-    covered = pending_artefacts(case)
     manifest = tsp.build_manifest(case.id, head, covered)
     answers: list[tsp.Stamp] = []
     failures: list[tuple[str, str]] = []
@@ -285,15 +302,13 @@ def stamp_case(
     for event, (stamp, token, chain, root) in zip(events, stored, strict=True):
         # A copy of the details outside the ledger: cutting off the ledger's tail must not hide a stamp.
         record_path = folder / _record_name(event.seq, stamp.url)
-        temp = record_path.with_suffix(".tmp")
-        temp.write_bytes(
+        write_atomically(
+            record_path,
             canonical_json(
                 {"format": tsp.RECORD_FORMAT, "case_id": case.id, "event_seq": event.seq, **event.details}
-            )
+            ),
         )
-        os.chmod(temp, 0o444)
-        os.replace(temp, record_path)
-        command = tsp.openssl_command(
+        command = timestamp_check.openssl_command(
             manifest_artefact.path.resolve(), token.path.resolve(), root.path.resolve(), chain.path.resolve()
         )
         results.append(StampResult(stamp.url, event, token.path, record_path, command))
@@ -331,14 +346,13 @@ def auto_stamp(
     except (
         InvalidInput
     ) as exc:  # unreadable root file or similar: the evidence is in; say why it is unstamped
-        head = case.ledger.head()
+        head, pending = pending_snapshot(case)
         assert head is not None
-        outcome = StampOutcome(head, pending_artefacts(case), None, [], [("settings", str(exc))])
+        outcome = StampOutcome(head, pending, None, [], [("settings", str(exc))])
     if not outcome.stamps:
         record_queued(case, identity, outcome)
 
 
-auto_stamp.runs_last = True  # type: ignore[attr-defined]  # see pipeline.after_ingest: stamp what others added
 
 
 def show_extra(case: Case, summary: dict[str, Any]) -> None:

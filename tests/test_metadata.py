@@ -10,10 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chain_of_custody.canonical import canonical_json
-from chain_of_custody.description_check import check_descriptions
 from chain_of_custody.hashing import hash_file
-from chain_of_custody.index_check import check_index
-from chain_of_custody.report import Report
 from evidence_kit.case import Case
 from evidence_kit.metadata import exif, filetype
 from evidence_kit.metadata.describe import describe, description_of
@@ -29,7 +26,7 @@ def _png(path: Path, seed: int = 3) -> Path:
 def test_exiftool_shows_gps_readably_and_flags_it(make_case, photo_file, cli) -> None:
     photo = photo_file("beach.jpg", seed=1, gps=(42.6975, -23.3219))
     case = make_case(default_region="BG")
-    case.add_files([photo], case.identity())
+    case.add_files([photo], case.identity(), then_pipeline=False)
     original = hash_file(photo)
 
     result = cli("describe", case.id, "--json")
@@ -77,7 +74,7 @@ def test_pdf_png_and_a_lying_extension(make_case, tmp_path, cli) -> None:
     liar = tmp_path / "invoice.pdf"  # a PNG wearing a .pdf name
     _png(liar, seed=9)
     case = make_case()
-    case.add_files([pdf, png, liar], case.identity())
+    case.add_files([pdf, png, liar], case.identity(), then_pipeline=False)
     data = json.loads(cli("describe", case.id, "--json").output)
     by_name = {description_of(case, d["source"])["source"]["original_name"]: d for d in data["described"]}
     assert by_name["contract.pdf"]["mime"] == "application/pdf"
@@ -162,7 +159,7 @@ def test_describe_is_one_event_and_idempotent(make_case, photo_file, tmp_path, c
 
 def test_index_tables_never_shadow_ledger_tables(make_case, photo_file) -> None:
     case = make_case()
-    case.add_files([photo_file()], case.identity())
+    case.add_files([photo_file()], case.identity(), then_pipeline=False)
     describe(case, case.identity())
     tables = {row[0] for row in case.ledger.connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     ours = {t for t in tables if t.startswith("md_")}
@@ -317,21 +314,12 @@ def test_pages_without_elements_describe_as_empty() -> None:
         assert meta.links == [] and meta.forms == []
 
 
-def _metadata_checks(case: Case) -> dict:
-    """The description and index checks chain_of_custody runs on a case folder, as verify reports them."""
-    report = Report(target=str(case.path), kind="case")
-    recorded = {e["blake3"]: e for event in case.events() for e in event.artefacts}
-    check_descriptions(case.path, recorded, report)
-    check_index(case.path, {}, report)
-    return report.to_json()
-
-
 def test_verify_names_a_swapped_description(make_case, photo_file, cli) -> None:
     case = make_case()
     first, second = photo_file("a.jpg", seed=1), photo_file("b.jpg", seed=2)
-    case.add_files([first, second], case.identity())
+    case.add_files([first, second], case.identity(), then_pipeline=False)
     result = describe(case, case.identity())
-    ok = _metadata_checks(case)
+    ok = json.loads(cli("verify", case.id, "--json").output)
     check = next(c for c in ok["checks"] if c["name"] == "description-source")
     assert check["checked"] == 2 and check["failed"] == 0
     # Swap the two description files on disk: each now names the other photo.
@@ -343,14 +331,15 @@ def test_verify_names_a_swapped_description(make_case, photo_file, cli) -> None:
         path.write_bytes(data)
     verified = cli("verify", case.id, "--json")
     assert verified.exit_code == 1
-    findings = [f for f in _metadata_checks(case)["findings"] if f["check"] == "description-source"]
+    findings = [f for f in json.loads(verified.output)["findings"] if f["check"] == "description-source"]
     assert {(f["expected"], f["found"]) for f in findings} == {(a.source, b.source), (b.source, a.source)}
     assert all(f["where"].startswith(f"event {result.event.seq} description blake3:") for f in findings)
 
 
 def test_two_describes_at_once_record_each_artefact_once(make_case, photo_file, settings) -> None:
     case = make_case()
-    case.add_files([photo_file("a.jpg", seed=1, gps=(1, 2)), photo_file("b.jpg", seed=2)], case.identity())
+    photos = [photo_file("a.jpg", seed=1, gps=(1, 2)), photo_file("b.jpg", seed=2)]
+    case.add_files(photos, case.identity(), then_pipeline=False)
     other = Case.open(settings, case.id)  # a second process: its own connection to the same ledger
     raced = []
 

@@ -314,7 +314,6 @@ def test_concurrent_adds_and_describes_on_new_cases(make_case, photo_file, tmp_p
         assert report.findings == [], [str(f) for f in report.findings]
 
 
-@pytest.mark.xfail(strict=True, reason="until chain_of_custody/verify.py lists these checks (remove this mark then)")
 def test_both_verifiers_run_the_metadata_checks(described_case, cli) -> None:
     from chain_of_custody.__main__ import main as custody_main
 

@@ -17,7 +17,6 @@ from ..metadata import describe as describing
 from ..metadata import search as searching
 from ..metadata.imagehash import DEFAULT_MAX_DISTANCE
 from .app import app, settings
-from .hooks import SHOW_EXTRAS
 from .output import console, err_console, print_json, short
 
 
@@ -37,32 +36,6 @@ def _item_progress(description: str, enabled: bool) -> Iterator[Callable[[int, i
     with progress:
         task = progress.add_task(description, total=None)
         yield lambda done, total: progress.update(task, completed=done, total=total)
-
-
-def _show_extra(case: Case, summary: dict) -> None:
-    """``case show``: what describe found, and a warning when artefacts are still undescribed."""
-    found = describing.summary(case)
-    summary["metadata"] = found
-    if found["index_findings"]:
-        first = found["index_findings"][0]
-        more = len(found["index_findings"]) - 1
-        summary.setdefault("warnings", []).append(
-            f"the metadata index does not check against the signed records, so no selector or GPS value is shown:"
-            f" {first}{f' (+{more} more)' if more else ''}; run 'evidence-kit describe {case.id} --rebuild-index'"
-        )
-    if found["not_described"]:
-        summary.setdefault("warnings", []).append(
-            f"{len(found['not_described'])} artefact(s) not described yet: run 'evidence-kit describe {case.id}'"
-        )
-    for photo in found["gps"]:
-        summary.setdefault("warnings", []).append(
-            f"photo carries a GPS position {photo['gps_readable']} "
-            f"({photo['gps_latitude']}, {photo['gps_longitude']}) in "
-            f"{short(photo['source'])} {photo['url'] or ''}".rstrip()
-        )
-
-
-SHOW_EXTRAS.append(_show_extra)
 
 
 @app.command("describe")

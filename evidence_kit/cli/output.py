@@ -15,14 +15,29 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
+def readable(text: str) -> str:
+    """Text with the bytes of a non-UTF-8 file name (lone surrogates from argv) as ``\\xNN`` escapes."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    # Valid UTF-8 JSON even when a file name is not: its odd bytes appear as \xNN, as in the ledger.
+    sys.stdout.write(readable(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n")
+
+
+def tolerate_undecodable_names() -> None:
+    """People's output shows a non-UTF-8 file name's bytes as they are (like ``ls``) instead of failing
+    after the work is done; without this, only the C locale does."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
 
 
 @contextmanager
 def byte_progress(description: str, enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on stderr driven by ``on_progress(done, total)`` callbacks."""
-    if not enabled:
+    """A rich progress bar on stderr driven by ``on_progress(done, total)`` callbacks (a terminal only:
+    elsewhere rich would leave a blank line before an error's one line)."""
+    if not enabled or not err_console.is_terminal:
         yield None
         return
     progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
@@ -38,8 +53,8 @@ def byte_progress(description: str, enabled: bool = True) -> Iterator[Callable[[
 
 @contextmanager
 def count_progress(description: str, total: int, enabled: bool = True) -> Iterator[Callable[[int], None]]:
-    """A progress bar over items; yields ``advance(n)``."""
-    if not enabled:
+    """A progress bar over items on a terminal; yields ``advance(n)``."""
+    if not enabled or not err_console.is_terminal:
         yield lambda n=1: None
         return
     progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),

@@ -153,7 +153,8 @@ def _first(findings: list[Finding]) -> str:
 def _case_ids(settings: Settings, case_id: str | None, left_out: dict[str, str] | None = None) -> list[str]:
     """The cases to read: one (its index checked, or IndexDisagrees) or all whose index checks."""
     if case_id is not None:
-        Case.open(settings, case_id).close()  # raises CaseNotFound with the usual message
+        with Case.open(settings, case_id) as case:  # CaseNotFound, or a damaged ledger, with the usual message
+            case.ledger  # noqa: B018
         findings = index_ok(settings, case_id)
         if findings:
             raise IndexDisagrees(case_id, findings)
