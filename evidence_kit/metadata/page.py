@@ -213,9 +213,7 @@ def _forms(root: Any, base: str | None) -> list[Form]:
             if kind == "password" and "password" not in asks:
                 asks.append("password")
             fields.append(
-                FormField(
-                    control.get("name"), kind, label or control.get("placeholder"), tuple(sorted(set(asks)))
-                )
+                FormField(control.get("name"), kind, label or control.get("placeholder"), tuple(sorted(set(asks))))
             )
         action = form.get("action")
         forms.append(
@@ -310,9 +308,7 @@ def parse(html: str | bytes, url: str | None = None) -> PageMetadata:
         if not isinstance(element.tag, str):
             continue
         for name, value in element.attrib.items():
-            if name in ("alt", "title", "placeholder", "aria-label", "content", "value") or name.startswith(
-                "data-"
-            ):
+            if name in ("alt", "title", "placeholder", "aria-label", "content", "value") or name.startswith("data-"):
                 if value and len(value) < 2000:
                     attributes.append(value)
 
