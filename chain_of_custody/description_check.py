@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,8 @@ DESCRIPTION = describe(CHECK)
 
 
 def check_descriptions(case_dir: Path, expected: dict[str, Any], report: Report) -> None:
-    """The ``description-source`` check (``expected``: the artefacts the chain walk found, by BLAKE3)."""
+    """The ``description-source`` check on a case folder (``expected``: the artefacts the chain walk found,
+    by BLAKE3)."""
     ledger = case_dir / "ledger.sqlite"
     if not ledger.is_file():
         return
@@ -33,13 +35,27 @@ def check_descriptions(case_dir: Path, expected: dict[str, Any], report: Report)
         return  # the ledger checks already report an unreadable ledger
     finally:
         connection.close()
+    events = []
     for seq, artefacts in rows:
         try:
             entries = json.loads(artefacts)
         except ValueError:
             continue  # entry-hash and chain checks name this event
+        events.append((seq, entries if isinstance(entries, list) else []))
+    check_description_entries(events, expected, lambda digest: artefact_path(case_dir, digest), report)
+
+
+def check_description_entries(
+    events: Iterable[tuple[int, list[Any]]],
+    expected: dict[str, Any],
+    locate: Callable[[str], Path | None],
+    report: Report,
+) -> None:
+    """The same check over (seq, artefact entries) of describe events, wherever the files are (a case
+    folder, or a bundle's payload through ``locate``)."""
+    for seq, entries in events:
         for entry in entries:
-            if entry.get("role") != "metadata" or "source" not in entry:
+            if not isinstance(entry, dict) or entry.get("role") != "metadata" or "source" not in entry:
                 continue
             where = f"event {seq} description {entry.get('blake3')}"
             source = entry["source"]
@@ -50,8 +66,8 @@ def check_descriptions(case_dir: Path, expected: dict[str, Any], report: Report)
                     Finding(CHECK, where, "describes an artefact the ledger never recorded", None, source),
                 )
                 continue
-            path = artefact_path(case_dir, entry["blake3"])
-            if not path.is_file():
+            path = locate(str(entry.get("blake3")))
+            if path is None or not path.is_file():
                 continue  # artefact-present reports the missing file
             try:
                 named = json.loads(path.read_text("utf-8"))["source"]["blake3"]

@@ -82,12 +82,20 @@ class Description:
     time: str
 
 
+def _keyed_tables() -> dict[str, dict[Row, Row]]:
+    return {table: {} for table in KEYS}
+
+
+def _listed_tables() -> dict[str, list[Row]]:
+    return {"md_selectors": [], "md_texts": []}
+
+
 @dataclass
 class Rows:
     """Derived rows: keyed tables by key, row tables as lists (order kept)."""
 
-    keyed: dict[str, dict[Row, Row]] = field(default_factory=lambda: {t: {} for t in KEYS})
-    listed: dict[str, list[Row]] = field(default_factory=lambda: {"md_selectors": [], "md_texts": []})
+    keyed: dict[str, dict[Row, Row]] = field(default_factory=_keyed_tables)
+    listed: dict[str, list[Row]] = field(default_factory=_listed_tables)
 
     def put(self, table: str, row: Row) -> None:
         columns = COLUMNS[table]
@@ -272,10 +280,11 @@ class FirstSeen:
 
 @dataclass
 class Problem:
-    """A recorded file the derivation could not use, and why."""
+    """A recorded file the derivation could not use, and why (``source``: the artefact it describes)."""
 
     where: str
     message: str
+    source: str | None = None
 
 
 @dataclass
@@ -292,15 +301,17 @@ class Signed:
         return {d.source: d for facts in self.events for d in facts.descriptions}
 
 
-def _read_recorded(case_dir: Path, digest: str, problems: list[Problem], what: str) -> bytes | None:
+def _read_recorded(
+    case_dir: Path, digest: str, problems: list[Problem], what: str, source: str | None = None
+) -> bytes | None:
     path = artefact_path(case_dir, digest)
     try:
         data = path.read_bytes()
     except (OSError, IndexError):
-        problems.append(Problem(f"{what} {digest}", "the file is missing or unreadable"))
+        problems.append(Problem(f"{what} {digest}", "the file is missing or unreadable", source))
         return None
     if blake3_digest(data) != digest:
-        problems.append(Problem(f"{what} {digest}", "the file no longer has its recorded digest"))
+        problems.append(Problem(f"{what} {digest}", "the file no longer has its recorded digest", source))
         return None
     return data
 
@@ -356,13 +367,15 @@ def read_signed(case_dir: Path, connection: sqlite3.Connection) -> Signed:
     for seq, time, metadata, ids, media in pending:
         descriptions = []
         for entry in metadata:
-            body = _json_object(_read_recorded(case_dir, entry["blake3"], problems, "description"))
+            body = _json_object(_read_recorded(case_dir, entry["blake3"], problems, "description", entry["source"]))
             if body is None:
+                if not problems or problems[-1].source != entry["source"]:
+                    problems.append(Problem(f"description {entry['blake3']}", "is not JSON", entry["source"]))
                 continue
             descriptions.append(Description(entry["blake3"], entry["source"], body, seq, time))
             text = _dict(body.get("text")).get("blake3")
             if isinstance(text, str) and text not in texts:
-                data = _read_recorded(case_dir, text, problems, "indexed text")
+                data = _read_recorded(case_dir, text, problems, "indexed text", entry["source"])
                 texts[text] = _decode(data)
         events.append(EventFacts(seq, time, descriptions, ids, media))
     return Signed(first, events, records, problems, texts)

@@ -146,8 +146,10 @@ def test_photo_matching_finds_copies_not_other_photos(cli, tmp_path) -> None:
 
 
 def test_a_small_sites_domain_links_cases_but_platforms_do_not(cli, tmp_path) -> None:
-    for case_id, text in (("OP-1", "Apply at https://star-models.example/jobs or https://t.me/starmodels_jobs"),
-                          ("OP-2", "See http://www.star-models.example/ and t.me/other_agency")):
+    for case_id, text in (
+        ("OP-1", "Apply at https://star-models.example/jobs or https://t.me/starmodels_jobs"),
+        ("OP-2", "See http://www.star-models.example/ and t.me/other_agency"),
+    ):
         _case(cli, case_id)
         path = tmp_path / f"{case_id}.txt"
         path.write_text(text, "utf-8")

@@ -38,8 +38,6 @@ def _item_progress(description: str, enabled: bool) -> Iterator[Callable[[int, i
         yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
-
-
 @app.command("describe")
 def describe(
     ctx: typer.Context,
@@ -125,7 +123,8 @@ def _rebuild(ctx: typer.Context, case_id: str, investigator: str | None, as_json
 def _left_out(left_out: dict[str, str]) -> None:
     for other, why in left_out.items():
         err_console.print(
-            f"warning: case {other} left out: its metadata index disagrees with its signed records: {escape(why)}"
+            f"warning: case {other} left out: its metadata index does not check against its signed records:"
+            f" {escape(why)}"
         )
 
 

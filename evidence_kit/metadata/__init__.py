@@ -1,10 +1,20 @@
 """Metadata and selectors: describe every artefact, index selectors and photos, search across cases.
 
 Modules: filetype (libmagic), exif (exiftool, one process per batch), page (DOM metadata), media (image
-and video payloads out of WARCs), documents (PDF text), selectors and crypto (pure parsing and
-checksums), imagehash (pHash/dHash), index (``md_*`` tables in ledger.sqlite), describe (orchestration,
-one ``describe`` custody event per run), search (selectors, FTS5 text, similar photos, across cases),
-checks (a verify check).
+and video payloads out of WARCs), documents (PDF text), selectors and crypto (parsing and checksums),
+imagehash (pHash/dHash), describers (one small module per kind of content, run in one ordered
+sequence), index (the ``md_*`` tables in ledger.sqlite, plain SQL), describe (orchestration, one
+``describe`` custody event per run; ``rebuild_index``), search (selectors, FTS5 text, similar photos,
+across cases).
+
+The index is derived data. Its rows are derived by one rule, chain_of_custody.index_rows, from the
+describe events, the descriptions, the text artefacts they name and the capture records; describe
+writes those rows, ``describe --rebuild-index`` writes them again, and verify's ``index-metadata``
+check derives them and compares (``index-artefacts`` does the same for the ledger's ``artefacts``
+table; ``description-source`` checks each description names its event's source). ``case show``,
+``selectors`` and ``search`` show only index rows, and only of a case whose index check passes: asked
+about one case whose index disagrees they refuse (exit 1, one line); across cases they leave such a
+case out and say so.
 
 A description (role ``metadata``, canonical JSON, format ``evidence-kit-description/1``)::
 
@@ -20,9 +30,13 @@ A description (role ``metadata``, canonical JSON, format ``evidence-kit-descript
      "media_source": {url, warc, warc_record_id, warc_payload_digest, warc_date, http_status, capture_id},
      "document_text": {extractor, characters, error},                   # PDFs added or downloaded
      "image_hashes": {"phash": "phash:<16 hex>", "dhash": "dhash:<16 hex>", width, height},
+     "text": {"blake3", "characters", "title"},       # the text search indexes (md_texts), when any
      "selectors": [{kind, value, raw, context, source}], "flags": ["gps", "extension-mismatch", ...]}
 
-The describe event lists each description (``role: metadata, source: <blake3 of what it describes>``)
-and each WARC payload it stored (``role: media, source: <warc blake3>, url``); its details carry
-``sources``, ``captures``, ``extractors`` and ``errors``.
+The describe event lists each description (``role: metadata, source: <blake3 of what it describes>``),
+each indexed text that is not the artefact's own bytes (``role: extracted-text, source``: a capture's
+DOM text, a PDF's or HTML file's text) and each WARC payload it stored (``role: media, source: <warc
+blake3>, url, capture_id, content_type, warc_record_id, warc_payload_digest``); its details carry
+``sources``, ``captures``, ``extractors`` and ``errors``. ``describe --rebuild-index`` records a
+``reindex`` event (no artefacts; details: ``findings_before``, ``findings_before_count``).
 """

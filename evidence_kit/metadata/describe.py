@@ -2,8 +2,15 @@
 
 One run is one custody event (action ``describe``, ISO/IEC 27037 / SWGDE "describe"): it lists every
 description it made (its own artefact, role ``metadata``, canonical JSON naming the source artefact's
-digests and the extractors with their versions) and every image or video it took out of a WARC (role
+digests and the extractors with their versions), every text it indexed for search that is not an
+artefact's own bytes (role ``extracted-text``) and every image or video it took out of a WARC (role
 ``media``). Originals are only read. A second run with nothing new records nothing.
+
+The flow: find what is undescribed (``_pending_work``), take media out of new captures' WARCs, work
+out each new capture's page and text once, type every file (libmagic) and read embedded metadata
+(one exiftool process for the batch), then run the describers (``describers.DESCRIBERS``, in order)
+over each artefact, store the descriptions, and append the event; inside its transaction the index
+rows are derived from the descriptions by chain_of_custody.index_rows, the rule verify checks them with.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from chain_of_custody import ownership
 from chain_of_custody import timestamp as tsp
 from chain_of_custody.canonical import canonical_json
 from chain_of_custody.errors import Finding
+from chain_of_custody.hashing import blake3_digest
 from chain_of_custody.index_check import check_index
 from chain_of_custody.index_rows import Description, EventFacts, Rows, rows_for_event
 from chain_of_custody.keys import Identity
@@ -302,7 +310,8 @@ def _library_versions() -> list[dict[str, str]]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = []
-    for name in ("phonenumbers", "imagehash", "pillow", "lxml", "warcio"):
+    # tldextract carries the Public Suffix List snapshot (domains), python-stdnum the IBAN formats.
+    for name in ("phonenumbers", "imagehash", "pillow", "lxml", "warcio", "tldextract", "python-stdnum"):
         try:
             out.append({"name": name, "version": version(name)})
         except PackageNotFoundError:
@@ -385,11 +394,12 @@ def _describe_once(
             # The text search indexes is an artefact of its own (unless it is this artefact's bytes), so
             # every md_texts row is held by a signed file.
             data = out.text.encode("utf-8", errors="replace")
-            text = case.store.ingest_bytes(data)
-            texts[text.blake3] = data.decode("utf-8")
-            out.body["text"] = {"blake3": text.blake3, "characters": len(texts[text.blake3]), "title": out.title}
-            if text.blake3 != w.blake3:
+            digest = blake3_digest(data)
+            if digest != w.blake3:  # a text file indexes its own bytes: nothing to store
+                text = case.store.ingest_bytes(data)
                 text_entries.append(text.ledger_entry(role="extracted-text", source=w.blake3))
+            texts[digest] = data.decode("utf-8")
+            out.body["text"] = {"blake3": digest, "characters": len(texts[digest]), "title": out.title}
         stored = case.store.ingest_bytes(canonical_json(out.body))
         made.append((w.blake3, stored.blake3, out.body))
         entries.append(stored.ledger_entry(role="metadata", source=w.blake3))

@@ -30,9 +30,7 @@ def pdf_text(path: Path) -> tuple[str | None, str | None]:
     if tool is None:
         return None, "pdftotext (poppler-utils) is not installed"
     try:
-        result = subprocess.run(
-            [tool, "-q", "-enc", "UTF-8", str(path), "-"], capture_output=True, timeout=TIMEOUT
-        )
+        result = subprocess.run([tool, "-q", "-enc", "UTF-8", str(path), "-"], capture_output=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return None, f"pdftotext gave no answer within {TIMEOUT} s"
     if result.returncode != 0:

@@ -43,9 +43,7 @@ def hash_image(source: Path | bytes) -> ImageHashes | None:
             rgb = image.convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return None
-    return ImageHashes(
-        "phash:" + str(imagehash.phash(rgb)), "dhash:" + str(imagehash.dhash(rgb)), width, height
-    )
+    return ImageHashes("phash:" + str(imagehash.phash(rgb)), "dhash:" + str(imagehash.dhash(rgb)), width, height)
 
 
 def distance(a: str, b: str) -> int:

@@ -48,9 +48,7 @@ def _is_media(content_type: str | None, url: str) -> bool:
     if content_type:
         return content_type.split(";")[0].strip().lower().startswith(MEDIA_PREFIXES)
     lower = url.lower().split("?")[0]
-    return lower.endswith(
-        (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".heic", ".mp4", ".webm", ".mov")
-    )
+    return lower.endswith((".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".heic", ".mp4", ".webm", ".mov"))
 
 
 def responses(warc_path: Path) -> Iterator[Any]:
@@ -126,9 +124,7 @@ class _Prefixed(io.RawIOBase):
     def read(self, size: int = -1) -> bytes:
         if self._head:
             out, self._head = (
-                (self._head, b"")
-                if size < 0 or size >= len(self._head)
-                else (self._head[:size], self._head[size:])
+                (self._head, b"") if size < 0 or size >= len(self._head) else (self._head[:size], self._head[size:])
             )
             return out
         return self._rest.read(size) if size >= 0 else self._rest.read()

@@ -213,9 +213,7 @@ def _forms(root: Any, base: str | None) -> list[Form]:
             if kind == "password" and "password" not in asks:
                 asks.append("password")
             fields.append(
-                FormField(
-                    control.get("name"), kind, label or control.get("placeholder"), tuple(sorted(set(asks)))
-                )
+                FormField(control.get("name"), kind, label or control.get("placeholder"), tuple(sorted(set(asks))))
             )
         action = form.get("action")
         forms.append(
@@ -310,9 +308,7 @@ def parse(html: str | bytes, url: str | None = None) -> PageMetadata:
         if not isinstance(element.tag, str):
             continue
         for name, value in element.attrib.items():
-            if name in ("alt", "title", "placeholder", "aria-label", "content", "value") or name.startswith(
-                "data-"
-            ):
+            if name in ("alt", "title", "placeholder", "aria-label", "content", "value") or name.startswith("data-"):
                 if value and len(value) < 2000:
                     attributes.append(value)
 
@@ -354,12 +350,17 @@ def _collect_microdata_types(item: dict[str, Any], out: set[str]) -> None:
                 _collect_microdata_types(value, out)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def visible_text(html: str | bytes) -> str:
     """The text a reader sees (scripts, styles and templates dropped): for pages without a text artefact."""
 
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
     html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+    # Control characters are invisible, and lxml refuses to move them when it drops a script's tail.
+    html = _CONTROL.sub(" ", html)
     if not html.strip():
         return ""
     root = _document(html)

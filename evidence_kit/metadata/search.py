@@ -127,9 +127,9 @@ class IndexDisagrees(VerificationFailed):
         super().__init__(findings)
         more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
         self.args = (
-            f"case {case_id}: the metadata index disagrees with the signed descriptions, nothing shown:"
-            f" {findings[0]}{more}; see 'evidence-kit verify {case_id}', then"
-            f" 'evidence-kit describe {case_id} --rebuild-index'",
+            f"case {case_id}: its metadata index does not check against the signed records, nothing shown:"
+            f" {findings[0]}{more}; run 'evidence-kit verify {case_id}' (and 'evidence-kit describe {case_id}"
+            " --rebuild-index' when only the index checks fail)",
         )
 
     def __str__(self) -> str:
