@@ -32,6 +32,7 @@ from . import ownership
 from .bagit_check import check_bag, read_tag_file
 from .chain_index import ExpectedArtefact
 from .checks import describe
+from .description_check import check_description_entries
 from .errors import CustodyError, Finding
 from .hashing import Digests, hash_file
 from .keys import load_public_keys
@@ -254,6 +255,8 @@ def verify_folder(bag: Path, report: Report, expect_head: str | None = None, tru
         records=read_token_records(bag / TIMESTAMP_RECORDS),
         pinned_roots=tsa_roots,
     )
+    describe_events = ((e.seq, e.artefacts) for e in events if e.action == "describe" and isinstance(e.artefacts, list))
+    check_description_entries(describe_events, expected, lambda d: located.get(d), report)
     # The bundle's own head is a witness: the export recorded it, outside the ledger it cut.
     anchoring(walk, report, journal_found=False, witnessed=parse_head(expect_head)[0] if expect_head else None)
     for wacz in sorted((bag / WACZ_DIR).glob("*.wacz")) if (bag / WACZ_DIR).is_dir() else []:

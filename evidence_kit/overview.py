@@ -27,7 +27,7 @@ def metadata_overview(case: Case, summary: dict[str, Any]) -> None:
     if found["index_findings"]:
         first, more = found["index_findings"][0], len(found["index_findings"]) - 1
         summary.setdefault("warnings", []).append(
-            f"the metadata index disagrees with the signed descriptions, so no selector or GPS value is shown:"
+            f"the metadata index does not check against the signed records, so no selector or GPS value is shown:"
             f" {first}{f' (+{more} more)' if more else ''}; run 'evidence-kit describe {case.id} --rebuild-index'"
         )
     if found["not_described"]:
