@@ -55,20 +55,24 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def held(path: Path) -> bool:
-    """Whether a process holds the write lock on ``path`` right now (checked without blocking)."""
+def held(path: Path, unknown: bool = False) -> bool:
+    """Whether a process holds the write lock on ``path`` right now (checked without blocking).
+
+    ``unknown``: the answer when it cannot be told (no flock here, the file cannot be opened): a cleaner
+    that must never remove a live writer's file asks with ``unknown=True``.
+    """
     if fcntl is None:
-        return False
+        return unknown
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
-        return False
+        return unknown
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
         return True
     except OSError:
-        return False
+        return unknown
     finally:
         os.close(fd)  # closing drops the shared lock taken above
     return False
@@ -126,4 +130,4 @@ def interrupted_exports(case_dir: Path) -> list[str]:
     folder = case_dir / ".exports"
     if fcntl is None or not folder.is_dir() or folder.is_symlink():
         return []
-    return [f".exports/{record.name}" for record in sorted(folder.glob("*.json")) if not held(record)]
+    return [f".exports/{record.name}" for record in sorted(folder.glob("*.json")) if not held(record, unknown=True)]

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from chain_of_custody.clock import Clock, rfc3339, utc_now
 from chain_of_custody.keys import Identity
+from chain_of_custody.leftovers import held
 
 from .. import TOOL
 
@@ -139,22 +140,6 @@ def _claim(path: Path) -> int | None:
     return fd
 
 
-def _held(path: Path) -> bool:
-    if fcntl is None:
-        return True
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError:
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    finally:
-        os.close(fd)
-    return False
-
-
 def _owned(record: dict[str, Any], token: str, kind: str) -> Path | None:
     """The path of this kind the record names, if it is exactly where and what an export to the record's
     ``out`` writes: a hidden sibling of ``out`` carrying the record's token."""
@@ -181,7 +166,7 @@ def _records(case_path: Path) -> list[Path]:
 
 def stale(case_path: Path) -> list[Path]:
     """Records of exports that are gone, their leftovers not removed yet (reads only; for verify to warn)."""
-    return [path for path in _records(case_path) if not _held(path)]
+    return [path for path in _records(case_path) if not held(path, unknown=True)]
 
 
 def _read(fd: int) -> dict[str, Any] | None:
