@@ -213,7 +213,7 @@ def test_non_loopback_private_addresses_are_blocked_inside_a_network_namespace(t
     outcome = json.loads(out.read_text())
     assert outcome["trap_hits"] == [], outcome["trap_hits"]  # nothing reached 10.0.0.1 or 169.254.169.254
     assert outcome["exit_code"] == 0, outcome["output"]
-    metadata, intranet, probe, socket = outcome["captures"]
+    metadata, intranet, probe, socket, _worker = outcome["captures"]
     for item, address, kind in ((metadata, "169.254.169.254", "link-local, cloud metadata"),
                                 (intranet, "10.0.0.1", "private")):
         assert item["status"] == "partial"
@@ -267,6 +267,7 @@ def _inside_namespace(out: Path) -> None:
         f"{base}/redirect-to?to=http://10.0.0.1/",
         f"{base}/probe?src=http://169.254.169.254/latest/meta-data/&src=http://10.0.0.1/x.png",
         f"{base}/websocket?to=ws://10.0.0.1/socket",
+        f"{base}/websocket?to=ws://169.254.169.254/worker-socket&worker=1",  # unseen by the page's checks
     ]
     result = runner.invoke(app, ["capture", *urls, "--case", "OP-NETNS", "--allow-private", "--no-video",
                                  "--json", "--timeout", "30"])

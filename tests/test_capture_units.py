@@ -236,10 +236,10 @@ def test_checked_host_names_are_pinned_for_the_browser() -> None:
     for host in ("intranet.example", "public.example", "127.0.0.1", "localhost", "nonexistent.invalid"):
         rules.check(host)
     # IP literals need no pin, localhost Chromium answers itself, a blocked host is never pinned.
-    pins, fence = rules.resolver_rules().split(", MAP 0.* ~NOTFOUND, ")
+    pins, fence = rules.resolver_rules().split(", MAP 0.*.*.* ~NOTFOUND, ")
     assert pins == "MAP intranet.example 10.1.2.3, MAP public.example 93.184.216.34"
     # Behind the pins, private IP literals are refused by the browser's resolver (WebSockets too).
-    assert "MAP 169.254.* ~NOTFOUND" in fence and "MAP 172.31.* ~NOTFOUND" in fence and "EXCLUDE" not in fence
+    assert "MAP 169.254.*.* ~NOTFOUND" in fence and "MAP 172.31.*.* ~NOTFOUND" in fence and "EXCLUDE" not in fence
     loopback = guard.AddressGuard([("127.0.0.1", 8000), ("::1", 8000)], _fake_resolver).resolver_rules()
     assert loopback.endswith("MAP [ff* ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE ::1, EXCLUDE [::1]")
 
@@ -252,7 +252,7 @@ def test_check_targets_refuses_an_unresolvable_host_even_with_allow_private() ->
         check_targets(["http://intranet.example/"], False, _fake_resolver)
     targets = check_targets(["http://intranet.example/"], True, _fake_resolver)
     [rules] = targets.browser_args()
-    assert rules.startswith("--host-resolver-rules=MAP intranet.example 10.1.2.3, MAP 0.* ~NOTFOUND")
+    assert rules.startswith("--host-resolver-rules=MAP intranet.example 10.1.2.3, MAP 0.*.*.* ~NOTFOUND")
 
 
 # -- bounds in the WARC and the record ----------------------------------------------------------------

@@ -39,9 +39,10 @@ Resolver = Callable[[str], list[str]]
 # Private, loopback, link-local, multicast and reserved IP literals, refused by the browser's own resolver
 # (Chromium applies --host-resolver-rules to literals too). A second fence behind the request checks, and
 # the only one for what ``Fetch`` does not pause: WebSocket handshakes, preconnects.
+# Four dotted parts, so that a host *name* beginning "10." is not caught.
 _FENCE = (
-    "0.*", "10.*", "127.*", "169.254.*", "192.168.*", *(f"172.{n}.*" for n in range(16, 32)),
-    *(f"{n}.*" for n in range(224, 256)), "::", "::1", "::ffff:*", "fc*:*", "fd*:*", "fe8*:*", "fe9*:*",
+    "0.*.*.*", "10.*.*.*", "127.*.*.*", "169.254.*.*", "192.168.*.*", *(f"172.{n}.*.*" for n in range(16, 32)),
+    *(f"{n}.*.*.*" for n in range(224, 256)), "::", "::1", "::ffff:*", "fc*:*", "fd*:*", "fe8*:*", "fe9*:*",
     "fea*:*", "feb*:*", "ff*:*", "[::]", "[::1]", "[::ffff:*", "[fc*", "[fd*", "[fe8*", "[fe9*", "[fea*",
     "[feb*", "[ff*",
 )  # fmt: skip
