@@ -36,6 +36,8 @@ LAUNCH_ARGS = (
     "--disable-features=Translate,MediaRouter,OptimizationHints,IsolateOrigins,site-per-process",
     "--hide-scrollbars",
     "--mute-audio",
+    # No WebRTC over UDP: its peers are raw addresses that no address check sees and no WARC holds.
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
 
 INSTALL_HINT = "install it with 'sudo apt-get install chromium' or set EVIDENCE_KIT_CHROMIUM to its path"
