@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from evidence_kit.capture import check_targets, guard, network, record, recorder, warc, watchdog
 from evidence_kit.capture.bounds import Bounds
 from evidence_kit.capture.browser import find_chromium
-from evidence_kit.capture.outcome import PageCapture
+from evidence_kit.capture.outcome import Download, PageCapture
 from evidence_kit.capture.recorder import NetworkRecorder
 from evidence_kit.errors import BrowserNotFound, InvalidInput
 from tests.capture_helpers import read_warc, warcio_check
@@ -345,3 +345,14 @@ def test_blocks_beyond_the_listed_bound_are_counted() -> None:
     exchanges = [_exchange([], b"x") for _ in range(guard.MAX_LISTED + 7)]
     assert guard.check_responses(guard.AddressGuard([], _fake_resolver), result, exchanges) == guard.MAX_LISTED + 7
     assert len(result.blocked) == guard.MAX_LISTED and result.blocked_unlisted == 7
+
+
+def test_a_download_url_says_whether_the_file_was_kept() -> None:
+    result = PageCapture(url="http://x/file.bin", started=datetime(2026, 3, 1, tzinfo=UTC), is_download=True)
+    assert record.artefact_warnings(result, set()) == [
+        "the URL is a file download, not a page: the file could not be kept (see downloads)"
+    ]
+    result.downloads.append(Download("http://x/file.bin", "file.bin", b"data", cut="cut to its first 4 bytes"))
+    assert record.artefact_warnings(result, {"download"}) == [
+        "the URL is a file download, not a page: the file is kept as a download, cut by its bound (see downloads)"
+    ]

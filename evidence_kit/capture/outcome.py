@@ -32,6 +32,7 @@ class PageCapture:
     loaded: datetime | None = None
     finished: datetime | None = None
     failed: bool = False
+    is_download: bool = False  # the URL answered with a file to download, not a page
     stopped: str | None = None  # why loading was stopped on purpose (a bound)
     crashed: bool = False  # the renderer died: later renderer steps are skipped, not waited out
     errors: list[str] = field(default_factory=list)
