@@ -133,9 +133,7 @@ class AddressGuard:
         if not verdict.allowed:
             return verdict.reason
         host, port = host_and_port(url)
-        if host in self.allowed_hosts and (host, port) not in self.allowed and _blocked_reason(
-            host, verdict.addresses
-        ):
+        if host in self.allowed_hosts and (host, port) not in self.allowed and _blocked_reason(host, verdict.addresses):
             return f"port {port} of {host} was not given on the command line"
         return None
 

@@ -69,8 +69,7 @@ def main_exchanges(result: PageCapture) -> list[Exchange]:
     return [
         e
         for e in result.exchanges
-        if e.resource_type == "Document"
-        and (result.main_frame_id is None or e.frame_id == result.main_frame_id)
+        if e.resource_type == "Document" and (result.main_frame_id is None or e.frame_id == result.main_frame_id)
     ]
 
 
