@@ -95,6 +95,7 @@ def test_redirects_and_sub_requests_to_other_loopback_hosts_are_blocked_and_reco
             }
         ]
         assert f"the main document was blocked (a redirect to it): {target}: {reason}" in item["errors"]
+        assert record["address_rules"]["allowed_private"] == [f"127.0.0.1:{port}"]
         assert item["final_url"] == item["url"]  # the last answer kept (the redirect), not the blocked target
         warc = _warc(item)
         assert [r.status for r in responses(warc, item["url"])] == [302]  # the redirect itself is kept
@@ -142,6 +143,7 @@ def test_the_command_line_host_is_pinned_to_the_address_checked(make_case: Any, 
     assert result.status == "complete", result.errors
     assert result.record["page"]["server_ip"] == "127.0.0.1"
     assert result.record["page"]["dns"] == [{"host": "pinned.test", "addresses": ["127.0.0.1"]}]
+    assert result.record["address_rules"]["checked"] == {"pinned.test": "127.0.0.1"}
 
 
 @pytest.mark.browser

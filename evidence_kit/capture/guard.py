@@ -150,6 +150,12 @@ class AddressGuard:
         resolved = f"; {host} had resolved to {', '.join(verdict.addresses)}" if verdict and verdict.addresses else ""
         return f"answered from private address {address} ({kind}){resolved}"
 
+    def to_json(self) -> dict[str, Any]:
+        """The rules as a record states them: the private hosts allowed, and the hosts pinned so far."""
+        allowed = sorted(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in self.allowed)
+        pinned = {v.host: v.address for v in self._verdicts.values() if v.allowed and v.address and v.host != v.address}
+        return {"allowed_private": allowed, "checked": dict(sorted(pinned.items()))}
+
     def resolver_rules(self) -> str:
         """Chromium's ``--host-resolver-rules``: every allowed host name checked so far pinned to its
         address, then private IP literals refused, except the command-line hosts that are such literals."""

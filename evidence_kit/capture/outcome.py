@@ -41,6 +41,7 @@ class PageCapture:
     user_agent: str | None = None
     behaviours: list[dict[str, Any]] = field(default_factory=list)
     blocked: list[dict[str, str]] = field(default_factory=list)
+    address_rules: dict[str, Any] = field(default_factory=dict)  # guard.AddressGuard.to_json() at the end
     blocked_unlisted: int = 0  # blocks beyond guard.MAX_LISTED: counted, not listed
     cut: dict[str, str] = field(default_factory=dict)  # role -> the part of the page that artefact holds
     main_blocked: dict[str, str] | None = None  # the main document's own request or answer was blocked

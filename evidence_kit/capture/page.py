@@ -145,6 +145,7 @@ async def _capture_in_context(
     result.exchanges = recorder.assemble()
     result.errors.extend(f"network recording: {problem}" for problem in recorder.problems)
     guard.check_responses(addresses, result, result.exchanges)
+    result.address_rules = addresses.to_json()
     _findings(result)
     await _main_document_facts(cdp, result, steps, addresses)
     if screen is not None and result.video_note is None:

@@ -156,6 +156,7 @@ def build(
         "environment": environment(info, options, result.user_agent),
         "options": options.to_json(),
         "behaviours": result.behaviours,
+        "address_rules": result.address_rules,
         "blocked_requests": result.blocked,
         "blocked_requests_not_listed": result.blocked_unlisted,
         "dialogs": result.dialogs,
