@@ -56,15 +56,17 @@ def test_a_host_that_does_not_resolve_is_refused_before_the_browser(cli: Any) ->
 
 
 @pytest.mark.browser
-def test_redirects_and_sub_requests_to_other_loopback_hosts_are_blocked_and_recorded(
-    cli: Any, test_site: Site
-) -> None:
+def test_redirects_and_sub_requests_to_other_loopback_hosts_are_blocked_and_recorded(cli: Any, test_site: Site) -> None:
     """Only 127.0.0.1 and this port are on the command line: localhost, 127.0.0.2, another port and an
     unresolvable host are blocked as redirect targets and as sub-requests, and every block is recorded."""
     _create(cli)
     port = test_site.base.rsplit(":", 1)[1]
-    others = [f"http://localhost:{port}/img/2.png", f"http://127.0.0.2:{port}/img/3.png",
-              "http://127.0.0.1:1/other-port.png", "http://nonexistent.invalid/x.png"]
+    others = [
+        f"http://localhost:{port}/img/2.png",
+        f"http://127.0.0.2:{port}/img/3.png",
+        "http://127.0.0.1:1/other-port.png",
+        "http://nonexistent.invalid/x.png",
+    ]
     urls = [
         test_site.url(f"/redirect-to?to=http://127.0.0.2:{port}/normal"),
         test_site.url(f"/redirect-to?to=http://localhost:{port}/normal"),
@@ -72,8 +74,7 @@ def test_redirects_and_sub_requests_to_other_loopback_hosts_are_blocked_and_reco
         test_site.url("/probe?" + "&".join(f"src={u}" for u in others)),
         test_site.url(f"/websocket?to=ws://localhost:{port}/socket"),
     ]
-    result = cli("capture", *urls, "--case", "OP-PRIV", "--allow-private", "--no-video", "--json",
-                 "--timeout", "30")
+    result = cli("capture", *urls, "--case", "OP-PRIV", "--allow-private", "--no-video", "--json", "--timeout", "30")
     assert result.exit_code == 3, result.output  # the unresolvable redirect failed the third capture
     loop2, local, unresolvable, probe, socket = json.loads(result.stdout)
 
@@ -83,10 +84,18 @@ def test_redirects_and_sub_requests_to_other_loopback_hosts_are_blocked_and_reco
     ):
         record = _record(item)
         assert item["status"] == "partial", item["errors"]
-        assert record["blocked_requests"] == [{"url": target, "host": target.split("/")[2].rsplit(":", 1)[0],
-                                               "address": reason.split()[2], "reason": reason,
-                                               "stage": "redirect", "type": "Document"}]
+        assert record["blocked_requests"] == [
+            {
+                "url": target,
+                "host": target.split("/")[2].rsplit(":", 1)[0],
+                "address": reason.split()[2],
+                "reason": reason,
+                "stage": "redirect",
+                "type": "Document",
+            }
+        ]
         assert f"the main document was blocked (a redirect to it): {target}: {reason}" in item["errors"]
+        assert record["address_rules"]["allowed_private"] == [f"127.0.0.1:{port}"]
         assert item["final_url"] == item["url"]  # the last answer kept (the redirect), not the blocked target
         warc = _warc(item)
         assert [r.status for r in responses(warc, item["url"])] == [302]  # the redirect itself is kept
@@ -109,9 +118,16 @@ def test_redirects_and_sub_requests_to_other_loopback_hosts_are_blocked_and_reco
         assert not responses(warc, url)  # localhost would have answered (same server): it was never asked
     assert warcio_check(Path(next(a["path"] for a in probe["artefacts"] if a["role"] == "warc"))).returncode == 0
     # A WebSocket is not paused by Fetch: it is checked on its own, and recorded the same way.
-    assert _record(socket)["blocked_requests"] == [{
-        "url": f"ws://localhost:{port}/socket", "host": "localhost", "address": "127.0.0.1",
-        "reason": "private address 127.0.0.1 (loopback: localhost)", "stage": "request", "type": "WebSocket"}]
+    assert _record(socket)["blocked_requests"] == [
+        {
+            "url": f"ws://localhost:{port}/socket",
+            "host": "localhost",
+            "address": "127.0.0.1",
+            "reason": "private address 127.0.0.1 (loopback: localhost)",
+            "stage": "request",
+            "type": "WebSocket",
+        }
+    ]
 
 
 @pytest.mark.browser
@@ -127,6 +143,7 @@ def test_the_command_line_host_is_pinned_to_the_address_checked(make_case: Any, 
     assert result.status == "complete", result.errors
     assert result.record["page"]["server_ip"] == "127.0.0.1"
     assert result.record["page"]["dns"] == [{"host": "pinned.test", "addresses": ["127.0.0.1"]}]
+    assert result.record["address_rules"]["checked"] == {"pinned.test": "127.0.0.1"}
 
 
 @pytest.mark.browser
@@ -165,8 +182,9 @@ def test_a_response_from_a_rebound_address_is_a_finding_and_its_body_is_not_kept
     assert main.record["blocked_requests"][0]["stage"] == "response"
     assert any(e.startswith("the main document was blocked (its answer): http://rebind.test") for e in main.errors)
     assert {"screenshot", "dom", "text", "pdf", "mhtml"}.isdisjoint(a.role for a in main.artefacts)
-    [answer] = responses(read_warc(next(a.path for a in main.artefacts if a.role == "warc")),
-                         f"http://rebind.test:{port}/normal")
+    [answer] = responses(
+        read_warc(next(a.path for a in main.artefacts if a.role == "warc")), f"http://rebind.test:{port}/normal"
+    )
     assert answer.body == b"" and answer.warc_headers["WARC-Truncated"] == "unspecified"
     found = [b for b in result.record["blocked_requests"] if b["url"] == rebound]
     assert found and all(b["stage"] == "response" and b["address"] == "127.0.0.1" for b in found), found
@@ -202,20 +220,38 @@ def test_non_loopback_private_addresses_are_blocked_inside_a_network_namespace(t
         pytest.skip(why)
     setup = " && ".join(["ip link set lo up", *(f"ip addr add {a}/32 dev lo" for a in TRAPS)])
     out = tmp_path / "outcome.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "EVIDENCE_KIT_HOME": str(tmp_path / "cases"),
-           "EVIDENCE_KIT_KEYS": str(tmp_path / "keys"), "EVIDENCE_KIT_CONFIG": str(tmp_path / "config.json")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "EVIDENCE_KIT_HOME": str(tmp_path / "cases"),
+        "EVIDENCE_KIT_KEYS": str(tmp_path / "keys"),
+        "EVIDENCE_KIT_CONFIG": str(tmp_path / "config.json"),
+    }
     done = subprocess.run(
-        ["unshare", "-n", "sh", "-c", f'{setup} && exec "$0" -m tests.test_capture_private "$1"',
-         sys.executable, str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
+        [
+            "unshare",
+            "-n",
+            "sh",
+            "-c",
+            f'{setup} && exec "$0" -m tests.test_capture_private "$1"',
+            sys.executable,
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     outcome = json.loads(out.read_text())
     assert outcome["trap_hits"] == [], outcome["trap_hits"]  # nothing reached 10.0.0.1 or 169.254.169.254
     assert outcome["exit_code"] == 0, outcome["output"]
-    metadata, intranet, probe, socket = outcome["captures"]
-    for item, address, kind in ((metadata, "169.254.169.254", "link-local, cloud metadata"),
-                                (intranet, "10.0.0.1", "private")):
+    metadata, intranet, probe, socket, _worker = outcome["captures"]
+    for item, address, kind in (
+        (metadata, "169.254.169.254", "link-local, cloud metadata"),
+        (intranet, "10.0.0.1", "private"),
+    ):
         assert item["status"] == "partial"
         [blocked] = item["record"]["blocked_requests"]
         assert blocked["stage"] == "redirect" and blocked["address"] == address
@@ -267,17 +303,22 @@ def _inside_namespace(out: Path) -> None:
         f"{base}/redirect-to?to=http://10.0.0.1/",
         f"{base}/probe?src=http://169.254.169.254/latest/meta-data/&src=http://10.0.0.1/x.png",
         f"{base}/websocket?to=ws://10.0.0.1/socket",
+        f"{base}/websocket?to=ws://169.254.169.254/worker-socket&worker=1",  # unseen by the page's checks
     ]
-    result = runner.invoke(app, ["capture", *urls, "--case", "OP-NETNS", "--allow-private", "--no-video",
-                                 "--json", "--timeout", "30"])
+    result = runner.invoke(
+        app, ["capture", *urls, "--case", "OP-NETNS", "--allow-private", "--no-video", "--json", "--timeout", "30"]
+    )
     captures = json.loads(result.stdout) if result.exit_code in (0, 3) else []
     for item in captures:
         item["record"] = _record(item)
     stop.set()
     for server in (*traps, site):
         server.shutdown()
-    out.write_text(json.dumps({"exit_code": result.exit_code, "output": result.output[-3000:],
-                               "trap_hits": hits, "captures": captures}))
+    out.write_text(
+        json.dumps(
+            {"exit_code": result.exit_code, "output": result.output[-3000:], "trap_hits": hits, "captures": captures}
+        )
+    )
 
 
 if __name__ == "__main__":

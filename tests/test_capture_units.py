@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from evidence_kit.capture import check_targets, guard, network, record, recorder, warc, watchdog
 from evidence_kit.capture.bounds import Bounds
 from evidence_kit.capture.browser import find_chromium
-from evidence_kit.capture.outcome import PageCapture
+from evidence_kit.capture.outcome import Download, PageCapture
 from evidence_kit.capture.recorder import NetworkRecorder
 from evidence_kit.errors import BrowserNotFound, InvalidInput
 from tests.capture_helpers import read_warc, warcio_check
@@ -236,10 +236,10 @@ def test_checked_host_names_are_pinned_for_the_browser() -> None:
     for host in ("intranet.example", "public.example", "127.0.0.1", "localhost", "nonexistent.invalid"):
         rules.check(host)
     # IP literals need no pin, localhost Chromium answers itself, a blocked host is never pinned.
-    pins, fence = rules.resolver_rules().split(", MAP 0.* ~NOTFOUND, ")
+    pins, fence = rules.resolver_rules().split(", MAP 0.*.*.* ~NOTFOUND, ")
     assert pins == "MAP intranet.example 10.1.2.3, MAP public.example 93.184.216.34"
     # Behind the pins, private IP literals are refused by the browser's resolver (WebSockets too).
-    assert "MAP 169.254.* ~NOTFOUND" in fence and "MAP 172.31.* ~NOTFOUND" in fence and "EXCLUDE" not in fence
+    assert "MAP 169.254.*.* ~NOTFOUND" in fence and "MAP 172.31.*.* ~NOTFOUND" in fence and "EXCLUDE" not in fence
     loopback = guard.AddressGuard([("127.0.0.1", 8000), ("::1", 8000)], _fake_resolver).resolver_rules()
     assert loopback.endswith("MAP [ff* ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE ::1, EXCLUDE [::1]")
 
@@ -252,7 +252,7 @@ def test_check_targets_refuses_an_unresolvable_host_even_with_allow_private() ->
         check_targets(["http://intranet.example/"], False, _fake_resolver)
     targets = check_targets(["http://intranet.example/"], True, _fake_resolver)
     [rules] = targets.browser_args()
-    assert rules.startswith("--host-resolver-rules=MAP intranet.example 10.1.2.3, MAP 0.* ~NOTFOUND")
+    assert rules.startswith("--host-resolver-rules=MAP intranet.example 10.1.2.3, MAP 0.*.*.* ~NOTFOUND")
 
 
 # -- bounds in the WARC and the record ----------------------------------------------------------------
@@ -345,3 +345,14 @@ def test_blocks_beyond_the_listed_bound_are_counted() -> None:
     exchanges = [_exchange([], b"x") for _ in range(guard.MAX_LISTED + 7)]
     assert guard.check_responses(guard.AddressGuard([], _fake_resolver), result, exchanges) == guard.MAX_LISTED + 7
     assert len(result.blocked) == guard.MAX_LISTED and result.blocked_unlisted == 7
+
+
+def test_a_download_url_says_whether_the_file_was_kept() -> None:
+    result = PageCapture(url="http://x/file.bin", started=datetime(2026, 3, 1, tzinfo=UTC), is_download=True)
+    assert record.artefact_warnings(result, set()) == [
+        "the URL is a file download, not a page: the file could not be kept (see downloads)"
+    ]
+    result.downloads.append(Download("http://x/file.bin", "file.bin", b"data", cut="cut to its first 4 bytes"))
+    assert record.artefact_warnings(result, {"download"}) == [
+        "the URL is a file download, not a page: the file is kept as a download, cut by its bound (see downloads)"
+    ]

@@ -13,8 +13,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import BrowserNotFound
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
 
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 
@@ -36,6 +40,8 @@ LAUNCH_ARGS = (
     "--disable-features=Translate,MediaRouter,OptimizationHints,IsolateOrigins,site-per-process",
     "--hide-scrollbars",
     "--mute-audio",
+    # No WebRTC over UDP: its peers are raw addresses that no address check sees and no WARC holds.
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
 
 INSTALL_HINT = "install it with 'sudo apt-get install chromium' or set EVIDENCE_KIT_CHROMIUM to its path"
@@ -78,7 +84,7 @@ def find_chromium(configured: str | None = None) -> str:
     raise BrowserNotFound(f"no Chromium found; {INSTALL_HINT}")
 
 
-async def relaunch(dead: object, executable: str, extra_args: tuple[str, ...] = ()) -> object:
+async def relaunch(dead: Browser, executable: str, extra_args: tuple[str, ...] = ()) -> Browser:
     """A new browser in the same Playwright driver as ``dead``, one whose process has gone.
 
     Why: a renderer that crashes while the browser waits on it (a screenshot in flight) can take the
@@ -88,7 +94,7 @@ async def relaunch(dead: object, executable: str, extra_args: tuple[str, ...] = 
     from playwright.async_api import Error as PlaywrightError
 
     try:
-        return await dead.browser_type.launch(  # type: ignore[attr-defined]
+        return await dead.browser_type.launch(
             executable_path=executable, args=[*LAUNCH_ARGS, *extra_args], headless=True, timeout=60_000
         )
     except PlaywrightError as exc:
@@ -99,7 +105,7 @@ async def relaunch(dead: object, executable: str, extra_args: tuple[str, ...] = 
 @asynccontextmanager
 async def launched(
     executable: str, extra_args: tuple[str, ...] = ()
-) -> AsyncIterator[tuple[object, BrowserInfo]]:
+) -> AsyncIterator[tuple[Browser, BrowserInfo]]:
     """Launch Chromium headless; yields (playwright Browser, BrowserInfo). Closed on exit, always."""
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright

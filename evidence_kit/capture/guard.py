@@ -39,9 +39,10 @@ Resolver = Callable[[str], list[str]]
 # Private, loopback, link-local, multicast and reserved IP literals, refused by the browser's own resolver
 # (Chromium applies --host-resolver-rules to literals too). A second fence behind the request checks, and
 # the only one for what ``Fetch`` does not pause: WebSocket handshakes, preconnects.
+# Four dotted parts, so that a host *name* beginning "10." is not caught.
 _FENCE = (
-    "0.*", "10.*", "127.*", "169.254.*", "192.168.*", *(f"172.{n}.*" for n in range(16, 32)),
-    *(f"{n}.*" for n in range(224, 256)), "::", "::1", "::ffff:*", "fc*:*", "fd*:*", "fe8*:*", "fe9*:*",
+    "0.*.*.*", "10.*.*.*", "127.*.*.*", "169.254.*.*", "192.168.*.*", *(f"172.{n}.*.*" for n in range(16, 32)),
+    *(f"{n}.*.*.*" for n in range(224, 256)), "::", "::1", "::ffff:*", "fc*:*", "fd*:*", "fe8*:*", "fe9*:*",
     "fea*:*", "feb*:*", "ff*:*", "[::]", "[::1]", "[::ffff:*", "[fc*", "[fd*", "[fe8*", "[fe9*", "[fea*",
     "[feb*", "[ff*",
 )  # fmt: skip
@@ -132,9 +133,7 @@ class AddressGuard:
         if not verdict.allowed:
             return verdict.reason
         host, port = host_and_port(url)
-        if host in self.allowed_hosts and (host, port) not in self.allowed and _blocked_reason(
-            host, verdict.addresses
-        ):
+        if host in self.allowed_hosts and (host, port) not in self.allowed and _blocked_reason(host, verdict.addresses):
             return f"port {port} of {host} was not given on the command line"
         return None
 
@@ -150,6 +149,12 @@ class AddressGuard:
             return None
         resolved = f"; {host} had resolved to {', '.join(verdict.addresses)}" if verdict and verdict.addresses else ""
         return f"answered from private address {address} ({kind}){resolved}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The rules as a record states them: the private hosts allowed, and the hosts pinned so far."""
+        allowed = sorted(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in self.allowed)
+        pinned = {v.host: v.address for v in self._verdicts.values() if v.allowed and v.address and v.host != v.address}
+        return {"allowed_private": allowed, "checked": dict(sorted(pinned.items()))}
 
     def resolver_rules(self) -> str:
         """Chromium's ``--host-resolver-rules``: every allowed host name checked so far pinned to its

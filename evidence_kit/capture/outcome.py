@@ -32,6 +32,7 @@ class PageCapture:
     loaded: datetime | None = None
     finished: datetime | None = None
     failed: bool = False
+    is_download: bool = False  # the URL answered with a file to download, not a page
     stopped: str | None = None  # why loading was stopped on purpose (a bound)
     crashed: bool = False  # the renderer died: later renderer steps are skipped, not waited out
     errors: list[str] = field(default_factory=list)
@@ -40,6 +41,7 @@ class PageCapture:
     user_agent: str | None = None
     behaviours: list[dict[str, Any]] = field(default_factory=list)
     blocked: list[dict[str, str]] = field(default_factory=list)
+    address_rules: dict[str, Any] = field(default_factory=dict)  # guard.AddressGuard.to_json() at the end
     blocked_unlisted: int = 0  # blocks beyond guard.MAX_LISTED: counted, not listed
     cut: dict[str, str] = field(default_factory=dict)  # role -> the part of the page that artefact holds
     main_blocked: dict[str, str] | None = None  # the main document's own request or answer was blocked
@@ -68,8 +70,7 @@ def main_exchanges(result: PageCapture) -> list[Exchange]:
     return [
         e
         for e in result.exchanges
-        if e.resource_type == "Document"
-        and (result.main_frame_id is None or e.frame_id == result.main_frame_id)
+        if e.resource_type == "Document" and (result.main_frame_id is None or e.frame_id == result.main_frame_id)
     ]
 
 

@@ -123,7 +123,7 @@ async def _capture_in_context(
 
     await _navigate(page, cdp, result, steps, options, clock, stopped)
     _check_main_document(addresses, recorder, result)
-    if any(w.startswith("the URL is a file download") for w in result.warnings):
+    if result.is_download:
         # The navigation ends before the browser reports the download: wait for it to be reported.
         await steps.run("wait for the download", download_seen.wait, 10)
     rendered = not result.failed and result.main_blocked is None and page.url not in ("about:blank", "")
@@ -145,6 +145,7 @@ async def _capture_in_context(
     result.exchanges = recorder.assemble()
     result.errors.extend(f"network recording: {problem}" for problem in recorder.problems)
     guard.check_responses(addresses, result, result.exchanges)
+    result.address_rules = addresses.to_json()
     _findings(result)
     await _main_document_facts(cdp, result, steps, addresses)
     if screen is not None and result.video_note is None:
@@ -312,7 +313,7 @@ async def _navigate(
     except Exception as exc:  # noqa: BLE001
         message = first_line(exc)
         if "Download is starting" in message:
-            result.warnings.append("the URL is a file download, not a page: the file is kept as a download")
+            result.is_download = True  # said once stored, with whether the file was kept (record.py)
         elif result.main_blocked is not None and "ERR_BLOCKED_BY_CLIENT" in message:
             pass  # said by _findings, with what was blocked and why
         elif result.stopped is not None:

@@ -156,6 +156,7 @@ def build(
         "environment": environment(info, options, result.user_agent),
         "options": options.to_json(),
         "behaviours": result.behaviours,
+        "address_rules": result.address_rules,
         "blocked_requests": result.blocked,
         "blocked_requests_not_listed": result.blocked_unlisted,
         "dialogs": result.dialogs,
@@ -208,6 +209,15 @@ def main_body_whole(result: PageCapture) -> bool:
 def artefact_warnings(result: PageCapture, stored: set[str]) -> list[str]:
     """Sentences about what the stored artefacts hold, each true of what was stored (``stored``: roles)."""
     sentences = []
+    if result.is_download:
+        kept = [d for d in result.downloads if d.data is not None]
+        if "download" not in stored or not kept:
+            what = "the file could not be kept (see downloads)"
+        elif any(d.cut for d in kept):
+            what = "the file is kept as a download, cut by its bound (see downloads)"
+        else:
+            what = "the file is kept as a download"
+        sentences.append(f"the URL is a file download, not a page: {what}")
     whole = [ROLE_NAMES[r] for r in ("pdf", "dom", "text") if r in stored and r not in result.cut]
     if main_body_whole(result):
         whole.append("WARC")
