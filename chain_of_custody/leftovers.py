@@ -24,6 +24,11 @@ try:
 except ImportError:  # Windows: no flock; only a file's age tells (no pid is checked there either)
     fcntl = None  # type: ignore[assignment]
 
+__all__ = [  # fcntl too: evidence-kit's writers lock with the very module these checks test locks with
+    "GRACE_SECONDS", "LEGACY_GRACE_SECONDS", "LEGACY_NAME", "TEMP_FOLDERS", "TEMP_NAME", "fcntl", "held",
+    "interrupted_exports", "is_leftover", "leftovers", "temp_name", "writer_gone",
+]
+
 # Where evidence-kit writes temporary files, relative to the case folder.
 TEMP_FOLDERS = ("artefacts/.incoming", "timestamps", ".")
 TEMP_NAME = re.compile(r"^(?P<prefix>[A-Za-z0-9._]+)-(?P<pid>\d+)-(?P<token>[0-9a-f]{8,32})\.partial$")

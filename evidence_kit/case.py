@@ -8,6 +8,7 @@ written to the head journal outside the case folder (:mod:`chain_of_custody.jour
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -333,7 +334,7 @@ class Case:
         for path in paths:
             base = done
             artefact = self.store.ingest_file(
-                path, on_progress=(lambda n, base=base: on_progress(base + n, total)) if on_progress else None)
+                path, on_progress=functools.partial(_offset, on_progress, base, total) if on_progress else None)
             done += artefact.size
             stat = path.stat()
             details = {
@@ -384,6 +385,10 @@ def _utc_from_timestamp(value: float):  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(value, UTC)
+
+
+def _offset(on_progress: Callable[[int, int], None], base: int, total: int, done: int) -> None:
+    on_progress(base + done, total)
 
 
 def _export_pem(pem: bytes, key_id: str, name: str, directory: Path) -> None:

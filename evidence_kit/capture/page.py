@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -109,10 +110,11 @@ async def _capture_in_context(
     screen = None
     if options.video:
         screen = video.ScreenRecorder(cdp)
+        screen_recorder = screen
         if (
             await steps.run(
                 "start the screen recording",
-                lambda: screen.start(options.viewport_width, options.viewport_height),
+                lambda: screen_recorder.start(options.viewport_width, options.viewport_height),
                 5,
                 required=False,
             )
@@ -195,7 +197,7 @@ def _watch(
 
         async def note() -> None:
             try:
-                await popup.wait_for_load_state("commit", timeout=3000)
+                await popup.wait_for_load_state("domcontentloaded", timeout=3000)
             except Exception:  # noqa: BLE001  a pop-up that never commits is still recorded by its URL
                 pass
             result.popups.append({"url": popup.url, "action": "recorded and closed"})
@@ -492,7 +494,7 @@ async def _main_document_facts(
     for host in hosts:
         # The answer the address rules checked (and the browser was pinned to), not a second lookup.
         check = await steps.run(
-            f"DNS lookup of {host}", lambda h=host: addresses.check_async(h), 5, required=False
+            f"DNS lookup of {host}", functools.partial(addresses.check_async, host), 5, required=False
         )
         if check:
             result.dns.append(check.to_json())

@@ -76,7 +76,7 @@ def redirects(result: PageCapture) -> list[dict[str, Any]]:
         if hop is final:
             continue
         location = next((v for n, v in hop.response_headers or [] if n.lower() == "location"), None)
-        kind = "http" if 300 <= hop.status < 400 and location else "client"
+        kind = "http" if hop.status is not None and 300 <= hop.status < 400 and location else "client"
         if kind == "client" and index + 1 < len(hops):
             location = hops[index + 1].url
         chain.append({"url": hop.url, "status": hop.status, "location": location, "kind": kind})

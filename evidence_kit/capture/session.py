@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chain_of_custody.clock import Clock, rfc3339, utc_now
+from chain_of_custody.clock import Clock, rfc3339
 from chain_of_custody.keys import Identity
 
 from .. import TOOL, pipeline
@@ -117,14 +117,14 @@ def capture_urls(
     when no Chromium starts.
     """
     options = options or CaptureOptions()
-    clock = clock or case.clock or utc_now
+    clock = clock if clock is not None else case.clock
     targets = urls if isinstance(urls, Targets) else check_targets(urls, options.allow_private)
     executable = browser_module.find_chromium(case.settings.chromium)
     args = (*options.bounds.browser_args(), *targets.browser_args(), *browser_args)
     coroutine = capture_urls_async(
         case, identity, list(targets.urls), targets.guard, options, on_progress, clock, executable, args
     )
-    results = _run(coroutine, case)
+    results: list[CaptureResult] = _run(coroutine, case)
     for result in results:
         pipeline.after_ingest(case, identity, list(result.stored), result.record)
     return results

@@ -53,7 +53,7 @@ def _proc_details(pid: int, ppid: int) -> Process | None:
 def _descendants(root: int) -> list[Process]:
     """Every process below ``root`` (psutil if installed, else /proc), with its RSS and command line."""
     try:
-        import psutil  # type: ignore[import-untyped]
+        import psutil
     except ImportError:
         parents = _proc_parents()
         children: dict[int, list[int]] = {}

@@ -42,8 +42,8 @@ def add(
         return
     table = Table("file", "event", "BLAKE3", "SHA-256", "size", "type")
     for row in rows:
-        table.add_row(row["file"] + (" (already stored)" if row["already_stored"] else ""), str(row["event"]),
-                      short(row["blake3"]), short(row["sha256"]), f"{row['size']:,}", row["mime"])
+        table.add_row(f"{row['file']}{' (already stored)' if row['already_stored'] else ''}", str(row["event"]),
+                      short(str(row["blake3"])), short(str(row["sha256"])), f"{row['size']:,}", str(row["mime"]))
     console.print(table)
 
 

@@ -75,7 +75,7 @@ def describe(
         "GPS",
         "selectors",
         "flags",
-        title=f"described in event {result.event.seq}",
+        title=f"described in event {result.event.seq if result.event else '-'}",
     )
     for item in result.described:
         table.add_row(
@@ -91,7 +91,8 @@ def describe(
         console.print(f"{len(result.media)} images/videos taken from WARC responses (role media).")
     for error in result.errors:
         console.print(f"[yellow]warning:[/yellow] {error}")
-    console.print(f"Described {len(result.described)} artefacts in {seconds:.2f} s; custody event {result.event.seq}.")
+    event = f"custody event {result.event.seq}" if result.event else "no custody event"
+    console.print(f"Described {len(result.described)} artefacts in {seconds:.2f} s; {event}.")
 
 
 def _rebuild(ctx: typer.Context, case_id: str, investigator: str | None, as_json: bool) -> None:

@@ -257,7 +257,7 @@ def start_local_tsa(
     thread = threading.Thread(target=server.serve_forever, name="local-tsa", daemon=True)
     thread.start()
     host, port = server.server_address[:2]
-    tsa = LocalTsa(f"http://{host}:{port}/tsa", pki.ca_pem, pki.tsa_pem, pki.folder, policy, server, thread)
+    tsa = LocalTsa(f"http://{host!s}:{port}/tsa", pki.ca_pem, pki.tsa_pem, pki.folder, policy, server, thread)
     holder.append(tsa)
     return tsa
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from chain_of_custody import bundle as layout
-from chain_of_custody.clock import Clock, rfc3339, utc_now
+from chain_of_custody.clock import Clock, rfc3339
 from chain_of_custody.hashing import CHUNK, hash_file
 from chain_of_custody.keys import Identity
 from chain_of_custody.ledger import Event, write_jsonl
@@ -206,7 +206,7 @@ def export_case(
     First removes what earlier exports of the case left when they were killed (:mod:`.leftovers`);
     ``ExportResult.cleaned`` says what was removed.
     """
-    clock = clock or case.clock or utc_now
+    clock = clock if clock is not None else case.clock
     options = options or ExportOptions()
     out = Path(out)
     if as_zip and out.suffix.lower() != ".zip":

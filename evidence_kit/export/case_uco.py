@@ -180,7 +180,7 @@ def build_graph(contents: Contents) -> dict[str, Any]:
                 + (f"; source: {source}" if source else "")
             )
         graph.append({k: v for k, v in action.items() if v is not None})
-        provenance = {
+        provenance: dict[str, Any] = {
             "@id": _id("ProvenanceRecord", case_id, exhibit.number),
             "@type": "case-investigation:ProvenanceRecord",
             "case-investigation:exhibitNumber": exhibit.number,
@@ -191,7 +191,7 @@ def build_graph(contents: Contents) -> dict[str, Any]:
         investigation_objects += [_ref(action["@id"]), _ref(provenance["@id"])]
 
     for event in contents.events:
-        node = {
+        node: dict[str, Any] = {
             "@id": _id("InvestigativeAction", case_id, "event", str(event.seq)),
             "@type": "case-investigation:InvestigativeAction",
             "uco-core:name": f"custody event {event.seq}: {event.action}",

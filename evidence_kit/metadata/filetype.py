@@ -41,7 +41,7 @@ def libmagic_version() -> str:
     import magic
 
     try:
-        version = magic.version()
+        version = int(magic.version())  # type: ignore[no-untyped-call]
     except (AttributeError, NotImplementedError):
         return "libmagic (version unknown)"
     return f"libmagic {version // 100}.{version % 100:02d}"
@@ -50,7 +50,7 @@ def libmagic_version() -> str:
 def identify_bytes(data: bytes) -> FileType:
     if not data:
         return FileType("application/x-empty", "empty", None)
-    describe, encoding = _magics()
+    describe, encoding = _magics()  # type: ignore[no-untyped-call]
     head = data[:SNIFF_BYTES]
     mime = sniff_mime(head)
     charset = encoding.from_buffer(head)
@@ -87,4 +87,4 @@ def extension_mismatch(name: str, mime: str) -> bool:
 
 
 def _texty(mime: str | None) -> bool:
-    return bool(mime) and (mime.startswith("text/") or mime.endswith(("json", "xml", "javascript")))
+    return mime is not None and (mime.startswith("text/") or mime.endswith(("json", "xml", "javascript")))

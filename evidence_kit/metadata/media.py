@@ -93,7 +93,7 @@ def _store_payload(record: Any, store: Store) -> MediaItem | None:
     head = stream.read(MIN_BYTES)
     if len(head) < MIN_BYTES:
         return None
-    artefact = store.ingest_stream(_Prefixed(head, stream))
+    artefact = store.ingest_stream(_Prefixed(head, stream))  # type: ignore[arg-type]  # has read(), all a store needs
     declared = record.http_headers.get_header("Content-Length")
     plain = not record.http_headers.get_header("Content-Encoding") and not record.http_headers.get_header(
         "Transfer-Encoding"
@@ -127,4 +127,4 @@ class _Prefixed(io.RawIOBase):
                 (self._head, b"") if size < 0 or size >= len(self._head) else (self._head[:size], self._head[size:])
             )
             return out
-        return self._rest.read(size) if size >= 0 else self._rest.read()
+        return bytes(self._rest.read(size) if size >= 0 else self._rest.read())

@@ -157,7 +157,7 @@ def _account_of(url: str, record: dict[str, Any]) -> tuple[str, str, list[tuple[
         ("numeric id", "numeric_id"),
         ("display name", "display_name"),
     ):
-        value = profile.get(name)
+        value = (profile or {}).get(name)
         if value:
             identifiers.append((kind, ("@" + str(value).lstrip("@")) if kind == "handle" else str(value)))
             if kind == "numeric id":
