@@ -519,7 +519,8 @@ def check_timestamps(
     covered: set[str] = set()
     stamp_seqs: set[int] = set()
     recorded_tokens: set[str] = set()
-    stamps = [event for event in events if event.action == ACTION]
+    # A stamp event whose details are not an object was altered; the entry-hash check names it.
+    stamps = [event for event in events if event.action == ACTION and isinstance(event.details, dict)]
     for event in stamps:
         stamp_seqs.add(event.seq)
         token = (event.details.get("token") or {}).get("blake3")
