@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..capture import CaptureOptions, capture_urls, check_targets
@@ -13,7 +12,7 @@ from ..capture.bounds import MIB, Bounds
 from ..case import Case
 from ..errors import InvalidInput
 from .app import app, settings
-from .output import console, err_console, print_json
+from .output import console, print_json, progress_bar
 
 DEFAULT_BOUNDS = Bounds()
 
@@ -86,26 +85,8 @@ def capture(
     checked = check_targets(targets, allow_private)  # bad input ends here, before a browser starts
     with Case.open(settings(ctx), case_id) as case:
         identity = case.identity(investigator)
-        if as_json:
-            results = capture_urls(case, identity, checked, options)
-        else:
-            progress = Progress(
-                TextColumn("capturing"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                TimeElapsedColumn(),
-                console=err_console,
-                transient=True,
-            )
-            with progress:
-                task = progress.add_task("capture", total=len(targets))
-                results = capture_urls(
-                    case,
-                    identity,
-                    checked,
-                    options,
-                    on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-                )
+        with progress_bar("capturing", enabled=not as_json, total=len(targets)) as progress:
+            results = capture_urls(case, identity, checked, options, on_progress=progress)
     if as_json:
         print_json([r.to_json() for r in results])
     else:

@@ -14,7 +14,7 @@ from chain_of_custody.report import Report, fact_lines
 from .. import verification
 from ..case import MANUAL_ACTIONS, Case
 from .app import DefaultCommandGroup, app, settings
-from .output import byte_progress, console, print_json, short
+from .output import console, print_json, progress_bar, short
 
 
 def _interactive() -> bool:
@@ -33,7 +33,7 @@ def add(
     """Ingest files into a case: hashed once (BLAKE3 + SHA-256), stored read-only, recorded in the ledger."""
     with Case.open(settings(ctx), case_id) as case:
         identity = case.identity(investigator)
-        with byte_progress("adding", enabled=not as_json) as progress:
+        with progress_bar("adding", enabled=not as_json, unit="bytes") as progress:
             added = case.add_files(files, identity, source, on_progress=progress)
         rows = [{"file": str(item.source_path), "event": item.event.seq, "path": str(item.artefact.path.resolve()),
                  "already_stored": not item.artefact.new, **item.artefact.ledger_entry()} for item in added]
@@ -141,7 +141,7 @@ def verify(
     s = settings(ctx)
     kind, path = verification.resolve(s, target)
     if kind == "case":
-        with byte_progress("verifying", enabled=not as_json) as progress:
+        with progress_bar("verifying", enabled=not as_json, unit="bytes") as progress:
             report = verification.verify_case(path, expect_head, on_progress=progress, settings=s, trust=trust)
     elif kind == "bundle":
         report = verification.verify_bundle(path, expect_head, trust=trust)

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from ..case import Case
@@ -17,25 +14,7 @@ from ..metadata import describe as describing
 from ..metadata import search as searching
 from ..metadata.imagehash import DEFAULT_MAX_DISTANCE
 from .app import app, settings
-from .output import console, err_console, print_json, short
-
-
-@contextmanager
-def _item_progress(description: str, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A bar on stderr driven by ``on_progress(done, total)`` over items (the total is known late)."""
-    if not enabled:
-        yield None
-        return
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        console=err_console,
-        transient=True,
-    )
-    with progress:
-        task = progress.add_task(description, total=None)
-        yield lambda done, total: progress.update(task, completed=done, total=total)
+from .output import console, err_console, print_json, progress_bar, short
 
 
 @app.command("describe")
@@ -59,7 +38,7 @@ def describe(
     with Case.open(settings(ctx), case_id) as case:
         identity = case.identity(investigator)
         started = time.monotonic()
-        with _item_progress("describing", enabled=not as_json) as progress:
+        with progress_bar("describing", enabled=not as_json) as progress:
             result = describing.describe(case, identity, on_progress=progress)
         seconds = time.monotonic() - started
     if as_json:

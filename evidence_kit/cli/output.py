@@ -34,34 +34,26 @@ def tolerate_undecodable_names() -> None:
 
 
 @contextmanager
-def byte_progress(description: str, enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on stderr driven by ``on_progress(done, total)`` callbacks (a terminal only:
-    elsewhere rich would leave a blank line before an error's one line)."""
+def progress_bar(description: str, enabled: bool = True, unit: str = "items",
+                 total: int | None = None) -> Iterator[Callable[[int, int], None] | None]:
+    """The one progress bar of the CLI: on stderr, driven by the library's ``on_progress(done, total)``.
+
+    ``unit`` is ``"bytes"`` (sizes and time left) or ``"items"`` (a count). Shown on a terminal only:
+    elsewhere rich would leave a blank line before an error's one line.
+    """
     if not enabled or not err_console.is_terminal:
         yield None
         return
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+    count = (DownloadColumn(),) if unit == "bytes" else (TextColumn("{task.completed}/{task.total}"),)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), *count, TimeRemainingColumn(),
                         console=err_console, transient=True)
     with progress:
-        task = progress.add_task(description, total=None)
+        task = progress.add_task(description, total=total)
 
         def update(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
         yield update
-
-
-@contextmanager
-def count_progress(description: str, total: int, enabled: bool = True) -> Iterator[Callable[[int], None]]:
-    """A progress bar over items on a terminal; yields ``advance(n)``."""
-    if not enabled or not err_console.is_terminal:
-        yield lambda n=1: None
-        return
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                        TimeRemainingColumn(), console=err_console, transient=True)
-    with progress:
-        task = progress.add_task(description, total=total)
-        yield lambda n=1: progress.advance(task, n)
 
 
 def short(digest: str, length: int = 12) -> str:
