@@ -16,6 +16,7 @@ test-fast: setup
 bench: setup
 	.venv/bin/python -m benchmarks
 	.venv/bin/python -m benchmarks.capture_speed
+	.venv/bin/python -m benchmarks.capture_memory
 
 lint: setup
 	.venv/bin/ruff check evidence_kit chain_of_custody tests benchmarks

@@ -9,17 +9,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .errors import CustodyError
-from .report import Report
+from .report import Report, fact_lines
 
 
 def print_report(report: Report) -> None:
     out = sys.stdout
     out.write(f"{'VERIFIED' if report.ok else 'VERIFICATION FAILED'}  {report.kind} {report.target}\n")
-    for key, value in report.facts.items():
-        out.write(f"  {key}: {value}\n")
+    for line in fact_lines(report):
+        out.write(f"  {line}\n")
     for check in report.checks.values():
         result = "pass" if check.passed else "FAIL"
         out.write(
@@ -36,16 +38,29 @@ def print_report(report: Report) -> None:
             out.write(f"  {command}\n")
 
 
-def verify_target(target: Path, expect_head: str | None) -> Report:
+def verify_target(target: Path, expect_head: str | None, trust: Sequence[str] = (),
+                  tsa_roots: Sequence[Any] = ()) -> Report:
     if target.is_dir() and (target / "case.json").is_file():
         from .verify import verify_case
 
-        return verify_case(target, expect_head=expect_head)
-    if (target.is_dir() and (target / "bagit.txt").is_file()) or target.is_file():
-        from .bundle import verify_bundle
+        return verify_case(target, expect_head=expect_head, trust=trust, tsa_roots=tsa_roots)
+    from .bundle import looks_like_bundle, verify_bundle
 
-        return verify_bundle(target, expect_head=expect_head)
+    if (target.is_dir() and looks_like_bundle(target)) or target.is_file():
+        return verify_bundle(target, expect_head=expect_head, trust=trust, tsa_roots=tsa_roots)
     raise CustodyError(f"{target} is neither a case folder nor an evidence bundle (folder or zip)")
+
+
+def _roots(paths: Sequence[Path]) -> list[Any]:
+    from .timestamp_check import load_certificates
+
+    roots: list[Any] = []
+    for path in paths:
+        try:
+            roots.extend(load_certificates(path.read_bytes()))
+        except OSError as exc:
+            raise CustodyError(f"cannot read TSA root {path}: {exc.strerror}") from None
+    return roots
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,9 +80,18 @@ def main(argv: list[str] | None = None) -> int:
     verify.add_argument(
         "--expect-head", default=None, help="a ledger head recorded elsewhere (blake3:... or SEQ:blake3:...)"
     )
+    verify.add_argument(
+        "--trust", action="append", default=[], metavar="FINGERPRINT",
+        help="a signing key's fingerprint (sha256:...) or key id you were given out of band; repeatable. "
+        "Any event signed by another key fails",
+    )
+    verify.add_argument(
+        "--tsa-root", action="append", default=[], type=Path, metavar="PEM",
+        help="trust RFC 3161 tokens only if they chain to this root certificate; repeatable",
+    )
     args = parser.parse_args(argv)
     try:
-        report = verify_target(args.target, args.expect_head)
+        report = verify_target(args.target, args.expect_head, args.trust, _roots(args.tsa_root))
     except CustodyError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return exc.exit_code

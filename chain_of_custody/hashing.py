@@ -1,22 +1,27 @@
-"""File digests: BLAKE3 and SHA-256 in one streamed pass.
+"""File digests: BLAKE3 and SHA-256 (and, when asked, SHA-512 or another hashlib digest) in one streamed pass.
 
-BLAKE3 is an artefact's identity; SHA-256 is what courts, TSAs, BagIt and ``sha256sum`` check. Both
-hash functions release the GIL, so BLAKE3 runs on a worker thread beside SHA-256 on the reading
-thread, chunk by chunk: the pair costs about as much as SHA-256 alone.
+BLAKE3 is an artefact's identity; SHA-256 is what courts, TSAs, BagIt and ``sha256sum`` check; BagIt bags
+also carry SHA-512 (RFC 8493 2.4). Every hash function releases the GIL, so BLAKE3 runs on a worker thread
+beside the others on the reading thread, chunk by chunk: the pair costs about as much as SHA-256 alone.
+This is the one multi-digest loop: the store, the exporter and both verifiers call :func:`hash_stream`
+(as bagit-python's ``get_hashers`` serves both bag creation and validation).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import blake3
 
 CHUNK = 4 * 1024 * 1024
+
+# Every pass takes at least these two: the artefact's identity and the digest the world checks.
+ALGORITHMS = ("blake3", "sha256")
 
 # One shared worker for the BLAKE3 side of every pass in this process.
 _BLAKE3_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="blake3")
@@ -28,30 +33,56 @@ class Sink(Protocol):
 
 @dataclass(frozen=True)
 class Digests:
-    """The two digests and size of one byte stream, as self-describing strings."""
+    """The digests and size of one byte stream, as self-describing strings.
+
+    >>> d = hash_bytes(b"abc")
+    >>> d.digest("sha256") == d.sha256 and d.hex("sha256") == d.sha256.removeprefix("sha256:")
+    True
+    >>> hash_bytes(b"abc", algorithms=("blake3", "sha256", "sha512")).hex("sha512")[:16]
+    'ddaf35a193617aba'
+    """
 
     blake3: str  # "blake3:<64 hex>"
     sha256: str  # "sha256:<64 hex>"
     size: int
+    more: tuple[str, ...] = ()  # the further digests asked for, e.g. ("sha512:<128 hex>",)
 
-    @property
-    def blake3_hex(self) -> str:
-        return self.blake3.split(":", 1)[1]
+    def digest(self, algorithm: str) -> str:
+        """The self-describing digest for ``algorithm``; KeyError if this pass did not take it."""
+        for value in (self.blake3, self.sha256, *self.more):
+            if value.startswith(f"{algorithm}:"):
+                return value
+        raise KeyError(algorithm)
 
-    @property
-    def sha256_hex(self) -> str:
-        return self.sha256.split(":", 1)[1]
+    def hex(self, algorithm: str) -> str:
+        """The bare hex digest for ``algorithm``, as BagIt manifests and ``sha256sum`` hold them."""
+        return self.digest(algorithm).split(":", 1)[1]
 
     def to_json(self) -> dict[str, str | int]:
-        return {"blake3": self.blake3, "sha256": self.sha256, "size": self.size}
+        """How an event names the bytes: BLAKE3, SHA-256 and size (and any further digest taken)."""
+        data: dict[str, str | int] = {"blake3": self.blake3, "sha256": self.sha256, "size": self.size}
+        for value in self.more:
+            data[value.split(":", 1)[0]] = value
+        return data
+
+
+def hashers(algorithms: Sequence[str] = ALGORITHMS) -> dict[str, Any]:
+    """A fresh hash object per algorithm (``blake3`` or any hashlib name); BLAKE3 and SHA-256 are required."""
+    missing = [name for name in ALGORITHMS if name not in algorithms]
+    if missing:
+        raise ValueError(f"a digest pass always takes {' and '.join(ALGORITHMS)}; missing {', '.join(missing)}")
+    return {
+        name: blake3.blake3() if name == "blake3" else hashlib.new(name) for name in dict.fromkeys(algorithms)
+    }
 
 
 def blake3_digest(data: bytes) -> str:
     return "blake3:" + blake3.blake3(data).hexdigest()
 
 
-def sha256_digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+def _result(found: dict[str, Any], size: int) -> Digests:
+    more = tuple(f"{name}:{h.hexdigest()}" for name, h in found.items() if name not in ALGORITHMS)
+    return Digests("blake3:" + found["blake3"].hexdigest(), "sha256:" + found["sha256"].hexdigest(), size, more)
 
 
 def hash_stream(
@@ -59,14 +90,17 @@ def hash_stream(
     sink: Sink | None = None,
     on_chunk: Callable[[bytes], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
+    algorithms: Sequence[str] = ALGORITHMS,
 ) -> Digests:
     """Hash everything ``reader`` yields, copying it to ``sink`` on the way if given.
 
     ``on_chunk`` sees each chunk once (e.g. to sniff the file type from the first bytes);
-    ``on_progress`` receives the number of bytes done so far.
+    ``on_progress`` receives the number of bytes done so far; ``algorithms`` adds digests beyond
+    BLAKE3 and SHA-256 (``("blake3", "sha256", "sha512")`` for a BagIt bag), found in ``Digests.more``.
     """
-    b3 = blake3.blake3()
-    sha = hashlib.sha256()
+    found = hashers(algorithms)
+    b3 = found["blake3"]
+    others = [h for name, h in found.items() if name != "blake3"]
     size = 0
     pending = None
     while True:
@@ -76,7 +110,8 @@ def hash_stream(
         if not chunk:
             break
         pending = _BLAKE3_WORKER.submit(b3.update, chunk)
-        sha.update(chunk)
+        for hasher in others:
+            hasher.update(chunk)
         if sink is not None:
             sink.write(chunk)
         if on_chunk is not None:
@@ -84,13 +119,18 @@ def hash_stream(
         size += len(chunk)
         if on_progress is not None:
             on_progress(size)
-    return Digests("blake3:" + b3.hexdigest(), "sha256:" + sha.hexdigest(), size)
+    return _result(found, size)
 
 
-def hash_file(path: Path, on_progress: Callable[[int], None] | None = None) -> Digests:
+def hash_file(
+    path: Path, on_progress: Callable[[int], None] | None = None, algorithms: Sequence[str] = ALGORITHMS
+) -> Digests:
     with open(path, "rb", buffering=0) as handle:
-        return hash_stream(handle, on_progress=on_progress)
+        return hash_stream(handle, on_progress=on_progress, algorithms=algorithms)
 
 
-def hash_bytes(data: bytes) -> Digests:
-    return Digests(blake3_digest(data), sha256_digest(data), len(data))
+def hash_bytes(data: bytes, algorithms: Sequence[str] = ALGORITHMS) -> Digests:
+    found = hashers(algorithms)
+    for hasher in found.values():
+        hasher.update(data)
+    return _result(found, len(data))

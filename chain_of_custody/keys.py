@@ -35,6 +35,31 @@ def key_id_of(public_key: Ed25519PublicKey) -> str:
     return "ed25519:" + hashlib.sha256(raw).hexdigest()[:32]
 
 
+def fingerprint_of(public_key: Ed25519PublicKey | bytes) -> str:
+    """The full SHA-256 of the raw public key: what a court expert is told out of band and pins with
+    ``verify --trust``. The key id is its first 32 hex digits.
+
+    >>> fingerprint_of(bytes(32))
+    'sha256:66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925'
+    """
+    raw = public_key if isinstance(public_key, bytes) else raw_public(public_key)
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def key_from_raw(raw: bytes) -> Ed25519PublicKey:
+    try:
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except ValueError as exc:
+        raise KeyProblem(f"not an Ed25519 public key: {exc}") from None
+
+
+def matches_trusted(fingerprint: str, trusted: str) -> bool:
+    """Does a pinned value (a full fingerprint, a key id, or at least 32 hex digits of either) name this key?"""
+    want = trusted.strip().lower().removeprefix("sha256:").removeprefix("ed25519:").replace(":", "")
+    have = fingerprint.lower().removeprefix("sha256:")
+    return len(want) >= 32 and have.startswith(want)
+
+
 def public_pem(public_key: Ed25519PublicKey) -> bytes:
     return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
@@ -104,6 +129,11 @@ class Identity:
     def public_record(self) -> dict[str, str]:
         return {"name": self.name, "key_id": self.key_id, "algorithm": "Ed25519"}
 
+    def enrolment_record(self) -> dict[str, str]:
+        """How the chain names a signer: the public key itself travels in the signed event."""
+        return {**self.public_record(), "fingerprint": fingerprint_of(self.public_key),
+                "public_key": raw_public(self.public_key).hex()}
+
 
 def load_or_create(keys_dir: Path, name: str) -> tuple[Identity, bool]:
     """Load the identity for ``name`` from ``keys_dir``, creating it on first use.
@@ -116,15 +146,7 @@ def load_or_create(keys_dir: Path, name: str) -> tuple[Identity, bool]:
     key_path = keys_dir / f"{_slug(name)}.key"
     meta_path = keys_dir / f"{_slug(name)}.json"
     if key_path.exists():
-        mode = key_path.stat().st_mode & 0o777
-        if mode & 0o077:
-            raise KeyProblem(f"private key {key_path} is readable by others (mode {mode:o}); chmod 600 it")
-        try:
-            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-        except (ValueError, OSError) as exc:
-            raise KeyProblem(f"cannot read private key {key_path}: {exc}") from None
-        if not isinstance(key, Ed25519PrivateKey):
-            raise KeyProblem(f"private key {key_path} is not Ed25519")
+        key = _read_private(key_path)
         stored_name = name
         if meta_path.exists():
             stored_name = json.loads(meta_path.read_text("utf-8")).get("name", name)
@@ -142,6 +164,30 @@ def load_or_create(keys_dir: Path, name: str) -> tuple[Identity, bool]:
     identity = Identity(name, key)
     meta_path.write_text(json.dumps(identity.public_record(), indent=2) + "\n", "utf-8")
     return identity, True
+
+
+def _read_private(key_path: Path) -> Ed25519PrivateKey:
+    mode = key_path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise KeyProblem(f"private key {key_path} is readable by others (mode {mode:o}); chmod 600 it")
+    try:
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    except (ValueError, OSError) as exc:
+        raise KeyProblem(f"cannot read private key {key_path}: {exc}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyProblem(f"private key {key_path} is not Ed25519")
+    return key
+
+
+def find_identity(keys_dir: Path, key_id: str, name: str) -> Identity | None:
+    """The private key with this key id in ``keys_dir``, signing as ``name``; None when it is not here."""
+    if not keys_dir.is_dir():
+        return None
+    for key_path in sorted(keys_dir.glob("*.key")):
+        key = _read_private(key_path)
+        if key_id_of(key.public_key()) == key_id:
+            return Identity(name, key)
+    return None
 
 
 def export_public(identity: Identity, directory: Path) -> Path:

@@ -89,6 +89,14 @@ class Head:
         return f"{self.seq}:{self.entry_hash}"
 
 
+def _json_or_text(value: Any) -> Any:
+    """A stored JSON column; text that is not JSON is kept as it is, so its event's hash check names it."""
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return value
+
+
 def _row_to_event(row: tuple[Any, ...]) -> Event:
     seq, time, actor, key_id, action, case_id, artefacts, details, prev_hash, entry_hash, signature = row
     return Event(
@@ -98,8 +106,8 @@ def _row_to_event(row: tuple[Any, ...]) -> Event:
         key_id=key_id,
         action=action,
         case_id=case_id,
-        artefacts=json.loads(artefacts),
-        details=json.loads(details),
+        artefacts=_json_or_text(artefacts),
+        details=_json_or_text(details),
         prev_hash=prev_hash,
         entry_hash=entry_hash,
         signature=signature,

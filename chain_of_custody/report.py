@@ -63,3 +63,18 @@ class Report:
             "facts": self.facts,
             "commands": list(self.commands),
         }
+
+
+def fact_lines(report: Report) -> list[str]:
+    """The report's facts as lines for people; each signing key with its fingerprint, to pin with --trust."""
+    lines = []
+    for key, value in report.facts.items():
+        if key == "signing_keys":
+            lines.append(f"signing keys: {len(value)}")
+            for item in value:
+                state = "enrolled" if item.get("enrolled") else "NOT ENROLLED"
+                lines.append(f"  {item.get('name') or '?'} {item.get('key_id')} fingerprint {item.get('fingerprint')}"
+                             f" ({state}, {item.get('events')} events)")
+        elif key != "cases":
+            lines.append(f"{key}: {value}")
+    return lines

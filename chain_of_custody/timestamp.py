@@ -16,8 +16,7 @@ event's details carry the TSA URL, genTime, serial, policy, those four digests, 
 the covered artefacts. A copy of the details is also written to ``<case>/timestamps/`` so a stamp
 stays findable when the ledger's tail (and its timestamp event with it) is cut off.
 Checking tokens (the TSA's chain and signature, and ``check_timestamps`` for a case or bundle) lives in
-:mod:`chain_of_custody.timestamp_check`; its public names are re-exported here so existing imports
-(``from chain_of_custody.timestamp import check_timestamps, read_token_records``) keep working.
+:mod:`chain_of_custody.timestamp_check`; a reply is checked there with the same functions verify uses.
 """
 
 from __future__ import annotations
@@ -42,23 +41,15 @@ from .clock import rfc3339
 from .errors import CustodyError, OperationFailed
 from .hashing import Digests
 from .ledger import Event, Head
-from .timestamp_check import (  # re-exported: callers import the checking side from here too
+from .timestamp_check import (
     ACTION,
-    CHECKS,
-    DEFAULT_TOLERANCE,
     MANIFEST_FORMAT,
     SHA256_OID,
-    _accuracy_micros,
-    _check_signature,
-    _short,  # noqa: F401 (tests/test_timestamp.py uses tsp._short)
-    _subject,
-    build_chain,
+    accuracy_micros,
     certificates_pem,
-    check_timestamps,
+    check_signature,
     fingerprint,
-    load_certificates,
-    openssl_command,
-    read_token_records,
+    subject,
 )
 
 RECORD_FORMAT = "evidence-kit-timestamp-record/1"
@@ -133,8 +124,8 @@ class Stamp:
             "policy": self.policy,
             "accuracy_micros": self.accuracy_micros,
             "nonce": None if self.nonce is None else str(self.nonce),
-            "tsa_subject": _subject(self.chain[0]),
-            "root_subject": _subject(self.root),
+            "tsa_subject": subject(self.chain[0]),
+            "root_subject": subject(self.root),
             "root_sha256": fingerprint(self.root),
         }
 
@@ -194,7 +185,7 @@ def request_token(
     ):
         raise TimestampFailed(f"TSA {url} stamped other bytes than the manifest sent")
     try:
-        chain, root = _check_signature(response, list(certificates), roots)
+        chain, root = check_signature(response, list(certificates), roots)
     except CustodyError as exc:
         raise TimestampFailed(f"TSA {url}: {exc}") from None
     assert info is not None
@@ -205,7 +196,7 @@ def request_token(
         info.serial_number,
         info.policy.dotted_string,
         info.nonce,
-        _accuracy_micros(response),
+        accuracy_micros(response),
         tuple(chain),
         root,
     )
@@ -235,8 +226,6 @@ def event_details(
 __all__ = [
     "ACTION",
     "ACTION_QUEUED",
-    "CHECKS",
-    "DEFAULT_TOLERANCE",
     "MANIFEST_FORMAT",
     "MAX_REPLY",
     "RECORD_FORMAT",
@@ -244,19 +233,11 @@ __all__ = [
     "ROLE_MANIFEST",
     "ROLE_ROOT",
     "ROLE_TOKEN",
-    "SHA256_OID",
     "TIMESTAMP_ROLES",
     "Stamp",
     "TimestampFailed",
-    "build_chain",
     "build_manifest",
-    "certificates_pem",
-    "check_timestamps",
     "covered_by",
     "event_details",
-    "fingerprint",
-    "load_certificates",
-    "openssl_command",
-    "read_token_records",
     "request_token",
 ]

@@ -2,8 +2,7 @@
 
 :mod:`chain_of_custody.timestamp` gets tokens (the manifest, the request to a TSA, the stored stamp);
 this module checks them. ``request_token`` checks each reply with the same chain and signature checks
-(:func:`build_chain`, ``_check_signature``) that verification runs, so the two cannot drift apart.
-Every name here stays importable from :mod:`chain_of_custody.timestamp` for existing callers.
+(:func:`build_chain`, ``check_signature``) that verification runs, so the two cannot drift apart.
 
 Verification, for a case folder or an exported bundle (the entry point other verifiers call)::
 
@@ -47,16 +46,17 @@ from rfc3161_client import (
     decode_timestamp_response,
 )
 
+from .checks import describe
 from .clock import parse_rfc3339, rfc3339
 from .errors import CustodyError, Finding
 from .hashing import hash_bytes, hash_file
 
 if TYPE_CHECKING:
+    from .chain_index import ChainIndex, ExpectedArtefact
     from .ledger import Event
     from .report import Report
-    from .verify import ChainIndex, ExpectedArtefact
 
-# Defined here rather than in timestamp.py (which re-exports them) so this module needs nothing from it.
+# Defined here rather than in timestamp.py so that checking needs nothing of the requesting side.
 MANIFEST_FORMAT = "evidence-kit-timestamp-manifest/1"
 ACTION = "timestamp"
 SHA256_OID = "2.16.840.1.101.3.4.2.1"
@@ -65,16 +65,6 @@ SHA256_OID = "2.16.840.1.101.3.4.2.1"
 DEFAULT_TOLERANCE = timedelta(seconds=60)
 MAX_REPLY = 1024 * 1024
 
-CHECKS = {
-    "timestamp-token": "every timestamp token is present, readable and the one its custody event records",
-    "timestamp-signature": "every token is signed by its TSA, whose certificate chains to a trusted root",
-    "timestamp-imprint": "every token's imprint is SHA-256 of its stored manifest",
-    "timestamp-manifest": "every manifest names this case and artefacts recorded in its ledger",
-    "timestamp-head": "the ledger still holds the head each token covers (no truncation or rewrite)",
-    "timestamp-artefact": "every artefact a token covers is unchanged since it was stamped",
-    "timestamp-time": "no event a token covers claims a time later than the token's genTime",
-    "timestamp-record": "every stamp in timestamps/ is recorded by a custody event",
-}
 
 
 # -- certificates ---------------------------------------------------------------------------------
@@ -96,7 +86,7 @@ def fingerprint(certificate: x509.Certificate) -> str:
     return "sha256:" + hashlib.sha256(certificate.public_bytes(Encoding.DER)).hexdigest()
 
 
-def _subject(certificate: x509.Certificate) -> str:
+def subject(certificate: x509.Certificate) -> str:
     return certificate.subject.rfc4514_string()
 
 
@@ -120,7 +110,7 @@ def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
 def _valid_at(certificate: x509.Certificate, moment: datetime) -> str | None:
     if not certificate.not_valid_before_utc <= moment <= certificate.not_valid_after_utc:
         return (
-            f"certificate {_subject(certificate)} was not valid at {rfc3339(moment)} "
+            f"certificate {subject(certificate)} was not valid at {rfc3339(moment)} "
             f"(valid {rfc3339(certificate.not_valid_before_utc)} "
             f"to {rfc3339(certificate.not_valid_after_utc)})"
         )
@@ -152,7 +142,7 @@ def build_chain(
         parent = next((c for c in candidates if c not in chain and _issued_by(current, c)), None)
         if parent is None:
             raise CustodyError(
-                f"{_subject(current)} (issued by {current.issuer.rfc4514_string()}) does not chain "
+                f"{subject(current)} (issued by {current.issuer.rfc4514_string()}) does not chain "
                 "to a trusted root"
             )
         chain.append(parent)
@@ -172,7 +162,7 @@ def _signer(response: TimeStampResponse) -> x509.Certificate | None:
     return None
 
 
-def _check_signature(
+def check_signature(
     response: TimeStampResponse, stored_chain: Sequence[x509.Certificate], roots: Sequence[x509.Certificate]
 ) -> tuple[list[x509.Certificate], x509.Certificate]:
     """Check the token's signature and certificate chain; return (TSA chain, root) or raise CustodyError."""
@@ -187,8 +177,8 @@ def _check_signature(
         raise CustodyError("neither the token nor the stored chain holds the TSA certificate")
     if embedded is not None and stored_chain and embedded != stored_chain[0]:
         raise CustodyError(
-            f"the token is signed by {_subject(embedded)} (serial {embedded.serial_number}), not by "
-            f"the expected TSA certificate {_subject(stored_chain[0])}"
+            f"the token is signed by {subject(embedded)} (serial {embedded.serial_number}), not by "
+            f"the expected TSA certificate {subject(stored_chain[0])}"
         )
     gen_time = response.tst_info.gen_time
     candidates = [
@@ -205,7 +195,7 @@ def _check_signature(
     return chain, root
 
 
-def _accuracy_micros(response: TimeStampResponse) -> int | None:
+def accuracy_micros(response: TimeStampResponse) -> int | None:
     accuracy = response.tst_info.accuracy
     if accuracy is None:
         return None
@@ -249,7 +239,7 @@ def read_token_records(folder: Path) -> list[dict[str, Any]]:
     return records
 
 # -- verification ---------------------------------------------------------------------------------
-def _short(digest: str) -> str:
+def short_digest(digest: str) -> str:
     algorithm, _, hex_digest = digest.partition(":")
     return f"{algorithm}:{hex_digest[:16]}…"
 
@@ -273,10 +263,10 @@ class _Checker:
     def fail(
         self, check: str, where: str, message: str, expected: str | None = None, found: str | None = None
     ) -> None:
-        self.report.fail(check, CHECKS[check], Finding(check, where, message, expected, found))
+        self.report.fail(check, describe(check), Finding(check, where, message, expected, found))
 
     def ok(self, check: str) -> None:
-        self.report.passed_item(check, CHECKS[check])
+        self.report.passed_item(check, describe(check))
 
     def altered(self, digest: str) -> bool:
         """Is a stored artefact missing or changed? Reuses verify's artefact checks when they ran."""
@@ -388,11 +378,11 @@ class _Checker:
         try:
             stored_chain = load_certificates(files["certificates"][1] or b"")
             stored_roots = load_certificates(files["root"][1] or b"")
-            chain, root = _check_signature(response, stored_chain, self.pinned_roots or stored_roots)
+            chain, root = check_signature(response, stored_chain, self.pinned_roots or stored_roots)
             fact.update(
                 {
-                    "tsa_subject": _subject(chain[0]),
-                    "root_subject": _subject(root),
+                    "tsa_subject": subject(chain[0]),
+                    "root_subject": subject(root),
                     "root_sha256": fingerprint(root),
                     "root_pinned": bool(self.pinned_roots),
                 }
@@ -474,7 +464,7 @@ class _Checker:
             else:
                 self.ok("timestamp-artefact")
         latest = self.index.latest_time_upto(head_seq)
-        accuracy = timedelta(microseconds=_accuracy_micros(response) or 0)
+        accuracy = timedelta(microseconds=accuracy_micros(response) or 0)
         if latest is not None and latest > gen_time + accuracy + self.tolerance:
             self.fail(
                 "timestamp-time",
@@ -529,25 +519,40 @@ def check_timestamps(
     covered: set[str] = set()
     stamp_seqs: set[int] = set()
     recorded_tokens: set[str] = set()
-    for event in events:
-        if event.action != ACTION:
-            continue
+    stamps = [event for event in events if event.action == ACTION]
+    for event in stamps:
         stamp_seqs.add(event.seq)
         token = (event.details.get("token") or {}).get("blake3")
         recorded_tokens.add(str(token))
-        where = f"timestamp event {event.seq} token {_short(str(token))}"
+        where = f"timestamp event {event.seq} token {short_digest(str(token))}"
         covered |= checker.token(event.details, event.seq, where)
         _clock_offset(event, report, tolerance)
+    by_token = {str((e.details.get("token") or {}).get("blake3")): e for e in stamps}
     for record in records:
-        token = (record.get("token") or {}).get("blake3")
+        token = (record.get("token") or {}).get("blake3") if isinstance(record.get("token"), dict) else None
         if token in recorded_tokens:
-            checker.ok("timestamp-record")
+            # The copy must say what the signed event says (genTime, TSA, serial, policy, …): a forged
+            # genTime in a sidecar is a finding, not a second opinion.
+            event = by_token[str(token)]
+            stated = {k: v for k, v in record.items() if k not in ("_file", "format", "case_id", "event_seq")}
+            differ = sorted(k for k in set(stated) | set(event.details) if stated.get(k) != event.details.get(k))
+            if record.get("event_seq") != event.seq:
+                differ.insert(0, "event_seq")
+            if record.get("case_id") not in (None, checker.case_id):
+                differ.insert(0, "case_id")
+            if differ:
+                checker.fail("timestamp-record", f"{record.get('_file', 'timestamps/?')}",
+                             f"this copy of the stamp of event {event.seq} disagrees with the signed event on: "
+                             + ", ".join(differ), str(event.details.get(differ[0])) if differ[0] in event.details
+                             else None, str(stated.get(differ[0], record.get(differ[0]))))
+            else:
+                checker.ok("timestamp-record")
             continue
         name = record.get("_file", "timestamps/?")
         if "unreadable" in record:
             checker.fail("timestamp-record", name, f"the stamp record is unreadable: {record['unreadable']}")
             continue
-        where = f"{name} token {_short(str(token))}"
+        where = f"{name} token {short_digest(str(token))}"
         checker.fail(
             "timestamp-record",
             where,
@@ -559,7 +564,7 @@ def check_timestamps(
     pending = [d for d, a in expected.items() if d not in covered and a.first_seq not in stamp_seqs]
     report.facts["timestamp_pending"] = len(pending)
     if pending:
-        sample = ", ".join(_short(d) for d in pending[:3]) + (" …" if len(pending) > 3 else "")
+        sample = ", ".join(short_digest(d) for d in pending[:3]) + (" …" if len(pending) > 3 else "")
         report.warnings.append(
             f"{len(pending)} artefact(s) not yet covered by an RFC 3161 timestamp ({sample}); "
             "run 'evidence-kit timestamp' to stamp them"

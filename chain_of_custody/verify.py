@@ -9,107 +9,39 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from array import array
-from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from . import journal
+from .chain_index import ChainIndex, ExpectedArtefact
+from .checks import describe
 from .clock import parse_rfc3339
+from .description_check import check_descriptions
 from .errors import CustodyError, Finding
+from .facts import CaseFacts, differences
 from .hashing import Digests, hash_file
-from .keys import load_public_keys, raw_public, verify_signature
+from .index_check import check_index
+from .keys import fingerprint_of, load_public_keys, matches_trusted, raw_public, verify_signature
 from .ledger import Event, Head, Ledger, genesis_hash
+from .leftovers import leftovers
 from .report import Report
+from .timestamp_check import check_timestamps, read_token_records
 
 ProgressCallback = Callable[[int, int], None]
 
-CHECKS = {
-    "ledger": "the ledger file opens and holds events",
-    "sequence": "events are numbered 1, 2, 3 … with none missing, inserted or reordered",
-    "entry-hash": "each event's hash matches its content (no field edited)",
-    "chain-link": "each event names the hash of the one before it",
-    "case-id": "each event belongs to this case",
-    "signature": "each event is signed by its investigator's key",
-    "signer-key": "the public key of every signer is present and matches its key id",
-    "head": "the ledger still reaches the head recorded outside it",
-    "artefact-present": "every artefact named in the ledger is stored",
-    "artefact-digest": "every stored artefact still has its recorded BLAKE3, SHA-256 and size",
-    "capture-record": "every capture record is an artefact recorded in the ledger",
-}
-
-
-@dataclass(frozen=True)
-class ExpectedArtefact:
-    blake3: str
-    sha256: str
-    size: int
-    first_seq: int
-
-
 def _fail(report: Report, check: str, where: str, message: str, expected: str | None = None,
           found: str | None = None) -> None:
-    report.fail(check, CHECKS.get(check, check), Finding(check, where, message, expected, found))
+    report.fail(check, describe(check), Finding(check, where, message, expected, found))
 
 
-def _ok(report: Report, check: str) -> None:
-    report.passed_item(check, CHECKS.get(check, check))
-
-
-class ChainIndex:
-    """What later checks need of a walked chain, in about 48 bytes an event (memory stays flat).
-
-    Keeps each event's seq, entry hash and the latest event time up to it, plus the full timestamp
-    events (few).
-    """
-
-    def __init__(self) -> None:
-        self.seqs = array("q")
-        self.hashes = bytearray()
-        self.latest_times = array("q")  # microseconds since the epoch, running maximum
-        self.timestamp_events: list[Event] = []
-        self.actors: set[str] = set()
-
-    def add(self, event: Event, moment: datetime | None) -> None:
-        self.seqs.append(event.seq)
-        raw = event.entry_hash.split(":", 1)[-1]
-        try:
-            self.hashes += bytes.fromhex(raw)[:32].ljust(32, b"\0")
-        except ValueError:
-            self.hashes += b"\0" * 32
-        micros = int(moment.timestamp() * 1_000_000) if moment else 0
-        previous = self.latest_times[-1] if self.latest_times else 0
-        self.latest_times.append(max(micros, previous))
-        if event.action.startswith("timestamp"):
-            self.timestamp_events.append(event)
-        self.actors.add(event.actor)
-
-    def _position(self, seq: int) -> int | None:
-        index = bisect_left(self.seqs, seq)
-        if index < len(self.seqs) and self.seqs[index] == seq:
-            return index
-        return None
-
-    def entry_hash(self, seq: int) -> str | None:
-        index = self._position(seq)
-        if index is None:
-            return None
-        return "blake3:" + self.hashes[index * 32:(index + 1) * 32].hex()
-
-    def latest_time_upto(self, seq: int) -> datetime | None:
-        index = self._position(seq)
-        if index is None:
-            return None
-        return datetime.fromtimestamp(self.latest_times[index] / 1_000_000, UTC)
-
-    def has(self, seq: int, entry_hash: str) -> bool:
-        return self.entry_hash(seq) == entry_hash
+def _ok(report: Report, check: str, count: int = 1) -> None:
+    report.check(check, describe(check)).checked += count
 
 
 def _verify_batch(batch: list[tuple[int, str, str, bytes, str, str]]) -> list[tuple[int, str, str, bool]]:
@@ -131,17 +63,98 @@ def _pool(processes: bool) -> Executor:
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ed25519")
 
 
+@dataclass
+class ChainWalk:
+    """What one walk of the chain found: its head, the artefacts it names, its index and its facts."""
+
+    head: Head | None
+    artefacts: dict[str, ExpectedArtefact]
+    index: ChainIndex
+    facts: CaseFacts
+
+
+def _key_note(directory: Path, key_id: str) -> Any:
+    """What keys/<key id>.json (the readable note beside a public key) says; None when there is none."""
+    path = directory / f"{key_id.replace(':', '-')}.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return "(unreadable)"
+
+
+def _key_problems(facts: CaseFacts, file_keys: dict[str, Ed25519PublicKey], first_use: dict[str, int],
+                  report: Report, directory: Path | None) -> None:
+    """Every enrolled key that signed has its readable copy in keys/, holding the same key, and its note
+    beside it names the same investigator."""
+    for key_id, seq in first_use.items():
+        signer = facts.signer_for(key_id)
+        if signer is None or signer.public_key is None:
+            continue  # unenrolled keys are named by signer-enrolled; first-wave keys come from keys/ itself
+        copy = file_keys.get(key_id)
+        note = _key_note(directory, key_id) if directory is not None else None
+        wanted = {"name": signer.name, "key_id": key_id, "algorithm": "Ed25519"}
+        if note is not None and note != wanted:
+            _fail(report, "signer-key", f"keys/{key_id.replace(':', '-')}.json",
+                  "the key's readable note does not say what the chain enrolled", json.dumps(wanted),
+                  json.dumps(note, ensure_ascii=False))
+        if copy is None:
+            _fail(report, "signer-key", f"event {seq}",
+                  f"the public key file keys/{key_id.replace(':', '-')}.pem of {signer.name!r} is missing or "
+                  "does not hold its key")
+        elif raw_public(copy) != signer.public_key:
+            _fail(report, "signer-key", f"event {seq}", f"keys/ holds another key than the one enrolled for "
+                  f"{signer.name!r}")
+        else:
+            _ok(report, "signer-key")
+
+
+def _trust_problems(trust: Sequence[str], facts: CaseFacts, used: dict[str, list[int]], fingerprints: dict[str, str],
+                    report: Report) -> None:
+    for key_id, seqs in used.items():
+        fingerprint = fingerprints.get(key_id, "")
+        if any(matches_trusted(fingerprint, pinned) for pinned in trust):
+            _ok(report, "trusted-signer")
+            continue
+        signer = facts.signer_for(key_id)
+        name = signer.name if signer else "an unenrolled signer"
+        _fail(report, "trusted-signer", f"key {key_id}",
+              f"{name} signed {len(seqs)} event(s) ({_ranges(seqs)}) with a key not pinned with --trust",
+              ", ".join(trust), fingerprint or key_id)
+
+
+def _ranges(seqs: Sequence[int]) -> str:
+    """>>> _ranges([1, 2, 3, 7, 9, 10])
+    'events 1–3, 7, 9–10'
+    """
+    parts: list[str] = []
+    start = previous = None
+    for seq in [*sorted(seqs), None]:
+        if start is not None and (seq is None or seq != previous + 1):  # type: ignore[operator]
+            parts.append(str(start) if start == previous else f"{start}–{previous}")
+            start = None
+        if seq is not None and start is None:
+            start = seq
+        previous = seq
+    return ("events " if len(seqs) > 1 else "event ") + ", ".join(parts)
+
+
 def check_chain(
     events: Iterable[Event],
     case_id: str,
-    public_keys: dict[str, Ed25519PublicKey],
+    file_keys: dict[str, Ed25519PublicKey],
     report: Report,
     processes: bool = False,
-) -> tuple[Head | None, dict[str, ExpectedArtefact], ChainIndex]:
-    """Walk the chain once; return its head, the artefacts it names, and a compact index of it.
+    trust: Sequence[str] = (),
+    keys_dir: Path | None = None,
+) -> ChainWalk:
+    """Walk the chain once: links, hashes, who may sign each event, signatures, and the case's facts.
 
-    Signatures (the costly part) are checked in batches on worker threads, or worker processes for
-    long ledgers (``processes``), while the walk goes on.
+    A key signs event N only when event 1 or an ``enrol`` event before N enrolled it (see
+    :mod:`chain_of_custody.facts`); its public key comes from that signed enrolment, and ``keys/`` is
+    only a readable copy. Signatures (the costly part) are checked in batches on worker threads, or
+    worker processes for long ledgers (``processes``), while the walk goes on.
     """
     expected_seq = 1
     prev = genesis_hash(case_id)
@@ -149,10 +162,14 @@ def check_chain(
     artefacts: dict[str, ExpectedArtefact] = {}
     previous_time = None
     index = ChainIndex()
-    passed = dict.fromkeys(("sequence", "chain-link", "entry-hash", "case-id", "signature"), 0)
+    facts = CaseFacts(case_id)
+    passed = dict.fromkeys(("sequence", "chain-link", "entry-hash", "case-id", "signer-enrolled", "signature"), 0)
     batch: list[tuple[int, str, str, bytes, str, str]] = []
-    raw_keys = {key_id: raw_public(key) for key_id, key in public_keys.items()}
+    raw_file_keys = {key_id: raw_public(key) for key_id, key in file_keys.items()}
     in_flight: deque[Future[list[tuple[int, str, str, bool]]]] = deque()
+    first_use: dict[str, int] = {}
+    used: dict[str, list[int]] = {}
+    fingerprints: dict[str, str] = {}
 
     def collect(future: Future[list[tuple[int, str, str, bool]]]) -> None:
         for seq, actor, key_id, good in future.result():
@@ -187,10 +204,22 @@ def check_chain(
                 _fail(report, "case-id", where, "belongs to another case", case_id, event.case_id)
             else:
                 passed["case-id"] += 1
-            key = raw_keys.get(event.key_id)
+            refused = facts.authorised(event.seq, event.key_id, event.actor)
+            if refused:
+                _fail(report, "signer-enrolled", where, refused)
+            else:
+                passed["signer-enrolled"] += 1
+                unsound = facts.apply(event.seq, event.time, event.action, event.actor, event.key_id, event.details)
+                if unsound:
+                    _fail(report, "case-facts", where, unsound)
+            signer = facts.signer_for(event.key_id)
+            key = signer.public_key if signer is not None and signer.public_key else raw_file_keys.get(event.key_id)
+            first_use.setdefault(event.key_id, event.seq)
+            used.setdefault(event.key_id, []).append(event.seq)
             if key is None:
                 _fail(report, "signer-key", where, f"no public key {event.key_id} for signer {event.actor!r}")
             else:
+                fingerprints.setdefault(event.key_id, fingerprint_of(key))
                 batch.append((event.seq, event.actor, event.key_id, key, event.signature, event.entry_hash))
                 if len(batch) >= (2048 if processes else 512):
                     in_flight.append(pool.submit(_verify_batch, batch))
@@ -205,8 +234,8 @@ def check_chain(
                 previous_time = moment
             except ValueError:
                 _fail(report, "entry-hash", where, f"time {event.time!r} is not an RFC 3339 time")
-            for item in event.artefacts:
-                digest = item.get("blake3")
+            for item in event.artefacts if isinstance(event.artefacts, list) else []:
+                digest = item.get("blake3") if isinstance(item, dict) else None
                 if isinstance(digest, str) and digest not in artefacts:
                     try:
                         size = int(item.get("size", -1))
@@ -222,9 +251,88 @@ def check_chain(
         while in_flight:
             collect(in_flight.popleft())
     for name, count in passed.items():
-        result = report.check(name, CHECKS[name])
-        result.checked += count
-    return head, artefacts, index
+        _ok(report, name, count)
+    _key_problems(facts, file_keys, first_use, report, keys_dir)
+    if trust:
+        _trust_problems(trust, facts, used, fingerprints, report)
+    report.facts["signers"] = sorted(index.actors)
+    report.facts["signing_keys"] = [
+        {"name": (facts.signer_for(k).name if facts.signer_for(k) else None), "key_id": k,  # type: ignore[union-attr]
+         "fingerprint": fingerprints.get(k), "enrolled": facts.signer_for(k) is not None,
+         "events": len(seqs)}
+        for k, seqs in used.items()
+    ]
+    return ChainWalk(head, artefacts, index, facts)
+
+
+def check_case_facts(stated: Any, facts: CaseFacts, where: str, report: Report) -> None:
+    """The readable copy (case.json) against the facts the signed events state."""
+    problems = differences(stated, facts)
+    for name, have, want in problems:
+        _fail(report, "case-facts", f"{where} {name}", "the readable copy disagrees with the signed case events",
+              want, have)
+    if not problems:
+        _ok(report, "case-facts")
+
+
+def check_journal(directory: Path, case_id: str, walk: ChainWalk, report: Report) -> bool:
+    """Compare the chain with the head journal outside the case; return whether a journal was found."""
+    first = walk.index.entry_hash(1)
+    if first is None:
+        return False
+    path = journal.path_for(directory, case_id, first)
+    if not path.is_file():
+        report.facts["head_journal"] = f"none at {path}"
+        return False
+    try:
+        heads, problems = journal.read(path, case_id)
+    except OSError as exc:
+        report.warnings.append(f"the head journal {path} cannot be read: {exc.strerror}")
+        return False
+    for problem in problems:
+        report.warnings.append(f"head journal {path.name} {problem}")
+    last = walk.head.seq if walk.head else 0
+    beyond = sorted(seq for seq in heads if seq > last)
+    if beyond:
+        _fail(report, "head-journal", f"head journal {path}",
+              f"the ledger ends at event {last} but the journal outside the case recorded events up to "
+              f"{beyond[-1]}: events after {last} were cut", f"{beyond[-1]}:{heads[beyond[-1]]}", str(walk.head))
+    rewritten = [seq for seq in sorted(heads) if seq <= last and not walk.index.has(seq, heads[seq])]
+    if rewritten:
+        seq = rewritten[0]
+        _fail(report, "head-journal", f"event {seq}",
+              f"the journal outside the case recorded another hash for this event ({len(rewritten)} event(s) "
+              "differ): the ledger was rewritten", heads[seq], walk.index.entry_hash(seq) or "no such event")
+    if not beyond and not rewritten:
+        _ok(report, "head-journal")
+    report.facts["head_journal"] = f"{path} ({len(heads)} heads, up to event {max(heads, default=0)})"
+    return True
+
+
+def anchoring(walk: ChainWalk, report: Report, journal_found: bool, witnessed: int | None = None) -> None:
+    """Say plainly which events an RFC 3161 token anchors and which only the signatures protect."""
+    good = {fact.get("event") for fact in report.facts.get("timestamps", []) if fact.get("ok")}
+    stamped = 0
+    for event in walk.index.timestamp_events:
+        covered = event.details.get("covered_head") if isinstance(event.details, dict) else None
+        if event.seq in good and isinstance(covered, dict) and isinstance(covered.get("seq"), int):
+            stamped = max(stamped, covered["seq"])
+    last = walk.head.seq if walk.head else 0
+    if stamped:
+        report.facts["time_stamped"] = f"events 1–{stamped} are anchored by an RFC 3161 token"
+    if stamped < last:
+        first = stamped + 1
+        span = f"event {first}" if first == last else f"events {first}–{last}"
+        witnesses = []
+        if journal_found:
+            witnesses.append("the head journal")
+        if witnessed:
+            witnesses.append(f"a head recorded outside (to event {witnessed})")
+        report.facts["not_time_stamped"] = (
+            f"{span} {'is' if first == last else 'are'} signed but not yet time-stamped: a cut there is "
+            "detectable only through the head journal or an exported head"
+            + (f" (here: {', '.join(witnesses)})" if witnesses else " (none was found here)")
+        )
 
 
 def parse_head(text: str) -> tuple[int | None, str]:
@@ -298,29 +406,69 @@ def artefact_path(case_dir: Path, digest: str) -> Path:
     return case_dir / "artefacts" / hex_digest[:2] / hex_digest
 
 
-def read_case_id(case_dir: Path) -> str:
+def read_case_json(case_dir: Path) -> tuple[str, Any]:
+    """The case id (from case.json, else from the ledger) and what case.json says, for the case-facts check."""
+    stated: Any = None
     try:
-        return json.loads((case_dir / "case.json").read_text("utf-8"))["id"]
-    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:  # a list, no id, too deep
-        raise CustodyError(f"{case_dir} is not a case folder (case.json unreadable: {exc!r})") from None
+        stated = json.loads((case_dir / "case.json").read_text("utf-8"))
+    except (OSError, ValueError, RecursionError):  # unreadable or too deep: case-facts names it
+        pass
+    if isinstance(stated, dict) and isinstance(stated.get("id"), str):
+        return stated["id"], stated
+    try:
+        with Ledger.open(case_dir / "ledger.sqlite") as ledger:
+            return ledger.case_id, stated
+    except CustodyError:
+        raise CustodyError(f"{case_dir} is not a case folder (neither case.json nor the ledger names a case)") from None
+
+
+def read_case_id(case_dir: Path) -> str:
+    return read_case_json(case_dir)[0]
+
+
+def check_capture_records(case_dir: Path, walk: ChainWalk, report: Report) -> None:
+    """Each capture the ledger records has its record in captures/, byte for byte; nothing else is there."""
+    folder = case_dir / "captures"
+    named: set[str] = set()
+    for seq, capture_id, digest in walk.index.capture_records:
+        name = f"{capture_id}.json"
+        named.add(name)
+        path = folder / name
+        if not path.is_file():
+            _fail(report, "capture-record", f"captures/{name}",
+                  f"the readable copy of the record of capture {capture_id} (event {seq}) is missing", digest)
+            continue
+        found = hash_file(path).blake3
+        if found != digest:
+            _fail(report, "capture-record", f"captures/{name}",
+                  f"this capture record is not the one event {seq} recorded", digest, found)
+        else:
+            _ok(report, "capture-record")
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        if path.name not in named:
+            _fail(report, "capture-record", f"captures/{path.name}",
+                  "no capture event records this capture record", None, hash_file(path).blake3)
 
 
 def verify_case(
     case_dir: Path,
     expect_head: str | None = None,
     on_progress: ProgressCallback | None = None,
-    extra_checks: Iterable[Callable[[Path, ChainIndex, dict[str, ExpectedArtefact], Report], None]] = (),
     tsa_roots: Sequence[Any] = (),
+    trust: Sequence[str] = (),
+    journal_dir: Path | None = None,
 ) -> Report:
-    """Verify a case folder: ledger chain, signatures, keys, artefacts, capture records, timestamps.
+    """Verify a case folder: every check of :mod:`chain_of_custody.checks` that applies to a case.
 
     ``tsa_roots`` (x509 certificates): when given, RFC 3161 tokens must chain to one of them.
+    ``trust``: fingerprints (or key ids) pinned out of band; any event signed by another key fails.
+    ``journal_dir``: where the head journal lives (default :func:`journal.default_dir`).
     """
     case_dir = case_dir.resolve()
-    case_id = read_case_id(case_dir)
+    case_id, stated = read_case_json(case_dir)
     report = Report(target=str(case_dir), kind="case")
     report.facts["case_id"] = case_id
-    public_keys, key_problems = load_public_keys(case_dir / "keys")
+    file_keys, key_problems = load_public_keys(case_dir / "keys")
     for name, reason in key_problems:
         _fail(report, "signer-key", f"keys/{name}", reason)
     try:
@@ -332,36 +480,37 @@ def verify_case(
         _ok(report, "ledger")
         if ledger.case_id != case_id:
             _fail(report, "case-id", "ledger.sqlite", "the ledger belongs to another case", case_id, ledger.case_id)
-        head, expected, index = check_chain(ledger.events(), case_id, public_keys, report,
-                                            processes=ledger.count() >= PROCESS_POOL_FROM)
+        walk = check_chain(ledger.events(), case_id, file_keys, report,
+                           processes=ledger.count() >= PROCESS_POOL_FROM, trust=trust, keys_dir=case_dir / "keys")
+    head, expected, index = walk.head, walk.artefacts, walk.index
     if head is None:
         _fail(report, "ledger", "ledger.sqlite", "the ledger holds no events")
+    check_case_facts(stated, walk.facts, "case.json", report)
     report.facts["events"] = head.seq if head else 0
     report.facts["head"] = str(head) if head else None
     report.facts["artefacts"] = len(expected)
     report.facts["bytes"] = sum(max(a.size, 0) for a in expected.values())
-    report.facts["signers"] = sorted(index.actors)
     if expect_head:
         check_expected_head(expect_head, index, report)
+    found_journal = check_journal(journal_dir or journal.default_dir(), case_id, walk, report)
     check_artefacts(expected, lambda d: artefact_path(case_dir, d), report, on_progress)
-    store = case_dir / "artefacts"
-    if store.is_dir():
-        known = {d.split(":", 1)[1] for d in expected}
-        for path in sorted(store.glob("??/*")):
-            if path.is_file() and path.name not in known:
-                report.warnings.append(f"artefacts/{path.parent.name}/{path.name} is stored but no custody "
-                                       "event records it (an interrupted ingest leaves such a file)")
-    for record in sorted((case_dir / "captures").glob("*.json")) if (case_dir / "captures").is_dir() else []:
-        digest = hash_file(record).blake3
-        if digest in expected:
-            _ok(report, "capture-record")
-        else:
-            _fail(report, "capture-record", f"captures/{record.name}",
-                  "this capture record is not the one recorded in the ledger", None, digest)
-    from .timestamp import check_timestamps, read_token_records  # imports rfc3161-client only when verifying
-
+    for path in unrecorded(case_dir, {d.split(":", 1)[1] for d in expected}):
+        report.warnings.append(f"{path} is stored but no custody event records it (an interrupted ingest "
+                               "leaves such a file)")
+    for path in leftovers(case_dir):
+        report.warnings.append(f"{path} is a temporary file of an interrupted command (the next command on "
+                               "the case removes it and records that)")
+    check_capture_records(case_dir, walk, report)
     check_timestamps(index.timestamp_events, lambda d: artefact_path(case_dir, d), index, expected, report,
                      case_id=case_id, records=read_token_records(case_dir / "timestamps"), pinned_roots=tsa_roots)
-    for extra in extra_checks:
-        extra(case_dir, index, expected, report)
+    check_descriptions(case_dir, expected, report)
+    check_index(case_dir, expected, report)
+    anchoring(walk, report, found_journal, witnessed=parse_head(expect_head)[0] if expect_head else None)
     return report
+
+
+def unrecorded(case_dir: Path, known: set[str]) -> list[str]:
+    """Files in the store under a digest name that no event records."""
+    store = case_dir / "artefacts"
+    return [f"artefacts/{p.parent.name}/{p.name}" for p in sorted(store.glob("??/*"))
+            if p.is_file() and p.name not in known] if store.is_dir() else []

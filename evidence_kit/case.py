@@ -1,29 +1,37 @@
-"""A case: its folder, its ledger, its store. The one object the CLI and the UI talk to."""
+"""A case: its folder, its ledger, its store. The one object the CLI and the UI talk to.
+
+The case's facts (title, jurisdiction, investigators and their keys) live in signed events
+(:mod:`chain_of_custody.facts`); ``case.json`` is a readable copy rewritten from them, and
+:attr:`Case.info` is always read from the ledger, never from case.json. Every committed event is also
+written to the head journal outside the case folder (:mod:`chain_of_custody.journal`).
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import platform
 import re
 import secrets
-import socket
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chain_of_custody import facts as case_facts
+from chain_of_custody import journal
 from chain_of_custody.clock import Clock, rfc3339, utc_now
-from chain_of_custody.errors import CustodyError
-from chain_of_custody.keys import Identity, export_public, load_or_create
+from chain_of_custody.errors import CustodyError, KeyProblem
+from chain_of_custody.keys import Identity, export_public, find_identity, load_or_create, load_public_pem
 from chain_of_custody.ledger import Event, Ledger, PendingEvent
 
-from . import TOOL
+from . import pipeline
 from .case_record import read_case_info
 from .cleanup import clean_leftovers
 from .config import Settings
 from .errors import CaseExists, CaseNotFound, InvalidInput
+from .machine import machine_facts
+from .staging import write_atomically
 from .store import Artefact, Store, check_file, readable_name
 
 CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
@@ -52,10 +60,6 @@ def validate_case_id(case_id: str) -> str:
     return case_id
 
 
-def machine_facts() -> dict[str, str]:
-    return {"tool": TOOL, "host": socket.gethostname(), "os": platform.platform()}
-
-
 def new_capture_id(clock: Clock = utc_now) -> str:
     return "cap-" + clock().strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
@@ -68,18 +72,38 @@ class AddedFile:
 
 
 class Case:
-    def __init__(self, path: Path, info: dict[str, Any], settings: Settings, clock: Clock = utc_now):
+    def __init__(self, path: Path, case_id: str, settings: Settings, clock: Clock = utc_now):
         self.path = path
-        self.info = info
+        self._id = case_id
         self.settings = settings
         self.clock = clock
         self.store = Store(path / "artefacts")
         self._ledger: Ledger | None = None
+        self._facts: case_facts.CaseFacts | None = None
+        self._journal: Path | None = None
 
     # -- opening and creating ------------------------------------------------------------------
     @property
     def id(self) -> str:
-        return str(self.info["id"])
+        return self._id
+
+    @property
+    def facts(self) -> case_facts.CaseFacts:
+        """The case's facts folded from its signed case-create, case-update and enrol events."""
+        if self._facts is None:
+            folded = case_facts.CaseFacts(self.id)
+            cursor = self.ledger.connection.execute(
+                "SELECT seq, time, action, actor, key_id, details FROM events WHERE seq = 1 OR action IN (?, ?)"
+                " ORDER BY seq", (case_facts.UPDATE, case_facts.ENROL))
+            for seq, time, action, actor, key_id, details in cursor:
+                folded.apply(seq, time, action, actor, key_id, json.loads(details))
+            self._facts = folded
+        return self._facts
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """What a report, CASE/UCO and bag-info show of the case: the signed facts, as case.json lays them out."""
+        return self.facts.case_json()
 
     @property
     def ledger(self) -> Ledger:
@@ -123,25 +147,17 @@ class Case:
             path.mkdir()
         except FileExistsError:
             raise CaseExists(f"case {case_id} already exists at {path}") from None
-        identity, _ = load_or_create(settings.keys_dir, investigator)
-        info = {
-            "id": case_id,
-            "title": title,
-            "created": rfc3339(clock()),
-            "investigators": [identity.public_record()],
-            "jurisdiction": jurisdiction,
-            "offence": offence,
-            "default_region": default_region,
-            "organisation": settings.organisation,
-        }
+        # Creating the lead's key here is explicit (case create names the investigator) and logged in event 1.
+        identity, created = load_or_create(settings.keys_dir, investigator)
         (path / "artefacts").mkdir()
         (path / "captures").mkdir()
         export_public(identity, path / "keys")
-        _write_json(path / "case.json", info)
         Ledger.create(path / "ledger.sqlite", case_id).close()
-        case = cls(path, info, settings, clock)
-        case.append(identity, "case-create", details={
-            "title": title, "jurisdiction": jurisdiction, "offence": offence, **machine_facts()})
+        case = cls(path, case_id, settings, clock)
+        case.append(identity, case_facts.CREATE, details={
+            "title": title, "jurisdiction": jurisdiction, "offence": offence, "organisation": settings.organisation,
+            "default_region": default_region, "investigator": identity.enrolment_record(), "key_created": created,
+            **machine_facts()})
         return case
 
     @classmethod
@@ -155,7 +171,7 @@ class Case:
         if not info_path.is_file():
             raise CaseNotFound(f"no case {name or path} in {path.parent} (see 'evidence-kit case list')")
         info = read_case_info(info_path, path.name)  # a damaged case.json: one line naming the case
-        return cls(path, info, settings, clock)
+        return cls(path, info["id"], settings, clock)
 
     @staticmethod
     def list_ids(settings: Settings) -> list[str]:
@@ -163,18 +179,73 @@ class Case:
             return []
         return sorted(p.name for p in settings.home.iterdir() if (p / "case.json").is_file())
 
-    # -- identities ----------------------------------------------------------------------------
+    # -- identities ---------------------------------------------------------------------------
     def identity(self, name: str | None = None) -> Identity:
-        """The acting investigator: the name given, else the settings' default, else the case lead."""
-        chosen = name or self.settings.investigator or self.info["investigators"][0]["name"]
-        identity, _ = load_or_create(self.settings.keys_dir, chosen)
-        export_public(identity, self.path / "keys")
-        known = {item["key_id"] for item in self.info.get("investigators", [])}
-        if identity.key_id not in known:
-            self.info.setdefault("investigators", []).append(identity.public_record())
-            _write_json(self.path / "case.json", self.info)
+        """The acting investigator: the name given, else the settings' default, else the case lead.
+
+        Only an investigator enrolled in the case's signed events signs for it, with the very key that was
+        enrolled; no key is ever created here (see :meth:`enrol`).
+        """
+        facts = self.facts
+        lead = next(iter(facts.signers.values()), None)
+        chosen = name or self.settings.investigator or (lead.name if lead else None)
+        signer = facts.by_name(chosen) if chosen else None
+        if signer is None:
+            raise InvalidInput(
+                f"{chosen!r} is not an investigator of case {self.id}; the lead enrols them with "
+                f"'evidence-kit case add-investigator {self.id} --name \"{chosen}\"'")
+        identity = find_identity(self.settings.keys_dir, signer.key_id, signer.name)
+        if identity is None:
+            raise KeyProblem(
+                f"the signing key of {signer.name} ({signer.key_id}) is not in {self.settings.keys_dir}: "
+                "on this machine you cannot sign for them")
         clean_leftovers(self, identity)  # the first write to the case removes what a killed command left
         return identity
+
+    def enrol(self, lead: Identity, name: str, public_key_pem: bytes | None = None) -> tuple[Event, bool]:
+        """Enrol another investigator's signing key, in an ``enrol`` event signed by an enrolled key.
+
+        ``public_key_pem``: the key made on the investigator's own machine. Without it the key is taken from
+        this machine's keys folder, and created there if it has none yet: an explicit act, said in the event.
+        Returns the event and whether a key was created.
+        """
+        if not name.strip():
+            raise InvalidInput("an investigator needs a name (--name)")
+        if self.facts.by_name(name) is not None:
+            raise InvalidInput(f"{name!r} is already an investigator of case {self.id}")
+        created = False
+        if public_key_pem is not None:
+            key = load_public_pem(public_key_pem)
+            from chain_of_custody.keys import fingerprint_of, key_id_of, raw_public
+
+            record = {"name": name, "key_id": key_id_of(key), "algorithm": "Ed25519",
+                      "fingerprint": fingerprint_of(key), "public_key": raw_public(key).hex()}
+            if record["key_id"] in self.facts.signers:
+                raise InvalidInput(f"key {record['key_id']} is already enrolled in case {self.id}")
+            _export_pem(public_key_pem, record["key_id"], name, self.path / "keys")
+        else:
+            identity, created = load_or_create(self.settings.keys_dir, name)
+            if identity.key_id in self.facts.signers:
+                raise InvalidInput(f"key {identity.key_id} is already enrolled in case {self.id}")
+            record = identity.enrolment_record()
+            export_public(identity, self.path / "keys")
+        event = self.append(lead, case_facts.ENROL, details={
+            "investigator": record, "key_created": created, "enrolled_by": lead.name, **machine_facts()})
+        return event, created
+
+    def update(self, identity: Identity, changes: dict[str, str | None]) -> Event:
+        """Change the case's facts in a signed ``case-update`` event (case.json follows)."""
+        unknown = set(changes) - set(case_facts.FIELDS)
+        if unknown:
+            raise InvalidInput(f"cannot update {', '.join(sorted(unknown))}; facts are {', '.join(case_facts.FIELDS)}")
+        if "title" in changes and not (changes["title"] or "").strip():
+            raise InvalidInput("a case needs a title")
+        current = self.facts.fields
+        changed = {k: v for k, v in changes.items() if current.get(k) != v}
+        if not changed:
+            raise InvalidInput("nothing to change: the case already says that")
+        return self.append(identity, case_facts.UPDATE, details={
+            "changes": changed, "previous": {k: current.get(k) for k in changed}, **machine_facts()})
 
     # -- the ledger ----------------------------------------------------------------------------
     def _index(self, connection: sqlite3.Connection, event: Event) -> None:
@@ -193,17 +264,31 @@ class Case:
         also: Callable[[sqlite3.Connection, Event], None] | None = None,
     ) -> Event:
         """Append one event; ``also`` writes derived index rows in the same transaction."""
-        if also is None:
-            return self.ledger.append(identity, action, artefacts, details, clock=self.clock, also=self._index)
+        return self.append_many(identity, [PendingEvent(action, list(artefacts), details or {})], also)[0]
 
-        def index_both(connection: sqlite3.Connection, event: Event) -> None:
+    def append_many(self, identity: Identity, pending: list[PendingEvent],
+                    also: Callable[[sqlite3.Connection, Event], None] | None = None) -> list[Event]:
+        """Append events in one transaction; then journal their heads and refresh the readable case.json."""
+
+        def index(connection: sqlite3.Connection, event: Event) -> None:
             self._index(connection, event)
-            also(connection, event)
+            if also is not None:
+                also(connection, event)
 
-        return self.ledger.append(identity, action, artefacts, details, clock=self.clock, also=index_both)
+        events = self.ledger.append_many(identity, pending, clock=self.clock, also=index)
+        # After the commit, never before: the journal must not witness a head that was rolled back.
+        journal.append(self._journal_path(events), self.id, [(e.seq, e.entry_hash) for e in events])
+        if any(e.seq == 1 or e.action in (case_facts.UPDATE, case_facts.ENROL) for e in events):
+            self._facts = None
+            _write_json(self.path / "case.json", self.info)
+        return events
 
-    def append_many(self, identity: Identity, pending: list[PendingEvent]) -> list[Event]:
-        return self.ledger.append_many(identity, pending, clock=self.clock, also=self._index)
+    def _journal_path(self, events: list[Event]) -> Path:
+        if self._journal is None:
+            first = events[0].entry_hash if events[0].seq == 1 else self.ledger.connection.execute(
+                "SELECT entry_hash FROM events WHERE seq = 1").fetchone()[0]
+            self._journal = journal.path_for(journal.default_dir(), self.id, first)
+        return self._journal
 
     def events(self) -> Iterator[Event]:
         return self.ledger.events()
@@ -228,10 +313,13 @@ class Case:
         identity: Identity,
         source: str | None = None,
         on_progress: Callable[[int, int], None] | None = None,
+        then_pipeline: bool = True,
     ) -> list[AddedFile]:
-        """Ingest files obtained elsewhere: each is streamed once, stored, and recorded as an event.
+        """Ingest files obtained elsewhere: each is streamed once, stored, and recorded as an event; then
+        the after-ingest pipeline runs (describe, timestamp), as after a capture.
 
         Every path is checked before anything is stored, so a bad path in the list changes nothing.
+        ``then_pipeline=False`` stores and records only (a bulk import that runs the pipeline once itself).
         """
         for path in paths:
             check_file(path)  # missing, unreadable, a folder, a FIFO or a device: refused before reading
@@ -254,6 +342,8 @@ class Case:
             }
             event = self.append(identity, "add", [artefact.ledger_entry(role="added-file")], details)
             added.append(AddedFile(path, artefact, event))
+        if then_pipeline:
+            pipeline.after_ingest(self, identity, [item.artefact for item in added])
         return added
 
     def ingest_bytes(self, data: bytes) -> Artefact:
@@ -266,14 +356,16 @@ class Case:
         return [dict(zip(names, row, strict=True)) for row in cursor]
 
     def capture_records(self) -> list[dict[str, Any]]:
+        """The capture records the ledger names, read from the store (never from the captures/ copies)."""
         records = []
-        folder = self.path / "captures"
-        if folder.is_dir():
-            for path in sorted(folder.glob("*.json")):
-                try:
-                    records.append(json.loads(path.read_text("utf-8")))
-                except ValueError:
-                    continue
+        cursor = self.ledger.connection.execute("SELECT artefacts FROM events WHERE action = 'capture' ORDER BY seq")
+        for (artefacts,) in cursor:
+            for item in json.loads(artefacts):
+                if item.get("role") == "capture-record" and self.store.has(item["blake3"]):
+                    try:
+                        records.append(json.loads(self.store.path_of(item["blake3"]).read_bytes()))
+                    except ValueError:
+                        continue  # verify names an altered artefact
         return records
 
     def write_capture_record(self, capture_id: str, data: bytes) -> Path:
@@ -290,7 +382,14 @@ def _utc_from_timestamp(value: float):  # type: ignore[no-untyped-def]
     return datetime.fromtimestamp(value, UTC)
 
 
+def _export_pem(pem: bytes, key_id: str, name: str, directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = key_id.replace(":", "-")
+    (directory / f"{stem}.pem").write_bytes(pem)
+    (directory / f"{stem}.json").write_text(
+        json.dumps({"name": name, "key_id": key_id, "algorithm": "Ed25519"}, indent=2) + "\n", "utf-8")
+
+
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    temp = path.with_suffix(".json.tmp")
-    temp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    os.replace(temp, path)
+    """Write atomically through a locked temporary file (a killed writer's leftover is cleaned next time)."""
+    write_atomically(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), mode=0o644)

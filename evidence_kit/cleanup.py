@@ -16,6 +16,8 @@ from chain_of_custody.keys import Identity
 from chain_of_custody.ledger import Event
 from chain_of_custody.leftovers import fcntl, leftovers, writer_gone
 
+from .machine import machine_facts
+
 if TYPE_CHECKING:
     from .case import Case
 
@@ -59,8 +61,6 @@ def clean_leftovers(case: Case, identity: Identity) -> Event | None:
             removed.append({"path": name, "size": size})
     if not removed:
         return None
-    from .case import machine_facts
-
     return case.append(identity, ACTION, details={
         "reason": "temporary files of an interrupted command (its process is gone)",
         "removed": removed,

@@ -1,34 +1,33 @@
-"""What happens automatically after evidence enters a case (``add`` or ``capture``).
+"""The one ordered sequence that runs after evidence enters a case, for ``add`` and ``capture`` alike.
 
-Each later stage (describe metadata, timestamp) adds one call here. Keeping the sequence in one place
-makes the data flow of ARCHITECTURE.md readable: store → describe → ledger → timestamp.
+    ingest (Case.add_files, or a capture)  ->  describe  ->  timestamp
+
+``Case.add_files`` and the capture session both end in :func:`after_ingest`, so every face of the
+library (the CLI, the web UI, a script) gets the same behaviour. The order matters: the RFC 3161 stamp
+comes last so that its manifest covers the descriptions made just before it. A step never raises for a
+condition the user cannot fix now (no TSA reachable, an extractor failing): it records it in the ledger
+instead, and the evidence already stored stays stored.
+
+To add a step: write it as ``step(case, identity, artefacts, capture_record) -> None`` in the module that
+holds its subject, and call it here, in its place in the flow.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chain_of_custody.keys import Identity
 
-from .case import Case
+from .metadata.describe import pipeline_step as describe
 from .store import Artefact
+from .timestamps import auto_stamp as timestamp
 
-# Each step: (case, identity, artefacts, capture_record_or_None) -> None. A step must not raise for
-# conditions the user cannot fix now (no TSA reachable): it records them instead.
-Step = Callable[[Case, Identity, list[Artefact], dict[str, Any] | None], None]
-STEPS: list[Step] = []
+if TYPE_CHECKING:
+    from .case import Case
 
 
 def after_ingest(case: Case, identity: Identity, artefacts: list[Artefact],
                  capture_record: dict[str, Any] | None = None) -> None:
-    # Steps marked ``runs_last`` (the RFC 3161 stamp) go after the others: the stamp covers what they add.
-    for step in sorted(STEPS, key=lambda s: getattr(s, "runs_last", False)):
-        step(case, identity, artefacts, capture_record)
-
-
-from .metadata.describe import pipeline_step as describe_step  # noqa: E402
-from .timestamps import auto_stamp  # noqa: E402  (timestamps imports case, never this module)
-
-STEPS.append(auto_stamp)
-STEPS.append(describe_step)
+    """Describe what came in, then stamp it (when TSAs are configured)."""
+    describe(case, identity, artefacts, capture_record)
+    timestamp(case, identity, artefacts, capture_record)

@@ -16,23 +16,26 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
 
 from chain_of_custody import timestamp as tsp
+from chain_of_custody import timestamp_check
 from chain_of_custody.canonical import canonical_json
 from chain_of_custody.errors import CustodyError
 from chain_of_custody.keys import Identity
 from chain_of_custody.ledger import Event, Head, PendingEvent
 
 from . import TOOL
-from .case import Case
 from .config import Settings, TsaSetting
 from .errors import InvalidInput, OperationFailed
 from .staging import write_atomically
 from .store import Artefact
+
+if TYPE_CHECKING:
+    from .case import Case
 
 DEFAULT_TIMEOUT = 15.0
 
@@ -50,7 +53,7 @@ def _read_certificates(paths: Sequence[Path], what: str, url: str) -> tuple[x509
     found: list[x509.Certificate] = []
     for path in paths:
         try:
-            found.extend(tsp.load_certificates(Path(path).expanduser().read_bytes()))
+            found.extend(timestamp_check.load_certificates(Path(path).expanduser().read_bytes()))
         except OSError as exc:
             raise InvalidInput(f"TSA {url}: cannot read {what} {path}: {exc.strerror}") from None
         except CustodyError as exc:
@@ -305,7 +308,7 @@ def stamp_case(
                 {"format": tsp.RECORD_FORMAT, "case_id": case.id, "event_seq": event.seq, **event.details}
             ),
         )
-        command = tsp.openssl_command(
+        command = timestamp_check.openssl_command(
             manifest_artefact.path.resolve(), token.path.resolve(), root.path.resolve(), chain.path.resolve()
         )
         results.append(StampResult(stamp.url, event, token.path, record_path, command))
@@ -350,7 +353,6 @@ def auto_stamp(
         record_queued(case, identity, outcome)
 
 
-auto_stamp.runs_last = True  # type: ignore[attr-defined]  # see pipeline.after_ingest: stamp what others added
 
 
 def show_extra(case: Case, summary: dict[str, Any]) -> None:

@@ -1,16 +1,18 @@
 """What ``evidence-kit verify TARGET`` means for each kind of target.
 
-A target is a case id, a case folder, an exported bundle (folder or zip) or a loose file. Case and
-bundle checks live in ``chain_of_custody`` (so a court expert can run them without this toolkit); this
-module resolves the target and adds what needs the toolkit's view of all cases (loose files).
+A target is a case id, a case folder, an exported bundle (folder or zip) or a loose file. Every case and
+bundle check lives in ``chain_of_custody`` (its catalogue: :mod:`chain_of_custody.checks`), so
+``python -m chain_of_custody verify`` runs exactly the same checks; this module only resolves the target,
+passes the TSA roots the settings pin, and answers for loose files (which need the view of all cases).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from chain_of_custody import bundle as custody_bundle
 from chain_of_custody import verify as custody_verify
 from chain_of_custody.errors import Finding
 from chain_of_custody.hashing import hash_file
@@ -19,9 +21,6 @@ from chain_of_custody.report import Report
 from .case import CASE_ID, Case
 from .config import Settings
 from .errors import InvalidInput
-
-# Extra case checks registered by other parts of the toolkit (timestamps, captures).
-CASE_CHECKS: list[Callable[..., None]] = []
 
 
 def resolve(settings: Settings, target: str) -> tuple[str, Path]:
@@ -32,7 +31,7 @@ def resolve(settings: Settings, target: str) -> tuple[str, Path]:
     if path.is_dir():
         if (path / "case.json").is_file():
             return "case", path
-        if (path / "bagit.txt").is_file():
+        if custody_bundle.looks_like_bundle(path):  # a bag without bagit.txt is a bundle that fails, not "not a bundle"
             return "bundle", path
         raise InvalidInput(f"{target} is a folder but neither a case nor an evidence bundle")
     if path.is_file():
@@ -43,14 +42,15 @@ def resolve(settings: Settings, target: str) -> tuple[str, Path]:
 
 
 def verify_case(path: Path, expect_head: str | None = None,
-                on_progress: Callable[[int, int], None] | None = None, settings: Settings | None = None) -> Report:
+                on_progress: Callable[[int, int], None] | None = None, settings: Settings | None = None,
+                trust: Sequence[str] = ()) -> Report:
     from . import config
     from .timestamps import pinned_roots
 
     # RFC 3161 tokens must chain to the TSA roots the settings trust, when any are configured.
     roots = pinned_roots(settings if settings is not None else config.load())
-    return custody_verify.verify_case(path, expect_head=expect_head, on_progress=on_progress,
-                                      extra_checks=CASE_CHECKS, tsa_roots=roots)
+    return custody_verify.verify_case(path, expect_head=expect_head, on_progress=on_progress, tsa_roots=roots,
+                                      trust=trust)
 
 
 def verify_file(settings: Settings, path: Path) -> Report:
@@ -78,7 +78,5 @@ def verify_file(settings: Settings, path: Path) -> Report:
     return report
 
 
-def verify_bundle(path: Path, expect_head: str | None = None) -> Report:
-    from chain_of_custody import bundle  # the bundle format arrives with export
-
-    return bundle.verify_bundle(path, expect_head=expect_head)
+def verify_bundle(path: Path, expect_head: str | None = None, trust: Sequence[str] = ()) -> Report:
+    return custody_bundle.verify_bundle(path, expect_head=expect_head, trust=trust)

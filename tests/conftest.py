@@ -34,11 +34,12 @@ class FixedClock:
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own cases home, keys folder and settings file; nothing leaks between tests."""
+    """Every test gets its own cases home, keys folder, head journal and settings file; nothing leaks."""
     home = tmp_path / "cases"
     monkeypatch.setenv("EVIDENCE_KIT_HOME", str(home))
     monkeypatch.setenv("EVIDENCE_KIT_KEYS", str(tmp_path / "keys"))
     monkeypatch.setenv("EVIDENCE_KIT_CONFIG", str(tmp_path / "config.json"))
+    monkeypatch.setenv("EVIDENCE_KIT_JOURNAL", str(tmp_path / "journal"))
     monkeypatch.delenv("EVIDENCE_KIT_INVESTIGATOR", raising=False)
     return home
 

@@ -245,7 +245,10 @@ def test_the_court_experts_verifier_says_one_line_too(home, tmp_path, capsys, ta
     elif target == "crc":
         target = str(flip_in_entry(tmp_path / "bundle.zip", tmp_path / "crc.zip", "bagit.txt"))
     code = main(["verify", target])
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
+    if target == str(home / CASE):  # the ledger still names the case: a damaged case.json fails the report
+        assert code == 1 and err == "" and "[case-facts]" in out, (out, err)
+        return
     assert err.count("\n") == 1 and err.startswith("error: ") and len(err) < 400, err
     assert code == (1 if target.endswith("crc.zip") else 2)
 
@@ -347,8 +350,8 @@ def test_a_bad_crc_inside_the_bundle_zip_fails_verification_in_one_line(home, tm
 
 def test_a_wacz_with_a_bad_crc_inside_a_bundle_is_a_finding(home, tmp_path):
     """A WACZ nested in the bundle is opened by the WACZ check: its bad CRC is a named finding."""
-    from chain_of_custody.bundle import check_wacz
     from chain_of_custody.report import Report
+    from chain_of_custody.wacz_check import check_wacz
 
     wacz = tmp_path / "capture.wacz"
     wacz.write_bytes(wacz_with_bad_crc(tmp_path))
@@ -356,7 +359,7 @@ def test_a_wacz_with_a_bad_crc_inside_a_bundle_is_a_finding(home, tmp_path):
     check_wacz(wacz, "data/wacz/capture.wacz", report)
     assert not report.ok
     [finding] = report.findings
-    assert finding.check == "wacz" and finding.where == "data/wacz/capture.wacz"
+    assert finding.check == "wacz" and finding.where == "data/wacz/capture.wacz: archive/data.warc"
     assert "Bad CRC-32" in finding.message
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from chain_of_custody import bagit_check, safezip
 from chain_of_custody import bundle as layout
 from chain_of_custody.keys import public_pem
-from evidence_kit.export.bundle import BagWriter, write_tag_files
+from evidence_kit.export.bag import BagWriter, write_tag_files
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -50,7 +51,7 @@ def rewrite_manifests(bag: Path) -> None:
     for path in sorted((bag / "data").rglob("*")):
         if path.is_file():
             writer.adopt(path.relative_to(bag).as_posix())
-    info = [(k, v) for k, v in layout.read_tag_file(bag / "bag-info.txt").items() if k != "Payload-Oxum"]
+    info = [(k, v) for k, v in bagit_check.read_tag_file(bag / "bag-info.txt").items() if k != "Payload-Oxum"]
     write_tag_files(writer, info)
 
 
@@ -283,8 +284,8 @@ def test_zip_slip_is_refused_before_anything_is_written(cli, tmp_path):
     )
     _refused(cli, absolute, "points outside the bundle folder")
     assert not (tmp_path / "abs-evil.txt").exists()
-    with pytest.raises(layout.UnsafeBundle):
-        layout.extract_zip(path, bag)
+    with pytest.raises(safezip.UnsafeBundle):
+        safezip.extract_zip(path, bag)
     assert list(bag.iterdir()) == []  # refused on the central directory: nothing was written
 
 

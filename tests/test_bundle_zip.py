@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chain_of_custody import bundle as layout
+from chain_of_custody import bagit_check, safezip
 
 segment = st.one_of(
     st.just(".."), st.text("abcXYZ019-_.é ", min_size=1, max_size=8).filter(lambda s: s not in (".", ".."))
@@ -34,10 +34,10 @@ def test_check_zip_refuses_exactly_the_paths_that_leave_the_folder(paths, absolu
     names = [("/" if absolute else "") + "/".join(p) for p in paths]
     escaping = absolute or any(".." in p for p in paths)
     if escaping:
-        with pytest.raises(layout.UnsafeBundle):
-            layout.check_zip(_archive(names))
+        with pytest.raises(safezip.UnsafeBundle):
+            safezip.check_zip(_archive(names))
     else:
-        layout.check_zip(_archive(names))
+        safezip.check_zip(_archive(names))
 
 
 @settings(max_examples=30, deadline=None)
@@ -60,7 +60,7 @@ def test_safe_zip_extracts_only_inside_the_destination(tmp_path_factory, paths):
     with zipfile.ZipFile(archive, "w") as out:
         for name in names:
             out.writestr(name, name.encode())
-    root = layout.extract_zip(archive, folder / "dest")
+    root = safezip.extract_zip(archive, folder / "dest")
     assert root == (folder / "dest" / "b").resolve()
     written = sorted(p for p in (folder / "dest").rglob("*") if p.is_file())
     assert len(written) == len(names)
@@ -70,12 +70,12 @@ def test_safe_zip_extracts_only_inside_the_destination(tmp_path_factory, paths):
 @given(st.text(min_size=1, max_size=30).filter(lambda s: s.strip() == s and "\0" not in s))
 def test_manifest_paths_round_trip_through_percent_encoding(name):
     path = f"data/{name}"
-    line = f"{'ab' * 32}  {layout.encode_manifest_path(path)}\n"
+    line = f"{'ab' * 32}  {bagit_check.encode_manifest_path(path)}\n"
     manifest = Path(__import__("tempfile").mkdtemp()) / "manifest-sha256.txt"
     manifest.write_text(line, "utf-8")
-    entries, bad = layout.read_manifest(manifest)
+    entries, bad = bagit_check.read_manifest(manifest)
     assert bad == [] and entries == {path: "ab" * 32}
-    assert "\n" not in layout.encode_manifest_path(path).rstrip("\n")
+    assert "\n" not in bagit_check.encode_manifest_path(path).rstrip("\n")
 
 
 def test_pure_posix_parts_catch_nested_parent_references():
@@ -89,4 +89,4 @@ def test_repetitive_but_real_evidence_is_not_taken_for_a_bomb():
         archive.writestr("b/bagit.txt", b"x")
         archive.writestr("b/data/artefacts/E01-warc-0123456789ab.warc", page)
     buffer.seek(0)
-    layout.check_zip(zipfile.ZipFile(buffer))
+    safezip.check_zip(zipfile.ZipFile(buffer))

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from evidence_kit import config
-from evidence_kit.capture import CaptureOptions, browser, session
+from evidence_kit.capture import CaptureOptions, browser, guard, session
 from evidence_kit.capture.contexts import ContextPool
 from evidence_kit.capture.page import capture_page
 from evidence_kit.case import Case
@@ -159,17 +159,18 @@ def test_no_video_is_said_in_the_record(cli: Any, test_site: Site) -> None:
 
 @pytest.mark.browser
 def test_public_page_cannot_reach_private_addresses(make_case: Any, test_site: Site) -> None:
-    """A page treated as public (no --allow-private) asking for localhost, 10.x and 169.254.169.254:
+    """A page whose own host alone is allowed, asking for localhost, 10.x and 169.254.169.254:
     every such request is blocked before it leaves the browser, and recorded."""
     case = make_case()
     identity = case.identity()
     options = CaptureOptions(timeout=20, video=False)
     url = test_site.url("/private-probe")
+    rules = guard.AddressGuard([guard.host_and_port(url)])
 
     async def run() -> Any:
         async with browser.launched(browser.find_chromium()) as (chromium, info):
             pool = ContextPool(chromium, options, info.user_agent, 1)
-            page = await capture_page(pool, url, options, case.clock, private_target=False)
+            page = await capture_page(pool, url, options, case.clock, rules)
             return session.store(case, identity, page, options, info, case.clock)
 
     result = asyncio.run(run())
@@ -216,3 +217,22 @@ def test_each_capture_gets_a_fresh_context_without_cookies(make_case: Any, test_
     assert ("Cookie", "session=abc123; tracking=xyz") in image_request.http_headers
     text = Path(next(a.path for a in second.artefacts if a.role == "text")).read_text("utf-8")
     assert text.strip() == "NO-COOKIE"
+
+
+@pytest.mark.browser
+def test_the_response_bound_is_an_option_and_the_record_says_what_it_cut(cli: Any, test_site: Site) -> None:
+    _create(cli)
+    result = cli("capture", test_site.url("/large"), "--case", "OP-CLI", "--allow-private", "--no-video",
+                 "--json", "--timeout", "30", "--max-response-mb", "1", "--max-browser-memory-mb", "2500")
+    assert result.exit_code == 0, result.output
+    [item] = json.loads(result.stdout)
+    assert item["status"] == "partial"
+    assert "the main document passed the 1 MiB kept per response: loading was stopped there" in item["errors"]
+    record = json.loads(
+        Path(next(a["path"] for a in item["artefacts"] if a["role"] == "capture-record")).read_bytes()
+    )
+    assert record["options"]["bounds"]["body_bytes"] == 1024 * 1024
+    assert record["options"]["bounds"]["browser_rss_mb"] == 2500
+    [response] = responses(read_warc(next(a["path"] for a in item["artefacts"] if a["role"] == "warc")),
+                           test_site.url("/large"))
+    assert response.warc_headers["WARC-Truncated"] == "length" and response.body == b""

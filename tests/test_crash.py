@@ -96,6 +96,8 @@ def test_kill_during_add_leaves_nothing_the_next_command_does_not_clean(env, tmp
     assert 0 < size < BIG
     # The court expert's verifier sees it (read-only) before anything cleans it.
     assert leftovers(case_dir) == [f"artefacts/.incoming/{partial.name}"]
+    warned = verify_ok(env)["warnings"]  # verify warns about it, and cleans nothing
+    assert [w for w in warned if partial.name in w and "interrupted command" in w]
     assert [e["action"] for e in events(env)] == ["case-create"]  # reading does not clean
 
     recorded = run(env, "ledger", "record", CASE_ID, "--action", "note", "--note", "after the crash")

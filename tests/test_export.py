@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from chain_of_custody import bagit_check
 from chain_of_custody import bundle as layout
 from chain_of_custody.hashing import hash_file
 from chain_of_custody.ledger import read_jsonl
@@ -45,7 +46,7 @@ def test_sha256sum_checks_every_payload_file_from_the_bag_root(exported_case):
 
 
 def test_bag_info_names_the_case_and_the_cut(exported_case):
-    info = layout.read_tag_file(exported_case.folder / "bag-info.txt")
+    info = bagit_check.read_tag_file(exported_case.folder / "bag-info.txt")
     for label in (
         "Source-Organization",
         "Contact-Name",

@@ -47,7 +47,7 @@ def test_first_event_chains_from_a_case_specific_genesis(make_case):
     first = next(case.events())
     assert first.prev_hash == genesis_hash("OP-2026-017") != genesis_hash("OP-2026-018")
     assert first.action == "case-create"
-    assert first.time == "2026-03-01T09:00:01.000000Z"  # the fixed clock's second reading
+    assert first.time == "2026-03-01T09:00:00.000000Z"  # the fixed clock's first reading: the creation time
 
 
 def _append_many(args):
@@ -61,17 +61,14 @@ def _append_many(args):
 
 def test_two_processes_appending_at_once_keep_one_intact_chain(make_case, settings):
     case = make_case()
-    other, _ = load_or_create(settings.keys_dir, "Second Investigator")
-    from chain_of_custody.keys import export_public
-
-    export_public(other, case.path / "keys")
+    case.enrol(case.identity(), "Second Investigator")  # only enrolled keys may sign
     case.close()
     jobs = [(str(case.path), str(settings.keys_dir), name, 150) for name in ("Insp. A. Petrova", "Second Investigator")]
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         pool.map(_append_many, jobs)
     report = verify_case(case.path)
     assert report.ok, [str(f) for f in report.findings]
-    assert report.facts["events"] == 301
+    assert report.facts["events"] == 302  # creation, enrolment, 2 × 150
     assert report.facts["signers"] == ["Insp. A. Petrova", "Second Investigator"]
 
 

@@ -10,7 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chain_of_custody.canonical import canonical_json
+from chain_of_custody.description_check import check_descriptions
 from chain_of_custody.hashing import hash_file
+from chain_of_custody.index_check import check_index
+from chain_of_custody.report import Report
 from evidence_kit.case import Case
 from evidence_kit.metadata import exif, filetype
 from evidence_kit.metadata.describe import describe, description_of
@@ -26,7 +29,7 @@ def _png(path: Path, seed: int = 3) -> Path:
 def test_exiftool_shows_gps_readably_and_flags_it(make_case, photo_file, cli) -> None:
     photo = photo_file("beach.jpg", seed=1, gps=(42.6975, -23.3219))
     case = make_case(default_region="BG")
-    case.add_files([photo], case.identity())
+    case.add_files([photo], case.identity(), then_pipeline=False)
     original = hash_file(photo)
 
     result = cli("describe", case.id, "--json")
@@ -69,14 +72,12 @@ def test_exiftool_shows_gps_readably_and_flags_it(make_case, photo_file, cli) ->
 
 def test_pdf_png_and_a_lying_extension(make_case, tmp_path, cli) -> None:
     pdf = tmp_path / "contract.pdf"
-    pdf.write_bytes(
-        minimal_pdf("Contract for models. Call +359 88 123 4567 or IBAN BG80 BNBG 9661 1020 3456 78")
-    )
+    pdf.write_bytes(minimal_pdf("Contract for models. Call +359 88 123 4567 or IBAN BG80 BNBG 9661 1020 3456 78"))
     png = _png(tmp_path / "logo.png")
     liar = tmp_path / "invoice.pdf"  # a PNG wearing a .pdf name
     _png(liar, seed=9)
     case = make_case()
-    case.add_files([pdf, png, liar], case.identity())
+    case.add_files([pdf, png, liar], case.identity(), then_pipeline=False)
     data = json.loads(cli("describe", case.id, "--json").output)
     by_name = {description_of(case, d["source"])["source"]["original_name"]: d for d in data["described"]}
     assert by_name["contract.pdf"]["mime"] == "application/pdf"
@@ -132,9 +133,7 @@ def test_describe_is_one_event_and_idempotent(make_case, photo_file, tmp_path, c
     # Added without the automatic pipeline: describe picks them up later, as for older cases.
     for path in files:
         artefact = case.store.ingest_file(path)
-        case.append(
-            case.identity(), "add", [artefact.ledger_entry(role="added-file")], {"original_name": path.name}
-        )
+        case.append(case.identity(), "add", [artefact.ledger_entry(role="added-file")], {"original_name": path.name})
     before = case.ledger.head().seq
     result = cli("describe", case.id)
     assert result.exit_code == 0, result.output
@@ -148,12 +147,7 @@ def test_describe_is_one_event_and_idempotent(make_case, photo_file, tmp_path, c
     for entry in event.artefacts:  # each description is canonical JSON naming its source
         body = case.store.path_of(entry["blake3"]).read_bytes()
         assert json.loads(body)["source"]["blake3"] == entry["source"]
-        assert (
-            body
-            == json.dumps(
-                json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-            ).encode()
-        )
+        assert body == json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
     again = cli("describe", case.id)
     assert again.exit_code == 0
@@ -168,11 +162,9 @@ def test_describe_is_one_event_and_idempotent(make_case, photo_file, tmp_path, c
 
 def test_index_tables_never_shadow_ledger_tables(make_case, photo_file) -> None:
     case = make_case()
-    case.add_files([photo_file()], case.identity())
+    case.add_files([photo_file()], case.identity(), then_pipeline=False)
     describe(case, case.identity())
-    tables = {
-        row[0] for row in case.ledger.connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
-    }
+    tables = {row[0] for row in case.ledger.connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     ours = {t for t in tables if t.startswith("md_")}
     assert {"md_descriptions", "md_selectors", "md_texts", "md_images", "md_media", "md_captures"} <= ours
     assert {"events", "ledger_meta", "artefacts"} <= tables
@@ -224,10 +216,7 @@ def _simulated_capture(case: Case, tmp_path: Path, photo: bytes) -> dict:
             ("http://127.0.0.1:8000/pixel.gif", "image/gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"),
         ],
     )
-    text = (
-        "Модели за Милано\nОбадете се: 0888 123 456 (Viber)\n"
-        "BTC: bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq\n"
-    )
+    text = "Модели за Милано\nОбадете се: 0888 123 456 (Viber)\nBTC: bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq\n"
     stored = {
         "warc": case.store.ingest_file(warc),
         "dom": case.ingest_bytes(AD_HTML.encode()),
@@ -271,9 +260,7 @@ def test_capture_media_page_and_selectors(make_case, photo_file, tmp_path, cli) 
     assert result.captures == [record["id"]]
     (media,) = result.media  # the 1×1 GIF is not evidence of anything and is left out
     assert media["url"] == "http://127.0.0.1:8000/img/girl.jpg"
-    assert media["warc_payload_digest"].startswith("sha1:") or media["warc_payload_digest"].startswith(
-        "sha256:"
-    )
+    assert media["warc_payload_digest"].startswith("sha1:") or media["warc_payload_digest"].startswith("sha256:")
     assert media["blake3"] == hash_file(photo_path).blake3
     by_role = {d.role: d for d in result.described}
     assert by_role["media"].gps.readable == "45°27'51.12\"N 9°11'24.00\"E"
@@ -311,8 +298,7 @@ def test_capture_media_page_and_selectors(make_case, photo_file, tmp_path, cli) 
 
     text_search = json.loads(cli("search", case.id, "Милано", "--json").output)
     assert any(
-        h["match"] == "text" and "«Милано»" in h["snippet"] and h["capture_id"] == record["id"]
-        for h in text_search
+        h["match"] == "text" and "«Милано»" in h["snippet"] and h["capture_id"] == record["id"] for h in text_search
     )
     assert cli("verify", case.id).exit_code == 0
 
@@ -331,12 +317,21 @@ def test_pages_without_elements_describe_as_empty() -> None:
         assert meta.links == [] and meta.forms == []
 
 
+def _metadata_checks(case: Case) -> dict:
+    """The description and index checks chain_of_custody runs on a case folder, as verify reports them."""
+    report = Report(target=str(case.path), kind="case")
+    recorded = {e["blake3"]: e for event in case.events() for e in event.artefacts}
+    check_descriptions(case.path, recorded, report)
+    check_index(case.path, {}, report)
+    return report.to_json()
+
+
 def test_verify_names_a_swapped_description(make_case, photo_file, cli) -> None:
     case = make_case()
     first, second = photo_file("a.jpg", seed=1), photo_file("b.jpg", seed=2)
-    case.add_files([first, second], case.identity())
+    case.add_files([first, second], case.identity(), then_pipeline=False)
     result = describe(case, case.identity())
-    ok = json.loads(cli("verify", case.id, "--json").output)
+    ok = _metadata_checks(case)
     check = next(c for c in ok["checks"] if c["name"] == "description-source")
     assert check["checked"] == 2 and check["failed"] == 0
     # Swap the two description files on disk: each now names the other photo.
@@ -348,14 +343,15 @@ def test_verify_names_a_swapped_description(make_case, photo_file, cli) -> None:
         path.write_bytes(data)
     verified = cli("verify", case.id, "--json")
     assert verified.exit_code == 1
-    findings = [f for f in json.loads(verified.output)["findings"] if f["check"] == "description-source"]
+    findings = [f for f in _metadata_checks(case)["findings"] if f["check"] == "description-source"]
     assert {(f["expected"], f["found"]) for f in findings} == {(a.source, b.source), (b.source, a.source)}
     assert all(f["where"].startswith(f"event {result.event.seq} description blake3:") for f in findings)
 
 
 def test_two_describes_at_once_record_each_artefact_once(make_case, photo_file, settings) -> None:
     case = make_case()
-    case.add_files([photo_file("a.jpg", seed=1, gps=(1, 2)), photo_file("b.jpg", seed=2)], case.identity())
+    photos = [photo_file("a.jpg", seed=1, gps=(1, 2)), photo_file("b.jpg", seed=2)]
+    case.add_files(photos, case.identity(), then_pipeline=False)
     other = Case.open(settings, case.id)  # a second process: its own connection to the same ledger
     raced = []
 
@@ -370,9 +366,7 @@ def test_two_describes_at_once_record_each_artefact_once(make_case, photo_file, 
     assert raced[0].event is not None and len(raced[0].described) == 2
     assert mine.nothing_to_do  # this run saw the other's event, rolled back and found nothing left
     assert [e.action for e in case.events()].count("describe") == 1
-    rows = case.ledger.connection.execute(
-        "SELECT kind, value, count(*) FROM md_selectors GROUP BY kind, value"
-    )
+    rows = case.ledger.connection.execute("SELECT kind, value, count(*) FROM md_selectors GROUP BY kind, value")
     # The GPS photo (its Artist tag names the phone) is indexed once, not once per run.
     assert [tuple(r) for r in rows] == [("gps", "1.000000,2.000000", 1), ("phone", "+359881234567", 1)]
 

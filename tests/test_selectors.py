@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from evidence_kit.metadata import crypto
+from evidence_kit.metadata import crypto, selectors
 from evidence_kit.metadata.selectors import (
     extract_links,
     extract_text,
@@ -18,6 +18,19 @@ from evidence_kit.metadata.selectors import (
     phones_in,
     wallets_in,
 )
+
+
+def test_registrable_domains_need_no_network(monkeypatch) -> None:
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the suffix list must come from tldextract's bundled snapshot")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    selectors._suffixes.cache_clear()
+    assert selectors.registrable_domain("a.b.example.com.bg") == "example.com.bg"
+
 
 BG_AD = """Търсим момичета за работа като модели в Милано! Заплата 2500-3000 EUR, аванс 1 200 лв.
 Обади се: +359 88 123 4567 или 0888 123 456. Viber: 0887 654 321
@@ -128,6 +141,30 @@ def test_ibans_valid_and_invalid() -> None:
     assert ibans_in("GB82WEST12345698765433") == []
     assert ibans_in("XX82WEST12345698765432") == []  # no such country
     assert ibans_in("DE89370400440532013000123") == []  # runs on past its length
+
+
+def test_an_iban_must_have_its_countrys_format_not_only_mod97() -> None:
+    # Bulgaria's BBAN starts with a four-letter bank code: digits there pass mod-97 but are no IBAN.
+    digits = crypto.iban_with_check_digits("BG", "1234" + "123456" + "12345678")
+    assert int((digits[4:] + digits[:4]).translate({ord(c): str(int(c, 36)) for c in "BG"})) % 97 == 1
+    assert not crypto.iban_valid(digits) and ibans_in(f"IBAN {digits}") == []
+    # A country with no hand-written length: Norway's 15 characters, from stdnum's registry.
+    assert _pairs(ibans_in("Konto NO93 8601 1117 947, takk")) == {("iban", "NO9386011117947")}
+
+
+def test_domains_are_registrable_domains() -> None:
+    found = _pairs(
+        extract_links(
+            [
+                ("https://jobs.star-models.co.uk/apply", ""),
+                ("http://www.bank.com.bg/login", ""),
+                ("https://someone.blogspot.com/post", ""),
+                ("http://shop.star-models.example/", ""),
+            ]
+        )
+    )
+    domains = {value for kind, value in found if kind == "domain"}
+    assert domains == {"star-models.co.uk", "bank.com.bg", "someone.blogspot.com", "star-models.example"}
 
 
 def test_links_name_phones_and_accounts() -> None:

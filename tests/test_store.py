@@ -36,7 +36,7 @@ def test_same_bytes_twice_are_stored_once_with_two_events(make_case, tmp_path):
     case = make_case()
     (tmp_path / "a.jpg").write_bytes(b"same")
     (tmp_path / "b.jpg").write_bytes(b"same")
-    first, second = case.add_files([tmp_path / "a.jpg", tmp_path / "b.jpg"], case.identity())
+    first, second = case.add_files([tmp_path / "a.jpg", tmp_path / "b.jpg"], case.identity(), then_pipeline=False)
     assert first.artefact.path == second.artefact.path
     assert (first.artefact.new, second.artefact.new) == (True, False)
     assert second.event.details["duplicate_of_stored"] is True

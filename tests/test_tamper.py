@@ -26,7 +26,7 @@ def sealed_case(make_case, tmp_path: Path) -> Case:
         path = tmp_path / name
         path.write_bytes(data)
         files.append(path)
-    case.add_files(files, identity, source="handed over by witness W-3")
+    case.add_files(files, identity, source="handed over by witness W-3", then_pipeline=False)
     case.record(identity, "handover", note="sealed USB, bag 44", to="Prosecutor M. Ionescu")
     case.record(identity, "note", note="reviewed")
     case.close()
@@ -215,7 +215,7 @@ def test_a_corrupt_ledger_file_is_a_finding_not_a_crash(sealed_case):
 def test_cli_names_the_place_and_exits_1(sealed_case, cli, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(sealed_case.path, copy)
-    sql(Case(copy, {}, sealed_case.settings), "UPDATE events SET actor='X' WHERE seq=2")
+    sql(Case(copy, sealed_case.id, sealed_case.settings), "UPDATE events SET actor='X' WHERE seq=2")
     result = cli("verify", str(copy), "--json")
     assert result.exit_code == 1
     report = json.loads(result.stdout)
@@ -240,7 +240,7 @@ def test_the_process_pool_path_for_long_ledgers_names_a_bad_signature(sealed_cas
     keys, _ = load_public_keys(sealed_case.path / "keys")
     report = Report(target="t", kind="case")
     with Ledger.open(sealed_case.path / "ledger.sqlite") as ledger:
-        head, _, _ = check_chain(ledger.events(), sealed_case.id, keys, report, processes=True)
+        head = check_chain(ledger.events(), sealed_case.id, keys, report, processes=True).head
     assert head.seq == 5
     assert [(f.check, f.where) for f in report.findings] == [("signature", "event 5")]
     assert report.checks["signature"].checked == 5 and report.checks["signature"].failed == 1

@@ -19,6 +19,7 @@ from chain_of_custody import timestamp as tsp
 from chain_of_custody.canonical import canonical_json
 from chain_of_custody.clock import rfc3339
 from chain_of_custody.ledger import Head
+from chain_of_custody.timestamp_check import fingerprint, short_digest
 from chain_of_custody.verify import verify_case
 from evidence_kit import pipeline
 from evidence_kit.case import Case
@@ -41,8 +42,7 @@ def stamped(tsa_settings, clock, tmp_path: Path) -> Case:
         path = tmp_path / name
         path.write_bytes(data)
         files.append(path)
-    added = case.add_files(files, identity, source="handed over by witness W-3")
-    pipeline.after_ingest(case, identity, [item.artefact for item in added])
+    case.add_files(files, identity, source="handed over by witness W-3")  # ends in the pipeline: describe, stamp
     case.close()
     return case
 
@@ -58,7 +58,7 @@ def stamp_event(case: Case) -> dict:
 
 
 def where_of(event: dict) -> str:
-    return f"timestamp event {event['seq']} token {tsp._short(event['token']['blake3'])}"
+    return f"timestamp event {event['seq']} token {short_digest(event['token']['blake3'])}"
 
 
 def stored(case: Case, digest: str) -> Path:
@@ -114,7 +114,7 @@ def test_stamped_case_verifies_here_and_with_openssl(stamped, cli, local_tsa: Lo
     ca = x509.load_pem_x509_certificate(local_tsa.ca_pem.read_bytes())
     assert fact["tsa"] == local_tsa.url and fact["gen_time"] == details["gen_time"]
     assert fact["serial"] == details["serial"] and fact["policy"] == local_tsa.policy
-    assert fact["root_sha256"] == tsp.fingerprint(ca) and fact["root_pinned"] is True
+    assert fact["root_sha256"] == fingerprint(ca) and fact["root_pinned"] is True
     assert report["facts"]["timestamp_pending"] == 0
     checks = {c["name"]: c for c in report["checks"]}
     for name in (
@@ -215,7 +215,7 @@ def test_ledger_truncated_below_a_stamped_head_is_caught(stamped, cli):
     assert code == 1
     record = timestamp_findings(findings, "timestamp-record")
     assert record == [
-        f"timestamps/{details['seq']:06d}-127.0.0.1.json token {tsp._short(details['token']['blake3'])}"
+        f"timestamps/{details['seq']:06d}-127.0.0.1.json token {short_digest(details['token']['blake3'])}"
     ]
     finding = next(f for f in report["findings"] if f["check"] == "timestamp-head")
     assert finding["where"] == record[0]
@@ -302,8 +302,7 @@ def test_auto_stamp_is_off_without_tsas_and_when_disabled(make_case, tmp_path, l
     case = make_case()
     path = tmp_path / "a.txt"
     path.write_text("a", "utf-8")
-    added = case.add_files([path], case.identity())
-    pipeline.after_ingest(case, case.identity(), [a.artefact for a in added])
+    added = case.add_files([path], case.identity())  # the pipeline runs; with no TSA configured it stamps nothing
     assert not [e.action for e in case.events() if e.action.startswith("timestamp")]
     settings = write_tsa_settings(local_tsa.settings_entry(), auto_timestamp=False)
     with Case.open(settings, case.id) as again:

@@ -3,6 +3,6 @@ video and a capture record, all stored in the case and named by one custody even
 
 from .behaviours import Limits
 from .options import CaptureOptions
-from .session import CaptureResult, capture_urls, check_targets
+from .session import CaptureResult, Targets, capture_urls, check_targets
 
-__all__ = ["CaptureOptions", "CaptureResult", "Limits", "capture_urls", "check_targets"]
+__all__ = ["CaptureOptions", "CaptureResult", "Limits", "Targets", "capture_urls", "check_targets"]

@@ -12,7 +12,12 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+    from .recorder import NetworkRecorder
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,7 @@ def outcome(name: str, text: str, **facts: Any) -> dict[str, Any]:
     return {"name": name, "outcome": text, **facts}
 
 
-async def settle(page: Any, recorder: Any, bound: float, quiet: float = 0.3) -> dict[str, Any]:
+async def settle(page: Page, recorder: NetworkRecorder, bound: float, quiet: float = 0.3) -> dict[str, Any]:
     """Wait until no request has started or finished for ``quiet`` seconds (or ``bound`` passes)."""
     start = time.monotonic()
     while time.monotonic() - start < bound:
@@ -146,7 +151,7 @@ async (maxMs) => {
 """
 
 
-async def dismiss_cookie_banner(page: Any) -> dict[str, Any]:
+async def dismiss_cookie_banner(page: Page) -> dict[str, Any]:
     result = await page.evaluate(COOKIE_JS)
     if result:
         await asyncio.sleep(0.1)
@@ -154,7 +159,7 @@ async def dismiss_cookie_banner(page: Any) -> dict[str, Any]:
     return outcome("cookie-banner", "no cookie banner recognised")
 
 
-async def expand(page: Any, limits: Limits) -> dict[str, Any]:
+async def expand(page: Page, limits: Limits) -> dict[str, Any]:
     result = await page.evaluate(EXPAND_JS, limits.max_clicks)
     if result["clicked"]:
         await asyncio.sleep(0.2)
@@ -165,7 +170,7 @@ async def expand(page: Any, limits: Limits) -> dict[str, Any]:
     )
 
 
-async def scroll(page: Any, limits: Limits, seconds: float | None = None) -> dict[str, Any]:
+async def scroll(page: Page, limits: Limits, seconds: float | None = None) -> dict[str, Any]:
     """Scroll down in steps; ``seconds`` (default ``limits.scroll_seconds``) bounds the in-page loop."""
     budget = limits.scroll_seconds if seconds is None else seconds
     result = await page.evaluate(
@@ -186,7 +191,7 @@ async def scroll(page: Any, limits: Limits, seconds: float | None = None) -> dic
     )
 
 
-async def wait_for_images(page: Any, seconds: float) -> dict[str, Any]:
+async def wait_for_images(page: Page, seconds: float) -> dict[str, Any]:
     result = await page.evaluate(IMAGES_JS, int(seconds * 1000))
     return outcome(
         "images",
@@ -195,6 +200,6 @@ async def wait_for_images(page: Any, seconds: float) -> dict[str, Any]:
     )
 
 
-async def back_to_top(page: Any) -> None:
+async def back_to_top(page: Page) -> None:
     await page.evaluate("() => window.scrollTo(0, 0)")
     await asyncio.sleep(0.05)

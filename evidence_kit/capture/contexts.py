@@ -5,19 +5,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .options import CaptureOptions
-from .warc import NetworkRecorder
+from .recorder import NetworkRecorder
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, BrowserContext, CDPSession, Page
 
 
 @dataclass(frozen=True)
 class Prepared:
     """A fresh context with its page, a CDP session on it, and network recording already on."""
 
-    context: Any
-    page: Any
-    cdp: Any
+    context: BrowserContext
+    page: Page
+    cdp: CDPSession
     recorder: NetworkRecorder
     main_frame_id: str
     restarts: int = 0  # how often the browser had to be started again before this context was opened
@@ -35,11 +38,11 @@ class ContextPool:
 
     def __init__(
         self,
-        browser: Any,
+        browser: Browser,
         options: CaptureOptions,
         user_agent: str | None,
         captures: int,
-        relaunch: Callable[[Any], Awaitable[Any]] | None = None,
+        relaunch: Callable[[Browser], Awaitable[Browser]] | None = None,
     ):
         self.browser = browser
         self.options = options
@@ -47,11 +50,11 @@ class ContextPool:
         self.left = captures
         self.relaunch = relaunch
         self.restarts = 0
-        self._relaunched: list[Any] = []  # closed here; the first browser is closed by whoever launched it
+        self._relaunched: list[Browser] = []  # closed here; the first browser is closed by whoever launched it
         self._lock = asyncio.Lock()
         self._spare: asyncio.Future[Prepared] | None = None
 
-    async def _live_browser(self) -> Any:
+    async def _live_browser(self) -> Browser:
         async with self._lock:
             if self.relaunch is not None and not self.browser.is_connected():
                 self.browser = await self.relaunch(self.browser)
@@ -74,7 +77,7 @@ class ContextPool:
         try:
             page = await context.new_page()
             cdp = await context.new_cdp_session(page)
-            recorder = NetworkRecorder(cdp)
+            recorder = NetworkRecorder(cdp, options.bounds)
             await recorder.start()  # recording starts before the page makes its first request
             tree = await cdp.send("Page.getFrameTree")
         except BaseException:

@@ -12,7 +12,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .. import TOOL
-from .warc import Exchange, Hop, warc_date
+from .recorder import Exchange, Hop
+from .warc import warc_date
 
 
 def _headers(pairs: list[tuple[str, str]] | None) -> list[dict[str, str]]:
@@ -25,6 +26,10 @@ def _entry(exchange: Exchange, hop: Hop, final: bool, page_id: str) -> dict[str,
     content: dict[str, Any] = {"size": len(body), "mimeType": hop.mime or ""}
     if body:
         content["comment"] = "body in the WARC; sha256:" + hashlib.sha256(body).hexdigest()
+    if final and (exchange.withheld or exchange.cut):
+        # The HAR says what the WARC says: the body is cut by a bound or withheld (a blocked address).
+        note = f"body not kept: {exchange.withheld}" if exchange.withheld else str(exchange.cut)
+        content["comment"] = f"{content['comment']}; {note}" if "comment" in content else note
     return {
         "pageref": page_id,
         "startedDateTime": warc_date(hop.wall_time),

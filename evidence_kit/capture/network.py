@@ -1,8 +1,5 @@
-"""Network facts of a capture: target URL checks, DNS answers, private-address rules, TLS certificates.
-
-A page on a public host must not make the investigator's browser reach into the investigator's own
-network (routers, intranet, cloud metadata at 169.254.169.254): such requests are blocked and recorded.
-Capturing a private or loopback URL on purpose needs ``allow_private`` (tests, the bundled demo).
+"""Network facts of a capture: target URL checks, DNS answers, what kind of address an address is, TLS
+certificates. The rules built on them (what a capture may reach) are in ``guard.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +10,6 @@ import ipaddress
 import socket
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,19 +37,71 @@ def check_url(url: str) -> str:
     return text
 
 
+# Cloud metadata services (AWS, GCP, Azure, OpenStack on 169.254.169.254; AWS IPv6 on fd00:ec2::254;
+# Alibaba on 100.100.100.200): reaching one from the investigator's machine can hand out credentials.
+METADATA_ADDRESSES = frozenset({"169.254.169.254", "fd00:ec2::254", "100.100.100.200"})
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_SHARED = ipaddress.ip_network("100.64.0.0/10")  # RFC 6598 carrier-grade NAT: not global
+
+
+def address_kind(address: str) -> str | None:
+    """What kind of non-public address this is (the words a record uses), or None for a public one.
+
+    Judged by what the address reaches: an IPv4-mapped, NAT64 or 6to4 IPv6 address by its IPv4 part.
+    Text that is not an IP address at all is never public.
+
+    >>> [address_kind(a) for a in ("10.1.2.3", "169.254.169.254", "::ffff:127.0.0.1", "224.0.0.1", "8.8.8.8")]
+    ['private', 'link-local, cloud metadata', 'loopback', 'multicast', None]
+    """
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(
+            address.strip().strip("[]").split("%", 1)[0]
+        )
+    except ValueError:
+        return "not an IP address"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        elif ip.sixtofour is not None:
+            inner = address_kind(str(ip.sixtofour))
+            if inner is not None:
+                return inner
+    if str(ip) in METADATA_ADDRESSES:
+        return "link-local, cloud metadata" if ip.is_link_local else "cloud metadata"
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_multicast:
+        return "multicast"
+    if ip.is_unspecified:
+        return "unspecified"
+    if isinstance(ip, ipaddress.IPv6Address) and ip in ipaddress.ip_network("fc00::/7"):
+        return "unique-local"
+    if ip.is_reserved or (isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED):
+        return "reserved"
+    if ip.is_private:
+        return "private"
+    if not ip.is_global:
+        return "reserved"
+    return None
+
+
 def is_private_address(address: str) -> bool:
-    """Loopback, private (RFC 1918, RFC 4193), link-local, unspecified, or otherwise not global.
+    """Loopback, private (RFC 1918, RFC 4193), link-local, multicast, reserved, or otherwise not public.
 
     >>> [is_private_address(a) for a in ("127.0.0.1", "10.1.2.3", "169.254.169.254", "::1", "93.184.216.34")]
     [True, True, True, True, False]
     """
-    try:
-        ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
+    return address_kind(address) is not None
+
+
+def is_local_name(host: str) -> bool:
+    """``localhost`` and names under it: Chromium answers them with loopback itself, without DNS."""
+    lowered = host.lower().rstrip(".")
+    return lowered == "localhost" or lowered.endswith(".localhost")
 
 
 # getaddrinfo cannot be interrupted; lookups run here so a dead resolver costs at most DNS_TIMEOUT.
@@ -80,31 +128,6 @@ def resolve(host: str, timeout: float = DNS_TIMEOUT) -> list[str]:
         if address not in seen:
             seen.append(address)
     return seen
-
-
-@dataclass(frozen=True)
-class HostCheck:
-    host: str
-    addresses: tuple[str, ...]
-    private: bool  # any answer is private, loopback or link-local
-
-    def to_json(self) -> dict[str, Any]:
-        return {"host": self.host, "addresses": list(self.addresses)}
-
-
-def check_host(host: str) -> HostCheck:
-    addresses = tuple(resolve(host))
-    lowered = host.lower().rstrip(".")
-    private = (
-        any(is_private_address(a) for a in addresses)
-        or lowered == "localhost"
-        or lowered.endswith(".localhost")
-    )
-    return HostCheck(host, addresses, private)
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
 
 
 def certificate_facts(der_chain: list[str], security: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .behaviours import Limits
+from .bounds import Bounds
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class CaptureOptions:
     concurrency: int = 1
     purpose: str | None = None
     limits: Limits = field(default_factory=Limits)
+    bounds: Bounds = field(default_factory=Bounds)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,4 +42,5 @@ class CaptureOptions:
                 "max_steps": self.limits.max_steps,
                 "max_seconds": self.limits.scroll_seconds,
             },
+            "bounds": self.bounds.to_json(),
         }

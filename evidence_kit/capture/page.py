@@ -13,19 +13,23 @@ import asyncio
 import base64
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from chain_of_custody.clock import Clock
 
-from . import behaviours, network, video
+from . import behaviours, guard, video
+from .bounds import Bounds, size_text
 from .contexts import ContextPool, Prepared
 from .options import CaptureOptions
+from .outcome import Download, PageCapture, main_exchanges, main_hop
+from .recorder import Exchange, NetworkRecorder
 from .steps import Deadline, Steps, first_line
-from .warc import Exchange, NetworkRecorder
+from .watchdog import MemoryWatchdog
 
-__all__ = ["CaptureOptions", "ContextPool", "PageCapture", "capture_page", "main_exchanges", "main_hop"]
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, CDPSession, Dialog, Page
+    from playwright.async_api import Download as BrowserDownload
 
 MHTML = "Page.captureSnapshot"
 _ENCODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="video-encoder")
@@ -35,53 +39,13 @@ MAX_DIALOGS = 50
 PRINT_PAGE_HEIGHT = 1000  # CSS px per printed A4/Letter page, roughly
 
 
-@dataclass
-class Download:
-    url: str
-    suggested_filename: str
-    data: bytes | None
-    error: str | None = None
-
-
-@dataclass
-class PageCapture:
-    """What one page load produced, before anything is stored."""
-
-    url: str
-    started: datetime
-    final_url: str | None = None
-    loaded: datetime | None = None
-    finished: datetime | None = None
-    failed: bool = False
-    crashed: bool = False  # the renderer died: later renderer steps are skipped, not waited out
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    title: str | None = None
-    user_agent: str | None = None
-    behaviours: list[dict[str, Any]] = field(default_factory=list)
-    blocked: list[dict[str, str]] = field(default_factory=list)
-    dialogs: list[dict[str, Any]] = field(default_factory=list)
-    popups: list[dict[str, str]] = field(default_factory=list)
-    downloads: list[Download] = field(default_factory=list)
-    frames: list[dict[str, str]] = field(default_factory=list)
-    files: dict[str, bytes] = field(default_factory=dict)  # role -> bytes
-    video_note: str | None = None
-    screencast: list[tuple[float, bytes]] = field(default_factory=list)  # screencast, until encoded
-    exchanges: list[Exchange] = field(default_factory=list)
-    main_frame_id: str | None = None
-    tls_chain: list[str] = field(default_factory=list)
-    dns: list[dict[str, Any]] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def status(self) -> str:
-        if self.failed:
-            return "failed"
-        return "partial" if self.errors else "complete"
-
-
 async def capture_page(
-    pool: ContextPool, url: str, options: CaptureOptions, clock: Clock, private_target: bool
+    pool: ContextPool,
+    url: str,
+    options: CaptureOptions,
+    clock: Clock,
+    addresses: guard.AddressGuard,
+    watchdog: MemoryWatchdog | None = None,
 ) -> PageCapture:
     """Load ``url`` once in a fresh context and take every artefact from that load."""
     result = PageCapture(url=url, started=clock())
@@ -98,7 +62,7 @@ async def capture_page(
             f"({prepared.restarts} time(s)); this capture ran in the new browser"
         )
     try:
-        await _capture_in_context(prepared, result, steps, options, clock, private_target)
+        await _capture_in_context(prepared, result, steps, options, clock, addresses, watchdog)
     finally:
         await steps.run("close the browser context", prepared.context.close, 10, final=True)
         result.finished = clock()
@@ -111,17 +75,36 @@ async def _capture_in_context(
     steps: Steps,
     options: CaptureOptions,
     clock: Clock,
-    private_target: bool,
+    addresses: guard.AddressGuard,
+    watchdog: MemoryWatchdog | None,
 ) -> None:
     context, page, cdp, recorder = prepared.context, prepared.page, prepared.cdp, prepared.recorder
     result.main_frame_id = prepared.main_frame_id
-    if not private_target:
-        await steps.run(
-            "block private addresses", lambda: _block_private(cdp, result, network.host_of(result.url)), 5
-        )
+    # Every request waits for the address rules (guard.py); without them nothing is loaded.
+    if await steps.run("enforce the address rules", lambda: guard.intercept(cdp, addresses, result), 5) is None:
+        result.failed = True
+        result.errors.append("the address rules could not be put in place: nothing was loaded")
+        return
+    if await steps.run("check WebSockets", lambda: guard.guard_websockets(page, addresses, result), 5) is None:
+        result.failed = True
+        result.errors.append("the address rules for WebSockets could not be put in place: nothing was loaded")
+        return
     pending: list[asyncio.Future[Any]] = []
+    stopped = asyncio.Event()
+
+    def oversize(exchange: Exchange) -> None:
+        if exchange.resource_type == "Document" and exchange.frame_id == result.main_frame_id:
+            result.stopped = (
+                f"the main document passed the {size_text(options.bounds.body_bytes)} kept per response: "
+                "loading was stopped there"
+            )
+            result.errors.append(result.stopped)
+            asyncio.ensure_future(_quietly(cdp.send("Page.stopLoading")))
+            stopped.set()
+
+    recorder.on_oversize = oversize
     download_seen = asyncio.Event()
-    _watch(context, page, result, pending, download_seen)
+    _watch(context, page, result, pending, download_seen, options.bounds.download_bytes, watchdog)
 
     screen = None
     if options.video:
@@ -138,16 +121,18 @@ async def _capture_in_context(
             result.video_note = "no video: the browser refused to start a screencast"
             screen = None
 
-    await _navigate(page, cdp, result, steps, options, clock)
+    await _navigate(page, cdp, result, steps, options, clock, stopped)
+    _check_main_document(addresses, recorder, result)
     if any(w.startswith("the URL is a file download") for w in result.warnings):
         # The navigation ends before the browser reports the download: wait for it to be reported.
         await steps.run("wait for the download", download_seen.wait, 10)
-    if not result.failed and page.url not in ("about:blank", ""):
+    rendered = not result.failed and result.main_blocked is None and page.url not in ("about:blank", "")
+    if rendered:
         await _run_behaviours(page, cdp, recorder, result, steps, options)
     if screen is not None:
         await steps.run("stop the screen recording", screen.stop, 5, required=False)
-    if not result.failed and page.url not in ("about:blank", ""):
-        await _take_artefacts(page, cdp, result, steps)
+    if rendered:
+        await _take_artefacts(page, cdp, result, steps, options.bounds)
     if pending:
         await steps.run("finish downloads and pop-ups", lambda: asyncio.wait(pending), 20)
     # Bodies are asked for as each response finishes; this only waits for stragglers, inside the reserve.
@@ -159,7 +144,9 @@ async def _capture_in_context(
     )
     result.exchanges = recorder.assemble()
     result.errors.extend(f"network recording: {problem}" for problem in recorder.problems)
-    await _main_document_facts(cdp, result, steps)
+    guard.check_responses(addresses, result, result.exchanges)
+    _findings(result)
+    await _main_document_facts(cdp, result, steps, addresses)
     if screen is not None and result.video_note is None:
         # Encoded after the capture (see ``encode_video``), so the next capture need not wait for it.
         result.screencast = screen.frames
@@ -176,15 +163,17 @@ async def _quietly(awaitable: Any) -> None:
 
 
 def _watch(
-    context: Any,
-    page: Any,
+    context: BrowserContext,
+    page: Page,
     result: PageCapture,
     pending: list[asyncio.Future[Any]],
     download_seen: asyncio.Event,
+    bound: int,
+    watchdog: MemoryWatchdog | None,
 ) -> None:
     """Dialogs, pop-ups, downloads and crashes, as they happen."""
 
-    def on_dialog(dialog: Any) -> None:
+    def on_dialog(dialog: Dialog) -> None:
         # A page can open dialogs in a loop: every one is dismissed, the first MAX_DIALOGS are recorded.
         if len(result.dialogs) < MAX_DIALOGS:
             result.dialogs.append(
@@ -199,7 +188,7 @@ def _watch(
             result.dialogs.append({"type": "more", "message": "further dialogs dismissed, not recorded"})
         asyncio.ensure_future(_quietly(dialog.dismiss()))
 
-    def on_page(popup: Any) -> None:
+    def on_page(popup: Page) -> None:
         if popup is page:
             return
 
@@ -216,13 +205,13 @@ def _watch(
 
         pending.append(asyncio.ensure_future(note()))
 
-    def on_download(download: Any) -> None:
+    def on_download(download: BrowserDownload) -> None:
         async def keep() -> None:
             item = Download(download.url, download.suggested_filename, None)
             result.downloads.append(item)
             try:
                 path = await download.path()
-                item.data = path.read_bytes() if path else None
+                item.data = _read_bounded(item, path, bound) if path else None
                 if item.data is None:
                     item.error = await download.failure() or "download failed"
             except Exception as exc:  # noqa: BLE001
@@ -231,9 +220,11 @@ def _watch(
         pending.append(asyncio.ensure_future(keep()))
         download_seen.set()
 
-    def on_crash(_: Any) -> None:
+    def on_crash(_: Page) -> None:
         result.crashed = True
-        result.errors.append("the page's renderer crashed")
+        kill = watchdog.claim() if watchdog is not None else None
+        # The heap bound (options.bounds.renderer_heap_mb, in the record) is one way a renderer ends.
+        result.errors.append(watchdog.reason(kill) if watchdog and kill else "the page's renderer crashed")
 
     page.on("dialog", on_dialog)
     page.on("download", on_download)
@@ -241,49 +232,78 @@ def _watch(
     context.on("page", on_page)
 
 
-async def _block_private(cdp: Any, result: PageCapture, target_host: str) -> None:
-    """Pause every request before it leaves; fail those whose host resolves to a private address.
+def _read_bounded(item: Download, path: Path, bound: int) -> bytes:
+    """A downloaded file's bytes, at most ``bound`` of them (the cut is said on the item)."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        data = handle.read(bound)
+    if size > bound:
+        item.cut = f"cut to its first {size_text(bound)} of {size_text(size)} by the bound on downloads"
+    return data
 
-    The target's own host is exempt: the investigator chose it, and ``check_targets`` vetted it.
+
+def _check_main_document(addresses: guard.AddressGuard, recorder: NetworkRecorder, result: PageCapture) -> None:
+    """Right after the load: did the main document come from an address the capture must not reach?
+
+    Checked before anything is rendered from it, so that no screenshot or DOM is made of such a page.
     """
-    verdicts: dict[str, network.HostCheck] = {}
+    for exchange in recorder.exchanges.values():
+        if exchange.resource_type != "Document" or exchange.frame_id != result.main_frame_id:
+            continue
+        for hop in exchange.hops:
+            reason = guard.check_hop(addresses, result, exchange, hop) if hop.status is not None else None
+            if reason is not None and result.main_blocked is None:
+                host, _ = guard.host_and_port(hop.url)
+                address = (hop.remote_ip or "").strip("[]")
+                result.main_blocked = {"url": hop.url, "host": host, "address": address, "reason": reason,
+                                       "stage": "response", "type": "Document"}
 
-    async def decide(event: dict[str, Any]) -> None:
-        request_id = event["requestId"]
-        url = event["request"]["url"]
-        host = network.host_of(url)
-        try:
-            if host and host != target_host and url.startswith(("http:", "https:")):
-                if host not in verdicts:
-                    verdicts[host] = await asyncio.wait_for(asyncio.to_thread(network.check_host, host), 5)
-                check = verdicts[host]
-                if check.private:
-                    reason = "private address " + ", ".join(check.addresses or (host,))
-                    result.blocked.append({"url": url, "reason": reason})
-                    await cdp.send(
-                        "Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"}
-                    )
-                    return
-            await cdp.send("Fetch.continueRequest", {"requestId": request_id})
-        except Exception:  # noqa: BLE001  the page may be gone; an unanswered pause ends with the context
-            pass
 
-    cdp.on("Fetch.requestPaused", lambda event: asyncio.ensure_future(decide(event)))
-    await cdp.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]})
+def _findings(result: PageCapture) -> None:
+    """What the address rules and the bounds did to the main document, as error sentences."""
+    blocked = result.main_blocked
+    if blocked is not None:
+        stage = {"request": "its request", "redirect": "a redirect to it", "response": "its answer"}[blocked["stage"]]
+        result.errors.append(f"the main document was blocked ({stage}): {blocked['url']}: {blocked['reason']}")
+        if blocked["reason"] == "the host does not resolve":
+            result.failed = True
+    final = main_exchanges(result)[-1:] if result.exchanges else []
+    for exchange in final:
+        if exchange.cut and not exchange.withheld:
+            result.errors.append(f"the main document's body in the WARC is not whole: {exchange.cut}")
+
+
+async def _until_loaded_or_stopped(page: Page, url: str, stopped: asyncio.Event, limit: float) -> Any:
+    """The navigation's response, or None once loading was stopped on purpose (the bound on a body)."""
+    going = asyncio.ensure_future(page.goto(url, wait_until="load", timeout=0))
+    stop = asyncio.ensure_future(stopped.wait())
+    done, _ = await asyncio.wait({going, stop}, timeout=max(limit, 0.1), return_when=asyncio.FIRST_COMPLETED)
+    stop.cancel()
+    if going in done:
+        return going.result()
+    going.add_done_callback(lambda task: task.cancelled() or task.exception())  # no "never retrieved"
+    going.cancel()
+    if stop in done:
+        return None
+    raise TimeoutError
 
 
 async def _navigate(
-    page: Any, cdp: Any, result: PageCapture, steps: Steps, options: CaptureOptions, clock: Clock
+    page: Page,
+    cdp: CDPSession,
+    result: PageCapture,
+    steps: Steps,
+    options: CaptureOptions,
+    clock: Clock,
+    stopped: asyncio.Event,
 ) -> None:
     load_bound = max(options.timeout * 0.5, 1.0)
     limit = steps.deadline.for_step(load_bound)
     begun = time.monotonic()
     try:
-        response = await asyncio.wait_for(
-            page.goto(result.url, wait_until="load", timeout=0), max(limit, 0.1)
-        )
+        response = await _until_loaded_or_stopped(page, result.url, stopped, limit)
         result.loaded = clock()
-        if response is None and page.url == "about:blank":
+        if response is None and page.url == "about:blank" and result.stopped is None:
             result.warnings.append("the navigation produced no document")
     except TimeoutError:
         result.errors.append(f"the page had not finished loading after {limit:.1f} s; loading was stopped")
@@ -293,6 +313,10 @@ async def _navigate(
         message = first_line(exc)
         if "Download is starting" in message:
             result.warnings.append("the URL is a file download, not a page: the file is kept as a download")
+        elif result.main_blocked is not None and "ERR_BLOCKED_BY_CLIENT" in message:
+            pass  # said by _findings, with what was blocked and why
+        elif result.stopped is not None:
+            result.loaded = clock()  # stopped on purpose (the bound on a body): what loaded is captured
         else:
             result.errors.append(f"navigation failed: {message}")
             result.failed = True
@@ -301,7 +325,7 @@ async def _navigate(
 
 
 async def _run_behaviours(
-    page: Any, cdp: Any, recorder: NetworkRecorder, result: PageCapture, steps: Steps, options: CaptureOptions
+    page: Page, cdp: CDPSession, recorder: NetworkRecorder, result: PageCapture, steps: Steps, options: CaptureOptions
 ) -> None:
     limits = options.limits
     keep = steps.deadline.artefact_time  # behaviours never eat the artefacts' time
@@ -341,41 +365,59 @@ async def _run_behaviours(
         result.behaviours.append({**done, "name": "settle-after"})
 
 
-async def _take_artefacts(page: Any, cdp: Any, result: PageCapture, steps: Steps) -> None:
+async def _take_artefacts(
+    page: Page, cdp: CDPSession, result: PageCapture, steps: Steps, bounds: Bounds
+) -> None:
     result.final_url = page.url  # after any client-side redirect: the page the artefacts show
     facts = await steps.run("measure the page", lambda: page.evaluate(MEASURE_JS), 5) or {}
     result.title = facts.get("title")
     result.user_agent = facts.get("userAgent")
     height = int(facts.get("height") or 0)
     width = int(facts.get("width") or 0)
+    html_chars = facts.get("htmlLength")
     if height > MAX_SCREENSHOT_HEIGHT:
-        # Chromium cannot paint one image taller than its texture limit; the record says what is missing.
-        result.warnings.append(
-            f"the full-page screenshot shows the top {MAX_SCREENSHOT_HEIGHT} px of a "
-            f"{height} px page (browser limit); the PDF, DOM, text and WARC hold the rest"
-        )
+        # Chromium cannot paint one image taller than its texture limit; the record says what is missing
+        # (and, once stored, which artefacts hold the whole page: see record.artefact_warnings).
+        result.cut["screenshot"] = f"the top {MAX_SCREENSHOT_HEIGHT} px of a {height} px page (browser limit)"
     clip = {"x": 0, "y": 0, "width": max(width, 1), "height": max(min(height, MAX_SCREENSHOT_HEIGHT), 1)}
     shot = await steps.run("full-page screenshot", lambda: screenshot(cdp, clip), 30)
     if shot:
         result.files["screenshot"] = shot
+    limit = bounds.document_chars
+    whole_dom = isinstance(html_chars, int) and html_chars <= limit
+
+    async def no_mhtml() -> None:
+        if result.crashed:
+            result.errors.append("MHTML snapshot: skipped, the renderer had crashed")
+        elif not isinstance(html_chars, int):
+            result.errors.append("MHTML snapshot: not taken, the page's size could not be measured")
+        else:
+            result.errors.append(
+                f"MHTML snapshot: not taken, the page's HTML is {html_chars:,} characters, beyond the "
+                f"{limit:,} characters a capture takes from a page"
+            )
+
     # These three only read the page, so they may run side by side.
     dom, text, snapshot = await asyncio.gather(
-        steps.run("rendered DOM", page.content, 15),
-        steps.run(
-            "visible text", lambda: page.evaluate("() => document.body ? document.body.innerText : ''"), 10
-        ),
-        steps.run("MHTML snapshot", lambda: cdp.send(MHTML, {"format": "mhtml"}), 30),
+        steps.run("rendered DOM", page.content if whole_dom else lambda: page.evaluate(CUT_DOM_JS, limit), 15),
+        steps.run("visible text", lambda: page.evaluate(TEXT_JS, limit), 10),
+        steps.run("MHTML snapshot", lambda: cdp.send(MHTML, {"format": "mhtml"}), 30) if whole_dom else no_mhtml(),
     )
+    if isinstance(dom, dict):  # cut in the page: {html, length}
+        result.cut["dom"] = f"the first {limit:,} characters of its {int(dom['length']):,}-character HTML"
+        dom = dom["html"]
     if dom is not None:
         result.files["dom"] = dom.encode("utf-8")
     if text is not None:
-        result.files["text"] = text.encode("utf-8")
+        if int(text["length"]) > limit:
+            result.cut["text"] = f"the first {limit:,} of its {int(text['length']):,} characters"
+        result.files["text"] = text["text"].encode("utf-8")
     if snapshot:
         result.files["mhtml"] = snapshot["data"].encode("utf-8")
     ranges = ""
     if height > MAX_PDF_PAGES * PRINT_PAGE_HEIGHT:
         ranges = f"1-{MAX_PDF_PAGES}"
-        result.warnings.append(f"the PDF holds the first {MAX_PDF_PAGES} printed pages of a {height} px page")
+        result.cut["pdf"] = f"the first {MAX_PDF_PAGES} printed pages of a {height} px page"
     # Last: printing lays the page out again for paper.
     pdf = await steps.run("PDF", lambda: page.pdf(print_background=True, page_ranges=ranges), 30)
     if pdf:
@@ -387,11 +429,21 @@ MEASURE_JS = """() => {
   const root = document.documentElement, body = document.body || root;
   return {width: Math.max(root.scrollWidth, body.scrollWidth, innerWidth),
           height: Math.max(root.scrollHeight, body.scrollHeight, innerHeight),
+          htmlLength: root.outerHTML.length,
           title: document.title, userAgent: navigator.userAgent};
+}"""
+# The DOM and the text are cut in the page, so that a huge page never crosses into this process whole.
+CUT_DOM_JS = """(limit) => {
+  const html = document.documentElement.outerHTML;
+  return {html: html.slice(0, limit), length: html.length};
+}"""
+TEXT_JS = """(limit) => {
+  const text = document.body ? document.body.innerText : '';
+  return {text: text.slice(0, limit), length: text.length};
 }"""
 
 
-async def screenshot(cdp: Any, clip: dict[str, int] | None = None) -> bytes:
+async def screenshot(cdp: CDPSession, clip: dict[str, int] | None = None) -> bytes:
     """A PNG of the viewport, or of ``clip`` in page coordinates painted beyond the viewport (full page).
 
     Straight through CDP with ``optimizeForSpeed`` (faster PNG encoding; the pixels are the same).
@@ -403,7 +455,9 @@ async def screenshot(cdp: Any, clip: dict[str, int] | None = None) -> bytes:
     return base64.b64decode(answer["data"])
 
 
-async def _main_document_facts(cdp: Any, result: PageCapture, steps: Steps) -> None:
+async def _main_document_facts(
+    cdp: CDPSession, result: PageCapture, steps: Steps, addresses: guard.AddressGuard
+) -> None:
     main = main_hop(result)
     if main is None:
         return
@@ -431,36 +485,16 @@ async def _main_document_facts(cdp: Any, result: PageCapture, steps: Steps) -> N
     hosts = []
     for exchange in main_exchanges(result):
         for item in exchange.hops:
-            host = network.host_of(item.url)
+            host, _ = guard.host_and_port(item.url)
             if host and host not in hosts:
                 hosts.append(host)
     for host in hosts:
+        # The answer the address rules checked (and the browser was pinned to), not a second lookup.
         check = await steps.run(
-            f"DNS lookup of {host}",
-            lambda h=host: asyncio.to_thread(network.check_host, h),
-            5,
-            required=False,
+            f"DNS lookup of {host}", lambda h=host: addresses.check_async(h), 5, required=False
         )
         if check:
             result.dns.append(check.to_json())
-
-
-def main_exchanges(result: PageCapture) -> list[Exchange]:
-    return [
-        e
-        for e in result.exchanges
-        if e.resource_type == "Document"
-        and (result.main_frame_id is None or e.frame_id == result.main_frame_id)
-    ]
-
-
-def main_hop(result: PageCapture) -> Any:
-    """The last answered hop of the main frame's documents: the response the page was built from."""
-    for exchange in reversed(main_exchanges(result)):
-        for hop in reversed(exchange.hops):
-            if hop.status is not None:
-                return hop
-    return None
 
 
 async def encode_video(result: PageCapture, options: CaptureOptions, bound: float = 60.0) -> None:

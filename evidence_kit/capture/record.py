@@ -20,7 +20,7 @@ from .. import TOOL
 from . import network
 from .browser import BrowserInfo
 from .options import CaptureOptions
-from .page import PageCapture, main_exchanges, main_hop
+from .outcome import PageCapture, main_exchanges, main_hop
 
 FORMAT = "evidence-kit-capture/1"
 CLOCK_SOURCE = "system clock (not synchronised: see RFC 3161 timestamps)"
@@ -157,11 +157,13 @@ def build(
         "options": options.to_json(),
         "behaviours": result.behaviours,
         "blocked_requests": result.blocked,
+        "blocked_requests_not_listed": result.blocked_unlisted,
         "dialogs": result.dialogs,
         "popups": result.popups,
         "downloads": [],
         "video": result.video_note,
         "timings": result.timings,
+        "memory": result.memory,
         "resources": resources,
         "artefacts": [a.to_record() for a in artefacts],
     }
@@ -175,9 +177,65 @@ def build(
                 "suggested_filename": download.suggested_filename,
                 "blake3": entry.blake3 if entry else None,
                 "error": download.error,
+                "cut": download.cut,
             }
         )
     return record
+
+
+# What each role is called in a sentence of the record.
+ROLE_NAMES = {
+    "screenshot": "full-page screenshot",
+    "screenshot-viewport": "viewport screenshot",
+    "pdf": "PDF",
+    "mhtml": "MHTML snapshot",
+    "dom": "DOM",
+    "text": "text",
+    "video": "video",
+}
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def main_body_whole(result: PageCapture) -> bool:
+    """Whether the WARC holds the main document's body whole (not cut by a bound, withheld or missing)."""
+    final = main_exchanges(result)[-1:]
+    return bool(final) and final[0].body is not None and not final[0].cut and not final[0].withheld
+
+
+def artefact_warnings(result: PageCapture, stored: set[str]) -> list[str]:
+    """Sentences about what the stored artefacts hold, each true of what was stored (``stored``: roles)."""
+    sentences = []
+    whole = [ROLE_NAMES[r] for r in ("pdf", "dom", "text") if r in stored and r not in result.cut]
+    if main_body_whole(result):
+        whole.append("WARC")
+    for role, part in result.cut.items():
+        if role not in stored:
+            continue  # not stored at all: the step's error says so
+        rest = (
+            f"the {_listed(whole)} {'holds' if len(whole) == 1 else 'hold'} the rest"
+            if whole
+            else "no stored artefact holds the rest"
+        )
+        sentences.append(f"the {ROLE_NAMES[role]} holds {part}; {rest}")
+    main = result.main_blocked or {}
+    answered = [
+        b
+        for b in result.blocked
+        if b.get("stage") == "response" and (b.get("url"), b.get("stage")) != (main.get("url"), main.get("stage"))
+    ]
+    if answered:
+        sentence = (
+            f"{len(answered)} response(s) came from blocked addresses: the WARC keeps their headers, "
+            "not their bodies"
+        )
+        shown = [ROLE_NAMES[r] for r in ROLE_NAMES if r in stored]
+        if shown:
+            sentence += f"; the page had received them, so the {_listed(shown)} may show what they held"
+        sentences.append(sentence)
+    return sentences
 
 
 def to_bytes(record: dict[str, Any]) -> bytes:

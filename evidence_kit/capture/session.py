@@ -27,8 +27,11 @@ from ..store import Artefact
 from . import browser as browser_module
 from . import har, network, record, warc
 from .contexts import ContextPool
+from .guard import AddressGuard, Resolver, host_and_port
 from .options import CaptureOptions
-from .page import PageCapture, capture_page, encode_video
+from .outcome import PageCapture
+from .page import capture_page, encode_video
+from .watchdog import MemoryWatchdog
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -59,27 +62,47 @@ class CaptureResult:
         }
 
 
-def check_targets(urls: Sequence[str], allow_private: bool) -> list[tuple[str, bool]]:
-    """Each URL checked (http/https, parsable) with whether its host is private; bad input raises."""
+@dataclass(frozen=True)
+class Targets:
+    """The URLs of one command, checked, and the address rules (with their DNS answers) they set up."""
+
+    urls: tuple[str, ...]
+    guard: AddressGuard
+
+    def browser_args(self) -> tuple[str, ...]:
+        """Pin every checked host name to the address checked: the browser does not resolve it again."""
+        return (f"--host-resolver-rules={self.guard.resolver_rules()}",)
+
+
+def check_targets(
+    urls: Sequence[str], allow_private: bool, resolver: Resolver | None = None
+) -> Targets:
+    """Each URL checked (http/https, parsable, its host resolved once); bad input raises InvalidInput.
+
+    With ``allow_private`` the hosts (and ports) of these URLs may be private or loopback; no other host
+    may. A host that does not resolve is refused: it is never taken for a public one.
+    """
     if not urls:
         raise InvalidInput("no URL to capture (give URLs or --from-file)")
     cleaned = [network.check_url(url) for url in urls]  # every URL parses before any DNS lookup
-    checked = []
+    allowed = [host_and_port(url) for url in cleaned] if allow_private else []
+    rules = AddressGuard(allowed, resolver)
     for clean in cleaned:
-        host = network.check_host(network.host_of(clean))
-        if host.private and not allow_private:
-            where = ", ".join(host.addresses) or host.host
+        verdict = rules.check(host_and_port(clean)[0])
+        if not verdict.addresses:
+            raise InvalidInput(f"{clean}: the host {verdict.host} does not resolve; nothing was captured")
+        if not verdict.allowed:
             raise InvalidInput(
-                f"{clean} is on a private or loopback address ({where}); capturing it needs --allow-private"
+                f"{clean} is on a private or loopback address ({verdict.reason}); capturing it needs "
+                "--allow-private"
             )
-        checked.append((clean, host.private))
-    return checked
+    return Targets(tuple(cleaned), rules)
 
 
 def capture_urls(
     case: Case,
     identity: Identity,
-    urls: Sequence[str],
+    urls: Sequence[str] | Targets,
     options: CaptureOptions | None = None,
     on_progress: ProgressCallback | None = None,
     clock: Clock | None = None,
@@ -87,15 +110,18 @@ def capture_urls(
 ) -> list[CaptureResult]:
     """Capture every URL with one browser; one failing URL never stops the others.
 
-    Raises :class:`InvalidInput` for a bad URL or a private target without ``allow_private`` (before
-    anything is captured) and :class:`BrowserNotFound` when no Chromium starts.
+    ``urls`` may be the :class:`Targets` that :func:`check_targets` returned (the hosts are then not
+    resolved again). Raises :class:`InvalidInput` for a bad URL, a host that does not resolve, or a
+    private target without ``allow_private`` (before anything is captured) and :class:`BrowserNotFound`
+    when no Chromium starts.
     """
     options = options or CaptureOptions()
     clock = clock or case.clock or utc_now
-    targets = check_targets(urls, options.allow_private)
+    targets = urls if isinstance(urls, Targets) else check_targets(urls, options.allow_private)
     executable = browser_module.find_chromium(case.settings.chromium)
+    args = (*options.bounds.browser_args(), *targets.browser_args(), *browser_args)
     coroutine = capture_urls_async(
-        case, identity, targets, options, on_progress, clock, executable, browser_args
+        case, identity, list(targets.urls), targets.guard, options, on_progress, clock, executable, args
     )
     results = _run(coroutine, case)
     from .. import pipeline
@@ -137,7 +163,8 @@ def _run(coroutine: Any, case: Case) -> Any:
 async def capture_urls_async(
     case: Case,
     identity: Identity,
-    targets: list[tuple[str, bool]],
+    targets: list[str],
+    addresses: AddressGuard,
     options: CaptureOptions,
     on_progress: ProgressCallback | None,
     clock: Clock,
@@ -158,15 +185,24 @@ async def capture_urls_async(
             relaunch=lambda dead: browser_module.relaunch(dead, executable, browser_args),
         )
 
-        async def one(index: int, url: str, private: bool) -> None:
+        watchdog = MemoryWatchdog(options.bounds.browser_rss_mb)
+        watchdog.start()
+
+        async def one(index: int, url: str) -> None:
             nonlocal done
             async with gate:
+                window = watchdog.begin()
                 try:
-                    page = await capture_page(pool, url, options, clock, private_target=private)
+                    page = await capture_page(pool, url, options, clock, addresses, watchdog)
                 except Exception as exc:  # noqa: BLE001  one URL's failure never stops the others
                     page = PageCapture(url=url, started=clock(), failed=True)
                     page.errors.append(f"capture failed: {type(exc).__name__}: {exc}")
                     page.finished = clock()
+                page.memory = {
+                    "browser_tree_peak_bytes": watchdog.end(window),
+                    "browser_tree_bound_bytes": watchdog.limit,
+                    "sampled_every_seconds": watchdog.interval,
+                }
             # Outside the gate: the next capture starts while this one's video is encoded.
             await encode_video(page, options)
             # Storing is synchronous on the loop's thread: the ledger connection stays on one thread.
@@ -176,8 +212,9 @@ async def capture_urls_async(
                 on_progress(done, len(targets))
 
         try:
-            await asyncio.gather(*(one(i, url, private) for i, (url, private) in enumerate(targets)))
+            await asyncio.gather(*(one(i, url) for i, url in enumerate(targets)))
         finally:
+            await watchdog.stop()
             await pool.close()
     return [r for r in results if r is not None]
 
@@ -215,7 +252,7 @@ def store(
         if data:
             keep(role, case.ingest_bytes(data))
     for download in page.downloads:
-        if download.data is not None:
+        if download.data is not None:  # a download cut by its bound says so in the record (``cut``)
             keep(
                 "download",
                 case.ingest_bytes(download.data),
@@ -231,6 +268,8 @@ def store(
                 )
             ),
         )
+    # Sentences about what the artefacts hold, made now that it is known which ones were stored.
+    page.warnings.extend(record.artefact_warnings(page, {e.role for e in entries}))
     settings = case.settings
     # The same record twice: first as the provenance summary inside the WARC, then in full (with the
     # WARC among its artefacts and the list of exchanges).
@@ -323,4 +362,4 @@ def store(
     )
 
 
-__all__ = ["CaptureOptions", "CaptureResult", "capture_urls", "check_targets"]
+__all__ = ["CaptureOptions", "CaptureResult", "Targets", "capture_urls", "check_targets"]

@@ -13,14 +13,17 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playwright.async_api import CDPSession
 
 MAX_FRAMES = 1500
 
 
 @dataclass
 class ScreenRecorder:
-    cdp: Any
+    cdp: CDPSession
     frames: list[tuple[float, bytes]] = field(default_factory=list)
     running: bool = False
     dropped: int = 0

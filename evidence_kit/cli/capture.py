@@ -9,12 +9,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..capture import CaptureOptions, capture_urls, check_targets
+from ..capture.bounds import MIB, Bounds
 from ..case import Case
 from ..errors import InvalidInput
 from .app import app, settings
 from .output import console, err_console, print_json
 
 MAX_URL_FILE_BYTES = 16 << 20
+DEFAULT_BOUNDS = Bounds()
 
 
 def read_url_file(path: Path) -> list[str]:
@@ -46,10 +48,24 @@ def capture(
         1, "--concurrency", min=1, max=8, help="Captures in parallel (browser contexts in one browser)."
     ),
     allow_private: bool = typer.Option(
-        False, "--allow-private", help="Allow capturing private, loopback or link-local addresses."
+        False,
+        "--allow-private",
+        help="Allow the hosts of these URLs to be private or loopback addresses (no other private host).",
     ),
     ignore_https_errors: bool = typer.Option(
         False, "--ignore-https-errors", help="Capture despite TLS certificate errors (recorded)."
+    ),
+    max_response_mb: int = typer.Option(
+        DEFAULT_BOUNDS.body_bytes // MIB,
+        "--max-response-mb",
+        min=1,
+        help="Bytes kept per response body, in MiB (beyond: cut, and the record says so).",
+    ),
+    max_browser_mb: int = typer.Option(
+        DEFAULT_BOUNDS.browser_rss_mb,
+        "--max-browser-memory-mb",
+        min=256,
+        help="Memory of the browser's processes, in MiB, above which the capture is ended (partial).",
     ),
     purpose: str = typer.Option(None, "--purpose", help="Why this is collected (written into the record)."),
     investigator: str = typer.Option(None, "--investigator", help="Who captures (default: the case lead)."),
@@ -72,12 +88,13 @@ def capture(
         ignore_https_errors=ignore_https_errors,
         concurrency=concurrency,
         purpose=purpose,
+        bounds=Bounds(body_bytes=max_response_mb * MIB, browser_rss_mb=max_browser_mb),
     )
-    check_targets(targets, allow_private)  # bad input ends here, before a browser starts
+    checked = check_targets(targets, allow_private)  # bad input ends here, before a browser starts
     with Case.open(settings(ctx), case_id) as case:
         identity = case.identity(investigator)
         if as_json:
-            results = capture_urls(case, identity, targets, options)
+            results = capture_urls(case, identity, checked, options)
         else:
             progress = Progress(
                 TextColumn("capturing"),
@@ -92,7 +109,7 @@ def capture(
                 results = capture_urls(
                     case,
                     identity,
-                    targets,
+                    checked,
                     options,
                     on_progress=lambda done, total: progress.update(task, completed=done, total=total),
                 )

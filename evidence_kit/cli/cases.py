@@ -1,8 +1,9 @@
-"""``case create``, ``case list``, ``case show``."""
+"""``case create``, ``case list``, ``case show``, ``case add-investigator``, ``case update``."""
 
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -13,6 +14,8 @@ from chain_of_custody.errors import CustodyError
 
 from ..case import Case
 from ..config import Settings
+from ..errors import InvalidInput
+from ..overview import case_overview
 from .app import app, settings
 from .output import console, print_json, short
 
@@ -40,8 +43,68 @@ def create(
         if as_json:
             print_json({**case.info, "path": str(case.path.resolve()), "head": str(head)})
             return
+        lead = case.info["investigators"][0]
         console.print(f"Created case [bold]{case.id}[/bold] at {case.path}")
-        console.print(f"Investigator {investigator} signs as {case.info['investigators'][0]['key_id']}")
+        console.print(f"Investigator {lead['name']} signs as {lead['key_id']}")
+        console.print(f"Key fingerprint (give it to the court expert, who pins it with verify --trust): "
+                      f"{lead['fingerprint']}", soft_wrap=True, highlight=False)
+
+
+@case_app.command("add-investigator")
+def add_investigator(
+    ctx: typer.Context,
+    case_id: str = typer.Argument(..., help="Case id."),
+    name: str = typer.Option(..., "--name", help="The investigator to enrol."),
+    public_key: Path = typer.Option(None, "--public-key", exists=True, dir_okay=False,
+                                    help="Their public key (PEM), made on their machine with 'evidence-kit key "
+                                    "create'. Without it, their key on this machine is used, or made now."),
+    by: str = typer.Option(None, "--by", help="The enrolled investigator who signs the enrolment (default: the lead)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Enrol another investigator's signing key in the case, in an event signed by an enrolled investigator.
+
+    Only enrolled keys may sign a case's events; verify fails any event signed by another key.
+    """
+    with Case.open(settings(ctx), case_id) as case:
+        pem = public_key.read_bytes() if public_key else None
+        event, created = case.enrol(case.identity(by), name, pem)
+        record = event.details["investigator"]
+    result = {"event": event.seq, "name": record["name"], "key_id": record["key_id"],
+              "fingerprint": record["fingerprint"], "key_created": created}
+    if as_json:
+        print_json(result)
+        return
+    if created:
+        console.print(f"Created a signing key for {name} in {settings(ctx).keys_dir}")
+    console.print(f"Enrolled {name} as {record['key_id']} in event {event.seq}")
+    console.print(f"Key fingerprint: {record['fingerprint']}", soft_wrap=True, highlight=False)
+
+
+@case_app.command("update")
+def update(
+    ctx: typer.Context,
+    case_id: str = typer.Argument(..., help="Case id."),
+    title: str = typer.Option(None, "--title", help="New title."),
+    jurisdiction: str = typer.Option(None, "--jurisdiction", help="New jurisdiction."),
+    offence: str = typer.Option(None, "--offence", help="New offence."),
+    organisation: str = typer.Option(None, "--organisation", help="New organisation."),
+    region: str = typer.Option(None, "--region", help="New default phone region (ISO 3166)."),
+    investigator: str = typer.Option(None, "--investigator", help="Who changes it (default: the case lead)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Change the case's facts in a signed 'case-update' event; case.json is rewritten from the events."""
+    changes = {k: v for k, v in {"title": title, "jurisdiction": jurisdiction, "offence": offence,
+                                 "organisation": organisation,
+                                 "default_region": region.upper() if region else None}.items() if v is not None}
+    if not changes:
+        raise InvalidInput("say what to change: --title, --jurisdiction, --offence, --organisation or --region")
+    with Case.open(settings(ctx), case_id) as case:
+        event = case.update(case.identity(investigator), changes)
+    if as_json:
+        print_json({"event": event.seq, "changes": event.details["changes"]})
+        return
+    console.print(f"Recorded event {event.seq} (case-update): " +
+                  ", ".join(f"{k} = {v!r}" for k, v in event.details["changes"].items()))
 
 
 @case_app.command("list")
@@ -80,30 +143,6 @@ def _list_row(s: Settings, case_id: str) -> dict[str, Any]:
                 "artefacts": None}
 
 
-def case_summary(case: Case) -> dict[str, Any]:
-    head = case.ledger.head()
-    captures = case.capture_records()
-    # An artefact's role is named by the custody event that brought it in, never by its file name.
-    roles: dict[str, str] = {}
-    for event in case.events():
-        for item in event.artefacts:
-            if item.get("role") and item.get("blake3") not in roles:
-                roles[item["blake3"]] = str(item["role"])
-    summary: dict[str, Any] = {
-        **case.info,
-        "path": str(case.path.resolve()),
-        "head": str(head) if head else None,
-        "events": head.seq if head else 0,
-        "artefacts": [
-            {**row, "role": roles.get(row["blake3"]), "path": str(case.store.path_of(row["blake3"]).resolve())}
-            for row in case.artefact_rows()
-        ],
-        "captures": [{"id": c.get("id"), "url": c.get("url"), "final_url": c.get("final_url"),
-                      "status": c.get("status"), "started": c.get("started")} for c in captures],
-    }
-    return summary
-
-
 @case_app.command("show")
 def show(
     ctx: typer.Context,
@@ -112,11 +151,7 @@ def show(
 ) -> None:
     """Show one case: its details, artefacts, captures and ledger head."""
     with Case.open(settings(ctx), case_id) as case:
-        summary = case_summary(case)
-        from .hooks import SHOW_EXTRAS
-
-        for extra in SHOW_EXTRAS:
-            extra(case, summary)
+        summary = case_overview(case)
     if as_json:
         print_json(summary)
         return

@@ -9,9 +9,9 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from chain_of_custody.report import Report
+from chain_of_custody.report import Report, fact_lines
 
-from .. import pipeline, verification
+from .. import verification
 from ..case import MANUAL_ACTIONS, Case
 from .app import DefaultCommandGroup, app, settings
 from .output import byte_progress, console, print_json, short
@@ -37,7 +37,6 @@ def add(
             added = case.add_files(files, identity, source, on_progress=progress)
         rows = [{"file": str(item.source_path), "event": item.event.seq, "path": str(item.artefact.path.resolve()),
                  "already_stored": not item.artefact.new, **item.artefact.ledger_entry()} for item in added]
-        pipeline.after_ingest(case, identity, [item.artefact for item in added])
     if as_json:
         print_json(rows)
         return
@@ -103,10 +102,8 @@ def ledger_record(
 def print_report(report: Report) -> None:
     status = "[green]VERIFIED[/green]" if report.ok else "[red]VERIFICATION FAILED[/red]"
     console.print(f"{status}  {report.kind} {report.target}")
-    for key, value in report.facts.items():
-        if key == "cases":
-            continue
-        console.print(f"  {key}: {value}")
+    for line in fact_lines(report):
+        console.print(f"  {line}", soft_wrap=True, highlight=False)
     table = Table("check", "what it means", "checked", "failed", "result")
     for check in report.checks.values():
         table.add_row(check.name, check.description, str(check.checked), str(check.failed),
@@ -132,6 +129,9 @@ def verify(
     target: str = typer.Argument(..., help="A case id, a case folder, a bundle folder or zip, or a file."),
     expect_head: str = typer.Option(None, "--expect-head",
                                     help="A ledger head recorded elsewhere (blake3:… or SEQ:blake3:…)."),
+    trust: list[str] = typer.Option([], "--trust", metavar="FINGERPRINT",
+                                    help="A signing key's fingerprint (sha256:…) or key id you were given out of "
+                                    "band; repeatable. Any event signed by another key fails."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Verify evidence: re-hash every artefact, walk the hash chain, check every signature and timestamp.
@@ -142,9 +142,9 @@ def verify(
     kind, path = verification.resolve(s, target)
     if kind == "case":
         with byte_progress("verifying", enabled=not as_json) as progress:
-            report = verification.verify_case(path, expect_head, on_progress=progress)
+            report = verification.verify_case(path, expect_head, on_progress=progress, settings=s, trust=trust)
     elif kind == "bundle":
-        report = verification.verify_bundle(path, expect_head)
+        report = verification.verify_bundle(path, expect_head, trust=trust)
     else:
         report = verification.verify_file(s, path)
     if as_json:

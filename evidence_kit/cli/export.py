@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from ..case import Case
-from ..export import bundle
+from ..errors import InvalidInput
 from .app import app, settings
 from .output import console, err_console, print_json
 
@@ -42,15 +42,12 @@ def export(
 
     The export is recorded as a custody event; the bundle holds the ledger up to the head before it.
     """
-    options: dict[str, object] = {"lang": lang}
+    from ..export import bundle, mla  # here, not at the top: other commands start without the exporter
+    from ..export.job import ExportOptions
+
     if lang not in ("en", "fr"):
-        from ..errors import InvalidInput
-
         raise InvalidInput(f"--lang must be en or fr, not {lang!r}")
-    if mla_form is not None:
-        from ..export import mla
-
-        options["mla_form"] = mla.load_form(mla_form)
+    options = ExportOptions(lang=lang, mla_form=mla.load_form(mla_form) if mla_form is not None else None)
     with Case.open(settings(ctx), case_id) as case:
         identity = case.identity(investigator)
         progress = None if as_json else (lambda step: err_console.print(f"[dim]{step}…[/dim]"))
@@ -63,6 +60,8 @@ def export(
             options=options,
             on_progress=progress,
         )
+    for line in result.cleaned:
+        sys.stderr.write(f"cleaned up: {line}\n")
     for warning in result.warnings:
         sys.stderr.write(f"warning: {warning}\n")
     for field_name in result.mla_missing:

@@ -17,7 +17,6 @@ from ..metadata import describe as describing
 from ..metadata import search as searching
 from ..metadata.imagehash import DEFAULT_MAX_DISTANCE
 from .app import app, settings
-from .hooks import SHOW_EXTRAS
 from .output import console, err_console, print_json, short
 
 
@@ -39,24 +38,6 @@ def _item_progress(description: str, enabled: bool) -> Iterator[Callable[[int, i
         yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
-def _show_extra(case: Case, summary: dict) -> None:
-    """``case show``: what describe found, and a warning when artefacts are still undescribed."""
-    found = describing.summary(case)
-    summary["metadata"] = found
-    if found["not_described"]:
-        summary.setdefault("warnings", []).append(
-            f"{len(found['not_described'])} artefact(s) not described yet: "
-            f"run 'evidence-kit describe {case.id}'"
-        )
-    for photo in found["gps"]:
-        summary.setdefault("warnings", []).append(
-            f"photo carries a GPS position {photo['gps_readable']} "
-            f"({photo['gps_latitude']}, {photo['gps_longitude']}) in "
-            f"{short(photo['source'])} {photo['url'] or ''}".rstrip()
-        )
-
-
-SHOW_EXTRAS.append(_show_extra)
 
 
 @app.command("describe")
@@ -64,10 +45,19 @@ def describe(
     ctx: typer.Context,
     case_id: str = typer.Argument(..., help="Case id."),
     investigator: str = typer.Option(None, "--investigator", help="Who runs it (default: the case lead)."),
+    rebuild_index: bool = typer.Option(
+        False,
+        "--rebuild-index",
+        help="Write the index tables again from the ledger and the description artefacts (when verify finds"
+        " index-artefacts or index-metadata failures); recorded as a 'reindex' custody event.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """(Re)describe artefacts not described yet: file type, embedded metadata and GPS, page metadata,
     selectors, photo hashes. One custody event lists every description; originals are never changed."""
+    if rebuild_index:
+        _rebuild(ctx, case_id, investigator, as_json)
+        return
     with Case.open(settings(ctx), case_id) as case:
         identity = case.identity(investigator)
         started = time.monotonic()
@@ -78,9 +68,7 @@ def describe(
         print_json({**result.to_json(), "seconds": f"{seconds:.3f}"})
         return
     if result.nothing_to_do:
-        console.print(
-            f"Nothing to describe: all {result.already} artefacts of {case_id} are already described."
-        )
+        console.print(f"Nothing to describe: all {result.already} artefacts of {case_id} are already described.")
         return
     table = Table(
         "artefact",
@@ -105,23 +93,54 @@ def describe(
         console.print(f"{len(result.media)} images/videos taken from WARC responses (role media).")
     for error in result.errors:
         console.print(f"[yellow]warning:[/yellow] {error}")
+    console.print(f"Described {len(result.described)} artefacts in {seconds:.2f} s; custody event {result.event.seq}.")
+
+
+def _rebuild(ctx: typer.Context, case_id: str, investigator: str | None, as_json: bool) -> None:
+    with Case.open(settings(ctx), case_id) as case:
+        result = describing.rebuild_index(case, case.identity(investigator))
+    if as_json:
+        print_json(
+            {
+                "event": result.event.seq if result.event else None,
+                "rows": result.rows,
+                "findings_before": result.findings_before,
+                "unusable": result.unusable,
+            }
+        )
+        return
+    if result.event is None:
+        console.print(f"The index of {case_id} already agrees with its signed records: nothing rebuilt.")
+        return
     console.print(
-        f"Described {len(result.described)} artefacts in {seconds:.2f} s; custody event {result.event.seq}."
+        f"Rebuilt the index of {case_id} from the ledger and the descriptions ({len(result.findings_before)}"
+        f" finding(s) before); custody event {result.event.seq} (reindex)."
     )
+    for table, count in result.rows.items():
+        console.print(f"  {table}: {count} rows")
+    for problem in result.unusable:
+        console.print(f"[yellow]warning:[/yellow] {escape(problem)} (no rows from it)")
+
+
+def _left_out(left_out: dict[str, str]) -> None:
+    for other, why in left_out.items():
+        err_console.print(
+            f"warning: case {other} left out: its metadata index disagrees with its signed records: {escape(why)}"
+        )
 
 
 @app.command("selectors")
 def selectors(
     ctx: typer.Context,
     case_id: str = typer.Argument(..., help="Case id."),
-    kind: str = typer.Option(
-        None, "--kind", help="Only this kind (phone, email, telegram, bitcoin, iban, …)."
-    ),
+    kind: str = typer.Option(None, "--kind", help="Only this kind (phone, email, telegram, bitcoin, iban, …)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Selectors found in a case: phones (E.164), e-mails, handles, wallets, IBANs, GPS, URLs; with counts,
     where they were found, and the other cases under the home folder that hold the same selector."""
-    found = searching.list_selectors(settings(ctx), case_id)
+    left_out: dict[str, str] = {}
+    found = searching.list_selectors(settings(ctx), case_id, left_out=left_out)
+    _left_out(left_out)
     if kind:
         found = [s for s in found if s.kind == kind]
     if as_json:
@@ -133,18 +152,11 @@ def selectors(
     table = Table("kind", "value", "count", "where", "also in cases", title=f"selectors of {case_id}")
     for s in found:
         where = sorted(
-            {
-                p.capture_id and f"{p.capture_id} {p.url or ''}" or f"{short(p.artefact)} {p.url or ''}"
-                for p in s.places
-            }
+            {p.capture_id and f"{p.capture_id} {p.url or ''}" or f"{short(p.artefact)} {p.url or ''}" for p in s.places}
         )
-        shown = "\n".join(w.strip() for w in where[:3]) + (
-            f"\n+{len(where) - 3} more" if len(where) > 3 else ""
-        )
+        shown = "\n".join(w.strip() for w in where[:3]) + (f"\n+{len(where) - 3} more" if len(where) > 3 else "")
         style = "bold red" if s.other_cases else None
-        table.add_row(
-            s.kind, escape(s.value), str(s.count), escape(shown), ", ".join(s.other_cases), style=style
-        )
+        table.add_row(s.kind, escape(s.value), str(s.count), escape(shown), ", ".join(s.other_cases), style=style)
     console.print(table)
     crossing = [s for s in found if s.other_cases]
     if crossing:
@@ -156,9 +168,7 @@ def search(
     ctx: typer.Context,
     words: list[str] = typer.Argument(None, help="CASE_ID QUERY, or with --all just QUERY."),
     all_cases: bool = typer.Option(False, "--all", help="Search every case under the home folder."),
-    similar: str = typer.Option(
-        None, "--similar", help="An image file or an artefact digest: find near-duplicates."
-    ),
+    similar: str = typer.Option(None, "--similar", help="An image file or an artefact digest: find near-duplicates."),
     max_distance: int = typer.Option(
         DEFAULT_MAX_DISTANCE,
         "--max-distance",
@@ -176,7 +186,9 @@ def search(
     if similar:
         if words:
             raise InvalidInput("--similar takes no query words")
-        hashes, matches = searching.similar(s, case_id, similar, max_distance)
+        left_out: dict[str, str] = {}
+        hashes, matches = searching.similar(s, case_id, similar, max_distance, left_out=left_out)
+        _left_out(left_out)
         if as_json:
             print_json(
                 {
@@ -190,9 +202,7 @@ def search(
         if not matches:
             console.print(f"No photo within distance {max_distance} of {similar}.")
             return
-        table = Table(
-            "case", "artefact", "pHash dist.", "dHash dist.", "size", "url / capture", title="similar photos"
-        )
+        table = Table("case", "artefact", "pHash dist.", "dHash dist.", "size", "url / capture", title="similar photos")
         for m in matches:
             table.add_row(
                 m.case_id,
@@ -207,7 +217,9 @@ def search(
     query = " ".join(words)
     if not query:
         raise InvalidInput("give something to search for")
-    hits = searching.search(s, case_id, query)
+    left_out = {}
+    hits = searching.search(s, case_id, query, left_out=left_out)
+    _left_out(left_out)
     if as_json:
         print_json([h.to_json() for h in hits])
         return

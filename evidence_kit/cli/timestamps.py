@@ -10,10 +10,7 @@ from rich.table import Table
 from .. import timestamps
 from ..case import Case
 from .app import app, settings
-from .hooks import SHOW_EXTRAS
 from .output import console, err_console, print_json, short
-
-SHOW_EXTRAS.append(timestamps.show_extra)
 
 
 @app.command("timestamp")

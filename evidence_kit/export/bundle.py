@@ -1,9 +1,8 @@
 """Export a case as one self-contained evidence bundle: a BagIt bag (RFC 8493), as a folder or a zip.
 
-The bag is written by hand (not with ``bagit.make_bag``, which bags in place and so would move the files
-it is given): case files are only ever read and copied, each copy hashed while it streams and checked
-against the ledger, so a damaged case file stops the export instead of entering the bundle. The
-layout is described in :mod:`chain_of_custody.bundle`, which verifies it.
+The evidence is copied into the bag (:mod:`.bag`, which hashes each copy and checks it against the
+ledger), then each stage of :mod:`.stages` adds its derived files, then the tag files close the bag.
+The layout is described in :mod:`chain_of_custody.bundle`, which verifies it.
 
 The export is itself a custody event, appended after the cut: the bundle's ledger ends at the head it
 records (``Ledger-Head`` in bag-info.txt and ``data/ledger/head.json``), and the export event names that
@@ -12,22 +11,17 @@ head, the bundle's tag-manifest digest and, for ``--zip``, the zip's SHA-256 and
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import secrets
 import shutil
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import blake3
-
 from chain_of_custody import bundle as layout
 from chain_of_custody.clock import Clock, rfc3339, utc_now
-from chain_of_custody.errors import Finding, VerificationFailed
 from chain_of_custody.hashing import CHUNK, hash_file
 from chain_of_custody.keys import Identity
 from chain_of_custody.ledger import Event, write_jsonl
@@ -35,7 +29,10 @@ from chain_of_custody.ledger import Event, write_jsonl
 from .. import TOOL
 from ..case import Case, machine_facts
 from ..errors import InvalidInput, OperationFailed
+from . import leftovers
+from .bag import BagWriter, write_tag_files
 from .contents import Contents, gather, mapping_json
+from .job import ExportJob, ExportOptions
 from .stages import STAGES, Stage
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest zip time: a fixed date makes the zip reproducible
@@ -59,6 +56,7 @@ class ExportResult:
     mla_missing: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     files: tuple[str, ...] = field(default_factory=tuple)
+    cleaned: tuple[str, ...] = ()  # what interrupted exports had left, removed before this one
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,112 +74,8 @@ class ExportResult:
             "zip_size": self.zip_size,
             "mla_missing": list(self.mla_missing),
             "warnings": list(self.warnings),
+            "cleaned": list(self.cleaned),
         }
-
-
-class BagWriter:
-    """Writes payload files and remembers their three digests, computed while the bytes are written."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.digests: dict[str, layout.BagDigests] = {}
-
-    def path(self, rel: str) -> Path:
-        target = self.root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target
-
-    def write_bytes(self, rel: str, data: bytes) -> None:
-        target = self.path(rel)
-        target.write_bytes(data)
-        self.digests[rel] = layout.BagDigests(
-            hashlib.sha256(data).hexdigest(),
-            hashlib.sha512(data).hexdigest(),
-            blake3.blake3(data).hexdigest(),
-            len(data),
-        )
-
-    def copy(
-        self, source: Path, rel: str, expect_blake3: str | None = None, expect_sha256: str | None = None
-    ) -> None:
-        """Copy (never move) a case file, hashing it on the way; refuse a file that no longer matches."""
-        sha256, sha512, b3 = hashlib.sha256(), hashlib.sha512(), blake3.blake3()
-        size = 0
-        target = self.path(rel)
-        try:
-            reader = open(source, "rb", buffering=0)
-        except OSError as exc:
-            raise VerificationFailed(
-                [Finding("artefact-present", str(source), f"cannot read: {exc.strerror}")]
-            ) from None
-        with reader, open(target, "xb") as sink:
-            while chunk := reader.read(CHUNK):
-                sha256.update(chunk)
-                sha512.update(chunk)
-                b3.update(chunk)
-                sink.write(chunk)
-                size += len(chunk)
-        found_b3, found_sha = "blake3:" + b3.hexdigest(), "sha256:" + sha256.hexdigest()
-        if (expect_blake3 and found_b3 != expect_blake3) or (expect_sha256 and found_sha != expect_sha256):
-            raise VerificationFailed(
-                [
-                    Finding(
-                        "artefact-digest",
-                        f"{source}",
-                        "the case file no longer matches the ledger; nothing was exported "
-                        "(run 'evidence-kit verify' on the case)",
-                        expect_blake3,
-                        found_b3,
-                    )
-                ]
-            )
-        os.chmod(target, 0o444)
-        self.digests[rel] = layout.BagDigests(sha256.hexdigest(), sha512.hexdigest(), b3.hexdigest(), size)
-
-    def adopt(self, rel: str) -> None:
-        """Record a file another writer produced (WACZ, PDF, DOCX)."""
-        self.digests[rel] = layout.bag_digests(self.root / rel)
-
-
-def _manifest(entries: Iterable[tuple[str, str]]) -> bytes:
-    return "".join(
-        f"{digest}  {layout.encode_manifest_path(path)}\n" for path, digest in sorted(entries)
-    ).encode()
-
-
-def bag_info_text(fields: list[tuple[str, str]]) -> bytes:
-    return "".join(f"{label}: {' '.join(value.split())}\n" for label, value in fields).encode("utf-8")
-
-
-def write_tag_files(writer: BagWriter, info: list[tuple[str, str]]) -> str:
-    """bagit.txt, bag-info.txt, the payload manifests and the tag manifests. Returns the SHA-256 tag "
-    "manifest's digest."""
-    root = writer.root
-    tags: dict[str, bytes] = {
-        "bagit.txt": b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
-    }
-    oxum = f"{sum(d.size for d in writer.digests.values())}.{len(writer.digests)}"
-    tags["bag-info.txt"] = bag_info_text([*info, ("Payload-Oxum", oxum)])
-    for algorithm in layout.ALGORITHMS:
-        tags[f"manifest-{algorithm}.txt"] = _manifest(
-            (p, d.get(algorithm)) for p, d in writer.digests.items()
-        )
-    for name, data in tags.items():
-        (root / name).write_bytes(data)
-    tag_digest = ""
-    for algorithm in layout.ALGORITHMS:
-        lines = []
-        for name, data in tags.items():
-            if algorithm == "blake3":
-                digest = blake3.blake3(data).hexdigest()
-            else:
-                digest = hashlib.new(algorithm, data).hexdigest()
-            lines.append((name, digest))
-        text = _manifest(lines)
-        (root / f"tagmanifest-{algorithm}.txt").write_bytes(text)
-        if algorithm == "sha256":
-            tag_digest = "sha256:" + hashlib.sha256(text).hexdigest()
-    return tag_digest
 
 
 def write_zip(folder: Path, target: Path, top: str) -> None:
@@ -268,20 +162,51 @@ The custody log ends at event {contents.head.seq}: {contents.head.entry_hash}
 """
 
 
+def _bag_info(case: Case, identity: Identity, contents: Contents, when: Any) -> list[tuple[str, str]]:
+    title = str(case.info.get("title") or "")
+    return [
+        (
+            "Source-Organization",
+            str(
+                case.info.get("organisation")
+                or case.settings.organisation
+                or "not recorded (set 'organisation' in the settings)"
+            ),
+        ),
+        ("Contact-Name", identity.name),
+        ("External-Identifier", case.id),
+        (
+            "External-Description",
+            f"Evidence bundle of case {case.id}: {title}. Custody ledger cut at "
+            f"event {contents.head.seq}; {len(contents.exhibits)} exhibits.",
+        ),
+        ("Bagging-Date", when.date().isoformat()),
+        ("Bag-Software-Agent", f"{TOOL} (bag written by hand, RFC 8493)"),
+        ("Bag-Group-Identifier", case.id),
+        ("Ledger-Head", str(contents.head)),
+        ("Exported-At", rfc3339(when)),
+        ("Exported-By", f"{identity.name} ({identity.key_id})"),
+    ]
+
+
 def export_case(
     case: Case,
     identity: Identity,
     out: Path,
     as_zip: bool = False,
     captures: list[str] | None = None,
-    options: dict[str, Any] | None = None,
+    options: ExportOptions | None = None,
     clock: Clock | None = None,
     on_progress: Progress | None = None,
     stages: list[tuple[str, Stage]] | None = None,
 ) -> ExportResult:
-    """Write the bundle for ``case`` at ``out`` (a new folder, or with ``as_zip`` a new ``.zip``)."""
+    """Write the bundle for ``case`` at ``out`` (a new folder, or with ``as_zip`` a new ``.zip``).
+
+    First removes what earlier exports of the case left when they were killed (:mod:`.leftovers`);
+    ``ExportResult.cleaned`` says what was removed.
+    """
     clock = clock or case.clock or utc_now
-    options = dict(options or {})
+    options = options or ExportOptions()
     out = Path(out)
     if as_zip and out.suffix.lower() != ".zip":
         out = out.with_name(out.name + ".zip")
@@ -289,66 +214,41 @@ def export_case(
         raise InvalidInput(f"{out} already exists; an export never overwrites (choose another --out)")
     if not out.parent.is_dir():
         raise InvalidInput(f"the folder {out.parent} does not exist")
+    cleaned = [str(r) for r in leftovers.clean(case, identity)]
     contents = gather(case, captures)
-    staging = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
-    staging.mkdir()
-    try:
-        writer = BagWriter(staging)
-        if on_progress:
-            on_progress("copying evidence")
-        _copy_case_files(contents, writer)
-        for name, stage in stages if stages is not None else STAGES:
+    with leftovers.in_progress(case, out) as staging:
+        staging.folder.mkdir()
+        try:
+            job = ExportJob(contents, BagWriter(staging.folder), options)
             if on_progress:
-                on_progress(name)
-            stage(contents, writer, options)
-        when = clock()
-        title = str(case.info.get("title") or "")
-        info = [
-            (
-                "Source-Organization",
-                str(
-                    case.info.get("organisation")
-                    or case.settings.organisation
-                    or "not recorded (set 'organisation' in the settings)"
-                ),
-            ),
-            ("Contact-Name", identity.name),
-            ("External-Identifier", case.id),
-            (
-                "External-Description",
-                f"Evidence bundle of case {case.id}: {title}. Custody ledger cut at "
-                f"event {contents.head.seq}; {len(contents.exhibits)} exhibits.",
-            ),
-            ("Bagging-Date", when.date().isoformat()),
-            ("Bag-Software-Agent", f"{TOOL} (bag written by hand, RFC 8493)"),
-            ("Bag-Group-Identifier", case.id),
-            ("Ledger-Head", str(contents.head)),
-            ("Exported-At", rfc3339(when)),
-            ("Exported-By", f"{identity.name} ({identity.key_id})"),
-        ]
-        tag_digest = write_tag_files(writer, info)
-        oxum = f"{sum(d.size for d in writer.digests.values())}.{len(writer.digests)}"
-        zip_facts: dict[str, Any] = {}
-        if as_zip:
-            partial_zip = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}.zip"
-            try:
-                write_zip(staging, partial_zip, out.stem)
-                digests = hash_file(partial_zip)
-                os.replace(partial_zip, out)
-            finally:
-                partial_zip.unlink(missing_ok=True)
-            zip_facts = {
-                "sha256": digests.sha256,
-                "blake3": digests.blake3,
-                "size": digests.size,
-                "name": out.name,
-            }
-            shutil.rmtree(staging)
-        else:
-            os.rename(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+                on_progress("copying evidence")
+            _copy_case_files(contents, job.writer)
+            for name, stage in stages if stages is not None else STAGES:
+                if on_progress:
+                    on_progress(name)
+                stage(job)
+            tag_digest = write_tag_files(job.writer, _bag_info(case, identity, contents, clock()))
+            zip_facts: dict[str, Any] = {}
+            if as_zip:
+                try:
+                    write_zip(staging.folder, staging.zip, out.stem)
+                    digests = hash_file(staging.zip)
+                    os.replace(staging.zip, out)
+                finally:
+                    staging.zip.unlink(missing_ok=True)
+                zip_facts = {
+                    "sha256": digests.sha256,
+                    "blake3": digests.blake3,
+                    "size": digests.size,
+                    "name": out.name,
+                }
+                shutil.rmtree(staging.folder)
+            else:
+                os.rename(staging.folder, out)
+        except BaseException:
+            shutil.rmtree(staging.folder, ignore_errors=True)
+            raise
+    oxum = job.writer.payload_oxum
     details: dict[str, Any] = {
         "bundle": out.name,
         "format": layout.FORMAT,
@@ -363,10 +263,10 @@ def export_case(
     }
     if zip_facts:
         details["zip"] = zip_facts
-    if options.get("mla_missing") is not None:
-        details["mla_missing_fields"] = list(options["mla_missing"])
-    if options.get("warnings"):
-        details["warnings"] = list(options["warnings"])
+    if job.mla_missing is not None:
+        details["mla_missing_fields"] = list(job.mla_missing)
+    if job.warnings:
+        details["warnings"] = list(job.warnings)
     try:
         event = case.append(identity, "export", [], details)
     except Exception as exc:  # the bundle exists; say plainly that its custody event does not
@@ -385,7 +285,8 @@ def export_case(
         zip_facts.get("sha256"),
         zip_facts.get("blake3"),
         zip_facts.get("size"),
-        mla_missing=tuple(options.get("mla_missing") or ()),
-        warnings=tuple(options.get("warnings") or ()),
-        files=tuple(sorted(writer.digests)),
+        mla_missing=tuple(job.mla_missing or ()),
+        warnings=tuple(job.warnings),
+        files=tuple(sorted(job.writer.digests)),
+        cleaned=tuple(cleaned),
     )

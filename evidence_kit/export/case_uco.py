@@ -14,8 +14,8 @@ import uuid
 from typing import Any
 
 from .. import TOOL, __version__
-from .bundle import BagWriter
 from .contents import BagArtefact, Contents
+from .job import ExportJob
 
 PATH = "data/case.jsonld"
 
@@ -235,5 +235,5 @@ def to_bytes(contents: Contents) -> bytes:
     return (json.dumps(graph, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def add_to_bag(contents: Contents, writer: BagWriter, options: dict[str, Any]) -> None:
-    writer.write_bytes(PATH, to_bytes(contents))
+def add_to_bag(job: ExportJob) -> None:
+    job.writer.write_bytes(PATH, to_bytes(job.contents))

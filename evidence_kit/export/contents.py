@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from chain_of_custody import ownership
 from chain_of_custody.ledger import Event, Head
 
 from ..case import Case
@@ -122,16 +123,8 @@ class Contents:
             return None
         return data if isinstance(data, dict) else None
 
-    @property
-    def case_info(self) -> dict[str, Any]:
-        return self.case.info
-
     def events_of(self, action: str) -> list[Event]:
         return [e for e in self.events if e.action == action]
-
-    def exhibit_of(self, blake3: str) -> str | None:
-        item = self.artefacts.get(blake3)
-        return item.exhibit if item else None
 
 
 def _gzipped(path: Path) -> bool:
@@ -196,45 +189,12 @@ def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
                 f"case {case.id} has no capture {', '.join(unknown)} (see 'evidence-kit case show')"
             )
 
-    # Which captures each artefact belongs to, from the capture records and the capture events.
-    owners: dict[str, set[str]] = {}
-    for capture_id, record in records.items():
-        for item in record.get("artefacts", []):
-            owners.setdefault(str(item.get("blake3")), set()).add(capture_id)
-    for event in events:
-        capture_id = event.details.get("capture_id") if isinstance(event.details, dict) else None
-        if capture_id:
-            for item in event.artefacts:
-                owners.setdefault(str(item.get("blake3")), set()).add(str(capture_id))
-
-    # First mention of every artefact, with the role events give it; derived artefacts (metadata, media)
-    # name their source and go wherever their source goes.
-    first: dict[str, tuple[dict[str, Any], Event]] = {}
-    roles: dict[str, str] = {}
-    derived_from: dict[str, str] = {}
-    for event in events:
-        for item in event.artefacts:
-            digest = str(item.get("blake3"))
-            first.setdefault(digest, (item, event))
-            if item.get("role") and digest not in roles:
-                roles[digest] = str(item["role"])
-            if item.get("source") and digest not in derived_from:
-                derived_from[digest] = str(item["source"])
-    for digest in derived_from:
-        source, hops = derived_from[digest], 0
-        while source in derived_from and hops < 16:
-            source, hops = derived_from[source], hops + 1
-        if owners.get(source):
-            owners.setdefault(digest, set()).update(owners[source])
-    for record in records.values():
-        for item in record.get("artefacts", []):
-            roles.setdefault(str(item.get("blake3")), str(item.get("role") or "artefact"))
+    # Which captures each artefact belongs to: the rule the bundle verifier applies too (ledger only).
+    owned = ownership.trace(events)
+    first = owned.first
 
     # Everything not tied to a capture stays in; a capture's artefacts go only with a selected capture.
-    included = {d for d in first if wanted is None or not owners.get(d) or owners[d] & wanted}
-
-    def owner(digest: str) -> str | None:
-        return min(owners[digest]) if owners.get(digest) else None
+    included = {d for d in first if wanted is None or not owned.captures(d) or owned.captures(d) & wanted}
 
     # Exhibits: captures in the order they started, then added files in ledger order.
     capture_events: dict[str, Event] = {}
@@ -258,8 +218,8 @@ def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
     ) -> BagArtefact:
         if digest in artefacts:
             return artefacts[digest]
-        item, event = first[digest]
-        role = roles.get(digest, "artefact")
+        event, item = first[digest]
+        role = owned.role(digest) or "artefact"
         mime = item.get("mime")
         artefact = BagArtefact(
             digest,
@@ -279,22 +239,13 @@ def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
         sources[digest] = source
         return artefact
 
-    def derived(digests: list[str]) -> list[str]:
-        found: list[str] = []
-        frontier = set(digests)
-        for _ in range(4):
-            frontier = {d for d, source in derived_from.items() if source in frontier and d not in found}
-            found += sorted(frontier)
-        return found
-
     number = 0
     for capture_id in chosen:
         number += 1
         label = f"E{number:02d}"
         event = capture_events[capture_id]
-        digests = [str(i.get("blake3")) for i in event.artefacts]
-        digests += [str(i.get("blake3")) for i in records[capture_id].get("artefacts", [])]
-        digests += derived(digests)
+        digests = [str(i.get("blake3")) for i in event.artefacts if isinstance(i, dict)]
+        digests += owned.derived(digests)
         placed = [place(d, label, capture_id) for d in dict.fromkeys(digests) if d in first]
         exhibits.append(
             Exhibit(
@@ -313,23 +264,23 @@ def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
         number += 1
         label = f"E{number:02d}"
         placed = [place(digest, label, None, event.details.get("original_name"))]
-        placed += [place(d, label, None) for d in derived([digest]) if d in first and d not in artefacts]
+        placed += [place(d, label, None) for d in owned.derived([digest]) if d in first and d not in artefacts]
         exhibits.append(Exhibit(label, "file", event, tuple(placed)))
     for digest in first:
         if digest in included and digest not in artefacts:
-            place(digest, None, owner(digest))
+            place(digest, None, owned.capture(digest))
 
     omitted = [
         {
             "blake3": d,
-            "sha256": str(first[d][0].get("sha256")),
-            "capture_id": owner(d),
+            "sha256": str(first[d][1].get("sha256")),
+            "capture_id": owned.capture(d),
             "reason": "capture not selected for this export",
         }
         for d in first
         if d not in artefacts
     ]
-    return Contents(case, head, events, exhibits, artefacts, omitted, sources, derived_from)
+    return Contents(case, head, events, exhibits, artefacts, omitted, sources, dict(owned.sources))
 
 
 def mapping_json(contents: Contents) -> bytes:

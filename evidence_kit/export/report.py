@@ -9,52 +9,30 @@ through the same Chromium the captures use, with page numbers in the footer.
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from .. import TOOL
 from ..capture.browser import LAUNCH_ARGS, find_chromium
 from ..errors import OperationFailed
 from .contents import BagArtefact, Contents, Exhibit
+from .job import ExportJob
 
 HTML_PATH = "data/report/report.html"
 PDF_PATH = "data/report/report.pdf"
 
 
-CSS = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; color: #111; margin: 0 1.2em; }
-h1 { font-size: 20pt; margin-bottom: 0.2em; } h2 { font-size: 15pt; border-bottom: 2px solid #333;
-margin-top: 1.6em; } h3 { font-size: 12pt; margin-bottom: 0.3em; }
-table { border-collapse: collapse; width: 100%; margin: 0.4em 0 0.8em; }
-th, td { border: 1px solid #bbb; padding: 3px 5px; text-align: left; vertical-align: top;
-  overflow-wrap: anywhere; }
-th { background: #eee; } td.hash, code { font-family: "DejaVu Sans Mono", monospace; font-size: 8pt;
-word-break: break-all; }
-.exhibit { page-break-before: always; } .chapter { page-break-before: always; }
-.note { background: #f4f4f4; border-left: 4px solid #888; padding: 0.4em 0.8em; }
-.shot img { max-width: 100%; max-height: 420px; object-fit: cover; object-position: top;
-border: 1px solid #999; }
-body.blurred .shot img { filter: blur(14px); }
-.switch { position: sticky; top: 0; background: #ffd; padding: 0.3em; border: 1px solid #cc9; }
-@media print { .switch { display: none; } }
-pre { white-space: pre-wrap; font-size: 8.5pt; background: #f7f7f7; padding: 0.5em; }
-"""
-
-SWITCH = """<div class="switch"><label><input type="checkbox" id="show-images"
-onchange="document.body.classList.toggle('blurred', !this.checked)"> Show images unblurred
-(they are blurred by default: victims may be shown)</label></div>"""
+TEMPLATE = "report.html.j2"  # in evidence_kit/templates/
 
 
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
-
-
-def _rows(pairs: Iterable[tuple[str, Any]]) -> str:
-    return "".join(
-        f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in pairs if v not in (None, "", [], {})
-    )
+def _present(pairs: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The facts worth a table row: empty values are left out, not printed blank."""
+    return [(k, v) for k, v in pairs if v not in (None, "", [], {})]
 
 
 def timestamps_of(contents: Contents) -> list[dict[str, Any]]:
@@ -102,28 +80,24 @@ def _stamp_for(artefacts: Iterable[BagArtefact], stamps: list[dict[str, Any]]) -
     return [s for s in stamps if digests & s["covered"]]
 
 
-def _files_table(artefacts: Iterable[BagArtefact], number: str | None = None) -> str:
-    def name(a: BagArtefact) -> str:
-        text = _e(a.path.rsplit("/", 1)[-1])
-        if number and a.exhibit and a.exhibit != number:
+def _files(exhibit: Exhibit) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": a.path.rsplit("/", 1)[-1],
             # The same bytes were collected again: stored once, under the first exhibit's name.
-            text += f"<br><small>(the same bytes as in exhibit {_e(a.exhibit)})</small>"
-        return text
-
-    rows = "".join(
-        f"<tr><td>{name(a)}</td><td>{_e(a.role)}</td><td>{a.size:,}</td>"
-        f"<td>{_e(a.mime)}</td>"
-        f"<td class='hash'>{_e(a.sha256.split(':', 1)[1])}</td>"
-        f"<td class='hash'>{_e(a.blake3.split(':', 1)[1])}</td></tr>"
-        for a in artefacts
-    )
-    return (
-        "<table><tr><th>file in the bundle (data/artefacts/)</th><th>role</th><th>bytes</th><th>type</th>"
-        f"<th>SHA-256</th><th>BLAKE3</th></tr>{rows}</table>"
-    )
+            "same_as": a.exhibit if a.exhibit and a.exhibit != exhibit.number else None,
+            "role": a.role,
+            "size": f"{a.size:,}",
+            "mime": a.mime,
+            "sha256": a.sha256.split(":", 1)[1],
+            "blake3": a.blake3.split(":", 1)[1],
+        }
+        for a in exhibit.artefacts
+    ]
 
 
-def _metadata_section(contents: Contents, exhibit: Exhibit) -> str:
+def _metadata(contents: Contents, exhibit: Exhibit) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Key facts of each file's metadata description, and the selectors found in them (each once)."""
     parts = []
     selectors: list[dict[str, Any]] = []
     for artefact in exhibit.artefacts:
@@ -141,131 +115,98 @@ def _metadata_section(contents: Contents, exhibit: Exhibit) -> str:
         page = description.get("page") or {}
         if isinstance(page, dict) and page.get("title"):
             facts.append(("page title", page.get("title")))
-        rows = _rows(facts)
-        if rows:
-            parts.append(f"<h4>{_e(artefact.path.rsplit('/', 1)[-1])}</h4><table>{rows}</table>")
+        if _present(facts):
+            parts.append({"name": artefact.path.rsplit("/", 1)[-1], "facts": _present(facts)})
         selectors += [s for s in description.get("selectors", []) if isinstance(s, dict)]
-    if selectors:
-        seen = set()
-        lines = []
-        for s in selectors:
-            key = (s.get("kind"), s.get("value"))
-            if key in seen:
-                continue
-            seen.add(key)
-            lines.append(
-                f"<tr><td>{_e(s.get('kind'))}</td><td>{_e(s.get('value'))}</td>"
-                f"<td>{_e(s.get('context'))}</td></tr>"
-            )
-        parts.append(
-            "<h4>Selectors found (phone numbers, e-mail addresses, handles, wallets)</h4>"
-            f"<table><tr><th>kind</th><th>value</th><th>context</th></tr>{''.join(lines)}</table>"
-        )
-    return "<h3>Key metadata</h3>" + "".join(parts) if parts else ""
+    unique: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for s in selectors:
+        unique.setdefault((s.get("kind"), s.get("value")), s)
+    return parts, list(unique.values())
 
 
-def _exhibit_section(contents: Contents, exhibit: Exhibit, stamps: list[dict[str, Any]]) -> str:
+def _capture_facts(exhibit: Exhibit) -> list[tuple[str, Any]]:
     record = exhibit.record or {}
-    out = [
-        f"<section class='exhibit' id='{exhibit.number}'><h2>Exhibit {exhibit.number}: "
-        f"{_e(exhibit.title)}</h2>"
+    env = record.get("environment") or {}
+    page = record.get("page") or {}
+    investigator = record.get("investigator") or {}
+    viewport = env.get("viewport") or {}
+    return [
+        ("what", "capture of a web page"),
+        ("requested URL", record.get("url")),
+        ("final URL", record.get("final_url")),
+        ("redirects", " → ".join(str(r.get("url")) for r in record.get("redirects", []))),
+        ("page title", page.get("title")),
+        ("HTTP status", page.get("http_status")),
+        (
+            "server address",
+            f"{page.get('server_ip')}:{page.get('server_port')}" if page.get("server_ip") else None,
+        ),
+        ("capture started (UTC)", record.get("started")),
+        ("capture finished (UTC)", record.get("finished")),
+        ("clock", record.get("clock_source")),
+        ("status", record.get("status")),
+        ("errors", "; ".join(record.get("errors") or [])),
+        ("legal basis", record.get("legal_basis")),
+        ("purpose", record.get("purpose")),
+        (
+            "collected by",
+            f"{investigator.get('name')} ({investigator.get('key_id')})" if investigator else None,
+        ),
+        ("tool", env.get("tool")),
+        ("browser", env.get("browser")),
+        ("user agent", env.get("user_agent")),
+        ("viewport", f"{viewport.get('width')}×{viewport.get('height')}" if viewport else None),
+        ("operating system", env.get("os")),
+        ("machine", env.get("hostname")),
+        ("capture record", exhibit.record_path),
+        ("custody event", exhibit.event.seq),
     ]
-    if record:
-        env = record.get("environment") or {}
-        page = record.get("page") or {}
-        investigator = record.get("investigator") or {}
-        viewport = env.get("viewport") or {}
-        out.append(
-            "<table>"
-            + _rows(
-                [
-                    ("what", "capture of a web page"),
-                    ("requested URL", record.get("url")),
-                    ("final URL", record.get("final_url")),
-                    ("redirects", " → ".join(str(r.get("url")) for r in record.get("redirects", []))),
-                    ("page title", page.get("title")),
-                    ("HTTP status", page.get("http_status")),
-                    (
-                        "server address",
-                        f"{page.get('server_ip')}:{page.get('server_port')}"
-                        if page.get("server_ip")
-                        else None,
-                    ),
-                    ("capture started (UTC)", record.get("started")),
-                    ("capture finished (UTC)", record.get("finished")),
-                    ("clock", record.get("clock_source")),
-                    ("status", record.get("status")),
-                    ("errors", "; ".join(record.get("errors") or [])),
-                    ("legal basis", record.get("legal_basis")),
-                    ("purpose", record.get("purpose")),
-                    (
-                        "collected by",
-                        f"{investigator.get('name')} ({investigator.get('key_id')})"
-                        if investigator
-                        else None,
-                    ),
-                    ("tool", env.get("tool")),
-                    ("browser", env.get("browser")),
-                    ("user agent", env.get("user_agent")),
-                    ("viewport", f"{viewport.get('width')}×{viewport.get('height')}" if viewport else None),
-                    ("operating system", env.get("os")),
-                    ("machine", env.get("hostname")),
-                    ("capture record", exhibit.record_path),
-                    ("custody event", exhibit.event.seq),
-                ]
-            )
-            + "</table>"
-        )
+
+
+def _file_facts(exhibit: Exhibit) -> list[tuple[str, Any]]:
+    d = exhibit.event.details
+    return [
+        ("what", "a file obtained elsewhere and added to the case"),
+        ("original name", d.get("original_name")),
+        ("source", d.get("source")),
+        ("added (UTC)", exhibit.event.time),
+        ("added by", exhibit.event.actor),
+        ("file's own modification time", d.get("original_modified")),
+        ("custody event", exhibit.event.seq),
+    ]
+
+
+def _image(exhibit: Exhibit) -> dict[str, str] | None:
+    """The picture shown (blurred) in the exhibit's section: its screenshot, or an added image."""
+    if exhibit.record:
         shot = exhibit.artefact("screenshot") or exhibit.artefact("screenshot-viewport")
-        if shot:
-            out.append(
-                f"<div class='shot'><img alt='screenshot of exhibit {exhibit.number}' "
-                f"src='../{_e(shot.path[len('data/') :])}'><br><small>Screenshot "
-                f"{_e(shot.path.rsplit('/', 1)[-1])} (blurred by default)</small></div>"
-            )
-    else:
-        d = exhibit.event.details
-        out.append(
-            "<table>"
-            + _rows(
-                [
-                    ("what", "a file obtained elsewhere and added to the case"),
-                    ("original name", d.get("original_name")),
-                    ("source", d.get("source")),
-                    ("added (UTC)", exhibit.event.time),
-                    ("added by", exhibit.event.actor),
-                    ("file's own modification time", d.get("original_modified")),
-                    ("custody event", exhibit.event.seq),
-                ]
-            )
-            + "</table>"
-        )
-        first = exhibit.artefacts[0]
-        if (first.mime or "").startswith("image/"):
-            out.append(
-                f"<div class='shot'><img alt='image of exhibit {exhibit.number}' "
-                f"src='../{_e(first.path[len('data/') :])}'></div>"
-            )
-    out.append("<h3>Files</h3>" + _files_table(exhibit.artefacts, exhibit.number))
-    out.append(_metadata_section(contents, exhibit))
-    covering = _stamp_for(exhibit.artefacts, stamps)
-    if covering:
-        out.append(
-            "<h3>Trusted timestamps</h3><table><tr><th>time-stamping authority</th><th>time (genTime, UTC)"
-            "</th><th>serial</th><th>policy</th><th>token</th></tr>"
-            + "".join(
-                f"<tr><td>{_e(s['tsa'])}</td><td>{_e(s['gen_time'])}</td><td>{_e(s['serial'])}</td>"
-                f"<td>{_e(s['policy'])}</td><td>{_e(s['token_path'])}</td></tr>"
-                for s in covering
-            )
-            + "</table>"
-        )
-    else:
-        out.append(
-            "<p class='note'>No RFC 3161 timestamp in this bundle covers this exhibit's files yet.</p>"
-        )
-    out.append("</section>")
-    return "".join(out)
+        if shot is None:
+            return None
+        return {
+            "alt": f"screenshot of exhibit {exhibit.number}",
+            "src": "../" + shot.path[len("data/") :],
+            "caption": f"Screenshot {shot.path.rsplit('/', 1)[-1]} (blurred by default)",
+        }
+    first = exhibit.artefacts[0]
+    if not (first.mime or "").startswith("image/"):
+        return None
+    return {"alt": f"image of exhibit {exhibit.number}", "src": "../" + first.path[len("data/") :], "caption": ""}
+
+
+def _exhibit(contents: Contents, exhibit: Exhibit, stamps: list[dict[str, Any]]) -> dict[str, Any]:
+    metadata, selectors = _metadata(contents, exhibit)
+    return {
+        "number": exhibit.number,
+        "title": exhibit.title,
+        "kind": "web capture" if exhibit.record else "added file",
+        "collected": (exhibit.record or {}).get("started") or exhibit.event.time,
+        "facts": _present(_capture_facts(exhibit) if exhibit.record else _file_facts(exhibit)),
+        "image": _image(exhibit),
+        "files": _files(exhibit),
+        "metadata": metadata,
+        "selectors": selectors,
+        "stamps": _stamp_for(exhibit.artefacts, stamps),
+    }
 
 
 def _summarise(details: dict[str, Any]) -> str:
@@ -292,115 +233,58 @@ def _summarise(details: dict[str, Any]) -> str:
     return "; ".join(keep)
 
 
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("evidence_kit", "templates"),
+        autoescape=True,  # every value from a case (titles, URLs, page text) is escaped
+        undefined=jinja2.StrictUndefined,
+        finalize=lambda value: "" if value is None else value,  # a missing fact prints as nothing
+    )
+
+
 def render_html(contents: Contents) -> str:
     case = contents.case
     info = case.info
     stamps = timestamps_of(contents)
-    exhibits_rows = "".join(
-        f"<tr><td><a href='#{e.number}'>{e.number}</a></td>"
-        f"<td>{'web capture' if e.record else 'added file'}</td>"
-        f"<td>{_e(e.title)}</td><td>{_e((e.record or {}).get('started') or e.event.time)}</td>"
-        f"<td>{len(e.artefacts)}</td></tr>"
-        for e in contents.exhibits
-    )
-    timeline = "".join(
-        f"<tr><td>{e.seq}</td><td>{_e(e.time)}</td><td>{_e(e.actor)}</td><td>{_e(e.action)}</td>"
-        f"<td>{_e(_summarise(e.details))}</td>"
-        f"<td class='hash'>{_e(e.entry_hash.split(':', 1)[1][:16])}…</td></tr>"
-        for e in contents.events
-    )
-    stamp_rows = "".join(
-        f"<tr><td>{s['seq']}</td><td>{_e(s['tsa'])}</td><td>{_e(s['gen_time'])}</td><td>{_e(s['serial'])}</td>"
-        f"<td>{_e(s['policy'])}</td><td>{len(s['covered'])}</td><td>{_e(s['token_path'])}</td></tr>"
-        for s in stamps
-    )
     investigators = ", ".join(f"{i['name']} ({i['key_id']})" for i in info.get("investigators", []))
+    summary = [
+        ("case", case.id),
+        ("offence", info.get("offence")),
+        ("jurisdiction", info.get("jurisdiction")),
+        ("organisation", info.get("organisation")),
+        ("investigators", investigators),
+        ("case opened (UTC)", info.get("created")),
+        ("exhibits", len(contents.exhibits)),
+        ("files in the bundle", len(contents.artefacts)),
+        ("custody log", f"{len(contents.events)} events, ending at event {contents.head.seq}"),
+        ("custody log head", contents.head.entry_hash),
+        ("report made by", TOOL),
+    ]
+    timeline = [
+        {
+            "seq": e.seq,
+            "time": e.time,
+            "actor": e.actor,
+            "action": e.action,
+            "details": _summarise(e.details),
+            "entry_hash": e.entry_hash.split(":", 1)[1][:16],
+        }
+        for e in contents.events
+    ]
     openssl = openssl_commands(contents) or [
         "openssl ts -verify -in data/timestamps/<token>.tsr -data data/timestamps/<manifest>.json "
         "-CAfile data/timestamps/<root>.pem -untrusted data/timestamps/<certificates>.pem"
     ]
-    body = f"""
-<h1>Evidence report — case {_e(case.id)}</h1>
-<p><strong>{_e(info.get("title"))}</strong></p>
-<table>{
-        _rows(
-            [
-                ("case", case.id),
-                ("offence", info.get("offence")),
-                ("jurisdiction", info.get("jurisdiction")),
-                ("organisation", info.get("organisation")),
-                ("investigators", investigators),
-                ("case opened (UTC)", info.get("created")),
-                ("exhibits", len(contents.exhibits)),
-                ("files in the bundle", len(contents.artefacts)),
-                ("custody log", f"{len(contents.events)} events, ending at event {contents.head.seq}"),
-                ("custody log head", contents.head.entry_hash),
-                ("report made by", TOOL),
-            ]
-        )
-    }</table>
-<div class="note"><p><strong>How to read this report.</strong> Every file in this bundle has a
-<em>fingerprint</em> (a hash: SHA-256 and BLAKE3) — a long number computed from its exact bytes. Changing a
-single byte of a file changes its fingerprint completely, so anybody can recompute the fingerprints and
-compare them with the ones printed here and recorded at the time of collection. The custody log lists
-every step taken with the evidence, each step signed by the investigator who took it and linked to the
-step before it, so no step can be changed, removed or inserted unnoticed. Trusted timestamps from an
-independent time-stamping authority prove the evidence and the log existed at the time they state.
-The last chapter says how an expert checks all of this without this software.</p></div>
-<h2>Exhibits</h2>
-<table><tr><th>exhibit</th><th>kind</th><th>what</th><th>collected (UTC)</th><th>files</th></tr>{
-        exhibits_rows
-    }</table>
-{"".join(_exhibit_section(contents, e, stamps) for e in contents.exhibits)}
-<section class="chapter"><h2>Custody timeline</h2>
-<p>Every event of the custody log up to the head this bundle was cut at (event {
-        contents.head.seq
-    }). The export
-that produced this bundle is recorded as the next event in the case's own log.</p>
-<table><tr><th>#</th><th>time (UTC)</th><th>who</th><th>what</th><th>details</th><th>entry hash</th></tr>{
-        timeline
-    }</table>
-<h2>Trusted timestamps (RFC 3161)</h2>
-{
-        (
-            "<table><tr><th>event</th><th>authority</th><th>genTime (UTC)</th><th>serial</th><th>policy</th>"
-            "<th>files covered</th><th>token</th></tr>" + stamp_rows + "</table>"
-        )
-        if stamps
-        else '<p class="note">This bundle holds no RFC 3161 timestamp.</p>'
-    }
-</section>
-<section class="chapter"><h2>How to verify this bundle by hand</h2>
-<p>Unpack the zip if you received one. All commands run in the bundle's folder (where <code>bagit.txt</code>
-is) and need no network. Each must report success; any failure names the file or event concerned.</p>
-<ol>
-<li><strong>Every file is intact.</strong> <code>sha256sum -c manifest-sha256.txt</code> — every line must say
-<code>OK</code>. (<code>sha512sum -c manifest-sha512.txt</code> checks the same with SHA-512; <code>b3sum -c
-manifest-blake3.txt</code> with BLAKE3.)</li>
-<li><strong>The bag is complete</strong> (no file added or missing): <code>bagit.py --validate .</code>
-(from the <code>bagit</code> Python package) must end with "is valid".</li>
-<li><strong>The timestamps are genuine.</strong> For each token:
-<pre>{
-        "<br>".join(_e(c) for c in openssl)
-    }</pre> must print <code>Verification: OK</code>. The time it proves is the
-token's genTime: <code>openssl ts -reply -in TOKEN.tsr -text</code>.</li>
-<li><strong>The custody log is unbroken and signed</strong>, every file in it is in the bundle and every
-timestamp matches: <code>python -m chain_of_custody verify .</code> (only needs the Python packages
-<code>blake3</code>, <code>cryptography</code> and <code>rfc3161-client</code>), or with the full toolkit
-<code>evidence-kit verify .</code>. Add <code>--expect-head {contents.head.seq}:{
-        _e(contents.head.entry_hash)
-    }</code>
-to confirm the log reaches the head printed in this report.</li>
-<li><strong>The file names match the fingerprints.</strong> <code>data/artefacts.json</code> maps every file
-name in this report to its SHA-256 and BLAKE3; <code>data/ledger/ledger.jsonl</code> is the custody log, one
-event per line; <code>data/keys/</code> holds the investigators' public keys; <code>data/case.jsonld</code>
-describes the same in CASE/UCO for forensic tools; <code>data/wacz/</code> holds one web archive per capture,
-replayable in ReplayWeb.page.</li>
-</ol></section>
-"""
-    return (
-        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Evidence report {_e(case.id)}"
-        f"</title><style>{CSS}</style></head><body class='blurred'>{SWITCH}{body}</body></html>"
+    return _environment().get_template(TEMPLATE).render(
+        case=case,
+        info={"title": info.get("title")},
+        summary=_present(summary),
+        exhibits=[_exhibit(contents, e, stamps) for e in contents.exhibits],
+        timeline=timeline,
+        stamps=stamps,
+        head=contents.head,
+        openssl=openssl,
     )
 
 
@@ -432,7 +316,7 @@ def print_pdfs(
                 for html_file, pdf_file, footer in jobs:
                     footer_html = (
                         f"<div style='font-size:8px;width:100%;text-align:center;color:#444'>"
-                        f"{_e(footer)} — <span class='pageNumber'></span> / "
+                        f"{html.escape(footer)} — <span class='pageNumber'></span> / "
                         "<span class='totalPages'></span></div>"
                     )
                     page.goto(html_file.resolve().as_uri(), wait_until="load")
@@ -451,13 +335,13 @@ def print_pdfs(
         raise OperationFailed(f"printing to PDF failed: {exc}") from None
 
 
-def add_to_bag(contents: Contents, writer: Any, options: dict[str, Any]) -> None:
-    html_text = render_html(contents)
-    writer.write_bytes(HTML_PATH, html_text.encode("utf-8"))
+def add_to_bag(job: ExportJob) -> None:
+    contents, writer = job.contents, job.writer
+    writer.write_bytes(HTML_PATH, render_html(contents).encode("utf-8"))
     pdf = writer.path(PDF_PATH)
     print_pdfs(
         [(writer.root / HTML_PATH, pdf, f"Case {contents.case.id} — evidence report — page")],
-        options.get("chromium"),
+        job.options.chromium,
         contents.case.settings.chromium,
     )
     writer.adopt(PDF_PATH)

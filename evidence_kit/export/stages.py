@@ -1,50 +1,22 @@
 """The order in which an export adds its derived files to the bag, after the evidence is copied in.
 
-Each stage is ``(contents, writer, options) -> None`` and writes only under ``data/``.
+Each stage is ``(job) -> None``: it reads ``job.contents`` and ``job.options``, writes only under
+``data/`` through ``job.writer``, and reports back in ``job.warnings`` (or ``job.mla_missing``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
-from .contents import Contents
+from . import case_uco, mla, report, wacz
+from .job import ExportJob
 
-if TYPE_CHECKING:
-    from .bundle import BagWriter
-
-Stage = Callable[[Contents, "BagWriter", dict[str, Any]], None]
-
-
-def _wacz(contents: Contents, writer: BagWriter, options: dict[str, Any]) -> None:
-    from . import wacz
-
-    wacz.add_to_bag(contents, writer, options)
-
-
-def _case_uco(contents: Contents, writer: BagWriter, options: dict[str, Any]) -> None:
-    from . import case_uco
-
-    case_uco.add_to_bag(contents, writer, options)
-
-
-def _report(contents: Contents, writer: BagWriter, options: dict[str, Any]) -> None:
-    from . import report
-
-    report.add_to_bag(contents, writer, options)
-
-
-def _mla(contents: Contents, writer: BagWriter, options: dict[str, Any]) -> None:
-    if options.get("mla_form") is None:
-        return
-    from . import mla
-
-    mla.add_to_bag(contents, writer, options)
+Stage = Callable[[ExportJob], None]
 
 
 STAGES: list[tuple[str, Stage]] = [
-    ("WACZ per capture", _wacz),
-    ("CASE/UCO JSON-LD", _case_uco),
-    ("report (HTML and PDF)", _report),
-    ("MLA and preservation annexes", _mla),
+    ("WACZ per capture", wacz.add_to_bag),
+    ("CASE/UCO JSON-LD", case_uco.add_to_bag),
+    ("report (HTML and PDF)", report.add_to_bag),
+    ("MLA and preservation annexes", mla.add_to_bag),  # only with a form
 ]

@@ -16,10 +16,10 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from ..errors import OperationFailed
 from .contents import Contents, Exhibit
+from .job import ExportJob
 
 FOLDER = "data/wacz"
 
@@ -114,14 +114,14 @@ def build(contents: Contents, exhibit: Exhibit, target: Path) -> None:
             raise OperationFailed(f"WACZ of exhibit {exhibit.number} failed: {log.getvalue().strip()[-400:]}")
 
 
-def add_to_bag(contents: Contents, writer: Any, options: dict[str, Any]) -> None:
-    for exhibit in contents.exhibits:
+def add_to_bag(job: ExportJob) -> None:
+    for exhibit in job.contents.exhibits:
         if exhibit.kind != "capture" or exhibit.artefact("warc") is None:
             continue
         rel = wacz_path(exhibit)
         try:
-            build(contents, exhibit, writer.path(rel))
+            build(job.contents, exhibit, job.writer.path(rel))
         except NoPage as exc:
-            options.setdefault("warnings", []).append(f"no WACZ for {exc}")
+            job.warnings.append(f"no WACZ for {exc}")
             continue
-        writer.adopt(rel)
+        job.writer.adopt(rel)

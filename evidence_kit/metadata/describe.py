@@ -11,42 +11,37 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from chain_of_custody import timestamp as tsp
 from chain_of_custody.canonical import canonical_json
+from chain_of_custody.errors import Finding
+from chain_of_custody.index_check import check_index
+from chain_of_custody.index_rows import Description, EventFacts, Rows, rows_for_event
 from chain_of_custody.keys import Identity
 from chain_of_custody.ledger import Event
+from chain_of_custody.report import Report
 
 from .. import TOOL
 from ..errors import OperationFailed
-from . import documents, exif, filetype, index, media, page, selectors
-from .imagehash import hash_image
+from . import exif, filetype, index, media, page, selectors
+from .describers import DESCRIBERS, CaptureFindings, Item, Out, Work
+from .describers.base import read_text
 
 FORMAT = "evidence-kit-description/1"
-# Our own records: describing them would only describe ourselves.
-# Descriptions, capture records and the RFC 3161 proofs are the toolkit's own records: nothing to describe.
-SKIP_ROLES = {"metadata", "capture-record", tsp.ROLE_TOKEN, tsp.ROLE_MANIFEST, tsp.ROLE_CHAIN, tsp.ROLE_ROOT}
-# Screenshots of the same page template would all "match" each other: they are renders, not photos.
-NO_IMAGE_HASH_ROLES = {"screenshot", "screenshot-viewport", "pdf"}
+# Descriptions, the texts they index, capture records and the RFC 3161 proofs are the toolkit's own
+# records: nothing to describe.
+SKIP_ROLES = {
+    "metadata",
+    "extracted-text",
+    "capture-record",
+    tsp.ROLE_TOKEN,
+    tsp.ROLE_MANIFEST,
+    tsp.ROLE_CHAIN,
+    tsp.ROLE_ROOT,
+}
 # exiftool has nothing to say about these beyond what libmagic says, and WARCs can be large.
 NO_EXIF_ROLES = {"warc", "dom", "text", "har", "mhtml", "wacz"}
-TEXT_LIMIT = 5_000_000  # characters of one text indexed for search
-
-
-@dataclass(frozen=True)
-class Work:
-    blake3: str
-    sha256: str
-    size: int
-    path: Path
-    role: str | None
-    capture_id: str | None
-    url: str | None
-    time: str | None
-    name: str | None = None  # the original file name of an added file
-    media: dict[str, Any] | None = None  # provenance when taken from a WARC
 
 
 @dataclass(frozen=True)
@@ -101,17 +96,6 @@ class DescribeResult:
         }
 
 
-@dataclass
-class _CaptureFindings:
-    record: dict[str, Any]
-    page: page.PageMetadata | None = None
-    dom: str | None = None
-    text_artefact: str | None = None
-    text: str = ""
-    dom_selectors: list[selectors.Selector] = field(default_factory=list)
-    text_selectors: list[selectors.Selector] = field(default_factory=list)
-
-
 def _roles(case: Any) -> tuple[dict[str, str | None], dict[str, str]]:
     """blake3 → role where first recorded; blake3 → original file name for added files."""
     roles: dict[str, str | None] = {}
@@ -126,20 +110,15 @@ def _roles(case: Any) -> tuple[dict[str, str | None], dict[str, str]]:
     return roles, names
 
 
-def _read_text(path: Path, limit: int = TEXT_LIMIT) -> str:
-    with open(path, "rb") as handle:
-        return handle.read(limit * 4).decode("utf-8", errors="replace")[:limit]
-
-
-def _capture_findings(case: Any, record: dict[str, Any], region: str | None) -> _CaptureFindings:
-    found = _CaptureFindings(record)
+def _capture_findings(case: Any, record: dict[str, Any], region: str | None) -> CaptureFindings:
+    found = CaptureFindings(record)
     url = record.get("final_url") or record.get("url")
     by_role: dict[str, str] = {}
     for item in record.get("artefacts", []):
         by_role.setdefault(item.get("role"), item.get("blake3"))
     dom_digest, text_digest = by_role.get("dom"), by_role.get("text")
     if dom_digest and case.store.has(dom_digest):
-        html = _read_text(case.store.path_of(dom_digest))
+        html = read_text(case.store.path_of(dom_digest))
         found.dom = dom_digest
         found.page = page.parse(html, url)
         links = [(link.url, link.text) for link in found.page.links]
@@ -153,7 +132,7 @@ def _capture_findings(case: Any, record: dict[str, Any], region: str | None) -> 
             found.text_selectors = selectors.extract_text(found.text, region)
             found.text_artefact = dom_digest
     if text_digest and case.store.has(text_digest):
-        found.text = _read_text(case.store.path_of(text_digest))
+        found.text = read_text(case.store.path_of(text_digest))
         found.text_selectors = selectors.extract_text(found.text, region)
         found.text_artefact = text_digest
     found.dom_selectors = selectors.dedupe(found.dom_selectors)
@@ -191,9 +170,12 @@ def _pending_work(case: Any, done: set[str], records: list[dict[str, Any]]) -> l
 
 def _extract_media(
     case: Any, records: list[dict[str, Any]], done: set[str], work: list[Work], errors: list[str]
-) -> tuple[list[index.MediaRow], list[dict[str, Any]]]:
-    """Store the images and videos each new capture's WARC holds; queue the new ones for describing."""
-    rows: list[index.MediaRow] = []
+) -> list[dict[str, Any]]:
+    """Store the images and videos each new capture's WARC holds; queue the new ones for describing.
+
+    Returns the event's role-media entries: each names the WARC (``source``), the capture, the URL and
+    the WARC record, so the md_media index rows are derived from the signed event alone.
+    """
     entries: list[dict[str, Any]] = []
     queued = {w.blake3 for w in work}
     for record in records:
@@ -205,18 +187,14 @@ def _extract_media(
                 errors.append(f"capture {record['id']}: {problem}")
             for found in extracted:
                 stored = found.artefact
-                rows.append(
-                    index.MediaRow(
-                        stored.blake3,
-                        record["id"],
-                        found.url,
-                        found.content_type,
-                        item["blake3"],
-                        found.warc_record_id,
-                        found.warc_payload_digest,
-                    )
-                )
-                entry = {**stored.ledger_entry(role="media", source=item["blake3"]), "url": found.url}
+                entry = {
+                    **stored.ledger_entry(role="media", source=item["blake3"]),
+                    "url": found.url,
+                    "capture_id": record["id"],
+                    "content_type": found.content_type,
+                    "warc_record_id": found.warc_record_id,
+                    "warc_payload_digest": found.warc_payload_digest,
+                }
                 if entry not in entries:
                     entries.append(entry)
                 if stored.blake3 not in done and stored.blake3 not in queued:
@@ -234,7 +212,7 @@ def _extract_media(
                             media={**found.provenance(item["blake3"]), "capture_id": record["id"]},
                         )
                     )
-    return rows, entries
+    return entries
 
 
 def _read_embedded(
@@ -257,146 +235,68 @@ def _read_embedded(
         return {}, {w.blake3 for w in wanted}, None, [str(exc)]  # described without exiftool, and said so
 
 
-@dataclass
-class _One:
-    """What describing one artefact produced."""
-
-    body: dict[str, Any]
-    selectors: list[selectors.Selector]
-    flags: list[str]
-    gps: exif.Gps | None
-    texts: list[index.TextRow]
-    image: index.ImageRow | None
-    capture_owned: bool  # its page/text selectors are indexed with the capture, not the artefact
+def _describe_one(item: Item) -> Out:
+    """Run every describer over one artefact, in order."""
+    out = Out({"format": FORMAT})
+    for describer in DESCRIBERS:
+        describer(item, out)
+    out.selectors = selectors.dedupe(out.selectors)
+    out.body["selectors"] = [s.to_json() for s in out.selectors]
+    out.body["flags"] = out.flags
+    return out
 
 
-def _describe_one(
-    w: Work,
-    kind: filetype.FileType,
-    embedded: exif.Embedded | None,
-    exif_tried: bool,
-    errors: list[str],
-    extractors: list[dict[str, str]],
-    capture: _CaptureFindings | None,
-    region: str | None,
-) -> _One:
-    body: dict[str, Any] = {
-        "format": FORMAT,
-        "source": {
-            "blake3": w.blake3,
-            "sha256": w.sha256,
-            "size": w.size,
-            "role": w.role,
-            "capture_id": w.capture_id,
-            "url": w.url,
-            "original_name": w.name,
-        },
-        "extractors": extractors,
-        "filetype": kind.to_json(),
-        "extension_mismatch": filetype.extension_mismatch(w.name, kind.mime) if w.name else None,
-    }
-    if w.media:
-        body["media_source"] = w.media
-    found: list[selectors.Selector] = []
-    flags: list[str] = []
-    texts: list[index.TextRow] = []
-    if embedded is not None:
-        body["embedded"] = embedded.to_json()
-        if embedded.gps:
-            flags.append("gps")
-            found.append(
-                selectors.Selector(
-                    "gps", embedded.gps.value, embedded.gps.readable, "embedded GPS position", "metadata"
-                )
-            )
-        if embedded.highlights:  # authors, owners and copyright lines carry phones and e-mails
-            found += [
-                selectors.Selector(s.kind, s.value, s.raw, s.context, "metadata")
-                for s in selectors.extract_text("\n".join(embedded.highlights.values()), region)
-            ]
-    elif exif_tried:
-        body["embedded"] = {"error": "; ".join(errors) or "exiftool gave no result"}
-    if body["extension_mismatch"]:
-        flags.append("extension-mismatch")
-    if w.media and w.media.get("truncated"):
-        flags.append("truncated-payload")
-
-    is_dom = capture is not None and capture.dom == w.blake3 and capture.page is not None
-    is_text = capture is not None and capture.text_artefact == w.blake3
-    if is_dom and capture is not None and capture.page is not None:
-        body["page"] = capture.page.to_json()
-        found += capture.dom_selectors
-        if {"passport", "id-document"} & {k for form in capture.page.forms for k in form.asks}:
-            flags.append("form-asks-identity-document")
-    if is_text and capture is not None:
-        found += capture.text_selectors
-    elif (
-        w.capture_id is None and w.size and kind.mime in ("text/plain", "text/html", "application/xhtml+xml")
-    ):
-        # A text or HTML file added by hand: its selectors and words are searchable too.
-        text = raw = _read_text(w.path)
-        title = None
-        if kind.mime != "text/plain":
-            parsed = page.parse(raw, None)
-            body["page"] = parsed.to_json()
-            title = parsed.title
-            text = page.visible_text(raw)
-            found += selectors.extract_links([(link.url, link.text) for link in parsed.links], region)
-        found += selectors.extract_text(text, region)
-        texts.append(index.TextRow(w.blake3, None, None, title or w.name, w.time, text))
-    elif kind.mime == "application/pdf" and (w.capture_id is None or w.role == "download"):
-        # A document handed over or downloaded: its text names people, numbers, accounts.
-        text, problem = documents.pdf_text(w.path)
-        body["document_text"] = {
-            "extractor": documents.pdftotext_version(),
-            "characters": len(text or ""),
-            "error": problem,
-        }
-        if text:
-            found += selectors.extract_text(text, region)
-            texts.append(index.TextRow(w.blake3, w.capture_id, w.url, w.name, w.time, text))
-
-    image = None
-    if kind.mime.startswith("image/") and w.role not in NO_IMAGE_HASH_ROLES:
-        hashes = hash_image(w.path)
-        if hashes:
-            body["image_hashes"] = hashes.to_json()
-            image = index.ImageRow(
-                w.blake3, hashes.phash, hashes.dhash, hashes.width, hashes.height, w.role, w.url, w.capture_id
-            )
-    found = selectors.dedupe(found)
-    body["selectors"] = [item.to_json() for item in found]
-    body["flags"] = flags
-    return _One(body, found, flags, embedded.gps if embedded else None, texts, image, is_dom or is_text)
+def _stored_description(case: Any, connection: Any, digest: str) -> Description | None:
+    """An earlier run's description of ``digest`` (for a capture whose DOM or text was described before)."""
+    row = connection.execute(
+        "SELECT description, seq, time FROM md_descriptions WHERE source = ?", (digest,)
+    ).fetchone()
+    if row is None or not case.store.has(row[0]):
+        return None
+    body = json.loads(case.store.path_of(row[0]).read_text("utf-8"))
+    return Description(row[0], digest, body, row[1], row[2])
 
 
-def _write_unless_raced(connection: Any, rows: index.Rows, event: Event) -> None:
-    """Inside the event's transaction: give up (roll back) if another run described any of these first."""
-    sources = [d.source for d in rows.descriptions]
-    captures = [c.capture_id for c in rows.captures]
+def _write_unless_raced(
+    case: Any,
+    connection: Any,
+    event: Event,
+    made: list[tuple[str, str, dict[str, Any]]],
+    captures: list[dict[str, Any]],
+    media_entries: list[dict[str, Any]],
+    records: dict[str, dict[str, Any]],
+    texts: dict[str, str],
+) -> None:
+    """Inside the event's transaction: give up (roll back) if another run described any of these first;
+    else write the index rows the event accounts for (derived by the rule verify checks them with)."""
+    sources = [source for source, _, _ in made]
+    ids = [c["id"] for c in captures]
     if (sources and index.described_sources(connection) & set(sources)) or (
-        captures and index.described_captures(connection) & set(captures)
+        ids and index.described_captures(connection) & set(ids)
     ):
         raise _Raced()
-    index.write(connection, rows, event.seq, event.time)
+    mine = {source: Description(digest, source, body, event.seq, event.time) for source, digest, body in made}
+    facts = EventFacts(event.seq, event.time, list(mine.values()), ids, media_entries)
 
+    def first_time(digest: str) -> str | None:
+        row = connection.execute("SELECT first_time FROM artefacts WHERE blake3 = ?", (digest,)).fetchone()
+        return row[0] if row else None
 
-def _capture_rows(findings: list[_CaptureFindings], rows: index.Rows) -> None:
-    """Selectors, text and a done-marker for every new capture, under its id, URL and time."""
-    for f in findings:
-        record = f.record
-        url = record.get("final_url") or record.get("url")
-        when = record.get("started")
-        for item in f.dom_selectors:
-            rows.selectors.append(index.SelectorRow(item, f.dom or "", record["id"], url, when))
-        for item in f.text_selectors:
-            rows.selectors.append(index.SelectorRow(item, f.text_artefact or "", record["id"], url, when))
-        title = (f.page.title if f.page else None) or (record.get("page") or {}).get("title")
-        if f.text_artefact:
-            rows.texts.append(index.TextRow(f.text_artefact, record["id"], url, title, when, f.text))
-        rows.captures.append(
-            index.CaptureRow(record["id"], record.get("url"), record.get("final_url"), title, when)
-        )
+    def text_of(digest: str) -> str | None:
+        if digest in texts:
+            return texts[digest]
+        return case.store.path_of(digest).read_text("utf-8") if case.store.has(digest) else None
+
+    rows = Rows()
+    rows_for_event(
+        facts,
+        rows,
+        lambda digest: mine.get(digest) or _stored_description(case, connection, digest),
+        records,
+        first_time,
+        text_of,
+    )
+    index.write(connection, rows)
 
 
 def _library_versions() -> list[dict[str, str]]:
@@ -451,7 +351,7 @@ def _describe_once(
 
     work = _pending_work(case, done, records)
     media_errors: list[str] = []
-    media_rows, media_entries = _extract_media(case, new_records, done, work, media_errors)
+    media_entries = _extract_media(case, new_records, done, work, media_errors)
     if not work and not new_records:
         return DescribeResult([], [], [], len(done), None)
 
@@ -465,12 +365,15 @@ def _describe_once(
     extractors += _library_versions()
     extractors.append({"name": "evidence-kit", "version": TOOL})
 
-    rows = index.Rows([], [], [], [], media_rows, [])
     described: list[Described] = []
-    stored_descriptions: list[tuple[Work, Any]] = []
+    made: list[tuple[str, str, dict[str, Any]]] = []  # (source, description digest, body)
+    entries: list[dict[str, Any]] = []
+    text_entries: list[dict[str, Any]] = []
+    texts: dict[str, str] = {}
+    details_sources = []
     for number, w in enumerate(work, 1):
         kind = types[w.blake3]
-        one = _describe_one(
+        item = Item(
             w,
             kind,
             embedded.get(w.blake3),
@@ -480,31 +383,20 @@ def _describe_once(
             findings.get(w.capture_id or ""),
             region,
         )
-        stored = case.store.ingest_bytes(canonical_json(one.body))
-        stored_descriptions.append((w, stored))
-        gps = one.gps
-        rows.descriptions.append(
-            index.DescriptionRow(
-                w.blake3,
-                stored.blake3,
-                w.role,
-                kind.mime,
-                kind.description,
-                w.capture_id,
-                w.url,
-                (gps.latitude, gps.longitude, gps.readable) if gps else None,
-                tuple(one.flags),
-            )
-        )
-        rows.texts += one.texts
-        if one.image:
-            rows.images.append(one.image)
-        where = w.url or (f"file:{w.name}" if w.name else None)
-        rows.selectors += [
-            index.SelectorRow(item, w.blake3, w.capture_id, where, w.time)
-            for item in one.selectors
-            if not one.capture_owned or item.source == "metadata"
-        ]
+        out = _describe_one(item)
+        if out.text is not None:
+            # The text search indexes is an artefact of its own (unless it is this artefact's bytes), so
+            # every md_texts row is held by a signed file.
+            data = out.text.encode("utf-8", errors="replace")
+            text = case.store.ingest_bytes(data)
+            texts[text.blake3] = data.decode("utf-8")
+            out.body["text"] = {"blake3": text.blake3, "characters": len(texts[text.blake3]), "title": out.title}
+            if text.blake3 != w.blake3:
+                text_entries.append(text.ledger_entry(role="extracted-text", source=w.blake3))
+        stored = case.store.ingest_bytes(canonical_json(out.body))
+        made.append((w.blake3, stored.blake3, out.body))
+        entries.append(stored.ledger_entry(role="metadata", source=w.blake3))
+        details_sources.append({"blake3": w.blake3, "sha256": w.sha256, "role": w.role, "description": stored.blake3})
         described.append(
             Described(
                 w.blake3,
@@ -512,49 +404,47 @@ def _describe_once(
                 w.role,
                 kind.mime,
                 kind.description,
-                gps,
-                len(one.selectors),
+                out.gps,
+                len(out.selectors),
                 w.url,
                 w.capture_id,
-                tuple(one.flags),
+                tuple(out.flags),
             )
         )
         if on_progress:
             on_progress(number, len(work))
-    _capture_rows(list(findings.values()), rows)
 
     from ..case import machine_facts
 
-    artefacts = [stored.ledger_entry(role="metadata", source=w.blake3) for w, stored in stored_descriptions]
     details = {
-        "sources": [
-            {"blake3": w.blake3, "sha256": w.sha256, "role": w.role, "description": stored.blake3}
-            for w, stored in stored_descriptions
-        ],
+        "sources": details_sources,
         "captures": [r["id"] for r in new_records],
         "extractors": extractors,
         "errors": errors,
         **machine_facts(),
     }
+    by_id = {r["id"]: r for r in records}
     event = case.append(
         identity,
         "describe",
-        artefacts + media_entries,
+        entries + _unique(text_entries) + media_entries,
         details,
-        also=lambda conn, ev: _write_unless_raced(conn, rows, ev),
+        also=lambda conn, ev: _write_unless_raced(case, conn, ev, made, new_records, media_entries, by_id, texts),
     )
     media_json = [
-        {
-            "blake3": m.blake3,
-            "url": m.url,
-            "warc": m.warc,
-            "capture_id": m.capture_id,
-            "warc_record_id": m.warc_record_id,
-            "warc_payload_digest": m.warc_payload_digest,
-        }
-        for m in media_rows
+        {key: m.get(key) for key in ("blake3", "url", "capture_id", "warc_record_id", "warc_payload_digest")}
+        | {"warc": m["source"]}
+        for m in media_entries
     ]
     return DescribeResult(described, media_json, [r["id"] for r in new_records], len(done), event, errors)
+
+
+def _unique(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for entry in entries:
+        if entry not in out:
+            out.append(entry)
+    return out
 
 
 def description_of(case: Any, digest: str) -> dict[str, Any] | None:
@@ -568,9 +458,7 @@ def description_of(case: Any, digest: str) -> dict[str, Any] | None:
     return json.loads(case.store.path_of(row[0]).read_text("utf-8"))  # type: ignore[no-any-return]
 
 
-def pipeline_step(
-    case: Any, identity: Identity, artefacts: list[Any], capture_record: dict[str, Any] | None
-) -> None:
+def pipeline_step(case: Any, identity: Identity, artefacts: list[Any], capture_record: dict[str, Any] | None) -> None:
     """Runs after every ``add`` and capture (see evidence_kit.pipeline).
 
     A description that cannot be made now must not undo the capture: the failure is recorded as a
@@ -584,8 +472,19 @@ def pipeline_step(
         case.append(identity, "describe", [], {"outcome": "failed", "error": str(exc), **machine_facts()})
 
 
+def index_findings(case_dir: Any) -> list[Finding]:
+    """What the ``index-artefacts`` and ``index-metadata`` checks find in a case folder (empty: none)."""
+    report = Report(target=str(case_dir), kind="case")
+    check_index(case_dir, {}, report)
+    return report.findings
+
+
 def summary(case: Any) -> dict[str, Any]:
-    """What describe has found in a case so far (for ``case show``), and what is still undescribed."""
+    """What describe has found in a case so far (for ``case show``), and what is still undescribed.
+
+    Only index rows the signed descriptions hold are shown: when the index check finds a row that
+    disagrees, the selector counts and GPS positions are left out and ``index_findings`` says why.
+    """
     connection = case.ledger.connection
     index.ensure_schema(connection)
     roles, _ = _roles(case)
@@ -595,23 +494,75 @@ def summary(case: Any) -> dict[str, Any]:
         for row in case.artefact_rows()
         if row["blake3"] not in done and roles.get(row["blake3"]) not in SKIP_ROLES
     ]
-    kinds = dict(
-        connection.execute("SELECT kind, count(DISTINCT value) FROM md_selectors GROUP BY kind").fetchall()
-    )
+    findings = index_findings(case.path)
+    if findings:
+        return {
+            "described": len(done),
+            "not_described": pending,
+            "selectors": {},
+            "gps": [],
+            "index_findings": [str(f) for f in findings],
+        }
+    kinds = dict(connection.execute("SELECT kind, count(DISTINCT value) FROM md_selectors GROUP BY kind").fetchall())
     gps = index.query(
         connection,
         "SELECT source, url, capture_id, gps_latitude, gps_longitude, gps_readable FROM md_descriptions"
         " WHERE gps_latitude IS NOT NULL ORDER BY seq",
     )
-    return {"described": len(done), "not_described": pending, "selectors": kinds, "gps": gps}
+    return {"described": len(done), "not_described": pending, "selectors": kinds, "gps": gps, "index_findings": []}
 
 
-def _register_verify_check() -> None:
-    from .. import verification
-    from .checks import check_descriptions
+@dataclass(frozen=True)
+class Rebuilt:
+    rows: dict[str, int]  # table → rows written
+    findings_before: list[str]  # what the index check found before the rebuild
+    unusable: list[str]  # recorded files the rows could not be derived from (missing or altered)
+    event: Event | None
 
-    if check_descriptions not in verification.CASE_CHECKS:
-        verification.CASE_CHECKS.append(check_descriptions)
+
+def rebuild_index(case: Any, identity: Identity) -> Rebuilt:
+    """Write the index tables again (``artefacts`` and every md_*) from the ledger and the descriptions.
+
+    The rows are derived by the same rule verify checks them with (chain_of_custody.index_rows), from
+    what the ledger holds inside the transaction that writes them, together with a ``reindex`` custody
+    event naming what the check found before (a rebuilt index is an act on the case, so it is on the
+    record; it adds no artefact). Nothing is written when the index already agrees with the records.
+    """
+    from chain_of_custody.index_rows import artefact_rows, derive, read_signed
+
+    from ..case import machine_facts
+
+    before = index_findings(case.path)
+    if not before:
+        with index.read_only(case.path / "ledger.sqlite") as connection:
+            counts = {t: n for t, n in _counts(connection).items()} if connection is not None else {}
+        return Rebuilt(counts, [], [], None)
+    written: dict[str, int] = {}
+    unusable: list[str] = []
+
+    def rewrite(conn: Any, event: Event) -> None:
+        signed = read_signed(case.path, conn)
+        rows = derive(signed)
+        conn.execute("DELETE FROM artefacts")
+        conn.executemany("INSERT INTO artefacts VALUES (?, ?, ?, ?, ?, ?)", artefact_rows(signed))
+        index.drop_tables(conn)
+        index.ensure_schema(conn)
+        index.write(conn, rows)
+        written.update(_counts(conn))
+        unusable.extend(f"{p.where}: {p.message}" for p in signed.problems)
+
+    details = {
+        "reason": "the index tables disagreed with the signed records",
+        "findings_before": [str(f) for f in before[:20]],
+        "findings_before_count": len(before),
+        **machine_facts(),
+    }
+    event = case.append(identity, "reindex", [], details, also=rewrite)
+    return Rebuilt(written, [str(f) for f in before], unusable, event)
 
 
-_register_verify_check()
+def _counts(connection: Any) -> dict[str, int]:
+    return {
+        table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for table in ("artefacts", *index.TABLES)
+    }

@@ -1,4 +1,10 @@
-"""File type from content (libmagic), never from the name: a ``.jpg`` that is a ZIP says it is a ZIP."""
+"""File type from content (libmagic), never from the name: a ``.jpg`` that is a ZIP says it is a ZIP.
+
+The MIME type comes from the function the store sniffs with at ingest
+(:func:`evidence_kit.store.sniff_mime`, over the same first :data:`~evidence_kit.store.SNIFF_BYTES`),
+so a description and the ledger entry of the same bytes never name two types. libmagic's readable
+description and text encoding are read here from the same bytes.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-SNIFF = 1024 * 1024  # libmagic looks at the start of a file; 1 MiB covers office and PDF signatures
+from ..store import SNIFF_BYTES, sniff_mime
 
 
 @dataclass(frozen=True)
@@ -23,11 +29,11 @@ _local = threading.local()
 
 
 def _magics():  # type: ignore[no-untyped-def]
-    """libmagic handles are not thread-safe: one set per thread, reused across files (loading is slow)."""
+    """libmagic handles are not thread-safe: one pair per thread, reused across files (loading is slow)."""
     if not hasattr(_local, "magics"):
         import magic
 
-        _local.magics = (magic.Magic(mime=True), magic.Magic(), magic.Magic(mime_encoding=True))
+        _local.magics = (magic.Magic(), magic.Magic(mime_encoding=True))
     return _local.magics
 
 
@@ -44,20 +50,21 @@ def libmagic_version() -> str:
 def identify_bytes(data: bytes) -> FileType:
     if not data:
         return FileType("application/x-empty", "empty", None)
-    mime, describe, encoding = _magics()
-    head = data[:SNIFF]
+    describe, encoding = _magics()
+    head = data[:SNIFF_BYTES]
+    mime = sniff_mime(head)
     charset = encoding.from_buffer(head)
     return FileType(
-        mime.from_buffer(head) or "application/octet-stream",
+        mime,
         describe.from_buffer(head),
-        charset if _texty(mime.from_buffer(head)) and charset not in ("binary", "unknown-8bit") else None,
+        charset if _texty(mime) and charset not in ("binary", "unknown-8bit") else None,
     )
 
 
 def identify(path: Path) -> FileType:
     """Type of the file at ``path`` from its first bytes (the name is never consulted)."""
     with open(path, "rb") as handle:
-        return identify_bytes(handle.read(SNIFF))
+        return identify_bytes(handle.read(SNIFF_BYTES))
 
 
 def extension_mismatch(name: str, mime: str) -> bool:

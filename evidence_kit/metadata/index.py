@@ -5,7 +5,7 @@ Every table is prefixed ``md_`` so it can never collide with the ledger's own (`
 artefacts, and verification never trusts it. Rows are written inside the ``describe`` event's own
 transaction, so the index and the ledger never disagree about what was described.
 
-Tables (created with sqlite-utils):
+Tables (plain SQL, :data:`SCHEMA`):
   md_descriptions  one row per described artefact: its description artefact, type, GPS
   md_selectors     one row per selector occurrence, with where it was found
   md_texts         the text of each capture and text artefact, with an FTS5 index (md_texts_fts)
@@ -19,129 +19,100 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .selectors import Selector
+from chain_of_custody.index_rows import COLUMNS, FIRST_WINS, KEYS, Rows
 
 TABLES = ("md_descriptions", "md_selectors", "md_texts", "md_images", "md_media", "md_captures")
 
+# Plain SQL beside the ledger's own schema (chain_of_custody/ledger.py). md_texts_fts indexes md_texts'
+# title and text (external content, kept in step by triggers); unicode61 with diacritics removed:
+# "Работа" and "работа", "São" and "Sao" match.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS md_descriptions (
+    source TEXT PRIMARY KEY, description TEXT, role TEXT, mime TEXT, magic TEXT, capture_id TEXT, url TEXT,
+    gps_latitude TEXT, gps_longitude TEXT, gps_readable TEXT, flags TEXT, seq INTEGER, time TEXT
+);
+CREATE TABLE IF NOT EXISTS md_selectors (
+    id INTEGER PRIMARY KEY, kind TEXT, value TEXT, raw TEXT, context TEXT, found_in TEXT, artefact TEXT,
+    capture_id TEXT, url TEXT, time TEXT, seq INTEGER
+);
+CREATE INDEX IF NOT EXISTS idx_md_selectors_kind_value ON md_selectors (kind, value);
+CREATE INDEX IF NOT EXISTS idx_md_selectors_value ON md_selectors (value);
+CREATE TABLE IF NOT EXISTS md_texts (
+    id INTEGER PRIMARY KEY, artefact TEXT, capture_id TEXT, url TEXT, title TEXT, time TEXT, text TEXT,
+    seq INTEGER
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS md_texts_fts USING fts5 (
+    title, text, content=md_texts, content_rowid=id, tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS md_texts_ai AFTER INSERT ON md_texts BEGIN
+    INSERT INTO md_texts_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS md_texts_ad AFTER DELETE ON md_texts BEGIN
+    INSERT INTO md_texts_fts (md_texts_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+END;
+CREATE TRIGGER IF NOT EXISTS md_texts_au AFTER UPDATE ON md_texts BEGIN
+    INSERT INTO md_texts_fts (md_texts_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+    INSERT INTO md_texts_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+CREATE TABLE IF NOT EXISTS md_images (
+    blake3 TEXT PRIMARY KEY, phash TEXT, dhash TEXT, width INTEGER, height INTEGER, role TEXT, url TEXT,
+    capture_id TEXT, seq INTEGER
+);
+CREATE TABLE IF NOT EXISTS md_media (
+    blake3 TEXT, capture_id TEXT, url TEXT, content_type TEXT, warc TEXT, warc_record_id TEXT,
+    warc_payload_digest TEXT, seq INTEGER, PRIMARY KEY (blake3, capture_id, url)
+);
+CREATE TABLE IF NOT EXISTS md_captures (
+    capture_id TEXT PRIMARY KEY, url TEXT, final_url TEXT, title TEXT, started TEXT, seq INTEGER
+);
+"""
 
-def database(connection: sqlite3.Connection) -> Any:
-    """A sqlite-utils view of the ledger connection (imported late: it pulls in pandas when present)."""
-    import sqlite_utils
 
-    # No plugins, no connection-wide pragmas: this is the custody ledger's own connection.
-    return sqlite_utils.Database(connection, recursive_triggers=False, execute_plugins=False)
+def _statements(script: str) -> list[str]:
+    """The schema's statements one by one (a trigger body holds semicolons of its own)."""
+    out: list[str] = []
+    current = ""
+    for line in script.strip().splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    return out
 
 
 def ensure_schema(connection: sqlite3.Connection) -> None:
+    """Create the md_* tables unless present, inside one ``BEGIN IMMEDIATE`` transaction.
+
+    Several processes open a new case at once (three ``add`` loops, a capture): schema changes are
+    writes, and a write started from an open read snapshot fails at once with "database is locked"
+    in WAL mode, whatever the busy timeout. ``BEGIN IMMEDIATE`` takes the write lock first (waiting
+    for it under the connection's busy timeout) and the statements are ``IF NOT EXISTS``, so the last
+    of several racing processes finds nothing left to do.
+    """
     present = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if present.issuperset((*TABLES, "md_texts_fts")):
-        return  # the common case: no need to load sqlite-utils (and pandas behind it) at all
-    db = database(connection)
-    db["md_descriptions"].create(
-        {
-            "source": str,
-            "description": str,
-            "role": str,
-            "mime": str,
-            "magic": str,
-            "capture_id": str,
-            "url": str,
-            "gps_latitude": str,
-            "gps_longitude": str,
-            "gps_readable": str,
-            "flags": str,
-            "seq": int,
-            "time": str,
-        },
-        pk="source",
-        if_not_exists=True,
-    )
-    db["md_selectors"].create(
-        {
-            "id": int,
-            "kind": str,
-            "value": str,
-            "raw": str,
-            "context": str,
-            "found_in": str,
-            "artefact": str,
-            "capture_id": str,
-            "url": str,
-            "time": str,
-            "seq": int,
-        },
-        pk="id",
-        if_not_exists=True,
-    )
-    db["md_selectors"].create_index(["kind", "value"], if_not_exists=True)
-    db["md_selectors"].create_index(["value"], if_not_exists=True)
-    db["md_texts"].create(
-        {
-            "id": int,
-            "artefact": str,
-            "capture_id": str,
-            "url": str,
-            "title": str,
-            "time": str,
-            "text": str,
-            "seq": int,
-        },
-        pk="id",
-        if_not_exists=True,
-    )
-    if not db["md_texts"].detect_fts():
-        # unicode61 with diacritics removed: "Работа" and "работа", "São" and "Sao" match.
-        db["md_texts"].enable_fts(
-            ["title", "text"],
-            fts_version="FTS5",
-            create_triggers=True,
-            tokenize="unicode61 remove_diacritics 2",
-        )
-    db["md_images"].create(
-        {
-            "blake3": str,
-            "phash": str,
-            "dhash": str,
-            "width": int,
-            "height": int,
-            "role": str,
-            "url": str,
-            "capture_id": str,
-            "seq": int,
-        },
-        pk="blake3",
-        if_not_exists=True,
-    )
-    db["md_media"].create(
-        {
-            "blake3": str,
-            "capture_id": str,
-            "url": str,
-            "content_type": str,
-            "warc": str,
-            "warc_record_id": str,
-            "warc_payload_digest": str,
-            "seq": int,
-        },
-        pk=("blake3", "capture_id", "url"),
-        if_not_exists=True,
-    )
-    db["md_captures"].create(
-        {
-            "capture_id": str,
-            "url": str,
-            "final_url": str,
-            "title": str,
-            "started": str,
-            "seq": int,
-        },
-        pk="capture_id",
-        if_not_exists=True,
-    )
+        return
+    if connection.in_transaction:  # inside a caller's transaction: it holds the lock already
+        for statement in _statements(SCHEMA):
+            connection.execute(statement)
+        return
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in _statements(SCHEMA):
+            connection.execute(statement)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def drop_tables(connection: sqlite3.Connection) -> None:
+    """Drop every md_* table (inside the caller's transaction): the index is derived data."""
+    for table in ("md_texts_fts", *TABLES):
+        connection.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def described_sources(connection: sqlite3.Connection) -> set[str]:
@@ -152,154 +123,14 @@ def described_captures(connection: sqlite3.Connection) -> set[str]:
     return {row[0] for row in connection.execute("SELECT capture_id FROM md_captures")}
 
 
-# --- rows written inside the describe event's transaction (plain execute: sqlite-utils' writes
-# --- would commit the ledger's open transaction) ---------------------------------------------------
-@dataclass(frozen=True)
-class DescriptionRow:
-    source: str
-    description: str
-    role: str | None
-    mime: str
-    magic: str
-    capture_id: str | None
-    url: str | None
-    gps: tuple[str, str, str] | None
-    flags: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SelectorRow:
-    selector: Selector
-    artefact: str
-    capture_id: str | None
-    url: str | None
-    time: str | None
-
-
-@dataclass(frozen=True)
-class TextRow:
-    artefact: str
-    capture_id: str | None
-    url: str | None
-    title: str | None
-    time: str | None
-    text: str
-
-
-@dataclass(frozen=True)
-class ImageRow:
-    blake3: str
-    phash: str
-    dhash: str
-    width: int
-    height: int
-    role: str | None
-    url: str | None
-    capture_id: str | None
-
-
-@dataclass(frozen=True)
-class MediaRow:
-    blake3: str
-    capture_id: str | None
-    url: str
-    content_type: str | None
-    warc: str
-    warc_record_id: str | None
-    warc_payload_digest: str | None
-
-
-@dataclass(frozen=True)
-class CaptureRow:
-    capture_id: str
-    url: str | None
-    final_url: str | None
-    title: str | None
-    started: str | None
-
-
-@dataclass
-class Rows:
-    descriptions: list[DescriptionRow]
-    selectors: list[SelectorRow]
-    texts: list[TextRow]
-    images: list[ImageRow]
-    media: list[MediaRow]
-    captures: list[CaptureRow]
-
-
-def write(connection: sqlite3.Connection, rows: Rows, seq: int, time: str) -> None:
-    execute = connection.execute
-    for d in rows.descriptions:
-        execute(
-            "INSERT OR REPLACE INTO md_descriptions (source, description, role, mime, magic, capture_id, url,"
-            " gps_latitude, gps_longitude, gps_readable, flags, seq, time)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                d.source,
-                d.description,
-                d.role,
-                d.mime,
-                d.magic,
-                d.capture_id,
-                d.url,
-                *(d.gps or (None, None, None)),
-                ",".join(d.flags),
-                seq,
-                time,
-            ),
-        )
-    for s in rows.selectors:
-        execute(
-            "INSERT INTO md_selectors"
-            " (kind, value, raw, context, found_in, artefact, capture_id, url, time, seq)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                s.selector.kind,
-                s.selector.value,
-                s.selector.raw,
-                s.selector.context,
-                s.selector.source,
-                s.artefact,
-                s.capture_id,
-                s.url,
-                s.time,
-                seq,
-            ),
-        )
-    for t in rows.texts:
-        execute(
-            "INSERT INTO md_texts (artefact, capture_id, url, title, time, text, seq) VALUES (?,?,?,?,?,?,?)",
-            (t.artefact, t.capture_id, t.url, t.title, t.time, t.text, seq),
-        )
-    for i in rows.images:
-        execute(
-            "INSERT OR REPLACE INTO md_images"
-            " (blake3, phash, dhash, width, height, role, url, capture_id, seq)"
-            " VALUES (?,?,?,?,?,?,?,?,?)",
-            (i.blake3, i.phash, i.dhash, i.width, i.height, i.role, i.url, i.capture_id, seq),
-        )
-    for m in rows.media:
-        execute(
-            "INSERT OR IGNORE INTO md_media (blake3, capture_id, url, content_type, warc, warc_record_id,"
-            " warc_payload_digest, seq) VALUES (?,?,?,?,?,?,?,?)",
-            (
-                m.blake3,
-                m.capture_id,
-                m.url,
-                m.content_type,
-                m.warc,
-                m.warc_record_id,
-                m.warc_payload_digest,
-                seq,
-            ),
-        )
-    for c in rows.captures:
-        execute(
-            "INSERT OR REPLACE INTO md_captures (capture_id, url, final_url, title, started, seq)"
-            " VALUES (?,?,?,?,?,?)",
-            (c.capture_id, c.url, c.final_url, c.title, c.started, seq),
-        )
+# --- rows written inside the describe event's transaction ------------------------------------------
+def write(connection: sqlite3.Connection, rows: Rows) -> None:
+    """Insert derived rows (see chain_of_custody.index_rows) inside the caller's transaction."""
+    for table, items in rows.tables():
+        columns = COLUMNS[table]
+        verb = "INSERT OR IGNORE" if table in FIRST_WINS else "INSERT OR REPLACE" if table in KEYS else "INSERT"
+        sql = f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        connection.executemany(sql, items)
 
 
 # --- reading, also from other cases' ledgers (read-only: looking must not write) --------------------

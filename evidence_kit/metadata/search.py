@@ -1,6 +1,11 @@
 """Search across one case or every case under the home folder: selectors, text (FTS5), similar photos.
 
 Other cases are opened read-only (looking at a case must never write to its ledger file).
+
+Nothing shown comes from anywhere but the index tables, and a case's index rows are shown only after
+the index check (chain_of_custody.index_check) found every row held by a signed description: asked
+about one case whose index disagrees, these functions raise :class:`IndexDisagrees` (exit 1); across
+cases, a case whose index disagrees is left out and named in ``left_out``.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chain_of_custody.errors import CustodyError
+from chain_of_custody.errors import CustodyError, Finding, VerificationFailed
 
 from ..case import Case
 from ..config import Settings
@@ -115,19 +120,66 @@ class ImageMatch:
         }
 
 
-def _case_ids(settings: Settings, case_id: str | None) -> list[str]:
-    if case_id is None:
-        return Case.list_ids(settings)
-    Case.open(settings, case_id).close()  # raises CaseNotFound with the usual message
-    return [case_id]
+class IndexDisagrees(VerificationFailed):
+    """A case's index tables hold a row no signed description holds: nothing is shown from them."""
+
+    def __init__(self, case_id: str, findings: list[Finding]):
+        super().__init__(findings)
+        more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
+        self.args = (
+            f"case {case_id}: the metadata index disagrees with the signed descriptions, nothing shown:"
+            f" {findings[0]}{more}; see 'evidence-kit verify {case_id}', then"
+            f" 'evidence-kit describe {case_id} --rebuild-index'",
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def index_ok(settings: Settings, case_id: str) -> list[Finding]:
+    """The index check's findings for one case under the home folder (empty: every row is held)."""
+    from chain_of_custody.index_check import check_index
+    from chain_of_custody.report import Report
+
+    report = Report(target=case_id, kind="case")
+    check_index(settings.home / case_id, {}, report)
+    return report.findings
+
+
+def _first(findings: list[Finding]) -> str:
+    return str(findings[0]) + (f" (+{len(findings) - 1} more)" if len(findings) > 1 else "")
+
+
+def _case_ids(settings: Settings, case_id: str | None, left_out: dict[str, str] | None = None) -> list[str]:
+    """The cases to read: one (its index checked, or IndexDisagrees) or all whose index checks."""
+    if case_id is not None:
+        with Case.open(settings, case_id) as case:  # CaseNotFound, or a damaged ledger, with the usual message
+            case.ledger  # noqa: B018
+        findings = index_ok(settings, case_id)
+        if findings:
+            raise IndexDisagrees(case_id, findings)
+        return [case_id]
+    ids = []
+    for other in Case.list_ids(settings):
+        findings = index_ok(settings, other)
+        if findings:
+            if left_out is not None:
+                left_out[other] = _first(findings)
+            continue
+        ids.append(other)
+    return ids
 
 
 def _ledger(settings: Settings, case_id: str) -> Path:
     return settings.home / case_id / "ledger.sqlite"
 
 
-def list_selectors(settings: Settings, case_id: str, cross_case: bool = True) -> list[SelectorSummary]:
-    """Every selector of a case with its count and places; ``other_cases`` names cases that also hold it."""
+def list_selectors(
+    settings: Settings, case_id: str, cross_case: bool = True, left_out: dict[str, str] | None = None
+) -> list[SelectorSummary]:
+    """Every selector of a case with its count and places; ``other_cases`` names cases that also hold it.
+
+    Other cases whose index does not check are not consulted (and are named in ``left_out``)."""
     ids = _case_ids(settings, case_id)
     with index.read_only(_ledger(settings, ids[0])) as connection:
         rows = (
@@ -157,13 +209,14 @@ def list_selectors(settings: Settings, case_id: str, cross_case: bool = True) ->
         # Big platforms' domains would link every case to every other: they are not pivots (the handle
         # or number on them is); a small site's domain in two cases is. URLs are left out: every page
         # of a shared site would repeat what its domain already says.
-        keys = {
-            key
-            for key in grouped
-            if key[0] != "url" and not (key[0] == "domain" and key[1] in PLATFORM_DOMAINS)
-        }
+        keys = {key for key in grouped if key[0] != "url" and not (key[0] == "domain" and key[1] in PLATFORM_DOMAINS)}
         for other in Case.list_ids(settings):
             if other == case_id:
+                continue
+            findings = index_ok(settings, other)
+            if findings:
+                if left_out is not None:
+                    left_out[other] = _first(findings)
                 continue
             with index.read_only(_ledger(settings, other)) as connection:
                 if connection is None:
@@ -175,9 +228,7 @@ def list_selectors(settings: Settings, case_id: str, cross_case: bool = True) ->
     for (kind, value), places in grouped.items():
         # One sighting per capture or artefact: the same number in the text and its tel: link is one place.
         distinct = {(p.capture_id, p.artefact if p.capture_id is None else None) for p in places}
-        out.append(
-            SelectorSummary(kind, value, len(distinct), places, sorted(elsewhere.get((kind, value), [])))
-        )
+        out.append(SelectorSummary(kind, value, len(distinct), places, sorted(elsewhere.get((kind, value), []))))
     out.sort(key=lambda s: (not s.other_cases, KIND_ORDER.get(s.kind, 99), -s.count, s.value))
     return out
 
@@ -264,13 +315,19 @@ def _selector_values(query: str, region: str | None) -> set[str]:
     return values
 
 
-def search(settings: Settings, case_id: str | None, query: str, limit: int = 200) -> list[Hit]:
+def search(
+    settings: Settings,
+    case_id: str | None,
+    query: str,
+    limit: int = 200,
+    left_out: dict[str, str] | None = None,
+) -> list[Hit]:
     """Selectors equal to the query (in any notation) and captures whose text contains its words."""
     if not query.strip():
         raise InvalidInput("give something to search for (a phone number, a handle, words)")
     hits: list[Hit] = []
     phrase = _fts_phrase(query)
-    for cid in _case_ids(settings, case_id):
+    for cid in _case_ids(settings, case_id, left_out):
         region = None
         try:
             with Case.open(settings, cid) as case:
@@ -350,7 +407,7 @@ def _hashes_for(settings: Settings, case_ids: list[str], target: str) -> tuple[I
     if not re.fullmatch(r"(blake3:)?[0-9a-f]{8,64}", target):
         raise InvalidInput(f"{target!r} is neither an image file nor an artefact digest (blake3:…)")
     digest = target if target.startswith("blake3:") else "blake3:" + target
-    for cid in Case.list_ids(settings) if len(case_ids) != 1 else case_ids:
+    for cid in case_ids:
         with index.read_only(_ledger(settings, cid)) as connection:
             if connection is None:
                 continue
@@ -369,12 +426,16 @@ def _hashes_for(settings: Settings, case_ids: list[str], target: str) -> tuple[I
 
 
 def similar(
-    settings: Settings, case_id: str | None, target: str, max_distance: int = DEFAULT_MAX_DISTANCE
+    settings: Settings,
+    case_id: str | None,
+    target: str,
+    max_distance: int = DEFAULT_MAX_DISTANCE,
+    left_out: dict[str, str] | None = None,
 ) -> tuple[ImageHashes, list[ImageMatch]]:
     """Photos whose pHash is within ``max_distance`` bits of the target's, nearest first."""
     if not 0 <= max_distance <= 64:
         raise InvalidInput("--max-distance is a number of bits between 0 and 64")
-    ids = _case_ids(settings, case_id)
+    ids = _case_ids(settings, case_id, left_out)
     hashes, _ = _hashes_for(settings, ids, target)
     matches = []
     for cid in ids:

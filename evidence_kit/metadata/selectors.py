@@ -11,15 +11,18 @@ an evidence report sends an investigator after the wrong person.
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 
-from .crypto import IBAN_LENGTHS, base58check_decode, bech32_decode_segwit, eip55, iban_valid
+from .crypto import base58check_decode, bech32_decode_segwit, eip55, iban_valid
 
 KINDS = (
     "phone",
@@ -100,6 +103,7 @@ _BTC_BASE58 = re.compile(r"(?<![A-Za-z0-9])([13][1-9A-HJ-NP-Za-km-z]{25,34})(?![
 _BTC_BECH32 = re.compile(r"(?<![A-Za-z0-9])((?:bc|BC)1[02-9ac-hj-np-zAC-HJ-NP-Z]{11,71})(?![A-Za-z0-9])")
 _ETH = re.compile(r"(?<![A-Za-z0-9])(0x[0-9a-fA-F]{40})(?![0-9a-zA-Z])")
 _TRON = re.compile(r"(?<![A-Za-z0-9])(T[1-9A-HJ-NP-Za-km-z]{33})(?![A-Za-z0-9])")
+IBAN_MIN, IBAN_MAX = 15, 34  # ISO 13616: Norway's 15 characters up to the 34 the standard allows
 _IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}\d{2})")
 
 _TRAILING_PUNCT = ".,;:!?)]}>'\"»”’"
@@ -243,11 +247,7 @@ def _messengers_around(text: str, start: int, end: int) -> list[str]:
     """
     before = re.split(r"\d[\d\s().-]{5,}\d|@\w+", _line_before(text, start, 40))[-1]
     after = re.split(r"\d|@\w+|\n", text[end : end + 25])[0]
-    return [
-        kind
-        for kind in _MESSENGER_KINDS
-        if _PLATFORM_RE[kind].search(before) or _PLATFORM_RE[kind].search(after)
-    ]
+    return [kind for kind in _MESSENGER_KINDS if _PLATFORM_RE[kind].search(before) or _PLATFORM_RE[kind].search(after)]
 
 
 def _clean_url(raw: str) -> str:
@@ -273,13 +273,46 @@ def host_of(url: str) -> str | None:
         return host.lower()
 
 
-def _registrable(host: str) -> str:
-    return host[4:] if host.startswith("www.") else host
+# Second-level names sold to unrelated registrants, like a public suffix, that the Public Suffix List
+# does not list (shop.com.bg and bank.com.bg are two owners, not one "com.bg").
+EXTRA_SUFFIXES = ("com.bg",)
 
 
-def link_selectors(
-    href: str, region: str | None = None, context: str = "", source: str = "link"
-) -> list[Selector]:
+@functools.cache
+def _suffixes() -> Any:
+    """tldextract over its bundled Public Suffix List snapshot: no network, no cache written.
+
+    Private suffixes count (blogspot.com, github.io): two blogs there are two people, not one site."""
+    import tldextract
+
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True, extra_suffixes=EXTRA_SUFFIXES
+    )
+
+
+def registrable_domain(host: str) -> str:
+    """The domain someone registered: ``shop.example.co.uk`` → ``example.co.uk``.
+
+    An IP address is itself; a name under a suffix the list does not know (``.example``, ``.test``,
+    ``.local``) is its last two labels.
+
+    >>> registrable_domain("www.star-models.co.uk"), registrable_domain("a.b.example.com.bg")
+    ('star-models.co.uk', 'example.com.bg')
+    >>> registrable_domain("www.star-models.example"), registrable_domain("127.0.0.1")
+    ('star-models.example', '127.0.0.1')
+    """
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return host
+    except ValueError:
+        pass
+    found = _suffixes()(host).top_domain_under_public_suffix
+    if found:
+        return str(found)
+    return ".".join(host.split(".")[-2:])
+
+
+def link_selectors(href: str, region: str | None = None, context: str = "", source: str = "link") -> list[Selector]:
     """Selectors a link itself names: tel:, wa.me, viber:, t.me, social profiles, mailto:, the URL.
 
     A malformed link (an unclosed IPv6 bracket, a bad port) names nothing rather than stopping a describe.
@@ -290,9 +323,7 @@ def link_selectors(
         return []
 
 
-def _link_selectors(
-    href: str, region: str | None = None, context: str = "", source: str = "link"
-) -> list[Selector]:
+def _link_selectors(href: str, region: str | None = None, context: str = "", source: str = "link") -> list[Selector]:
     """Selectors a link itself names: tel:, wa.me, viber:, t.me, social profiles, mailto:, the URL."""
     href = href.strip()
     if not href:
@@ -335,11 +366,11 @@ def _link_selectors(
     if host is None:
         return out
     out.append(Selector("url", href, href, context, source))
-    out.append(Selector("domain", _registrable(host), href, context, source))
+    out.append(Selector("domain", registrable_domain(host), href, context, source))
     parts = urlsplit(href if "://" in href else "http://" + href.lstrip("/"))
     path = [unquote(p) for p in parts.path.split("/") if p]
     query = parse_qs(parts.query)
-    site = _registrable(host)
+    site = host[4:] if host.startswith("www.") else host  # platforms are matched on their own host names
     if site in ("wa.me", "api.whatsapp.com", "web.whatsapp.com", "whatsapp.com", "chat.whatsapp.com"):
         number = path[0] if site == "wa.me" and path else (query.get("phone") or [""])[0]
         value = normalise_phone("+" + re.sub(r"\D", "", number), None) if number else None
@@ -425,34 +456,29 @@ def wallets_in(text: str) -> list[Selector]:
 
 
 def ibans_in(text: str) -> list[Selector]:
-    """IBANs written compact or in groups of four; the country fixes the length, mod-97 decides."""
+    """IBANs written compact or in groups of four; the country's format fixes the length, mod-97 decides."""
     out = []
     taken_until = 0
     for match in _IBAN_START.finditer(text):
         if match.start() < taken_until:
             continue
-        length = IBAN_LENGTHS.get(match.group(1)[:2])
-        if not length:
-            continue
-        compact, position = "", match.start()
-        while position < len(text) and len(compact) < length:
+        compact, ends, position = "", [], match.start()
+        while position < len(text) and len(compact) < IBAN_MAX:
             char = text[position]
             if char.isascii() and char.isalnum():
                 compact += char
+                ends.append(position + 1)
             elif not (char == " " and position + 1 < len(text) and text[position + 1] != " "):
                 break
             position += 1
-        followed_on = position < len(text) and text[position].isascii() and text[position].isalnum()
-        if len(compact) == length and not followed_on and iban_valid(compact):
-            out.append(
-                Selector(
-                    "iban",
-                    compact.upper(),
-                    text[match.start() : position],
-                    _context(text, match.start(), position),
-                )
-            )
-            taken_until = position
+        for length in range(len(compact), IBAN_MIN - 1, -1):
+            end = ends[length - 1]
+            followed_on = end < len(text) and text[end].isascii() and text[end].isalnum()
+            if not followed_on and iban_valid(compact[:length]):
+                raw = text[match.start() : end]
+                out.append(Selector("iban", compact[:length].upper(), raw, _context(text, match.start(), end)))
+                taken_until = end
+                break
     return out
 
 
@@ -483,9 +509,7 @@ def handles_in(text: str) -> list[Selector]:
         kind = platform if platform and platform not in ("whatsapp", "viber") else "handle"
         if kind == "telegram" and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{4,31}", name):
             kind = "handle"  # Telegram usernames: 5-32 characters, letters first
-        out.append(
-            Selector(kind, "@" + name.lower(), match.group(0), _context(text, match.start(), match.end()))
-        )
+        out.append(Selector(kind, "@" + name.lower(), match.group(0), _context(text, match.start(), match.end())))
     return out
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from ..contents import Contents
+from ..job import ExportJob
 from ..report import print_pdfs
 from .annex import build_annexes
 from .render import render_html, write_docx
@@ -13,18 +12,21 @@ from .render import render_html, write_docx
 FOLDER = "data/mla"
 
 
-def add_to_bag(contents: Contents, writer: Any, options: dict[str, Any]) -> None:
-    lang = str(options.get("lang") or "en")
-    annexes = build_annexes(contents, options["mla_form"], lang)
-    options["mla_missing"] = list(annexes.missing)
-    jobs = []
+def add_to_bag(job: ExportJob) -> None:
+    """The annexes for the form in ``job.options``; none without a form."""
+    contents, writer, lang, form = job.contents, job.writer, job.options.lang, job.options.mla_form
+    if form is None:
+        return
+    annexes = build_annexes(contents, form, lang)
+    job.mla_missing = list(annexes.missing)
+    prints = []
     for annex in annexes.annexes:
         docx_rel = f"{FOLDER}/{annex.stem}.docx"
         write_docx(annex, writer.path(docx_rel))
         writer.adopt(docx_rel)
         html_rel = f"{FOLDER}/{annex.stem}.html"
         writer.write_bytes(html_rel, render_html(annex).encode("utf-8"))
-        jobs.append(
+        prints.append(
             (
                 writer.root / html_rel,
                 writer.path(f"{FOLDER}/{annex.stem}.pdf"),
@@ -55,7 +57,7 @@ def add_to_bag(contents: Contents, writer: Any, options: dict[str, Any]) -> None
     writer.write_bytes(
         f"{FOLDER}/annexes.json", (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode()
     )
-    if jobs:
-        print_pdfs(jobs, options.get("chromium"), contents.case.settings.chromium)
-        for _, pdf, _ in jobs:
+    if prints:
+        print_pdfs(prints, job.options.chromium, contents.case.settings.chromium)
+        for _, pdf, _ in prints:
             writer.adopt(pdf.relative_to(writer.root).as_posix())

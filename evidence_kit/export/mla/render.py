@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
+from typing import Any
 
-from ..report import _e
 from .annex import Annex
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
 
 
 def write_docx(annex: Annex, path: Path) -> None:

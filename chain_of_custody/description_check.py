@@ -12,25 +12,23 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from chain_of_custody.errors import Finding
-from chain_of_custody.report import Report
-from chain_of_custody.verify import artefact_path
+from .checks import describe
+from .errors import Finding
+from .index_rows import artefact_path
+from .report import Report
 
 CHECK = "description-source"
-DESCRIPTION = (
-    "each description names the artefact its describe event says it describes, and that artefact is recorded"
-)
+DESCRIPTION = describe(CHECK)
 
 
-def check_descriptions(case_dir: Path, index: Any, expected: dict[str, Any], report: Report) -> None:
+def check_descriptions(case_dir: Path, expected: dict[str, Any], report: Report) -> None:
+    """The ``description-source`` check (``expected``: the artefacts the chain walk found, by BLAKE3)."""
     ledger = case_dir / "ledger.sqlite"
     if not ledger.is_file():
         return
-    connection = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
+    connection = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=30)
     try:
-        rows = connection.execute(
-            "SELECT seq, artefacts FROM events WHERE action = 'describe' ORDER BY seq"
-        ).fetchall()
+        rows = connection.execute("SELECT seq, artefacts FROM events WHERE action = 'describe' ORDER BY seq").fetchall()
     except sqlite3.DatabaseError:
         return  # the ledger checks already report an unreadable ledger
     finally:
@@ -58,9 +56,7 @@ def check_descriptions(case_dir: Path, index: Any, expected: dict[str, Any], rep
             try:
                 named = json.loads(path.read_text("utf-8"))["source"]["blake3"]
             except (OSError, ValueError, KeyError, TypeError):
-                report.fail(
-                    CHECK, DESCRIPTION, Finding(CHECK, where, "is not a readable description", source, None)
-                )
+                report.fail(CHECK, DESCRIPTION, Finding(CHECK, where, "is not a readable description", source, None))
                 continue
             if named != source:
                 report.fail(

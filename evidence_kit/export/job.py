@@ -1,0 +1,28 @@
+"""What the stages of one export share: the choices made for it, what it holds, the bag being written, and
+what the stages report back (warnings, MLA fields left empty)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .bag import BagWriter
+from .contents import Contents
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """The choices an investigator makes for one export."""
+
+    lang: str = "en"  # of the MLA annexes
+    mla_form: dict[str, Any] | None = None  # a parsed FORM.json (``mla.load_form``); None: no annexes
+    chromium: str | None = None  # print PDFs with this Chromium instead of the configured one
+
+
+@dataclass
+class ExportJob:
+    contents: Contents
+    writer: BagWriter
+    options: ExportOptions = field(default_factory=ExportOptions)
+    warnings: list[str] = field(default_factory=list)  # said to the investigator and kept in the export event
+    mla_missing: list[str] | None = None  # required MLA form fields left empty; None when no form was given
