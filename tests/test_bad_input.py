@@ -272,6 +272,15 @@ def test_one_damaged_case_never_breaks_case_list(home, make_case):
         assert expected in row["unreadable"] or "not a readable" in row["unreadable"], (name, row)
     table = invoke("case", "list")
     assert table.exit_code == 0 and table.stdout.count("unreadable") == len(DAMAGES)
+    # Nor the search for a loose file's case: the good case still answers, each damaged one is a warning.
+    page = home.parent / "ad-copy.html"
+    with zipfile.ZipFile(home.parent / "bundle.zip") as archive:
+        page.write_bytes(archive.read(next(n for n in archive.namelist() if "added-file" in n)))
+    found = invoke("verify", str(page), "--json")
+    assert found.exit_code == 0, found.output
+    report = json.loads(found.stdout)
+    assert [match["case_id"] for match in report["facts"]["cases"]] == [CASE]
+    assert sum("could not be searched" in w for w in report["warnings"]) == len(DAMAGES)
     assert snapshot(home) == before
 
 
