@@ -39,11 +39,11 @@ _KINDS = (
 
 def _refuse_unless_regular(path: Path, mode: int) -> None:
     if stat.S_ISDIR(mode):
-        raise InvalidInput(f"{path} is a folder, not a file (add the files inside it)")
+        raise InvalidInput(f"{path} is a folder, not a file (give the files inside it)")
     if not stat.S_ISREG(mode):
         kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
         # A FIFO would hang the ingest and /dev/zero would fill the disk: refuse before reading a byte.
-        raise InvalidInput(f"{path} is {kind}, not a regular file: only regular files can be added")
+        raise InvalidInput(f"{path} is {kind}, not a regular file: refused before reading")
 
 
 def readable_name(path: Path | str) -> str:

@@ -8,13 +8,14 @@ passes the TSA roots the settings pin, and answers for loose files (which need t
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from chain_of_custody import bundle as custody_bundle
 from chain_of_custody import verify as custody_verify
-from chain_of_custody.errors import Finding
+from chain_of_custody.errors import CustodyError, Finding
 from chain_of_custody.hashing import hash_file
 from chain_of_custody.report import Report
 
@@ -60,12 +61,16 @@ def verify_file(settings: Settings, path: Path) -> Report:
     report.facts.update(digests.to_json())
     matches: list[dict[str, Any]] = []
     for case_id in Case.list_ids(settings):
-        with Case.open(settings, case_id) as case:
-            history = [
-                {"seq": e.seq, "time": e.time, "actor": e.actor, "action": e.action}
-                for e in case.events()
-                if any(item.get("blake3") == digests.blake3 for item in e.artefacts)
-            ]
+        try:
+            with Case.open(settings, case_id) as case:
+                history = [
+                    {"seq": e.seq, "time": e.time, "actor": e.actor, "action": e.action}
+                    for e in case.events()
+                    if any(item.get("blake3") == digests.blake3 for item in e.artefacts)
+                ]
+        except (CustodyError, sqlite3.DatabaseError) as exc:  # one damaged case never hides the others
+            report.warnings.append(f"case {case_id} could not be searched: {exc}")
+            continue
         if history:
             matches.append({"case_id": case_id, "history": history})
     report.facts["cases"] = matches

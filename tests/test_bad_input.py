@@ -272,6 +272,15 @@ def test_one_damaged_case_never_breaks_case_list(home, make_case):
         assert expected in row["unreadable"] or "not a readable" in row["unreadable"], (name, row)
     table = invoke("case", "list")
     assert table.exit_code == 0 and table.stdout.count("unreadable") == len(DAMAGES)
+    # Nor the search for a loose file's case: the good case still answers, each damaged one is a warning.
+    page = home.parent / "ad-copy.html"
+    with zipfile.ZipFile(home.parent / "bundle.zip") as archive:
+        page.write_bytes(archive.read(next(n for n in archive.namelist() if "added-file" in n)))
+    found = invoke("verify", str(page), "--json")
+    assert found.exit_code == 0, found.output
+    report = json.loads(found.stdout)
+    assert [match["case_id"] for match in report["facts"]["cases"]] == [CASE]
+    assert sum("could not be searched" in w for w in report["warnings"]) == len(DAMAGES)
     assert snapshot(home) == before
 
 
@@ -454,15 +463,27 @@ def _special_files(tmp_path: Path) -> list[str]:
             str(tmp_path / "missing.jpg")] + ([str(locked)] if os.geteuid() != 0 else [])
 
 
+PATH_COMMANDS = {
+    "add": lambda path, out: ["add", path, "--case", CASE],
+    "capture --from-file": lambda path, out: ["capture", "--case", CASE, "--from-file", path],
+    "export --mla": lambda path, out: ["export", CASE, "--out", out, "--mla", path],
+    "search --similar": lambda path, out: ["search", CASE, "--similar", path],
+    "verify": lambda path, out: ["verify", path],
+}
+
+
 @PROFILE
-@given(name=argv_text, special=st.integers(0, 7), use_special=st.booleans())
+@given(name=argv_text, special=st.integers(0, 7), use_special=st.booleans(),
+       command=st.sampled_from(sorted(PATH_COMMANDS)))
+@example(name="", special=0, use_special=True, command="capture --from-file")  # a FIFO used to hang it
+@example(name="", special=2, use_special=True, command="capture --from-file")  # /dev/zero used to fill memory
 def test_any_path_that_is_not_a_readable_regular_file_is_refused_before_reading(home, tmp_path, name, special,
-                                                                                 use_special):
+                                                                                 use_special, command):
     specials = _special_files(tmp_path)
     path = specials[special % len(specials)] if use_special else f"{tmp_path}/no-such-dir/{name}"
     before = snapshot(home)
-    refused(invoke("add", path, "--case", CASE), 2)
-    assert snapshot(home) == before
+    refused(invoke(*PATH_COMMANDS[command](path, str(tmp_path / "out"))), 2)
+    assert snapshot(home) == before and not (tmp_path / "out").exists()
 
 
 json_values = st.recursive(

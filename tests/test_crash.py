@@ -138,20 +138,25 @@ def test_a_file_still_being_written_is_never_cleaned(env, tmp_path):
     verify_ok(env)
 
 
-def test_kill_during_timestamp_at_many_moments(env, tmp_path, local_tsa: LocalTsa):
+def test_kill_during_timestamp_right_after_the_tsa_answers(env, tmp_path, local_tsa: LocalTsa):
+    """The stamp's files are written in the few milliseconds after the TSA answers: kill -9 there, at
+    several delays, until kills have really left files behind; each time the next command cleans them,
+    records it, and the case verifies."""
     Path(env["EVIDENCE_KIT_CONFIG"]).write_text(
         json.dumps({"tsas": [local_tsa.settings_entry()], "auto_timestamp": False}), "utf-8")
     case_dir = new_case(env, tmp_path)
-    started = time.monotonic()
-    assert run(env, "timestamp", CASE_ID).returncode == 0
-    duration = time.monotonic() - started
-    for n, fraction in enumerate((0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)):
+    delays = (0.0, 0.004, 0.008, 0.012, 0.016, 0.02, 0.03, 0.05)
+    cut_short = 0
+    for n in range(24):
         evidence = tmp_path / f"photo-{n}.txt"
         evidence.write_bytes(os.urandom(2048))
         assert run(env, "add", str(evidence), "--case", CASE_ID).returncode == 0
+        answered = local_tsa.requests
         process = subprocess.Popen(command(env, "timestamp", CASE_ID), env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(duration * fraction)
+        while local_tsa.requests == answered and process.poll() is None:
+            time.sleep(0.0002)
+        time.sleep(delays[n % len(delays)])
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
         after = run(env, "ledger", "record", CASE_ID, "--action", "note", "--note", f"after kill {n}")
@@ -159,7 +164,15 @@ def test_kill_during_timestamp_at_many_moments(env, tmp_path, local_tsa: LocalTs
         assert leftovers(case_dir) == []
         assert not list((case_dir / "artefacts" / ".incoming").iterdir())
         assert not list((case_dir / "timestamps").glob("*.partial"))
+        log = events(env)
+        if log[-2]["action"] == "cleanup":
+            removed = [item["path"] for item in log[-2]["details"]["removed"]]
+            assert all(f"-{process.pid}-" in path for path in removed), removed
+            cut_short += 1
         verify_ok(env)
+        if cut_short >= 2:
+            break
+    assert cut_short >= 1, "no kill landed while the stamp's files were being written"
     # Whatever was cut short, a full stamp afterwards still works and covers what is pending.
     assert run(env, "timestamp", CASE_ID).returncode == 0
     report = verify_ok(env)

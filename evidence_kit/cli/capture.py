@@ -14,13 +14,20 @@ from ..errors import InvalidInput
 from .app import app, settings
 from .output import console, print_json, progress_bar
 
+MAX_URL_FILE_BYTES = 16 << 20
 DEFAULT_BOUNDS = Bounds()
 
 
 def read_url_file(path: Path) -> list[str]:
     """One URL per line; blank lines and lines starting with '#' are skipped."""
+    from ..store import open_regular  # a FIFO or /dev/zero is refused unread, not waited on or read forever
+
     try:
-        lines = path.read_text("utf-8").splitlines()
+        with open_regular(path) as handle:
+            raw = handle.read(MAX_URL_FILE_BYTES + 1)
+        if len(raw) > MAX_URL_FILE_BYTES:
+            raise InvalidInput(f"{path} is larger than {MAX_URL_FILE_BYTES:,} bytes: not a list of URLs")
+        lines = raw.decode("utf-8").splitlines()
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
