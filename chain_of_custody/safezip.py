@@ -113,16 +113,25 @@ def check_zip(archive: zipfile.ZipFile, free_bytes: int | None = None) -> None:
         raise UnsafeBundle(f"the zip declares {total:,} bytes but only {free_bytes:,} are free to unpack it")
 
 
+BAG_MARKERS = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "data/ledger/ledger.jsonl")
+
+
 def _bag_root_in_zip(names: list[str]) -> str:
-    """The bag may sit at the zip's root or in one top folder (as ``evidence-kit export --zip`` writes)."""
-    if "bagit.txt" in names:
+    """The bag may sit at the zip's root or in one top folder (as ``evidence-kit export --zip`` writes).
+
+    A bag that lost its ``bagit.txt`` is still a bag (one that fails verification): any of the files every
+    bundle has marks where it is.
+    """
+    present = set(names)
+    if any(marker in present for marker in BAG_MARKERS):
         return ""
     tops = {name.split("/", 1)[0] for name in names}
     if len(tops) == 1:
         top = tops.pop()
-        if f"{top}/bagit.txt" in names:
+        if any(f"{top}/{marker}" in present for marker in BAG_MARKERS):
             return top + "/"
-    raise CustodyError("the zip holds no bagit.txt at its root or in one top folder: not an evidence bundle")
+    raise CustodyError("the zip holds no evidence bundle (no bagit.txt, bag-info.txt or ledger at its root or in "
+                       "one top folder)")
 
 
 def extract_zip(path: Path, destination: Path) -> Path:

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from chain_of_custody.errors import LedgerCorrupt
 from chain_of_custody.index_rows import COLUMNS, FIRST_WINS, KEYS, Rows
 
 TABLES = ("md_descriptions", "md_selectors", "md_texts", "md_images", "md_media", "md_captures")
@@ -142,7 +143,10 @@ def read_only(ledger_path: Path) -> Iterator[sqlite3.Connection | None]:
         return
     connection = sqlite3.connect(f"file:{ledger_path}?mode=ro", uri=True, timeout=30)
     try:
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        try:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.DatabaseError as exc:
+            raise LedgerCorrupt(f"case {ledger_path.parent.name}: the ledger is not readable: {exc}") from None
         yield connection if "md_selectors" in tables else None
     finally:
         connection.close()
