@@ -14,7 +14,7 @@ import os
 import re
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -238,7 +238,7 @@ class Case:
             "investigator": record, "key_created": created, "enrolled_by": lead.name, **machine_facts()})
         return event, created
 
-    def update(self, identity: Identity, changes: dict[str, str | None]) -> Event:
+    def update(self, identity: Identity, changes: Mapping[str, str | None]) -> Event:
         """Change the case's facts in a signed ``case-update`` event (case.json follows)."""
         unknown = set(changes) - set(case_facts.FIELDS)
         if unknown:
