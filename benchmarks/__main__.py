@@ -117,8 +117,7 @@ def main() -> None:
         # Best of two like the baseline: a second ingest of the same bytes streams, hashes, writes and
         # fsyncs them just the same before it finds the stored copy and drops the temporary file.
         add_time = best_of(2, case.add_files, [big], identity)
-        row("add of one large file", f"{big.stat().st_size / add_time / 1e9:.2f} GB/s", add_time / copy_time,
-            "<=1.20")
+        row("add of one large file", f"{big.stat().st_size / add_time / 1e9:.2f} GB/s", add_time / copy_time, "<=1.20")
         case.add_files(files[1:], identity)
         case.close()
         verify_case(case.path)
@@ -140,7 +139,7 @@ def main() -> None:
         batch = [PendingEvent("note", [], {"n": i}) for i in range(args.events - n - 1)]
         start = time.perf_counter()
         for offset in range(0, len(batch), 10_000):
-            ledger_case.append_many(identity, batch[offset:offset + 10_000])
+            ledger_case.append_many(identity, batch[offset : offset + 10_000])
         batched = len(batch) / (time.perf_counter() - start)
         row("signed appends, batches of 10,000", f"{batched:,.0f} events/s")
         ledger_case.close()
@@ -155,8 +154,10 @@ def main() -> None:
         tracemalloc.stop()
         assert report.ok and report.facts["events"] == args.events, report.findings[:3]
         row(f"verify of a {args.events:,}-event ledger", f"{long_verify:.2f} s", long_verify / 10, "<=1.00")
-        row("verify peak Python memory (ledger)", f"{peak_ledger / MIB:.1f} MiB "
-            f"({peak_ledger / args.events:.0f} B/event)")
+        row(
+            "verify peak Python memory (ledger)",
+            f"{peak_ledger / MIB:.1f} MiB ({peak_ledger / args.events:.0f} B/event)",
+        )
 
 
 if __name__ == "__main__":

@@ -61,9 +61,7 @@ def main() -> None:
         root = Path(folder)
         settings = config.Settings(home=root / "cases", keys_dir=root / "keys")
         case = Case.create(settings, "BENCH", "capture speed", "Benchmark")
-        options = CaptureOptions(
-            timeout=60, video=args.video, allow_private=True, concurrency=args.concurrency
-        )
+        options = CaptureOptions(timeout=60, video=args.video, allow_private=True, concurrency=args.concurrency)
         stamps: list[float] = []
         with start() as site, case:
             urls = site.pages * args.rounds

@@ -24,10 +24,7 @@ def print_report(report: Report) -> None:
         out.write(f"  {line}\n")
     for check in report.checks.values():
         result = "pass" if check.passed else "FAIL"
-        out.write(
-            f"  [{result}] {check.name}: {check.description} ({check.checked} checked, {check.failed} "
-            "failed)\n"
-        )
+        out.write(f"  [{result}] {check.name}: {check.description} ({check.checked} checked, {check.failed} failed)\n")
     for finding in report.findings:
         out.write(f"FAIL {finding}\n")
     for warning in report.warnings:
@@ -38,8 +35,9 @@ def print_report(report: Report) -> None:
             out.write(f"  {command}\n")
 
 
-def verify_target(target: Path, expect_head: str | None, trust: Sequence[str] = (),
-                  tsa_roots: Sequence[Any] = ()) -> Report:
+def verify_target(
+    target: Path, expect_head: str | None, trust: Sequence[str] = (), tsa_roots: Sequence[Any] = ()
+) -> Report:
     if target.is_dir() and (target / "case.json").is_file():
         from .verify import verify_case
 
@@ -81,12 +79,19 @@ def main(argv: list[str] | None = None) -> int:
         "--expect-head", default=None, help="a ledger head recorded elsewhere (blake3:... or SEQ:blake3:...)"
     )
     verify.add_argument(
-        "--trust", action="append", default=[], metavar="FINGERPRINT",
+        "--trust",
+        action="append",
+        default=[],
+        metavar="FINGERPRINT",
         help="a signing key's fingerprint (sha256:...) or key id you were given out of band; repeatable. "
         "Any event signed by another key fails",
     )
     verify.add_argument(
-        "--tsa-root", action="append", default=[], type=Path, metavar="PEM",
+        "--tsa-root",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="PEM",
         help="trust RFC 3161 tokens only if they chain to this root certificate; repeatable",
     )
     args = parser.parse_args(argv)

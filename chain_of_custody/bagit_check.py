@@ -19,8 +19,9 @@ from .safezip import DamagedBundle
 ALGORITHMS = ("sha256", "sha512", "blake3")
 
 
-def _fail(report: Report, check: str, where: str, message: str, expected: str | None = None,
-          found: str | None = None) -> None:
+def _fail(
+    report: Report, check: str, where: str, message: str, expected: str | None = None, found: str | None = None
+) -> None:
     report.fail(check, describe(check), Finding(check, where, message, expected, found))
 
 
@@ -177,5 +178,3 @@ def check_bag(bag: Path, report: Report) -> dict[str, Digests]:
     report.facts["payload_files"] = len(digests)
     report.facts["payload_bytes"] = sum(d.size for d in digests.values())
     return digests
-
-

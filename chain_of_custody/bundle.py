@@ -60,6 +60,8 @@ CAPTURES = "data/captures"
 TIMESTAMPS = "data/timestamps"
 TIMESTAMP_RECORDS = "data/timestamps/records"
 WACZ_DIR = "data/wacz"
+
+
 def _fail(
     report: Report,
     check: str,
@@ -89,9 +91,7 @@ def _inside(bag: Path, rel: str) -> Path | None:
     return candidate if candidate.is_relative_to(bag.resolve()) else None
 
 
-def load_mapping(
-    bag: Path, report: Report
-) -> tuple[dict[str, Path], dict[str, dict[str, Any]], list[dict[str, Any]]]:
+def load_mapping(bag: Path, report: Report) -> tuple[dict[str, Path], dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """``{blake3: path in the bag}``, each entry by digest, and the artefacts left out by the "
     "export's selection."""
     data = _read_json(bag, MAPPING, report, "artefact-mapping")
@@ -103,9 +103,7 @@ def load_mapping(
         rel = str(entry.get("path", ""))
         path = _inside(bag, rel) if rel.startswith("data/") else None
         if path is None:
-            _fail(
-                report, "artefact-mapping", f"{MAPPING}: {rel}", "names a path outside the bag's data folder"
-            )
+            _fail(report, "artefact-mapping", f"{MAPPING}: {rel}", "names a path outside the bag's data folder")
             continue
         _ok(report, "artefact-mapping")
         located[str(entry.get("blake3"))] = path
@@ -152,9 +150,7 @@ def check_unrecorded(
         if digest is None:
             _fail(report, "artefact-unrecorded", rel, f"is in the bag but not in {MAPPING}")
         elif digest not in expected:
-            _fail(
-                report, "artefact-unrecorded", rel, f"is in the bag as {digest} but no custody event names it"
-            )
+            _fail(report, "artefact-unrecorded", rel, f"is in the bag as {digest} but no custody event names it")
         else:
             _ok(report, "artefact-unrecorded")
 
@@ -180,13 +176,18 @@ def check_omitted(bag: Path, events: list[Event], omitted: list[dict[str, Any]],
             allowed.add(digest)
             _ok(report, "artefact-omitted")
         else:
-            _fail(report, "artefact-omitted", f"{MAPPING} omitted {digest}",
-                  "is listed as left out, but the ledger ties it to no capture left out of this export")
+            _fail(
+                report,
+                "artefact-omitted",
+                f"{MAPPING} omitted {digest}",
+                "is listed as left out, but the ledger ties it to no capture left out of this export",
+            )
     return allowed
 
 
-def verify_folder(bag: Path, report: Report, expect_head: str | None = None, trust: Sequence[str] = (),
-                  tsa_roots: Sequence[Any] = ()) -> None:
+def verify_folder(
+    bag: Path, report: Report, expect_head: str | None = None, trust: Sequence[str] = (), tsa_roots: Sequence[Any] = ()
+) -> None:
     bag = bag.resolve()
     bag_files = check_bag(bag, report)
     info = read_tag_file(bag / "bag-info.txt") if (bag / "bag-info.txt").is_file() else {}
@@ -266,8 +267,7 @@ def verify_folder(bag: Path, report: Report, expect_head: str | None = None, tru
 
 def looks_like_bundle(folder: Path) -> bool:
     """A bag, even one whose bagit.txt was deleted (that is a failed bundle, not "not a bundle")."""
-    return any((folder / name).exists() for name in ("bagit.txt", "bag-info.txt", "manifest-sha256.txt",
-                                                     "data/ledger"))
+    return any((folder / name).exists() for name in ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "data/ledger"))
 
 
 def hand_commands(bag: Path) -> list[str]:
@@ -279,8 +279,9 @@ def hand_commands(bag: Path) -> list[str]:
     ]
 
 
-def verify_bundle(path: Path, expect_head: str | None = None, trust: Sequence[str] = (),
-                  tsa_roots: Sequence[Any] = ()) -> Report:
+def verify_bundle(
+    path: Path, expect_head: str | None = None, trust: Sequence[str] = (), tsa_roots: Sequence[Any] = ()
+) -> Report:
     """Verify a bundle folder or zip from its contents alone; collect every finding, raise nothing for them.
 
     Raises :class:`UnsafeBundle` (a clear refusal, before anything is written) for a dangerous zip.

@@ -52,7 +52,8 @@ class ChainIndex:
             for item in event.artefacts:
                 if isinstance(item, dict) and item.get("role") == "capture-record":
                     self.capture_records.append(
-                        (event.seq, str(event.details.get("capture_id")), str(item.get("blake3"))))
+                        (event.seq, str(event.details.get("capture_id")), str(item.get("blake3")))
+                    )
         self.actors.add(event.actor)
 
     def _position(self, seq: int) -> int | None:
@@ -65,7 +66,7 @@ class ChainIndex:
         index = self._position(seq)
         if index is None:
             return None
-        return "blake3:" + self.hashes[index * 32:(index + 1) * 32].hex()
+        return "blake3:" + self.hashes[index * 32 : (index + 1) * 32].hex()
 
     def latest_time_upto(self, seq: int) -> datetime | None:
         index = self._position(seq)
@@ -75,5 +76,3 @@ class ChainIndex:
 
     def has(self, seq: int, entry_hash: str) -> bool:
         return self.entry_hash(seq) == entry_hash
-
-

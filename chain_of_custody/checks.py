@@ -24,8 +24,7 @@ CASE: dict[str, tuple[str, str]] = {
     "signature": ("each event is signed by its investigator's key", "verify"),
     "signer-key": ("the public key of every signer is present and matches the key the chain enrolled", "verify"),
     "trusted-signer": ("every signing key is one of the keys pinned with --trust", "verify"),
-    "case-facts": ("case.json says what the signed case events say (title, jurisdiction, investigators …)",
-                   "verify"),
+    "case-facts": ("case.json says what the signed case events say (title, jurisdiction, investigators …)", "verify"),
     "head": ("the ledger still reaches the head recorded outside it (--expect-head)", "verify"),
     "head-journal": ("the ledger still reaches every head the journal outside the case recorded", "verify"),
     "artefact-present": ("every artefact named in the ledger is stored", "verify"),
@@ -35,13 +34,19 @@ CASE: dict[str, tuple[str, str]] = {
         "verify",
     ),
     "timestamp-token": (
-        "every timestamp token is present, readable and the one its custody event records", "timestamp_check"),
+        "every timestamp token is present, readable and the one its custody event records",
+        "timestamp_check",
+    ),
     "timestamp-signature": (
-        "every token is signed by its TSA, whose certificate chains to a trusted root", "timestamp_check"),
+        "every token is signed by its TSA, whose certificate chains to a trusted root",
+        "timestamp_check",
+    ),
     "timestamp-imprint": ("every token's imprint is SHA-256 of its stored manifest", "timestamp_check"),
     "timestamp-manifest": ("every manifest names this case and artefacts recorded in its ledger", "timestamp_check"),
     "timestamp-head": (
-        "the ledger still holds the head each token covers (no truncation or rewrite)", "timestamp_check"),
+        "the ledger still holds the head each token covers (no truncation or rewrite)",
+        "timestamp_check",
+    ),
     "timestamp-artefact": ("every artefact a token covers is unchanged since it was stamped", "timestamp_check"),
     "timestamp-time": ("no event a token covers claims a time later than the token's genTime", "timestamp_check"),
     "timestamp-record": (
@@ -53,9 +58,13 @@ CASE: dict[str, tuple[str, str]] = {
         "description_check",
     ),
     "index-artefacts": (
-        "the artefacts index table agrees with the events (digests, size, type, first event)", "index_check"),
+        "the artefacts index table agrees with the events (digests, size, type, first event)",
+        "index_check",
+    ),
     "index-metadata": (
-        "every md_* index row is derived from a recorded description, text or capture record", "index_check"),
+        "every md_* index row is derived from a recorded description, text or capture record",
+        "index_check",
+    ),
 }
 
 # An exported bundle (a BagIt bag, folder or zip); the ledger inside it gets the case checks above.
@@ -63,10 +72,11 @@ BUNDLE: dict[str, tuple[str, str]] = {
     "bundle-open": ("the bundle opens safely (no paths outside it, no links, no absurd sizes)", "safezip"),
     "bagit": ("the bag declaration and bag-info are present and well formed", "bagit_check"),
     "bag-complete": (
-        "every payload file is in every manifest and every manifest entry exists (Payload-Oxum too)", "bagit_check"),
+        "every payload file is in every manifest and every manifest entry exists (Payload-Oxum too)",
+        "bagit_check",
+    ),
     "bag-manifest": ("every payload file has the SHA-256, SHA-512 and BLAKE3 its manifests record", "bagit_check"),
-    "bag-tagmanifest": (
-        "every tag file (manifests, bag-info) has the digests its tag manifests record", "bagit_check"),
+    "bag-tagmanifest": ("every tag file (manifests, bag-info) has the digests its tag manifests record", "bagit_check"),
     "bundle-head": ("the bundle's ledger ends at the head it was cut at", "bundle"),
     "artefact-mapping": ("the artefact map is readable and names only files inside the bag", "bundle"),
     "artefact-unrecorded": ("every artefact and timestamp file in the bag is named in the ledger", "bundle"),

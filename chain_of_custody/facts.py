@@ -37,8 +37,12 @@ class Signer:
     enrolled_at: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "key_id": self.key_id, "fingerprint": self.fingerprint,
-                "enrolled_at": self.enrolled_at}
+        return {
+            "name": self.name,
+            "key_id": self.key_id,
+            "fingerprint": self.fingerprint,
+            "enrolled_at": self.enrolled_at,
+        }
 
 
 def _signer(record: Any, seq: int) -> Signer:
@@ -107,8 +111,9 @@ class CaseFacts:
             except KeyProblem as exc:
                 return f"the case creation's investigator is not sound: {exc}"
             if (signer.key_id, signer.name) != (key_id, actor):
-                return (f"the case creation enrols {signer.name!r} ({signer.key_id}) but is signed by "
-                        f"{actor!r} ({key_id})")
+                return (
+                    f"the case creation enrols {signer.name!r} ({signer.key_id}) but is signed by {actor!r} ({key_id})"
+                )
             self.signers[signer.key_id] = signer
             return None
         if action == CREATE:
@@ -149,6 +154,8 @@ def differences(stated: Any, facts: CaseFacts) -> list[tuple[str, str, str]]:
     expected = facts.case_json()
     if not isinstance(stated, dict):
         return [("case.json", type(stated).__name__, "a JSON object")]
-    return [(name, repr(stated.get(name)), repr(expected.get(name)))
-            for name in [*expected, *sorted(set(stated) - set(expected))] if stated.get(name) != expected.get(name)
-            or (name in stated) != (name in expected)]
+    return [
+        (name, repr(stated.get(name)), repr(expected.get(name)))
+        for name in [*expected, *sorted(set(stated) - set(expected))]
+        if stated.get(name) != expected.get(name) or (name in stated) != (name in expected)
+    ]

@@ -71,9 +71,7 @@ def hashers(algorithms: Sequence[str] = ALGORITHMS) -> dict[str, Any]:
     missing = [name for name in ALGORITHMS if name not in algorithms]
     if missing:
         raise ValueError(f"a digest pass always takes {' and '.join(ALGORITHMS)}; missing {', '.join(missing)}")
-    return {
-        name: blake3.blake3() if name == "blake3" else hashlib.new(name) for name in dict.fromkeys(algorithms)
-    }
+    return {name: blake3.blake3() if name == "blake3" else hashlib.new(name) for name in dict.fromkeys(algorithms)}
 
 
 def blake3_digest(data: bytes) -> str:

@@ -34,8 +34,7 @@ def path_for(directory: Path, case_id: str, first_entry_hash: str) -> Path:
 def append(path: Path, case_id: str, heads: Iterable[tuple[int, str]]) -> None:
     """Add committed heads. One write per call with O_APPEND: concurrent writers never interleave lines."""
     lines = "".join(
-        json.dumps({"format": FORMAT, "case_id": case_id, "seq": seq, "entry_hash": entry_hash},
-                   sort_keys=True) + "\n"
+        json.dumps({"format": FORMAT, "case_id": case_id, "seq": seq, "entry_hash": entry_hash}, sort_keys=True) + "\n"
         for seq, entry_hash in heads
     ).encode("utf-8")
     if not lines:

@@ -79,7 +79,8 @@ def raw_public(public_key: Ed25519PublicKey) -> bytes:
 
 
 _BAD_SIGNATURE: tuple[type[Exception], ...] = (InvalidSignature, ValueError, TypeError) + (
-    (nacl.exceptions.CryptoError,) if nacl is not None else ())
+    (nacl.exceptions.CryptoError,) if nacl is not None else ()
+)
 
 
 def verify_signature(public_key: Ed25519PublicKey | bytes, signature_hex: str, message: bytes) -> bool:
@@ -131,8 +132,11 @@ class Identity:
 
     def enrolment_record(self) -> dict[str, str]:
         """How the chain names a signer: the public key itself travels in the signed event."""
-        return {**self.public_record(), "fingerprint": fingerprint_of(self.public_key),
-                "public_key": raw_public(self.public_key).hex()}
+        return {
+            **self.public_record(),
+            "fingerprint": fingerprint_of(self.public_key),
+            "public_key": raw_public(self.public_key).hex(),
+        }
 
 
 def load_or_create(keys_dir: Path, name: str) -> tuple[Identity, bool]:
@@ -152,9 +156,7 @@ def load_or_create(keys_dir: Path, name: str) -> tuple[Identity, bool]:
             stored_name = json.loads(meta_path.read_text("utf-8")).get("name", name)
         return Identity(stored_name, key), False
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     # Create with 0600 from the start: never a moment when the key is world-readable.
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:

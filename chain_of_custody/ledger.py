@@ -231,15 +231,27 @@ class Ledger:
                     prev_hash=prev,
                 )
                 entry_hash = draft.compute_hash()
-                event = Event(**{**draft.__dict__, "entry_hash": entry_hash,
-                                 "signature": identity.sign(entry_hash.encode("ascii"))})
+                event = Event(
+                    **{
+                        **draft.__dict__,
+                        "entry_hash": entry_hash,
+                        "signature": identity.sign(entry_hash.encode("ascii")),
+                    }
+                )
                 connection.execute(
                     "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        event.seq, event.time, event.actor, event.key_id, event.action, event.case_id,
+                        event.seq,
+                        event.time,
+                        event.actor,
+                        event.key_id,
+                        event.action,
+                        event.case_id,
                         json.dumps(event.artefacts, ensure_ascii=False, sort_keys=True),
                         json.dumps(event.details, ensure_ascii=False, sort_keys=True),
-                        event.prev_hash, event.entry_hash, event.signature,
+                        event.prev_hash,
+                        event.entry_hash,
+                        event.signature,
                     ),
                 )
                 if also is not None:

@@ -25,8 +25,18 @@ except ImportError:  # Windows: no flock; only a file's age tells (no pid is che
     fcntl = None  # type: ignore[assignment]
 
 __all__ = [  # fcntl too: evidence-kit's writers lock with the very module these checks test locks with
-    "GRACE_SECONDS", "LEGACY_GRACE_SECONDS", "LEGACY_NAME", "TEMP_FOLDERS", "TEMP_NAME", "fcntl", "held",
-    "interrupted_exports", "is_leftover", "leftovers", "temp_name", "writer_gone",
+    "GRACE_SECONDS",
+    "LEGACY_GRACE_SECONDS",
+    "LEGACY_NAME",
+    "TEMP_FOLDERS",
+    "TEMP_NAME",
+    "fcntl",
+    "held",
+    "interrupted_exports",
+    "is_leftover",
+    "leftovers",
+    "temp_name",
+    "writer_gone",
 ]
 
 # Where evidence-kit writes temporary files, relative to the case folder.

@@ -54,8 +54,13 @@ class Report:
             "kind": self.kind,
             "ok": self.ok,
             "checks": [
-                {"name": c.name, "description": c.description, "checked": c.checked, "failed": c.failed,
-                 "passed": c.passed}
+                {
+                    "name": c.name,
+                    "description": c.description,
+                    "checked": c.checked,
+                    "failed": c.failed,
+                    "passed": c.passed,
+                }
                 for c in self.checks.values()
             ],
             "findings": [f.to_json() for f in self.findings],
@@ -73,8 +78,10 @@ def fact_lines(report: Report) -> list[str]:
             lines.append(f"signing keys: {len(value)}")
             for item in value:
                 state = "enrolled" if item.get("enrolled") else "NOT ENROLLED"
-                lines.append(f"  {item.get('name') or '?'} {item.get('key_id')} fingerprint {item.get('fingerprint')}"
-                             f" ({state}, {item.get('events')} events)")
+                lines.append(
+                    f"  {item.get('name') or '?'} {item.get('key_id')} fingerprint {item.get('fingerprint')}"
+                    f" ({state}, {item.get('events')} events)"
+                )
         elif key != "cases":
             lines.append(f"{key}: {value}")
     return lines

@@ -98,9 +98,7 @@ def check_zip(archive: zipfile.ZipFile, free_bytes: int | None = None) -> None:
             raise UnsafeBundle(f"the zip entry {name!r} appears twice: refused")
         seen.add(key)
         if info.file_size > MAX_TOTAL_BYTES:
-            raise UnsafeBundle(
-                f"the zip entry {name!r} declares an absurd size ({info.file_size:,} bytes): refused"
-            )
+            raise UnsafeBundle(f"the zip entry {name!r} declares an absurd size ({info.file_size:,} bytes): refused")
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise UnsafeBundle(
                 f"the zip entry {name!r} expands {info.file_size // max(info.compress_size, 1):,} times"
@@ -130,8 +128,9 @@ def _bag_root_in_zip(names: list[str]) -> str:
         top = tops.pop()
         if any(f"{top}/{marker}" in present for marker in BAG_MARKERS):
             return top + "/"
-    raise CustodyError("the zip holds no evidence bundle (no bagit.txt, bag-info.txt or ledger at its root or in "
-                       "one top folder)")
+    raise CustodyError(
+        "the zip holds no evidence bundle (no bagit.txt, bag-info.txt or ledger at its root or in one top folder)"
+    )
 
 
 def extract_zip(path: Path, destination: Path) -> Path:
@@ -148,9 +147,7 @@ def extract_zip(path: Path, destination: Path) -> Path:
         for info in archive.infolist():
             target = (base / info.filename).resolve()
             if not target.is_relative_to(base):  # belt and braces after check_zip
-                raise UnsafeBundle(
-                    f"the zip entry {info.filename!r} points outside the bundle folder: refused"
-                )
+                raise UnsafeBundle(f"the zip entry {info.filename!r} points outside the bundle folder: refused")
             if info.is_dir():
                 target.mkdir(parents=True, exist_ok=True)
                 continue
@@ -176,9 +173,7 @@ def extract_zip(path: Path, destination: Path) -> Path:
                             break
                         written += len(chunk)
                         if written > info.file_size:
-                            raise UnsafeBundle(
-                                f"the zip entry {info.filename!r} holds more than it declares: refused"
-                            )
+                            raise UnsafeBundle(f"the zip entry {info.filename!r} holds more than it declares: refused")
                         sink.write(chunk)
     return base / root.rstrip("/") if root else base
 

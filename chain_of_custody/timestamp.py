@@ -76,9 +76,7 @@ def build_manifest(case_id: str, head: Head, artefacts: Iterable[dict[str, Any]]
             "format": MANIFEST_FORMAT,
             "case_id": case_id,
             "ledger_head": {"seq": head.seq, "entry_hash": head.entry_hash},
-            "artefacts": [
-                {"blake3": a["blake3"], "sha256": a["sha256"], "size": int(a["size"])} for a in artefacts
-            ],
+            "artefacts": [{"blake3": a["blake3"], "sha256": a["sha256"], "size": int(a["size"])} for a in artefacts],
         }
     )
 

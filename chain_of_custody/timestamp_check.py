@@ -66,7 +66,6 @@ DEFAULT_TOLERANCE = timedelta(seconds=60)
 MAX_REPLY = 1024 * 1024
 
 
-
 # -- certificates ---------------------------------------------------------------------------------
 def load_certificates(data: bytes) -> list[x509.Certificate]:
     """Every certificate in PEM (one or more) or DER bytes."""
@@ -142,8 +141,7 @@ def build_chain(
         parent = next((c for c in candidates if c not in chain and _issued_by(current, c)), None)
         if parent is None:
             raise CustodyError(
-                f"{subject(current)} (issued by {current.issuer.rfc4514_string()}) does not chain "
-                "to a trusted root"
+                f"{subject(current)} (issued by {current.issuer.rfc4514_string()}) does not chain to a trusted root"
             )
         chain.append(parent)
         current = parent
@@ -202,7 +200,6 @@ def accuracy_micros(response: TimeStampResponse) -> int | None:
     return (accuracy.seconds or 0) * 1_000_000 + (accuracy.millis or 0) * 1000 + (accuracy.micros or 0)
 
 
-
 def openssl_command(manifest: Path, token: Path, root: Path, certificates: Path) -> str:
     """What a court expert runs by hand; prints "Verification: OK" when the token is good."""
     return shlex.join(
@@ -222,7 +219,6 @@ def openssl_command(manifest: Path, token: Path, root: Path, certificates: Path)
     )
 
 
-
 def read_token_records(folder: Path) -> list[dict[str, Any]]:
     """The stamp records in a case's ``timestamps/`` folder (unreadable ones are returned as problems)."""
     records: list[dict[str, Any]] = []
@@ -237,6 +233,7 @@ def read_token_records(folder: Path) -> list[dict[str, Any]]:
             data = {"unreadable": str(exc)}
         records.append({**data, "_file": f"{folder.name}/{path.name}"})
     return records
+
 
 # -- verification ---------------------------------------------------------------------------------
 def short_digest(digest: str) -> str:
@@ -260,9 +257,7 @@ class _Checker:
         self.pinned_roots, self.tolerance = list(pinned_roots), tolerance
         self._altered: set[str] | None = None
 
-    def fail(
-        self, check: str, where: str, message: str, expected: str | None = None, found: str | None = None
-    ) -> None:
+    def fail(self, check: str, where: str, message: str, expected: str | None = None, found: str | None = None) -> None:
         self.report.fail(check, describe(check), Finding(check, where, message, expected, found))
 
     def ok(self, check: str) -> None:
@@ -301,8 +296,7 @@ class _Checker:
     def token(self, details: dict[str, Any], seq: int | None, where: str) -> set[str]:
         """Check one stamp; return the artefacts it covers when its token and manifest are sound."""
         digest_of = {
-            key: (details.get(key) or {}).get("blake3")
-            for key in ("token", "manifest", "certificates", "root")
+            key: (details.get(key) or {}).get("blake3") for key in ("token", "manifest", "certificates", "root")
         }
         files = {key: self.read(digest) for key, digest in digest_of.items()}
         fact: dict[str, Any] = {
@@ -368,8 +362,7 @@ class _Checker:
             self.fail(
                 "timestamp-imprint",
                 where,
-                f"the token does not stamp the manifest {manifest_path} (the "
-                "manifest was edited or the token swapped)",
+                f"the token does not stamp the manifest {manifest_path} (the manifest was edited or the token swapped)",
                 "sha256:" + info.message_imprint.message.hex(),
                 hash_bytes(manifest_bytes).sha256,
             )
@@ -438,9 +431,7 @@ class _Checker:
                     f"{known.sha256}/{known.size} in the ledger"
                 )
         if problems:
-            self.fail(
-                "timestamp-manifest", where, "the manifest does not match the case: " + "; ".join(problems)
-            )
+            self.fail("timestamp-manifest", where, "the manifest does not match the case: " + "; ".join(problems))
         else:
             self.ok("timestamp-manifest")
         if self.index.has(head_seq, head_hash):
@@ -542,10 +533,14 @@ def check_timestamps(
             if record.get("case_id") not in (None, checker.case_id):
                 differ.insert(0, "case_id")
             if differ:
-                checker.fail("timestamp-record", f"{record.get('_file', 'timestamps/?')}",
-                             f"this copy of the stamp of event {event.seq} disagrees with the signed event on: "
-                             + ", ".join(differ), str(event.details.get(differ[0])) if differ[0] in event.details
-                             else None, str(stated.get(differ[0], record.get(differ[0]))))
+                checker.fail(
+                    "timestamp-record",
+                    f"{record.get('_file', 'timestamps/?')}",
+                    f"this copy of the stamp of event {event.seq} disagrees with the signed event on: "
+                    + ", ".join(differ),
+                    str(event.details.get(differ[0])) if differ[0] in event.details else None,
+                    str(stated.get(differ[0], record.get(differ[0]))),
+                )
             else:
                 checker.ok("timestamp-record")
             continue

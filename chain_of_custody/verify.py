@@ -35,8 +35,10 @@ from .timestamp_check import check_timestamps, read_token_records
 
 ProgressCallback = Callable[[int, int], None]
 
-def _fail(report: Report, check: str, where: str, message: str, expected: str | None = None,
-          found: str | None = None) -> None:
+
+def _fail(
+    report: Report, check: str, where: str, message: str, expected: str | None = None, found: str | None = None
+) -> None:
     report.fail(check, describe(check), Finding(check, where, message, expected, found))
 
 
@@ -45,8 +47,10 @@ def _ok(report: Report, check: str, count: int = 1) -> None:
 
 
 def _verify_batch(batch: list[tuple[int, str, str, bytes, str, str]]) -> list[tuple[int, str, str, bool]]:
-    return [(seq, actor, key_id, verify_signature(key, signature, entry_hash.encode("ascii")))
-            for seq, actor, key_id, key, signature, entry_hash in batch]
+    return [
+        (seq, actor, key_id, verify_signature(key, signature, entry_hash.encode("ascii")))
+        for seq, actor, key_id, key, signature, entry_hash in batch
+    ]
 
 
 # Above this many events, signatures are checked in worker processes: with threads the walk and the
@@ -84,8 +88,13 @@ def _key_note(directory: Path, key_id: str) -> Any:
         return "(unreadable)"
 
 
-def _key_problems(facts: CaseFacts, file_keys: dict[str, Ed25519PublicKey], first_use: dict[str, int],
-                  report: Report, directory: Path | None) -> None:
+def _key_problems(
+    facts: CaseFacts,
+    file_keys: dict[str, Ed25519PublicKey],
+    first_use: dict[str, int],
+    report: Report,
+    directory: Path | None,
+) -> None:
     """Every enrolled key that signed has its readable copy in keys/, holding the same key, and its note
     beside it names the same investigator."""
     for key_id, seq in first_use.items():
@@ -96,22 +105,36 @@ def _key_problems(facts: CaseFacts, file_keys: dict[str, Ed25519PublicKey], firs
         note = _key_note(directory, key_id) if directory is not None else None
         wanted = {"name": signer.name, "key_id": key_id, "algorithm": "Ed25519"}
         if note is not None and note != wanted:
-            _fail(report, "signer-key", f"keys/{key_id.replace(':', '-')}.json",
-                  "the key's readable note does not say what the chain enrolled", json.dumps(wanted),
-                  json.dumps(note, ensure_ascii=False))
+            _fail(
+                report,
+                "signer-key",
+                f"keys/{key_id.replace(':', '-')}.json",
+                "the key's readable note does not say what the chain enrolled",
+                json.dumps(wanted),
+                json.dumps(note, ensure_ascii=False),
+            )
         if copy is None:
-            _fail(report, "signer-key", f"event {seq}",
-                  f"the public key file keys/{key_id.replace(':', '-')}.pem of {signer.name!r} is missing or "
-                  "does not hold its key")
+            _fail(
+                report,
+                "signer-key",
+                f"event {seq}",
+                f"the public key file keys/{key_id.replace(':', '-')}.pem of {signer.name!r} is missing or "
+                "does not hold its key",
+            )
         elif raw_public(copy) != signer.public_key:
-            _fail(report, "signer-key", f"event {seq}", f"keys/ holds another key than the one enrolled for "
-                  f"{signer.name!r}")
+            _fail(
+                report,
+                "signer-key",
+                f"event {seq}",
+                f"keys/ holds another key than the one enrolled for {signer.name!r}",
+            )
         else:
             _ok(report, "signer-key")
 
 
-def _trust_problems(trust: Sequence[str], facts: CaseFacts, used: dict[str, list[int]], fingerprints: dict[str, str],
-                    report: Report) -> None:
+def _trust_problems(
+    trust: Sequence[str], facts: CaseFacts, used: dict[str, list[int]], fingerprints: dict[str, str], report: Report
+) -> None:
     for key_id, seqs in used.items():
         fingerprint = fingerprints.get(key_id, "")
         if any(matches_trusted(fingerprint, pinned) for pinned in trust):
@@ -119,9 +142,14 @@ def _trust_problems(trust: Sequence[str], facts: CaseFacts, used: dict[str, list
             continue
         signer = facts.signer_for(key_id)
         name = signer.name if signer else "an unenrolled signer"
-        _fail(report, "trusted-signer", f"key {key_id}",
-              f"{name} signed {len(seqs)} event(s) ({_ranges(seqs)}) with a key not pinned with --trust",
-              ", ".join(trust), fingerprint or key_id)
+        _fail(
+            report,
+            "trusted-signer",
+            f"key {key_id}",
+            f"{name} signed {len(seqs)} event(s) ({_ranges(seqs)}) with a key not pinned with --trust",
+            ", ".join(trust),
+            fingerprint or key_id,
+        )
 
 
 def _ranges(seqs: Sequence[int]) -> str:
@@ -184,9 +212,14 @@ def check_chain(
         for event in events:
             where = f"event {event.seq}"
             if event.seq != expected_seq:
-                _fail(report, "sequence", where,
-                      f"event {expected_seq} was expected here: events were deleted, inserted or reordered",
-                      str(expected_seq), str(event.seq))
+                _fail(
+                    report,
+                    "sequence",
+                    where,
+                    f"event {expected_seq} was expected here: events were deleted, inserted or reordered",
+                    str(expected_seq),
+                    str(event.seq),
+                )
             else:
                 passed["sequence"] += 1
             if event.prev_hash != prev:
@@ -198,8 +231,14 @@ def check_chain(
             except TypeError as exc:
                 computed = f"unhashable: {exc}"
             if computed != event.entry_hash:
-                _fail(report, "entry-hash", where, "its content was changed after it was recorded",
-                      event.entry_hash, computed)
+                _fail(
+                    report,
+                    "entry-hash",
+                    where,
+                    "its content was changed after it was recorded",
+                    event.entry_hash,
+                    computed,
+                )
             else:
                 passed["entry-hash"] += 1
             if event.case_id != case_id:
@@ -259,10 +298,15 @@ def check_chain(
         _trust_problems(trust, facts, used, fingerprints, report)
     report.facts["signers"] = sorted(index.actors)
     report.facts["signing_keys"] = [
-        {"name": (facts.signer_for(k).name if facts.signer_for(k) else None), "key_id": k,  # type: ignore[union-attr]
-         "fingerprint": fingerprints.get(k), "enrolled": facts.signer_for(k) is not None,
-         "events": len(seqs)}
+        {
+            "name": signer.name if signer else None,
+            "key_id": k,
+            "fingerprint": fingerprints.get(k),
+            "enrolled": signer is not None,
+            "events": len(seqs),
+        }
         for k, seqs in used.items()
+        for signer in [facts.signer_for(k)]
     ]
     return ChainWalk(head, artefacts, index, facts)
 
@@ -271,8 +315,14 @@ def check_case_facts(stated: Any, facts: CaseFacts, where: str, report: Report) 
     """The readable copy (case.json) against the facts the signed events state."""
     problems = differences(stated, facts)
     for name, have, want in problems:
-        _fail(report, "case-facts", f"{where} {name}", "the readable copy disagrees with the signed case events",
-              want, have)
+        _fail(
+            report,
+            "case-facts",
+            f"{where} {name}",
+            "the readable copy disagrees with the signed case events",
+            want,
+            have,
+        )
     if not problems:
         _ok(report, "case-facts")
 
@@ -296,15 +346,27 @@ def check_journal(directory: Path, case_id: str, walk: ChainWalk, report: Report
     last = walk.head.seq if walk.head else 0
     beyond = sorted(seq for seq in heads if seq > last)
     if beyond:
-        _fail(report, "head-journal", f"head journal {path}",
-              f"the ledger ends at event {last} but the journal outside the case recorded events up to "
-              f"{beyond[-1]}: events after {last} were cut", f"{beyond[-1]}:{heads[beyond[-1]]}", str(walk.head))
+        _fail(
+            report,
+            "head-journal",
+            f"head journal {path}",
+            f"the ledger ends at event {last} but the journal outside the case recorded events up to "
+            f"{beyond[-1]}: events after {last} were cut",
+            f"{beyond[-1]}:{heads[beyond[-1]]}",
+            str(walk.head),
+        )
     rewritten = [seq for seq in sorted(heads) if seq <= last and not walk.index.has(seq, heads[seq])]
     if rewritten:
         seq = rewritten[0]
-        _fail(report, "head-journal", f"event {seq}",
-              f"the journal outside the case recorded another hash for this event ({len(rewritten)} event(s) "
-              "differ): the ledger was rewritten", heads[seq], walk.index.entry_hash(seq) or "no such event")
+        _fail(
+            report,
+            "head-journal",
+            f"event {seq}",
+            f"the journal outside the case recorded another hash for this event ({len(rewritten)} event(s) "
+            "differ): the ledger was rewritten",
+            heads[seq],
+            walk.index.entry_hash(seq) or "no such event",
+        )
     if not beyond and not rewritten:
         _ok(report, "head-journal")
     report.facts["head_journal"] = f"{path} ({len(heads)} heads, up to event {max(heads, default=0)})"
@@ -356,8 +418,12 @@ def check_expected_head(expect_head: str, index: ChainIndex, report: Report) -> 
     if found:
         _ok(report, "head")
     else:
-        _fail(report, "head", f"head {expect_head}",
-              "the ledger no longer contains this head: it was truncated or rewritten")
+        _fail(
+            report,
+            "head",
+            f"head {expect_head}",
+            "the ledger no longer contains this head: it was truncated or rewritten",
+        )
 
 
 def check_artefacts(
@@ -395,8 +461,14 @@ def check_artefacts(
             problems.append(("size", str(artefact.size), str(found.size)))
         if problems:
             names = ", ".join(p[0] for p in problems)
-            _fail(report, "artefact-digest", f"{where} at {path}", f"the file was altered ({names} differ)",
-                  problems[0][1], problems[0][2])
+            _fail(
+                report,
+                "artefact-digest",
+                f"{where} at {path}",
+                f"the file was altered ({names} differ)",
+                problems[0][1],
+                problems[0][2],
+            )
         else:
             _ok(report, "artefact-digest")
     if on_progress:
@@ -428,8 +500,9 @@ def read_case_id(case_dir: Path) -> str:
     return read_case_json(case_dir)[0]
 
 
-def check_capture_records(folder: Path, label: str, walk: ChainWalk, report: Report,
-                          left_out: Collection[str] = ()) -> None:
+def check_capture_records(
+    folder: Path, label: str, walk: ChainWalk, report: Report, left_out: Collection[str] = ()
+) -> None:
     """Each capture the ledger records has its record in ``folder``, byte for byte; nothing else is there.
 
     ``label`` is how findings name the folder (``captures``, ``data/captures``); ``left_out``: digests of
@@ -443,19 +516,36 @@ def check_capture_records(folder: Path, label: str, walk: ChainWalk, report: Rep
             continue
         path = folder / name
         if not path.is_file():
-            _fail(report, "capture-record", f"{label}/{name}",
-                  f"the readable copy of the record of capture {capture_id} (event {seq}) is missing", digest)
+            _fail(
+                report,
+                "capture-record",
+                f"{label}/{name}",
+                f"the readable copy of the record of capture {capture_id} (event {seq}) is missing",
+                digest,
+            )
             continue
         found = hash_file(path).blake3
         if found != digest:
-            _fail(report, "capture-record", f"{label}/{name}",
-                  f"this capture record is not the one event {seq} recorded", digest, found)
+            _fail(
+                report,
+                "capture-record",
+                f"{label}/{name}",
+                f"this capture record is not the one event {seq} recorded",
+                digest,
+                found,
+            )
         else:
             _ok(report, "capture-record")
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         if path.name not in named:
-            _fail(report, "capture-record", f"{label}/{path.name}",
-                  "no capture event records this capture record", None, hash_file(path).blake3)
+            _fail(
+                report,
+                "capture-record",
+                f"{label}/{path.name}",
+                "no capture event records this capture record",
+                None,
+                hash_file(path).blake3,
+            )
 
 
 def verify_case(
@@ -488,8 +578,15 @@ def verify_case(
         _ok(report, "ledger")
         if ledger.case_id != case_id:
             _fail(report, "case-id", "ledger.sqlite", "the ledger belongs to another case", case_id, ledger.case_id)
-        walk = check_chain(ledger.events(), case_id, file_keys, report,
-                           processes=ledger.count() >= PROCESS_POOL_FROM, trust=trust, keys_dir=case_dir / "keys")
+        walk = check_chain(
+            ledger.events(),
+            case_id,
+            file_keys,
+            report,
+            processes=ledger.count() >= PROCESS_POOL_FROM,
+            trust=trust,
+            keys_dir=case_dir / "keys",
+        )
     head, expected, index = walk.head, walk.artefacts, walk.index
     if head is None:
         _fail(report, "ledger", "ledger.sqlite", "the ledger holds no events")
@@ -503,17 +600,30 @@ def verify_case(
     found_journal = check_journal(journal_dir or journal.default_dir(), case_id, walk, report)
     check_artefacts(expected, lambda d: artefact_path(case_dir, d), report, on_progress)
     for path in unrecorded(case_dir, {d.split(":", 1)[1] for d in expected}):
-        report.warnings.append(f"{path} is stored but no custody event records it (an interrupted ingest "
-                               "leaves such a file)")
+        report.warnings.append(
+            f"{path} is stored but no custody event records it (an interrupted ingest leaves such a file)"
+        )
     for path in leftovers(case_dir):
-        report.warnings.append(f"{path} is a temporary file of an interrupted command (the next command on "
-                               "the case removes it and records that)")
+        report.warnings.append(
+            f"{path} is a temporary file of an interrupted command (the next command on "
+            "the case removes it and records that)"
+        )
     for record in interrupted_exports(case_dir):
-        report.warnings.append(f"{record}: an export was interrupted (its process is gone); the next "
-                               "evidence-kit command on the case removes what it left beside its --out")
+        report.warnings.append(
+            f"{record}: an export was interrupted (its process is gone); the next "
+            "evidence-kit command on the case removes what it left beside its --out"
+        )
     check_capture_records(case_dir / "captures", "captures", walk, report)
-    check_timestamps(index.timestamp_events, lambda d: artefact_path(case_dir, d), index, expected, report,
-                     case_id=case_id, records=read_token_records(case_dir / "timestamps"), pinned_roots=tsa_roots)
+    check_timestamps(
+        index.timestamp_events,
+        lambda d: artefact_path(case_dir, d),
+        index,
+        expected,
+        report,
+        case_id=case_id,
+        records=read_token_records(case_dir / "timestamps"),
+        pinned_roots=tsa_roots,
+    )
     check_descriptions(case_dir, expected, report)
     check_index(case_dir, expected, report)
     anchoring(walk, report, found_journal, witnessed=parse_head(expect_head)[0] if expect_head else None)
@@ -523,5 +633,12 @@ def verify_case(
 def unrecorded(case_dir: Path, known: set[str]) -> list[str]:
     """Files in the store under a digest name that no event records."""
     store = case_dir / "artefacts"
-    return [f"artefacts/{p.parent.name}/{p.name}" for p in sorted(store.glob("??/*"))
-            if p.is_file() and p.name not in known] if store.is_dir() else []
+    return (
+        [
+            f"artefacts/{p.parent.name}/{p.name}"
+            for p in sorted(store.glob("??/*"))
+            if p.is_file() and p.name not in known
+        ]
+        if store.is_dir()
+        else []
+    )

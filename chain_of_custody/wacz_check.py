@@ -19,8 +19,9 @@ from .report import Report
 from .safezip import ZIP_READ_ERRORS, UnsafeBundle, check_zip, describe_zip_error
 
 
-def _fail(report: Report, check: str, where: str, message: str, expected: str | None = None,
-          found: str | None = None) -> None:
+def _fail(
+    report: Report, check: str, where: str, message: str, expected: str | None = None, found: str | None = None
+) -> None:
     report.fail(check, describe(check), Finding(check, where, message, expected, found))
 
 
@@ -120,5 +121,3 @@ def _check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] 
                 )
             else:
                 _ok(report, "wacz")
-
-

@@ -97,7 +97,9 @@ class Case:
             folded = case_facts.CaseFacts(self.id)
             cursor = self.ledger.connection.execute(
                 "SELECT seq, time, action, actor, key_id, details FROM events WHERE seq = 1 OR action IN (?, ?)"
-                " ORDER BY seq", (case_facts.UPDATE, case_facts.ENROL))
+                " ORDER BY seq",
+                (case_facts.UPDATE, case_facts.ENROL),
+            )
             for seq, time, action, actor, key_id, details in cursor:
                 folded.apply(seq, time, action, actor, key_id, json.loads(details))
             self._facts = folded
@@ -157,10 +159,20 @@ class Case:
         export_public(identity, path / "keys")
         Ledger.create(path / "ledger.sqlite", case_id).close()
         case = cls(path, case_id, settings, clock)
-        case.append(identity, case_facts.CREATE, details={
-            "title": title, "jurisdiction": jurisdiction, "offence": offence, "organisation": settings.organisation,
-            "default_region": default_region, "investigator": identity.enrolment_record(), "key_created": created,
-            **machine_facts()})
+        case.append(
+            identity,
+            case_facts.CREATE,
+            details={
+                "title": title,
+                "jurisdiction": jurisdiction,
+                "offence": offence,
+                "organisation": settings.organisation,
+                "default_region": default_region,
+                "investigator": identity.enrolment_record(),
+                "key_created": created,
+                **machine_facts(),
+            },
+        )
         return case
 
     @classmethod
@@ -196,12 +208,14 @@ class Case:
         if signer is None:
             raise InvalidInput(
                 f"{chosen!r} is not an investigator of case {self.id}; the lead enrols them with "
-                f"'evidence-kit case add-investigator {self.id} --name \"{chosen}\"'")
+                f"'evidence-kit case add-investigator {self.id} --name \"{chosen}\"'"
+            )
         identity = find_identity(self.settings.keys_dir, signer.key_id, signer.name)
         if identity is None:
             raise KeyProblem(
                 f"the signing key of {signer.name} ({signer.key_id}) is not in {self.settings.keys_dir}: "
-                "on this machine you cannot sign for them")
+                "on this machine you cannot sign for them"
+            )
         # The first write to the case removes what a killed command left (each removal is a cleanup event).
         clean_leftovers(self, identity)
         self.cleaned.extend(str(removed) for removed in export_leftovers.clean(self, identity))
@@ -223,8 +237,13 @@ class Case:
             key = load_public_pem(public_key_pem)
             from chain_of_custody.keys import fingerprint_of, key_id_of, raw_public
 
-            record = {"name": name, "key_id": key_id_of(key), "algorithm": "Ed25519",
-                      "fingerprint": fingerprint_of(key), "public_key": raw_public(key).hex()}
+            record = {
+                "name": name,
+                "key_id": key_id_of(key),
+                "algorithm": "Ed25519",
+                "fingerprint": fingerprint_of(key),
+                "public_key": raw_public(key).hex(),
+            }
             if record["key_id"] in self.facts.signers:
                 raise InvalidInput(f"key {record['key_id']} is already enrolled in case {self.id}")
             _export_pem(public_key_pem, record["key_id"], name, self.path / "keys")
@@ -234,8 +253,11 @@ class Case:
                 raise InvalidInput(f"key {identity.key_id} is already enrolled in case {self.id}")
             record = identity.enrolment_record()
             export_public(identity, self.path / "keys")
-        event = self.append(lead, case_facts.ENROL, details={
-            "investigator": record, "key_created": created, "enrolled_by": lead.name, **machine_facts()})
+        event = self.append(
+            lead,
+            case_facts.ENROL,
+            details={"investigator": record, "key_created": created, "enrolled_by": lead.name, **machine_facts()},
+        )
         return event, created
 
     def update(self, identity: Identity, changes: Mapping[str, str | None]) -> Event:
@@ -249,8 +271,11 @@ class Case:
         changed = {k: v for k, v in changes.items() if current.get(k) != v}
         if not changed:
             raise InvalidInput("nothing to change: the case already says that")
-        return self.append(identity, case_facts.UPDATE, details={
-            "changes": changed, "previous": {k: current.get(k) for k in changed}, **machine_facts()})
+        return self.append(
+            identity,
+            case_facts.UPDATE,
+            details={"changes": changed, "previous": {k: current.get(k) for k in changed}, **machine_facts()},
+        )
 
     # -- the ledger ----------------------------------------------------------------------------
     def _index(self, connection: sqlite3.Connection, event: Event) -> None:
@@ -271,8 +296,12 @@ class Case:
         """Append one event; ``also`` writes derived index rows in the same transaction."""
         return self.append_many(identity, [PendingEvent(action, list(artefacts), details or {})], also)[0]
 
-    def append_many(self, identity: Identity, pending: list[PendingEvent],
-                    also: Callable[[sqlite3.Connection, Event], None] | None = None) -> list[Event]:
+    def append_many(
+        self,
+        identity: Identity,
+        pending: list[PendingEvent],
+        also: Callable[[sqlite3.Connection, Event], None] | None = None,
+    ) -> list[Event]:
         """Append events in one transaction; then journal their heads and refresh the readable case.json."""
 
         def index(connection: sqlite3.Connection, event: Event) -> None:
@@ -290,16 +319,25 @@ class Case:
 
     def _journal_path(self, events: list[Event]) -> Path:
         if self._journal is None:
-            first = events[0].entry_hash if events[0].seq == 1 else self.ledger.connection.execute(
-                "SELECT entry_hash FROM events WHERE seq = 1").fetchone()[0]
+            first = (
+                events[0].entry_hash
+                if events[0].seq == 1
+                else self.ledger.connection.execute("SELECT entry_hash FROM events WHERE seq = 1").fetchone()[0]
+            )
             self._journal = journal.path_for(journal.default_dir(), self.id, first)
         return self._journal
 
     def events(self) -> Iterator[Event]:
         return self.ledger.events()
 
-    def record(self, identity: Identity, action: str, note: str | None = None, to: str | None = None,
-               artefacts: Iterable[dict[str, Any]] = ()) -> Event:
+    def record(
+        self,
+        identity: Identity,
+        action: str,
+        note: str | None = None,
+        to: str | None = None,
+        artefacts: Iterable[dict[str, Any]] = (),
+    ) -> Event:
         if action not in MANUAL_ACTIONS:
             raise InvalidInput(f"unknown custody action {action!r}; use one of: {', '.join(MANUAL_ACTIONS)}")
         if action in ("handover", "transfer") and not to:
@@ -334,7 +372,8 @@ class Case:
         for path in paths:
             base = done
             artefact = self.store.ingest_file(
-                path, on_progress=functools.partial(_offset, on_progress, base, total) if on_progress else None)
+                path, on_progress=functools.partial(_offset, on_progress, base, total) if on_progress else None
+            )
             done += artefact.size
             stat = path.stat()
             details = {
@@ -356,7 +395,8 @@ class Case:
 
     def artefact_rows(self) -> list[dict[str, Any]]:
         cursor = self.ledger.connection.execute(
-            "SELECT blake3, sha256, size, mime, first_seq, first_time FROM artefacts ORDER BY first_seq")
+            "SELECT blake3, sha256, size, mime, first_seq, first_time FROM artefacts ORDER BY first_seq"
+        )
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
 
@@ -396,7 +436,8 @@ def _export_pem(pem: bytes, key_id: str, name: str, directory: Path) -> None:
     stem = key_id.replace(":", "-")
     (directory / f"{stem}.pem").write_bytes(pem)
     (directory / f"{stem}.json").write_text(
-        json.dumps({"name": name, "key_id": key_id, "algorithm": "Ed25519"}, indent=2) + "\n", "utf-8")
+        json.dumps({"name": name, "key_id": key_id, "algorithm": "Ed25519"}, indent=2) + "\n", "utf-8"
+    )
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

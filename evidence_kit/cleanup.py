@@ -61,10 +61,14 @@ def clean_leftovers(case: Case, identity: Identity) -> Event | None:
             removed.append({"path": name, "size": size})
     if not removed:
         return None
-    return case.append(identity, ACTION, details={
-        "reason": "temporary files of an interrupted command (its process is gone)",
-        "removed": removed,
-        "files": len(removed),
-        "bytes": sum(item["size"] for item in removed),
-        **machine_facts(),
-    })
+    return case.append(
+        identity,
+        ACTION,
+        details={
+            "reason": "temporary files of an interrupted command (its process is gone)",
+            "removed": removed,
+            "files": len(removed),
+            "bytes": sum(item["size"] for item in removed),
+            **machine_facts(),
+        },
+    )

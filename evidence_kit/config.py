@@ -92,8 +92,13 @@ def load(home: str | Path | None = None) -> Settings:
     for item in data.get("tsas", []):
         if isinstance(item, str):
             item = {"url": item}
-        tsas.append(TsaSetting(item["url"], tuple(Path(p) for p in item.get("roots", [])),
-                               tuple(Path(p) for p in item.get("certificates", []))))
+        tsas.append(
+            TsaSetting(
+                item["url"],
+                tuple(Path(p) for p in item.get("roots", [])),
+                tuple(Path(p) for p in item.get("certificates", [])),
+            )
+        )
     return Settings(
         home=Path(chosen_home).expanduser(),
         keys_dir=Path(keys_dir).expanduser(),

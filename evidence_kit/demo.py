@@ -19,12 +19,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 
-def run(args: list[str], env: dict[str, str], check: bool = True,
-        quiet: bool = False) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], env: dict[str, str], check: bool = True, quiet: bool = False
+) -> subprocess.CompletedProcess[str]:
     shown = "evidence-kit " + " ".join(shlex.quote(a) for a in args)
     print(f"\n$ {shown}", flush=True)
-    result = subprocess.run([sys.executable, "-m", "evidence_kit", *args], env=env, text=True,
-                            capture_output=quiet)
+    result = subprocess.run([sys.executable, "-m", "evidence_kit", *args], env=env, text=True, capture_output=quiet)
     if check and result.returncode != 0:
         if quiet:
             sys.stderr.write(result.stdout + result.stderr)
@@ -45,27 +45,74 @@ def main() -> None:
     site = serve.start()
     tsa = start_local_tsa(out / "tsa", name="evidence-kit demo TSA")
     settings_path = out / "config.json"
-    settings_path.write_text(json.dumps({
-        "investigator": "Insp. A. Petrova",
-        "organisation": "Demo Anti-Trafficking Unit",
-        "tsas": [tsa.settings_entry()],
-    }, indent=2))
-    env = {**os.environ, "EVIDENCE_KIT_HOME": str(out / "cases"), "EVIDENCE_KIT_KEYS": str(out / "keys"),
-           "EVIDENCE_KIT_CONFIG": str(settings_path), "COLUMNS": os.environ.get("COLUMNS", "120")}
+    settings_path.write_text(
+        json.dumps(
+            {
+                "investigator": "Insp. A. Petrova",
+                "organisation": "Demo Anti-Trafficking Unit",
+                "tsas": [tsa.settings_entry()],
+            },
+            indent=2,
+        )
+    )
+    env = {
+        **os.environ,
+        "EVIDENCE_KIT_HOME": str(out / "cases"),
+        "EVIDENCE_KIT_KEYS": str(out / "keys"),
+        "EVIDENCE_KIT_CONFIG": str(settings_path),
+        "COLUMNS": os.environ.get("COLUMNS", "120"),
+    }
     case_id = "DEMO-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     try:
         print(f"Sample site on {site.base_url}, local time-stamping authority on {tsa.url}")
-        run(["case", "create", case_id, "--title", "Star Models recruitment ads (demo)",
-             "--investigator", "Insp. A. Petrova", "--jurisdiction", "BG", "--region", "BG",
-             "--offence", "trafficking in human beings (Criminal Code Art. 159a)"], env)
-        run(["capture", *site.pages, "--case", case_id, "--allow-private",
-             "--purpose", "recruitment advertisement, suspected trafficking"], env)
+        run(
+            [
+                "case",
+                "create",
+                case_id,
+                "--title",
+                "Star Models recruitment ads (demo)",
+                "--investigator",
+                "Insp. A. Petrova",
+                "--jurisdiction",
+                "BG",
+                "--region",
+                "BG",
+                "--offence",
+                "trafficking in human beings (Criminal Code Art. 159a)",
+            ],
+            env,
+        )
+        run(
+            [
+                "capture",
+                *site.pages,
+                "--case",
+                case_id,
+                "--allow-private",
+                "--purpose",
+                "recruitment advertisement, suspected trafficking",
+            ],
+            env,
+        )
         # A photo a witness handed over: the same picture the agency posted, so the case shows one
         # stored copy with two custody events and a re-used-photo match.
         witness_photo = Path(__file__).parent / "sample_site" / "img" / "office-dubai.jpg"
         run(["add", str(witness_photo), "--case", case_id, "--source", "handed over by witness W-3"], env)
-        run(["ledger", "record", case_id, "--action", "handover", "--to", "Prosecutor M. Ionescu",
-             "--note", "sealed USB, bag 44"], env)
+        run(
+            [
+                "ledger",
+                "record",
+                case_id,
+                "--action",
+                "handover",
+                "--to",
+                "Prosecutor M. Ionescu",
+                "--note",
+                "sealed USB, bag 44",
+            ],
+            env,
+        )
         run(["timestamp", case_id], env)
         run(["selectors", case_id], env)
         form = out / "mla-form.json"

@@ -5,8 +5,14 @@ from __future__ import annotations
 from chain_of_custody.errors import CustodyError, OperationFailed, VerificationFailed
 
 __all__ = [
-    "EvidenceKitError", "CaseNotFound", "CaseExists", "InvalidInput", "CaptureFailed", "OperationFailed",
-    "VerificationFailed", "BrowserNotFound",
+    "EvidenceKitError",
+    "CaseNotFound",
+    "CaseExists",
+    "InvalidInput",
+    "CaptureFailed",
+    "OperationFailed",
+    "VerificationFailed",
+    "BrowserNotFound",
 ]
 
 

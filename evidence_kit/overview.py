@@ -55,8 +55,16 @@ def case_overview(case: Case) -> dict[str, Any]:
             {**row, "role": owned.role(row["blake3"]), "path": str(case.store.path_of(row["blake3"]).resolve())}
             for row in case.artefact_rows()
         ],
-        "captures": [{"id": c.get("id"), "url": c.get("url"), "final_url": c.get("final_url"),
-                      "status": c.get("status"), "started": c.get("started")} for c in case.capture_records()],
+        "captures": [
+            {
+                "id": c.get("id"),
+                "url": c.get("url"),
+                "final_url": c.get("final_url"),
+                "status": c.get("status"),
+                "started": c.get("started"),
+            }
+            for c in case.capture_records()
+        ],
     }
     metadata_overview(case, summary)
     timestamp_overview(case, summary)

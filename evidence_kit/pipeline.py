@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from .case import Case
 
 
-def after_ingest(case: Case, identity: Identity, artefacts: list[Artefact],
-                 capture_record: dict[str, Any] | None = None) -> None:
+def after_ingest(
+    case: Case, identity: Identity, artefacts: list[Artefact], capture_record: dict[str, Any] | None = None
+) -> None:
     """Describe what came in, then stamp it (when TSAs are configured)."""
     describe(case, identity, artefacts, capture_record)
     timestamp(case, identity, artefacts, capture_record)

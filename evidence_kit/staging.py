@@ -48,6 +48,7 @@ def locked_temp(folder: Path, prefix: str) -> Iterator[tuple[BinaryIO, Path]]:
             path.unlink(missing_ok=True)  # gone already when the rename happened before the failure
             raise
 
+
 def write_atomically(path: Path, data: bytes, mode: int = 0o444) -> None:
     """Write ``path`` through a locked temporary file beside it, fsynced, then renamed into place."""
     with locked_temp(path.parent, "write") as (sink, temp):

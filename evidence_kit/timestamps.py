@@ -136,11 +136,7 @@ def pending_artefacts(case: Case, events: Sequence[Event] | None = None) -> list
     events = timestamp_events(case) if events is None else events
     covered = tsp.covered_by(events)
     stamp_seqs = {e.seq for e in events if e.action == tsp.ACTION}
-    return [
-        row
-        for row in case.artefact_rows()
-        if row["blake3"] not in covered and row["first_seq"] not in stamp_seqs
-    ]
+    return [row for row in case.artefact_rows() if row["blake3"] not in covered and row["first_seq"] not in stamp_seqs]
 
 
 def pending_snapshot(case: Case) -> tuple[Head | None, list[dict[str, Any]]]:
@@ -304,9 +300,7 @@ def stamp_case(
         record_path = folder / _record_name(event.seq, stamp.url)
         write_atomically(
             record_path,
-            canonical_json(
-                {"format": tsp.RECORD_FORMAT, "case_id": case.id, "event_seq": event.seq, **event.details}
-            ),
+            canonical_json({"format": tsp.RECORD_FORMAT, "case_id": case.id, "event_seq": event.seq, **event.details}),
         )
         command = timestamp_check.openssl_command(
             manifest_artefact.path.resolve(), token.path.resolve(), root.path.resolve(), chain.path.resolve()
@@ -343,16 +337,12 @@ def auto_stamp(
         return
     try:
         outcome = stamp_case(case, identity, case.settings.tsas)
-    except (
-        InvalidInput
-    ) as exc:  # unreadable root file or similar: the evidence is in; say why it is unstamped
+    except InvalidInput as exc:  # unreadable root file or similar: the evidence is in; say why it is unstamped
         head, pending = pending_snapshot(case)
         assert head is not None
         outcome = StampOutcome(head, pending, None, [], [("settings", str(exc))])
     if not outcome.stamps:
         record_queued(case, identity, outcome)
-
-
 
 
 def show_extra(case: Case, summary: dict[str, Any]) -> None:

@@ -42,16 +42,21 @@ def resolve(settings: Settings, target: str) -> tuple[str, Path]:
     raise InvalidInput(f"{target!r} is neither a case in {settings.home} nor an existing file or folder")
 
 
-def verify_case(path: Path, expect_head: str | None = None,
-                on_progress: Callable[[int, int], None] | None = None, settings: Settings | None = None,
-                trust: Sequence[str] = ()) -> Report:
+def verify_case(
+    path: Path,
+    expect_head: str | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    settings: Settings | None = None,
+    trust: Sequence[str] = (),
+) -> Report:
     from . import config
     from .timestamps import pinned_roots
 
     # RFC 3161 tokens must chain to the TSA roots the settings trust, when any are configured.
     roots = pinned_roots(settings if settings is not None else config.load())
-    return custody_verify.verify_case(path, expect_head=expect_head, on_progress=on_progress, tsa_roots=roots,
-                                      trust=trust)
+    return custody_verify.verify_case(
+        path, expect_head=expect_head, on_progress=on_progress, tsa_roots=roots, trust=trust
+    )
 
 
 def verify_file(settings: Settings, path: Path) -> Report:
@@ -78,8 +83,11 @@ def verify_file(settings: Settings, path: Path) -> Report:
     if matches:
         report.passed_item("in-case", description)
     else:
-        report.fail("in-case", description, Finding(
-            "in-case", str(path), f"no case in {settings.home} holds these bytes ({digests.blake3})"))
+        report.fail(
+            "in-case",
+            description,
+            Finding("in-case", str(path), f"no case in {settings.home} holds these bytes ({digests.blake3})"),
+        )
     return report
 
 

@@ -17,8 +17,12 @@ from typer.testing import CliRunner
 from evidence_kit import config
 from evidence_kit.case import Case
 
-pytest_plugins: list[str] = ["tests.fixtures.tsa", "tests.fixtures.site", "tests.fixtures.media_files",
-                             "tests.fixtures.bundle"]
+pytest_plugins: list[str] = [
+    "tests.fixtures.tsa",
+    "tests.fixtures.site",
+    "tests.fixtures.media_files",
+    "tests.fixtures.bundle",
+]
 
 
 class FixedClock:
@@ -58,8 +62,12 @@ def clock() -> FixedClock:
 def make_case(settings: config.Settings, clock: FixedClock) -> Iterator[Callable[..., Case]]:
     opened: list[Case] = []
 
-    def factory(case_id: str = "OP-2026-017", title: str = "Star Models recruitment ads",
-                investigator: str = "Insp. A. Petrova", **kwargs: object) -> Case:
+    def factory(
+        case_id: str = "OP-2026-017",
+        title: str = "Star Models recruitment ads",
+        investigator: str = "Insp. A. Petrova",
+        **kwargs: object,
+    ) -> Case:
         case = Case.create(settings, case_id, title, investigator, clock=clock, **kwargs)  # type: ignore[arg-type]
         opened.append(case)
         return case

@@ -34,17 +34,23 @@ from evidence_kit.export import mla
 
 CASE = "OP-2026-017"
 # EVIDENCE_KIT_FUZZ_EXAMPLES raises the examples per property (25 keeps this file well under a minute).
-PROFILE = settings(max_examples=int(os.environ.get("EVIDENCE_KIT_FUZZ_EXAMPLES", "25")), deadline=None,
-                   derandomize=True,
-                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+PROFILE = settings(
+    max_examples=int(os.environ.get("EVIDENCE_KIT_FUZZ_EXAMPLES", "25")),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 # -- a real case and its exported bundle zip, made once, copied for each test ----------------------------
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("bad-input")
-    env = {"EVIDENCE_KIT_HOME": str(root / "cases"), "EVIDENCE_KIT_KEYS": str(root / "keys"),
-           "EVIDENCE_KIT_CONFIG": str(root / "config.json")}
+    env = {
+        "EVIDENCE_KIT_HOME": str(root / "cases"),
+        "EVIDENCE_KIT_KEYS": str(root / "keys"),
+        "EVIDENCE_KIT_CONFIG": str(root / "config.json"),
+    }
     runner = CliRunner()
 
     def run(*args: str) -> None:
@@ -98,15 +104,18 @@ def refused(result: Result, exit_code: int = 2, says: str | None = None) -> str:
 
 
 # -- the cases the issue lists, as found --------------------------------------------------------------
-@pytest.mark.parametrize("args", [
-    ("case", "show", "A" * 5000),
-    ("case", "create", "A" * 5000, "--title", "t", "--investigator", "I"),
-    ("verify", "A" * 5000),
-    ("ledger", "A" * 5000),
-    ("add", "A" * 5000, "--case", CASE),
-    ("search", CASE, "--similar", "A" * 5000),
-    ("export", CASE, "--out", "/tmp/" + "A" * 5000),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("case", "show", "A" * 5000),
+        ("case", "create", "A" * 5000, "--title", "t", "--investigator", "I"),
+        ("verify", "A" * 5000),
+        ("ledger", "A" * 5000),
+        ("add", "A" * 5000, "--case", CASE),
+        ("search", CASE, "--similar", "A" * 5000),
+        ("export", CASE, "--out", "/tmp/" + "A" * 5000),
+    ],
+)
 def test_a_5000_character_name_is_one_line(home, args):
     before = snapshot(home)
     line = refused(invoke(*args))
@@ -120,38 +129,45 @@ def write_form(tmp_path: Path, data: Any = None, raw: bytes | None = None) -> Pa
     return path
 
 
-@pytest.mark.parametrize(("raw", "says"), [
-    (bytes(range(256)) * 4, "is not UTF-8 text"),
-    (b"[" * 100_000 + b"]" * 100_000, "nests too deeply"),
-    (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "nests too deeply"),
-    (b'{"request": {"reference": ' + b"[" * 40 + b"]" * 40 + b"}}", "nests more than"),
-    (b"[1, 2]", "must hold one JSON object"),
-    (b"\xef\xbb\xbf{\"request\": {\"date\": 20260302}}", "request.date must be text"),  # a BOM is fine
-])
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        (bytes(range(256)) * 4, "is not UTF-8 text"),
+        (b"[" * 100_000 + b"]" * 100_000, "nests too deeply"),
+        (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "nests too deeply"),
+        (b'{"request": {"reference": ' + b"[" * 40 + b"]" * 40 + b"}}", "nests more than"),
+        (b"[1, 2]", "must hold one JSON object"),
+        (b'\xef\xbb\xbf{"request": {"date": 20260302}}', "request.date must be text"),  # a BOM is fine
+    ],
+)
 def test_a_binary_or_deep_mla_form_is_one_line(home, tmp_path, raw, says):
     before = snapshot(home)
-    refused(invoke("export", CASE, "--out", str(tmp_path / "out"), "--mla", str(write_form(tmp_path, raw=raw))),
-            says=says)
+    refused(
+        invoke("export", CASE, "--out", str(tmp_path / "out"), "--mla", str(write_form(tmp_path, raw=raw))), says=says
+    )
     assert snapshot(home) == before and not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize(("field", "value", "says"), [
-    ("request.date", 20260302, "request.date must be text, not a whole number"),
-    ("request.date", "2 March 2026", "request.date must be a date as YYYY-MM-DD"),
-    ("request.date", "20260302", "request.date must be a date as YYYY-MM-DD"),
-    ("time_range.from", "last week", "time_range.from must be a UTC time as RFC 3339"),
-    ("request.type", "urgent", "request.type must be one of new, extension"),
-    ("offence", "trafficking", "offence must be an object, not text"),
-    ("requesting_authority", ["Cybercrime Unit"], "requesting_authority must be an object, not a list"),
-    ("preservation.period_days", "ninety", "preservation.period_days must be a whole number of days"),
-    ("preservation.period_days", -5, "preservation.period_days must be a whole number of days from 1 to 36500"),
-    ("preservation.period_days", True, "preservation.period_days must be a whole number of days"),
-    ("confidentiality.do_not_notify", "yes", "confidentiality.do_not_notify must be true or false, not text"),
-    ("data_categories", "all", "data_categories must be a list, not text"),
-    ("data_categories", ["subscriber", "passwords"], "data_categories[1] must be one of"),
-    ("earlier_requests", [{"date": 2025}], "earlier_requests[0].date must be text"),
-    ("summary_of_facts", {"text": "…"}, "summary_of_facts must be text, not an object"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("request.date", 20260302, "request.date must be text, not a whole number"),
+        ("request.date", "2 March 2026", "request.date must be a date as YYYY-MM-DD"),
+        ("request.date", "20260302", "request.date must be a date as YYYY-MM-DD"),
+        ("time_range.from", "last week", "time_range.from must be a UTC time as RFC 3339"),
+        ("request.type", "urgent", "request.type must be one of new, extension"),
+        ("offence", "trafficking", "offence must be an object, not text"),
+        ("requesting_authority", ["Cybercrime Unit"], "requesting_authority must be an object, not a list"),
+        ("preservation.period_days", "ninety", "preservation.period_days must be a whole number of days"),
+        ("preservation.period_days", -5, "preservation.period_days must be a whole number of days from 1 to 36500"),
+        ("preservation.period_days", True, "preservation.period_days must be a whole number of days"),
+        ("confidentiality.do_not_notify", "yes", "confidentiality.do_not_notify must be true or false, not text"),
+        ("data_categories", "all", "data_categories must be a list, not text"),
+        ("data_categories", ["subscriber", "passwords"], "data_categories[1] must be one of"),
+        ("earlier_requests", [{"date": 2025}], "earlier_requests[0].date must be text"),
+        ("summary_of_facts", {"text": "…"}, "summary_of_facts must be text, not an object"),
+    ],
+)
 def test_a_form_with_a_wrong_type_is_an_error_naming_the_field(home, tmp_path, field, value, says):
     form = mla.parse_form(mla.form_template())
     *parents, last = field.split(".")
@@ -160,8 +176,7 @@ def test_a_form_with_a_wrong_type_is_an_error_naming_the_field(home, tmp_path, f
         target = target[part]
     target[last] = value
     before = snapshot(home)
-    refused(invoke("export", CASE, "--out", str(tmp_path / "out"), "--mla", str(write_form(tmp_path, form))),
-            says=says)
+    refused(invoke("export", CASE, "--out", str(tmp_path / "out"), "--mla", str(write_form(tmp_path, form))), says=says)
     assert snapshot(home) == before
 
 
@@ -201,11 +216,20 @@ DAMAGES = {
 
 
 @pytest.mark.parametrize("damage", sorted(DAMAGES))
-@pytest.mark.parametrize("command", [
-    ("case", "show", CASE), ("selectors", CASE), ("ledger", CASE), ("search", CASE, "recruiter"),
-    ("describe", CASE), ("timestamp", CASE), ("add", "{file}", "--case", CASE),
-    ("ledger", "record", CASE, "--action", "note"), ("export", CASE, "--out", "{out}"),
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("case", "show", CASE),
+        ("selectors", CASE),
+        ("ledger", CASE),
+        ("search", CASE, "recruiter"),
+        ("describe", CASE),
+        ("timestamp", CASE),
+        ("add", "{file}", "--case", CASE),
+        ("ledger", "record", CASE, "--action", "note"),
+        ("export", CASE, "--out", "{out}"),
+    ],
+)
 def test_a_damaged_case_is_one_line_for_every_command(home, tmp_path, damage, command):
     make, says = DAMAGES[damage]
     make(home / CASE)
@@ -288,10 +312,12 @@ def test_text_that_is_not_utf8_is_refused_but_a_file_name_that_is_not_is_recorde
     """argv may hold any bytes: a note or title must be UTF-8 to be signed, a file name is kept as escapes."""
     not_utf8 = b"\xcf\xf0\xe8\xeb\xee\xe6\xe5\xed\xe8\xe5".decode("utf-8", "surrogateescape")  # CP1251
     before = snapshot(home)
-    for args in (["ledger", "record", CASE, "--action", "note", "--note", not_utf8],
-                 ["add", str(tmp_path / "bundle.zip"), "--case", CASE, "--source", not_utf8],
-                 ["case", "create", "OP-9", "--title", not_utf8, "--investigator", "I"],
-                 [f"--home={not_utf8}", "case", "list"]):
+    for args in (
+        ["ledger", "record", CASE, "--action", "note", "--note", not_utf8],
+        ["add", str(tmp_path / "bundle.zip"), "--case", CASE, "--source", not_utf8],
+        ["case", "create", "OP-9", "--title", not_utf8, "--investigator", "I"],
+        [f"--home={not_utf8}", "case", "list"],
+    ):
         refused(invoke(*args), 2, says="\\xcf\\xf0\\xe8")
     assert snapshot(home) == before
     photo = tmp_path / f"{not_utf8}.jpg"
@@ -334,15 +360,21 @@ def flip_in_entry(source: Path, target: Path, name: str) -> Path:
 def wacz_with_bad_crc(tmp_path: Path) -> bytes:
     """A small WACZ whose WARC entry is stored (not compressed) with one byte changed after zipping."""
     warc = b"WARC/1.1\r\nWARC-Type: resource\r\n\r\n" + b"evidence " * 400
-    package = {"profile": "data-package", "resources": [
-        {"path": "archive/data.warc", "hash": "sha256:" + hashlib.sha256(warc).hexdigest(), "bytes": len(warc)}]}
+    package = {
+        "profile": "data-package",
+        "resources": [
+            {"path": "archive/data.warc", "hash": "sha256:" + hashlib.sha256(warc).hexdigest(), "bytes": len(warc)}
+        ],
+    }
     package_bytes = json.dumps(package).encode()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr("archive/data.warc", warc)
         archive.writestr("datapackage.json", package_bytes)
-        archive.writestr("datapackage-digest.json", json.dumps(
-            {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}))
+        archive.writestr(
+            "datapackage-digest.json",
+            json.dumps({"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}),
+        )
     data = bytearray(buffer.getvalue())
     data[data.index(b"evidence evidence") + 3] ^= 0x20
     return bytes(data)
@@ -351,8 +383,9 @@ def wacz_with_bad_crc(tmp_path: Path) -> bytes:
 def test_a_bad_crc_inside_the_bundle_zip_fails_verification_in_one_line(home, tmp_path):
     before = snapshot(home)
     for name in ("bagit.txt", "manifest-sha256.txt", "data/ledger/ledger.jsonl", "data/report/report.pdf"):
-        line = refused(invoke("verify", str(flip_in_entry(tmp_path / "bundle.zip", tmp_path / "crc.zip", name))),
-                       exit_code=1)
+        line = refused(
+            invoke("verify", str(flip_in_entry(tmp_path / "bundle.zip", tmp_path / "crc.zip", name))), exit_code=1
+        )
         assert name in line and ("CRC" in line or "damaged" in line), line
     assert snapshot(home) == before
 
@@ -372,8 +405,9 @@ def test_a_wacz_with_a_bad_crc_inside_a_bundle_is_a_finding(home, tmp_path):
     assert "Bad CRC-32" in finding.message
 
 
-@pytest.mark.parametrize("name", ["manifest-sha256.txt", "tagmanifest-blake3.txt", "bagit.txt", "bag-info.txt",
-                                  "data/ledger/ledger.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["manifest-sha256.txt", "tagmanifest-blake3.txt", "bagit.txt", "bag-info.txt", "data/ledger/ledger.jsonl"]
+)
 def test_a_non_utf8_tag_file_or_ledger_fails_the_bundle(home, tmp_path, name):
     with zipfile.ZipFile(tmp_path / "bundle.zip") as archive:
         original = archive.read(next(n for n in archive.namelist() if n.endswith("/" + name)))
@@ -423,14 +457,34 @@ def test_any_case_id_is_refused_in_one_line(home, tmp_path, case_id, command):
     assert snapshot(home) == before
 
 
-private_hosts = st.sampled_from(["127.0.0.1", "10.0.0.1", "192.168.1.20", "169.254.169.254", "[::1]", "localhost",
-                                 "0.0.0.0", "[fe80::1]", "224.0.0.1", "172.16.5.4", "[::ffff:127.0.0.1]"])
+private_hosts = st.sampled_from(
+    [
+        "127.0.0.1",
+        "10.0.0.1",
+        "192.168.1.20",
+        "169.254.169.254",
+        "[::1]",
+        "localhost",
+        "0.0.0.0",
+        "[fe80::1]",
+        "224.0.0.1",
+        "172.16.5.4",
+        "[::ffff:127.0.0.1]",
+    ]
+)
 urls = st.one_of(
     argv_text.filter(lambda u: "://" not in u),
-    st.builds(lambda scheme, rest: f"{scheme}://{rest}", st.sampled_from(["file", "ftp", "javascript", "data", "ws"]),
-              argv_text),
-    st.builds(lambda host, port, path: f"http://{host}{port}/{path}", private_hosts,
-              st.sampled_from(["", ":80", ":8123"]), st.text(max_size=40).filter(lambda p: "\0" not in p)),
+    st.builds(
+        lambda scheme, rest: f"{scheme}://{rest}",
+        st.sampled_from(["file", "ftp", "javascript", "data", "ws"]),
+        argv_text,
+    ),
+    st.builds(
+        lambda host, port, path: f"http://{host}{port}/{path}",
+        private_hosts,
+        st.sampled_from(["", ":80", ":8123"]),
+        st.text(max_size=40).filter(lambda p: "\0" not in p),
+    ),
     st.builds(lambda port: f"https://example.org:{port}/", st.sampled_from(["99999", "-1", "abc", "1e3"])),
     st.just("http:///no-host"),
     st.just("https://exa mple.org/"),
@@ -459,8 +513,15 @@ def _special_files(tmp_path: Path) -> list[str]:
     locked = tmp_path / "locked.txt"
     locked.write_bytes(b"secret")
     locked.chmod(0)
-    return [str(fifo), str(sock), "/dev/zero", "/dev/null", "/dev/urandom", str(tmp_path / "folder"),
-            str(tmp_path / "missing.jpg")] + ([str(locked)] if os.geteuid() != 0 else [])
+    return [
+        str(fifo),
+        str(sock),
+        "/dev/zero",
+        "/dev/null",
+        "/dev/urandom",
+        str(tmp_path / "folder"),
+        str(tmp_path / "missing.jpg"),
+    ] + ([str(locked)] if os.geteuid() != 0 else [])
 
 
 PATH_COMMANDS = {
@@ -473,12 +534,14 @@ PATH_COMMANDS = {
 
 
 @PROFILE
-@given(name=argv_text, special=st.integers(0, 7), use_special=st.booleans(),
-       command=st.sampled_from(sorted(PATH_COMMANDS)))
+@given(
+    name=argv_text, special=st.integers(0, 7), use_special=st.booleans(), command=st.sampled_from(sorted(PATH_COMMANDS))
+)
 @example(name="", special=0, use_special=True, command="capture --from-file")  # a FIFO used to hang it
 @example(name="", special=2, use_special=True, command="capture --from-file")  # /dev/zero used to fill memory
-def test_any_path_that_is_not_a_readable_regular_file_is_refused_before_reading(home, tmp_path, name, special,
-                                                                                 use_special, command):
+def test_any_path_that_is_not_a_readable_regular_file_is_refused_before_reading(
+    home, tmp_path, name, special, use_special, command
+):
     specials = _special_files(tmp_path)
     path = specials[special % len(specials)] if use_special else f"{tmp_path}/no-such-dir/{name}"
     before = snapshot(home)
@@ -493,11 +556,23 @@ json_values = st.recursive(
 )
 settings_files = st.one_of(
     json_values.map(lambda v: json.dumps(v).encode()),
-    st.dictionaries(st.sampled_from(["home", "keys_dir", "investigator", "tsas", "auto_timestamp", "chromium"]),
-                    json_values, max_size=4).map(lambda d: json.dumps(d).encode()),
-    st.builds(lambda tsas: json.dumps({"tsas": tsas}).encode(),
-              st.lists(st.one_of(json_values, st.fixed_dictionaries(
-                  {"url": json_values}, optional={"roots": json_values, "certificates": json_values})), max_size=3)),
+    st.dictionaries(
+        st.sampled_from(["home", "keys_dir", "investigator", "tsas", "auto_timestamp", "chromium"]),
+        json_values,
+        max_size=4,
+    ).map(lambda d: json.dumps(d).encode()),
+    st.builds(
+        lambda tsas: json.dumps({"tsas": tsas}).encode(),
+        st.lists(
+            st.one_of(
+                json_values,
+                st.fixed_dictionaries(
+                    {"url": json_values}, optional={"roots": json_values, "certificates": json_values}
+                ),
+            ),
+            max_size=3,
+        ),
+    ),
     st.binary(max_size=200),
     st.just(b"[" * 50_000 + b"]" * 50_000),
 )
@@ -524,9 +599,13 @@ def test_any_settings_file_is_used_or_refused_in_one_line(home, raw):
 
 
 leaf_paths = sorted(
-    {f"{top}.{key}" for top, value in mla.parse_form(mla.form_template()).items() if isinstance(value, dict)
-     for key in value} | {top for top, value in mla.parse_form(mla.form_template()).items()
-                          if not isinstance(value, dict)}
+    {
+        f"{top}.{key}"
+        for top, value in mla.parse_form(mla.form_template()).items()
+        if isinstance(value, dict)
+        for key in value
+    }
+    | {top for top, value in mla.parse_form(mla.form_template()).items() if not isinstance(value, dict)}
 )
 
 
@@ -631,11 +710,9 @@ def test_any_flipped_byte_of_a_bundle_zip_never_shows_a_traceback(home, tmp_path
     before = snapshot(home)
     result = invoke("verify", str(tmp_path / "flipped.zip"))
     if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"traceback at offset {offset % len(data)}: {result.exception!r}") \
-            from result.exception
+        raise AssertionError(f"traceback at offset {offset % len(data)}: {result.exception!r}") from result.exception
     # A flip in zip bookkeeping that Python ignores (a date, a comment) may still verify.
     assert result.exit_code in (0, 1, 2), result.output
     if result.exit_code == 2:
         refused(result, 2, says="zip")
     assert snapshot(home) == before
-

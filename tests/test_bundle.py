@@ -81,9 +81,7 @@ def test_flipped_artefact_byte_with_rewritten_manifests_is_still_caught(exported
     assert code == 1
     checks = {f["check"] for f in report["findings"]}
     assert "bag-manifest" not in checks  # the forger made the manifests agree ...
-    assert any(
-        f["check"] == "artefact-digest" and rel in f["where"] for f in report["findings"]
-    )  # ... not the ledger
+    assert any(f["check"] == "artefact-digest" and rel in f["where"] for f in report["findings"])  # ... not the ledger
     assert "timestamp-artefact" in checks  # ... nor the RFC 3161 manifest that stamped the WARC's digest
 
 
@@ -188,9 +186,7 @@ def test_hiding_a_deleted_file_under_omitted_is_caught(exported_case, cli, tmp_p
     code, report, findings = verify(cli, bag)
     assert code == 1
     assert ("artefact-omitted", f"{layout.MAPPING} omitted {victim['blake3']}") in findings
-    assert any(
-        f["check"] == "artefact-present" and victim["blake3"] in f["where"] for f in report["findings"]
-    )
+    assert any(f["check"] == "artefact-present" and victim["blake3"] in f["where"] for f in report["findings"])
 
 
 def test_tampered_wacz_is_named(exported_case, cli, tmp_path):
@@ -274,14 +270,10 @@ def test_zip_slip_is_refused_before_anything_is_written(cli, tmp_path):
     victim = tmp_path / "outside" / "evil.txt"
     bag = tmp_path / "unpack-here"
     bag.mkdir()
-    path = _zip(
-        tmp_path / "slip.zip", [("bagit.txt", b"BagIt-Version: 1.0\n"), ("../outside/evil.txt", b"owned")]
-    )
+    path = _zip(tmp_path / "slip.zip", [("bagit.txt", b"BagIt-Version: 1.0\n"), ("../outside/evil.txt", b"owned")])
     _refused(cli, path, "points outside the bundle folder")
     assert not victim.exists()
-    absolute = _zip(
-        tmp_path / "absolute.zip", [("bagit.txt", b"x"), (str(tmp_path / "abs-evil.txt"), b"owned")]
-    )
+    absolute = _zip(tmp_path / "absolute.zip", [("bagit.txt", b"x"), (str(tmp_path / "abs-evil.txt"), b"owned")])
     _refused(cli, absolute, "points outside the bundle folder")
     assert not (tmp_path / "abs-evil.txt").exists()
     with pytest.raises(safezip.UnsafeBundle):
@@ -305,9 +297,7 @@ def test_absurd_declared_size_is_refused(cli, tmp_path):
     struct.pack_into("<I", data, offset + 24, 0xFFFFFFF0)
     path.write_bytes(bytes(data))
     _refused(cli, path, "decompression bomb")
-    zeros = _zip(
-        tmp_path / "zeros.zip", [("bundle/bagit.txt", b"x"), ("bundle/data/zeros", b"\0" * (16 << 20))]
-    )
+    zeros = _zip(tmp_path / "zeros.zip", [("bundle/bagit.txt", b"x"), ("bundle/data/zeros", b"\0" * (16 << 20))])
     _refused(cli, zeros, "decompression bomb")
     bzip = tmp_path / "bzip2-bomb.zip"
     with zipfile.ZipFile(bzip, "w", compression=zipfile.ZIP_BZIP2) as archive:
@@ -339,9 +329,7 @@ def test_standalone_verifier_in_a_bare_virtual_environment(exported_case, tmp_pa
     )
     assert pip.returncode == 0, pip.stderr[-2000:]
     only = tmp_path / "only"
-    shutil.copytree(
-        ROOT / "chain_of_custody", only / "chain_of_custody", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    shutil.copytree(ROOT / "chain_of_custody", only / "chain_of_custody", ignore=shutil.ignore_patterns("__pycache__"))
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(only), "HOME": str(tmp_path)}
     bare = subprocess.run(
         [str(python), "-c", "import evidence_kit"],

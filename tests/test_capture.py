@@ -135,13 +135,9 @@ def test_normal_page_warc_holds_raw_exchange(batch: dict[str, Any], test_site: S
     assert "Content-Encoding gzip removed" in response.warc_headers["X-Evidence-Kit-Body"]
     assert response.warc_headers["WARC-IP-Address"] == "127.0.0.1"
     requests = [r for r in records if r.type == "request" and r.uri == test_site.url("/normal")]
-    assert (
-        requests and requests[0].warc_headers["WARC-Concurrent-To"] == response.warc_headers["WARC-Record-ID"]
-    )
+    assert requests and requests[0].warc_headers["WARC-Concurrent-To"] == response.warc_headers["WARC-Record-ID"]
     assert responses(records, test_site.url("/img/0.png"))[0].body[:8] == b"\x89PNG\r\n\x1a\n"
-    types = {
-        r.uri.split(":", 2)[0] + ":" + r.uri.split(":", 2)[1]: r for r in records if r.uri.startswith("urn:")
-    }
+    types = {r.uri.split(":", 2)[0] + ":" + r.uri.split(":", 2)[1]: r for r in records if r.uri.startswith("urn:")}
     assert (
         types["urn:fullPage"].type == "resource"
         and types["urn:fullPage"].body == artefact(result, "screenshot").read_bytes()
@@ -160,9 +156,7 @@ def test_normal_page_visual_and_text_artefacts(batch: dict[str, Any], test_site:
     width, height = png_size(artefact(result, "screenshot"))
     assert width == 1280 and height > 900  # the whole page, not the viewport
     assert png_size(artefact(result, "screenshot-viewport")) == (1280, 900)
-    assert (
-        artefact(result, "pdf").read_bytes().startswith(b"%PDF-") and pdf_pages(artefact(result, "pdf")) >= 1
-    )
+    assert artefact(result, "pdf").read_bytes().startswith(b"%PDF-") and pdf_pages(artefact(result, "pdf")) >= 1
     assert any("NORMAL-PAGE-MARKER" in html for html in mhtml_html_parts(artefact(result, "mhtml")))
     assert "NORMAL-PAGE-MARKER Работа" in artefact(result, "dom").read_text("utf-8")
     assert "NORMAL-PAGE-MARKER Работа" in artefact(result, "text").read_text("utf-8")
@@ -176,9 +170,7 @@ def test_normal_page_visual_and_text_artefacts(batch: dict[str, Any], test_site:
     ]
 
 
-def test_normal_page_record_and_custody_event(
-    batch: dict[str, Any], batch_case: Case, test_site: Site
-) -> None:
+def test_normal_page_record_and_custody_event(batch: dict[str, Any], batch_case: Case, test_site: Site) -> None:
     result = batch["results"]["/normal"]
     record = json.loads(artefact(result, "capture-record").read_bytes())
     assert record == result.record
@@ -203,15 +195,11 @@ def test_normal_page_record_and_custody_event(
     assert record["investigator"]["key_id"].startswith("ed25519:")
     assert record["resources"] >= 2
     roles = [a["role"] for a in record["artefacts"]]
-    assert roles[0] == "warc" and {"screenshot", "screenshot-viewport", "pdf", "mhtml", "dom", "text"} <= set(
-        roles
-    )
+    assert roles[0] == "warc" and {"screenshot", "screenshot-viewport", "pdf", "mhtml", "dom", "text"} <= set(roles)
     for item in record["artefacts"]:
         stored = batch_case.store.path_of(item["blake3"])
         assert stored.stat().st_size == item["size"]
-    events = [
-        e for e in batch_case.events() if e.action == "capture" and e.details["capture_id"] == result.id
-    ]
+    events = [e for e in batch_case.events() if e.action == "capture" and e.details["capture_id"] == result.id]
     assert len(events) == 1
     event = events[0]
     assert event.details["url"] == test_site.url("/normal") and event.details["status"] == "complete"
@@ -220,9 +208,7 @@ def test_normal_page_record_and_custody_event(
     assert ("capture-record", "blake3:" + artefact(result, "capture-record").name) in named
 
 
-def test_case_verifies_after_all_captures(
-    batch: dict[str, Any], hanging: dict[str, Any], batch_case: Case
-) -> None:
+def test_case_verifies_after_all_captures(batch: dict[str, Any], hanging: dict[str, Any], batch_case: Case) -> None:
     report = verification.verify_case(batch_case.path)
     assert report.ok, [str(f) for f in report.findings]
     assert report.checks["capture-record"].checked == len(PAGES) + len(HANGING)
@@ -230,9 +216,7 @@ def test_case_verifies_after_all_captures(
 
 
 # -- behaviours -------------------------------------------------------------------------------------
-def test_lazy_images_are_in_the_warc_and_visible_in_the_screenshot(
-    batch: dict[str, Any], test_site: Site
-) -> None:
+def test_lazy_images_are_in_the_warc_and_visible_in_the_screenshot(batch: dict[str, Any], test_site: Site) -> None:
     result = batch["results"]["/lazy"]
     assert result.status == "complete", result.errors
     records = read_warc(artefact(result, "warc"))
@@ -305,9 +289,7 @@ def test_slow_response_is_waited_for(batch: dict[str, Any], test_site: Site) -> 
 
 
 @pytest.mark.parametrize("code", [404, 500])
-def test_error_status_pages_are_captured_as_they_are(
-    batch: dict[str, Any], test_site: Site, code: int
-) -> None:
+def test_error_status_pages_are_captured_as_they_are(batch: dict[str, Any], test_site: Site, code: int) -> None:
     result = batch["results"][f"/status/{code}"]
     assert result.status == "partial" and result.record["page"]["http_status"] == code
     assert result.record["errors"][0].startswith(f"the server answered {code}")
@@ -332,9 +314,7 @@ def test_dialogs_are_dismissed_and_recorded(batch: dict[str, Any]) -> None:
 def test_popup_is_recorded_and_closed(batch: dict[str, Any], test_site: Site) -> None:
     result = batch["results"]["/popup"]
     assert result.status == "complete", result.errors
-    assert result.record["popups"] == [
-        {"url": test_site.url("/normal?from=popup"), "action": "recorded and closed"}
-    ]
+    assert result.record["popups"] == [{"url": test_site.url("/normal?from=popup"), "action": "recorded and closed"}]
     assert result.final_url == test_site.url("/popup")
 
 
@@ -417,9 +397,7 @@ def test_batch_speed(batch: dict[str, Any]) -> None:
         for r in batch["results"].values()
     ]
     normal = batch["results"]["/normal"].record["timings"]
-    print(
-        f"batch of {len(PAGES)} pages in {batch['elapsed']:.1f} s; /normal steps {sum(normal.values()):.2f} s"
-    )
+    print(f"batch of {len(PAGES)} pages in {batch['elapsed']:.1f} s; /normal steps {sum(normal.values()):.2f} s")
     assert batch["elapsed"] < 240
     assert min(per_page) < 10
 
@@ -444,9 +422,7 @@ def test_content_scrolling_inside_a_box_is_loaded(batch: dict[str, Any], test_si
     scroll = next(b for b in result.record["behaviours"] if b["name"] == "scroll")
     assert scroll["boxes"] == 1 and scroll["boxSteps"] >= 4
     records = read_warc(artefact(result, "warc"))
-    assert responses(records, test_site.url("/img/5.png?inner=1")), (
-        "the lazy image inside the pane was not loaded"
-    )
+    assert responses(records, test_site.url("/img/5.png?inner=1")), "the lazy image inside the pane was not loaded"
 
 
 @pytest.mark.parametrize("path, via", [("/js-redirect", "js"), ("/meta-refresh", "meta")])

@@ -150,9 +150,7 @@ def test_no_video_is_said_in_the_record(cli: Any, test_site: Site) -> None:
     )
     assert result.exit_code == 0
     [item] = json.loads(result.stdout)
-    record = json.loads(
-        Path(next(a["path"] for a in item["artefacts"] if a["role"] == "capture-record")).read_bytes()
-    )
+    record = json.loads(Path(next(a["path"] for a in item["artefacts"] if a["role"] == "capture-record")).read_bytes())
     assert record["video"] == "no video: switched off (--no-video)"
     assert "video" not in {a["role"] for a in record["artefacts"]}
 
@@ -222,17 +220,29 @@ def test_each_capture_gets_a_fresh_context_without_cookies(make_case: Any, test_
 @pytest.mark.browser
 def test_the_response_bound_is_an_option_and_the_record_says_what_it_cut(cli: Any, test_site: Site) -> None:
     _create(cli)
-    result = cli("capture", test_site.url("/large"), "--case", "OP-CLI", "--allow-private", "--no-video",
-                 "--json", "--timeout", "30", "--max-response-mb", "1", "--max-browser-memory-mb", "2500")
+    result = cli(
+        "capture",
+        test_site.url("/large"),
+        "--case",
+        "OP-CLI",
+        "--allow-private",
+        "--no-video",
+        "--json",
+        "--timeout",
+        "30",
+        "--max-response-mb",
+        "1",
+        "--max-browser-memory-mb",
+        "2500",
+    )
     assert result.exit_code == 0, result.output
     [item] = json.loads(result.stdout)
     assert item["status"] == "partial"
     assert "the main document passed the 1 MiB kept per response: loading was stopped there" in item["errors"]
-    record = json.loads(
-        Path(next(a["path"] for a in item["artefacts"] if a["role"] == "capture-record")).read_bytes()
-    )
+    record = json.loads(Path(next(a["path"] for a in item["artefacts"] if a["role"] == "capture-record")).read_bytes())
     assert record["options"]["bounds"]["body_bytes"] == 1024 * 1024
     assert record["options"]["bounds"]["browser_rss_mb"] == 2500
-    [response] = responses(read_warc(next(a["path"] for a in item["artefacts"] if a["role"] == "warc")),
-                           test_site.url("/large"))
+    [response] = responses(
+        read_warc(next(a["path"] for a in item["artefacts"] if a["role"] == "warc")), test_site.url("/large")
+    )
     assert response.warc_headers["WARC-Truncated"] == "length" and response.body == b""

@@ -116,9 +116,7 @@ def test_record_says_the_renderer_crashed_and_is_partial(crashed: dict[str, Any]
     assert "screenshot" not in roles and "pdf" not in roles
 
 
-def test_what_was_obtained_before_the_crash_is_stored_and_listed(
-    crashed: dict[str, Any], crash_site: str
-) -> None:
+def test_what_was_obtained_before_the_crash_is_stored_and_listed(crashed: dict[str, Any], crash_site: str) -> None:
     result = crashed["crash"]
     case: Case = crashed["case"]
     roles = [a.role for a in result.artefacts]

@@ -21,11 +21,7 @@ def test_sample_site_serves_on_loopback_only() -> None:
         with urllib.request.urlopen(site.url("/ad/17.html")) as answer:
             html = answer.read().decode("utf-8")
         assert "+359 88 123 4567" in html and "0888 123 456" in html and "t.me/starmodels_jobs" in html
-        assert (
-            "wa.me/359881234567" in html
-            and "@starmodels_hr" in html
-            and "recruit@star-models.example" in html
-        )
+        assert "wa.me/359881234567" in html and "@starmodels_hr" in html and "recruit@star-models.example" in html
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(site.url("/img/"))  # no folder listings
 
@@ -65,11 +61,14 @@ def test_sample_bitcoin_address_has_a_valid_checksum() -> None:
 
 @pytest.mark.browser
 def test_capture_of_the_sample_site_keeps_what_the_demo_shows(cli: Any, isolated_env: Path) -> None:
-    assert cli("case", "create", "DEMO-STAR-MODELS", "--title", "demo", "--investigator", "Demo",
-               "--region", "BG").exit_code == 0
+    assert (
+        cli(
+            "case", "create", "DEMO-STAR-MODELS", "--title", "demo", "--investigator", "Demo", "--region", "BG"
+        ).exit_code
+        == 0
+    )
     with start() as site:
-        result = cli("capture", *site.pages, "--case", "DEMO-STAR-MODELS", "--allow-private", "--no-video",
-                     "--json")
+        result = cli("capture", *site.pages, "--case", "DEMO-STAR-MODELS", "--allow-private", "--no-video", "--json")
     assert result.exit_code == 0, result.output
     captures = json.loads(result.stdout)
     assert [c["url"].split("127.0.0.1:", 1)[1].split("/", 1)[1] for c in captures] == [p[1:] for p in PAGES]

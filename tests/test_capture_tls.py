@@ -16,9 +16,7 @@ pytestmark = pytest.mark.browser
 
 
 def _create(cli: Any) -> None:
-    assert (
-        cli("case", "create", "OP-TLS", "--title", "tls", "--investigator", "Insp. A. Petrova").exit_code == 0
-    )
+    assert cli("case", "create", "OP-TLS", "--title", "tls", "--investigator", "Insp. A. Petrova").exit_code == 0
 
 
 def test_tls_certificate_is_recorded(cli: Any, tls_site: TlsSite) -> None:
@@ -37,16 +35,13 @@ def test_tls_certificate_is_recorded(cli: Any, tls_site: TlsSite) -> None:
     )
     assert result.exit_code == 0, result.output
     [item] = json.loads(result.stdout)
-    record = json.loads(
-        Path(next(a["path"] for a in item["artefacts"] if a["role"] == "capture-record")).read_bytes()
-    )
+    record = json.loads(Path(next(a["path"] for a in item["artefacts"] if a["role"] == "capture-record")).read_bytes())
     tls = record["page"]["tls"]
     assert tls["sha256_fingerprint"] == "sha256:" + hashlib.sha256(tls_site.certificate_der).hexdigest()
     assert tls["protocol"] in ("TLS 1.3", "TLS 1.2")
     assert tls["subject"] == "star-models.test"
     assert (
-        "CN=star-models.test" in tls["chain"][0]["subject"]
-        and tls["chain"][0]["issuer"] == tls["chain"][0]["subject"]
+        "CN=star-models.test" in tls["chain"][0]["subject"] and tls["chain"][0]["issuer"] == tls["chain"][0]["subject"]
     )
     assert set(tls["sans"]) >= {"localhost", "127.0.0.1"}
     assert tls["not_before"] < tls["not_after"]

@@ -87,9 +87,7 @@ def test_ipv4_mapped_ipv6_and_names_are_judged_by_what_they_are() -> None:
 
 
 def _exchange(headers: list[tuple[str, str]], body: bytes | None, finished: bool = True) -> recorder.Exchange:
-    hop = recorder.Hop(
-        "http://127.0.0.1:8000/ad/17", "GET", [("Accept", "*/*"), ("Cookie", "a=1")], 1_772_355_600.5
-    )
+    hop = recorder.Hop("http://127.0.0.1:8000/ad/17", "GET", [("Accept", "*/*"), ("Cookie", "a=1")], 1_772_355_600.5)
     hop.status, hop.status_text, hop.response_headers, hop.remote_ip = 200, "OK", headers, "127.0.0.1"
     exchange = recorder.Exchange("1", "Document", "F1", [hop], finished=finished, body=body)
     return exchange
@@ -109,11 +107,7 @@ def test_warc_keeps_duplicate_headers_and_rewrites_the_encoding_it_removed(tmp_p
         count = warc.write(
             sink,
             [_exchange(headers, body)],
-            [
-                warc.Resource(
-                    "urn:fullPage:http://127.0.0.1:8000/ad/17", "resource", "image/png", b"\x89PNG fake"
-                )
-            ],
+            [warc.Resource("urn:fullPage:http://127.0.0.1:8000/ad/17", "resource", "image/png", b"\x89PNG fake")],
             {"software": "test"},
             "t.warc.gz",
         )

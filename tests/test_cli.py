@@ -34,8 +34,16 @@ def test_every_command_has_help_text(runner):
 def test_walkthrough_create_add_record_show_verify(cli, tmp_path):
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(b"\xff\xd8\xff\xe0 photo of the flat")
-    result = cli("case", "create", "OP-2026-017", "--title", "Star Models recruitment ads",
-                 "--investigator", "Insp. A. Petrova", "--json")
+    result = cli(
+        "case",
+        "create",
+        "OP-2026-017",
+        "--title",
+        "Star Models recruitment ads",
+        "--investigator",
+        "Insp. A. Petrova",
+        "--json",
+    )
     assert result.exit_code == 0, result.stderr
     created = json.loads(result.stdout)
     assert created["id"] == "OP-2026-017" and created["head"].startswith("1:blake3:")
@@ -45,8 +53,17 @@ def test_walkthrough_create_add_record_show_verify(cli, tmp_path):
     [row] = json.loads(result.stdout)
     assert row["event"] == 2 and row["sha256"].startswith("sha256:") and os.path.isabs(row["path"])
 
-    result = cli("ledger", "record", "OP-2026-017", "--action", "handover", "--to", "Prosecutor M. Ionescu",
-                 "--note", "sealed USB, bag 44")
+    result = cli(
+        "ledger",
+        "record",
+        "OP-2026-017",
+        "--action",
+        "handover",
+        "--to",
+        "Prosecutor M. Ionescu",
+        "--note",
+        "sealed USB, bag 44",
+    )
     assert result.exit_code == 0 and "(handover)" in result.stdout
 
     events = json.loads(cli("ledger", "OP-2026-017", "--json").stdout)
@@ -63,8 +80,15 @@ def test_walkthrough_create_add_record_show_verify(cli, tmp_path):
     [added] = [a for a in shown["artefacts"] if a["blake3"] == row["blake3"]]
     assert added["role"] == "added-file" and added["path"] == row["path"]
     listed = json.loads(cli("case", "list", "--json").stdout)
-    assert listed == [{"id": "OP-2026-017", "title": "Star Models recruitment ads", "created": created["created"],
-                       "events": len(events), "artefacts": len(shown["artefacts"])}]
+    assert listed == [
+        {
+            "id": "OP-2026-017",
+            "title": "Star Models recruitment ads",
+            "created": created["created"],
+            "events": len(events),
+            "artefacts": len(shown["artefacts"]),
+        }
+    ]
 
     result = cli("verify", "OP-2026-017", "--json")
     assert result.exit_code == 0
@@ -81,20 +105,23 @@ def test_walkthrough_create_add_record_show_verify(cli, tmp_path):
     assert result.exit_code == 1 and "no case" in result.stdout
 
 
-@pytest.mark.parametrize("args,message", [
-    (["case", "show", "NOPE"], "no case NOPE"),
-    (["case", "create", "../evil", "--title", "t", "--investigator", "i"], "invalid case id"),
-    (["case", "create", "a/b", "--title", "t", "--investigator", "i"], "invalid case id"),
-    (["case", "create", "..", "--title", "t", "--investigator", "i"], "invalid case id"),
-    (["case", "create", "OP-1", "--title", "t", "--investigator", "i"], "already exists"),
-    (["add", "/no/such/file", "--case", "OP-1"], "no such file"),
-    (["add", "/tmp", "--case", "OP-1"], "is a folder"),
-    (["add", "/etc/hostname", "--case", "NOPE"], "no case NOPE"),
-    (["ledger", "record", "OP-1", "--action", "destroy"], "unknown custody action"),
-    (["ledger", "record", "OP-1", "--action", "handover"], "needs --to"),
-    (["verify", "/no/such/thing"], "neither a case"),
-    (["verify", "OP-1", "--expect-head", "garbage"], "not a ledger head"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["case", "show", "NOPE"], "no case NOPE"),
+        (["case", "create", "../evil", "--title", "t", "--investigator", "i"], "invalid case id"),
+        (["case", "create", "a/b", "--title", "t", "--investigator", "i"], "invalid case id"),
+        (["case", "create", "..", "--title", "t", "--investigator", "i"], "invalid case id"),
+        (["case", "create", "OP-1", "--title", "t", "--investigator", "i"], "already exists"),
+        (["add", "/no/such/file", "--case", "OP-1"], "no such file"),
+        (["add", "/tmp", "--case", "OP-1"], "is a folder"),
+        (["add", "/etc/hostname", "--case", "NOPE"], "no case NOPE"),
+        (["ledger", "record", "OP-1", "--action", "destroy"], "unknown custody action"),
+        (["ledger", "record", "OP-1", "--action", "handover"], "needs --to"),
+        (["verify", "/no/such/thing"], "neither a case"),
+        (["verify", "OP-1", "--expect-head", "garbage"], "not a ledger head"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2_and_changes_nothing(cli, args, message):
     assert cli("case", "create", "OP-1", "--title", "t", "--investigator", "Insp. A").exit_code == 0
     before = cli("ledger", "OP-1", "--json").stdout

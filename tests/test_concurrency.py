@@ -36,8 +36,9 @@ class Run:
 
 
 def evidence_kit(env: dict[str, str], *args: str) -> Run:
-    result = subprocess.run([sys.executable, "-m", "evidence_kit", *args], env=env, capture_output=True,
-                            text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "evidence_kit", *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
     return Run(list(args), result.returncode, result.stdout, result.stderr)
 
 

@@ -86,8 +86,9 @@ def verify_ok(env: dict[str, str]) -> dict[str, object]:
 def test_kill_during_add_leaves_nothing_the_next_command_does_not_clean(env, tmp_path):
     case_dir = new_case(env, tmp_path)
     big = sparse_file(tmp_path / "disk-image.pdf")
-    process = subprocess.Popen(command(env, "add", str(big), "--case", CASE_ID), env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command(env, "add", str(big), "--case", CASE_ID), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     partial = wait_for_partial(case_dir / "artefacts" / ".incoming", 16 * 1024 * 1024, process)
     assert partial.name.startswith(f"ingest-{process.pid}-")
     os.kill(process.pid, signal.SIGKILL)
@@ -116,8 +117,12 @@ def test_a_file_still_being_written_is_never_cleaned(env, tmp_path):
     """A stopped (not dead) writer still holds its lock: another command leaves its file alone, however old."""
     case_dir = new_case(env, tmp_path)
     big = sparse_file(tmp_path / "disk-image.pdf", 200 * 1024 * 1024)
-    process = subprocess.Popen(command(env, "add", str(big), "--case", CASE_ID, "--json"), env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command(env, "add", str(big), "--case", CASE_ID, "--json"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         partial = wait_for_partial(case_dir / "artefacts" / ".incoming", 8 * 1024 * 1024, process)
         os.kill(process.pid, signal.SIGSTOP)
@@ -143,7 +148,8 @@ def test_kill_during_timestamp_right_after_the_tsa_answers(env, tmp_path, local_
     several delays, until kills have really left files behind; each time the next command cleans them,
     records it, and the case verifies."""
     Path(env["EVIDENCE_KIT_CONFIG"]).write_text(
-        json.dumps({"tsas": [local_tsa.settings_entry()], "auto_timestamp": False}), "utf-8")
+        json.dumps({"tsas": [local_tsa.settings_entry()], "auto_timestamp": False}), "utf-8"
+    )
     case_dir = new_case(env, tmp_path)
     delays = (0.0, 0.004, 0.008, 0.012, 0.016, 0.02, 0.03, 0.05)
     cut_short = 0
@@ -152,8 +158,9 @@ def test_kill_during_timestamp_right_after_the_tsa_answers(env, tmp_path, local_
         evidence.write_bytes(os.urandom(2048))
         assert run(env, "add", str(evidence), "--case", CASE_ID).returncode == 0
         answered = local_tsa.requests
-        process = subprocess.Popen(command(env, "timestamp", CASE_ID), env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command(env, "timestamp", CASE_ID), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         while local_tsa.requests == answered and process.poll() is None:
             time.sleep(0.0002)
         time.sleep(delays[n % len(delays)])
@@ -187,8 +194,11 @@ def test_leftovers_of_earlier_versions_are_cleaned_once_nobody_touched_them_for_
     incoming.mkdir(parents=True, exist_ok=True)
     (case.path / "timestamps").mkdir(exist_ok=True)
     old = time.time() - 3600
-    stale = {incoming / "ingest-k2v9_x0a": 5000, case.path / "timestamps" / "000004-127.0.0.1.tmp": 300,
-             case.path / "case.json.tmp": 40}
+    stale = {
+        incoming / "ingest-k2v9_x0a": 5000,
+        case.path / "timestamps" / "000004-127.0.0.1.tmp": 300,
+        case.path / "case.json.tmp": 40,
+    }
     for path, size in stale.items():
         path.write_bytes(b"\0" * size)
         os.utime(path, (old, old))
@@ -197,8 +207,11 @@ def test_leftovers_of_earlier_versions_are_cleaned_once_nobody_touched_them_for_
     unrelated = incoming / "notes.txt"
     unrelated.write_bytes(b"not ours")
     os.utime(unrelated, (old, old))
-    assert leftovers(case.path) == ["artefacts/.incoming/ingest-k2v9_x0a", "timestamps/000004-127.0.0.1.tmp",
-                                    "case.json.tmp"]
+    assert leftovers(case.path) == [
+        "artefacts/.incoming/ingest-k2v9_x0a",
+        "timestamps/000004-127.0.0.1.tmp",
+        "case.json.tmp",
+    ]
     case.identity()  # what every writing command does first
     [cleanup] = [e for e in case.events() if e.action == "cleanup"]
     assert cleanup.details["bytes"] == 5340 and cleanup.details["files"] == 3

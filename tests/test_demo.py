@@ -15,8 +15,13 @@ import pytest
 @pytest.mark.slow
 def test_demo_captures_exports_and_verifies_the_sample_site(tmp_path: Path):
     out = tmp_path / "demo"
-    result = subprocess.run([sys.executable, "-m", "evidence_kit.demo", "--out", str(out)],
-                            capture_output=True, text=True, timeout=600, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "evidence_kit.demo", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert result.stdout.count("VERIFIED") == 2, result.stdout[-3000:]
     [case_dir] = (out / "cases").iterdir()

@@ -113,9 +113,7 @@ def test_case_uco_passes_case_validate_and_carries_both_hashes(exported_case):
 
 def test_openssl_verifies_every_bundled_token(exported_case, cli):
     report = json.loads(cli("verify", str(exported_case.folder), "--json").stdout)
-    commands = [
-        c for c in report["commands"] if c.startswith("openssl ts -verify") and "data/timestamps/event-" in c
-    ]
+    commands = [c for c in report["commands"] if c.startswith("openssl ts -verify") and "data/timestamps/event-" in c]
     assert len(commands) == len(report["facts"]["timestamps"]) >= 1
     for command in commands:
         result = run(*command.split())
@@ -141,10 +139,7 @@ def test_our_verifier_passes_the_folder_and_the_zip(exported_case, cli):
             "timestamp-signature",
         ):
             assert checks[name]["checked"] > 0 and checks[name]["failed"] == 0, name
-        assert (
-            report["facts"]["head"] == exported_case.folder_result["ledger_head"]
-            or target == exported_case.zip
-        )
+        assert report["facts"]["head"] == exported_case.folder_result["ledger_head"] or target == exported_case.zip
     zipped = json.loads(cli("verify", str(exported_case.zip), "--json").stdout)
     assert zipped["facts"]["zip_sha256"] == exported_case.zip_result["zip_sha256"]
     assert zipped["facts"]["head"] == exported_case.zip_result["ledger_head"]
@@ -152,9 +147,7 @@ def test_our_verifier_passes_the_folder_and_the_zip(exported_case, cli):
 
 def test_module_verifier_and_expect_head(exported_case):
     head = exported_case.folder_result["ledger_head"]
-    ok = run(
-        sys.executable, "-m", "chain_of_custody", "verify", str(exported_case.folder), "--expect-head", head
-    )
+    ok = run(sys.executable, "-m", "chain_of_custody", "verify", str(exported_case.folder), "--expect-head", head)
     assert ok.returncode == 0, ok.stdout[-2000:]
     assert ok.stdout.startswith("VERIFIED")
     later = exported_case.zip_result["ledger_head"]  # the zip was cut after the folder's export event
@@ -193,9 +186,7 @@ def test_the_export_is_a_custody_event_after_the_cut(exported_case):
     assert (
         first["tagmanifest_sha256"]
         == "sha256:"
-        + __import__("hashlib")
-        .sha256((exported_case.folder / "tagmanifest-sha256.txt").read_bytes())
-        .hexdigest()
+        + __import__("hashlib").sha256((exported_case.folder / "tagmanifest-sha256.txt").read_bytes()).hexdigest()
     )
     digests = hash_file(exported_case.zip)
     assert second["zip"] == {
@@ -251,11 +242,7 @@ def test_report_pdf_has_pages_with_every_exhibit(exported_case, tmp_path):
     assert "<body class='blurred'>" in html and "show-images" in html
     screenshot = next(a for a in mapping["artefacts"] if a["role"] == "screenshot")
     assert screenshot["path"].removeprefix("data/") in html
-    assert (
-        (exported_case.folder / "data" / "report" / screenshot["path"].replace("data/", "../"))
-        .resolve()
-        .is_file()
-    )
+    assert (exported_case.folder / "data" / "report" / screenshot["path"].replace("data/", "../")).resolve().is_file()
 
 
 def test_mla_annexes_name_every_account_with_its_evidence(exported_case):
@@ -290,9 +277,7 @@ def test_mla_annexes_name_every_account_with_its_evidence(exported_case):
     assert "MISSING REQUIRED INFORMATION" in pdf_text
 
 
-def test_captures_option_limits_the_bundle_and_lists_what_it_leaves_out(
-    exported_case, cli, tmp_path, monkeypatch
-):
+def test_captures_option_limits_the_bundle_and_lists_what_it_leaves_out(exported_case, cli, tmp_path, monkeypatch):
     for key, value in exported_case.env.items():
         monkeypatch.setenv(key, value)
     first, second = (c["id"] for c in exported_case.captures)

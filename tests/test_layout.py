@@ -24,7 +24,8 @@ def _modules() -> dict[str, Path]:
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(module: str, path: Path, known: dict[str, Path]) -> set[str]:
@@ -98,8 +99,11 @@ def _graph() -> dict[str, set[str]]:
 
 def test_chain_of_custody_never_imports_evidence_kit():
     graph = _graph()
-    leaks = {m: sorted(t for t in targets if t.startswith("evidence_kit"))
-             for m, targets in graph.items() if m.startswith("chain_of_custody")}
+    leaks = {
+        m: sorted(t for t in targets if t.startswith("evidence_kit"))
+        for m, targets in graph.items()
+        if m.startswith("chain_of_custody")
+    }
     assert {m: t for m, t in leaks.items() if t} == {}
     for source in (ROOT / "chain_of_custody").glob("*.py"):  # not even in a string that is exec'd
         text = source.read_text("utf-8")

@@ -152,8 +152,9 @@ def test_killing_a_process_mid_append_leaves_a_verifiable_chain(make_case, setti
         "for n in range(1_000_000):\n"
         "    ledger.append(identity, 'note', details={'n': n, 'pad': 'x' * 2000})\n"
     )
-    child = subprocess.Popen([sys.executable, "-c", script, str(case.path), str(settings.keys_dir)],
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, str(case.path), str(settings.keys_dir)], stdout=subprocess.PIPE, text=True
+    )
     assert child.stdout.readline().strip() == "ready"
     time.sleep(1.0)
     os.kill(child.pid, signal.SIGKILL)

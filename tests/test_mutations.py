@@ -114,16 +114,29 @@ def mutate_case(case: Path, rng: random.Random) -> tuple[str, str | None]:
         return f"delete {path.name[:12]}", None
 
     def ledger_field():
-        column = rng.choice(["time", "actor", "key_id", "action", "case_id", "artefacts", "details", "prev_hash",
-                             "entry_hash", "signature"])
+        column = rng.choice(
+            [
+                "time",
+                "actor",
+                "key_id",
+                "action",
+                "case_id",
+                "artefacts",
+                "details",
+                "prev_hash",
+                "entry_hash",
+                "signature",
+            ]
+        )
         with sqlite3.connect(ledger) as connection:
             seqs = [r[0] for r in connection.execute("SELECT seq FROM events")]
             seq = rng.choice(seqs)
             value = connection.execute(f"SELECT {column} FROM events WHERE seq=?", (seq,)).fetchone()[0]
             index = rng.randrange(len(value))
             replacement = "Z" if value[index] != "Z" else "Y"
-            connection.execute(f"UPDATE events SET {column}=? WHERE seq=?",
-                               (value[:index] + replacement + value[index + 1:], seq))
+            connection.execute(
+                f"UPDATE events SET {column}=? WHERE seq=?", (value[:index] + replacement + value[index + 1 :], seq)
+            )
         return f"edit {column} of event {seq}", None
 
     def ledger_seq():
@@ -140,21 +153,29 @@ def mutate_case(case: Path, rng: random.Random) -> tuple[str, str | None]:
         before = _tables(ledger)
         offset = _flip(ledger, rng)
         after = _tables(ledger)
-        changed = sorted(t for t in set(before or {}) | set(after or {})
-                         if (before or {}).get(t) != (after or {}).get(t))
-        rows_same = after is not None and changed in ([], ["sqlite_master"]) and _schema_names(before) == \
-            _schema_names(after)
+        changed = sorted(
+            t for t in set(before or {}) | set(after or {}) if (before or {}).get(t) != (after or {}).get(t)
+        )
+        rows_same = (
+            after is not None and changed in ([], ["sqlite_master"]) and _schema_names(before) == _schema_names(after)
+        )
         if "sqlite_master" in changed:
             master = [set((dump or {}).get("sqlite_master", [])) for dump in (before, after)]
             changed.append(repr(master[0] ^ master[1]))
-        return (f"flip a bit at byte {offset} of ledger.sqlite (changed: {', '.join(changed) or 'nothing'})",
-                "sqlite-no-row-changed" if rows_same else None)
+        return (
+            f"flip a bit at byte {offset} of ledger.sqlite (changed: {', '.join(changed) or 'nothing'})",
+            "sqlite-no-row-changed" if rows_same else None,
+        )
 
     def index_row():
         with sqlite3.connect(ledger) as connection:
-            tables = [r[0] for r in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' AND (name='artefacts' OR name LIKE 'md\\_%' "
-                "ESCAPE '\\') AND name NOT LIKE '%fts%'")]
+            tables = [
+                r[0]
+                for r in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table' AND (name='artefacts' OR name LIKE 'md\\_%' "
+                    "ESCAPE '\\') AND name NOT LIKE '%fts%'"
+                )
+            ]
             tables = [t for t in tables if connection.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]]
             table = rng.choice(tables)
             columns = [r[1] for r in connection.execute(f'PRAGMA table_info("{table}")')]
@@ -185,14 +206,14 @@ def mutate_case(case: Path, rng: random.Random) -> tuple[str, str | None]:
         before = original
         choice = rng.random()
         if choice < 0.25:  # lay it out anew: the same value
-            path.write_text(json.dumps(before, indent=rng.choice([None, 1, 4]), sort_keys=rng.random() < 0.5),
-                            "utf-8")
+            path.write_text(json.dumps(before, indent=rng.choice([None, 1, 4]), sort_keys=rng.random() < 0.5), "utf-8")
         elif choice < 0.6 and isinstance(before, dict):
             key = rng.choice(sorted(before))
             before = dict(before)
             value = before[key]
-            before[key] = (value + 1) if isinstance(value, int) and not isinstance(value, bool) else (
-                None if value else "forged")
+            before[key] = (
+                (value + 1) if isinstance(value, int) and not isinstance(value, bool) else (None if value else "forged")
+            )
             path.write_text(json.dumps(before), "utf-8")
             return f"set {key} of {path.relative_to(case)} to {before[key]!r}", None
         else:
@@ -220,10 +241,21 @@ def mutate_case(case: Path, rng: random.Random) -> tuple[str, str | None]:
         target.write_bytes(b"planted")
         return f"plant {where}", "planted-file"
 
-    kinds += [("artefact", artefact_byte), ("artefact", artefact_size), ("artefact", artefact_delete),
-              ("ledger", ledger_field), ("ledger", ledger_field), ("ledger", ledger_seq), ("ledger-raw", ledger_raw),
-              ("index", index_row), ("index", index_row), ("json", readable_json), ("json", readable_json),
-              ("keys", key_file), ("plant", plant)]
+    kinds += [
+        ("artefact", artefact_byte),
+        ("artefact", artefact_size),
+        ("artefact", artefact_delete),
+        ("ledger", ledger_field),
+        ("ledger", ledger_field),
+        ("ledger", ledger_seq),
+        ("ledger-raw", ledger_raw),
+        ("index", index_row),
+        ("index", index_row),
+        ("json", readable_json),
+        ("json", readable_json),
+        ("keys", key_file),
+        ("plant", plant),
+    ]
     return rng.choice(kinds)[1]()
 
 

@@ -93,11 +93,14 @@ def _socket(tmp_path):
     return path
 
 
-@pytest.mark.parametrize(("make_special", "kind"), [
-    (_fifo, "named pipe"),
-    (lambda tmp_path: Path("/dev/zero"), "character device"),
-    (_socket, "socket"),
-])
+@pytest.mark.parametrize(
+    ("make_special", "kind"),
+    [
+        (_fifo, "named pipe"),
+        (lambda tmp_path: Path("/dev/zero"), "character device"),
+        (_socket, "socket"),
+    ],
+)
 def test_what_is_not_a_regular_file_is_refused_before_reading(make_case, tmp_path, make_special, kind):
     """A FIFO used to hang the ingest and /dev/zero to fill the disk; a symlink to one is refused too."""
     case = make_case()

@@ -62,13 +62,16 @@ def test_untouched_case_verifies(sealed_case):
     assert report.checks["artefact-digest"].checked == 2
 
 
-@pytest.mark.parametrize("column,value", [
-    ("actor", "Somebody Else"),
-    ("action", "dispose"),
-    ("time", "2026-03-01T08:00:00.000000Z"),
-    ("details", '{"note": "changed"}'),
-    ("artefacts", "[]"),
-])
+@pytest.mark.parametrize(
+    "column,value",
+    [
+        ("actor", "Somebody Else"),
+        ("action", "dispose"),
+        ("time", "2026-03-01T08:00:00.000000Z"),
+        ("details", '{"note": "changed"}'),
+        ("artefacts", "[]"),
+    ],
+)
 def test_editing_any_field_is_caught_at_that_event(sealed_case, column, value):
     sql(sealed_case, f"UPDATE events SET {column}=? WHERE seq=3", value)
     report, found = findings(sealed_case)
@@ -82,8 +85,12 @@ def test_editing_a_field_and_its_hash_breaks_signature_and_next_link(sealed_case
     from chain_of_custody.ledger import Event
 
     forged = Event(**{**event.__dict__, "details": {**event.details, "note": "forged"}})
-    sql(sealed_case, "UPDATE events SET details=?, entry_hash=? WHERE seq=3",
-        json.dumps(forged.details), forged.compute_hash())
+    sql(
+        sealed_case,
+        "UPDATE events SET details=?, entry_hash=? WHERE seq=3",
+        json.dumps(forged.details),
+        forged.compute_hash(),
+    )
     _, found = findings(sealed_case)
     assert ("signature", "event 3") in found
     assert ("chain-link", "event 4") in found
@@ -123,16 +130,38 @@ def test_inserting_an_event_is_caught(sealed_case, settings):
         events = list(case.events())
     from chain_of_custody.ledger import Event
 
-    draft = Event(seq=3, time=events[2].time, actor=intruder.name, key_id=intruder.key_id, action="note",
-                  case_id=events[0].case_id, artefacts=[], details={"note": "forged"}, prev_hash=events[1].entry_hash)
+    draft = Event(
+        seq=3,
+        time=events[2].time,
+        actor=intruder.name,
+        key_id=intruder.key_id,
+        action="note",
+        case_id=events[0].case_id,
+        artefacts=[],
+        details={"note": "forged"},
+        prev_hash=events[1].entry_hash,
+    )
     forged = Event(**{**draft.__dict__, "entry_hash": draft.compute_hash()})
     forged = Event(**{**forged.__dict__, "signature": intruder.sign(forged.entry_hash.encode())})
     connection = sqlite3.connect(sealed_case.path / "ledger.sqlite")
     connection.execute("UPDATE events SET seq = seq + 100 WHERE seq >= 3")
     connection.execute("UPDATE events SET seq = seq - 99 WHERE seq >= 103")
-    connection.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)", (
-        3, forged.time, forged.actor, forged.key_id, forged.action, forged.case_id, "[]",
-        json.dumps(forged.details), forged.prev_hash, forged.entry_hash, forged.signature))
+    connection.execute(
+        "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            3,
+            forged.time,
+            forged.actor,
+            forged.key_id,
+            forged.action,
+            forged.case_id,
+            "[]",
+            json.dumps(forged.details),
+            forged.prev_hash,
+            forged.entry_hash,
+            forged.signature,
+        ),
+    )
     connection.commit()
     connection.close()
     _, found = findings(sealed_case)
@@ -166,7 +195,7 @@ def test_replacing_key_and_all_signatures_with_a_forgers_is_caught(sealed_case, 
     """Re-signing every event with a new key needs the key id in every event to change, which breaks hashes."""
     forger, _ = load_or_create(settings.keys_dir, "Forger")
     connection = sqlite3.connect(sealed_case.path / "ledger.sqlite")
-    for (seq, entry_hash) in connection.execute("SELECT seq, entry_hash FROM events").fetchall():
+    for seq, entry_hash in connection.execute("SELECT seq, entry_hash FROM events").fetchall():
         connection.execute("UPDATE events SET signature=? WHERE seq=?", (forger.sign(entry_hash.encode()), seq))
     connection.commit()
     connection.close()

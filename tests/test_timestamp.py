@@ -30,9 +30,7 @@ from tests.fixtures.tsa import write_tsa_settings
 @pytest.fixture
 def stamped(tsa_settings, clock, tmp_path: Path) -> Case:
     """A case with two added files, auto-stamped by the local TSA after the add."""
-    case = Case.create(
-        tsa_settings, "OP-2026-017", "Star Models recruitment ads", "Insp. A. Petrova", clock=clock
-    )
+    case = Case.create(tsa_settings, "OP-2026-017", "Star Models recruitment ads", "Insp. A. Petrova", clock=clock)
     identity = case.identity()
     files = []
     for name, data in (
@@ -262,10 +260,7 @@ def test_pinned_roots_refuse_a_tsa_the_settings_do_not_trust(stamped, cli, other
 
 def test_no_tsa_reachable_queues_and_the_next_stamp_covers_everything(cli, tmp_path, offline_tsa, local_tsa):
     write_tsa_settings(offline_tsa.settings_entry())
-    assert (
-        cli("case", "create", "OFF-1", "--title", "field work", "--investigator", "Insp. Petrova").exit_code
-        == 0
-    )
+    assert cli("case", "create", "OFF-1", "--title", "field work", "--investigator", "Insp. Petrova").exit_code == 0
     evidence = tmp_path / "note.txt"
     evidence.write_text("seen at the border crossing", "utf-8")
     result = cli("add", str(evidence), "--case", "OFF-1", "--json")
@@ -274,9 +269,7 @@ def test_no_tsa_reachable_queues_and_the_next_stamp_covers_everything(cli, tmp_p
     show = json.loads(cli("case", "show", "OFF-1", "--json").stdout)
     pending = [p["blake3"] for p in show["timestamp_pending"]]
     assert digest in pending  # with whatever the describe step derived from it
-    assert any(
-        "not yet covered by an RFC 3161 timestamp" in w and "did not answer" in w for w in show["warnings"]
-    )
+    assert any("not yet covered by an RFC 3161 timestamp" in w and "did not answer" in w for w in show["warnings"])
     assert [s["status"] for s in show["timestamps"]] == ["queued"]
     assert show["timestamps"][0]["failures"][0]["tsa"] == offline_tsa.url
     # verify warns (it does not fail) while something is pending
@@ -292,9 +285,7 @@ def test_no_tsa_reachable_queues_and_the_next_stamp_covers_everything(cli, tmp_p
     assert show["timestamp_pending"] == []
     assert not [w for w in show.get("warnings", []) if "RFC 3161" in w]
     assert [s["status"] for s in show["timestamps"]] == ["queued", "stamped"]
-    run = subprocess.run(
-        shlex.split(out["stamps"][0]["openssl"]), capture_output=True, text=True, check=False
-    )
+    run = subprocess.run(shlex.split(out["stamps"][0]["openssl"]), capture_output=True, text=True, check=False)
     assert "Verification: OK" in run.stdout, run.stderr
 
 
@@ -331,9 +322,7 @@ def test_stamp_event_backdated_before_its_gen_time_is_reported(cli, tmp_path, ts
     code, report, findings = verify_cli(cli, tsa_settings.home / "BD-1")
     assert code == 1 and ("entry-hash", f"event {seq}") in findings
     assert [
-        w
-        for w in report["warnings"]
-        if w.startswith(f"timestamp event {seq} is dated 2020-01-01") and "backdated" in w
+        w for w in report["warnings"] if w.startswith(f"timestamp event {seq} is dated 2020-01-01") and "backdated" in w
     ]
     assert report["facts"]["timestamps"][0]["clock_offset_seconds"] < -60 * 60 * 24 * 300
 
@@ -348,15 +337,11 @@ digests = st.text(alphabet="0123456789abcdef", min_size=64, max_size=64)
 )
 def test_manifest_is_canonical_and_round_trips(case_id, seq, rows):
     head = Head(seq, "blake3:" + "ab" * 32)
-    artefacts = [
-        {"blake3": "blake3:" + b, "sha256": "sha256:" + s, "size": n, "mime": "x/y"} for b, s, n in rows
-    ]
+    artefacts = [{"blake3": "blake3:" + b, "sha256": "sha256:" + s, "size": n, "mime": "x/y"} for b, s, n in rows]
     data = tsp.build_manifest(case_id, head, artefacts)
     parsed = json.loads(data)
     assert canonical_json(parsed) == data  # the bytes the TSA stamps are reproducible from their content
-    assert (
-        parsed["ledger_head"] == {"seq": seq, "entry_hash": head.entry_hash} and parsed["case_id"] == case_id
-    )
+    assert parsed["ledger_head"] == {"seq": seq, "entry_hash": head.entry_hash} and parsed["case_id"] == case_id
     assert [(a["blake3"], a["sha256"], a["size"]) for a in parsed["artefacts"]] == [
         ("blake3:" + b, "sha256:" + s, n) for b, s, n in rows
     ]

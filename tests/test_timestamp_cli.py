@@ -12,9 +12,7 @@ from tests.fixtures.tsa import write_tsa_settings
 
 
 def new_case(cli, tmp_path: Path, case_id: str = "OP-2026-017") -> str:
-    assert (
-        cli("case", "create", case_id, "--title", "ads", "--investigator", "Insp. A. Petrova").exit_code == 0
-    )
+    assert cli("case", "create", case_id, "--title", "ads", "--investigator", "Insp. A. Petrova").exit_code == 0
     evidence = tmp_path / "ad.html"
     evidence.write_text("<html><body>Работа в Германии, +359 88 123 4567</body></html>", "utf-8")
     assert cli("add", str(evidence), "--case", case_id).exit_code == 0
@@ -168,10 +166,7 @@ def test_timestamp_with_the_tsa_certificate_given(cli, tmp_path, local_tsa, othe
     base = ("timestamp", case_id, "--tsa", local_tsa.url, "--tsa-root", str(local_tsa.ca_pem))
     result = cli(*base, "--tsa-cert", str(local_tsa.tsa_pem), "--json")
     assert result.exit_code == 0, result.output
-    assert (
-        json.loads(result.stdout)["stamps"][0]["tsa_subject"]
-        == "CN=evidence-kit local test TSA,O=evidence-kit"
-    )
+    assert json.loads(result.stdout)["stamps"][0]["tsa_subject"] == "CN=evidence-kit local test TSA,O=evidence-kit"
     result = cli(*base, "--tsa-cert", str(other_tsa.tsa_pem))  # the reply is signed by someone else
     assert result.exit_code == 3
     assert "not by the expected TSA certificate CN=another test TSA" in result.stderr

@@ -45,13 +45,35 @@ def _forge(case: Case, signer, seq: int, action: str = "note") -> None:
     """Append an event signed by ``signer``, chained and hashed correctly (the tamperer knows the format)."""
     connection = sqlite3.connect(case.path / "ledger.sqlite")
     time, prev = connection.execute("SELECT time, entry_hash FROM events WHERE seq = ?", (seq - 1,)).fetchone()
-    draft = Event(seq=seq, time=time, actor=signer.name, key_id=signer.key_id, action=action, case_id=case.id,
-                  artefacts=[], details={"note": "forged"}, prev_hash=prev)
+    draft = Event(
+        seq=seq,
+        time=time,
+        actor=signer.name,
+        key_id=signer.key_id,
+        action=action,
+        case_id=case.id,
+        artefacts=[],
+        details={"note": "forged"},
+        prev_hash=prev,
+    )
     event = Event(**{**draft.__dict__, "entry_hash": draft.compute_hash()})
     event = Event(**{**event.__dict__, "signature": signer.sign(event.entry_hash.encode())})
-    connection.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)", (
-        event.seq, event.time, event.actor, event.key_id, event.action, event.case_id, "[]",
-        json.dumps(event.details), event.prev_hash, event.entry_hash, event.signature))
+    connection.execute(
+        "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            event.seq,
+            event.time,
+            event.actor,
+            event.key_id,
+            event.action,
+            event.case_id,
+            "[]",
+            json.dumps(event.details),
+            event.prev_hash,
+            event.entry_hash,
+            event.signature,
+        ),
+    )
     connection.commit()
     connection.close()
 
@@ -61,9 +83,15 @@ def test_untouched_case_lists_each_signer_with_its_fingerprint(small_case):
     report, found = findings(small_case.path)
     assert found == set() and report.ok
     lead = load_or_create(small_case.settings.keys_dir, "Insp. A. Petrova")[0]
-    assert report.facts["signing_keys"] == [{
-        "name": "Insp. A. Petrova", "key_id": lead.key_id, "fingerprint": fingerprint_of(lead.public_key),
-        "enrolled": True, "events": 4}]
+    assert report.facts["signing_keys"] == [
+        {
+            "name": "Insp. A. Petrova",
+            "key_id": lead.key_id,
+            "fingerprint": fingerprint_of(lead.public_key),
+            "enrolled": True,
+            "events": 4,
+        }
+    ]
     assert checks_of(report)["signer-enrolled"] == (4, 0)
 
 
@@ -87,8 +115,20 @@ def test_an_enrolled_second_investigator_signs_and_the_enrolment_is_in_the_chain
     assert result.exit_code == 0, result.output
     enrolled = json.loads(result.output)
     assert enrolled["key_created"] is True and enrolled["fingerprint"].startswith("sha256:")
-    assert cli("ledger", "record", small_case.id, "--action", "note", "--note", "second pair of eyes",
-               "--investigator", "Sgt. B. Ivanov").exit_code == 0
+    assert (
+        cli(
+            "ledger",
+            "record",
+            small_case.id,
+            "--action",
+            "note",
+            "--note",
+            "second pair of eyes",
+            "--investigator",
+            "Sgt. B. Ivanov",
+        ).exit_code
+        == 0
+    )
     report, found = findings(small_case.path)
     assert found == set(), report.findings
     assert sorted(k["name"] for k in report.facts["signing_keys"]) == ["Insp. A. Petrova", "Sgt. B. Ivanov"]
@@ -159,7 +199,8 @@ def test_without_the_journal_the_cut_passes_and_verify_says_what_is_unanchored(s
     assert found == set()  # nothing left in the folder witnesses events 3-4: verify says so plainly
     assert report.facts["not_time_stamped"] == (
         "events 1–2 are signed but not yet time-stamped: a cut there is detectable only through the head "
-        "journal or an exported head (none was found here)")
+        "journal or an exported head (none was found here)"
+    )
     assert report.facts["head_journal"].startswith("none at ")
 
 
@@ -209,8 +250,15 @@ def test_the_journal_records_every_committed_head_of_concurrent_writers(small_ca
 
 
 # -- §3 everything the court reads is covered ---------------------------------------------------------------
-@pytest.mark.parametrize("field, value", [("title", "Something else"), ("jurisdiction", "FR"),
-                                          ("organisation", "Nobody"), ("created", "2020-01-01T00:00:00.000000Z")])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("title", "Something else"),
+        ("jurisdiction", "FR"),
+        ("organisation", "Nobody"),
+        ("created", "2020-01-01T00:00:00.000000Z"),
+    ],
+)
 def test_editing_case_json_is_caught_and_named(small_case, field, value):
     path = small_case.path / "case.json"
     data = json.loads(path.read_text("utf-8"))
@@ -272,8 +320,10 @@ def test_deleting_or_editing_a_capture_record_copy_is_caught(exported_case, tmp_
     os.chmod(records[1], 0o644)
     records[1].write_bytes(records[1].read_bytes().replace(b'"status"', b'"status" ', 1))
     _, found = findings(case_dir)
-    assert found == {("capture-record", f"captures/{records[0].name}"),
-                     ("capture-record", f"captures/{records[1].name}")}
+    assert found == {
+        ("capture-record", f"captures/{records[0].name}"),
+        ("capture-record", f"captures/{records[1].name}"),
+    }
 
 
 def test_a_bundle_without_bagit_txt_fails_verification(exported_case, tmp_path, cli):

@@ -16,18 +16,29 @@ from chain_of_custody import checks
 
 
 def _both(target: Path, env: dict[str, str]) -> tuple[dict, dict]:
-    kit = subprocess.run([sys.executable, "-m", "evidence_kit", "verify", str(target), "--json"],
-                         capture_output=True, text=True, env=env, timeout=300)
-    court = subprocess.run([sys.executable, "-m", "chain_of_custody", "verify", str(target), "--json"],
-                           capture_output=True, text=True, env=env, timeout=300)
+    kit = subprocess.run(
+        [sys.executable, "-m", "evidence_kit", "verify", str(target), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    court = subprocess.run(
+        [sys.executable, "-m", "chain_of_custody", "verify", str(target), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert kit.returncode == court.returncode, (kit.stderr, court.stderr)
     assert "Traceback" not in kit.stderr + court.stderr
     return json.loads(kit.stdout), json.loads(court.stdout)
 
 
 def _same(kit: dict, court: dict) -> None:
-    assert [(c["name"], c["checked"], c["failed"]) for c in kit["checks"]] == \
-        [(c["name"], c["checked"], c["failed"]) for c in court["checks"]]
+    assert [(c["name"], c["checked"], c["failed"]) for c in kit["checks"]] == [
+        (c["name"], c["checked"], c["failed"]) for c in court["checks"]
+    ]
     assert kit["findings"] == court["findings"]
     assert kit["ok"] == court["ok"]
     assert {c["name"] for c in kit["checks"]} <= set(checks.ALL)  # every check is in the catalogue

@@ -45,13 +45,10 @@ async def settle(page: Page, recorder: NetworkRecorder, bound: float, quiet: flo
         if idle >= quiet * 3:
             return outcome(
                 "settle",
-                f"quiet after {time.monotonic() - start:.2f} s with "
-                f"{len(recorder.inflight)} request(s) still open",
+                f"quiet after {time.monotonic() - start:.2f} s with {len(recorder.inflight)} request(s) still open",
             )
         await asyncio.sleep(0.05)
-    return outcome(
-        "settle", f"still busy after {bound:.1f} s ({len(recorder.inflight)} request(s) open); went on"
-    )
+    return outcome("settle", f"still busy after {bound:.1f} s ({len(recorder.inflight)} request(s) open); went on")
 
 
 COOKIE_JS = r"""

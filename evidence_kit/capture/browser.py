@@ -72,9 +72,7 @@ def find_chromium(configured: str | None = None) -> str:
     if chosen:
         resolved = shutil.which(chosen) or chosen
         if not (os.path.isfile(resolved) and os.access(resolved, os.X_OK)):
-            raise BrowserNotFound(
-                f"the configured browser {chosen!r} is not an executable file; {INSTALL_HINT}"
-            )
+            raise BrowserNotFound(f"the configured browser {chosen!r} is not an executable file; {INSTALL_HINT}")
         return resolved
     own = _playwright_chromium()
     if own:
@@ -103,9 +101,7 @@ async def relaunch(dead: Browser, executable: str, extra_args: tuple[str, ...] =
 
 
 @asynccontextmanager
-async def launched(
-    executable: str, extra_args: tuple[str, ...] = ()
-) -> AsyncIterator[tuple[Browser, BrowserInfo]]:
+async def launched(executable: str, extra_args: tuple[str, ...] = ()) -> AsyncIterator[tuple[Browser, BrowserInfo]]:
     """Launch Chromium headless; yields (playwright Browser, BrowserInfo). Closed on exit, always."""
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright

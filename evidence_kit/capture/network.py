@@ -151,9 +151,7 @@ def certificate_facts(der_chain: list[str], security: dict[str, Any] | None) -> 
             if security.get(source) is not None:
                 from datetime import UTC, datetime
 
-                facts[key] = datetime.fromtimestamp(float(security[source]), UTC).strftime(
-                    "%Y-%m-%dT%H:%M:%SZ"
-                )
+                facts[key] = datetime.fromtimestamp(float(security[source]), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     chain = []
     for item in der_chain:
         der = base64.b64decode(item)

@@ -258,8 +258,14 @@ def _check_main_document(addresses: guard.AddressGuard, recorder: NetworkRecorde
             if reason is not None and result.main_blocked is None:
                 host, _ = guard.host_and_port(hop.url)
                 address = (hop.remote_ip or "").strip("[]")
-                result.main_blocked = {"url": hop.url, "host": host, "address": address, "reason": reason,
-                                       "stage": "response", "type": "Document"}
+                result.main_blocked = {
+                    "url": hop.url,
+                    "host": host,
+                    "address": address,
+                    "reason": reason,
+                    "stage": "response",
+                    "type": "Document",
+                }
 
 
 def _findings(result: PageCapture) -> None:
@@ -338,9 +344,7 @@ async def _run_behaviours(
         # script, and one still scrolling would disturb the screenshots.
         return max(0.1, min(wanted, steps.deadline.for_behaviours() - 0.5))
 
-    done = await steps.run(
-        "settle", lambda: behaviours.settle(page, recorder, seconds(3.0), 0.2), 4, keep=keep
-    )
+    done = await steps.run("settle", lambda: behaviours.settle(page, recorder, seconds(3.0), 0.2), 4, keep=keep)
     if done:
         result.behaviours.append(done)
     # What a person first sees, before anything is clicked or scrolled.
@@ -368,9 +372,7 @@ async def _run_behaviours(
         result.behaviours.append({**done, "name": "settle-after"})
 
 
-async def _take_artefacts(
-    page: Page, cdp: CDPSession, result: PageCapture, steps: Steps, bounds: Bounds
-) -> None:
+async def _take_artefacts(page: Page, cdp: CDPSession, result: PageCapture, steps: Steps, bounds: Bounds) -> None:
     result.final_url = page.url  # after any client-side redirect: the page the artefacts show
     facts = await steps.run("measure the page", lambda: page.evaluate(MEASURE_JS), 5) or {}
     result.title = facts.get("title")

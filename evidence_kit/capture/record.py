@@ -169,9 +169,7 @@ def build(
         "artefacts": [a.to_record() for a in artefacts],
     }
     for download in result.downloads:
-        entry = next(
-            (a for a in artefacts if a.role == "download" and dict(a.extra).get("url") == download.url), None
-        )
+        entry = next((a for a in artefacts if a.role == "download" and dict(a.extra).get("url") == download.url), None)
         record["downloads"].append(
             {
                 "url": download.url,
@@ -238,8 +236,7 @@ def artefact_warnings(result: PageCapture, stored: set[str]) -> list[str]:
     ]
     if answered:
         sentence = (
-            f"{len(answered)} response(s) came from blocked addresses: the WARC keeps their headers, "
-            "not their bodies"
+            f"{len(answered)} response(s) came from blocked addresses: the WARC keeps their headers, not their bodies"
         )
         shown = [ROLE_NAMES[r] for r in ROLE_NAMES if r in stored]
         if shown:

@@ -86,9 +86,7 @@ def _parse_raw_block(text: str) -> tuple[str, list[tuple[str, str]]] | None:
         parsed = StatusAndHeadersParser([], verify=False).parse(BytesIO(text.encode("latin-1", "replace")))
     except Exception:  # noqa: BLE001  a malformed block falls back to the structured headers
         return None
-    return parsed.protocol + " " + parsed.statusline if parsed.protocol else parsed.statusline, list(
-        parsed.headers
-    )
+    return parsed.protocol + " " + parsed.statusline if parsed.protocol else parsed.statusline, list(parsed.headers)
 
 
 class NetworkRecorder:
@@ -130,9 +128,7 @@ class NetworkRecorder:
         # the WARC).
         await self.cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
 
-    def _guarded(
-        self, name: str, handler: Callable[[dict[str, Any]], None]
-    ) -> Callable[[dict[str, Any]], None]:
+    def _guarded(self, name: str, handler: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
         """An odd event must never break the browser connection: it is noted and recording goes on."""
 
         def guarded(event: dict[str, Any]) -> None:
@@ -230,9 +226,7 @@ class NetworkRecorder:
             # Not asked for: the browser kept none of it, and moving it would cost the memory it saves.
             exchange.cut = self._beyond(exchange)
             return
-        exchange.body_task = asyncio.ensure_future(
-            self.cdp.send("Network.getResponseBody", {"requestId": request_id})
-        )
+        exchange.body_task = asyncio.ensure_future(self.cdp.send("Network.getResponseBody", {"requestId": request_id}))
 
     def _failed(self, event: dict[str, Any]) -> None:
         self._touch()
@@ -318,6 +312,4 @@ def _body_bytes(result: dict[str, Any], hop: Hop | None) -> tuple[bytes, str | N
         codecs.lookup(charset)
         return text.encode(charset), f"text handed over decoded by the browser, re-encoded as {charset}"
     except (LookupError, UnicodeEncodeError):
-        return text.encode(
-            "utf-8"
-        ), f"text handed over decoded by the browser, re-encoded as utf-8 ({charset} failed)"
+        return text.encode("utf-8"), f"text handed over decoded by the browser, re-encoded as utf-8 ({charset} failed)"

@@ -75,9 +75,7 @@ class Targets:
         return (f"--host-resolver-rules={self.guard.resolver_rules()}",)
 
 
-def check_targets(
-    urls: Sequence[str], allow_private: bool, resolver: Resolver | None = None
-) -> Targets:
+def check_targets(urls: Sequence[str], allow_private: bool, resolver: Resolver | None = None) -> Targets:
     """Each URL checked (http/https, parsable, its host resolved once); bad input raises InvalidInput.
 
     With ``allow_private`` the hosts (and ports) of these URLs may be private or loopback; no other host
@@ -94,8 +92,7 @@ def check_targets(
             raise InvalidInput(f"{clean}: the host {verdict.host} does not resolve; nothing was captured")
         if not verdict.allowed:
             raise InvalidInput(
-                f"{clean} is on a private or loopback address ({verdict.reason}); capturing it needs "
-                "--allow-private"
+                f"{clean} is on a private or loopback address ({verdict.reason}); capturing it needs --allow-private"
             )
     return Targets(tuple(cleaned), rules)
 
@@ -262,9 +259,7 @@ def store(
         keep(
             "har",
             case.ingest_bytes(
-                har.build(
-                    page.exchanges, page.url, page.title, rfc3339(page.started), f"{info.name} {info.version}"
-                )
+                har.build(page.exchanges, page.url, page.title, rfc3339(page.started), f"{info.name} {info.version}")
             ),
         )
     # Sentences about what the artefacts hold, made now that it is known which ones were stored.

@@ -42,9 +42,7 @@ class Resource:
     data: bytes
 
 
-def _response_block(
-    hop: Hop, exchange: Exchange, final: bool
-) -> tuple[StatusAndHeaders, bytes, dict[str, str]]:
+def _response_block(hop: Hop, exchange: Exchange, final: bool) -> tuple[StatusAndHeaders, bytes, dict[str, str]]:
     extra: dict[str, str] = {}
     body = (exchange.body or b"") if final else b""
     headers = list(hop.response_headers or [])
@@ -124,9 +122,7 @@ def write(
             responses += 1
             record_id = response.rec_headers.get_header("WARC-Record-ID")
             writer.write_record(
-                _request_record(
-                    writer, hop, {"WARC-Date": warc_date(hop.wall_time), "WARC-Concurrent-To": record_id}
-                )
+                _request_record(writer, hop, {"WARC-Date": warc_date(hop.wall_time), "WARC-Concurrent-To": record_id})
             )
     for resource in resources:
         record = writer.create_warc_record(
@@ -166,4 +162,3 @@ def provenance_record(url: str, summary: dict[str, Any]) -> Resource:
         "application/json",
         json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True).encode("utf-8"),
     )
-

@@ -107,8 +107,9 @@ app = typer.Typer(
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    home: str = typer.Option(None, "--home", envvar="EVIDENCE_KIT_HOME",
-                             help="Folder where cases live (default ./cases)."),
+    home: str = typer.Option(
+        None, "--home", envvar="EVIDENCE_KIT_HOME", help="Folder where cases live (default ./cases)."
+    ),
 ) -> None:
     """Global options."""
     from .output import tolerate_undecodable_names

@@ -107,9 +107,7 @@ def capture(
             colour = {"complete": "green", "partial": "yellow"}.get(r.status, "red")
             notes = list(r.errors) + list(r.record.get("warnings", []))
             note = notes[0] + (f" (+{len(notes) - 1} more)" if len(notes) > 1 else "") if notes else ""
-            table.add_row(
-                r.id, f"[{colour}]{r.status}[/{colour}]", r.final_url or r.url, str(len(r.artefacts)), note
-            )
+            table.add_row(r.id, f"[{colour}]{r.status}[/{colour}]", r.final_url or r.url, str(len(r.artefacts)), note)
         console.print(table)
         for r in results:
             for error in r.errors[1:]:

@@ -31,13 +31,13 @@ def create(
     investigator: str = typer.Option(..., "--investigator", help="Your name; your signing key is made on first use."),
     jurisdiction: str = typer.Option(None, "--jurisdiction", help="Country or court, e.g. BG."),
     offence: str = typer.Option(None, "--offence", help="Offence under investigation."),
-    region: str = typer.Option(None, "--region",
-                               help="Default phone region for local numbers (ISO 3166, e.g. BG)."),
+    region: str = typer.Option(None, "--region", help="Default phone region for local numbers (ISO 3166, e.g. BG)."),
     as_json: bool = typer.Option(False, "--json", help="Print the case as JSON."),
 ) -> None:
     """Create a new case folder with its custody ledger; the first custody event records the creation."""
-    case = Case.create(settings(ctx), case_id, title, investigator, jurisdiction, offence,
-                       region.upper() if region else None)
+    case = Case.create(
+        settings(ctx), case_id, title, investigator, jurisdiction, offence, region.upper() if region else None
+    )
     with case:
         head = case.ledger.head()
         if as_json:
@@ -46,8 +46,11 @@ def create(
         lead = case.info["investigators"][0]
         console.print(f"Created case [bold]{case.id}[/bold] at {case.path}")
         console.print(f"Investigator {lead['name']} signs as {lead['key_id']}")
-        console.print(f"Key fingerprint (give it to the court expert, who pins it with verify --trust): "
-                      f"{lead['fingerprint']}", soft_wrap=True, highlight=False)
+        console.print(
+            f"Key fingerprint (give it to the court expert, who pins it with verify --trust): {lead['fingerprint']}",
+            soft_wrap=True,
+            highlight=False,
+        )
 
 
 @case_app.command("add-investigator")
@@ -55,9 +58,14 @@ def add_investigator(
     ctx: typer.Context,
     case_id: str = typer.Argument(..., help="Case id."),
     name: str = typer.Option(..., "--name", help="The investigator to enrol."),
-    public_key: Path = typer.Option(None, "--public-key", exists=True, dir_okay=False,
-                                    help="Their public key (PEM), made on their machine with 'evidence-kit key "
-                                    "create'. Without it, their key on this machine is used, or made now."),
+    public_key: Path = typer.Option(
+        None,
+        "--public-key",
+        exists=True,
+        dir_okay=False,
+        help="Their public key (PEM), made on their machine with 'evidence-kit key "
+        "create'. Without it, their key on this machine is used, or made now.",
+    ),
     by: str = typer.Option(None, "--by", help="The enrolled investigator who signs the enrolment (default: the lead)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -69,8 +77,13 @@ def add_investigator(
         pem = public_key.read_bytes() if public_key else None
         event, created = case.enrol(case.identity(by), name, pem)
         record = event.details["investigator"]
-    result = {"event": event.seq, "name": record["name"], "key_id": record["key_id"],
-              "fingerprint": record["fingerprint"], "key_created": created}
+    result = {
+        "event": event.seq,
+        "name": record["name"],
+        "key_id": record["key_id"],
+        "fingerprint": record["fingerprint"],
+        "key_created": created,
+    }
     if as_json:
         print_json(result)
         return
@@ -93,9 +106,17 @@ def update(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Change the case's facts in a signed 'case-update' event; case.json is rewritten from the events."""
-    changes = {k: v for k, v in {"title": title, "jurisdiction": jurisdiction, "offence": offence,
-                                 "organisation": organisation,
-                                 "default_region": region.upper() if region else None}.items() if v is not None}
+    changes = {
+        k: v
+        for k, v in {
+            "title": title,
+            "jurisdiction": jurisdiction,
+            "offence": offence,
+            "organisation": organisation,
+            "default_region": region.upper() if region else None,
+        }.items()
+        if v is not None
+    }
     if not changes:
         raise InvalidInput("say what to change: --title, --jurisdiction, --offence, --organisation or --region")
     with Case.open(settings(ctx), case_id) as case:
@@ -103,8 +124,10 @@ def update(
     if as_json:
         print_json({"event": event.seq, "changes": event.details["changes"]})
         return
-    console.print(f"Recorded event {event.seq} (case-update): " +
-                  ", ".join(f"{k} = {v!r}" for k, v in event.details["changes"].items()))
+    console.print(
+        f"Recorded event {event.seq} (case-update): "
+        + ", ".join(f"{k} = {v!r}" for k, v in event.details["changes"].items())
+    )
 
 
 @case_app.command("list")
@@ -125,8 +148,9 @@ def list_cases(ctx: typer.Context, as_json: bool = typer.Option(False, "--json",
         if row.get("unreadable"):
             table.add_row(escape(row["id"]), f"[red]unreadable:[/red] {escape(row['unreadable'])}", "", "", "")
             continue
-        table.add_row(escape(row["id"]), escape(str(row["title"])), str(row["created"]), str(row["events"]),
-                      str(row["artefacts"]))
+        table.add_row(
+            escape(row["id"]), escape(str(row["title"])), str(row["created"]), str(row["events"]), str(row["artefacts"])
+        )
     console.print(table)
 
 
@@ -135,12 +159,16 @@ def _list_row(s: Settings, case_id: str) -> dict[str, Any]:
     try:
         with Case.open(s, case_id) as case:
             head = case.ledger.head()
-            return {"id": case.id, "title": case.info.get("title"), "created": case.info.get("created"),
-                    "events": head.seq if head else 0, "artefacts": len(case.artefact_rows())}
+            return {
+                "id": case.id,
+                "title": case.info.get("title"),
+                "created": case.info.get("created"),
+                "events": head.seq if head else 0,
+                "artefacts": len(case.artefact_rows()),
+            }
     except (CustodyError, sqlite3.DatabaseError, OSError) as exc:
         reason = str(exc) if isinstance(exc, CustodyError) else f"{type(exc).__name__}: {exc}"
-        return {"id": case_id, "unreadable": reason, "title": None, "created": None, "events": None,
-                "artefacts": None}
+        return {"id": case_id, "unreadable": reason, "title": None, "created": None, "events": None, "artefacts": None}
 
 
 @case_app.command("show")
@@ -162,20 +190,31 @@ def show(
         console.print(f"[yellow]warning:[/yellow] {warning}")
     table = Table("first event", "role", "BLAKE3", "SHA-256", "size", "type", title="artefacts")
     for row in summary["artefacts"]:
-        table.add_row(str(row["first_seq"]), row["role"] or "", short(row["blake3"]), short(row["sha256"]),
-                      f"{row['size']:,}", row["mime"] or "")
+        table.add_row(
+            str(row["first_seq"]),
+            row["role"] or "",
+            short(row["blake3"]),
+            short(row["sha256"]),
+            f"{row['size']:,}",
+            row["mime"] or "",
+        )
     console.print(table)
     if summary.get("timestamps"):
         stamps = Table("event", "status", "TSA", "genTime (TSA clock)", "serial", "covers", title="RFC 3161 timestamps")
         for stamp in summary["timestamps"]:
             head = stamp.get("covered_head") or {}
             covers = f"ledger to event {head.get('seq')}, {stamp.get('covered_artefacts', 0)} artefact(s)"
-            stamps.add_row(str(stamp.get("event")), str(stamp.get("status")), str(stamp.get("tsa")),
-                           str(stamp.get("gen_time") or ""), str(stamp.get("serial") or ""), covers)
+            stamps.add_row(
+                str(stamp.get("event")),
+                str(stamp.get("status")),
+                str(stamp.get("tsa")),
+                str(stamp.get("gen_time") or ""),
+                str(stamp.get("serial") or ""),
+                covers,
+            )
         console.print(stamps)
     if summary["captures"]:
         captures = Table("capture", "status", "started", "url", title="captures")
         for c in summary["captures"]:
             captures.add_row(str(c["id"]), str(c["status"]), str(c["started"]), str(c["url"]))
         console.print(captures)
-

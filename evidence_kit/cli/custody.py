@@ -35,20 +35,37 @@ def add(
         identity = case.identity(investigator)
         with progress_bar("adding", enabled=not as_json, unit="bytes") as progress:
             added = case.add_files(files, identity, source, on_progress=progress)
-        rows = [{"file": str(item.source_path), "event": item.event.seq, "path": str(item.artefact.path.resolve()),
-                 "already_stored": not item.artefact.new, **item.artefact.ledger_entry()} for item in added]
+        rows = [
+            {
+                "file": str(item.source_path),
+                "event": item.event.seq,
+                "path": str(item.artefact.path.resolve()),
+                "already_stored": not item.artefact.new,
+                **item.artefact.ledger_entry(),
+            }
+            for item in added
+        ]
     if as_json:
         print_json(rows)
         return
     table = Table("file", "event", "BLAKE3", "SHA-256", "size", "type")
     for row in rows:
-        table.add_row(f"{row['file']}{' (already stored)' if row['already_stored'] else ''}", str(row["event"]),
-                      short(str(row["blake3"])), short(str(row["sha256"])), f"{row['size']:,}", str(row["mime"]))
+        table.add_row(
+            f"{row['file']}{' (already stored)' if row['already_stored'] else ''}",
+            str(row["event"]),
+            short(str(row["blake3"])),
+            short(str(row["sha256"])),
+            f"{row['size']:,}",
+            str(row["mime"]),
+        )
     console.print(table)
 
 
-ledger_app = typer.Typer(cls=DefaultCommandGroup, no_args_is_help=True,
-                         help="The custody log: 'ledger CASE_ID' shows it, 'ledger record' adds an event.")
+ledger_app = typer.Typer(
+    cls=DefaultCommandGroup,
+    no_args_is_help=True,
+    help="The custody log: 'ledger CASE_ID' shows it, 'ledger record' adds an event.",
+)
 app.add_typer(ledger_app, name="ledger")
 
 
@@ -71,10 +88,15 @@ def ledger_show(
             return
         table = Table("seq", "time (UTC)", "actor", "action", "artefacts", "details", title=f"custody log {case_id}")
         for event in case.events():
-            table.add_row(str(event.seq), event.time, event.actor, event.action,
-                          "\n".join(short(a["blake3"]) for a in event.artefacts[:5])
-                          + (f"\n+{len(event.artefacts) - 5} more" if len(event.artefacts) > 5 else ""),
-                          _summarise(event.details))
+            table.add_row(
+                str(event.seq),
+                event.time,
+                event.actor,
+                event.action,
+                "\n".join(short(a["blake3"]) for a in event.artefacts[:5])
+                + (f"\n+{len(event.artefacts) - 5} more" if len(event.artefacts) > 5 else ""),
+                _summarise(event.details),
+            )
         console.print(table)
         head = case.ledger.head()
         console.print(f"head: {head}")
@@ -106,8 +128,13 @@ def print_report(report: Report) -> None:
         console.print(f"  {line}", soft_wrap=True, highlight=False)
     table = Table("check", "what it means", "checked", "failed", "result")
     for check in report.checks.values():
-        table.add_row(check.name, check.description, str(check.checked), str(check.failed),
-                      "[green]pass[/green]" if check.passed else "[red]FAIL[/red]")
+        table.add_row(
+            check.name,
+            check.description,
+            str(check.checked),
+            str(check.failed),
+            "[green]pass[/green]" if check.passed else "[red]FAIL[/red]",
+        )
     console.print(table)
     for finding in report.findings:
         console.print(f"[red]FAIL[/red] {finding}", soft_wrap=True)
@@ -127,11 +154,16 @@ def print_report(report: Report) -> None:
 def verify(
     ctx: typer.Context,
     target: str = typer.Argument(..., help="A case id, a case folder, a bundle folder or zip, or a file."),
-    expect_head: str = typer.Option(None, "--expect-head",
-                                    help="A ledger head recorded elsewhere (blake3:… or SEQ:blake3:…)."),
-    trust: list[str] = typer.Option([], "--trust", metavar="FINGERPRINT",
-                                    help="A signing key's fingerprint (sha256:…) or key id you were given out of "
-                                    "band; repeatable. Any event signed by another key fails."),
+    expect_head: str = typer.Option(
+        None, "--expect-head", help="A ledger head recorded elsewhere (blake3:… or SEQ:blake3:…)."
+    ),
+    trust: list[str] = typer.Option(
+        [],
+        "--trust",
+        metavar="FINGERPRINT",
+        help="A signing key's fingerprint (sha256:…) or key id you were given out of "
+        "band; repeatable. Any event signed by another key fails.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Verify evidence: re-hash every artefact, walk the hash chain, check every signature and timestamp.

@@ -17,9 +17,7 @@ from .output import console, err_console, print_json
 def export(
     ctx: typer.Context,
     case_id: str = typer.Argument(..., help="Case id."),
-    out: Path = typer.Option(
-        ..., "--out", help="Where to write the bundle (a new folder, or a new .zip with --zip)."
-    ),
+    out: Path = typer.Option(..., "--out", help="Where to write the bundle (a new folder, or a new .zip with --zip)."),
     as_zip: bool = typer.Option(
         False,
         "--zip",
@@ -31,9 +29,7 @@ def export(
         help="Export only these capture ids (repeat the option or separate with commas; added files and "
         "custody records always go).",
     ),
-    mla_form: Path = typer.Option(
-        None, "--mla", help="A filled MLA/preservation form (see 'evidence-kit mla-form')."
-    ),
+    mla_form: Path = typer.Option(None, "--mla", help="A filled MLA/preservation form (see 'evidence-kit mla-form')."),
     lang: str = typer.Option("en", "--lang", help="Language of the report's annexes: en or fr."),
     investigator: str = typer.Option(None, "--investigator", help="Who exports (default: the case lead)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
@@ -70,9 +66,7 @@ def export(
         print_json(result.to_json())
         return
     console.print(f"Exported case [bold]{result.case_id}[/bold] to {result.path}", soft_wrap=True)
-    console.print(
-        f"  ledger cut at {result.head}; export recorded as event {result.event.seq}", soft_wrap=True
-    )
+    console.print(f"  ledger cut at {result.head}; export recorded as event {result.event.seq}", soft_wrap=True)
     console.print(
         f"  {result.exhibits} exhibits, {result.artefacts} artefacts, Payload-Oxum {result.payload_oxum}",
         soft_wrap=True,

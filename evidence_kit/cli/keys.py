@@ -35,8 +35,11 @@ def create(
         raise InvalidInput(f"{name!r} already has a signing key in {keys_dir} ({identity.key_id})")
     if public_out:
         public_out.write_bytes(public_pem(identity.public_key))
-    result = {**identity.public_record(), "fingerprint": fingerprint_of(identity.public_key),
-              "public_key": str(public_out) if public_out else None}
+    result = {
+        **identity.public_record(),
+        "fingerprint": fingerprint_of(identity.public_key),
+        "public_key": str(public_out) if public_out else None,
+    }
     if as_json:
         print_json(result)
         return

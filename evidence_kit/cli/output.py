@@ -34,8 +34,9 @@ def tolerate_undecodable_names() -> None:
 
 
 @contextmanager
-def progress_bar(description: str, enabled: bool = True, unit: str = "items",
-                 total: int | None = None) -> Iterator[Callable[[int, int], None] | None]:
+def progress_bar(
+    description: str, enabled: bool = True, unit: str = "items", total: int | None = None
+) -> Iterator[Callable[[int, int], None] | None]:
     """The one progress bar of the CLI: on stderr, driven by the library's ``on_progress(done, total)``.
 
     ``unit`` is ``"bytes"`` (sizes and time left) or ``"items"`` (a count). Shown on a terminal only:
@@ -45,8 +46,14 @@ def progress_bar(description: str, enabled: bool = True, unit: str = "items",
         yield None
         return
     count = (DownloadColumn(),) if unit == "bytes" else (TextColumn("{task.completed}/{task.total}"),)
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), *count, TimeRemainingColumn(),
-                        console=err_console, transient=True)
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        *count,
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
     with progress:
         task = progress.add_task(description, total=total)
 

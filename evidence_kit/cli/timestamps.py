@@ -17,9 +17,7 @@ from .output import console, err_console, print_json, short
 def timestamp(
     ctx: typer.Context,
     case_id: str = typer.Argument(..., help="Case id."),
-    tsa: list[str] = typer.Option(
-        None, "--tsa", help="TSA URL to ask (repeatable); replaces the configured TSAs."
-    ),
+    tsa: list[str] = typer.Option(None, "--tsa", help="TSA URL to ask (repeatable); replaces the configured TSAs."),
     tsa_root: list[Path] = typer.Option(
         None, "--tsa-root", help="Trusted root certificate (PEM) of the --tsa TSAs (repeatable)."
     ),
@@ -28,12 +26,8 @@ def timestamp(
         "--tsa-cert",
         help="The TSA's own certificate and intermediates (PEM), if its replies lack them (repeatable).",
     ),
-    investigator: str = typer.Option(
-        None, "--investigator", help="Who records the stamp (default: the case lead)."
-    ),
-    timeout: float = typer.Option(
-        timestamps.DEFAULT_TIMEOUT, "--timeout", help="Seconds to wait for each TSA."
-    ),
+    investigator: str = typer.Option(None, "--investigator", help="Who records the stamp (default: the case lead)."),
+    timeout: float = typer.Option(timestamps.DEFAULT_TIMEOUT, "--timeout", help="Seconds to wait for each TSA."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Get an RFC 3161 timestamp of the ledger head and every artefact not yet covered, from each TSA.

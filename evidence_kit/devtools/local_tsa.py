@@ -219,9 +219,7 @@ class LocalTsa:
         self.stop()
 
 
-def start_local_tsa(
-    folder: Path, name: str = "evidence-kit local test TSA", policy: str = DEFAULT_POLICY
-) -> LocalTsa:
+def start_local_tsa(folder: Path, name: str = "evidence-kit local test TSA", policy: str = DEFAULT_POLICY) -> LocalTsa:
     """Make the TSA's certificates in ``folder`` (if not there yet) and serve it on 127.0.0.1, a free port."""
     pki = make_tsa_pki(folder, name, policy)
     # openssl ts -reply increments the serial file: one reply at a time.
@@ -267,9 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m evidence_kit.devtools.local_tsa",
         description="Serve a local RFC 3161 TSA (OpenSSL) on 127.0.0.1 for demos.",
     )
-    parser.add_argument(
-        "folder", type=Path, help="where the CA, TSA certificate and keys are made (or reused)"
-    )
+    parser.add_argument("folder", type=Path, help="where the CA, TSA certificate and keys are made (or reused)")
     parser.add_argument(
         "--write-settings",
         type=Path,

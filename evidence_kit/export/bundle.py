@@ -81,9 +81,7 @@ class ExportResult:
 
 def write_zip(folder: Path, target: Path, top: str) -> None:
     """One deterministic zip: entries in sorted order under one top folder, fixed times and modes."""
-    files = sorted(
-        (p for p in folder.rglob("*") if p.is_file()), key=lambda p: p.relative_to(folder).as_posix()
-    )
+    files = sorted((p for p in folder.rglob("*") if p.is_file()), key=lambda p: p.relative_to(folder).as_posix())
     with zipfile.ZipFile(target, "x", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for path in files:
             rel = path.relative_to(folder).as_posix()

@@ -142,8 +142,7 @@ def build_graph(contents: Contents) -> dict[str, Any]:
         action: dict[str, Any] = {
             "@id": _id("InvestigativeAction", case_id, exhibit.number, str(exhibit.event.seq)),
             "@type": "case-investigation:InvestigativeAction",
-            "uco-core:name": f"{exhibit.number}: "
-            + (f"capture of {record.get('url')}" if record else "file added"),
+            "uco-core:name": f"{exhibit.number}: " + (f"capture of {record.get('url')}" if record else "file added"),
             "uco-action:performer": _ref(person(exhibit.event.actor)),
             "uco-action:instrument": _ref(tool_id),
             "uco-action:result": results,
@@ -175,9 +174,8 @@ def build_graph(contents: Contents) -> dict[str, Any]:
             action["uco-action:startTime"] = _time(exhibit.event.time)
             action["uco-action:endTime"] = _time(exhibit.event.time)
             source = exhibit.event.details.get("source")
-            action["uco-core:description"] = (
-                f"File {exhibit.event.details.get('original_name')} added to the case"
-                + (f"; source: {source}" if source else "")
+            action["uco-core:description"] = f"File {exhibit.event.details.get('original_name')} added to the case" + (
+                f"; source: {source}" if source else ""
             )
         graph.append({k: v for k, v in action.items() if v is not None})
         provenance: dict[str, Any] = {
@@ -206,9 +204,7 @@ def build_graph(contents: Contents) -> dict[str, Any]:
             "uco-action:startTime": _time(event.time),
             "uco-action:endTime": _time(event.time),
         }
-        objects = [
-            _ref(files[str(i.get("blake3"))]["@id"]) for i in event.artefacts if str(i.get("blake3")) in files
-        ]
+        objects = [_ref(files[str(i.get("blake3"))]["@id"]) for i in event.artefacts if str(i.get("blake3")) in files]
         if objects:
             node["uco-action:object"] = objects
         graph.append(node)

@@ -81,9 +81,7 @@ class Exhibit:
     @property
     def title(self) -> str:
         if self.record:
-            return str(
-                self.record.get("page", {}).get("title") or self.record.get("final_url") or self.record["url"]
-            )
+            return str(self.record.get("page", {}).get("title") or self.record.get("final_url") or self.record["url"])
         return str(self.event.details.get("original_name") or self.artefacts[0].path)
 
     @property
@@ -185,9 +183,7 @@ def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
     if wanted is not None:
         unknown = sorted(wanted - set(records))
         if unknown:
-            raise InvalidInput(
-                f"case {case.id} has no capture {', '.join(unknown)} (see 'evidence-kit case show')"
-            )
+            raise InvalidInput(f"case {case.id} has no capture {', '.join(unknown)} (see 'evidence-kit case show')")
 
     # Which captures each artefact belongs to: the rule the bundle verifier applies too (ledger only).
     owned = ownership.trace(events)
@@ -204,18 +200,14 @@ def gather(case: Case, captures: Iterable[str] | None = None) -> Contents:
     chosen = [cid for cid in records if cid in capture_events and (wanted is None or cid in wanted)]
     chosen.sort(key=lambda cid: (str(records[cid].get("started")), capture_events[cid].seq))
     add_events = [
-        e
-        for e in events
-        if e.action == "add" and e.artefacts and str(e.artefacts[0].get("blake3")) in included
+        e for e in events if e.action == "add" and e.artefacts and str(e.artefacts[0].get("blake3")) in included
     ]
 
     artefacts: dict[str, BagArtefact] = {}
     sources: dict[str, Path] = {}
     exhibits: list[Exhibit] = []
 
-    def place(
-        digest: str, exhibit: str | None, capture_id: str | None, original: str | None = None
-    ) -> BagArtefact:
+    def place(digest: str, exhibit: str | None, capture_id: str | None, original: str | None = None) -> BagArtefact:
         if digest in artefacts:
             return artefacts[digest]
         event, item = first[digest]

@@ -298,9 +298,7 @@ def print_pdfs(
                 # Only the bundle's own files may load: nothing leaves the machine while printing.
                 page.route(
                     "**/*",
-                    lambda route: (
-                        route.continue_() if route.request.url.startswith("file:") else route.abort()
-                    ),
+                    lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort(),
                 )
                 for html_file, pdf_file, footer in jobs:
                     footer_html = (

@@ -66,9 +66,7 @@ def build(contents: Contents, exhibit: Exhibit, target: Path) -> None:
     record = exhibit.record or {}
     warc = exhibit.artefact("warc")
     if warc is None:
-        raise OperationFailed(
-            f"exhibit {exhibit.number} ({exhibit.capture_id}) has no WARC to package as WACZ"
-        )
+        raise OperationFailed(f"exhibit {exhibit.number} ({exhibit.capture_id}) has no WARC to package as WACZ")
     source = contents.sources[warc.blake3]
     found = _response_date(source, str(record.get("final_url") or record.get("url")))
     if found is None:
@@ -100,8 +98,7 @@ def build(contents: Contents, exhibit: Exhibit, target: Path) -> None:
             "--title",
             f"Case {contents.case.id} exhibit {exhibit.number}",
             "--desc",
-            f"Web capture {exhibit.capture_id} of {record.get('url')} "
-            f"(evidence-kit; see the bundle's custody ledger)",
+            f"Web capture {exhibit.capture_id} of {record.get('url')} (evidence-kit; see the bundle's custody ledger)",
         ]
         log = io.StringIO()
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):

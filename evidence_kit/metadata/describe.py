@@ -531,6 +531,7 @@ def rebuild_index(case: Any, identity: Identity) -> Rebuilt:
     record; it adds no artefact). Nothing is written when the index already agrees with the records.
     """
     from chain_of_custody.index_rows import artefact_rows, derive, read_signed
+
     before = index_findings(case.path)
     if not before:
         with index.read_only(case.path / "ledger.sqlite") as connection:

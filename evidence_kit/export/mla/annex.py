@@ -49,11 +49,7 @@ def _selectors_of(contents: Contents, provider: Provider) -> list[tuple[str, str
             description = contents.description(artefact.blake3) or {}
             for item in description.get("selectors", []):
                 # Domains repeat what the URLs already say.
-                if (
-                    isinstance(item, dict)
-                    and item.get("kind") not in (None, "", "domain")
-                    and item.get("value")
-                ):
+                if isinstance(item, dict) and item.get("kind") not in (None, "", "domain") and item.get("value"):
                     numbers = found.setdefault((str(item["kind"]), str(item["value"])), [])
                     if exhibit.number not in numbers:
                         numbers.append(exhibit.number)
@@ -287,7 +283,6 @@ def build_annex(
     return Annex(provider, kind, lang, blocks)
 
 
-
 @dataclass(frozen=True)
 class AnnexSet:
     providers: list[Provider]
@@ -305,4 +300,3 @@ def build_annexes(contents: Contents, form: dict[str, Any], lang: str = "en") ->
     providers = providers_of(contents)
     annexes = [build_annex(contents, p, kind, form, lang, missing) for p in providers for kind in KINDS]
     return AnnexSet(providers, annexes, missing)
-

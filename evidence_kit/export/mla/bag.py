@@ -54,9 +54,7 @@ def add_to_bag(job: ExportJob) -> None:
         ],
         "documents": [f"{a.stem}.docx" for a in annexes.annexes],
     }
-    writer.write_bytes(
-        f"{FOLDER}/annexes.json", (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode()
-    )
+    writer.write_bytes(f"{FOLDER}/annexes.json", (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode())
     if prints:
         print_pdfs(prints, job.options.chromium, contents.case.settings.chromium)
         for _, pdf, _ in prints:

@@ -199,9 +199,7 @@ def _parse_json(text: str, name: str) -> dict[str, Any]:
     except RecursionError:
         raise InvalidInput(f"{name} nests too deeply to be an MLA form") from None
     except ValueError as exc:
-        raise InvalidInput(
-            f"{name} is not valid JSON (comments must be whole lines starting with //): {exc}"
-        ) from None
+        raise InvalidInput(f"{name} is not valid JSON (comments must be whole lines starting with //): {exc}") from None
     if not isinstance(data, dict):
         raise InvalidInput(f"{name} must hold one JSON object")
     if _depth(data) > MAX_DEPTH:
@@ -249,4 +247,3 @@ def missing_fields(form: dict[str, Any]) -> list[str]:
     if form_value(form, "request.type") == "extension" and not form_value(form, "request.previous_reference"):
         missing.append("request.previous_reference")
     return missing
-

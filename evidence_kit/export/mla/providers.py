@@ -237,4 +237,3 @@ def providers_of(contents: Contents) -> list[Provider]:
             if exhibit not in target.exhibits:
                 target.exhibits.append(exhibit)
     return sorted(providers.values(), key=lambda p: p.name)
-
