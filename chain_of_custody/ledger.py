@@ -135,6 +135,9 @@ class Ledger:
     def _connect(path: Path) -> sqlite3.Connection:
         connection = sqlite3.connect(path, timeout=60, isolation_level=None)
         connection.execute("PRAGMA busy_timeout = 60000")
+        # Bytes that are not UTF-8 (a damaged or edited file) read as U+FFFD: the event's hash then
+        # differs and verify names it, instead of the read failing half-way through the chain.
+        connection.text_factory = lambda data: data.decode("utf-8", "replace")
         return connection
 
     @classmethod
