@@ -351,7 +351,7 @@ def check_journal(directory: Path, case_id: str, walk: ChainWalk, report: Report
             "head-journal",
             f"head journal {path}",
             f"the ledger ends at event {last} but the journal outside the case recorded events up to "
-            f"{beyond[-1]}: events after {last} were cut",
+            f"{beyond[-1]}: events after {last} were cut off (or this folder is an older copy of the case)",
             f"{beyond[-1]}:{heads[beyond[-1]]}",
             str(walk.head),
         )
