@@ -46,6 +46,7 @@ from rfc3161_client import (
     decode_timestamp_response,
 )
 
+from .canonical import loads_strict
 from .checks import describe
 from .clock import parse_rfc3339, rfc3339
 from .errors import CustodyError, Finding
@@ -227,10 +228,10 @@ def read_token_records(folder: Path) -> list[dict[str, Any]]:
         return records
     for path in sorted(folder.glob("*.json")):
         try:
-            data = json.loads(path.read_text("utf-8"))
+            data = loads_strict(path.read_bytes())
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             data = {"unreadable": str(exc)}
         records.append({**data, "_file": f"{folder.name}/{path.name}"})
     return records

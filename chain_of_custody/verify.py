@@ -19,6 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from . import journal
+from .canonical import loads_strict
 from .chain_index import ChainIndex, ExpectedArtefact
 from .checks import describe
 from .clock import parse_rfc3339
@@ -83,8 +84,8 @@ def _key_note(directory: Path, key_id: str) -> Any:
     if not path.is_file():
         return None
     try:
-        return json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        return loads_strict(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
         return "(unreadable)"
 
 
@@ -95,9 +96,11 @@ def _key_problems(
     report: Report,
     directory: Path | None,
 ) -> None:
-    """Every enrolled key that signed has its readable copy in keys/, holding the same key, and its note
-    beside it names the same investigator."""
-    for key_id, seq in first_use.items():
+    """Every enrolled key (whether it signed yet or not) has its readable copy in keys/, holding the same key,
+    and its note beside it names the same investigator. Findings name the first event the key signed, else
+    the event that enrolled it."""
+    enrolled = {key_id: signer.enrolled_at for key_id, signer in facts.signers.items()}
+    for key_id, seq in {**enrolled, **first_use}.items():
         signer = facts.signer_for(key_id)
         if signer is None or signer.public_key is None:
             continue  # unenrolled keys are named by signer-enrolled; first-wave keys come from keys/ itself
@@ -311,8 +314,25 @@ def check_chain(
     return ChainWalk(head, artefacts, index, facts)
 
 
+class Unreadable(str):
+    """What a readable copy is when it cannot be read: the reason, as text."""
+
+
+def read_json_copy(path: Path) -> Any:
+    """A readable copy as the court would read it, or :class:`Unreadable` saying why it cannot be read."""
+    try:
+        return loads_strict(path.read_bytes())
+    except OSError as exc:
+        return Unreadable(f"cannot be read: {exc.strerror}")
+    except (ValueError, RecursionError) as exc:  # not JSON, a key named twice, too deep
+        return Unreadable(f"is not one plain JSON object: {exc}")
+
+
 def check_case_facts(stated: Any, facts: CaseFacts, where: str, report: Report) -> None:
     """The readable copy (case.json) against the facts the signed events state."""
+    if isinstance(stated, Unreadable):
+        _fail(report, "case-facts", where, f"the readable copy of the case's facts {stated}")
+        return
     problems = differences(stated, facts)
     for name, have, want in problems:
         _fail(
@@ -327,21 +347,31 @@ def check_case_facts(stated: Any, facts: CaseFacts, where: str, report: Report) 
         _ok(report, "case-facts")
 
 
-def check_journal(directory: Path, case_id: str, walk: ChainWalk, report: Report) -> bool:
-    """Compare the chain with the head journal outside the case; return whether a journal was found."""
+def check_journal(
+    journals: list[journal.Journal], directory: Path, case_id: str, case_dir: Path, walk: ChainWalk, report: Report
+) -> bool:
+    """Compare the chain with the head journal outside the case (read before the ledger was opened);
+    return whether this case's journal was found."""
     first = walk.index.entry_hash(1)
     if first is None:
         return False
     path = journal.path_for(directory, case_id, first)
-    if not path.is_file():
+    mine = next((j for j in journals if j.path == path), None)
+    folder = str(case_dir.resolve())
+    for other in journals:
+        if other is not mine and folder in other.folders:
+            _fail(
+                report,
+                "head-journal",
+                f"head journal {other.path}",
+                "the journal kept for this very case folder begins with another first event: the ledger was "
+                "rewritten from its first event on",
+            )
+    if mine is None:
         report.facts["head_journal"] = f"none at {path}"
         return False
-    try:
-        heads, problems = journal.read(path, case_id)
-    except OSError as exc:
-        report.warnings.append(f"the head journal {path} cannot be read: {exc.strerror}")
-        return False
-    for problem in problems:
+    heads = mine.heads
+    for problem in mine.problems:
         report.warnings.append(f"head journal {path.name} {problem}")
     last = walk.head.seq if walk.head else 0
     beyond = sorted(seq for seq in heads if seq > last)
@@ -476,23 +506,23 @@ def check_artefacts(
 
 
 def artefact_path(case_dir: Path, digest: str) -> Path:
-    hex_digest = digest.split(":", 1)[1]
+    hex_digest = digest.partition(":")[2] or digest  # a malformed digest names a file that is not there
     return case_dir / "artefacts" / hex_digest[:2] / hex_digest
 
 
 def read_case_json(case_dir: Path) -> tuple[str, Any]:
-    """The case id (from case.json, else from the ledger) and what case.json says, for the case-facts check."""
-    stated: Any = None
-    try:
-        stated = json.loads((case_dir / "case.json").read_text("utf-8"))
-    except (OSError, ValueError, RecursionError):  # unreadable or too deep: case-facts names it
-        pass
-    if isinstance(stated, dict) and isinstance(stated.get("id"), str):
-        return stated["id"], stated
+    """The case id and what case.json says (for the case-facts check).
+
+    The id comes from the ledger (its genesis value is derived from it, so every event's link checks it),
+    and only from case.json when the ledger does not open (then the ledger check fails anyway).
+    """
+    stated = read_json_copy(case_dir / "case.json")  # unreadable: case-facts names it
     try:
         with Ledger.open(case_dir / "ledger.sqlite") as ledger:
             return ledger.case_id, stated
     except CustodyError:
+        if isinstance(stated, dict) and isinstance(stated.get("id"), str):
+            return stated["id"], stated
         raise CustodyError(f"{case_dir} is not a case folder (neither case.json nor the ledger names a case)") from None
 
 
@@ -564,6 +594,8 @@ def verify_case(
     """
     case_dir = case_dir.resolve()
     case_id, stated = read_case_json(case_dir)
+    journal_dir = journal_dir or journal.default_dir()
+    journals = journal.snapshot(journal_dir, case_id)  # before the ledger: see chain_of_custody.journal
     report = Report(target=str(case_dir), kind="case")
     report.facts["case_id"] = case_id
     file_keys, key_problems = load_public_keys(case_dir / "keys")
@@ -597,7 +629,7 @@ def verify_case(
     report.facts["bytes"] = sum(max(a.size, 0) for a in expected.values())
     if expect_head:
         check_expected_head(expect_head, index, report)
-    found_journal = check_journal(journal_dir or journal.default_dir(), case_id, walk, report)
+    found_journal = check_journal(journals, journal_dir, case_id, case_dir, walk, report)
     check_artefacts(expected, lambda d: artefact_path(case_dir, d), report, on_progress)
     for path in unrecorded(case_dir, {d.split(":", 1)[1] for d in expected}):
         report.warnings.append(

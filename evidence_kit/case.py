@@ -311,7 +311,7 @@ class Case:
 
         events = self.ledger.append_many(identity, pending, clock=self.clock, also=index)
         # After the commit, never before: the journal must not witness a head that was rolled back.
-        journal.append(self._journal_path(events), self.id, [(e.seq, e.entry_hash) for e in events])
+        journal.append(self._journal_path(events), self.id, [(e.seq, e.entry_hash) for e in events], self.path)
         if any(e.seq == 1 or e.action in (case_facts.UPDATE, case_facts.ENROL) for e in events):
             self._facts = None
             _write_json(self.path / "case.json", self.info)
