@@ -25,7 +25,7 @@ from .checks import describe
 from .clock import parse_rfc3339
 from .description_check import check_descriptions
 from .errors import CustodyError, Finding
-from .facts import CaseFacts, differences
+from .facts import ENROL, UPDATE, CaseFacts, differences
 from .hashing import Digests, hash_file
 from .index_check import check_index
 from .keys import fingerprint_of, load_public_keys, matches_trusted, raw_public, verify_signature
@@ -76,6 +76,7 @@ class ChainWalk:
     artefacts: dict[str, ExpectedArtefact]
     index: ChainIndex
     facts: CaseFacts
+    fact_states: list[tuple[int, dict[str, Any]]]  # (seq, what case.json said after it) for each case event
 
 
 def _key_note(directory: Path, key_id: str) -> Any:
@@ -196,6 +197,7 @@ def check_chain(
     previous_time = None
     index = ChainIndex()
     facts = CaseFacts(case_id)
+    fact_states: list[tuple[int, dict[str, Any]]] = []
     passed = dict.fromkeys(("sequence", "chain-link", "entry-hash", "case-id", "signer-enrolled", "signature"), 0)
     batch: list[tuple[int, str, str, bytes, str, str]] = []
     raw_file_keys = {key_id: raw_public(key) for key_id, key in file_keys.items()}
@@ -254,6 +256,8 @@ def check_chain(
             else:
                 passed["signer-enrolled"] += 1
                 unsound = facts.apply(event.seq, event.time, event.action, event.actor, event.key_id, event.details)
+                if event.seq == 1 or event.action in (UPDATE, ENROL):
+                    fact_states.append((event.seq, facts.case_json()))
                 if unsound:
                     _fail(report, "case-facts", where, unsound)
             signer = facts.signer_for(event.key_id)
@@ -311,7 +315,7 @@ def check_chain(
         for k, seqs in used.items()
         for signer in [facts.signer_for(k)]
     ]
-    return ChainWalk(head, artefacts, index, facts)
+    return ChainWalk(head, artefacts, index, facts, fact_states)
 
 
 class Unreadable(str):
@@ -328,10 +332,25 @@ def read_json_copy(path: Path) -> Any:
         return Unreadable(f"is not one plain JSON object: {exc}")
 
 
-def check_case_facts(stated: Any, facts: CaseFacts, where: str, report: Report) -> None:
-    """The readable copy (case.json) against the facts the signed events state."""
+def check_case_facts(
+    stated: Any, facts: CaseFacts, where: str, report: Report, earlier: Sequence[tuple[int, dict[str, Any]]] = ()
+) -> None:
+    """The readable copy (case.json) against the facts the signed events state.
+
+    ``earlier``: the facts after each earlier case event. A copy that says exactly what the facts were before
+    the last case event is what a command killed between that event and rewriting case.json leaves: a
+    warning (the next command rewrites it), never a second version of the facts.
+    """
     if isinstance(stated, Unreadable):
         _fail(report, "case-facts", where, f"the readable copy of the case's facts {stated}")
+        return
+    behind = [seq for seq, state in earlier[:-1] if stated == state]
+    if behind and differences(stated, facts):
+        report.warnings.append(
+            f"{where} says what the case's facts were after event {behind[-1]}, before the later case events "
+            "changed them (a command killed before it rewrote the copy leaves this; the next command rewrites it)"
+        )
+        _ok(report, "case-facts")
         return
     problems = differences(stated, facts)
     for name, have, want in problems:
@@ -531,12 +550,14 @@ def read_case_id(case_dir: Path) -> str:
 
 
 def check_capture_records(
-    folder: Path, label: str, walk: ChainWalk, report: Report, left_out: Collection[str] = ()
+    folder: Path, label: str, walk: ChainWalk, report: Report, left_out: Collection[str] = (), in_case: bool = False
 ) -> None:
     """Each capture the ledger records has its record in ``folder``, byte for byte; nothing else is there.
 
     ``label`` is how findings name the folder (``captures``, ``data/captures``); ``left_out``: digests of
-    records an export left out on purpose (their captures were not selected).
+    records an export left out on purpose (their captures were not selected). ``in_case``: in a case folder
+    a missing copy is a warning (a command killed between the capture event and the copy leaves it, the
+    record itself is the checked artefact, and the next command writes the copy again); in a bundle it fails.
     """
     named: set[str] = set()
     for seq, capture_id, digest in walk.index.capture_records:
@@ -545,6 +566,12 @@ def check_capture_records(
         if digest in left_out:
             continue
         path = folder / name
+        if not path.is_file() and in_case:
+            report.warnings.append(
+                f"{label}/{name}, the readable copy of the record of capture {capture_id} (event {seq}), is "
+                f"missing; the record itself is artefact {digest}; the next command on the case writes the copy"
+            )
+            continue
         if not path.is_file():
             _fail(
                 report,
@@ -622,7 +649,7 @@ def verify_case(
     head, expected, index = walk.head, walk.artefacts, walk.index
     if head is None:
         _fail(report, "ledger", "ledger.sqlite", "the ledger holds no events")
-    check_case_facts(stated, walk.facts, "case.json", report)
+    check_case_facts(stated, walk.facts, "case.json", report, walk.fact_states)
     report.facts["events"] = head.seq if head else 0
     report.facts["head"] = str(head) if head else None
     report.facts["artefacts"] = len(expected)
@@ -645,7 +672,7 @@ def verify_case(
             f"{record}: an export was interrupted (its process is gone); the next "
             "evidence-kit command on the case removes what it left beside its --out"
         )
-    check_capture_records(case_dir / "captures", "captures", walk, report)
+    check_capture_records(case_dir / "captures", "captures", walk, report, in_case=True)
     check_timestamps(
         index.timestamp_events,
         lambda d: artefact_path(case_dir, d),

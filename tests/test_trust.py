@@ -310,20 +310,47 @@ def test_a_forged_gen_time_in_a_timestamp_sidecar_is_caught(tsa_settings, tmp_pa
     assert "gen_time" in report.findings[0].message
 
 
-def test_deleting_or_editing_a_capture_record_copy_is_caught(exported_case, tmp_path):
+def test_an_edited_capture_record_copy_fails_and_a_missing_one_is_a_warning(exported_case, tmp_path, settings):
+    """A missing copy is what a command killed between the capture event and the copy leaves: the record is
+    the checked artefact, so verify warns and the next command writes the copy; an edited copy fails."""
     case_dir = tmp_path / "case"
     shutil.copytree(exported_case.case_dir, case_dir)
     assert verify_case(case_dir).ok
     records = sorted((case_dir / "captures").glob("*.json"))
     assert len(records) == 2
     records[0].unlink()
+    report, found = findings(case_dir)
+    assert found == set() and report.ok
+    assert [w for w in report.warnings if records[0].name in w and "is missing" in w]
+    with Case.open_folder(case_dir, settings) as case:  # what the next command writes again
+        behind = dict(case.readable_copies_behind(older_than=0))
+        record = next(r for r in case.capture_records() if f"{r['id']}.json" == records[0].name)
+    assert list(behind) == [f"captures/{records[0].name}"]
+    assert json.loads(behind[f"captures/{records[0].name}"]) == record
     os.chmod(records[1], 0o644)
     records[1].write_bytes(records[1].read_bytes().replace(b'"status"', b'"status" ', 1))
     _, found = findings(case_dir)
-    assert found == {
-        ("capture-record", f"captures/{records[0].name}"),
-        ("capture-record", f"captures/{records[1].name}"),
-    }
+    assert found == {("capture-record", f"captures/{records[1].name}")}
+
+
+def test_the_next_command_writes_readable_copies_again_and_records_it(small_case, settings, clock):
+    case = Case.open_folder(small_case.path, settings, clock)  # events dated 2026-03: long past the grace time
+    case.update(case.identity(), {"title": "Renamed"})
+    case.close()
+    path = small_case.path / "case.json"
+    data = json.loads(path.read_text("utf-8"))
+    data["title"] = "Star Models recruitment ads"  # what it said before the update: a kill in between
+    path.write_text(json.dumps(data, indent=2), "utf-8")
+    report, found = findings(small_case.path)
+    assert found == set() and [w for w in report.warnings if "before the later case events" in w]
+    case = Case.open_folder(small_case.path, settings, clock)
+    case.identity()  # what any command that writes does first
+    cleanup = [e for e in case.events() if e.action == "cleanup"]
+    case.close()
+    assert [r["path"] for r in cleanup[-1].details["restored"]] == ["case.json"]
+    assert json.loads(path.read_text("utf-8"))["title"] == "Renamed"
+    report, found = findings(small_case.path)
+    assert found == set() and not [w for w in report.warnings if "case.json" in w]
 
 
 def test_a_bundle_without_bagit_txt_fails_verification(exported_case, tmp_path, cli):
