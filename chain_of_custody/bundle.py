@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import ownership
+from . import bundle_signature, ownership
 from .bagit_check import check_bag, read_tag_file
 from .chain_index import ExpectedArtefact
 from .checks import describe
@@ -257,6 +257,7 @@ def verify_folder(
         records=read_token_records(bag / TIMESTAMP_RECORDS),
         pinned_roots=tsa_roots,
     )
+    bundle_signature.check(bag, case_id, head, walk.facts, trust, report)
     describe_events = ((e.seq, e.artefacts) for e in events if e.action == "describe" and isinstance(e.artefacts, list))
     check_description_entries(describe_events, expected, lambda d: located.get(d), report)
     # The bundle's own head is a witness: the export recorded it, outside the ledger it cut.

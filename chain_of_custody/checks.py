@@ -82,6 +82,10 @@ BUNDLE: dict[str, tuple[str, str]] = {
     "artefact-unrecorded": ("every artefact and timestamp file in the bag is named in the ledger", "bundle"),
     "artefact-omitted": ("artefacts left out belong only to captures not selected for this export", "bundle"),
     "wacz": ("every WACZ holds the files its datapackage.json lists, with those digests", "wacz_check"),
+    "bundle-signature": (
+        "an enrolled investigator signed this bundle's tag manifest and the head it was cut at",
+        "bundle_signature",
+    ),
 }
 
 ALL: dict[str, tuple[str, str]] = {**CASE, **BUNDLE}

@@ -495,6 +495,16 @@ def _clock_offset(event: Event, report: Report, tolerance: timedelta) -> None:
         )
 
 
+def _token_or_finding(checker: _Checker, details: dict[str, Any], seq: Any, where: str) -> set[str]:
+    """Check one stamp; a token whose DER the parsers refuse half-way (a certificate inside it, a field
+    read lazily) is a finding naming the stamp, not a traceback."""
+    try:
+        return checker.token(details, seq, where)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        checker.fail("timestamp-token", where, f"the token cannot be read as RFC 3161: {exc}")
+        return set()
+
+
 def check_timestamps(
     events: Iterable[Event],
     locate: Callable[[str], Path | None],
@@ -519,7 +529,7 @@ def check_timestamps(
         token = (event.details.get("token") or {}).get("blake3")
         recorded_tokens.add(str(token))
         where = f"timestamp event {event.seq} token {short_digest(str(token))}"
-        covered |= checker.token(event.details, event.seq, where)
+        covered |= _token_or_finding(checker, event.details, event.seq, where)
         _clock_offset(event, report, tolerance)
     by_token = {str((e.details.get("token") or {}).get("blake3")): e for e in stamps}
     for record in records:
@@ -554,7 +564,7 @@ def check_timestamps(
             f"no custody event records this stamp (event {record.get('event_seq')} "
             "was deleted: the ledger was truncated or rewritten)",
         )
-        checker.token(record, record.get("event_seq"), where)
+        _token_or_finding(checker, record, record.get("event_seq"), where)
     # What no stamp covers yet: artefacts recorded outside timestamp events and in no good manifest.
     pending = [d for d, a in expected.items() if d not in covered and a.first_seq not in stamp_seqs]
     report.facts["timestamp_pending"] = len(pending)

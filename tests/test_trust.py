@@ -478,3 +478,68 @@ def test_the_note_of_a_key_that_never_signed_is_checked_too(small_case, settings
     (small_case.path / "keys" / f"{key_id.replace(':', '-')}.pem").unlink()
     _, found = findings(small_case.path)
     assert found == {("signer-key", f"event {event.seq}")}
+
+
+def _rebag(bag: Path) -> None:
+    """What a tamperer with no key does after editing a bag: compute every manifest and tag manifest again."""
+    from chain_of_custody.bagit_check import ALGORITHMS, encode_manifest_path
+    from chain_of_custody.hashing import hash_file
+
+    payload = sorted(p.relative_to(bag).as_posix() for p in (bag / "data").rglob("*") if p.is_file())
+    digests = {rel: hash_file(bag / rel, algorithms=ALGORITHMS) for rel in payload}
+    info = (bag / "bag-info.txt").read_text("utf-8").splitlines()
+    oxum = f"{sum(d.size for d in digests.values())}.{len(digests)}"
+    info = [f"Payload-Oxum: {oxum}" if line.startswith("Payload-Oxum:") else line for line in info]
+    (bag / "bag-info.txt").write_text("\n".join(info) + "\n", "utf-8")
+    for algorithm in ALGORITHMS:
+        (bag / f"manifest-{algorithm}.txt").write_text(
+            "".join(f"{d.hex(algorithm)}  {encode_manifest_path(rel)}\n" for rel, d in digests.items()), "utf-8"
+        )
+    tags = ["bagit.txt", "bag-info.txt", *(f"manifest-{a}.txt" for a in ALGORITHMS)]
+    for algorithm in ALGORITHMS:
+        (bag / f"tagmanifest-{algorithm}.txt").write_text(
+            "".join(f"{hash_file(bag / t, algorithms=ALGORITHMS).hex(algorithm)}  {t}\n" for t in tags), "utf-8"
+        )
+
+
+def test_a_bundle_edited_and_rebagged_without_the_key_fails_its_signature(exported_case, tmp_path):
+    from chain_of_custody.bundle import verify_bundle
+
+    bag = exported_case.copy(tmp_path)
+    report_html = bag / "data" / "report" / "report.html"
+    report_html.write_text(report_html.read_text("utf-8").replace("Star Models", "Someone Else"), "utf-8")
+    _rebag(bag)
+    report = verify_bundle(bag)  # every bag check passes on the recomputed manifests: only the signature tells
+    assert {(f.check, f.where) for f in report.findings} == {("bundle-signature", "bundle-signature.json")}
+    assert "tag manifest" in report.findings[0].message
+
+
+def test_a_bundle_whose_ledger_was_cut_and_rebagged_fails_its_signature(exported_case, tmp_path):
+    from chain_of_custody.bundle import verify_bundle
+    from chain_of_custody.ledger import read_jsonl
+
+    bag = exported_case.copy(tmp_path)
+    ledger = bag / "data" / "ledger" / "ledger.jsonl"
+    lines = ledger.read_text("utf-8").splitlines()[:-2]
+    ledger.write_text("\n".join(lines) + "\n", "utf-8")
+    head = list(read_jsonl(ledger))[-1]
+    head_text = f"{head.seq}:{head.entry_hash}"
+    (bag / "data" / "ledger" / "head.json").write_text(json.dumps({"head": head_text}), "utf-8")
+    info = (bag / "bag-info.txt").read_text("utf-8").splitlines()
+    info = [f"Ledger-Head: {head_text}" if line.startswith("Ledger-Head:") else line for line in info]
+    (bag / "bag-info.txt").write_text("\n".join(info) + "\n", "utf-8")
+    _rebag(bag)
+    found = {(f.check, f.message.split(" (")[0]) for f in verify_bundle(bag).findings}
+    assert ("bundle-signature", "the signed statement names another ledger head than this bundle has") in found
+
+
+def test_a_bundle_without_its_signature_or_signed_by_an_unpinned_key_fails(exported_case, tmp_path, settings):
+    from chain_of_custody.bundle import verify_bundle
+
+    bag = exported_case.copy(tmp_path)
+    report = verify_bundle(bag, trust=["sha256:" + "ab" * 32])
+    assert ("bundle-signature", "bundle-signature.json") in {(f.check, f.where) for f in report.findings}
+    (bag / "bundle-signature.json").unlink()
+    report = verify_bundle(bag)
+    assert {(f.check, f.where) for f in report.findings} == {("bundle-signature", "bundle-signature.json")}
+    assert "is missing" in report.findings[0].message

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from chain_of_custody import bundle as layout
+from chain_of_custody import bundle_signature
 from chain_of_custody.clock import Clock, rfc3339
 from chain_of_custody.hashing import CHUNK, hash_file
 from chain_of_custody.keys import Identity
@@ -228,6 +229,9 @@ def export_case(
                     on_progress(name)
                 stage(job)
             tag_digest = write_tag_files(job.writer, _bag_info(case, identity, contents, clock()))
+            # The investigator's signature over the tag manifest: nothing in the bag can change unseen.
+            signed = bundle_signature.sign(case.id, str(contents.head), tag_digest, identity, rfc3339(clock()))
+            (staging.folder / bundle_signature.NAME).write_bytes(signed)
             zip_facts: dict[str, Any] = {}
             if as_zip:
                 try:
@@ -258,6 +262,7 @@ def export_case(
         "artefacts": len(contents.artefacts),
         "payload_oxum": oxum,
         "tagmanifest_sha256": tag_digest,
+        "bundle_signature": json.loads(signed)["signature"],
         "destination": str(out.resolve()),
         **machine_facts(),
     }
