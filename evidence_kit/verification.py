@@ -48,6 +48,7 @@ def verify_case(
     on_progress: Callable[[int, int], None] | None = None,
     settings: Settings | None = None,
     trust: Sequence[str] = (),
+    fast: bool = False,
 ) -> Report:
     from . import config
     from .timestamps import pinned_roots
@@ -55,7 +56,7 @@ def verify_case(
     # RFC 3161 tokens must chain to the TSA roots the settings trust, when any are configured.
     roots = pinned_roots(settings if settings is not None else config.load())
     return custody_verify.verify_case(
-        path, expect_head=expect_head, on_progress=on_progress, tsa_roots=roots, trust=trust
+        path, expect_head=expect_head, on_progress=on_progress, tsa_roots=roots, trust=trust, fast=fast
     )
 
 
