@@ -489,13 +489,20 @@ def check_artefacts(
             "SHA-256 of the artefacts", "verify --fast checks BLAKE3 and size only; run verify without --fast"
         )
 
-    def show(future: Future[Digests] | None = None) -> None:
-        if on_progress is None:
-            return
-        while future is not None and not future.done():
+    reported = 0
+
+    def show(done: int) -> None:
+        """Progress never goes back: workers may be ahead of the file being taken."""
+        nonlocal reported
+        if on_progress is not None:
+            reported = max(reported, min(done, total))
+            on_progress(reported, total)
+
+    def wait(future: Future[Digests]) -> None:
+        while on_progress is not None and not future.done():
             with hashed.lock:
                 now = hashed.done
-            on_progress(min(max(finished, now), total), total)
+            show(max(finished, now))
             try:
                 future.result(timeout=0.25)
             except Exception:  # noqa: BLE001 (raised again where the result is taken)
@@ -504,11 +511,10 @@ def check_artefacts(
     def take(digest: str, artefact: ExpectedArtefact, path: Path, future: Future[Digests]) -> None:
         nonlocal finished
         where = f"artefact {digest} (recorded in event {artefact.first_seq})"
-        show(future)
+        wait(future)
         found = future.result()
         finished += max(artefact.size, 0)
-        if on_progress is not None:
-            on_progress(min(finished, total), total)
+        show(finished)
         problems = []
         if found.blake3 != artefact.blake3:
             problems.append(("BLAKE3", artefact.blake3, found.blake3))
@@ -537,8 +543,12 @@ def check_artefacts(
             if path is None or not path.is_file():
                 while pending:  # findings stay in the ledger's order
                     take(*pending.popleft())
-                _fail(report, "artefact-present", f"artefact {digest} (recorded in event {artefact.first_seq})",
-                      "the file is missing")
+                _fail(
+                    report,
+                    "artefact-present",
+                    f"artefact {digest} (recorded in event {artefact.first_seq})",
+                    "the file is missing",
+                )
                 finished += max(artefact.size, 0)
                 continue
             _ok(report, "artefact-present")
@@ -554,8 +564,7 @@ def check_artefacts(
                 take(*pending.popleft())
         while pending:
             take(*pending.popleft())
-    if on_progress:
-        on_progress(total, total)
+    show(total)
 
 
 def artefact_path(case_dir: Path, digest: str) -> Path:

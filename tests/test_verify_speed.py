@@ -49,14 +49,18 @@ def test_parallel_verify_names_the_one_flipped_file_among_many(many_files_case):
     assert custody_verify.HASH_THREADS >= 2  # the parallel path runs
     assert verify_case(case.path).ok
     _flip(case, digests[17], 4 * 1024 * 1024 + 3)  # in the second read of a large file
-    _flip(case, digests[5], 10)
+    for n in (5, 13, 18, 20):  # 18 is small and right after a large file: it is hashed first
+        _flip(case, digests[n], 10)
     (case.store.path_of(digests[11])).unlink()
     progress: list[tuple[int, int]] = []
     report = verify_case(case.path, on_progress=lambda done, total: progress.append((done, total)))
     assert [(f.check, f.where.split(" at ")[0].split()[1]) for f in report.findings] == [
         ("artefact-digest", digests[5]),
         ("artefact-present", digests[11]),
+        ("artefact-digest", digests[13]),
         ("artefact-digest", digests[17]),
+        ("artefact-digest", digests[18]),
+        ("artefact-digest", digests[20]),
     ]  # the ledger's order, whatever thread finished first
     assert report.checks["artefact-digest"].checked == FILES - 1
     assert "SHA-256" in report.findings[0].message and "BLAKE3" in report.findings[0].message
