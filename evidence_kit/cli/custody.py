@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from chain_of_custody.report import FAST_ON_A_BUNDLE, Report, fact_lines
-
-from .. import verification
-from ..case import MANUAL_ACTIONS, Case
+from ..custody_actions import MANUAL_ACTIONS
 from .app import DefaultCommandGroup, app, settings
 from .output import console, print_json, progress_bar, short
+
+if TYPE_CHECKING:
+    from chain_of_custody.report import Report
+
+# Each command imports what it uses when it runs (rich's tables, the verifier, the case): issue 16.
 
 
 def _interactive() -> bool:
@@ -32,6 +32,10 @@ def add(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Ingest files into a case: hashed once (BLAKE3 + SHA-256), stored read-only, recorded in the ledger."""
+    from rich.table import Table
+
+    from ..case import Case
+
     with Case.open(settings(ctx), case_id) as case:
         identity = case.identity(investigator)
         with progress_bar("adding", enabled=not as_json, unit="bytes") as progress:
@@ -83,6 +87,10 @@ def ledger_show(
     as_json: bool = typer.Option(False, "--json", help="Print the events as JSON."),
 ) -> None:
     """Show the custody log of a case."""
+    from rich.table import Table
+
+    from ..case import Case
+
     with Case.open(settings(ctx), case_id) as case:
         if as_json:
             print_json([event.to_json() for event in case.events()])
@@ -114,6 +122,8 @@ def ledger_record(
     as_json: bool = typer.Option(False, "--json", help="Print the event as JSON."),
 ) -> None:
     """Record a custody event by hand: handover, sealing, access, a note."""
+    from ..case import Case
+
     with Case.open(settings(ctx), case_id) as case:
         event = case.record(case.identity(investigator), action, note, to)
     if as_json:
@@ -123,6 +133,11 @@ def ledger_record(
 
 
 def print_report(report: Report) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from chain_of_custody.report import fact_lines
+
     colour = "red" if not report.ok else "yellow" if report.not_checked else "green"
     status = f"[{colour}]{escape(report.verdict)}[/{colour}]"
     console.print(f"{status}  {report.kind} {report.target}")
@@ -178,6 +193,10 @@ def verify(
 
     Exit 0 only when every check passes, 1 when anything fails.
     """
+    from chain_of_custody.report import FAST_ON_A_BUNDLE
+
+    from .. import verification
+
     s = settings(ctx)
     kind, path = verification.resolve(s, target)
     if kind == "case":
