@@ -20,7 +20,8 @@ from typing import Any, BinaryIO, Protocol
 
 import blake3
 
-CHUNK = 4 * 1024 * 1024
+MIB = 1024 * 1024
+CHUNK = 4 * MIB
 
 # Every pass takes at least these two: the artefact's identity and the digest the world checks.
 ALGORITHMS = ("blake3", "sha256")
@@ -136,36 +137,65 @@ def hash_bytes(data: bytes, algorithms: Sequence[str] = ALGORITHMS) -> Digests:
     return _result(found, len(data))
 
 
-def hash_file_here(path: Path, on_progress: Callable[[int], None] | None = None) -> Digests:
-    """BLAKE3 and SHA-256 of a file, both on the calling thread, into one reused buffer.
+def hash_file_here(path: Path, on_progress: Callable[[int], None] | None = None, beside: bool = False) -> Digests:
+    """BLAKE3 and SHA-256 of a file for verification, read into two reused 1 MiB buffers.
 
-    For verifying many files at once, one file per worker thread: each thread keeps a core busy with
-    its own file (hashlib and blake3 release the GIL), where :func:`hash_file` would queue every
-    file's BLAKE3 on the one shared worker. Memory stays at one buffer per thread.
+    Without ``beside`` both digests run on the calling thread: for many files at once, one per worker
+    thread, each thread keeps a core busy with its own file (hashlib and blake3 release the GIL) where
+    :func:`hash_file` would queue every file's BLAKE3 on the one shared worker. With ``beside`` (one
+    large file) BLAKE3 runs on that worker beside SHA-256. Reused buffers: a fresh 4 MiB ``bytes`` per
+    read costs page faults (measured: SHA-256 of 320 files of 8 MiB, 3.6 s with 4 MiB reads, 2.0 s
+    with 1 MiB reads into one buffer).
     """
     b3 = blake3.blake3()
     sha = hashlib.sha256()
-    buffer = bytearray(CHUNK)
-    view = memoryview(buffer)
+    buffers = (bytearray(MIB), bytearray(MIB))
+    views = tuple(memoryview(b) for b in buffers)
     size = 0
+    pending = None
+    turn = 0
     with open(path, "rb", buffering=0) as handle:
-        while n := handle.readinto(buffer):
-            chunk = view[:n]
+        while True:
+            # this buffer's last BLAKE3 update was waited for one round ago; the other one may still run
+            n = handle.readinto(buffers[turn])
+            if pending is not None:
+                pending.result()
+            if not n:
+                break
+            chunk = views[turn][:n]
+            if beside:
+                pending = _BLAKE3_WORKER.submit(b3.update, chunk)
+            else:
+                b3.update(chunk)
             sha.update(chunk)
-            b3.update(chunk)
+            turn ^= 1
             size += n
             if on_progress is not None:
                 on_progress(size)
     return Digests("blake3:" + b3.hexdigest(), "sha256:" + sha.hexdigest(), size)
 
 
-def blake3_file(path: Path) -> tuple[str, int]:
-    """BLAKE3 of a file on every core (memory-mapped, as ``b3sum`` does) and the size of what it hashed."""
-    hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
-    with open(path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        if size:
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                hasher.update(mapped)
-                size = len(mapped)
-    return "blake3:" + hasher.hexdigest(), size
+def blake3_file(path: Path, all_cores: bool = True) -> tuple[str, int]:
+    """BLAKE3 of a file and the size of what it hashed.
+
+    ``all_cores``: memory-mapped and hashed on every core, as ``b3sum`` does (for one large file);
+    otherwise on the calling thread in 1 MiB reads, for one file per worker thread (measured on 2 cores,
+    320 files of 8 MiB: 0.33 s, against 0.47 s one file after another on every core and 0.36 s b3sum).
+    """
+    with open(path, "rb", buffering=0) as handle:
+        if all_cores:
+            hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
+            size = os.fstat(handle.fileno()).st_size
+            if size:
+                with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                    hasher.update(mapped)
+                    size = len(mapped)
+            return "blake3:" + hasher.hexdigest(), size
+        hasher = blake3.blake3()
+        buffer = bytearray(MIB)
+        view = memoryview(buffer)
+        size = 0
+        while n := handle.readinto(buffer):
+            hasher.update(view[:n])
+            size += n
+        return "blake3:" + hasher.hexdigest(), size

@@ -454,13 +454,11 @@ class _Bytes:
 
 def _hash_artefact(path: Path, fast: bool, alone: bool, on_bytes: Callable[[int], None] | None) -> Digests:
     if fast:
-        digest, size = blake3_file(path)
+        digest, size = blake3_file(path, all_cores=alone)
         if on_bytes is not None:
             on_bytes(size)
         return Digests(digest, "", size)
-    if alone:
-        return hash_file(path, on_progress=on_bytes)
-    return hash_file_here(path, on_progress=on_bytes)
+    return hash_file_here(path, on_progress=on_bytes, beside=alone)
 
 
 def check_artefacts(
