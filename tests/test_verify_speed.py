@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from chain_of_custody import checks
 from chain_of_custody import verify as custody_verify
 from chain_of_custody.verify import verify_case
 from evidence_kit.case import Case
@@ -97,3 +98,18 @@ def test_fast_checks_blake3_and_says_sha256_was_not_checked(many_files_case, ver
     assert "SHA-256 of the artefacts was not checked: verify --fast checks BLAKE3 and size only" in " ".join(
         report["warnings"]
     )
+
+
+def test_both_verifiers_agree_on_fast(many_files_case):
+    """Issue 10 §2 holds for --fast too: the same checks, counts, findings and statement from both."""
+    case, digests = many_files_case
+    _flip(case, digests[2], 0)
+    kit = _cli("-m", "evidence_kit", "verify", str(case.path), "--fast", "--json")
+    court = _cli("-m", "chain_of_custody", "verify", str(case.path), "--fast", "--json")
+    assert kit.returncode == court.returncode == 1, kit.stderr + court.stderr
+    a, b = json.loads(kit.stdout), json.loads(court.stdout)
+    assert [(c["name"], c["checked"], c["failed"]) for c in a["checks"]] == [
+        (c["name"], c["checked"], c["failed"]) for c in b["checks"]
+    ]
+    assert a["findings"] == b["findings"] and a["not_checked"] == b["not_checked"] == ["SHA-256 of the artefacts"]
+    assert {c["name"] for c in a["checks"]} <= set(checks.ALL)
