@@ -458,7 +458,9 @@ def _hash_artefact(path: Path, fast: bool, alone: bool, on_bytes: Callable[[int]
         if on_bytes is not None:
             on_bytes(size)
         return Digests(digest, "", size)
-    return hash_file_here(path, on_progress=on_bytes, beside=alone)
+    if alone:  # BLAKE3 on the shared worker beside SHA-256
+        return hash_file(path, on_progress=on_bytes)
+    return hash_file_here(path, on_progress=on_bytes)
 
 
 def check_artefacts(
