@@ -18,6 +18,7 @@ for the real sizes (1.0). Data is kept under benchmarks/.data/process (git-ignor
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shutil
 import subprocess
@@ -110,6 +111,10 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=float(os.environ.get("EVIDENCE_KIT_BENCH_SCALE", "1")))
     parser.add_argument("--runs", type=int, default=2, help="runs of each hashing process (the best counts)")
     args = parser.parse_args()
+    # Byte-compiled as an installed package is (pip compiles on install): with PYTHONDONTWRITEBYTECODE
+    # set, a source tree would be compiled again by every process, about 60 ms of start-up.
+    for package in ("chain_of_custody", "evidence_kit"):
+        compileall.compile_dir(ROOT / package, quiet=1)
     kit = [sys.executable, "-m", "evidence_kit"]
     one_size = int(2048 * MIB * args.scale)
     many_count = max(2, int(320 * args.scale))
