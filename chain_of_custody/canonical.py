@@ -60,6 +60,28 @@ def canonical_json(value: Any, strict: bool = True) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        raise ValueError(f"the key {repeated[0]!r} appears twice (a reader may see either value)")
+    return dict(pairs)
+
+
+def loads_strict(data: str | bytes) -> Any:
+    """Parse JSON that a person or a court reads, refusing an object that names a key twice.
+
+    ``json.loads`` keeps the last of two equal keys, another reader may keep the first: a checked copy
+    must not be able to say two things.
+
+    >>> loads_strict('{"title": "forged", "title": "real"}')
+    Traceback (most recent call last):
+    ...
+    ValueError: the key 'title' appears twice (a reader may see either value)
+    """
+    return json.loads(data, object_pairs_hook=_no_duplicates)
+
+
 def floats_as_text(value: Any) -> Any:
     """Make outside JSON (exiftool output, a page's JSON-LD) fit for canonical JSON: floats become their
     shortest exact decimal text, integers too large for a double become text, dict keys become strings.

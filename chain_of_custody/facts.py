@@ -130,6 +130,8 @@ class CaseFacts:
                 return f"the enrolment is not sound: {exc}"
             if signer.key_id in self.signers:
                 return f"key {signer.key_id} is already enrolled"
+            if self.by_name(signer.name) is not None:  # a second key under a name would let it pose as the first
+                return f"{signer.name!r} is already enrolled with another key"
             self.signers[signer.key_id] = signer
         return None
 

@@ -58,6 +58,9 @@ def check_index(case_dir: Path, expected: dict[str, Any], report: Report) -> Non
     except sqlite3.Error:
         return
     try:
+        # One read snapshot for the events and the rows derived from them: a describe committing meanwhile
+        # (its event and its rows in one transaction) is either wholly seen or not at all.
+        connection.execute("BEGIN")
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         signed = read_signed(case_dir, connection)
         check_artefacts_table(connection, signed, tables, report)

@@ -67,7 +67,7 @@ Row = tuple[Any, ...]
 
 def artefact_path(case_dir: Path, digest: str) -> Path:
     """Where a case stores the artefact with this BLAKE3 digest."""
-    hex_digest = digest.split(":", 1)[1]
+    hex_digest = digest.partition(":")[2] or digest
     return case_dir / "artefacts" / hex_digest[:2] / hex_digest
 
 

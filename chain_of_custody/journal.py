@@ -7,14 +7,22 @@ below a journalled head is a finding even when no timestamp or export witnessed 
 
 Location: ``$EVIDENCE_KIT_JOURNAL``, else ``$XDG_DATA_HOME/evidence-kit/heads``, else
 ``~/.local/share/evidence-kit/heads``. One file per case *instance*: ``<case id>-<first 16 hex digits of
-event 1's entry hash>.jsonl`` (two cases with the same id in different folders never share one).
+event 1's entry hash>.jsonl`` (two cases with the same id never share one). Each line also names the case
+folder it was written for, so a ledger rewritten from its very first event (which would look up another
+file) is still caught: the journal of the same folder begins with another event 1.
+
+Verify reads the journal *before* the ledger: a head is journalled only after its commit, so everything the
+journal holds then must be in the ledger it reads next, even while other commands keep writing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 FORMAT = "evidence-kit-head-journal/1"
@@ -27,14 +35,28 @@ def default_dir() -> Path:
     return Path(base) / "evidence-kit" / "heads"
 
 
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+
+
+def _stem(case_id: str) -> str:
+    """The file-name stem for a case id (an id no case could have is named by its digest)."""
+    if SAFE_ID.match(case_id):
+        return case_id
+    return "case-" + hashlib.sha256(case_id.encode("utf-8", "replace")).hexdigest()[:32]
+
+
 def path_for(directory: Path, case_id: str, first_entry_hash: str) -> Path:
-    return directory / f"{case_id}-{first_entry_hash.split(':', 1)[-1][:16]}.jsonl"
+    return directory / f"{_stem(case_id)}-{first_entry_hash.split(':', 1)[-1][:16]}.jsonl"
 
 
-def append(path: Path, case_id: str, heads: Iterable[tuple[int, str]]) -> None:
+def append(path: Path, case_id: str, heads: Iterable[tuple[int, str]], folder: Path | None = None) -> None:
     """Add committed heads. One write per call with O_APPEND: concurrent writers never interleave lines."""
+    where = {"folder": str(folder.resolve())} if folder is not None else {}
     lines = "".join(
-        json.dumps({"format": FORMAT, "case_id": case_id, "seq": seq, "entry_hash": entry_hash}, sort_keys=True) + "\n"
+        json.dumps(
+            {"format": FORMAT, "case_id": case_id, "seq": seq, "entry_hash": entry_hash, **where}, sort_keys=True
+        )
+        + "\n"
         for seq, entry_hash in heads
     ).encode("utf-8")
     if not lines:
@@ -48,22 +70,57 @@ def append(path: Path, case_id: str, heads: Iterable[tuple[int, str]]) -> None:
         os.close(fd)
 
 
+@dataclass
+class Journal:
+    """One journal file as read: its heads, the case folders it was written for, what could not be read."""
+
+    path: Path
+    heads: dict[int, str] = field(default_factory=dict)
+    folders: set[str] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+
+
+def snapshot(directory: Path, case_id: str) -> list[Journal]:
+    """Every journal file of cases with this id (read before the ledger: see the module docstring)."""
+    stem = _stem(case_id) + "-"
+    try:
+        names = sorted(p for p in directory.iterdir() if p.name.startswith(stem) and p.name.endswith(".jsonl"))
+    except OSError:
+        return []
+    found = []
+    for path in names:
+        try:
+            found.append(read_journal(path, case_id))
+        except OSError as exc:
+            found.append(Journal(path, problems=[f"cannot be read: {exc.strerror}"]))
+    return found
+
+
 def read(path: Path, case_id: str) -> tuple[dict[int, str], list[str]]:
     """The journalled heads (seq -> entry hash) and the lines that could not be read, by number."""
-    heads: dict[int, str] = {}
-    problems: list[str] = []
+    journal = read_journal(path, case_id)
+    return journal.heads, journal.problems
+
+
+def read_journal(path: Path, case_id: str) -> Journal:
+    journal = Journal(path)
+    heads, problems = journal.heads, journal.problems
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, 1):
             try:
                 entry = json.loads(raw)
+                if not isinstance(entry, dict):
+                    raise ValueError("not a JSON object")
                 seq, entry_hash = int(entry["seq"]), str(entry["entry_hash"])
                 if entry.get("case_id") != case_id:
                     raise ValueError(f"names case {entry.get('case_id')!r}")
-            except (ValueError, KeyError, TypeError) as exc:
+                if isinstance(entry.get("folder"), str):
+                    journal.folders.add(entry["folder"])
+            except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as exc:
                 if raw.endswith(b"\n"):  # a last line without its newline is a write cut by a crash
                     problems.append(f"line {number}: {exc}")
                 continue
             if heads.get(seq, entry_hash) != entry_hash:
                 problems.append(f"line {number}: event {seq} journalled with two different hashes")
             heads[seq] = entry_hash
-    return heads, problems
+    return journal

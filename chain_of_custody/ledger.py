@@ -97,20 +97,30 @@ def _json_or_text(value: Any) -> Any:
         return value
 
 
+def _text(value: Any) -> str:
+    """A text column as text: a value of another type (a blob, a number written over it) reads as its text
+    form, so the event's hash check names the edit instead of a later step failing on the type."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
 def _row_to_event(row: tuple[Any, ...]) -> Event:
     seq, time, actor, key_id, action, case_id, artefacts, details, prev_hash, entry_hash, signature = row
     return Event(
-        seq=seq,
-        time=time,
-        actor=actor,
-        key_id=key_id,
-        action=action,
-        case_id=case_id,
+        seq=seq if isinstance(seq, int) else -1,
+        time=_text(time),
+        actor=_text(actor),
+        key_id=_text(key_id),
+        action=_text(action),
+        case_id=_text(case_id),
         artefacts=_json_or_text(artefacts),
         details=_json_or_text(details),
-        prev_hash=prev_hash,
-        entry_hash=entry_hash,
-        signature=signature,
+        prev_hash=_text(prev_hash),
+        entry_hash=_text(entry_hash),
+        signature=_text(signature),
     )
 
 

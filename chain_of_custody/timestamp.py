@@ -44,6 +44,7 @@ from .ledger import Event, Head
 from .timestamp_check import (
     ACTION,
     MANIFEST_FORMAT,
+    RECORD_FORMAT,
     SHA256_OID,
     accuracy_micros,
     certificates_pem,
@@ -52,7 +53,6 @@ from .timestamp_check import (
     subject,
 )
 
-RECORD_FORMAT = "evidence-kit-timestamp-record/1"
 ACTION_QUEUED = "timestamp-queued"  # no TSA answered: the artefacts stay pending for the next stamp
 ROLE_TOKEN, ROLE_MANIFEST, ROLE_CHAIN, ROLE_ROOT = (
     "tsa-token",

@@ -46,6 +46,7 @@ from rfc3161_client import (
     decode_timestamp_response,
 )
 
+from .canonical import loads_strict
 from .checks import describe
 from .clock import parse_rfc3339, rfc3339
 from .errors import CustodyError, Finding
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
 
 # Defined here rather than in timestamp.py so that checking needs nothing of the requesting side.
 MANIFEST_FORMAT = "evidence-kit-timestamp-manifest/1"
+RECORD_FORMAT = "evidence-kit-timestamp-record/1"  # the copy of a stamp's event details in timestamps/
 ACTION = "timestamp"
 SHA256_OID = "2.16.840.1.101.3.4.2.1"
 # Beyond the TSA's stated accuracy: how far an investigator's system clock may run ahead of the TSA
@@ -229,10 +231,10 @@ def read_token_records(folder: Path) -> list[dict[str, Any]]:
         return records
     for path in sorted(folder.glob("*.json")):
         try:
-            data = json.loads(path.read_text("utf-8"))
+            data = loads_strict(path.read_bytes())
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             data = {"unreadable": str(exc)}
         records.append({**data, "_file": f"{folder.name}/{path.name}"})
     return records
@@ -529,20 +531,17 @@ def check_timestamps(
             # The copy must say what the signed event says (genTime, TSA, serial, policy, …): a forged
             # genTime in a sidecar is a finding, not a second opinion.
             event = by_token[str(token)]
-            stated = {k: v for k, v in record.items() if k not in ("_file", "format", "case_id", "event_seq")}
-            differ = sorted(k for k in set(stated) | set(event.details) if stated.get(k) != event.details.get(k))
-            if record.get("event_seq") != event.seq:
-                differ.insert(0, "event_seq")
-            if record.get("case_id") not in (None, checker.case_id):
-                differ.insert(0, "case_id")
+            should_say = {"format": RECORD_FORMAT, "case_id": checker.case_id, "event_seq": event.seq, **event.details}
+            stated = {k: v for k, v in record.items() if k != "_file"}
+            differ = sorted(k for k in set(stated) | set(should_say) if stated.get(k) != should_say.get(k))
             if differ:
                 checker.fail(
                     "timestamp-record",
                     f"{record.get('_file', 'timestamps/?')}",
                     f"this copy of the stamp of event {event.seq} disagrees with the signed event on: "
                     + ", ".join(differ),
-                    str(event.details.get(differ[0])) if differ[0] in event.details else None,
-                    str(stated.get(differ[0], record.get(differ[0]))),
+                    str(should_say.get(differ[0])) if differ[0] in should_say else None,
+                    str(stated.get(differ[0])) if differ[0] in stated else None,
                 )
             else:
                 checker.ok("timestamp-record")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import re
+import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -20,12 +22,13 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from . import journal
+from .canonical import loads_strict
 from .chain_index import ChainIndex, ExpectedArtefact
 from .checks import describe
 from .clock import parse_rfc3339
 from .description_check import check_descriptions
 from .errors import CustodyError, Finding
-from .facts import CaseFacts, differences
+from .facts import ENROL, UPDATE, CaseFacts, differences
 from .hashing import Digests, blake3_file, hash_file, hash_file_here
 from .index_check import check_index
 from .keys import fingerprint_of, load_public_keys, matches_trusted, raw_public, verify_signature
@@ -35,6 +38,7 @@ from .report import Report
 from .timestamp_check import check_timestamps, read_token_records
 
 ProgressCallback = Callable[[int, int], None]
+BLAKE3_DIGEST = re.compile(r"^blake3:[0-9a-f]{64}$")
 
 
 def _fail(
@@ -76,6 +80,7 @@ class ChainWalk:
     artefacts: dict[str, ExpectedArtefact]
     index: ChainIndex
     facts: CaseFacts
+    fact_states: list[tuple[int, dict[str, Any]]]  # (seq, what case.json said after it) for each case event
 
 
 def _key_note(directory: Path, key_id: str) -> Any:
@@ -84,8 +89,8 @@ def _key_note(directory: Path, key_id: str) -> Any:
     if not path.is_file():
         return None
     try:
-        return json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        return loads_strict(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
         return "(unreadable)"
 
 
@@ -96,9 +101,11 @@ def _key_problems(
     report: Report,
     directory: Path | None,
 ) -> None:
-    """Every enrolled key that signed has its readable copy in keys/, holding the same key, and its note
-    beside it names the same investigator."""
-    for key_id, seq in first_use.items():
+    """Every enrolled key (whether it signed yet or not) has its readable copy in keys/, holding the same key,
+    and its note beside it names the same investigator. Findings name the first event the key signed, else
+    the event that enrolled it."""
+    enrolled = {key_id: signer.enrolled_at for key_id, signer in facts.signers.items()}
+    for key_id, seq in {**enrolled, **first_use}.items():
         signer = facts.signer_for(key_id)
         if signer is None or signer.public_key is None:
             continue  # unenrolled keys are named by signer-enrolled; first-wave keys come from keys/ itself
@@ -194,6 +201,7 @@ def check_chain(
     previous_time = None
     index = ChainIndex()
     facts = CaseFacts(case_id)
+    fact_states: list[tuple[int, dict[str, Any]]] = []
     passed = dict.fromkeys(("sequence", "chain-link", "entry-hash", "case-id", "signer-enrolled", "signature"), 0)
     batch: list[tuple[int, str, str, bytes, str, str]] = []
     raw_file_keys = {key_id: raw_public(key) for key_id, key in file_keys.items()}
@@ -252,6 +260,8 @@ def check_chain(
             else:
                 passed["signer-enrolled"] += 1
                 unsound = facts.apply(event.seq, event.time, event.action, event.actor, event.key_id, event.details)
+                if event.seq == 1 or event.action in (UPDATE, ENROL):
+                    fact_states.append((event.seq, facts.case_json()))
                 if unsound:
                     _fail(report, "case-facts", where, unsound)
             signer = facts.signer_for(event.key_id)
@@ -278,6 +288,9 @@ def check_chain(
                 _fail(report, "entry-hash", where, f"time {event.time!r} is not an RFC 3339 time")
             for item in event.artefacts if isinstance(event.artefacts, list) else []:
                 digest = item.get("blake3") if isinstance(item, dict) else None
+                if isinstance(digest, str) and not BLAKE3_DIGEST.match(digest):
+                    _fail(report, "artefact-present", where, f"names an artefact by a malformed digest {digest!r}")
+                    continue
                 if isinstance(digest, str) and digest not in artefacts:
                     try:
                         size = int(item.get("size", -1))
@@ -309,11 +322,43 @@ def check_chain(
         for k, seqs in used.items()
         for signer in [facts.signer_for(k)]
     ]
-    return ChainWalk(head, artefacts, index, facts)
+    return ChainWalk(head, artefacts, index, facts, fact_states)
 
 
-def check_case_facts(stated: Any, facts: CaseFacts, where: str, report: Report) -> None:
-    """The readable copy (case.json) against the facts the signed events state."""
+class Unreadable(str):
+    """What a readable copy is when it cannot be read: the reason, as text."""
+
+
+def read_json_copy(path: Path) -> Any:
+    """A readable copy as the court would read it, or :class:`Unreadable` saying why it cannot be read."""
+    try:
+        return loads_strict(path.read_bytes())
+    except OSError as exc:
+        return Unreadable(f"cannot be read: {exc.strerror}")
+    except (ValueError, RecursionError) as exc:  # not JSON, a key named twice, too deep
+        return Unreadable(f"is not one plain JSON object: {exc}")
+
+
+def check_case_facts(
+    stated: Any, facts: CaseFacts, where: str, report: Report, earlier: Sequence[tuple[int, dict[str, Any]]] = ()
+) -> None:
+    """The readable copy (case.json) against the facts the signed events state.
+
+    ``earlier``: the facts after each earlier case event. A copy that says exactly what the facts were before
+    the last case event is what a command killed between that event and rewriting case.json leaves: a
+    warning (the next command rewrites it), never a second version of the facts.
+    """
+    if isinstance(stated, Unreadable):
+        _fail(report, "case-facts", where, f"the readable copy of the case's facts {stated}")
+        return
+    behind = [seq for seq, state in earlier[:-1] if stated == state]
+    if behind and differences(stated, facts):
+        report.warnings.append(
+            f"{where} says what the case's facts were after event {behind[-1]}, before the later case events "
+            "changed them (a command killed before it rewrote the copy leaves this; the next command rewrites it)"
+        )
+        _ok(report, "case-facts")
+        return
     problems = differences(stated, facts)
     for name, have, want in problems:
         _fail(
@@ -328,21 +373,31 @@ def check_case_facts(stated: Any, facts: CaseFacts, where: str, report: Report) 
         _ok(report, "case-facts")
 
 
-def check_journal(directory: Path, case_id: str, walk: ChainWalk, report: Report) -> bool:
-    """Compare the chain with the head journal outside the case; return whether a journal was found."""
+def check_journal(
+    journals: list[journal.Journal], directory: Path, case_id: str, case_dir: Path, walk: ChainWalk, report: Report
+) -> bool:
+    """Compare the chain with the head journal outside the case (read before the ledger was opened);
+    return whether this case's journal was found."""
     first = walk.index.entry_hash(1)
     if first is None:
         return False
     path = journal.path_for(directory, case_id, first)
-    if not path.is_file():
+    mine = next((j for j in journals if j.path == path), None)
+    folder = str(case_dir.resolve())
+    for other in journals:
+        if other is not mine and folder in other.folders:
+            _fail(
+                report,
+                "head-journal",
+                f"head journal {other.path}",
+                "the journal kept for this very case folder begins with another first event: the ledger was "
+                "rewritten from its first event on",
+            )
+    if mine is None:
         report.facts["head_journal"] = f"none at {path}"
         return False
-    try:
-        heads, problems = journal.read(path, case_id)
-    except OSError as exc:
-        report.warnings.append(f"the head journal {path} cannot be read: {exc.strerror}")
-        return False
-    for problem in problems:
+    heads = mine.heads
+    for problem in mine.problems:
         report.warnings.append(f"head journal {path.name} {problem}")
     last = walk.head.seq if walk.head else 0
     beyond = sorted(seq for seq in heads if seq > last)
@@ -352,7 +407,7 @@ def check_journal(directory: Path, case_id: str, walk: ChainWalk, report: Report
             "head-journal",
             f"head journal {path}",
             f"the ledger ends at event {last} but the journal outside the case recorded events up to "
-            f"{beyond[-1]}: events after {last} were cut",
+            f"{beyond[-1]}: events after {last} were cut off (or this folder is an older copy of the case)",
             f"{beyond[-1]}:{heads[beyond[-1]]}",
             str(walk.head),
         )
@@ -568,23 +623,23 @@ def check_artefacts(
 
 
 def artefact_path(case_dir: Path, digest: str) -> Path:
-    hex_digest = digest.split(":", 1)[1]
+    hex_digest = digest.partition(":")[2] or digest  # a malformed digest names a file that is not there
     return case_dir / "artefacts" / hex_digest[:2] / hex_digest
 
 
 def read_case_json(case_dir: Path) -> tuple[str, Any]:
-    """The case id (from case.json, else from the ledger) and what case.json says, for the case-facts check."""
-    stated: Any = None
-    try:
-        stated = json.loads((case_dir / "case.json").read_text("utf-8"))
-    except (OSError, ValueError, RecursionError):  # unreadable or too deep: case-facts names it
-        pass
-    if isinstance(stated, dict) and isinstance(stated.get("id"), str):
-        return stated["id"], stated
+    """The case id and what case.json says (for the case-facts check).
+
+    The id comes from the ledger (its genesis value is derived from it, so every event's link checks it),
+    and only from case.json when the ledger does not open (then the ledger check fails anyway).
+    """
+    stated = read_json_copy(case_dir / "case.json")  # unreadable: case-facts names it
     try:
         with Ledger.open(case_dir / "ledger.sqlite") as ledger:
             return ledger.case_id, stated
     except CustodyError:
+        if isinstance(stated, dict) and isinstance(stated.get("id"), str):
+            return stated["id"], stated
         raise CustodyError(f"{case_dir} is not a case folder (neither case.json nor the ledger names a case)") from None
 
 
@@ -592,13 +647,29 @@ def read_case_id(case_dir: Path) -> str:
     return read_case_json(case_dir)[0]
 
 
+def _recorded_after(case_dir: Path, walk: ChainWalk, copy: Path) -> bool:
+    """Whether a capture event after the walked head records exactly this copy (verify ran while it was made)."""
+    last = walk.head.seq if walk.head else 0
+    digest = hash_file(copy).blake3
+    try:
+        with Ledger.open(case_dir / "ledger.sqlite") as ledger:
+            rows = ledger.connection.execute(
+                "SELECT artefacts FROM events WHERE action = 'capture' AND seq > ?", (last,)
+            ).fetchall()
+    except (CustodyError, sqlite3.DatabaseError):
+        return False
+    return any(f'"{digest}"' in str(artefacts) for (artefacts,) in rows)
+
+
 def check_capture_records(
-    folder: Path, label: str, walk: ChainWalk, report: Report, left_out: Collection[str] = ()
+    folder: Path, label: str, walk: ChainWalk, report: Report, left_out: Collection[str] = (), in_case: bool = False
 ) -> None:
     """Each capture the ledger records has its record in ``folder``, byte for byte; nothing else is there.
 
     ``label`` is how findings name the folder (``captures``, ``data/captures``); ``left_out``: digests of
-    records an export left out on purpose (their captures were not selected).
+    records an export left out on purpose (their captures were not selected). ``in_case``: in a case folder
+    a missing copy is a warning (a command killed between the capture event and the copy leaves it, the
+    record itself is the checked artefact, and the next command writes the copy again); in a bundle it fails.
     """
     named: set[str] = set()
     for seq, capture_id, digest in walk.index.capture_records:
@@ -607,6 +678,12 @@ def check_capture_records(
         if digest in left_out:
             continue
         path = folder / name
+        if not path.is_file() and in_case:
+            report.warnings.append(
+                f"{label}/{name}, the readable copy of the record of capture {capture_id} (event {seq}), is "
+                f"missing; the record itself is artefact {digest}; the next command on the case writes the copy"
+            )
+            continue
         if not path.is_file():
             _fail(
                 report,
@@ -629,6 +706,8 @@ def check_capture_records(
         else:
             _ok(report, "capture-record")
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        if path.name not in named and in_case and _recorded_after(folder.parent, walk, path):
+            continue  # a capture committed after the head this verify walked to: its copy is not checked now
         if path.name not in named:
             _fail(
                 report,
@@ -658,6 +737,8 @@ def verify_case(
     """
     case_dir = case_dir.resolve()
     case_id, stated = read_case_json(case_dir)
+    journal_dir = journal_dir or journal.default_dir()
+    journals = journal.snapshot(journal_dir, case_id)  # before the ledger: see chain_of_custody.journal
     report = Report(target=str(case_dir), kind="case")
     report.facts["case_id"] = case_id
     file_keys, key_problems = load_public_keys(case_dir / "keys")
@@ -684,14 +765,14 @@ def verify_case(
     head, expected, index = walk.head, walk.artefacts, walk.index
     if head is None:
         _fail(report, "ledger", "ledger.sqlite", "the ledger holds no events")
-    check_case_facts(stated, walk.facts, "case.json", report)
+    check_case_facts(stated, walk.facts, "case.json", report, walk.fact_states)
     report.facts["events"] = head.seq if head else 0
     report.facts["head"] = str(head) if head else None
     report.facts["artefacts"] = len(expected)
     report.facts["bytes"] = sum(max(a.size, 0) for a in expected.values())
     if expect_head:
         check_expected_head(expect_head, index, report)
-    found_journal = check_journal(journal_dir or journal.default_dir(), case_id, walk, report)
+    found_journal = check_journal(journals, journal_dir, case_id, case_dir, walk, report)
     check_artefacts(expected, lambda d: artefact_path(case_dir, d), report, on_progress, fast=fast)
     for path in unrecorded(case_dir, {d.split(":", 1)[1] for d in expected}):
         report.warnings.append(
@@ -707,7 +788,7 @@ def verify_case(
             f"{record}: an export was interrupted (its process is gone); the next "
             "evidence-kit command on the case removes what it left beside its --out"
         )
-    check_capture_records(case_dir / "captures", "captures", walk, report)
+    check_capture_records(case_dir / "captures", "captures", walk, report, in_case=True)
     check_timestamps(
         index.timestamp_events,
         lambda d: artefact_path(case_dir, d),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -305,7 +304,7 @@ class Case:
 
         events = self.ledger.append_many(identity, pending, clock=self.clock, also=index)
         # After the commit, never before: the journal must not witness a head that was rolled back.
-        journal.append(self._journal_path(events), self.id, [(e.seq, e.entry_hash) for e in events])
+        journal.append(self._journal_path(events), self.id, [(e.seq, e.entry_hash) for e in events], self.path)
         if any(e.seq == 1 or e.action in (case_facts.UPDATE, case_facts.ENROL) for e in events):
             self._facts = None
             _write_json(self.path / "case.json", self.info)
@@ -412,9 +411,39 @@ class Case:
     def write_capture_record(self, capture_id: str, data: bytes) -> Path:
         path = self.path / "captures" / f"{capture_id}.json"
         path.parent.mkdir(exist_ok=True)
-        path.write_bytes(data)
-        os.chmod(path, 0o444)
+        write_atomically(path, data)  # 0444; never half-written, and a restored copy is simply replaced
         return path
+
+    def readable_copies_behind(self, older_than: float = 60.0) -> list[tuple[str, bytes]]:
+        """Readable copies that are missing or say other than the signed records, as (file, bytes it should
+        hold): what a command killed between an event and its copy leaves. Only records older than
+        ``older_than`` seconds count (a command still running may be about to write its copy)."""
+        from datetime import timedelta
+
+        cutoff = utc_now() - timedelta(seconds=older_than)
+        found: list[tuple[str, bytes]] = []
+        should = (json.dumps(self.info, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        try:
+            stated = (self.path / "case.json").read_bytes()
+        except OSError:
+            stated = b""
+        last_fact = self.ledger.connection.execute(
+            "SELECT max(time) FROM events WHERE seq = 1 OR action IN (?, ?)", (case_facts.UPDATE, case_facts.ENROL)
+        ).fetchone()[0]
+        if stated != should and last_fact is not None and last_fact < rfc3339(cutoff):
+            found.append(("case.json", should))
+        cursor = self.ledger.connection.execute(
+            "SELECT time, details, artefacts FROM events WHERE action = 'capture' AND time < ?", (rfc3339(cutoff),)
+        )
+        for _, details, artefacts in cursor:
+            capture_id = json.loads(details).get("capture_id")
+            for item in json.loads(artefacts):
+                if item.get("role") != "capture-record" or not self.store.has(item["blake3"]):
+                    continue
+                copy = self.path / "captures" / f"{capture_id}.json"
+                if not copy.is_file():
+                    found.append((f"captures/{capture_id}.json", self.store.path_of(item["blake3"]).read_bytes()))
+        return found
 
 
 def _utc_from_timestamp(value: float):  # type: ignore[no-untyped-def]

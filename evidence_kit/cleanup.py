@@ -12,11 +12,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chain_of_custody.hashing import hash_file
 from chain_of_custody.keys import Identity
 from chain_of_custody.ledger import Event
 from chain_of_custody.leftovers import fcntl, leftovers, writer_gone
 
 from .machine import machine_facts
+from .staging import write_atomically
 
 if TYPE_CHECKING:
     from .case import Case
@@ -59,16 +61,23 @@ def clean_leftovers(case: Case, identity: Identity) -> Event | None:
         size = _remove(case.path / name)
         if size is not None:
             removed.append({"path": name, "size": size})
-    if not removed:
+    # Readable copies a killed command did not write (case.json, a capture record's copy), written again
+    # from the signed records; what stood there before is named by its digest.
+    restored: list[dict[str, Any]] = []
+    for name, data in case.readable_copies_behind():
+        target = case.path / name
+        previous = hash_file(target).blake3 if target.is_file() else None
+        write_atomically(target, data, mode=0o644 if name == "case.json" else 0o444)
+        restored.append({"path": name, "from_signed_records": True, "previous": previous})
+    if not removed and not restored:
         return None
-    return case.append(
-        identity,
-        ACTION,
-        details={
-            "reason": "temporary files of an interrupted command (its process is gone)",
-            "removed": removed,
-            "files": len(removed),
-            "bytes": sum(item["size"] for item in removed),
-            **machine_facts(),
-        },
-    )
+    details: dict[str, Any] = {
+        "reason": "leftovers of an interrupted command (its process is gone)",
+        "removed": removed,
+        "files": len(removed),
+        "bytes": sum(item["size"] for item in removed),
+        **machine_facts(),
+    }
+    if restored:
+        details["restored"] = restored
+    return case.append(identity, ACTION, details=details)

@@ -60,6 +60,7 @@ def main() -> None:
         "EVIDENCE_KIT_HOME": str(out / "cases"),
         "EVIDENCE_KIT_KEYS": str(out / "keys"),
         "EVIDENCE_KIT_CONFIG": str(settings_path),
+        "EVIDENCE_KIT_JOURNAL": str(out / "journal"),  # the head journal, outside the case folder
         "COLUMNS": os.environ.get("COLUMNS", "120"),
     }
     case_id = "DEMO-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -120,7 +121,9 @@ def main() -> None:
         bundle = out / f"{case_id}-bundle.zip"
         run(["export", case_id, "--out", str(bundle), "--zip", "--mla", str(form)], env)
         run(["verify", case_id], env)
-        run(["verify", str(bundle)], env)
+        # The court expert pins the investigator's key fingerprint, given out of band (printed by case create).
+        lead = json.loads((out / "cases" / case_id / "case.json").read_text("utf-8"))["investigators"][0]
+        run(["verify", str(bundle), "--trust", lead["fingerprint"]], env)
         print(f"\nDone. The case is in {out / 'cases' / case_id}; the bundle for the prosecutor is {bundle}.")
     finally:
         tsa.stop()

@@ -85,7 +85,8 @@ def verify_file(settings: Settings, path: Path) -> Report:
                 history = [
                     {"seq": e.seq, "time": e.time, "actor": e.actor, "action": e.action}
                     for e in case.events()
-                    if any(item.get("blake3") == digests.blake3 for item in e.artefacts)
+                    if isinstance(e.artefacts, list)
+                    and any(isinstance(item, dict) and item.get("blake3") == digests.blake3 for item in e.artefacts)
                 ]
         except (CustodyError, sqlite3.DatabaseError) as exc:  # one damaged case never hides the others
             report.warnings.append(f"case {case_id} could not be searched: {exc}")

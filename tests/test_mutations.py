@@ -37,6 +37,8 @@ CANNOT_MATTER = {
     "value is identical afterwards (the court reads the value; stored artefacts are never re-laid out)",
     "pem-layout": "a byte of a public-key PEM file outside its key (the line ends, the text around the armour) "
     "that leaves the same public key",
+    "index-row-number": "the row number (id) of an md_selectors or md_texts row: no command shows it, and the "
+    "search index's own triggers renumber its entries in step, so every row still says the same",
     "planted-file": "a file planted in the case folder that no event names and no command reads (verify warns "
     "about planted files in the store; export takes only what the ledger names)",
 }
@@ -77,8 +79,15 @@ def _tables(ledger: Path) -> dict[str, list[tuple]] | None:
 
 
 def _schema_names(dump: dict[str, list[tuple]] | None) -> list[tuple[str, str, str]]:
-    """The tables and their declared columns (an index's entry only speeds look-ups; rows are read all the same)."""
-    return [(kind, name, sql) for kind, name, sql in (dump or {}).get("sqlite_master", []) if kind == "table"]
+    """The tables and their declared columns (an index's entry only speeds look-ups; rows are read all the same).
+
+    SQL keywords and identifiers are case-insensitive, so a definition is compared in lower case.
+    """
+    return [
+        (kind, name.lower(), (sql or "").lower())
+        for kind, name, sql in (dump or {}).get("sqlite_master", [])
+        if kind == "table"
+    ]
 
 
 def _json_value(path: Path):
@@ -199,7 +208,8 @@ def mutate_case(case: Path, rng: random.Random) -> tuple[str, str | None]:
             except sqlite3.IntegrityError:
                 connection.execute(f'DELETE FROM "{table}" WHERE rowid=?', (rowid,))
                 return f"delete row {rowid} of {table}", None
-            return f"edit {column} of row {rowid} of {table}", None
+            renumbered = column == "id" and table in ("md_selectors", "md_texts")
+            return f"edit {column} of row {rowid} of {table}", "index-row-number" if renumbered else None
 
     def readable_json():
         path = rng.choice([case / "case.json", *_files(case, "captures/*.json"), *_files(case, "timestamps/*.json")])

@@ -310,20 +310,47 @@ def test_a_forged_gen_time_in_a_timestamp_sidecar_is_caught(tsa_settings, tmp_pa
     assert "gen_time" in report.findings[0].message
 
 
-def test_deleting_or_editing_a_capture_record_copy_is_caught(exported_case, tmp_path):
+def test_an_edited_capture_record_copy_fails_and_a_missing_one_is_a_warning(exported_case, tmp_path, settings):
+    """A missing copy is what a command killed between the capture event and the copy leaves: the record is
+    the checked artefact, so verify warns and the next command writes the copy; an edited copy fails."""
     case_dir = tmp_path / "case"
     shutil.copytree(exported_case.case_dir, case_dir)
     assert verify_case(case_dir).ok
     records = sorted((case_dir / "captures").glob("*.json"))
     assert len(records) == 2
     records[0].unlink()
+    report, found = findings(case_dir)
+    assert found == set() and report.ok
+    assert [w for w in report.warnings if records[0].name in w and "is missing" in w]
+    with Case.open_folder(case_dir, settings) as case:  # what the next command writes again
+        behind = dict(case.readable_copies_behind(older_than=0))
+        record = next(r for r in case.capture_records() if f"{r['id']}.json" == records[0].name)
+    assert list(behind) == [f"captures/{records[0].name}"]
+    assert json.loads(behind[f"captures/{records[0].name}"]) == record
     os.chmod(records[1], 0o644)
     records[1].write_bytes(records[1].read_bytes().replace(b'"status"', b'"status" ', 1))
     _, found = findings(case_dir)
-    assert found == {
-        ("capture-record", f"captures/{records[0].name}"),
-        ("capture-record", f"captures/{records[1].name}"),
-    }
+    assert found == {("capture-record", f"captures/{records[1].name}")}
+
+
+def test_the_next_command_writes_readable_copies_again_and_records_it(small_case, settings, clock):
+    case = Case.open_folder(small_case.path, settings, clock)  # events dated 2026-03: long past the grace time
+    case.update(case.identity(), {"title": "Renamed"})
+    case.close()
+    path = small_case.path / "case.json"
+    data = json.loads(path.read_text("utf-8"))
+    data["title"] = "Star Models recruitment ads"  # what it said before the update: a kill in between
+    path.write_text(json.dumps(data, indent=2), "utf-8")
+    report, found = findings(small_case.path)
+    assert found == set() and [w for w in report.warnings if "before the later case events" in w]
+    case = Case.open_folder(small_case.path, settings, clock)
+    case.identity()  # what any command that writes does first
+    cleanup = [e for e in case.events() if e.action == "cleanup"]
+    case.close()
+    assert [r["path"] for r in cleanup[-1].details["restored"]] == ["case.json"]
+    assert json.loads(path.read_text("utf-8"))["title"] == "Renamed"
+    report, found = findings(small_case.path)
+    assert found == set() and not [w for w in report.warnings if "case.json" in w]
 
 
 def test_a_bundle_without_bagit_txt_fails_verification(exported_case, tmp_path, cli):
@@ -345,3 +372,109 @@ def test_the_bundle_case_json_must_say_what_its_ledger_says(exported_case, tmp_p
     report = verify_bundle(bag)
     found = {(f.check, f.where.split(":")[0]) for f in report.findings}
     assert ("case-facts", "data/case.json title") in found
+
+
+# -- what the hostile review found -------------------------------------------------------------------------
+def _resign_all(case: Case, signer, edit_first) -> None:
+    """Rewrite every event, re-hashed, re-linked and re-signed with ``signer`` (the lead's own stolen key):
+    the chain is whole again, only witnesses outside the folder can tell."""
+    from chain_of_custody.ledger import genesis_hash
+
+    connection = sqlite3.connect(case.path / "ledger.sqlite")
+    rows = connection.execute(
+        "SELECT seq, time, actor, key_id, action, case_id, artefacts, details FROM events ORDER BY seq"
+    ).fetchall()
+    prev = genesis_hash(case.id)
+    for seq, time, actor, key_id, action, case_id, artefacts, details in rows:
+        details = json.loads(details)
+        if seq == 1:
+            edit_first(details)
+        draft = Event(seq, time, actor, key_id, action, case_id, json.loads(artefacts), details, prev)
+        entry = draft.compute_hash()
+        connection.execute(
+            "UPDATE events SET details=?, prev_hash=?, entry_hash=?, signature=? WHERE seq=?",
+            (json.dumps(details), prev, entry, signer.sign(entry.encode()), seq),
+        )
+        prev = entry
+    connection.commit()
+    connection.close()
+
+
+def test_a_ledger_rewritten_from_its_first_event_is_caught_by_the_folders_journal(small_case, settings):
+    lead = load_or_create(settings.keys_dir, "Insp. A. Petrova")[0]
+    _resign_all(small_case, lead, lambda details: details.update(title="A different case"))
+    data = json.loads((small_case.path / "case.json").read_text("utf-8"))
+    data["title"] = "A different case"
+    (small_case.path / "case.json").write_text(json.dumps(data), "utf-8")
+    report, found = findings(small_case.path)
+    assert [c for c, _ in found] == ["head-journal"]
+    assert "begins with another first event" in report.findings[0].message
+
+
+def test_a_case_json_or_sidecar_naming_a_key_twice_is_caught(small_case, tsa_settings, tmp_path):
+    path = small_case.path / "case.json"
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("{", '{"title": "Case of Mallory (forged)",', 1), "utf-8")
+    report, found = findings(small_case.path)
+    assert found == {("case-facts", "case.json")}
+    assert "'title' appears twice" in report.findings[0].message
+    case = Case.create(tsa_settings, "TS-3", "stamped", "Insp. A. Petrova")
+    evidence = tmp_path / "b.txt"
+    evidence.write_text("b", "utf-8")
+    case.add_files([evidence], case.identity())
+    case.close()
+    sidecar = next((case.path / "timestamps").glob("*.json"))
+    os.chmod(sidecar, 0o644)
+    sidecar.write_bytes(sidecar.read_bytes().replace(b"{", b'{"gen_time":"2019-01-01T00:00:00.000000Z",', 1))
+    _, found = findings(case.path)
+    assert found == {("timestamp-record", f"timestamps/{sidecar.name}")}
+
+
+def test_an_enrolment_under_a_name_already_enrolled_is_refused_by_verify(small_case, settings):
+    case = Case.open_folder(small_case.path, settings)
+    case.enrol(case.identity(), "Sgt. B. Ivanov")
+    ivanov = case.identity("Sgt. B. Ivanov")
+    case.close()
+    second, _ = load_or_create(settings.keys_dir / "other", "Insp. A. Petrova")
+    connection = sqlite3.connect(small_case.path / "ledger.sqlite")
+    time, prev = connection.execute("SELECT time, entry_hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    seq = connection.execute("SELECT max(seq) FROM events").fetchone()[0] + 1
+    details = {"investigator": second.enrolment_record(), "key_created": True}
+    draft = Event(seq, time, ivanov.name, ivanov.key_id, "enrol", small_case.id, [], details, prev)
+    entry = draft.compute_hash()
+    connection.execute(
+        "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            seq,
+            time,
+            ivanov.name,
+            ivanov.key_id,
+            "enrol",
+            small_case.id,
+            "[]",
+            json.dumps(details),
+            prev,
+            entry,
+            ivanov.sign(entry.encode()),
+        ),
+    )
+    connection.commit()
+    connection.close()
+    report, found = findings(small_case.path)
+    assert ("case-facts", f"event {seq}") in found
+    assert any("already enrolled with another key" in f.message for f in report.findings)
+
+
+def test_the_note_of_a_key_that_never_signed_is_checked_too(small_case, settings):
+    case = Case.open_folder(small_case.path, settings)
+    event, _ = case.enrol(case.identity(), "Sgt. B. Ivanov")
+    case.close()
+    key_id = event.details["investigator"]["key_id"]
+    note = small_case.path / "keys" / f"{key_id.replace(':', '-')}.json"
+    note.write_text(json.dumps({"name": "Mallory", "key_id": key_id, "algorithm": "Ed25519"}), "utf-8")
+    _, found = findings(small_case.path)
+    assert found == {("signer-key", f"keys/{note.name}")}
+    note.unlink()
+    (small_case.path / "keys" / f"{key_id.replace(':', '-')}.pem").unlink()
+    _, found = findings(small_case.path)
+    assert found == {("signer-key", f"event {event.seq}")}
