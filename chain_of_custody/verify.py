@@ -560,6 +560,8 @@ def check_artefacts(
             show(max(finished, now))
             try:
                 future.result(timeout=0.25)
+            except TimeoutError:
+                continue  # still hashing: show progress again
             except Exception:  # noqa: BLE001 (raised again where the result is taken)
                 break
 
