@@ -17,6 +17,7 @@ bench: setup
 	.venv/bin/python -m benchmarks
 	.venv/bin/python -m benchmarks.capture_speed
 	.venv/bin/python -m benchmarks.capture_memory
+	.venv/bin/python -m benchmarks.process_speed
 
 lint: setup
 	.venv/bin/ruff check evidence_kit chain_of_custody tests benchmarks

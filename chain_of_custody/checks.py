@@ -29,6 +29,10 @@ CASE: dict[str, tuple[str, str]] = {
     "head-journal": ("the ledger still reaches every head the journal outside the case recorded", "verify"),
     "artefact-present": ("every artefact named in the ledger is stored", "verify"),
     "artefact-digest": ("every stored artefact still has its recorded BLAKE3, SHA-256 and size", "verify"),
+    "artefact-blake3": (
+        "every stored artefact still has its recorded BLAKE3 and size (verify --fast: SHA-256 NOT checked)",
+        "verify",
+    ),
     "capture-record": (
         "every capture the ledger records has its record in captures/, byte for byte, and no other record is there",
         "verify",

@@ -10,6 +10,8 @@ This is the one multi-digest loop: the store, the exporter and both verifiers ca
 from __future__ import annotations
 
 import hashlib
+import mmap
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,7 +20,8 @@ from typing import Any, BinaryIO, Protocol
 
 import blake3
 
-CHUNK = 4 * 1024 * 1024
+MIB = 1024 * 1024
+CHUNK = 4 * MIB
 
 # Every pass takes at least these two: the artefact's identity and the digest the world checks.
 ALGORITHMS = ("blake3", "sha256")
@@ -132,3 +135,54 @@ def hash_bytes(data: bytes, algorithms: Sequence[str] = ALGORITHMS) -> Digests:
     for hasher in found.values():
         hasher.update(data)
     return _result(found, len(data))
+
+
+def hash_file_here(path: Path, on_progress: Callable[[int], None] | None = None) -> Digests:
+    """BLAKE3 and SHA-256 of a file, both on the calling thread, read into one reused 1 MiB buffer.
+
+    For verifying many files at once, one file per worker thread: each thread keeps a core busy with its
+    own file (hashlib and blake3 release the GIL), where :func:`hash_file` would queue every file's
+    BLAKE3 on the one shared worker (for one large file, :func:`hash_file` is the faster). A reused
+    buffer: a fresh 4 MiB ``bytes`` per read costs page faults (measured: SHA-256 of 320 files of
+    8 MiB, 3.6 s with 4 MiB reads, 2.0 s with 1 MiB reads into one buffer).
+    """
+    b3 = blake3.blake3()
+    sha = hashlib.sha256()
+    buffer = bytearray(MIB)
+    view = memoryview(buffer)
+    size = 0
+    with open(path, "rb", buffering=0) as handle:
+        while n := handle.readinto(buffer):
+            chunk = view[:n]
+            sha.update(chunk)
+            b3.update(chunk)
+            size += n
+            if on_progress is not None:
+                on_progress(size)
+    return Digests("blake3:" + b3.hexdigest(), "sha256:" + sha.hexdigest(), size)
+
+
+def blake3_file(path: Path, all_cores: bool = True) -> tuple[str, int]:
+    """BLAKE3 of a file and the size of what it hashed.
+
+    ``all_cores``: memory-mapped and hashed on every core, as ``b3sum`` does (for one large file);
+    otherwise on the calling thread in 1 MiB reads, for one file per worker thread (measured on 2 cores,
+    320 files of 8 MiB: 0.33 s, against 0.47 s one file after another on every core and 0.36 s b3sum).
+    """
+    with open(path, "rb", buffering=0) as handle:
+        if all_cores:
+            hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
+            size = os.fstat(handle.fileno()).st_size
+            if size:
+                with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                    hasher.update(mapped)
+                    size = len(mapped)
+            return "blake3:" + hasher.hexdigest(), size
+        hasher = blake3.blake3()
+        buffer = bytearray(MIB)
+        view = memoryview(buffer)
+        size = 0
+        while n := handle.readinto(buffer):
+            hasher.update(view[:n])
+            size += n
+        return "blake3:" + hasher.hexdigest(), size

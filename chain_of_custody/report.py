@@ -7,6 +7,9 @@ from typing import Any
 
 from .errors import Finding
 
+# What a report on a bundle says when asked for --fast (a bundle's manifests need every file read anyway)
+FAST_ON_A_BUNDLE = "--fast applies to case folders: this bundle was checked in full"
+
 
 @dataclass
 class CheckResult:
@@ -29,10 +32,26 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
     commands: list[str] = field(default_factory=list)  # what a court expert can run by hand
+    not_checked: list[str] = field(default_factory=list)  # what this run left out on purpose (verify --fast)
 
     @property
     def ok(self) -> bool:
         return not self.findings
+
+    @property
+    def verdict(self) -> str:
+        """The report's first word: VERIFIED only when every check passed and nothing was left out."""
+        if not self.ok:
+            return "VERIFICATION FAILED"
+        if self.not_checked:
+            return "VERIFIED, BUT NOT CHECKED: " + "; ".join(self.not_checked)
+        return "VERIFIED"
+
+    def mark_unchecked(self, what: str, why: str) -> None:
+        """Record that ``what`` was not checked (``why``): in the verdict, as a fact and as a warning."""
+        if what not in self.not_checked:
+            self.not_checked.append(what)
+            self.warnings.append(f"{what} was not checked: {why}")
 
     def check(self, name: str, description: str) -> CheckResult:
         if name not in self.checks:
@@ -53,6 +72,8 @@ class Report:
             "target": self.target,
             "kind": self.kind,
             "ok": self.ok,
+            "complete": not self.not_checked,
+            "not_checked": list(self.not_checked),
             "checks": [
                 {
                     "name": c.name,

@@ -52,6 +52,9 @@ from .clock import parse_rfc3339, rfc3339
 from .errors import CustodyError, Finding
 from .hashing import hash_bytes, hash_file
 
+# verify's checks of the stored artefacts (artefact-blake3: verify --fast), whose findings altered() reuses
+ARTEFACT_CHECKS = ("artefact-present", "artefact-digest", "artefact-blake3")
+
 if TYPE_CHECKING:
     from .chain_index import ChainIndex, ExpectedArtefact
     from .ledger import Event
@@ -283,7 +286,7 @@ class _Checker:
                 self._altered = {
                     f.where.split()[1]
                     for f in self.report.findings
-                    if f.check in ("artefact-present", "artefact-digest") and f.where.startswith("artefact ")
+                    if f.check in ARTEFACT_CHECKS and f.where.startswith("artefact ")
                 }
         return digest in self._altered
 

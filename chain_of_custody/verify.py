@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import re
 import sqlite3
+import threading
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -28,7 +29,7 @@ from .clock import parse_rfc3339
 from .description_check import check_descriptions
 from .errors import CustodyError, Finding
 from .facts import ENROL, UPDATE, CaseFacts, differences
-from .hashing import Digests, hash_file
+from .hashing import Digests, blake3_file, hash_file, hash_file_here
 from .index_check import check_index
 from .keys import fingerprint_of, load_public_keys, matches_trusted, raw_public, verify_signature
 from .ledger import Event, Head, Ledger, genesis_hash
@@ -481,36 +482,100 @@ def check_expected_head(expect_head: str, index: ChainIndex, report: Report) -> 
         )
 
 
+# Artefacts are hashed on this many threads at once, one file each: hashlib and blake3 release the GIL,
+# so each thread keeps a core busy (measured on 2 cores, 320 MiB in 40 files: threads 0.16 s, a fork
+# process pool 0.17 s, one stream 0.36 s); at most twice as many files are read ahead of the report.
+HASH_THREADS = max(2, os.cpu_count() or 2)
+
+
+class _Bytes:
+    """Bytes hashed so far by every worker, read by the thread that reports progress."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.done = 0
+
+    def counter(self) -> Callable[[int], None]:
+        last = 0
+
+        def add(size: int) -> None:
+            nonlocal last
+            with self.lock:
+                self.done += size - last
+            last = size
+
+        return add
+
+
+def _hash_artefact(path: Path, fast: bool, alone: bool, on_bytes: Callable[[int], None] | None) -> Digests:
+    if fast:
+        digest, size = blake3_file(path, all_cores=alone)
+        if on_bytes is not None:
+            on_bytes(size)
+        return Digests(digest, "", size)
+    if alone:  # BLAKE3 on the shared worker beside SHA-256
+        return hash_file(path, on_progress=on_bytes)
+    return hash_file_here(path, on_progress=on_bytes)
+
+
 def check_artefacts(
     expected: dict[str, ExpectedArtefact],
     locate: Callable[[str], Path | None],
     report: Report,
     on_progress: ProgressCallback | None = None,
     known: Callable[[Path], Digests | None] | None = None,
+    fast: bool = False,
 ) -> None:
     """Re-hash every artefact the ledger names and compare.
 
-    ``known`` returns digests already computed from the same bytes in this run (a bundle's manifest
-    check reads every payload file once), so no file is read twice.
+    Files are hashed on :data:`HASH_THREADS` threads, one file each, streaming; the results are taken
+    in the ledger's order, so findings come in the same order whatever finished first, and progress is
+    reported from the calling thread only. ``known`` returns digests already computed from the same
+    bytes in this run (a bundle's manifest check reads every payload file once), so no file is read
+    twice. ``fast`` checks BLAKE3 and size only (check ``artefact-blake3``) and says in the report that
+    SHA-256 was not checked.
     """
     total = sum(max(a.size, 0) for a in expected.values())
-    done = 0
-    for digest, artefact in expected.items():
+    hashed = _Bytes()
+    finished = 0  # bytes of the artefacts already taken in order (missing ones count as done)
+    check = "artefact-blake3" if fast else "artefact-digest"
+    if fast:
+        report.mark_unchecked(
+            "SHA-256 of the artefacts", "verify --fast checks BLAKE3 and size only; run verify without --fast"
+        )
+
+    reported = 0
+
+    def show(done: int) -> None:
+        """Progress never goes back: workers may be ahead of the file being taken."""
+        nonlocal reported
+        if on_progress is not None:
+            reported = max(reported, min(done, total))
+            on_progress(reported, total)
+
+    def wait(future: Future[Digests]) -> None:
+        while on_progress is not None and not future.done():
+            with hashed.lock:
+                now = hashed.done
+            show(max(finished, now))
+            try:
+                future.result(timeout=0.25)
+            except TimeoutError:
+                continue  # still hashing: show progress again
+            except Exception:  # noqa: BLE001 (raised again where the result is taken)
+                break
+
+    def take(digest: str, artefact: ExpectedArtefact, path: Path, future: Future[Digests]) -> None:
+        nonlocal finished
         where = f"artefact {digest} (recorded in event {artefact.first_seq})"
-        path = locate(digest)
-        if path is None or not path.is_file():
-            _fail(report, "artefact-present", where, "the file is missing")
-            done += max(artefact.size, 0)
-            continue
-        _ok(report, "artefact-present")
-        base = done
-        progress = (lambda n, base=base: on_progress(base + n, total)) if on_progress else None
-        found = (known(path) if known else None) or hash_file(path, on_progress=progress)
-        done += max(artefact.size, 0)
+        wait(future)
+        found = future.result()
+        finished += max(artefact.size, 0)
+        show(finished)
         problems = []
         if found.blake3 != artefact.blake3:
             problems.append(("BLAKE3", artefact.blake3, found.blake3))
-        if found.sha256 != artefact.sha256:
+        if not fast and found.sha256 != artefact.sha256:
             problems.append(("SHA-256", artefact.sha256, found.sha256))
         if found.size != artefact.size:
             problems.append(("size", str(artefact.size), str(found.size)))
@@ -518,16 +583,45 @@ def check_artefacts(
             names = ", ".join(p[0] for p in problems)
             _fail(
                 report,
-                "artefact-digest",
+                check,
                 f"{where} at {path}",
                 f"the file was altered ({names} differ)",
                 problems[0][1],
                 problems[0][2],
             )
         else:
-            _ok(report, "artefact-digest")
-    if on_progress:
-        on_progress(total, total)
+            _ok(report, check)
+
+    pending: deque[tuple[str, ExpectedArtefact, Path, Future[Digests]]] = deque()
+    alone = len(expected) < HASH_THREADS  # too few files to share out: each one's BLAKE3 beside its SHA-256
+    with ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="artefact-hash") as pool:
+        for digest, artefact in expected.items():
+            path = locate(digest)
+            if path is None or not path.is_file():
+                while pending:  # findings stay in the ledger's order
+                    take(*pending.popleft())
+                _fail(
+                    report,
+                    "artefact-present",
+                    f"artefact {digest} (recorded in event {artefact.first_seq})",
+                    "the file is missing",
+                )
+                finished += max(artefact.size, 0)
+                continue
+            _ok(report, "artefact-present")
+            reused = known(path) if known else None
+            future: Future[Digests]
+            if reused is not None:
+                future = Future()
+                future.set_result(reused)
+            else:
+                future = pool.submit(_hash_artefact, path, fast, alone, hashed.counter() if on_progress else None)
+            pending.append((digest, artefact, path, future))
+            while len(pending) > 2 * HASH_THREADS:
+                take(*pending.popleft())
+        while pending:
+            take(*pending.popleft())
+    show(total)
 
 
 def artefact_path(case_dir: Path, digest: str) -> Path:
@@ -634,12 +728,14 @@ def verify_case(
     tsa_roots: Sequence[Any] = (),
     trust: Sequence[str] = (),
     journal_dir: Path | None = None,
+    fast: bool = False,
 ) -> Report:
     """Verify a case folder: every check of :mod:`chain_of_custody.checks` that applies to a case.
 
     ``tsa_roots`` (x509 certificates): when given, RFC 3161 tokens must chain to one of them.
     ``trust``: fingerprints (or key ids) pinned out of band; any event signed by another key fails.
     ``journal_dir``: where the head journal lives (default :func:`journal.default_dir`).
+    ``fast``: artefacts get BLAKE3 and size only; the report says SHA-256 was not checked.
     """
     case_dir = case_dir.resolve()
     case_id, stated = read_case_json(case_dir)
@@ -679,7 +775,7 @@ def verify_case(
     if expect_head:
         check_expected_head(expect_head, index, report)
     found_journal = check_journal(journals, journal_dir, case_id, case_dir, walk, report)
-    check_artefacts(expected, lambda d: artefact_path(case_dir, d), report, on_progress)
+    check_artefacts(expected, lambda d: artefact_path(case_dir, d), report, on_progress, fast=fast)
     for path in unrecorded(case_dir, {d.split(":", 1)[1] for d in expected}):
         report.warnings.append(
             f"{path} is stored but no custody event records it (an interrupted ingest leaves such a file)"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -25,20 +24,15 @@ from chain_of_custody.errors import CustodyError, KeyProblem
 from chain_of_custody.keys import Identity, export_public, find_identity, load_or_create, load_public_pem
 from chain_of_custody.ledger import Event, Ledger, PendingEvent
 
-from . import pipeline
 from .case_record import read_case_info
 from .cleanup import clean_leftovers
 from .config import Settings
+from .custody_actions import CASE_ID, MANUAL_ACTIONS
 from .errors import CaseExists, CaseNotFound, InvalidInput
 from .export import leftovers as export_leftovers
 from .machine import machine_facts
 from .staging import write_atomically
 from .store import Artefact, Store, check_file, readable_name
-
-CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
-
-# Manual custody actions (ISO/IEC 27037 and SWGDE custody vocabulary).
-MANUAL_ACTIONS = ("handover", "transfer", "seal", "unseal", "access", "copy", "review", "note", "dispose")
 
 INDEX_SCHEMA = """
 CREATE TABLE IF NOT EXISTS artefacts (
@@ -386,6 +380,8 @@ class Case:
             event = self.append(identity, "add", [artefact.ledger_entry(role="added-file")], details)
             added.append(AddedFile(path, artefact, event))
         if then_pipeline:
+            from . import pipeline  # here: describing pulls in the metadata readers, which other commands skip
+
             pipeline.after_ingest(self, identity, [item.artefact for item in added])
         return added
 

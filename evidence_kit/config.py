@@ -15,6 +15,8 @@ from typing import Any
 
 from .errors import InvalidInput
 
+TSA_TIMEOUT = 15.0  # seconds to wait for each TSA (here, so the CLI shows it without loading the TSA client)
+
 
 def _config_dir() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import platform
 import socket
 
-from . import TOOL
-
 
 def machine_facts() -> dict[str, str]:
+    from . import TOOL  # the version is read on first use
+
     return {"tool": TOOL, "host": socket.gethostname(), "os": platform.platform()}

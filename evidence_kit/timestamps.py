@@ -29,7 +29,7 @@ from chain_of_custody.keys import Identity
 from chain_of_custody.ledger import Event, Head, PendingEvent
 
 from . import TOOL
-from .config import Settings, TsaSetting
+from .config import TSA_TIMEOUT, Settings, TsaSetting
 from .errors import InvalidInput, OperationFailed
 from .staging import write_atomically
 from .store import Artefact
@@ -37,7 +37,7 @@ from .store import Artefact
 if TYPE_CHECKING:
     from .case import Case
 
-DEFAULT_TIMEOUT = 15.0
+DEFAULT_TIMEOUT = TSA_TIMEOUT
 
 
 @dataclass(frozen=True)

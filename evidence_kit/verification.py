@@ -13,15 +13,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from chain_of_custody import bundle as custody_bundle
-from chain_of_custody import verify as custody_verify
 from chain_of_custody.errors import CustodyError, Finding
-from chain_of_custody.hashing import hash_file
 from chain_of_custody.report import Report
 
-from .case import CASE_ID, Case
 from .config import Settings
+from .custody_actions import CASE_ID
 from .errors import InvalidInput
+
+# The verifiers and the case are imported by the function that needs them: ``verify CASE`` then loads
+# neither the bundle checks nor the case's writing side (issue 16: start-up).
 
 
 def resolve(settings: Settings, target: str) -> tuple[str, Path]:
@@ -32,6 +32,8 @@ def resolve(settings: Settings, target: str) -> tuple[str, Path]:
     if path.is_dir():
         if (path / "case.json").is_file():
             return "case", path
+        from chain_of_custody import bundle as custody_bundle
+
         if custody_bundle.looks_like_bundle(path):  # a bag without bagit.txt is a bundle that fails, not "not a bundle"
             return "bundle", path
         raise InvalidInput(f"{target} is a folder but neither a case nor an evidence bundle")
@@ -48,19 +50,31 @@ def verify_case(
     on_progress: Callable[[int, int], None] | None = None,
     settings: Settings | None = None,
     trust: Sequence[str] = (),
+    fast: bool = False,
 ) -> Report:
-    from . import config
-    from .timestamps import pinned_roots
+    from chain_of_custody import verify as custody_verify
 
-    # RFC 3161 tokens must chain to the TSA roots the settings trust, when any are configured.
-    roots = pinned_roots(settings if settings is not None else config.load())
+    from . import config
+
+    # RFC 3161 tokens must chain to the TSA roots the settings trust, when any are configured (the TSA
+    # client module is loaded only then).
+    chosen = settings if settings is not None else config.load()
+    roots: list[Any] = []
+    if any(tsa.roots for tsa in chosen.tsas):
+        from .timestamps import pinned_roots
+
+        roots = list(pinned_roots(chosen))
     return custody_verify.verify_case(
-        path, expect_head=expect_head, on_progress=on_progress, tsa_roots=roots, trust=trust
+        path, expect_head=expect_head, on_progress=on_progress, tsa_roots=roots, trust=trust, fast=fast
     )
 
 
 def verify_file(settings: Settings, path: Path) -> Report:
     """Is this loose file evidence in any case under the home folder, and with what history?"""
+    from chain_of_custody.hashing import hash_file
+
+    from .case import Case
+
     digests = hash_file(path)
     report = Report(target=str(path), kind="file")
     report.facts.update(digests.to_json())
@@ -93,4 +107,6 @@ def verify_file(settings: Settings, path: Path) -> Report:
 
 
 def verify_bundle(path: Path, expect_head: str | None = None, trust: Sequence[str] = ()) -> Report:
+    from chain_of_custody import bundle as custody_bundle
+
     return custody_bundle.verify_bundle(path, expect_head=expect_head, trust=trust)

@@ -5,11 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from ..capture import CaptureOptions, capture_urls, check_targets
-from ..capture.bounds import MIB, Bounds
-from ..case import Case
+from ..capture.bounds import MIB, Bounds  # not the capture package's other modules: they load Playwright
 from ..errors import InvalidInput
 from .app import app, settings
 from .output import console, print_json, progress_bar
@@ -75,6 +72,11 @@ def capture(
     Each URL is loaded once in a fresh browser context; every artefact is hashed (BLAKE3 + SHA-256),
     stored read-only and named in one custody event. Exit 3 if any capture failed.
     """
+    from rich.table import Table
+
+    from ..capture import CaptureOptions, capture_urls, check_targets
+    from ..case import Case
+
     targets = list(urls or [])
     if from_file is not None:
         targets += read_url_file(from_file)

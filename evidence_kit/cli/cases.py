@@ -7,15 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from chain_of_custody.errors import CustodyError
 
-from ..case import Case
 from ..config import Settings
 from ..errors import InvalidInput
-from ..overview import case_overview
 from .app import app, settings
 from .output import console, print_json, short
 
@@ -35,6 +31,8 @@ def create(
     as_json: bool = typer.Option(False, "--json", help="Print the case as JSON."),
 ) -> None:
     """Create a new case folder with its custody ledger; the first custody event records the creation."""
+    from ..case import Case
+
     case = Case.create(
         settings(ctx), case_id, title, investigator, jurisdiction, offence, region.upper() if region else None
     )
@@ -73,6 +71,8 @@ def add_investigator(
 
     Only enrolled keys may sign a case's events; verify fails any event signed by another key.
     """
+    from ..case import Case
+
     with Case.open(settings(ctx), case_id) as case:
         pem = public_key.read_bytes() if public_key else None
         event, created = case.enrol(case.identity(by), name, pem)
@@ -119,6 +119,8 @@ def update(
     }
     if not changes:
         raise InvalidInput("say what to change: --title, --jurisdiction, --offence, --organisation or --region")
+    from ..case import Case
+
     with Case.open(settings(ctx), case_id) as case:
         event = case.update(case.identity(investigator), changes)
     if as_json:
@@ -133,6 +135,11 @@ def update(
 @case_app.command("list")
 def list_cases(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the cases in the home folder (a damaged case is listed as unreadable, with why)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..case import Case
+
     s = settings(ctx)
     rows = []
     for case_id in Case.list_ids(s):
@@ -156,6 +163,8 @@ def list_cases(ctx: typer.Context, as_json: bool = typer.Option(False, "--json",
 
 def _list_row(s: Settings, case_id: str) -> dict[str, Any]:
     """One case's line; a damaged case (case.json, ledger) becomes a line saying why, never an abort."""
+    from ..case import Case
+
     try:
         with Case.open(s, case_id) as case:
             head = case.ledger.head()
@@ -178,6 +187,11 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show one case: its details, artefacts, captures and ledger head."""
+    from rich.table import Table
+
+    from ..case import Case
+    from ..overview import case_overview
+
     with Case.open(settings(ctx), case_id) as case:
         summary = case_overview(case)
     if as_json:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import typer
 
-from ..case import Case
 from ..errors import InvalidInput
 from .app import app, settings
 from .output import console, err_console, print_json
@@ -38,6 +37,7 @@ def export(
 
     The export is recorded as a custody event; the bundle holds the ledger up to the head before it.
     """
+    from ..case import Case
     from ..export import bundle, mla  # here, not at the top: other commands start without the exporter
     from ..export.job import ExportOptions
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
-
-from chain_of_custody.keys import fingerprint_of, load_or_create, public_pem
 
 from ..errors import InvalidInput
 from .app import app, settings
@@ -29,6 +26,8 @@ def create(
     A key signs nothing until the case lead enrols it: 'evidence-kit case add-investigator CASE --name NAME
     --public-key PEM'.
     """
+    from chain_of_custody.keys import fingerprint_of, load_or_create, public_pem
+
     keys_dir = settings(ctx).keys_dir
     identity, created = load_or_create(keys_dir, name)
     if not created:
@@ -51,6 +50,8 @@ def create(
 def list_keys(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """The signing keys in this machine's keys folder (names, key ids, fingerprints; never a secret)."""
     import json
+
+    from rich.table import Table
 
     keys_dir = settings(ctx).keys_dir
     rows = []

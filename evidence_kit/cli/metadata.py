@@ -5,13 +5,8 @@ from __future__ import annotations
 import time
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from ..case import Case
 from ..errors import InvalidInput
-from ..metadata import describe as describing
-from ..metadata import search as searching
 from ..metadata.imagehash import DEFAULT_MAX_DISTANCE
 from .app import app, settings
 from .output import console, err_console, print_json, progress_bar, short
@@ -32,6 +27,12 @@ def describe(
 ) -> None:
     """(Re)describe artefacts not described yet: file type, embedded metadata and GPS, page metadata,
     selectors, photo hashes. One custody event lists every description; originals are never changed."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..case import Case
+    from ..metadata import describe as describing
+
     if rebuild_index:
         _rebuild(ctx, case_id, investigator, as_json)
         return
@@ -75,6 +76,11 @@ def describe(
 
 
 def _rebuild(ctx: typer.Context, case_id: str, investigator: str | None, as_json: bool) -> None:
+    from rich.markup import escape
+
+    from ..case import Case
+    from ..metadata import describe as describing
+
     with Case.open(settings(ctx), case_id) as case:
         result = describing.rebuild_index(case, case.identity(investigator))
     if as_json:
@@ -101,6 +107,8 @@ def _rebuild(ctx: typer.Context, case_id: str, investigator: str | None, as_json
 
 
 def _left_out(left_out: dict[str, str]) -> None:
+    from rich.markup import escape
+
     for other, why in left_out.items():
         err_console.print(
             f"warning: case {other} left out: its metadata index does not check against its signed records:"
@@ -117,6 +125,11 @@ def selectors(
 ) -> None:
     """Selectors found in a case: phones (E.164), e-mails, handles, wallets, IBANs, GPS, URLs; with counts,
     where they were found, and the other cases under the home folder that hold the same selector."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..metadata import search as searching
+
     left_out: dict[str, str] = {}
     found = searching.list_selectors(settings(ctx), case_id, left_out=left_out)
     _left_out(left_out)
@@ -157,6 +170,11 @@ def search(
 ) -> None:
     """Find a selector (a phone in any notation, a handle, a wallet) or words in captured text, in one case
     or --all; or with --similar IMAGE_OR_DIGEST, resized, recompressed or cropped copies of a photo."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..metadata import search as searching
+
     words = list(words or [])
     case_id = None if all_cases else (words.pop(0) if words else None)
     if case_id is None and not all_cases:

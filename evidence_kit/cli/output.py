@@ -6,13 +6,29 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+if TYPE_CHECKING:
+    from rich.console import Console
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+
+class _OnFirstUse:
+    """A rich Console made when first used: ``--json`` and error paths start without importing rich."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+console = cast("Console", _OnFirstUse(highlight=False))
+err_console = cast("Console", _OnFirstUse(stderr=True, highlight=False))
 
 
 def readable(text: str) -> str:
@@ -45,6 +61,8 @@ def progress_bar(
     if not enabled or not err_console.is_terminal:
         yield None
         return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn  # 20 ms: here
+
     count = (DownloadColumn(),) if unit == "bytes" else (TextColumn("{task.completed}/{task.total}"),)
     progress = Progress(
         TextColumn("{task.description}"),

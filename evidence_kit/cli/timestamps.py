@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from .. import timestamps
-from ..case import Case
+from ..config import TSA_TIMEOUT as DEFAULT_TIMEOUT
 from .app import app, settings
 from .output import console, err_console, print_json, short
 
@@ -27,7 +25,7 @@ def timestamp(
         help="The TSA's own certificate and intermediates (PEM), if its replies lack them (repeatable).",
     ),
     investigator: str = typer.Option(None, "--investigator", help="Who records the stamp (default: the case lead)."),
-    timeout: float = typer.Option(timestamps.DEFAULT_TIMEOUT, "--timeout", help="Seconds to wait for each TSA."),
+    timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", help="Seconds to wait for each TSA."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Get an RFC 3161 timestamp of the ledger head and every artefact not yet covered, from each TSA.
@@ -35,6 +33,11 @@ def timestamp(
     Each token is verified at once, stored with its manifest and the TSA's certificates, and recorded
     as a custody event with the TSA's genTime. Exit 3 when no TSA gave a token.
     """
+    from rich.table import Table
+
+    from .. import timestamps
+    from ..case import Case
+
     s = settings(ctx)
     chosen = timestamps.choose_tsas(s, tsa or (), tsa_root or (), tsa_cert or ())
     with Case.open(s, case_id) as case:

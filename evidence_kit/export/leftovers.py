@@ -33,8 +33,6 @@ from chain_of_custody.clock import Clock, rfc3339, utc_now
 from chain_of_custody.keys import Identity
 from chain_of_custody.leftovers import held
 
-from .. import TOOL
-
 try:
     import fcntl
 except ImportError:  # Windows
@@ -213,6 +211,8 @@ def clean(case: Case, identity: Identity) -> list[Removed]:
                     Removed(target, kind, size, pid if isinstance(pid, int) else 0, str(record.get("started")))
                 )
         if removed:
+            from .. import TOOL  # the version is read on first use
+
             case.append(
                 identity,
                 "cleanup",
