@@ -7,23 +7,25 @@ import os
 import shutil
 import subprocess
 import sys
+from typing import Any
 
-import click
 import pytest
 import typer
 
 from evidence_kit.cli import app
 
 
-def walk(command: click.Command, path: tuple[str, ...] = ()):
+def walk(command: Any, path: tuple[str, ...] = ()):
+    """Every command under a group (typer's own click or the standalone one: a group has ``commands``)."""
     yield path, command
-    if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
-            yield from walk(sub, (*path, name))
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from walk(sub, (*path, name))
 
 
 def test_every_command_has_help_text(runner):
     root = typer.main.get_command(app)
+    walked = [path for path, _ in walk(root)]
+    assert ("case", "add-investigator") in walked and ("verify",) in walked and len(walked) > 20
     for path, command in walk(root):
         assert (command.help or "").strip(), f"{' '.join(path)} has no help"
         result = runner.invoke(app, [*path, "--help"])
