@@ -261,7 +261,14 @@ def verify_folder(
     describe_events = ((e.seq, e.artefacts) for e in events if e.action == "describe" and isinstance(e.artefacts, list))
     check_description_entries(describe_events, expected, lambda d: located.get(d), report)
     # The bundle's own head is a witness: the export recorded it, outside the ledger it cut.
-    anchoring(walk, report, journal_found=False, witnessed=parse_head(expect_head)[0] if expect_head else None)
+    signature = report.checks.get(bundle_signature.CHECK)
+    anchoring(
+        walk,
+        report,
+        journal_found=False,
+        witnessed=parse_head(expect_head)[0] if expect_head else None,
+        signed_head=signature is not None and signature.checked > 0 and signature.passed,
+    )
     for wacz in sorted((bag / WACZ_DIR).glob("*.wacz")) if (bag / WACZ_DIR).is_dir() else []:
         check_wacz(wacz, wacz.relative_to(bag).as_posix(), report, {a.sha256 for a in expected.values()})
     report.commands.extend(hand_commands(bag))

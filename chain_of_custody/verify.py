@@ -429,7 +429,9 @@ def check_journal(
     return True
 
 
-def anchoring(walk: ChainWalk, report: Report, journal_found: bool, witnessed: int | None = None) -> None:
+def anchoring(
+    walk: ChainWalk, report: Report, journal_found: bool, witnessed: int | None = None, signed_head: bool = False
+) -> None:
     """Say plainly which events an RFC 3161 token anchors and which only the signatures protect."""
     good = {fact.get("event") for fact in report.facts.get("timestamps", []) if fact.get("ok")}
     stamped = 0
@@ -448,6 +450,8 @@ def anchoring(walk: ChainWalk, report: Report, journal_found: bool, witnessed: i
             witnesses.append("the head journal")
         if witnessed:
             witnesses.append(f"a head recorded outside (to event {witnessed})")
+        if signed_head:
+            witnesses.append(f"the investigator's signature over this bundle and its head (event {last})")
         report.facts["not_time_stamped"] = (
             f"{span} {'is' if first == last else 'are'} signed but not yet time-stamped: a cut there is "
             "detectable only through the head journal or an exported head"
