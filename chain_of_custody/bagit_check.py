@@ -10,24 +10,14 @@ import os
 from pathlib import Path
 from urllib.parse import unquote
 
-from .checks import describe
-from .errors import Finding
+from .checks import failed as _fail
+from .checks import passed as _ok
 from .hashing import Digests, hash_file
 from .report import Report
 from .safezip import DamagedBundle
 
 ALGORITHMS = ("sha256", "sha512", "blake3")
 SIGNATURE = "bundle-signature.json"  # chain_of_custody.bundle_signature.NAME
-
-
-def _fail(
-    report: Report, check: str, where: str, message: str, expected: str | None = None, found: str | None = None
-) -> None:
-    report.fail(check, describe(check), Finding(check, where, message, expected, found))
-
-
-def _ok(report: Report, check: str) -> None:
-    report.passed_item(check, describe(check))
 
 
 def encode_manifest_path(path: str) -> str:

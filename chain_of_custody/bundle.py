@@ -31,9 +31,10 @@ from typing import Any
 from . import bundle_signature, ownership
 from .bagit_check import check_bag, read_tag_file
 from .chain_index import ExpectedArtefact
-from .checks import describe
+from .checks import failed as _fail
+from .checks import passed as _ok
 from .description_check import check_description_entries
-from .errors import CustodyError, Finding
+from .errors import CustodyError
 from .hashing import Digests, hash_file
 from .keys import load_public_keys
 from .ledger import Event, Head, read_jsonl
@@ -61,21 +62,6 @@ CAPTURES = "data/captures"
 TIMESTAMPS = "data/timestamps"
 TIMESTAMP_RECORDS = "data/timestamps/records"
 WACZ_DIR = "data/wacz"
-
-
-def _fail(
-    report: Report,
-    check: str,
-    where: str,
-    message: str,
-    expected: str | None = None,
-    found: str | None = None,
-) -> None:
-    report.fail(check, describe(check), Finding(check, where, message, expected, found))
-
-
-def _ok(report: Report, check: str) -> None:
-    report.passed_item(check, describe(check))
 
 
 # -- the checks --------------------------------------------------------------------------------------

@@ -10,6 +10,13 @@ module that holds its subject, name it here, and call it from ``verify_case`` or
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from .errors import Finding
+
+if TYPE_CHECKING:
+    from .report import Report
+
 # A case folder (and, through the same functions, the ledger inside a bundle).
 CASE: dict[str, tuple[str, str]] = {
     "ledger": ("the ledger file opens and holds events", "verify"),
@@ -99,3 +106,15 @@ def describe(name: str) -> str:
     """What a check means, in one sentence (the name itself for a check the catalogue lacks)."""
     entry = ALL.get(name)
     return entry[0] if entry else name
+
+
+def failed(
+    report: Report, check: str, where: str, message: str, expected: str | None = None, found: str | None = None
+) -> None:
+    """Record one failure of ``check`` at ``where`` (its meaning from the catalogue)."""
+    report.fail(check, describe(check), Finding(check, where, message, expected, found))
+
+
+def passed(report: Report, check: str, count: int = 1) -> None:
+    """Record ``count`` items that ``check`` found sound."""
+    report.check(check, describe(check)).checked += count

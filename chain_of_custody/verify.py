@@ -24,10 +24,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from . import journal
 from .canonical import loads_strict
 from .chain_index import ChainIndex, ExpectedArtefact
-from .checks import describe
+from .checks import failed as _fail
+from .checks import passed as _ok
 from .clock import parse_rfc3339
 from .description_check import check_descriptions
-from .errors import CustodyError, Finding
+from .errors import CustodyError
 from .facts import ENROL, UPDATE, CaseFacts, differences
 from .hashing import Digests, blake3_file, hash_file, hash_file_here
 from .index_check import check_index
@@ -39,16 +40,6 @@ from .timestamp_check import check_timestamps, read_token_records
 
 ProgressCallback = Callable[[int, int], None]
 BLAKE3_DIGEST = re.compile(r"^blake3:[0-9a-f]{64}$")
-
-
-def _fail(
-    report: Report, check: str, where: str, message: str, expected: str | None = None, found: str | None = None
-) -> None:
-    report.fail(check, describe(check), Finding(check, where, message, expected, found))
-
-
-def _ok(report: Report, check: str, count: int = 1) -> None:
-    report.check(check, describe(check)).checked += count
 
 
 def _verify_batch(batch: list[tuple[int, str, str, bytes, str, str]]) -> list[tuple[int, str, str, bool]]:

@@ -12,21 +12,11 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from .checks import describe
-from .errors import Finding
+from .checks import failed as _fail
+from .checks import passed as _ok
 from .hashing import CHUNK
 from .report import Report
 from .safezip import ZIP_READ_ERRORS, UnsafeBundle, check_zip, describe_zip_error
-
-
-def _fail(
-    report: Report, check: str, where: str, message: str, expected: str | None = None, found: str | None = None
-) -> None:
-    report.fail(check, describe(check), Finding(check, where, message, expected, found))
-
-
-def _ok(report: Report, check: str) -> None:
-    report.passed_item(check, describe(check))
 
 
 def check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] | None = None) -> None:
