@@ -1,7 +1,8 @@
 """BagIt (RFC 8493) checks of an exported bundle: the declaration, completeness, every manifest.
 
 bagit-python validates SHA-256 and SHA-512 but ignores ``manifest-blake3.txt``; these checks read each
-payload file once for all three and check the tag manifests too.
+payload file once for every manifest (SHA-256 and BLAKE3, and SHA-512 in bundles that carry one) and
+check the tag manifests too.
 """
 
 from __future__ import annotations
@@ -16,7 +17,17 @@ from .hashing import Digests, hash_file
 from .report import Report
 from .safezip import DamagedBundle
 
-ALGORITHMS = ("sha256", "sha512", "blake3")
+# The manifests every bundle carries; a SHA-512 one (evidence-kit-bundle/1 bundles have one) is checked
+# too when present, and the tag manifests list it, so removing it is caught.
+ALGORITHMS = ("sha256", "blake3")
+OPTIONAL = ("sha512",)
+
+
+def algorithms_of(bag: Path, prefix: str = "manifest") -> tuple[str, ...]:
+    """The manifests to check: the required ones (a missing one is a finding) and any optional one present."""
+    return (*ALGORITHMS, *(a for a in OPTIONAL if (bag / f"{prefix}-{a}.txt").is_file()))
+
+
 SIGNATURE = "bundle-signature.json"  # chain_of_custody.bundle_signature.NAME
 
 
@@ -100,8 +111,9 @@ def check_bag(bag: Path, report: Report) -> dict[str, Digests]:
         _fail(report, "bagit", "bag-info.txt", "is missing or empty")
     all_files = _walk(bag, report)
     payload = [p for p in all_files if p.startswith("data/")]
-    digests = {p: hash_file(bag / p, algorithms=ALGORITHMS) for p in payload}
-    for algorithm in ALGORITHMS:
+    algorithms = algorithms_of(bag)
+    digests = {p: hash_file(bag / p, algorithms=algorithms) for p in payload}
+    for algorithm in algorithms:
         name = f"manifest-{algorithm}.txt"
         if not (bag / name).is_file():
             _fail(report, "bag-complete", name, "this payload manifest is missing")
@@ -143,7 +155,8 @@ def check_bag(bag: Path, report: Report) -> dict[str, Digests]:
     tag_files = [
         p for p in all_files if not p.startswith("data/") and not p.startswith("tagmanifest-") and p != SIGNATURE
     ]
-    for algorithm in ALGORITHMS:
+    tag_algorithms = algorithms_of(bag, "tagmanifest")
+    for algorithm in tag_algorithms:
         name = f"tagmanifest-{algorithm}.txt"
         if not (bag / name).is_file():
             _fail(report, "bag-tagmanifest", name, "this tag manifest is missing")
@@ -157,7 +170,7 @@ def check_bag(bag: Path, report: Report) -> dict[str, Digests]:
             if path not in entries:
                 _fail(report, "bag-tagmanifest", f"{name}: {path}", "is a tag file not in this tag manifest")
                 continue
-            found = hash_file(bag / path, algorithms=ALGORITHMS).hex(algorithm)
+            found = hash_file(bag / path, algorithms=tag_algorithms).hex(algorithm)
             if entries[path] != found:
                 _fail(
                     report,

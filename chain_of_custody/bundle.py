@@ -3,9 +3,9 @@
 The bundle layout (written by ``evidence_kit.export.bundle``; RFC 8493 for the bag itself)::
 
     bagit.txt, bag-info.txt                 bag declaration; bag-info names the case and the ledger head
-    manifest-sha256.txt, manifest-sha512.txt   RFC 8493 payload manifests (``sha256sum -c`` works on them)
+    manifest-sha256.txt                     RFC 8493 payload manifest (``sha256sum -c`` works on it)
     manifest-blake3.txt                     BLAKE3 of every payload file (bagit-python skips it; we check it)
-    tagmanifest-sha256.txt, -sha512.txt, -blake3.txt   digests of the tag files above
+    tagmanifest-sha256.txt, -blake3.txt   digests of the tag files above (a -sha512 pair is checked if present)
     data/case.json                          the case as it was at export
     data/artefacts.json                     readable bag path -> BLAKE3, SHA-256, size, exhibit, role
     data/artefacts/E01-screenshot-….png     every artefact the ledger names, under a readable name
@@ -53,7 +53,8 @@ from .verify import (
 )
 from .wacz_check import check_wacz
 
-FORMAT = "evidence-kit-bundle/1"
+# /2: no SHA-512 manifests (a /1 bundle carries them; they are checked when present).
+FORMAT = "evidence-kit-bundle/2"
 MAPPING = "data/artefacts.json"
 LEDGER = "data/ledger/ledger.jsonl"
 HEAD = "data/ledger/head.json"

@@ -1,7 +1,8 @@
 """The one multi-digest pass, the bag written with it, and the one artefact-ownership rule.
 
 No browser: a small bag is written with ``BagWriter`` and checked by the outside tools (``bagit.py
---validate``, ``sha512sum -c``, ``b3sum -c``) and by our own bag check.
+--validate``, ``sha256sum -c``, ``b3sum -c``) and by our own bag check; a bag of the older layout with
+SHA-512 manifests is still checked in full.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def test_bag_written_by_hand_passes_the_outside_validators_and_our_check(tmp_pat
     expected = hash_file(source)
     bag = tmp_path / "bag"
     writer = BagWriter(bag)
-    writer.copy(source, "data/artefacts/E01-file.bin", expected.blake3, expected.sha256)
+    writer.copy_evidence(source, "data/artefacts/E01-file.bin", expected.blake3, expected.sha256, expected.size)
     writer.write_bytes("data/case.json", b'{"id": "OP-1"}\n')
     (bag / "data" / "report").mkdir(parents=True)
     (bag / "data" / "report" / "other writer.txt").write_text("written by another tool\n")
@@ -67,14 +68,84 @@ def test_bag_written_by_hand_passes_the_outside_validators_and_our_check(tmp_pat
     assert validated.returncode == 0 and "is valid" in validated.stderr, validated.stderr
     for tool, manifest in (
         ("sha256sum", "manifest-sha256.txt"),
-        ("sha512sum", "manifest-sha512.txt"),
         ("b3sum", "manifest-blake3.txt"),
     ):
         checked = subprocess.run([tool, "-c", manifest], cwd=bag, capture_output=True, text=True)
         assert checked.returncode == 0 and checked.stdout.count(": OK") == 3, (tool, checked.stdout)
+    assert not (bag / "manifest-sha512.txt").exists()
+    assert (bag / "data/artefacts/E01-file.bin").stat().st_mode & 0o777 == 0o444
     report = Report(target=str(bag), kind="bundle")
     assert len(bagit_check.check_bag(bag, report)) == 3
     assert not report.findings and report.checks["bag-manifest"].checked == 3 * len(bagit_check.ALGORITHMS)
+
+
+def test_the_sha256_line_of_an_evidence_copy_is_the_ledgers_once_blake3_proves_the_bytes(tmp_path):
+    """The copy is checked by BLAKE3 and size only; its SHA-256 line is the ledger's, and it is true."""
+    source = tmp_path / "evidence.bin"
+    source.write_bytes(b"evidence " * 100_000)
+    recorded = hash_file(source)
+    writer = BagWriter(tmp_path / "bag")
+    writer.copy_evidence(source, "data/artefacts/x.bin", recorded.blake3, recorded.sha256, recorded.size)
+    writer.wait_for(["data/artefacts/x.bin"])
+    assert writer.digests["data/artefacts/x.bin"] == recorded
+    write_tag_files(writer, [("External-Identifier", "OP-1")])
+    checked = subprocess.run(["sha256sum", "-c", "manifest-sha256.txt"], cwd=tmp_path / "bag", capture_output=True)
+    assert checked.returncode == 0, checked.stdout
+
+
+@pytest.mark.parametrize("change", ["bytes", "size"])
+def test_an_evidence_copy_that_is_not_the_ledgers_bytes_stops_the_export(tmp_path, change):
+    source = tmp_path / "evidence.bin"
+    source.write_bytes(b"original bytes")
+    recorded = hash_file(source)
+    if change == "bytes":
+        source.write_bytes(b"altered bytes!")  # same size, other bytes
+    writer = BagWriter(tmp_path / "bag")
+    size = recorded.size if change == "bytes" else recorded.size + 1
+    writer.copy_evidence(source, "data/artefacts/x.bin", recorded.blake3, recorded.sha256, size)
+    with pytest.raises(VerificationFailed) as failed:
+        writer.wait_for(["data/artefacts/x.bin"])
+    assert failed.value.findings[0].check == "artefact-digest"
+    with pytest.raises(VerificationFailed):
+        write_tag_files(writer, [])  # no manifest is written over a copy that failed
+    assert not (tmp_path / "bag" / "manifest-sha256.txt").exists()
+
+
+def _old_layout_bag(tmp_path: Path) -> Path:
+    """A bag as evidence-kit-bundle/1 wrote it: SHA-512 payload and tag manifests beside the others."""
+    bag = tmp_path / "old"
+    (bag / "data").mkdir(parents=True)
+    (bag / "data" / "a.txt").write_bytes(b"exhibit\n")
+    (bag / "bagit.txt").write_bytes(b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    (bag / "bag-info.txt").write_bytes(b"Payload-Oxum: 8.1\n")
+    algorithms = ("sha256", "sha512", "blake3")
+    digest = hash_file(bag / "data" / "a.txt", algorithms=algorithms)
+    for algorithm in algorithms:
+        (bag / f"manifest-{algorithm}.txt").write_text(f"{digest.hex(algorithm)}  data/a.txt\n")
+    tags = ["bagit.txt", "bag-info.txt", *(f"manifest-{a}.txt" for a in algorithms)]
+    for algorithm in algorithms:
+        lines = "".join(f"{hash_file(bag / t, algorithms=algorithms).hex(algorithm)}  {t}\n" for t in tags)
+        (bag / f"tagmanifest-{algorithm}.txt").write_text(lines)
+    return bag
+
+
+def test_a_bag_with_sha512_manifests_is_checked_against_them_too(tmp_path):
+    bag = _old_layout_bag(tmp_path)
+    report = Report(target=str(bag), kind="bundle")
+    bagit_check.check_bag(bag, report)
+    assert not report.findings and report.checks["bag-manifest"].checked == 3
+    (bag / "manifest-sha512.txt").write_text("0" * 128 + "  data/a.txt\n")
+    report = Report(target=str(bag), kind="bundle")
+    bagit_check.check_bag(bag, report)
+    found = {(f.check, f.where) for f in report.findings}
+    assert ("bag-manifest", "manifest-sha512.txt: data/a.txt") in found
+    assert ("bag-tagmanifest", "tagmanifest-sha256.txt: manifest-sha512.txt") in found
+    (bag / "manifest-sha512.txt").unlink()  # removing it is caught by the tag manifests that list it
+    report = Report(target=str(bag), kind="bundle")
+    bagit_check.check_bag(bag, report)
+    assert ("bag-tagmanifest", "tagmanifest-sha256.txt: manifest-sha512.txt") in {
+        (f.check, f.where) for f in report.findings
+    }
 
 
 def test_a_case_file_that_no_longer_matches_is_refused_by_the_copy(tmp_path):

@@ -107,8 +107,15 @@ def _copy_case_files(contents: Contents, writer: BagWriter) -> None:
         if exhibit.record_path and exhibit.capture_id:
             source = case.path / "captures" / f"{exhibit.capture_id}.json"
             writer.copy(source, exhibit.record_path)
-    for digest, artefact in sorted(contents.artefacts.items(), key=lambda item: item[1].path):
-        writer.copy(contents.sources[digest], artefact.path, artefact.blake3, artefact.sha256)
+    # Evidence copies stream on worker threads while the rest of the export goes on (the stages, the
+    # report's Chromium); images first (the report prints them), then the largest first, so that no
+    # large file is left to copy alone at the end.
+    order = sorted(
+        contents.artefacts.items(),
+        key=lambda item: (not (item[1].mime or "").startswith("image/"), -item[1].size, item[1].path),
+    )
+    for digest, artefact in order:
+        writer.copy_evidence(contents.sources[digest], artefact.path, artefact.blake3, artefact.sha256, artefact.size)
     # Stamp records (copies of timestamp event details) for events inside the cut; a record of a later
     # stamp would rightly be reported as "no custody event records this stamp".
     for record in sorted((case.path / "timestamps").glob("*.json")):
@@ -219,8 +226,8 @@ def export_case(
     contents = gather(case, captures)
     with leftovers.in_progress(case, out, clock) as staging:
         staging.folder.mkdir()
+        job = ExportJob(contents, BagWriter(staging.folder), options)
         try:
-            job = ExportJob(contents, BagWriter(staging.folder), options)
             if on_progress:
                 on_progress("copying evidence")
             _copy_case_files(contents, job.writer)
@@ -250,6 +257,7 @@ def export_case(
             else:
                 os.rename(staging.folder, out)
         except BaseException:
+            job.writer.finish(cancel=True)  # no copy still writing into the folder being removed
             shutil.rmtree(staging.folder, ignore_errors=True)
             raise
     oxum = job.writer.payload_oxum

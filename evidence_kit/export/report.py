@@ -10,7 +10,7 @@ through the same Chromium the captures use, with page numbers in the footer.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -283,9 +283,16 @@ def chromium_path(configured: str | None = None) -> str:
 
 
 def print_pdfs(
-    jobs: list[tuple[Path, Path, str]], executable: str | None = None, configured: str | None = None
+    jobs: list[tuple[Path, Path, str]],
+    executable: str | None = None,
+    configured: str | None = None,
+    ready: Callable[[], None] | None = None,
 ) -> None:
-    """Print HTML files to PDF (A4, page numbers in the footer) with one headless Chromium; no network."""
+    """Print HTML files to PDF (A4, page numbers in the footer) with one headless Chromium; no network.
+
+    ``ready`` is called once Chromium has started, before the first page loads: it waits for the files
+    the pages show (evidence still being copied into the bag while Chromium starts).
+    """
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -300,6 +307,8 @@ def print_pdfs(
                     "**/*",
                     lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort(),
                 )
+                if ready is not None:
+                    ready()
                 for html_file, pdf_file, footer in jobs:
                     footer_html = (
                         f"<div style='font-size:8px;width:100%;text-align:center;color:#444'>"
@@ -326,9 +335,12 @@ def add_to_bag(job: ExportJob) -> None:
     contents, writer = job.contents, job.writer
     writer.write_bytes(HTML_PATH, render_html(contents).encode("utf-8"))
     pdf = writer.path(PDF_PATH)
+    # The pictures the report shows, as bag paths: printing waits for their copies, not for the rest.
+    shown = ["data/" + image["src"].removeprefix("../") for e in contents.exhibits if (image := _image(e))]
     print_pdfs(
         [(writer.root / HTML_PATH, pdf, f"Case {contents.case.id} — evidence report — page")],
         job.options.chromium,
         contents.case.settings.chromium,
+        ready=lambda: writer.wait_for(shown),
     )
     writer.adopt(PDF_PATH)
