@@ -18,6 +18,7 @@ bench: setup
 	.venv/bin/python -m benchmarks.capture_speed
 	.venv/bin/python -m benchmarks.capture_memory
 	.venv/bin/python -m benchmarks.process_speed
+	.venv/bin/python -m benchmarks.readme_table
 
 lint: setup
 	.venv/bin/ruff check evidence_kit chain_of_custody tests benchmarks

@@ -40,8 +40,14 @@ def capture(
     from_file: Path = typer.Option(None, "--from-file", help="A text file with one URL per line."),
     timeout: float = typer.Option(120.0, "--timeout", min=3.0, help="Hard deadline per capture, in seconds."),
     no_video: bool = typer.Option(False, "--no-video", help="Do not record a screen video of the capture."),
-    concurrency: int = typer.Option(
-        1, "--concurrency", min=1, max=8, help="Captures in parallel (browser contexts in one browser)."
+    concurrency: int | None = typer.Option(
+        None,
+        "--concurrency",
+        min=1,
+        max=8,
+        help="Captures in parallel (browser contexts in one browser). Default: chosen from the cores and the "
+        "free memory (two per core, 512 MiB each, within --max-browser-memory-mb).",
+        show_default=False,
     ),
     allow_private: bool = typer.Option(
         False,
@@ -75,6 +81,7 @@ def capture(
     from rich.table import Table
 
     from ..capture import CaptureOptions, capture_urls, check_targets
+    from ..capture.concurrency import default_concurrency
     from ..case import Case
 
     targets = list(urls or [])
@@ -87,7 +94,7 @@ def capture(
         video=not no_video,
         allow_private=allow_private,
         ignore_https_errors=ignore_https_errors,
-        concurrency=concurrency,
+        concurrency=concurrency or default_concurrency(browser_mib=max_browser_mb),
         purpose=purpose,
         bounds=Bounds(body_bytes=max_response_mb * MIB, browser_rss_mb=max_browser_mb),
     )

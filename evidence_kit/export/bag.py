@@ -73,6 +73,7 @@ class BagWriter:
         self.digests: dict[str, Digests] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._copies: dict[str, Future[None]] = {}
+        self._later: list[tuple[str, Future[None]]] = []  # files another thread is still writing
         self._lock = threading.Lock()
 
     def path(self, rel: str) -> Path:
@@ -163,15 +164,26 @@ class BagWriter:
             if future is not None:
                 future.result()
 
+    def adopt_later(self, rel: str, written: Future[None]) -> None:
+        """Record a file another thread is writing (the report's PDF) once ``written`` is done."""
+        self._later.append((rel, written))
+
     def finish(self, cancel: bool = False) -> None:
-        """Wait for every evidence copy (raising the first failure in bag order); ``cancel`` drops the rest."""
-        if self._pool is None:
-            return
+        """Wait for every evidence copy and every file adopted later (raising the first failure, in bag
+        order); ``cancel`` drops the copies not started yet."""
         pool, self._pool = self._pool, None
-        pool.shutdown(wait=True, cancel_futures=cancel)
-        if not cancel:
-            for rel in sorted(self._copies):
-                self._copies[rel].result()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=cancel)
+            if not cancel:
+                for rel in sorted(self._copies):
+                    self._copies[rel].result()
+        later, self._later = self._later, []
+        for rel, written in later:
+            if cancel:
+                written.exception()  # wait: nothing may still write into a folder about to be removed
+            else:
+                written.result()
+                self.adopt(rel)
 
     def adopt(self, rel: str) -> None:
         """Record a file another writer produced (WACZ, PDF, DOCX)."""

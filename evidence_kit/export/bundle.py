@@ -31,10 +31,11 @@ from .. import TOOL
 from ..case import Case
 from ..errors import InvalidInput, OperationFailed
 from ..machine import machine_facts
-from . import leftovers
+from . import leftovers, report
 from .bag import BagWriter, write_tag_files
 from .contents import Contents, gather, mapping_json
 from .job import ExportJob, ExportOptions
+from .printing import Printer, chromium_path
 from .stages import STAGES, Stage
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest zip time: a fixed date makes the zip reproducible
@@ -226,15 +227,21 @@ def export_case(
     contents = gather(case, captures)
     with leftovers.in_progress(case, out, clock) as staging:
         staging.folder.mkdir()
+        chosen = stages if stages is not None else STAGES
         job = ExportJob(contents, BagWriter(staging.folder), options)
         try:
+            if any(stage is report.add_to_bag for _, stage in chosen):
+                # Chromium starts now, while the evidence is copied; the report is printed beside the rest.
+                job.printer = Printer(options.chromium or chromium_path(case.settings.chromium))
             if on_progress:
                 on_progress("copying evidence")
             _copy_case_files(contents, job.writer)
-            for name, stage in stages if stages is not None else STAGES:
+            for name, stage in chosen:
                 if on_progress:
                     on_progress(name)
                 stage(job)
+            if on_progress and job.printer is not None:
+                on_progress("waiting for the copies and the report's PDF")
             tag_digest = write_tag_files(job.writer, _bag_info(case, identity, contents, clock()))
             # The investigator's signature over the tag manifest: nothing in the bag can change unseen.
             signed = bundle_signature.sign(case.id, str(contents.head), tag_digest, identity, rfc3339(clock()))
@@ -260,6 +267,9 @@ def export_case(
             job.writer.finish(cancel=True)  # no copy still writing into the folder being removed
             shutil.rmtree(staging.folder, ignore_errors=True)
             raise
+        finally:
+            if job.printer is not None:
+                job.printer.close()
     oxum = job.writer.payload_oxum
     details: dict[str, Any] = {
         "bundle": out.name,

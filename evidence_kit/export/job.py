@@ -8,6 +8,7 @@ from typing import Any
 
 from .bag import BagWriter
 from .contents import Contents
+from .printing import Printer
 
 
 @dataclass(frozen=True)
@@ -26,3 +27,4 @@ class ExportJob:
     options: ExportOptions = field(default_factory=ExportOptions)
     warnings: list[str] = field(default_factory=list)  # said to the investigator and kept in the export event
     mla_missing: list[str] | None = None  # required MLA form fields left empty; None when no form was given
+    printer: Printer | None = None  # the export's Chromium, started with it (None: a stage prints on its own)

@@ -9,16 +9,13 @@ through the same Chromium the captures use, with page numbers in the footer.
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 from .. import TOOL
-from ..capture.browser import LAUNCH_ARGS, find_chromium
-from ..errors import OperationFailed
 from .contents import BagArtefact, Contents, Exhibit
 from .job import ExportJob
+from .printing import print_pdfs
 from .templating import render
 
 HTML_PATH = "data/report/report.html"
@@ -277,70 +274,15 @@ def render_html(contents: Contents) -> str:
     )
 
 
-def chromium_path(configured: str | None = None) -> str:
-    """The same Chromium the captures use (settings or EVIDENCE_KIT_CHROMIUM, Playwright's own, Debian's)."""
-    return find_chromium(configured)
-
-
-def print_pdfs(
-    jobs: list[tuple[Path, Path, str]],
-    executable: str | None = None,
-    configured: str | None = None,
-    ready: Callable[[], None] | None = None,
-) -> None:
-    """Print HTML files to PDF (A4, page numbers in the footer) with one headless Chromium; no network.
-
-    ``ready`` is called once Chromium has started, before the first page loads: it waits for the files
-    the pages show (evidence still being copied into the bag while Chromium starts).
-    """
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
-
-    executable = executable or chromium_path(configured)
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=executable, args=list(LAUNCH_ARGS))
-            try:
-                page = browser.new_page()
-                # Only the bundle's own files may load: nothing leaves the machine while printing.
-                page.route(
-                    "**/*",
-                    lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort(),
-                )
-                if ready is not None:
-                    ready()
-                for html_file, pdf_file, footer in jobs:
-                    footer_html = (
-                        f"<div style='font-size:8px;width:100%;text-align:center;color:#444'>"
-                        f"{html.escape(footer)} — <span class='pageNumber'></span> / "
-                        "<span class='totalPages'></span></div>"
-                    )
-                    page.goto(html_file.resolve().as_uri(), wait_until="load")
-                    page.pdf(
-                        path=str(pdf_file),
-                        format="A4",
-                        print_background=True,
-                        display_header_footer=True,
-                        header_template="<div></div>",
-                        footer_template=footer_html,
-                        margin={"top": "14mm", "bottom": "16mm", "left": "10mm", "right": "10mm"},
-                    )
-            finally:
-                browser.close()
-    except PlaywrightError as exc:
-        raise OperationFailed(f"printing to PDF failed: {exc}") from None
-
-
 def add_to_bag(job: ExportJob) -> None:
+    """The report's HTML now; its PDF is printed by the export's Chromium while the export goes on."""
     contents, writer = job.contents, job.writer
     writer.write_bytes(HTML_PATH, render_html(contents).encode("utf-8"))
-    pdf = writer.path(PDF_PATH)
+    printing = [(writer.root / HTML_PATH, writer.path(PDF_PATH), f"Case {contents.case.id} — evidence report — page")]
     # The pictures the report shows, as bag paths: printing waits for their copies, not for the rest.
     shown = ["data/" + image["src"].removeprefix("../") for e in contents.exhibits if (image := _image(e))]
-    print_pdfs(
-        [(writer.root / HTML_PATH, pdf, f"Case {contents.case.id} — evidence report — page")],
-        job.options.chromium,
-        contents.case.settings.chromium,
-        ready=lambda: writer.wait_for(shown),
-    )
+    if job.printer is not None:
+        writer.adopt_later(PDF_PATH, job.printer.print_later(printing, ready=lambda: writer.wait_for(shown)))
+        return
+    print_pdfs(printing, job.options.chromium, contents.case.settings.chromium, ready=lambda: writer.wait_for(shown))
     writer.adopt(PDF_PATH)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..job import ExportJob
-from ..report import print_pdfs
+from ..printing import print_pdfs
 from .annex import build_annexes
 from .render import render_html, write_docx
 
