@@ -22,7 +22,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from . import journal
-from .canonical import loads_strict
+from .canonical import canonical_json, loads_strict
 from .chain_index import ChainIndex, ExpectedArtefact
 from .checks import failed as _fail
 from .checks import passed as _ok
@@ -30,7 +30,7 @@ from .clock import parse_rfc3339
 from .description_check import check_descriptions
 from .errors import CustodyError
 from .facts import ENROL, UPDATE, CaseFacts, differences
-from .hashing import Digests, blake3_file, hash_file, hash_file_here
+from .hashing import Digests, blake3_digest, blake3_file, hash_file, hash_file_here
 from .index_check import check_index
 from .keys import fingerprint_of, load_public_keys, matches_trusted, raw_public, verify_signature
 from .ledger import Event, Head, Ledger, genesis_hash
@@ -42,11 +42,25 @@ ProgressCallback = Callable[[int, int], None]
 BLAKE3_DIGEST = re.compile(r"^blake3:[0-9a-f]{64}$")
 
 
-def _verify_batch(batch: list[tuple[int, str, str, bytes, str, str]]) -> list[tuple[int, str, str, bool]]:
-    return [
-        (seq, actor, key_id, verify_signature(key, signature, entry_hash.encode("ascii")))
-        for seq, actor, key_id, key, signature, entry_hash in batch
-    ]
+# One event as a worker checks it: seq, actor, key id, public key (None: no key, signer-key says so),
+# signature, recorded entry hash, hashed body. Back: seq, actor, key id, whether the signature verifies
+# (None without a key) and the entry hash computed from the body.
+Signed = tuple[int, str, str, bytes | None, str, str, dict[str, Any]]
+Checked = tuple[int, str, str, bool | None, str]
+
+
+def _verify_batch(batch: list[Signed]) -> list[Checked]:
+    """Each event's entry hash, computed again, and its signature: the costly part of a chain walk, done on
+    worker processes (or threads) in batches while the walk goes on."""
+    checked = []
+    for seq, actor, key_id, key, signature, entry_hash, body in batch:
+        try:
+            computed = blake3_digest(canonical_json(body, strict=False))
+        except TypeError as exc:
+            computed = f"unhashable: {exc}"
+        good = None if key is None else verify_signature(key, signature, entry_hash.encode("ascii"))
+        checked.append((seq, actor, key_id, good, computed))
+    return checked
 
 
 # Above this many events, signatures are checked in worker processes: with threads the walk and the
@@ -182,8 +196,9 @@ def check_chain(
 
     A key signs event N only when event 1 or an ``enrol`` event before N enrolled it (see
     :mod:`chain_of_custody.facts`); its public key comes from that signed enrolment, and ``keys/`` is
-    only a readable copy. Signatures (the costly part) are checked in batches on worker threads, or
-    worker processes for long ledgers (``processes``), while the walk goes on.
+    only a readable copy. Entry hashes and signatures (the costly part) are checked in batches on worker
+    threads, or worker processes for long ledgers (``processes``), while the walk goes on; their findings
+    are recorded batch by batch in seq order, so a report lists them in the same order every time.
     """
     expected_seq = 1
     prev = genesis_hash(case_id)
@@ -194,18 +209,36 @@ def check_chain(
     facts = CaseFacts(case_id)
     fact_states: list[tuple[int, dict[str, Any]]] = []
     passed = dict.fromkeys(("sequence", "chain-link", "entry-hash", "case-id", "signer-enrolled", "signature"), 0)
-    batch: list[tuple[int, str, str, bytes, str, str]] = []
+    batch: list[Signed] = []
     raw_file_keys = {key_id: raw_public(key) for key_id, key in file_keys.items()}
-    in_flight: deque[Future[list[tuple[int, str, str, bool]]]] = deque()
+    # A batch in flight: its events, where each event's entry-hash finding belongs among the findings
+    # (the walk checked the hash there before workers did), and the workers' answer.
+    in_flight: deque[tuple[list[Signed], list[int], Future[list[Checked]]]] = deque()
+    slots: list[int] = []
+    placed: list[tuple[int, Any]] = []  # (slot, entry-hash finding), put in place after the walk
     first_use: dict[str, int] = {}
     used: dict[str, list[int]] = {}
     fingerprints: dict[str, str] = {}
 
-    def collect(future: Future[list[tuple[int, str, str, bool]]]) -> None:
-        for seq, actor, key_id, good in future.result():
+    def collect(sent: list[Signed], at: list[int], future: Future[list[Checked]]) -> None:
+        for (_, _, _, _, _, entry_hash, _), slot, (seq, actor, key_id, good, computed) in zip(
+            sent, at, future.result(), strict=True
+        ):
+            if computed != entry_hash:
+                _fail(
+                    report,
+                    "entry-hash",
+                    f"event {seq}",
+                    "its content was changed after it was recorded",
+                    entry_hash,
+                    computed,
+                )
+                placed.append((slot, report.findings.pop()))
+            else:
+                passed["entry-hash"] += 1
             if good:
                 passed["signature"] += 1
-            else:
+            elif good is not None:
                 _fail(report, "signature", f"event {seq}", f"signature of {actor!r} ({key_id}) does not verify")
 
     with _pool(processes) as pool:
@@ -226,21 +259,7 @@ def check_chain(
                 _fail(report, "chain-link", where, "does not link to the event before it", prev, event.prev_hash)
             else:
                 passed["chain-link"] += 1
-            try:
-                computed = event.compute_hash(strict=False)
-            except TypeError as exc:
-                computed = f"unhashable: {exc}"
-            if computed != event.entry_hash:
-                _fail(
-                    report,
-                    "entry-hash",
-                    where,
-                    "its content was changed after it was recorded",
-                    event.entry_hash,
-                    computed,
-                )
-            else:
-                passed["entry-hash"] += 1
+            slots.append(len(report.findings))  # the entry-hash finding's place, if the workers find one
             if event.case_id != case_id:
                 _fail(report, "case-id", where, "belongs to another case", case_id, event.case_id)
             else:
@@ -261,14 +280,15 @@ def check_chain(
             used.setdefault(event.key_id, []).append(event.seq)
             if key is None:
                 _fail(report, "signer-key", where, f"no public key {event.key_id} for signer {event.actor!r}")
-            else:
-                fingerprints.setdefault(event.key_id, fingerprint_of(key))
-                batch.append((event.seq, event.actor, event.key_id, key, event.signature, event.entry_hash))
-                if len(batch) >= (2048 if processes else 512):
-                    in_flight.append(pool.submit(_verify_batch, batch))
-                    batch = []
-                    while len(in_flight) > 8:
-                        collect(in_flight.popleft())
+            elif event.key_id not in fingerprints:
+                fingerprints[event.key_id] = fingerprint_of(key)
+            body = event.hashed_body()
+            batch.append((event.seq, event.actor, event.key_id, key, event.signature, event.entry_hash, body))
+            if len(batch) >= (2048 if processes else 512):
+                in_flight.append((batch, slots, pool.submit(_verify_batch, batch)))
+                batch, slots = [], []
+                while len(in_flight) > 8:
+                    collect(*in_flight.popleft())
             moment = None
             try:
                 moment = parse_rfc3339(event.time)
@@ -293,9 +313,11 @@ def check_chain(
             expected_seq = event.seq + 1
             head = Head(event.seq, event.entry_hash)
         if batch:
-            in_flight.append(pool.submit(_verify_batch, batch))
+            in_flight.append((batch, slots, pool.submit(_verify_batch, batch)))
         while in_flight:
-            collect(in_flight.popleft())
+            collect(*in_flight.popleft())
+    for slot, finding in reversed(placed):  # each where the walk would have recorded it: a fixed order
+        report.findings.insert(slot, finding)
     for name, count in passed.items():
         _ok(report, name, count)
     _key_problems(facts, file_keys, first_use, report, keys_dir)
