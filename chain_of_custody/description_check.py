@@ -71,7 +71,7 @@ def check_description_entries(
                 continue  # artefact-present reports the missing file
             try:
                 named = json.loads(path.read_text("utf-8"))["source"]["blake3"]
-            except (OSError, ValueError, KeyError, TypeError):
+            except (OSError, ValueError, KeyError, TypeError, RecursionError):  # a JSON nested too deep
                 report.fail(CHECK, DESCRIPTION, Finding(CHECK, where, "is not a readable description", source, None))
                 continue
             if named != source:
