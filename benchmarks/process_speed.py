@@ -66,6 +66,8 @@ class Row:
     ratio: str
     target: str
     met: bool | None
+    load: float = 0.0  # the 1-minute load average when the row was measured (other work on the machine)
+    when: str = ""
 
 
 ROWS: list[Row] = []
@@ -180,12 +182,16 @@ def row(key: str, what: str, ours: float, base: float | None, target: str, highe
     met = value >= bound if target.startswith(">=") else value <= bound
     shown = "" if ratio is None else f"{ratio:.2f}x"
     base_text = "" if base is None else f"{base:.2f} s"
-    ROWS.append(Row(key, what, f"{ours:.2f} s", base_text, shown, target, met))
+    ROWS.append(Row(key, what, f"{ours:.2f} s", base_text, shown, target, met, *_now()))
     print(f"{what:<62} {ours:7.2f} s {base_text:>9}  {shown:>7}  {target:>9}  {'met' if met else 'MISSED'}", flush=True)
 
 
+def _now() -> tuple[float, str]:
+    return round(os.getloadavg()[0], 1), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+
+
 def note(key: str, what: str, text: str) -> None:
-    ROWS.append(Row(key, what, text, "", "", "", None))
+    ROWS.append(Row(key, what, text, "", "", "", None, *_now()))
     print(f"{what:<62} {text}", flush=True)
 
 

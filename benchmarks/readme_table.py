@@ -40,18 +40,20 @@ def table(results: dict) -> str:
     rows = sorted(results["rows"], key=lambda r: ORDER.index(r["key"]) if r["key"] in ORDER else len(ORDER))
     scale = "" if results["scale"] == 1 else f", data scale {results['scale']}"
     lines = [
-        f"Measured with `make bench` on {results['machine']}, {results['when']}, load average up to "
-        f"{results['load']:.1f}{scale}. Whole processes, each against its baseline run alternately in the "
-        "same run (best of each):",
+        f"Measured with `make bench` on {results['machine']}{scale}. Whole processes, each against its "
+        "baseline run alternately in the same run (best of each). The load column is the machine's load "
+        "average when the row was measured: above 2 on these 2 cores, other work shared them, which slows "
+        "the multi-core side most, so ratios are then worse than on a quiet machine.",
         "",
-        "| what | ours | baseline | ratio | target | |",
-        "|---|---|---|---|---|---|",
+        "| what | ours | baseline | ratio | target | | load |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         verdict = "" if r["met"] is None else "met" if r["met"] else "**missed**"
         target = r["target"].replace(">=", "≥ ").replace("<=", "≤ ").replace("x", "×")
         ratio = r["ratio"].replace("x", "×")
-        lines.append(f"| {r['what']} | {r['ours']} | {r['baseline']} | {ratio} | {target} | {verdict} |")
+        load = f"{r['load']:.1f}" if r.get("load") else ""
+        lines.append(f"| {r['what']} | {r['ours']} | {r['baseline']} | {ratio} | {target} | {verdict} | {load} |")
     return "\n".join(lines) + "\n"
 
 
