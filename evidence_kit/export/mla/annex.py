@@ -238,29 +238,51 @@ def build_annex(
         investigator = record.get("investigator") or {}
         covering = [s for s in stamps if {a.blake3 for a in exhibit.artefacts} & s["covered"]]
         blocks.append(("h3", f"{t['exhibit']} {exhibit.number}"))
-        blocks.append(
-            (
-                "table",
-                [
-                    (t["url"], record.get("final_url") or record.get("url")),
-                    (t["captured"], f"{record.get('started')} — {record.get('finished')}"),
-                    (t["collector"], investigator.get("name") or exhibit.event.actor),
-                    (
-                        t["tool"],
-                        f"{(record.get('environment') or {}).get('tool')}; "
-                        f"{(record.get('environment') or {}).get('browser')}",
-                    ),
-                    (
-                        t["stamp"],
-                        "; ".join(
-                            f"{s['tsa']} serial {s['serial']} genTime {s['gen_time']} policy {s['policy']}"
-                            for s in covering
-                        )
-                        or t["none"],
-                    ),
-                ],
+        if exhibit.kind == "file":  # handed over, not captured: who gave it, and when it was recorded
+            details = exhibit.event.details
+            blocks.append(
+                (
+                    "table",
+                    [
+                        (t["original_name"], str(details.get("original_name") or "")),
+                        (t["handed_over"], exhibit.event.time),
+                        (t["handed_over_by"], str(details.get("source") or "")),
+                        (t["collector"], exhibit.event.actor),
+                        (
+                            t["stamp"],
+                            "; ".join(
+                                f"{s['tsa']} serial {s['serial']} genTime {s['gen_time']} policy {s['policy']}"
+                                for s in covering
+                            )
+                            or t["none"],
+                        ),
+                    ],
+                )
             )
-        )
+        else:
+            blocks.append(
+                (
+                    "table",
+                    [
+                        (t["url"], record.get("final_url") or record.get("url")),
+                        (t["captured"], f"{record.get('started')} — {record.get('finished')}"),
+                        (t["collector"], investigator.get("name") or exhibit.event.actor),
+                        (
+                            t["tool"],
+                            f"{(record.get('environment') or {}).get('tool')}; "
+                            f"{(record.get('environment') or {}).get('browser')}",
+                        ),
+                        (
+                            t["stamp"],
+                            "; ".join(
+                                f"{s['tsa']} serial {s['serial']} genTime {s['gen_time']} policy {s['policy']}"
+                                for s in covering
+                            )
+                            or t["none"],
+                        ),
+                    ],
+                )
+            )
         blocks.append(
             (
                 "grid",
