@@ -252,8 +252,9 @@ def parse(data: bytes) -> Mail:
 def split_mbox(path: Path) -> list[bytes]:
     """The messages of an mbox file, as bytes (at most :data:`MAX_MESSAGES`), read only.
 
-    A message starts at a line beginning ``From `` at the start of the file or after an empty line
-    (the mbox "From_" line, RFC 4155), which is not part of the message. ``mailbox.mbox`` is not used:
+    A message starts at a "From_" line (RFC 4155: ``From sender date``, ending with the year) at the start
+    of the file or after an empty line; that line is not part of the message. A body line that merely
+    starts with "From " and was not escaped (">From ") by the writer stays in the body. ``mailbox.mbox`` is not used:
     it opens the file for writing when it can, and a stored artefact is only ever read.
     """
     out: list[bytes] = []
@@ -261,7 +262,7 @@ def split_mbox(path: Path) -> list[bytes]:
     previous_blank = True
     with open(path, "rb") as handle:
         for line in handle:
-            if line.startswith(b"From ") and previous_blank:
+            if previous_blank and _FROM_LINE.match(line):
                 if current is not None:
                     out.append(_strip_separator(current))
                     if len(out) >= MAX_MESSAGES:
