@@ -173,6 +173,16 @@ def test_docx_xlsx_odt_text_and_authors(tmp_path: Path) -> None:
     assert found["odt"].text == "Offer letter\nvisit star-models.example"
 
 
+def test_pptx_and_ods(tmp_path: Path) -> None:
+    slides = office.read(h.pptx(tmp_path / "c.pptx", ["Castings in Dubai", "Call +359 88 123 4567"]), "pptx")
+    assert slides.text == "Castings in Dubai\nCall +359 88 123 4567"
+    assert slides.metadata["application"] == "Microsoft Office PowerPoint"
+    assert slides.parts == ["ppt/slides/slide1.xml", "ppt/slides/slide2.xml"]
+    sheet = office.read(h.ods(tmp_path / "p.ods", ["Maria", "500 EUR"]), "ods")
+    assert sheet.text == "Maria\n500 EUR" and sheet.metadata == {"author": "Olga Accountant"}
+    assert office.kind_of("application/zip", tmp_path / "p.ods") == "ods"
+
+
 def test_an_office_document_with_a_dtd_entity_is_not_expanded(tmp_path: Path) -> None:
     path = h.docx(tmp_path / "evil.docx", ["x"])
     import zipfile
@@ -196,6 +206,25 @@ def test_a_nested_zip_lists_every_member_with_its_time(tmp_path: Path) -> None:
             ("notes/readme.txt", "2024-03-03T08:00:00"),
         ]
         assert members[1].file.read_bytes() == b"Agent Viber: +359 88 123 4567\n"
+
+
+def test_a_tar_lists_its_members_with_utc_times(tmp_path: Path) -> None:
+    path = h.tar_gz(tmp_path / "t.tar.gz", {"chat/_chat.txt": b"x", "chat/photo.jpg": b"y"})
+    assert archives.kind_of("application/gzip", path) == "tar"
+    assert archives.kind_of("application/gzip", _gzip_of_one_file(tmp_path)) is None
+    with archives.unpacked(path, "tar") as members:
+        assert [(m.path, m.size, m.modified) for m in members] == [
+            ("chat/_chat.txt", 1, "2024-03-04T10:00:00Z"),
+            ("chat/photo.jpg", 1, "2024-03-04T10:00:00Z"),
+        ]
+
+
+def _gzip_of_one_file(tmp_path: Path) -> Path:
+    import gzip
+
+    path = tmp_path / "notes.txt.gz"
+    path.write_bytes(gzip.compress(b"just notes\n" * 100))
+    return path
 
 
 @pytest.mark.parametrize(
