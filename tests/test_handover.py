@@ -309,9 +309,18 @@ def _entries(case) -> list[dict]:
 @pytest.mark.slow
 def test_a_case_built_from_handed_over_files(make_case, cli, handed_over, tmp_path: Path) -> None:
     case = make_case()
-    for path in handed_over.values():
+    warnings = {}
+    for name, path in handed_over.items():
         result = cli("add", str(path), "--case", case.id, "--json")
         assert result.exit_code == 0, result.output
+        warnings[name] = result.stderr
+    # A refused archive is said on stderr, in one line naming the file and why; the others say nothing.
+    assert warnings["bomb"].startswith("warning: bomb.zip: the member 'zeros.bin' expands ")
+    assert warnings["bomb"].endswith("a decompression bomb: refused\n") and warnings["bomb"].count("\n") == 1
+    assert (
+        warnings["slip"] == "warning: slip.zip: the member '../../etc/evil.txt' points outside the archive: refused\n"
+    )
+    assert not warnings["chat"] and not warnings["eml"] and not warnings["docx"]
     added = {e.details["original_name"]: e.artefacts[0]["blake3"] for e in case.events() if e.action == "add"}
     entries = _entries(case)
 

@@ -454,6 +454,18 @@ def _unique(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def errors_since(case: Any, seq: int) -> list[str]:
+    """What the describe events after event ``seq`` could not do (an archive refused, exiftool failing):
+    ``add`` says it on stderr, so a refused zip bomb is not noticed only in the ledger."""
+    out: list[str] = []
+    for event in case.events():
+        if event.seq > seq and event.action == "describe":
+            if event.details.get("outcome") == "failed":
+                out.append(f"describe failed: {event.details.get('error')}")
+            out += [str(e) for e in event.details.get("errors") or []]
+    return out
+
+
 def description_of(case: Any, digest: str) -> dict[str, Any] | None:
     """The stored description of an artefact (read from its description artefact, not the index)."""
     index.ensure_schema(case.ledger.connection)
