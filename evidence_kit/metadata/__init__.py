@@ -4,9 +4,9 @@ Modules: filetype (libmagic), exif (exiftool, one process per batch), page (DOM 
 and video payloads out of WARCs), documents (PDF text), selectors and crypto (parsing and checksums),
 imagehash (pHash/dHash), derived (files taken out of handed-over containers) with its readers archives
 (ZIP/TAR), mail (.eml/.mbox), chats (WhatsApp, Telegram) and office (OOXML/ODF), describers (one
-small module per kind of content, run in one ordered sequence), index (the ``md_*`` tables in ledger.sqlite, plain SQL), describe (orchestration, one
-``describe`` custody event per run; ``rebuild_index``), search (selectors, FTS5 text, similar photos,
-across cases).
+small module per kind of content, run in one ordered sequence), index (the ``md_*`` tables in
+ledger.sqlite, plain SQL), describe (orchestration, one ``describe`` custody event per run;
+``rebuild_index``), search (selectors, FTS5 text, similar photos, across cases).
 
 The index is derived data. Its rows are derived by one rule, chain_of_custody.index_rows, from the
 describe events, the descriptions, the text artefacts they name and the capture records; describe
