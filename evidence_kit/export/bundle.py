@@ -31,7 +31,7 @@ from .. import TOOL
 from ..case import Case
 from ..errors import InvalidInput, OperationFailed
 from ..machine import machine_facts
-from . import leftovers
+from . import leftovers, wacz, wacz_signing
 from .bag import BagWriter, write_tag_files
 from .contents import Contents, gather, mapping_json
 from .job import ExportJob, ExportOptions
@@ -217,10 +217,16 @@ def export_case(
     # What opening the case to write already removed (Case.identity), then anything left since.
     cleaned = [*case.cleaned, *(str(r) for r in leftovers.clean(case, identity))]
     contents = gather(case, captures)
+    wacz_signer = None
+    if wacz.needed(contents):  # enrolled before the cut, so the bundle's own chain vouches for the key
+        enrolments = len(case.facts.wacz_keys)
+        wacz_signer = wacz_signing.enrolled_signer(case, identity)
+        if len(case.facts.wacz_keys) != enrolments:
+            contents = gather(case, captures)
     with leftovers.in_progress(case, out, clock) as staging:
         staging.folder.mkdir()
         try:
-            job = ExportJob(contents, BagWriter(staging.folder), options)
+            job = ExportJob(contents, BagWriter(staging.folder), options, wacz_signer=wacz_signer)
             if on_progress:
                 on_progress("copying evidence")
             _copy_case_files(contents, job.writer)
