@@ -162,7 +162,7 @@ The custody log ends at event {contents.head.seq}: {contents.head.entry_hash}
 """
 
 
-def _bag_info(case: Case, identity: Identity, contents: Contents, when: Any) -> list[tuple[str, str]]:
+def _bag_info(case: Case, identity: Identity, contents: Contents, when: Any, lang: str) -> list[tuple[str, str]]:
     title = str(case.info.get("title") or "")
     return [
         (
@@ -186,6 +186,7 @@ def _bag_info(case: Case, identity: Identity, contents: Contents, when: Any) -> 
         ("Ledger-Head", str(contents.head)),
         ("Exported-At", rfc3339(when)),
         ("Exported-By", f"{identity.name} ({identity.key_id})"),
+        ("Report-Language", lang),  # of data/report/ and data/mla/
     ]
 
 
@@ -234,7 +235,7 @@ def export_case(
                 if on_progress:
                     on_progress(name)
                 stage(job)
-            tag_digest = write_tag_files(job.writer, _bag_info(case, identity, contents, clock()))
+            tag_digest = write_tag_files(job.writer, _bag_info(case, identity, contents, clock(), options.lang))
             # The investigator's signature over the tag manifest: nothing in the bag can change unseen.
             signed = bundle_signature.sign(case.id, str(contents.head), tag_digest, identity, rfc3339(clock()))
             (staging.folder / bundle_signature.NAME).write_bytes(signed)
@@ -262,6 +263,7 @@ def export_case(
     details: dict[str, Any] = {
         "bundle": out.name,
         "format": layout.FORMAT,
+        "lang": options.lang,
         "ledger_head": str(contents.head),
         "captures": [e.capture_id for e in contents.exhibits if e.capture_id],
         "exhibits": len(contents.exhibits),
