@@ -97,7 +97,8 @@ def demo_form(template: str, today: str) -> dict[str, Any]:
     )
     form["preservation"] = {
         "why_necessary": "the advertisements and the accounts behind them can be deleted at any time",
-        "relation_to_offence": "the advertisements recruit the victims; their authors' accounts identify the recruiters",
+        "relation_to_offence": "the advertisements recruit the victims; their authors' accounts "
+        "identify the recruiters",
         "period_days": 90,
     }
     return form
