@@ -101,7 +101,6 @@ class Translator:
     def markup(self, message: str, **values: Any) -> Markup:
         """For templates: the message escaped, with values escaped too unless they are markup already
         (:func:`code`), so a translation may place ``<code>`` parts where its language puts them."""
-        self.used.add(message)
         translated = self.text(message)
         return Markup(escape(translated)).format(**values) if values else Markup(escape(translated))
 

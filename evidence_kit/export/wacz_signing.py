@@ -113,7 +113,10 @@ def enrolled_signer(case: Any, identity: Identity) -> WaczSigner:
     """
     key, created = load_or_create(case.settings.keys_dir, identity)
     key_id = _key_id(key)
-    if key_id not in case.facts.wacz_keys:
+    enrolled = case.facts.wacz_keys.get(key_id)
+    if enrolled is not None and enrolled.owner_key_id != identity.key_id:
+        raise KeyProblem(f"WACZ key {key_id} is enrolled in case {case.id} for {enrolled.owner}, not {identity.name}")
+    if enrolled is None:
         der = base64.b64decode(wacz_signature.public_key_b64(key.public_key()))
         case.append(
             identity,
