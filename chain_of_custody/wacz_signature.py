@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -64,7 +64,7 @@ def load_public_key(public_key_b64: str) -> tuple[ec.EllipticCurvePublicKey, byt
     try:
         der = base64.b64decode(public_key_b64, validate=True)
         key = serialization.load_der_public_key(der)
-    except (ValueError, TypeError, binascii.Error) as exc:
+    except (ValueError, TypeError, binascii.Error, UnsupportedAlgorithm) as exc:
         raise KeyProblem(f"publicKey is not a base64 DER public key: {exc}") from None
     if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP384R1):
         raise KeyProblem("publicKey is not an ECDSA P-384 key")
