@@ -227,3 +227,10 @@ def test_an_enrolment_of_someone_elses_wacz_key_is_refused():
     )
     assert facts.apply(4, "t", ENROL_WACZ, "Lead", lead["key_id"], {"investigator": "Lead", "wacz_key": record}) is None
     assert facts.wacz_key_of(lead["key_id"]).key_id == record["key_id"]
+
+
+def test_the_report_names_the_key_replaywebpage_shows(exported_case):
+    page = (exported_case.folder / "data" / "report" / "report.html").read_text("utf-8")
+    assert "WACZ signing keys (publicKey, as ReplayWeb.page shows it)" in page
+    for wacz in waczs(exported_case.folder):
+        assert read_digest(wacz)[0]["signedData"]["publicKey"] in page

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from chain_of_custody.facts import ENROL_WACZ
+
 from .. import TOOL
 from ..capture.browser import LAUNCH_ARGS, find_chromium
 from ..errors import OperationFailed
@@ -242,6 +244,22 @@ def _summarise(details: dict[str, Any], tr: Translator) -> str:
     return "; ".join(keep)
 
 
+def _wacz_keys(contents: Contents, tr: Translator) -> str:
+    """The WACZ keys the cut's events enrol (``enrol-wacz-key``): who, and the public key ReplayWeb.page shows."""
+    keys = []
+    for event in contents.events_of(ENROL_WACZ):
+        key = event.details.get("wacz_key") or {}
+        keys.append(
+            tr.text(
+                "{name}: {key} (event {seq})",
+                name=event.details.get("investigator"),
+                key=key.get("public_key"),
+                seq=event.seq,
+            )
+        )
+    return "; ".join(keys)
+
+
 def render_html(contents: Contents, tr: Translator | None = None) -> str:
     """The report in the translator's language (English when none is given)."""
     tr = tr if tr is not None else Translator()
@@ -265,6 +283,7 @@ def render_html(contents: Contents, tr: Translator | None = None) -> str:
             ),
         ),
         (tr.text("custody log head"), contents.head.entry_hash),
+        (tr.text("WACZ signing keys (publicKey, as ReplayWeb.page shows it)"), _wacz_keys(contents, tr)),
         (tr.text("report made by"), TOOL),
     ]
     timeline = [
