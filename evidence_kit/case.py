@@ -89,9 +89,9 @@ class Case:
         if self._facts is None:
             folded = case_facts.CaseFacts(self.id)
             cursor = self.ledger.connection.execute(
-                "SELECT seq, time, action, actor, key_id, details FROM events WHERE seq = 1 OR action IN (?, ?)"
+                "SELECT seq, time, action, actor, key_id, details FROM events WHERE seq = 1 OR action IN (?, ?, ?)"
                 " ORDER BY seq",
-                (case_facts.UPDATE, case_facts.ENROL),
+                (case_facts.UPDATE, case_facts.ENROL, case_facts.ENROL_WACZ),
             )
             for seq, time, action, actor, key_id, details in cursor:
                 folded.apply(seq, time, action, actor, key_id, json.loads(details))
@@ -308,6 +308,8 @@ class Case:
         if any(e.seq == 1 or e.action in (case_facts.UPDATE, case_facts.ENROL) for e in events):
             self._facts = None
             _write_json(self.path / "case.json", self.info)
+        elif any(e.action == case_facts.ENROL_WACZ for e in events):
+            self._facts = None  # a WACZ key is a fact of the chain, not of case.json
         return events
 
     def _journal_path(self, events: list[Event]) -> Path:

@@ -29,7 +29,9 @@ def export(
         "custody records always go).",
     ),
     mla_form: Path = typer.Option(None, "--mla", help="A filled MLA/preservation form (see 'evidence-kit mla-form')."),
-    lang: str = typer.Option("en", "--lang", help="Language of the report's annexes: en or fr."),
+    lang: str = typer.Option(
+        "en", "--lang", help="Language of the report and the MLA annexes: en or fr (one file per language)."
+    ),
     investigator: str = typer.Option(None, "--investigator", help="Who exports (default: the case lead)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
@@ -40,9 +42,10 @@ def export(
     from ..case import Case
     from ..export import bundle, mla  # here, not at the top: other commands start without the exporter
     from ..export.job import ExportOptions
+    from ..export.translate import languages
 
-    if lang not in ("en", "fr"):
-        raise InvalidInput(f"--lang must be en or fr, not {lang!r}")
+    if lang not in languages():
+        raise InvalidInput(f"--lang must be one of {', '.join(languages())}, not {lang!r}")
     options = ExportOptions(lang=lang, mla_form=mla.load_form(mla_form) if mla_form is not None else None)
     with Case.open(settings(ctx), case_id) as case:
         identity = case.identity(investigator)

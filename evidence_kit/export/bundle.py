@@ -31,7 +31,7 @@ from .. import TOOL
 from ..case import Case
 from ..errors import InvalidInput, OperationFailed
 from ..machine import machine_facts
-from . import leftovers
+from . import leftovers, wacz, wacz_signing
 from .bag import BagWriter, write_tag_files
 from .contents import Contents, gather, mapping_json
 from .job import ExportJob, ExportOptions
@@ -162,7 +162,7 @@ The custody log ends at event {contents.head.seq}: {contents.head.entry_hash}
 """
 
 
-def _bag_info(case: Case, identity: Identity, contents: Contents, when: Any) -> list[tuple[str, str]]:
+def _bag_info(case: Case, identity: Identity, contents: Contents, when: Any, lang: str) -> list[tuple[str, str]]:
     title = str(case.info.get("title") or "")
     return [
         (
@@ -186,6 +186,7 @@ def _bag_info(case: Case, identity: Identity, contents: Contents, when: Any) -> 
         ("Ledger-Head", str(contents.head)),
         ("Exported-At", rfc3339(when)),
         ("Exported-By", f"{identity.name} ({identity.key_id})"),
+        ("Report-Language", lang),  # of data/report/ and data/mla/
     ]
 
 
@@ -217,10 +218,16 @@ def export_case(
     # What opening the case to write already removed (Case.identity), then anything left since.
     cleaned = [*case.cleaned, *(str(r) for r in leftovers.clean(case, identity))]
     contents = gather(case, captures)
+    wacz_signer = None
+    if wacz.needed(contents):  # enrolled before the cut, so the bundle's own chain vouches for the key
+        enrolments = len(case.facts.wacz_keys)
+        wacz_signer = wacz_signing.enrolled_signer(case, identity)
+        if len(case.facts.wacz_keys) != enrolments:
+            contents = gather(case, captures)
     with leftovers.in_progress(case, out, clock) as staging:
         staging.folder.mkdir()
         try:
-            job = ExportJob(contents, BagWriter(staging.folder), options)
+            job = ExportJob(contents, BagWriter(staging.folder), options, wacz_signer=wacz_signer)
             if on_progress:
                 on_progress("copying evidence")
             _copy_case_files(contents, job.writer)
@@ -228,7 +235,7 @@ def export_case(
                 if on_progress:
                     on_progress(name)
                 stage(job)
-            tag_digest = write_tag_files(job.writer, _bag_info(case, identity, contents, clock()))
+            tag_digest = write_tag_files(job.writer, _bag_info(case, identity, contents, clock(), options.lang))
             # The investigator's signature over the tag manifest: nothing in the bag can change unseen.
             signed = bundle_signature.sign(case.id, str(contents.head), tag_digest, identity, rfc3339(clock()))
             (staging.folder / bundle_signature.NAME).write_bytes(signed)
@@ -256,6 +263,7 @@ def export_case(
     details: dict[str, Any] = {
         "bundle": out.name,
         "format": layout.FORMAT,
+        "lang": options.lang,
         "ledger_head": str(contents.head),
         "captures": [e.capture_id for e in contents.exhibits if e.capture_id],
         "exhibits": len(contents.exhibits),
