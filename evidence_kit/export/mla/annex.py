@@ -271,9 +271,10 @@ def build_annex(
             )
             or t["none"]
         )
+        exhibit_rows: list[tuple[str, Any]]
         if exhibit.kind == "file":  # handed over, not captured: who gave it, and when it was recorded
             details = exhibit.event.details
-            rows = [
+            exhibit_rows = [
                 (t["original_name"], str(details.get("original_name") or "")),
                 (t["handed_over"], tr.datetime(exhibit.event.time)),
                 (t["handed_over_by"], str(details.get("source") or "")),
@@ -281,7 +282,7 @@ def build_annex(
                 (t["stamp"], stamp_text),
             ]
         else:
-            rows = [
+            exhibit_rows = [
                 (t["url"], record.get("final_url") or record.get("url")),
                 (
                     t["captured"],
@@ -295,7 +296,7 @@ def build_annex(
                 ),
                 (t["stamp"], stamp_text),
             ]
-        blocks.append(("table", rows))
+        blocks.append(("table", exhibit_rows))
         blocks.append(
             (
                 "grid",
