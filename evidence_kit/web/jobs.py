@@ -60,7 +60,7 @@ class Job:
                 "message": self.message,
                 "result": dict(self.result),
                 "version": self.version,
-                "items": [
+                "rows": [
                     {"label": i.label, "state": i.state, "message": i.message, "link": i.link, "notes": list(i.notes)}
                     for i in self.items
                 ],

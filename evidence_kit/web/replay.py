@@ -83,6 +83,11 @@ class Replays:
             return self._tickets.get(name)
 
 
+INDEX = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Replay</title><script src="/replay/ui.js"></script></head>
+<body><replay-app-main></replay-app-main></body></html>
+"""
+
 EMBED = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Replay of {title}</title>
 <script src="/replay/ui.js"></script>
@@ -106,6 +111,10 @@ def build(replays: Replays, ui_origin: str, host: str) -> ASGIApp:
             response.headers["service-worker-allowed"] = "/"
         return response
 
+    def index(request: Request) -> Response:
+        # The page ReplayWeb.page opens inside its frame (``replayBase``): its application, nothing else.
+        return HTMLResponse(INDEX)
+
     def embed(request: Request) -> Response:
         ticket = replays.get(request.path_params["ticket"])
         if ticket is None:
@@ -126,6 +135,8 @@ def build(replays: Replays, ui_origin: str, host: str) -> ASGIApp:
 
     app = Starlette(
         routes=[
+            Route("/replay/", index),
+            Route("/replay/index.html", index),
             Route("/replay/{name:str}", library_file),
             Route("/embed/{ticket:str}", embed),
             Route("/wacz/{ticket:str}/capture.wacz", wacz_file),

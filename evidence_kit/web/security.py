@@ -11,7 +11,7 @@ reach a loopback port. So, on every request, before any route runs:
    cookie (``HttpOnly``, ``SameSite=Strict``) and the browser sent on without it; every other request
    needs that cookie, else 401 and nothing else;
 4. a state-changing request also needs the session's CSRF token (``X-CSRF-Token`` header or ``csrf`` in
-   the query string) and, when the browser sends one, an ``Origin`` equal to the UI's own.
+   the query string) and, when the browser names one, an ``Origin`` equal to the UI's own.
 
 Every answer, refusals included, carries the security headers (CSP, frame-ancestors, nosniff, no referrer).
 """
@@ -57,7 +57,8 @@ def ui_headers(replay_origin: str) -> list[tuple[bytes, bytes]]:
 def replay_headers(ui_origin: str) -> list[tuple[bytes, bytes]]:
     """The replay origin: archived pages run their scripts here, so it may be framed by the UI alone."""
     return [
-        (b"content-security-policy", f"frame-ancestors {ui_origin}; object-src 'none'".encode()),
+        # 'self': ReplayWeb.page frames its own replay page inside the embed page, on this same origin.
+        (b"content-security-policy", f"frame-ancestors 'self' {ui_origin}; object-src 'none'".encode()),
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"no-referrer"),
     ]
@@ -173,8 +174,10 @@ class Guard:
             await refuse(send, 401, "access needs the address with its token that 'evidence-kit ui' printed", extra)
             return
         if scope["method"] not in SAFE_METHODS:
+            # With Referrer-Policy no-referrer the browser sends "Origin: null" on its own forms; the fetch
+            # site (checked above) then says whether the request came from this origin.
             origin = header(scope, b"origin")
-            if origin is not None and origin != self.access.origin:
+            if origin not in (None, "null", self.access.origin):
                 await refuse(send, 403, "refused: the request comes from another origin", extra)
                 return
             sent = header(scope, b"x-csrf-token") or next((v for k, v in query if k == "csrf"), None)
