@@ -35,7 +35,9 @@ SHARED_PHONE = "+359 88 123 4567"
 
 
 def _page(title: str, body: str) -> bytes:
-    return (f"<!doctype html><html><head><meta charset=utf-8><title>{title}</title></head><body>{body}</body></html>").encode()
+    return (
+        f"<!doctype html><html><head><meta charset=utf-8><title>{title}</title></head><body>{body}</body></html>"
+    ).encode()
 
 
 def hostile(ui_origin: str) -> bytes:
@@ -209,7 +211,10 @@ def test_case_page_shows_cards_and_reveals_a_blurred_thumbnail(page: Any, ui: An
     assert page.evaluate("img => img.naturalWidth", page.locator("li.card .thumb img").first.element_handle()) > 100
     thumb.click()
     assert "blurred" not in (thumb.get_attribute("class") or "")
-    assert page.evaluate("el => getComputedStyle(el).filter", page.locator("li.card .thumb img").first.element_handle()) == "none"
+    assert (
+        page.evaluate("el => getComputedStyle(el).filter", page.locator("li.card .thumb img").first.element_handle())
+        == "none"
+    )
     shot(page, "case")
     axe(page, "case")
 
@@ -252,10 +257,9 @@ def test_replay_isolation(page: Any, ui: Any, captured: dict[str, Any]) -> None:
     # Directly from the replay origin's own frame (where archived scripts run): refused, cookie unreadable.
     replay_frame = next(f for f in page.frames if f.url.startswith(f"http://127.0.0.1:{ui.replay_port}/embed/"))
     reached = replay_frame.evaluate(
-        """async (origin) => { try { const r = await fetch(origin + '/cases/%s', {credentials: 'include'});
-             return 'status ' + r.status + ' ' + (await r.text()).slice(0, 100); } catch (e) { return 'blocked'; } }"""
-        % CASE,
-        ui.access.origin,
+        """async (url) => { try { const r = await fetch(url, {credentials: 'include'});
+             return 'status ' + r.status + ' ' + (await r.text()).slice(0, 100); } catch (e) { return 'blocked'; } }""",
+        f"{ui.access.origin}/cases/{CASE}",
     )
     assert reached == "blocked", reached
     assert replay_frame.evaluate("document.cookie") == ""
@@ -292,7 +296,9 @@ def test_handover_verify_tamper_verify(page: Any, ui: Any, captured: dict[str, A
         assert page.inner_text("#verdict") == "VERIFICATION FAILED"
         findings = page.inner_text("ul.findings")
         assert victim.name[:12] in findings, findings
-        colour = page.evaluate("el => getComputedStyle(el).color", page.locator("ul.findings li").first.element_handle())
+        colour = page.evaluate(
+            "el => getComputedStyle(el).color", page.locator("ul.findings li").first.element_handle()
+        )
         assert colour == "rgb(164, 0, 15)"
         shot(page, "verify-failed")
         axe(page, "verify")
@@ -302,7 +308,9 @@ def test_handover_verify_tamper_verify(page: Any, ui: Any, captured: dict[str, A
         victim.chmod(0o444)
 
 
-def test_export_with_mla_form_download_and_verify_zip(page: Any, ui: Any, captured: dict[str, Any], tmp_path: Path) -> None:
+def test_export_with_mla_form_download_and_verify_zip(
+    page: Any, ui: Any, captured: dict[str, Any], tmp_path: Path
+) -> None:
     page.goto(f"{ui.access.origin}/cases/{CASE}/export")
     page.fill("#mla-request-date", "2026-03-02")
     page.fill("#mla-request-reference", "REF-17/2026")
@@ -362,8 +370,8 @@ def test_without_token_wrong_csrf_foreign_host_refused(ui: Any, page: Any) -> No
         assert client.get(f"/?token={ui.access.token}").status_code == 200
         refused = client.post("/cases?csrf=wrong", data={"case_id": "X2", "title": "t", "investigator": "x"})
         assert refused.status_code == 403 and "CSRF" in refused.text
-        assert client.get("/", headers={"host": "attacker.example:%d" % ui.port}).status_code == 403
-        assert client.get("/", headers={"host": "localhost:%d" % ui.port}).status_code == 403
+        assert client.get("/", headers={"host": f"attacker.example:{ui.port}"}).status_code == 403
+        assert client.get("/", headers={"host": f"localhost:{ui.port}"}).status_code == 403
         assert client.get("/", headers={"sec-fetch-site": "cross-site"}).status_code == 403
         headers = client.get("/").headers
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
@@ -372,3 +380,55 @@ def test_without_token_wrong_csrf_foreign_host_refused(ui: Any, page: Any) -> No
     with httpx.Client(base_url=f"http://127.0.0.1:{ui.replay_port}") as replay:
         assert replay.get("/embed/not-a-ticket").status_code == 404
         assert replay.get("/embed/x", headers={"host": "evil.example"}).status_code == 403
+
+
+def test_upload_is_streamed_hashed_and_recorded(page: Any, ui: Any, captured: dict[str, Any], tmp_path: Path) -> None:
+    from chain_of_custody.hashing import hash_file
+    from evidence_kit.case import Case
+
+    handed = tmp_path / "statement scan.jpg"
+    handed.write_bytes(os.urandom(3 * 1024 * 1024 + 17))  # larger than one read: streamed in many chunks
+    page.goto(f"{ui.access.origin}/cases/{CASE}")
+    page.fill("#source", "USB stick from the complainant")
+    page.set_input_files("#upload", str(handed))
+    page.click("text=Add and record")
+    page.wait_for_selector("text=1 file(s) added and recorded")
+    digests = hash_file(handed)
+    with Case.open(config.load(), CASE) as case:
+        event = [e for e in case.events() if e.action == "add"][-1]
+        assert event.artefacts[0]["blake3"] == digests.blake3 and event.artefacts[0]["sha256"] == digests.sha256
+        assert event.details["original_name"] == "statement scan.jpg"
+        assert event.details["source"] == "USB stick from the complainant"
+        assert event.details["received"] == "uploaded through the web interface"
+        assert case.store.path_of(digests.blake3).read_bytes() == handed.read_bytes()
+        assert not list((case.path / "artefacts" / ".incoming").glob("upload-*"))  # temporary files gone
+
+
+def test_cli_prints_the_address_with_a_token(env: dict[str, str]) -> None:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "evidence_kit", "ui", "--no-open"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env, "COLUMNS": "200"},
+    )
+    try:
+        assert process.stdout is not None
+        address = ""
+        for _ in range(5):
+            line = process.stdout.readline()
+            if line.startswith("http://127.0.0.1:"):
+                address = line.strip()
+                break
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[A-Za-z0-9_-]{20,}", address), address
+        origin = address.split("/?")[0]
+        with httpx.Client(follow_redirects=True) as client:
+            assert client.get(origin + "/").status_code == 401
+            answer = client.get(address)
+            assert answer.status_code == 200 and "Cases" in answer.text and str(answer.url) == origin + "/"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

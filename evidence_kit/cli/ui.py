@@ -11,8 +11,12 @@ from .output import console
 @app.command("ui")
 def ui(
     ctx: typer.Context,
-    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port of the UI on 127.0.0.1 (default: any free one)."),
-    replay_port: int = typer.Option(0, "--replay-port", min=0, max=65535, help="Port of the replay origin (default: any)."),
+    port: int = typer.Option(
+        0, "--port", min=0, max=65535, help="Port of the UI on 127.0.0.1 (default: any free one)."
+    ),
+    replay_port: int = typer.Option(
+        0, "--replay-port", min=0, max=65535, help="Port of the replay origin (default: any)."
+    ),
     no_open: bool = typer.Option(False, "--no-open", help="Do not open the desktop's web browser."),
     home: str = typer.Option(None, "--home", help="Folder where cases live (as the global --home)."),
 ) -> None:
@@ -23,10 +27,9 @@ def ui(
     """
     import asyncio
 
+    from .. import config
     from ..web import assets
     from ..web.server import Running, desktop_browser_available
-
-    from .. import config
 
     running = Running(config.load(home) if home else settings(ctx), port, replay_port)
     console.print("evidence-kit UI: open this address in your browser (it includes your access token):")

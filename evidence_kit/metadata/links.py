@@ -18,8 +18,16 @@ from ..config import Settings
 # Which selector kinds become nodes (accounts of any platform count as accounts).
 PEOPLE_KINDS = {"phone": "phone", "email": "e-mail", "wallet": "wallet", "iban": "IBAN"}
 MAX_ITEMS = 80  # beyond this the chart would not be read; the rest are counted in ``left_out_items``
-COLOURS = {"case": "#1d3557", "capture": "#2a6f97", "phone": "#7b2cbf", "e-mail": "#9d4edd", "account": "#386641",
-           "wallet": "#bc6c25", "IBAN": "#bc6c25", "photo": "#6c584c"}
+COLOURS = {
+    "case": "#1d3557",
+    "capture": "#2a6f97",
+    "phone": "#7b2cbf",
+    "e-mail": "#9d4edd",
+    "account": "#386641",
+    "wallet": "#bc6c25",
+    "IBAN": "#bc6c25",
+    "photo": "#6c584c",
+}
 SHARED = "#c1121f"
 
 
@@ -74,8 +82,8 @@ def build_graph(settings: Settings, case_ids: list[str] | None = None) -> Graph:
                 "cross_case": len(cases) > 1,
             }
         )
-        for place in places:
-            captures[place] = place[1]
+        for where in places:
+            captures[where] = where[1]
     graph.captures = sorted((c, cap, cap) for (c, cap) in captures)
     return graph
 

@@ -6,8 +6,6 @@ with a redirect to the page that shows its result (or, for htmx requests, with t
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -58,9 +56,7 @@ class Context:
 
 
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True
-    )
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.filters["short"] = lambda digest: pages.short(str(digest or ""))
     env.filters["size"] = lambda n: f"{int(n):,} bytes" if n is not None else ""
     env.filters["q"] = lambda text: quote(str(text), safe="")
@@ -114,7 +110,8 @@ def create_app(ctx: Context) -> Starlette:
             view = pages.case_view(ctx.settings, case_id)
         except CustodyError as exc:
             return problem(request, exc, 404)
-        return render(request, "case.html", title=f"Case {case_id}", case=view, **request.query_params)
+        notices = {k: v for k, v in request.query_params.items() if k in ("added", "recorded")}
+        return render(request, "case.html", title=f"Case {case_id}", case=view, notices=notices)
 
     async def set_blur(request: Request) -> Response:
         case_id = request.path_params["case_id"]
@@ -289,9 +286,7 @@ def create_app(ctx: Context) -> Starlette:
             mla_form = pages.save_mla(ctx.settings, case_id, data) if data.get("with_mla") == "on" else None
         except CustodyError as exc:
             return problem(request, exc)
-        job = ctx.jobs.start(
-            "export", case_id, ["bundle"], pages.export_work(ctx.settings, case_id, lang, mla_form)
-        )
+        job = ctx.jobs.start("export", case_id, ["bundle"], pages.export_work(ctx.settings, case_id, lang, mla_form))
         return back(f"/jobs/{job.id}")
 
     def bundle_file(request: Request) -> Response:
@@ -365,8 +360,4 @@ def create_app(ctx: Context) -> Starlette:
     return Starlette(routes=routes)
 
 
-def _json_safe(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-
-__all__ = ["Context", "create_app", "environment", "sqlite3"]
+__all__ = ["Context", "create_app", "environment"]

@@ -11,8 +11,11 @@ from typing import Any
 # (words in the library's sentence, what it means for the investigator), first match wins.
 PLAIN = [
     ("does not resolve", "The address could not be found: check its spelling, or the site no longer exists."),
-    ("private or loopback", "This address is on a private or local network; tick “allow private addresses” "
-     "only when that is the site you mean to capture."),
+    (
+        "private or loopback",
+        "This address is on a private or local network; tick “allow private addresses” "
+        "only when that is the site you mean to capture.",
+    ),
     ("server answered 4", "The site refused to show this page (it answered with an error code)."),
     ("server answered 5", "The site had a fault and showed an error page instead of the page."),
     ("had not finished loading", "The page took too long to load: what had arrived was kept; try a longer time limit."),
@@ -21,8 +24,11 @@ PLAIN = [
     ("renderer crashed", "The page made the browser crash: what was seen before was kept."),
     ("memory", "The page used too much memory and the capture was stopped: what was seen before was kept."),
     ("login", "The site asks for a login (a wall): only what it shows without one was captured."),
-    ("wall", "The site put a wall in front of the content (login, consent or age check): only what it shows "
-     "before the wall was captured."),
+    (
+        "wall",
+        "The site put a wall in front of the content (login, consent or age check): only what it shows "
+        "before the wall was captured.",
+    ),
     ("no chromium", "No browser is installed to capture with: run scripts/setup.sh."),
     ("not an investigator", "Your name is not enrolled in this case: ask the case lead to add you."),
     ("signing key", "The signing key of the case's investigator is not on this computer."),

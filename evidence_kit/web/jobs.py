@@ -87,9 +87,11 @@ class Jobs:
             try:
                 work(job)
             except CustodyError as exc:
-                job.update(lambda j: setattr(j, "message", explain_error(str(exc))))
+                message = explain_error(str(exc))
+                job.update(lambda j: setattr(j, "message", message))
             except Exception as exc:  # noqa: BLE001  shown on the page; the thread must not die silently
-                job.update(lambda j: setattr(j, "message", f"the job stopped on an unexpected error: {exc!r}"))
+                unexpected = f"the job stopped on an unexpected error: {exc!r}"
+                job.update(lambda j: setattr(j, "message", unexpected))
             finally:
                 job.update(lambda j: setattr(j, "finished", True))
 
@@ -97,9 +99,9 @@ class Jobs:
         return job
 
 
-def capture_work(settings: Settings, case_id: str, urls: list[str], options: Any, allow_private: bool) -> Callable[
-    [Job], None
-]:
+def capture_work(
+    settings: Settings, case_id: str, urls: list[str], options: Any, allow_private: bool
+) -> Callable[[Job], None]:
     """One URL after another through ``capture_urls``, so each URL's state is known as it changes."""
 
     def work(job: Job) -> None:
@@ -109,27 +111,33 @@ def capture_work(settings: Settings, case_id: str, urls: list[str], options: Any
             identity = case.identity()
             for index, url in enumerate(urls):
                 if job.cancelled:
-                    job.update(lambda j, i=index: _set(j.items[i], "cancelled", "not captured: the job was cancelled"))
+                    job.update(_setter(index, "cancelled", "not captured: the job was cancelled"))
                     continue
-                job.update(lambda j, i=index: _set(j.items[i], "running", "loading the page in the browser…"))
+                job.update(_setter(index, "running", "loading the page in the browser…"))
                 try:
                     targets = check_targets([url], allow_private)
                     results = capture_urls(case, identity, targets, options)
                 except CustodyError as exc:
-                    job.update(lambda j, i=index, e=exc: _set(j.items[i], "failed", explain_error(str(e))))
+                    job.update(_setter(index, "failed", explain_error(str(exc))))
                     continue
                 for result in results:
                     state, sentence, notes = explain_capture(result.status, list(result.errors), result.record)
                     link = f"/cases/{case_id}/captures/{result.id}"
 
-                    def done(j: Job, i: int = index, s: str = state, m: str = sentence, n: list[str] = notes) -> None:
+                    def done(
+                        j: Job, i: int = index, s: str = state, m: str = sentence, n: list[str] = notes, at: str = link
+                    ) -> None:
                         _set(j.items[i], s, m)
-                        j.items[i].link = link
+                        j.items[i].link = at
                         j.items[i].notes = n
 
                     job.update(done)
 
     return work
+
+
+def _setter(index: int, state: str, message: str) -> Callable[[Job], None]:
+    return lambda job: _set(job.items[index], state, message)
 
 
 def _set(item: Item, state: str, message: str) -> None:

@@ -103,9 +103,7 @@ def case_view(settings: Settings, case_id: str) -> dict[str, Any]:
             {"seq": e.seq, "time": e.time, "actor": e.actor, "action": e.action, "what": _event_words(e.details)}
             for e in case.events()
         ]
-        added = [
-            {"time": e["time"], "seq": e["seq"], "what": e["what"]} for e in events if e["action"] == "add"
-        ]
+        added = [{"time": e["time"], "seq": e["seq"], "what": e["what"]} for e in events if e["action"] == "add"]
         stamps = _timestamp_state(case)
     cards = []
     for capture in summary["captures"]:
@@ -355,7 +353,8 @@ def mla_fields(settings: Settings, case_id: str) -> list[dict[str, Any]]:
                 "label": label,
                 "value": "" if value is None else str(value),
                 "required": dotted in REQUIRED,
-                "long": dotted in ("summary_of_facts", "preservation.why_necessary", "preservation.relation_to_offence"),
+                "long": dotted
+                in ("summary_of_facts", "preservation.why_necessary", "preservation.relation_to_offence"),
                 "id": "mla-" + dotted.replace(".", "-").replace("_", "-"),
             }
         )
@@ -378,9 +377,7 @@ def save_mla(settings: Settings, case_id: str, data: dict[str, str]) -> dict[str
     return form
 
 
-def export_work(
-    settings: Settings, case_id: str, lang: str, mla_form: dict[str, Any] | None
-) -> Callable[[Any], None]:
+def export_work(settings: Settings, case_id: str, lang: str, mla_form: dict[str, Any] | None) -> Callable[[Any], None]:
     """The export as a background job: the bundle zip, its digests, and where to download it."""
 
     def work(job: Any) -> None:

@@ -116,7 +116,11 @@ async def refuse(send: Send, status: int, text: str, extra: list[tuple[bytes, by
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"%d" % len(body)), *extra],
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", b"%d" % len(body)),
+                *extra,
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})

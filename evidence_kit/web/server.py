@@ -63,7 +63,9 @@ class Running:
         return self.access.address()
 
     async def serve(self) -> None:
-        await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in zip(self._servers, self._sockets)))
+        await asyncio.gather(
+            *(server.serve(sockets=[sock]) for server, sock in zip(self._servers, self._sockets, strict=False))
+        )
 
     def start(self) -> Running:
         """Serve on a thread of its own; returns once both servers answer."""
