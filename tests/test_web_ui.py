@@ -330,6 +330,11 @@ def test_export_with_mla_form_download_and_verify_zip(
     from chain_of_custody.hashing import hash_file
 
     assert hash_file(target).sha256 == sha256
+    import zipfile
+
+    with zipfile.ZipFile(target) as bundle:
+        report = next(bundle.read(n) for n in bundle.namelist() if n.endswith("data/report/report.html")).decode()
+    assert "Link chart" in report and "+359881234567" in report and "2 captures" in report
     # The MLA fields were saved for the case and come back next time.
     page.goto(f"{ui.access.origin}/cases/{CASE}/export")
     assert page.input_value("#mla-request-reference") == "REF-17/2026"
@@ -432,3 +437,58 @@ def test_cli_prints_the_address_with_a_token(env: dict[str, str]) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_failures_in_plain_words_and_cancel(page: Any, ui: Any, site: Site, captured: dict[str, Any]) -> None:
+    page.goto(f"{ui.access.origin}/cases/{CASE}")
+    page.fill("#urls", "\n".join([f"{site.base}/gone", *[f"{site.base}/two?again={n}" for n in range(4)]]))
+    page.uncheck("#video")
+    page.check("#allow_private")
+    page.click("text=Start capturing")
+    page.wait_for_url(re.compile(r"/jobs/"))
+    page.wait_for_selector("tr[data-state]:nth-child(2)[data-state='running']", timeout=60_000)
+    page.click("text=Cancel")
+    wait_job(page)
+    states = page.locator("tr[data-state]").evaluate_all("rows => rows.map(r => r.dataset.state)")
+    first = page.locator("tr[data-state]").first.inner_text()
+    assert states[0] in ("failed", "partial") and "The site refused to show this page" in first, first
+    assert states[-1] == "cancelled" and "not captured: the job was cancelled" in page.inner_text("#progress")
+    assert "complete" in states[1:], states  # the page being captured when Cancel came was finished and stored
+
+
+def test_blur_is_a_setting_of_the_case(page: Any, ui: Any, captured: dict[str, Any]) -> None:
+    page.goto(f"{ui.access.origin}/cases/{CASE}")
+    page.uncheck("#blur")
+    page.locator("form", has=page.locator("#blur")).locator("button").click()
+    page.wait_for_load_state()
+    assert page.locator("li.card .thumb.blurred").count() == 0
+    page.check("#blur")
+    page.locator("form", has=page.locator("#blur")).locator("button").click()
+    page.wait_for_load_state()
+    assert page.locator("li.card .thumb.blurred").count() == page.locator("li.card .thumb").count() > 0
+
+
+def test_tablet_width_and_keyboard(browser: Any, ui: Any, captured: dict[str, Any]) -> None:
+    """At tablet width nothing scrolls sideways; the capture form is reached and used with the keyboard."""
+    context = browser.new_context(viewport={"width": 768, "height": 1024})
+    tablet = context.new_page()
+    try:
+        tablet.goto(ui.address)
+        tablet.goto(f"{ui.access.origin}/cases/{CASE}")
+        assert tablet.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        shot(tablet, "case-tablet")
+        tablet.keyboard.press("Tab")
+        assert tablet.evaluate("document.activeElement.textContent") == "Skip to content"
+        tablet.keyboard.press("Enter")
+        tablet.focus("#urls")
+        tablet.keyboard.press("Shift+Tab")
+        assert tablet.evaluate("document.activeElement.id") == ""  # a link or button before it, not lost
+        tablet.focus("#blur")
+        tablet.keyboard.press("Space")
+        assert tablet.evaluate("document.getElementById('blur').checked") is False
+        first_thumb = tablet.locator("li.card .thumb").first
+        first_thumb.focus()
+        tablet.keyboard.press("Enter")
+        assert "blurred" not in (first_thumb.get_attribute("class") or "")
+    finally:
+        context.close()

@@ -274,7 +274,16 @@ def render_html(contents: Contents) -> str:
         stamps=stamps,
         head=contents.head,
         openssl=openssl,
+        link_chart=_link_chart(contents),
     )
+
+
+def _link_chart(contents: Contents) -> str | None:
+    """The link chart of the bundle's captures (evidence_kit.metadata.links), as SVG, or None."""
+    from ..metadata.links import chart_of_bundle
+
+    captures = {e.capture_id for e in contents.exhibits if e.capture_id}
+    return chart_of_bundle(contents.case.settings, contents.case.id, captures) if captures else None
 
 
 def chromium_path(configured: str | None = None) -> str:

@@ -40,8 +40,13 @@ class Graph:
     left_out_items: int = 0
 
 
-def build_graph(settings: Settings, case_ids: list[str] | None = None) -> Graph:
-    """Every selector and photo of the chosen cases (default: all) with the captures holding them."""
+def build_graph(
+    settings: Settings, case_ids: list[str] | None = None, only_captures: set[str] | None = None
+) -> Graph:
+    """Every selector and photo of the chosen cases (default: all) with the captures holding them.
+
+    ``only_captures``: keep only these captures (a bundle's report charts the captures it holds, nothing else).
+    """
     from ..case import Case
     from . import index
     from .search import IndexDisagrees, _ledger, list_selectors
@@ -60,13 +65,15 @@ def build_graph(settings: Settings, case_ids: list[str] | None = None) -> Graph:
             if kind is None:
                 continue
             for place in summary.places:
-                if place.capture_id:
+                if place.capture_id and (only_captures is None or place.capture_id in only_captures):
                     found.setdefault((kind, summary.value), set()).add((case_id, place.capture_id))
         with index.read_only(_ledger(settings, case_id)) as connection:
             if connection is not None:
                 for row in index.query(
                     connection, "SELECT blake3, capture_id FROM md_images WHERE capture_id IS NOT NULL"
                 ):
+                    if only_captures is not None and row["capture_id"] not in only_captures:
+                        continue
                     found.setdefault(("photo", row["blake3"]), set()).add((case_id, row["capture_id"]))
     captures: dict[tuple[str, str], str] = {}
     ranked = sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0]))
@@ -157,3 +164,14 @@ def render_svg(graph: Graph, width: int = 1100) -> str:
             f'<text x="{x_item}" y="{height - 10}" fill="#333">… and {graph.left_out_items} more not drawn</text>'
         )
     return "".join([*parts, *lines, *nodes, "</svg>"])
+
+
+def chart_of_bundle(settings: Settings, case_id: str, capture_ids: set[str]) -> str | None:
+    """The chart for an export report: this case's captures in the bundle only (no other case is named).
+
+    None when there is nothing to draw or the case's index does not check (the report then has no chart).
+    """
+    graph = build_graph(settings, [case_id], only_captures=capture_ids)
+    if graph.left_out or not graph.items:
+        return None
+    return render_svg(graph)
