@@ -32,6 +32,7 @@ CASE = "OP-UI-1"
 ONE_TEXT = "Rose garden recruitment agency"
 TWO_TEXT = "Tulip modelling contracts abroad"
 SHARED_PHONE = "+359 88 123 4567"
+GPS = (42.6975, 23.3219)
 
 
 def _page(title: str, body: str) -> bytes:
@@ -96,18 +97,28 @@ def ui(env: dict[str, str]) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def site(ui: Any) -> Iterator[Site]:
+def site(ui: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    from tests.fixtures.media_files import draw_photo, jpeg_bytes, write_gps
+
+    photo = tmp_path_factory.mktemp("photo") / "office.jpg"
+    photo.write_bytes(jpeg_bytes(draw_photo(7)))
+    write_gps(photo, *GPS)  # the same photo, with its GPS position, on both pages
+    image = '<img src="/office.jpg" width="400" height="300" alt="office">'
     pages = {
-        "/one": _page("Rose garden", f"<h1>{ONE_TEXT}</h1><p>Call {SHARED_PHONE} or write to jobs@rose.example</p>"),
-        "/two": _page("Tulip", f"<h1>{TWO_TEXT}</h1><p>WhatsApp {SHARED_PHONE}</p>"),
+        "/one": _page(
+            "Rose garden", f"<h1>{ONE_TEXT}</h1><p>Call {SHARED_PHONE} or write to jobs@rose.example</p>{image}"
+        ),
+        "/two": _page("Tulip", f"<h1>{TWO_TEXT}</h1><p>WhatsApp {SHARED_PHONE}</p>{image}"),
         "/hostile": hostile(ui.access.origin),
+        "/office.jpg": photo.read_bytes(),
     }
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
             body = pages.get(self.path.split("?")[0])
             self.send_response(200 if body else 404)
-            self.send_header("content-type", "text/html; charset=utf-8")
+            kind = "image/jpeg" if self.path.endswith(".jpg") else "text/html; charset=utf-8"
+            self.send_header("content-type", kind)
             self.send_header("content-length", str(len(body or b"")))
             self.end_headers()
             self.wfile.write(body or b"")
@@ -225,6 +236,11 @@ def test_replay_offline_shows_the_captured_text(page: Any, ui: Any, captured: di
     page.wait_for_selector("#replay-frame")
     frame = _replayed_page(page, ONE_TEXT)
     assert ONE_TEXT in frame.inner_text("body")
+    # The photo's GPS position as coordinates (no map), and the network exchanges the WARC holds.
+    metadata = page.inner_text("#meta-title + *") + page.inner_text("section:has(#meta-title)")
+    assert "42.6975" in metadata and "23.3219" in metadata, metadata
+    exchanges = page.inner_text("section:has(#net-title)")
+    assert "/one" in exchanges and "/office.jpg" in exchanges and "image/jpeg" in exchanges
     shot(page, "capture")
     axe(page, "capture")
 
@@ -263,9 +279,15 @@ def test_replay_isolation(page: Any, ui: Any, captured: dict[str, Any]) -> None:
     )
     assert reached == "blocked", reached
     assert replay_frame.evaluate("document.cookie") == ""
-    with httpx.Client() as client:  # no case was created by the POST
-        assert not (Path(os.environ["EVIDENCE_KIT_HOME"]) / "PWNED").exists()
-        client.close()
+    # A request that needs no answer (no-cors, with the cookie the browser holds for 127.0.0.1) changes nothing.
+    replay_frame.evaluate(
+        """async (url) => { try { await fetch(url, {method: 'POST', mode: 'no-cors', credentials: 'include',
+             headers: {'content-type': 'application/x-www-form-urlencoded'},
+             body: 'case_id=PWNED2&title=x&investigator=x'}); } catch (e) {} }""",
+        f"{ui.access.origin}/cases",
+    )
+    assert not (Path(os.environ["EVIDENCE_KIT_HOME"]) / "PWNED2").exists()
+    assert not (Path(os.environ["EVIDENCE_KIT_HOME"]) / "PWNED").exists()  # the archived page's POST did nothing
 
 
 def test_handover_verify_tamper_verify(page: Any, ui: Any, captured: dict[str, Any]) -> None:
@@ -355,6 +377,7 @@ def test_search_and_link_chart(page: Any, ui: Any, captured: dict[str, Any]) -> 
     page.goto(f"{ui.access.origin}/links")
     svg = page.inner_html(".chart")
     assert "+359881234567" in svg and "2 captures" in svg
+    assert svg.count("photo ") >= 1 and svg.count("(2 captures") >= 2  # the phone and the photo, both shared
     shot(page, "links")
     axe(page, "links")
     page.goto(f"{ui.access.origin}/")
@@ -377,7 +400,8 @@ def test_without_token_wrong_csrf_foreign_host_refused(ui: Any, page: Any) -> No
         assert refused.status_code == 403 and "CSRF" in refused.text
         assert client.get("/", headers={"host": f"attacker.example:{ui.port}"}).status_code == 403
         assert client.get("/", headers={"host": f"localhost:{ui.port}"}).status_code == 403
-        assert client.get("/", headers={"sec-fetch-site": "cross-site"}).status_code == 403
+        for site in ("cross-site", "same-site"):  # same-site: what the replay origin's requests say
+            assert client.get("/", headers={"sec-fetch-site": site}).status_code == 403
         headers = client.get("/").headers
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"

@@ -40,9 +40,7 @@ class Graph:
     left_out_items: int = 0
 
 
-def build_graph(
-    settings: Settings, case_ids: list[str] | None = None, only_captures: set[str] | None = None
-) -> Graph:
+def build_graph(settings: Settings, case_ids: list[str] | None = None, only_captures: set[str] | None = None) -> Graph:
     """Every selector and photo of the chosen cases (default: all) with the captures holding them.
 
     ``only_captures``: keep only these captures (a bundle's report charts the captures it holds, nothing else).
@@ -53,6 +51,7 @@ def build_graph(
 
     graph = Graph()
     found: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    labels: dict[tuple[str, str], str] = {}  # capture -> the address it was captured from
     for case_id in case_ids if case_ids is not None else Case.list_ids(settings):
         try:
             summaries = list_selectors(settings, case_id, cross_case=False)
@@ -61,20 +60,26 @@ def build_graph(
             continue
         graph.cases.append(case_id)
         for summary in summaries:
-            kind = PEOPLE_KINDS.get(summary.kind, "account" if summary.value.startswith("@") else None)
+            kind = kind_of(summary.kind, summary.value)
             if kind is None:
                 continue
             for place in summary.places:
                 if place.capture_id and (only_captures is None or place.capture_id in only_captures):
                     found.setdefault((kind, summary.value), set()).add((case_id, place.capture_id))
+                    labels.setdefault((case_id, place.capture_id), place.url or place.capture_id)
         with index.read_only(_ledger(settings, case_id)) as connection:
             if connection is not None:
                 for row in index.query(
-                    connection, "SELECT blake3, capture_id FROM md_images WHERE capture_id IS NOT NULL"
+                    # md_media has a row per capture a photo came in (md_images one per photo); the
+                    # screenshots are in md_images only, so they are not charted.
+                    connection,
+                    "SELECT DISTINCT m.blake3, m.capture_id, m.url FROM md_media m"
+                    " JOIN md_images i ON i.blake3 = m.blake3 WHERE m.capture_id IS NOT NULL",
                 ):
                     if only_captures is not None and row["capture_id"] not in only_captures:
                         continue
                     found.setdefault(("photo", row["blake3"]), set()).add((case_id, row["capture_id"]))
+                    labels.setdefault((case_id, row["capture_id"]), row["url"] or row["capture_id"])
     captures: dict[tuple[str, str], str] = {}
     ranked = sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     graph.left_out_items = max(0, len(ranked) - MAX_ITEMS)
@@ -91,8 +96,21 @@ def build_graph(
         )
         for where in places:
             captures[where] = where[1]
-    graph.captures = sorted((c, cap, cap) for (c, cap) in captures)
+    graph.captures = sorted((c, cap, labels.get((c, cap), cap)) for (c, cap) in captures)
     return graph
+
+
+def kind_of(selector_kind: str, value: str) -> str | None:
+    """The node kind of a selector: a messenger's number is the phone it is (one node for one number).
+
+    >>> kind_of("whatsapp", "+359881234567"), kind_of("telegram", "@rose_jobs"), kind_of("url", "http://x")
+    ('phone', 'account', None)
+    """
+    if selector_kind in PEOPLE_KINDS:
+        return PEOPLE_KINDS[selector_kind]
+    if value.startswith("+"):
+        return "phone"
+    return "account" if value.startswith("@") else None
 
 
 def _label(kind: str, value: str) -> str:
@@ -120,12 +138,13 @@ def render_svg(graph: Graph, width: int = 1100) -> str:
         '<rect width="100%" height="100%" fill="#ffffff"/>',
         f'<text x="{x_case}" y="30" font-weight="bold" fill="#111">Cases</text>',
         f'<text x="{x_capture}" y="30" font-weight="bold" fill="#111">Captures</text>',
-        f'<text x="{x_item}" y="30" font-weight="bold" fill="#111">Accounts, phones, e-mails, wallets, photos'
-        " (red: in more than one capture)</text>",
+        f'<text x="{x_item}" y="30" font-weight="bold" fill="#111">Accounts, phones, e-mails, wallets, photos</text>',
+        f'<text x="{x_item}" y="46" fill="{SHARED}">red: in more than one capture</text>',
     ]
     if not graph.items:
         parts.append(f'<text x="{x_case}" y="60" fill="#333">No selectors or photos found yet.</text>')
     lines, nodes = [], []
+    labels = {(c, cap): label for c, cap, label in graph.captures}
     for (case_id, capture_id), y in y_capture.items():
         if case_id in y_case:
             lines.append(
@@ -134,7 +153,8 @@ def render_svg(graph: Graph, width: int = 1100) -> str:
             )
         nodes.append(
             f'<circle cx="{x_capture - 6}" cy="{y - 4}" r="4" fill="{COLOURS["capture"]}"/>'
-            f'<text x="{x_capture + 4}" y="{y}" fill="#111">{escape(_label("capture", capture_id))}</text>'
+            f'<text x="{x_capture + 4}" y="{y}" fill="#111"><title>{escape(capture_id)}</title>'
+            f"{escape(_label('capture', labels[(case_id, capture_id)]))}</text>"
         )
     for i, item in enumerate(graph.items):
         y = 60 + i * row
