@@ -367,6 +367,14 @@ def test_export_with_mla_form_download_and_verify_zip(
     page.wait_for_selector("#report")
     assert page.inner_text("#verdict") == "VERIFIED", page.inner_text("#report")[:2000]
     shot(page, "verify")
+    # The same bundle as a folder on this computer.
+    with zipfile.ZipFile(target) as bundle:
+        bundle.extractall(tmp_path / "unzipped")
+    folder = next(p for p in (tmp_path / "unzipped").iterdir() if p.is_dir())
+    page.fill("#verify-folder", str(folder))
+    page.locator("form.box", has_text="A bundle folder").locator("button").click()
+    page.wait_for_selector("#report")
+    assert page.inner_text("#verdict") == "VERIFIED" and str(folder) in page.inner_text("#report")
 
 
 def test_search_and_link_chart(page: Any, ui: Any, captured: dict[str, Any]) -> None:
@@ -377,7 +385,9 @@ def test_search_and_link_chart(page: Any, ui: Any, captured: dict[str, Any]) -> 
     page.goto(f"{ui.access.origin}/links")
     svg = page.inner_html(".chart")
     assert "+359881234567" in svg and "2 captures" in svg
-    assert svg.count("photo ") >= 1 and svg.count("(2 captures") >= 2  # the phone and the photo, both shared
+    assert "photo: " in svg and svg.count("(2 captures") == 2  # the phone and the photo, both shared
+    page.click("text=similar images in all cases")
+    assert page.locator("text=distance 0").count() >= 1  # the photo itself, found by its digest
     shot(page, "links")
     axe(page, "links")
     page.goto(f"{ui.access.origin}/")
@@ -516,3 +526,19 @@ def test_tablet_width_and_keyboard(browser: Any, ui: Any, captured: dict[str, An
         assert "blurred" not in (first_thumb.get_attribute("class") or "")
     finally:
         context.close()
+
+
+def test_another_enrolled_investigator_signs_what_they_record(page: Any, ui: Any, captured: dict[str, Any]) -> None:
+    from evidence_kit.case import Case
+
+    with Case.open(config.load(), CASE) as case:
+        case.enrol(case.identity(), "Sgt. B. Ivanov")  # their key is made on this machine, as case add-investigator
+    page.goto(f"{ui.access.origin}/cases/{CASE}")
+    assert page.locator("#custody-investigator option").all_inner_texts() == ["Insp. A. Petrova", "Sgt. B. Ivanov"]
+    page.select_option("#action", "review")
+    page.select_option("#custody-investigator", "Sgt. B. Ivanov")
+    page.click("text=Record in the ledger")
+    page.wait_for_selector("text=Recorded as custody event")
+    with Case.open(config.load(), CASE) as case:
+        last = list(case.events())[-1]
+    assert (last.action, last.actor) == ("review", "Sgt. B. Ivanov")

@@ -115,7 +115,7 @@ def kind_of(selector_kind: str, value: str) -> str | None:
 
 def _label(kind: str, value: str) -> str:
     if kind == "photo":
-        return "photo " + value.split(":", 1)[-1][:10] + "…"
+        return value.split(":", 1)[-1][:12] + "…"
     return value if len(value) <= 34 else value[:33] + "…"
 
 
@@ -123,13 +123,14 @@ def render_svg(graph: Graph, width: int = 1100) -> str:
     """The chart as one self-contained SVG document (text escaped; no script, no external reference)."""
     row = 26
     rows = max(len(graph.cases), len(graph.captures), len(graph.items), 1)
-    height = 70 + rows * row
+    top = 74  # the first row, below the column headings and the legend
+    height = top + 10 + rows * row
     x_case, x_capture, x_item = 20, width * 0.30, width * 0.62
-    y_capture = {(c, cap): 60 + i * row for i, (c, cap, _) in enumerate(graph.captures)}
+    y_capture = {(c, cap): top + i * row for i, (c, cap, _) in enumerate(graph.captures)}
     y_case = {}
     for i, case_id in enumerate(graph.cases):  # each case beside the middle of its captures
         ys = [y for (c, _), y in y_capture.items() if c == case_id]
-        y_case[case_id] = sum(ys) // len(ys) if ys else 60 + i * row
+        y_case[case_id] = sum(ys) // len(ys) if ys else top + i * row
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
         ' role="img" aria-labelledby="link-chart-title" font-family="DejaVu Sans, Arial, sans-serif" font-size="13">',
@@ -139,10 +140,10 @@ def render_svg(graph: Graph, width: int = 1100) -> str:
         f'<text x="{x_case}" y="30" font-weight="bold" fill="#111">Cases</text>',
         f'<text x="{x_capture}" y="30" font-weight="bold" fill="#111">Captures</text>',
         f'<text x="{x_item}" y="30" font-weight="bold" fill="#111">Accounts, phones, e-mails, wallets, photos</text>',
-        f'<text x="{x_item}" y="46" fill="{SHARED}">red: in more than one capture</text>',
+        f'<text x="{x_item}" y="50" fill="{SHARED}">red: in more than one capture</text>',
     ]
     if not graph.items:
-        parts.append(f'<text x="{x_case}" y="60" fill="#333">No selectors or photos found yet.</text>')
+        parts.append(f'<text x="{x_case}" y="{top}" fill="#333">No selectors or photos found yet.</text>')
     lines, nodes = [], []
     labels = {(c, cap): label for c, cap, label in graph.captures}
     for (case_id, capture_id), y in y_capture.items():
@@ -157,7 +158,7 @@ def render_svg(graph: Graph, width: int = 1100) -> str:
             f"{escape(_label('capture', labels[(case_id, capture_id)]))}</text>"
         )
     for i, item in enumerate(graph.items):
-        y = 60 + i * row
+        y = top + i * row
         colour = SHARED if item["shared"] else COLOURS.get(item["kind"], "#333")
         weight = "bold" if item["shared"] else "normal"
         for place in item["captures"]:

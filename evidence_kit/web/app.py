@@ -130,7 +130,12 @@ def create_app(ctx: Context) -> Starlette:
                     if not received.files:
                         raise InvalidInput("choose at least one file to add")
                     added = await run_in_threadpool(
-                        pages.add_uploaded, ctx.settings, case_id, received.files, received.fields.get("source")
+                        pages.add_uploaded,
+                        ctx.settings,
+                        case_id,
+                        received.files,
+                        received.fields.get("source"),
+                        received.fields.get("investigator"),
                     )
                 finally:
                     for item in received.files:
@@ -157,8 +162,9 @@ def create_app(ctx: Context) -> Starlette:
             Case.open(ctx.settings, case_id).close()
         except CustodyError as exc:
             return problem(request, exc)
+        acting = (data.get("investigator") or "").strip() or None
         job = ctx.jobs.start(
-            "capture", case_id, urls, jobs.capture_work(ctx.settings, case_id, urls, options, allow_private)
+            "capture", case_id, urls, jobs.capture_work(ctx.settings, case_id, urls, options, allow_private, acting)
         )
         return back(f"/jobs/{job.id}")
 
@@ -274,6 +280,7 @@ def create_app(ctx: Context) -> Starlette:
             case_id=case_id,
             fields=pages.mla_fields(ctx.settings, case_id),
             languages=LANGUAGES,
+            investigators=pages.investigators(ctx.settings, case_id),
         )
 
     async def start_export(request: Request) -> Response:
@@ -286,7 +293,12 @@ def create_app(ctx: Context) -> Starlette:
             mla_form = pages.save_mla(ctx.settings, case_id, data) if data.get("with_mla") == "on" else None
         except CustodyError as exc:
             return problem(request, exc)
-        job = ctx.jobs.start("export", case_id, ["bundle"], pages.export_work(ctx.settings, case_id, lang, mla_form))
+        job = ctx.jobs.start(
+            "export",
+            case_id,
+            ["bundle"],
+            pages.export_work(ctx.settings, case_id, lang, mla_form, data.get("investigator")),
+        )
         return back(f"/jobs/{job.id}")
 
     def bundle_file(request: Request) -> Response:

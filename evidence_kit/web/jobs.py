@@ -100,7 +100,7 @@ class Jobs:
 
 
 def capture_work(
-    settings: Settings, case_id: str, urls: list[str], options: Any, allow_private: bool
+    settings: Settings, case_id: str, urls: list[str], options: Any, allow_private: bool, investigator: str | None
 ) -> Callable[[Job], None]:
     """One URL after another through ``capture_urls``, so each URL's state is known as it changes."""
 
@@ -108,7 +108,7 @@ def capture_work(
         from ..capture import capture_urls, check_targets
 
         with Case.open(settings, case_id) as case:
-            identity = case.identity()
+            identity = case.identity(investigator)
             for index, url in enumerate(urls):
                 if job.cancelled:
                     job.update(_setter(index, "cancelled", "not captured: the job was cancelled"))

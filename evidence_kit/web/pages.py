@@ -146,9 +146,16 @@ def _event_words(details: dict[str, Any]) -> str:
     return ""
 
 
-def add_uploaded(settings: Settings, case_id: str, files: list[Received], source: str | None) -> int:
+def _acting(name: str | None) -> str | None:
+    """The investigator chosen in a form (their enrolled key signs), or None for the case's default."""
+    return (name or "").strip() or None
+
+
+def add_uploaded(
+    settings: Settings, case_id: str, files: list[Received], source: str | None, investigator: str | None = None
+) -> int:
     with Case.open(settings, case_id) as case:
-        identity = case.identity()
+        identity = case.identity(_acting(investigator))
         added = case.add_files(
             [item.path for item in files],
             identity,
@@ -166,7 +173,7 @@ def add_uploaded(settings: Settings, case_id: str, files: list[Received], source
 
 def record_action(settings: Settings, case_id: str, data: dict[str, str]) -> int:
     with Case.open(settings, case_id) as case:
-        identity = case.identity()
+        identity = case.identity(_acting(data.get("investigator")))
         event = case.record(
             identity,
             data.get("action") or "handover",
@@ -336,6 +343,12 @@ MLA_LABELS = {
 }
 
 
+def investigators(settings: Settings, case_id: str) -> list[str]:
+    """The names enrolled in the case, the lead first (who may sign for it, on a machine holding their key)."""
+    with Case.open(settings, case_id) as case:
+        return [str(i["name"]) for i in case.info.get("investigators", [])]
+
+
 def mla_fields(settings: Settings, case_id: str) -> list[dict[str, Any]]:
     """The form's text fields with what was saved for this case last time (else the template's value)."""
     from ..export.mla.form import REQUIRED, form_template, form_value, parse_form
@@ -377,7 +390,9 @@ def save_mla(settings: Settings, case_id: str, data: dict[str, str]) -> dict[str
     return form
 
 
-def export_work(settings: Settings, case_id: str, lang: str, mla_form: dict[str, Any] | None) -> Callable[[Any], None]:
+def export_work(
+    settings: Settings, case_id: str, lang: str, mla_form: dict[str, Any] | None, investigator: str | None = None
+) -> Callable[[Any], None]:
     """The export as a background job: the bundle zip, its digests, and where to download it."""
 
     def work(job: Any) -> None:
@@ -388,7 +403,7 @@ def export_work(settings: Settings, case_id: str, lang: str, mla_form: dict[str,
             job.update(lambda j: _item(j, "running", f"{name}…"))
 
         with Case.open(settings, case_id) as case:
-            identity = case.identity()
+            identity = case.identity(_acting(investigator))
             name = f"{case_id}-{utc_now().strftime('%Y%m%dT%H%M%SZ')}.zip"
             out = state.bundles_folder(settings, case_id) / name
             result = bundle.export_case(
