@@ -10,6 +10,7 @@ each page go to tests/output/ui-screens/ (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -66,7 +67,7 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def env(tmp_path_factory: pytest.TempPathFactory, local_tsa: Any) -> Iterator[dict[str, str]]:
     root = tmp_path_factory.mktemp("ui")
     values = {
         "EVIDENCE_KIT_HOME": str(root / "cases"),
@@ -74,6 +75,8 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         "EVIDENCE_KIT_CONFIG": str(root / "config.json"),
         "EVIDENCE_KIT_JOURNAL": str(root / "journal"),
     }
+    # The local RFC 3161 TSA is configured: captures are stamped as they are stored, as in the field.
+    (root / "config.json").write_text(json.dumps({"tsas": [local_tsa.settings_entry()]}), "utf-8")
     with pytest.MonkeyPatch.context() as patch:
         for key, value in values.items():
             patch.setenv(key, value)
@@ -298,6 +301,9 @@ def test_handover_verify_tamper_verify(page: Any, ui: Any, captured: dict[str, A
     page.click("text=Record in the ledger")
     page.wait_for_selector("text=Recorded as custody event")
     assert "handover" in page.inner_text("ol.timeline") and "Prosecutor I. Dimitrov" in page.inner_text("ol.timeline")
+    page.click("text=Timestamp now")  # the handover is stamped too
+    page.wait_for_selector("text=RFC 3161 timestamp(s) recorded")
+    assert page.inner_text("#timestamp-state").startswith("covered")
     page.click("text=Verify this case")
     page.wait_for_selector("#report")
     assert page.inner_text("#verdict") == "VERIFIED"

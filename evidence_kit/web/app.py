@@ -110,7 +110,7 @@ def create_app(ctx: Context) -> Starlette:
             view = pages.case_view(ctx.settings, case_id)
         except CustodyError as exc:
             return problem(request, exc, 404)
-        notices = {k: v for k, v in request.query_params.items() if k in ("added", "recorded")}
+        notices = {k: v for k, v in request.query_params.items() if k in ("added", "recorded", "stamped")}
         return render(request, "case.html", title=f"Case {case_id}", case=view, notices=notices)
 
     async def set_blur(request: Request) -> Response:
@@ -152,6 +152,15 @@ def create_app(ctx: Context) -> Starlette:
         except CustodyError as exc:
             return problem(request, exc)
         return back(f"/cases/{quote(case_id)}?recorded={seq}#timeline")
+
+    async def timestamp_case(request: Request) -> Response:
+        case_id = request.path_params["case_id"]
+        data = await form(request)
+        try:
+            stamps = await run_in_threadpool(pages.stamp, ctx.settings, case_id, data.get("investigator"))
+        except CustodyError as exc:
+            return problem(request, exc)
+        return back(f"/cases/{quote(case_id)}?stamped={stamps}")
 
     # -- captures --------------------------------------------------------------------------------
     async def start_capture(request: Request) -> Response:
@@ -354,6 +363,7 @@ def create_app(ctx: Context) -> Starlette:
         Route("/cases/{case_id:str}/files", upload_files, methods=["POST"]),
         Route("/cases/{case_id:str}/custody", record_handover, methods=["POST"]),
         Route("/cases/{case_id:str}/captures", start_capture, methods=["POST"]),
+        Route("/cases/{case_id:str}/timestamp", timestamp_case, methods=["POST"]),
         Route("/cases/{case_id:str}/captures/{capture_id:str}", capture_page),
         Route("/cases/{case_id:str}/artefacts/{hex:str}", artefact_file),
         Route("/cases/{case_id:str}/export", export_page),

@@ -183,6 +183,19 @@ def record_action(settings: Settings, case_id: str, data: dict[str, str]) -> int
     return event.seq
 
 
+def stamp(settings: Settings, case_id: str, investigator: str | None = None) -> int:
+    """RFC 3161 stamps of the ledger head and pending artefacts from the configured TSAs (``timestamp``)."""
+    from .. import timestamps
+    from ..config import TSA_TIMEOUT
+
+    chosen = timestamps.choose_tsas(settings)
+    if not chosen:
+        raise InvalidInput('no time-stamping authority (TSA) is configured: add one under "tsas" in the settings file')
+    with Case.open(settings, case_id) as case:
+        outcome = timestamps.stamp_or_fail(case, case.identity(_acting(investigator)), chosen, TSA_TIMEOUT)
+    return len(outcome.stamps)
+
+
 # -- captures ------------------------------------------------------------------------------------
 def capture_request(data: dict[str, str]) -> tuple[list[str], Any, bool]:
     """The URLs pasted (one per line) and the options chosen, as ``capture``'s options."""
