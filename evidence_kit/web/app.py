@@ -253,7 +253,7 @@ def create_app(ctx: Context) -> Starlette:
                     if not received.files:
                         raise InvalidInput("choose a bundle zip to verify")
                     item = received.files[0]
-                    named = Path(temp) / Path(item.name).with_suffix(".zip").name
+                    named = Path(temp) / "bundle.zip"  # verify reads a bundle zip by its suffix
                     item.path.rename(named)
                     report = await run_in_threadpool(pages.verify_target, ctx.settings, "bundle", str(named))
                     report["target"] = f"{item.name} (uploaded, SHA-256 {item.sha256})"

@@ -8,6 +8,7 @@ the Host checks can name them). :class:`Running` starts both on one event loop i
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class Running:
         ui = Guard(create_app(context), self.access, replay_origin)
         replay = build_replay(context.replays, self.access.origin, f"{LOOPBACK}:{self.replay_port}")
         self._sockets = [ui_socket, replay_socket]
+        self._replays = context.replays
         for app in (ui, replay):
             config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", ws="none")
             self._servers.append(uvicorn.Server(config))
@@ -63,6 +65,12 @@ class Running:
         return self.access.address()
 
     async def serve(self) -> None:
+        try:
+            await self._serve_both()
+        finally:
+            shutil.rmtree(self._replays.folder, ignore_errors=True)  # the WACZ copies made for replay
+
+    async def _serve_both(self) -> None:
         await asyncio.gather(
             *(server.serve(sockets=[sock]) for server, sock in zip(self._servers, self._sockets, strict=False))
         )
