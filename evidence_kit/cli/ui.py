@@ -32,7 +32,7 @@ def ui(
     from ..web.server import Running, desktop_browser_available
 
     running = Running(config.load(home) if home else settings(ctx), port, replay_port)
-    console.print("evidence-kit UI: open this address in your browser (it includes your access token):")
+    console.print("Open this address in your browser (it holds your access token):")
     console.print(running.address, soft_wrap=True, highlight=False)
     for name in assets.missing():
         console.print(f"[yellow]warning:[/yellow] {name} is not installed: {assets.SETUP_HINT}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Settings
+from ..errors import InvalidInput
 from .app import Context, create_app, environment
 from .jobs import Jobs
 from .replay import Replays
@@ -27,7 +28,13 @@ LOOPBACK = "127.0.0.1"
 def bind(port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((LOOPBACK, port))
+    try:
+        sock.bind((LOOPBACK, port))
+    except OSError as exc:
+        sock.close()
+        raise InvalidInput(
+            f"port {port} on {LOOPBACK} cannot be used ({exc.strerror}): choose another --port"
+        ) from None
     sock.listen(64)
     sock.setblocking(False)
     return sock
