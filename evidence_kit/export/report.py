@@ -316,7 +316,20 @@ def render_html(contents: Contents, tr: Translator | None = None) -> str:
         stamps=stamps,
         head=contents.head,
         openssl=openssl,
+        link_chart=_link_chart(contents),
     )
+
+
+def _link_chart(contents: Contents) -> str | None:
+    """The link chart of the bundle's captures (evidence_kit.metadata.links), as SVG, or None."""
+    from ..metadata.links import chart_of_bundle
+
+    case = contents.case
+    captures = {e.capture_id for e in contents.exhibits if e.capture_id}
+    # The chart reads the case's checked index through the home folder: a case opened from elsewhere has none.
+    if not captures or (case.settings.home / case.id).resolve() != case.path.resolve():
+        return None
+    return chart_of_bundle(case.settings, case.id, captures)
 
 
 def chromium_path(configured: str | None = None) -> str:

@@ -15,6 +15,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -61,8 +62,13 @@ def _response_date(warc: Path, url: str) -> tuple[str, str] | None:
     return (fallback[0], fallback[1]) if fallback else None
 
 
-def build(contents: Contents, exhibit: Exhibit, target: Path, signer: WaczSigner) -> None:
-    """Write the WACZ of one capture exhibit to ``target``, signed by ``signer``."""
+def build(contents: Contents, exhibit: Exhibit, target: Path, signer: WaczSigner | None) -> None:
+    """Write the WACZ of one capture exhibit to ``target``, signed by ``signer``.
+
+    ``signer`` is None only for a WACZ that never leaves this machine (the web UI's replay of a capture,
+    built in a temporary folder): it is left unsigned, since signing would need the investigator's key and
+    an enrolment event in the case, and a replay must not write to the case.
+    """
     from wacz.main import main as wacz_main
 
     record = exhibit.record or {}
@@ -111,7 +117,10 @@ def build(contents: Contents, exhibit: Exhibit, target: Path, signer: WaczSigner
         if code != 0 or not output.is_file():
             output.unlink(missing_ok=True)
             raise OperationFailed(f"WACZ of exhibit {exhibit.number} failed: {log.getvalue().strip()[-400:]}")
-        sign_wacz(output, target, signer)
+        if signer is None:
+            shutil.move(output, target)
+        else:
+            sign_wacz(output, target, signer)
 
 
 def needed(contents: Contents) -> bool:
