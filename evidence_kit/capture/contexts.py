@@ -1,4 +1,10 @@
-"""Fresh browser contexts for captures, the next one prepared while a capture runs."""
+"""Fresh browser contexts for captures, the next one prepared while a capture runs.
+
+With a persona, each context is built from a **copy** of the persona's saved session (cookies and local
+storage) and its fingerprint; at the end of the capture :meth:`ContextPool.settle` reads the context's
+session and whether the page shows a login form, before the context is closed. Whether that session is
+saved back is decided later, from the rule in ``personas/logged_in.py``.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,9 @@ from .recorder import NetworkRecorder
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, CDPSession, Page
+
+    from ..personas.store import Unlocked
+    from .outcome import PageCapture
 
 
 @dataclass(frozen=True)
@@ -43,12 +52,14 @@ class ContextPool:
         user_agent: str | None,
         captures: int,
         relaunch: Callable[[Browser], Awaitable[Browser]] | None = None,
+        persona: Unlocked | None = None,
     ):
         self.browser = browser
         self.options = options
         self.user_agent = user_agent
         self.left = captures
         self.relaunch = relaunch
+        self.persona = persona
         self.restarts = 0
         self._relaunched: list[Browser] = []  # closed here; the first browser is closed by whoever launched it
         self._lock = asyncio.Lock()
@@ -73,6 +84,7 @@ class ContextPool:
             ignore_https_errors=options.ignore_https_errors,
             service_workers="block",
             user_agent=self.user_agent,
+            storage_state=self.persona.state_copy() if self.persona is not None else None,  # type: ignore[arg-type]
         )
         try:
             page = await context.new_page()
@@ -100,6 +112,21 @@ class ContextPool:
         if self.left > 0 and self._spare is None:
             self._spare = asyncio.ensure_future(self._make())
         return pair
+
+    async def settle(self, prepared: Prepared, result: PageCapture) -> None:
+        """With a persona: the context's session and whether the page shows a login form, read before the
+        context is closed (into ``result.end_state`` and ``result.login_form``)."""
+        if self.persona is None:
+            return
+        from ..personas.logged_in import LOGIN_FORM_JS
+
+        if not prepared.page.is_closed():
+            try:
+                result.login_form = bool(await prepared.page.evaluate(LOGIN_FORM_JS))
+            except Exception:  # noqa: BLE001  a page gone or crashed shows nothing: the cookies decide
+                result.login_form = None
+        state = await prepared.context.storage_state()
+        result.end_state = dict(state)
 
     async def close(self) -> None:
         if self._spare is not None:
