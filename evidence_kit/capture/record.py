@@ -40,6 +40,7 @@ def legal_basis(persona: dict[str, Any] | None) -> str:
     account = f"the undercover account {handle} on {platform}" if handle else f"an undercover account on {platform}"
     return PERSONA_LEGAL_BASIS.format(account=account, name=persona["name"])
 
+
 # The MIME type a role's bytes have; libmagic sees a gzipped WARC as gzip and MHTML as text.
 ROLE_MIME = {
     "warc": "application/warc",

@@ -248,7 +248,9 @@ class Redactor:
                 marker = same_length_marker(digest, match.end() - match.start())
                 chunk = bytearray(data[match.start() : match.end()])
                 for break_ in re.finditer(rb"=\r?\n", bytes(chunk)):
-                    marker = marker[: break_.start()] + bytes(chunk[break_.start() : break_.end()]) + marker[break_.end() :]
+                    marker = (
+                        marker[: break_.start()] + bytes(chunk[break_.start() : break_.end()]) + marker[break_.end() :]
+                    )
                 data = data[: match.start()] + marker + data[match.end() :]
                 places.append(
                     {
@@ -293,7 +295,9 @@ class Redactor:
         return replaced.decode("utf-8", "surrogateescape") if places else value
 
 
-def _headers(redactor: Redactor, headers: list[tuple[str, str]], where: dict[str, Any], out: Redactions) -> list[tuple[str, str]]:
+def _headers(
+    redactor: Redactor, headers: list[tuple[str, str]], where: dict[str, Any], out: Redactions
+) -> list[tuple[str, str]]:
     kept = []
     for name, value in headers:
         new, names = redactor.header_value(name, value)

@@ -423,7 +423,10 @@ def _persona_verdict(
     for cookie in (page.end_state or {}).get("cookies", []):
         known.append(redaction.Secret(str(cookie.get("value", "")), f"cookie {cookie.get('name')}"))
     for origin in (page.end_state or {}).get("origins", []):
-        known += [redaction.Secret(str(i.get("value", "")), f"localStorage {i.get('name')}") for i in origin.get("localStorage", [])]
+        known += [
+            redaction.Secret(str(i.get("value", "")), f"localStorage {i.get('name')}")
+            for i in origin.get("localStorage", [])
+        ]
     policy = redaction.Policy(redaction.Key(unlocked.key, "persona", who.name), tuple(known), csrf_fields=True)
     facts = {
         "name": who.name,

@@ -35,12 +35,16 @@ def passphrase(confirm: bool) -> str:
 def create(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="A name for the persona (letters, digits, '.', '_', '-')."),
-    platform: str = typer.Option(..., "--platform", help="generic, telegram, mastodon, vk, instagram, tiktok, x, facebook."),
+    platform: str = typer.Option(
+        ..., "--platform", help="generic, telegram, mastodon, vk, instagram, tiktok, x, facebook."
+    ),
     handle: str = typer.Option(None, "--handle", help="The account's handle on the platform (written into records)."),
     cookies: Path = typer.Option(None, "--cookies", help="Import a Netscape cookies.txt exported from a browser."),
     storage_state: Path = typer.Option(None, "--storage-state", help="Import a Playwright storage state (JSON)."),
     login: str = typer.Option(None, "--login", help="Open a visible browser at this URL to log in by hand."),
-    encrypt: bool = typer.Option(False, "--encrypt", help=f"Seal the secrets with a passphrase (asked, or ${PASSPHRASE_ENV})."),
+    encrypt: bool = typer.Option(
+        False, "--encrypt", help=f"Seal the secrets with a passphrase (asked, or ${PASSPHRASE_ENV})."
+    ),
     session_cookie: list[str] = typer.Option(
         None, "--session-cookie", help="A cookie whose loss means logged out (repeatable; default: the HttpOnly ones)."
     ),
@@ -74,8 +78,12 @@ def create(
     if as_json:
         print_json(persona.to_json())
         return
-    console.print(f"Created persona {persona.name} ({persona.platform}{', ' + persona.handle if persona.handle else ''})")
-    console.print(f"Session {persona.source}; logged in while {', '.join(persona.session_cookies)} stay set", soft_wrap=True)
+    console.print(
+        f"Created persona {persona.name} ({persona.platform}{', ' + persona.handle if persona.handle else ''})"
+    )
+    console.print(
+        f"Session {persona.source}; logged in while {', '.join(persona.session_cookies)} stay set", soft_wrap=True
+    )
     if persona.encrypted:
         console.print("Its secrets are sealed with your passphrase (scrypt + AES-256-GCM).")
 
@@ -96,7 +104,9 @@ def list_personas(ctx: typer.Context, as_json: bool = typer.Option(False, "--jso
         table.add_column(column, overflow="fold")
     for p in personas:
         state = {True: "yes", False: "no", None: "not used yet"}[p.logged_in]
-        table.add_row(p.name, p.platform, p.handle or "", p.created, p.last_used or "", state, "yes" if p.encrypted else "no")
+        table.add_row(
+            p.name, p.platform, p.handle or "", p.created, p.last_used or "", state, "yes" if p.encrypted else "no"
+        )
     console.print(table)
 
 

@@ -13,7 +13,9 @@ from typing import Any
 
 # Common desktop sizes; one is chosen from the persona's key, so two personas rarely share one.
 VIEWPORTS = ((1366, 768), (1440, 900), (1536, 864), (1280, 800), (1600, 900), (1920, 1080))
-UA_TEMPLATE = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{major}.0.0.0 Safari/537.36"
+UA_TEMPLATE = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{major}.0.0.0 Safari/537.36"
+)
 
 
 @dataclass(frozen=True)

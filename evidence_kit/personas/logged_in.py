@@ -38,4 +38,7 @@ def judge(persona: Persona, end_state: dict[str, Any] | None, login_form: bool |
         return False, f"its session cookie(s) {', '.join(gone)} were dropped"
     if login_form:
         return False, "the page shows a login form"
-    return True, f"its session cookie(s) {', '.join(persona.session_cookies)} were still set and the page showed no login form"
+    return (
+        True,
+        f"its session cookie(s) {', '.join(persona.session_cookies)} were still set and the page showed no login form",
+    )

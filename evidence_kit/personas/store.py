@@ -45,7 +45,9 @@ def personas_dir(settings: config.Settings) -> Path:
     home = settings.home.expanduser().resolve()
     resolved = root.resolve()
     if resolved == home or home in resolved.parents:
-        raise InvalidInput(f"the persona folder {root} is inside the cases folder {settings.home}: personas live outside every case")
+        raise InvalidInput(
+            f"the persona folder {root} is inside the cases folder {settings.home}: personas live outside every case"
+        )
     return root
 
 
@@ -173,7 +175,7 @@ class PersonaStore:
     def _folder(self, name: str) -> Path:
         if not NAME.match(name):
             raise InvalidInput(
-                f"{name!r} is not a persona name (letters, digits, '.', '_' and '-', up to 64, not starting with a sign)"
+                f"{name!r} is not a persona name (up to 64 letters, digits, '.', '_', '-'; first a letter or digit)"
             )
         return self.root / name
 

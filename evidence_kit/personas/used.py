@@ -80,3 +80,26 @@ def folder_warnings(settings: config.Settings, folder: Path) -> list[str]:
             if hit is not None:
                 warnings.append(f"{hit.file} holds a secret value ({hit.name}): do not hand this folder over")
     return warnings
+
+
+def zip_warnings(settings: config.Settings, path: Path) -> list[str]:
+    """The same for a zipped bundle: its capture records are read from the zip, then every member."""
+    import zipfile
+
+    records = []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if "/data/captures/" in info.filename and info.filename.endswith(".json") and info.file_size < 64 << 20:
+                    try:
+                        records.append(json.loads(archive.read(info)))
+                    except ValueError:
+                        continue
+    except (OSError, zipfile.BadZipFile):
+        return []  # verify itself says what is wrong with the zip
+    secrets = secrets_for(settings, records)
+    warnings = [f"persona {n}'s secrets could not be looked for: {why}" for n, why in secrets.unchecked.items()]
+    hit = scan.find_in_file(path, path.name, secrets.wanted)
+    if hit is not None:
+        warnings.append(f"{hit.file} holds a secret value ({hit.name}): do not hand this bundle over")
+    return warnings
