@@ -133,6 +133,14 @@ def capture(
         for r in results:
             for error in r.errors[1:]:
                 console.print(f"[yellow]{r.id}[/yellow] {error}", soft_wrap=True)
+        for r in results:
+            persona = r.record.get("persona") or {}
+            if persona and not persona.get("logged_in"):
+                console.print(
+                    f"[yellow]{r.id}[/yellow] persona {persona.get('name')} is not logged in "
+                    f"({persona.get('logged_in_check')}): its saved session was left as it was",
+                    soft_wrap=True,
+                )
         console.print(f"Records: {settings(ctx).home / case_id / 'captures'}/<capture>.json")
     if any(r.status == "failed" for r in results):
         raise typer.Exit(3)

@@ -122,6 +122,28 @@ def _metadata(contents: Contents, exhibit: Exhibit) -> tuple[list[dict[str, Any]
     return parts, list(unique.values())
 
 
+def _persona_text(persona: Any) -> str | None:
+    """Which undercover account saw the page, and whether it was still logged in at the end."""
+    if not isinstance(persona, dict):
+        return None
+    handle = f", {persona.get('handle')}" if persona.get("handle") else ""
+    state = "still logged in at the end" if persona.get("logged_in") else "not logged in at the end"
+    return f"{persona.get('name')} ({persona.get('platform')}{handle}); {state}"
+
+
+def _redaction_text(redaction: Any) -> str | None:
+    """What was replaced before storing, said in numbers (the capture record lists every place)."""
+    if not isinstance(redaction, dict):
+        return None
+    headers, places = len(redaction.get("headers") or []), len(redaction.get("places") or [])
+    kept = "; cookies kept as sent (--keep-cookies)" if redaction.get("cookies_kept") else ""
+    return (
+        f"{headers} header value(s) and {places} place(s) in bodies and page files replaced by markers "
+        f"carrying a keyed hash (HMAC-SHA-256, key {(redaction.get('key') or {}).get('key_id')}); every one is "
+        f"listed in the capture record{kept}"
+    )
+
+
 def _capture_facts(exhibit: Exhibit) -> list[tuple[str, Any]]:
     record = exhibit.record or {}
     env = record.get("environment") or {}
@@ -145,7 +167,9 @@ def _capture_facts(exhibit: Exhibit) -> list[tuple[str, Any]]:
         ("status", record.get("status")),
         ("errors", "; ".join(record.get("errors") or [])),
         ("legal basis", record.get("legal_basis")),
+        ("persona", _persona_text(record.get("persona"))),
         ("purpose", record.get("purpose")),
+        ("secrets redacted", _redaction_text(record.get("redaction"))),
         (
             "collected by",
             f"{investigator.get('name')} ({investigator.get('key_id')})" if investigator else None,

@@ -245,6 +245,7 @@ def build_annex(
                     (t["url"], record.get("final_url") or record.get("url")),
                     (t["captured"], f"{record.get('started')} — {record.get('finished')}"),
                     (t["collector"], investigator.get("name") or exhibit.event.actor),
+                    *([(t["access"], record.get("legal_basis"))] if record.get("persona") else []),
                     (
                         t["tool"],
                         f"{(record.get('environment') or {}).get('tool')}; "
