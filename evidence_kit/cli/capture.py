@@ -134,11 +134,11 @@ def capture(
             for error in r.errors[1:]:
                 console.print(f"[yellow]{r.id}[/yellow] {error}", soft_wrap=True)
         for r in results:
-            persona = r.record.get("persona") or {}
-            if persona and not persona.get("logged_in"):
+            seen_as = r.record.get("persona") or {}
+            if seen_as and not seen_as.get("logged_in"):
                 console.print(
-                    f"[yellow]{r.id}[/yellow] persona {persona.get('name')} is not logged in "
-                    f"({persona.get('logged_in_check')}): its saved session was left as it was",
+                    f"[yellow]{r.id}[/yellow] persona {seen_as.get('name')} is not logged in "
+                    f"({seen_as.get('logged_in_check')}): its saved session was left as it was",
                     soft_wrap=True,
                 )
         console.print(f"Records: {settings(ctx).home / case_id / 'captures'}/<capture>.json")
