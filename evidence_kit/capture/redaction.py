@@ -325,6 +325,13 @@ def redact(page: PageCapture, policy: Policy) -> Redactions:
         page.final_url = redactor.text(page.final_url)
     if page.title:
         page.title = redactor.text(page.title)
+    # What the record lists of the page: frames, pop-ups, dialogs, blocked requests (URLs with a token…).
+    page.frames = _in_strings(redactor, page.frames)
+    page.popups = _in_strings(redactor, page.popups)
+    page.dialogs = _in_strings(redactor, page.dialogs)
+    page.blocked = _in_strings(redactor, page.blocked)
+    for download in page.downloads:
+        download.url = redactor.text(download.url)
     for role in SCANNED_FILES:
         data = page.files.get(role)
         if not data:
@@ -345,6 +352,21 @@ def redact(page: PageCapture, policy: Policy) -> Redactions:
             "in the text, DOM, MHTML and WARC, but the screenshots, PDF and video, being pictures, show it"
         )
     return out
+
+
+def _in_strings(redactor: Redactor, items: list[Any]) -> list[Any]:
+    """The same list of JSON-like dicts with every secret in their strings replaced (same length)."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return redactor.text(value)
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return [clean(item) for item in items]
 
 
 def _redact_exchange(redactor: Redactor, exchange: Exchange, out: Redactions) -> None:

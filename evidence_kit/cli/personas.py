@@ -18,13 +18,18 @@ app.add_typer(persona_app, name="persona")
 PASSPHRASE_ENV = "EVIDENCE_KIT_PERSONA_PASSPHRASE"  # personas/vault.py, not imported here (start-up)
 
 
-def passphrase(confirm: bool) -> str:
-    """The persona passphrase: from the environment, else asked for (twice when a new one is set)."""
+def passphrase(confirm: bool) -> str | None:
+    """The persona passphrase: from the environment, else asked for on a terminal (twice when a new one
+    is set); None when neither can give one (the library then says what is missing)."""
+    import sys
+
     from ..errors import InvalidInput
 
     given = os.environ.get(PASSPHRASE_ENV)
     if given:
         return given
+    if not sys.stdin.isatty():
+        return None
     value = str(typer.prompt("Persona passphrase", hide_input=True, confirmation_prompt=confirm))
     if not value:
         raise InvalidInput("an empty passphrase protects nothing")
@@ -61,6 +66,10 @@ def create(
     from ..personas import making
 
     chosen = passphrase(confirm=True) if encrypt else None
+    if encrypt and chosen is None:
+        from ..errors import InvalidInput
+
+        raise InvalidInput(f"--encrypt needs a passphrase: type it at the prompt or set {PASSPHRASE_ENV}")
     persona = making.create(
         settings(ctx),
         name,
