@@ -18,9 +18,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 USER, PASSWORD = "agent.smith", "correct horse battery staple"
+PASSPHRASE = "a long passphrase nobody guesses"  # of the encrypted test personas
+
+
+def cookies_txt(path: Path, sid: str, csrf: str) -> Path:
+    """A Netscape cookies.txt as browser extensions write it: the session cookie HttpOnly."""
+    path.write_text(
+        "# Netscape HTTP Cookie File\n"
+        f"#HttpOnly_127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\t{sid}\n"
+        f"127.0.0.1\tFALSE\t/\tFALSE\t0\tcsrftoken\t{csrf}\n"
+    )
+    return path
 
 
 def _page(title: str, body: str, head: str = "") -> bytes:

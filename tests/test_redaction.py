@@ -45,3 +45,8 @@ def test_same_length_replacement_in_bodies_and_quoted_printable() -> None:
     # Short values are replaced in their headers, never hunted for in bodies (they would match anything).
     short = red.Redactor(red.Policy(key, (red.Secret("en", "cookie lang"),)))
     assert short.replace(b"<html lang=en>")[1] == []
+
+
+def test_what_is_hunted_beyond_its_header() -> None:
+    assert not red.hunted("accepted") and not red.hunted("1") and not red.hunted("dismissed-all")
+    assert red.hunted("abc12345") and red.hunted("abcdefghijklmnop") and red.hunted("s3cr3t-value")

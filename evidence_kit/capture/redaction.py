@@ -11,7 +11,8 @@ DOM, MHTML and text writers only ever see the redacted capture), every such valu
   (the cookie names and attributes stay);
 - everywhere else (bodies, URLs, other headers, the DOM, MHTML, text, downloads) each occurrence of a
   secret value is replaced by a marker of the **same length** (``REDACTED-<hash>…``), so offsets and
-  lengths of everything around it stay as the server sent them, and each replacement is declared
+  lengths of everything around it stay as the server sent them (values that could not be tokens, see
+  :func:`hunted`, are replaced only in their headers), and each replacement is declared
   (artefact, place, offset, length, name, keyed hash) in the capture record and in the WARC record
   itself (``X-Evidence-Kit-Redacted``).
 
@@ -36,6 +37,15 @@ from .outcome import PageCapture
 from .recorder import Exchange, Hop
 
 MIN_SCANNED = 8  # shorter values are replaced in their headers but not searched for elsewhere
+
+
+def hunted(value: str) -> bool:
+    """Whether a secret value is searched for beyond its own header: one that could be a token (8 bytes or
+    more, and a digit in it unless 16 or more). A cookie ``consent=accepted`` is replaced in its header,
+    but the word "accepted" in a page is left alone: a random token of 8-15 letters without a digit is
+    rare, a word of 8-15 letters is not."""
+    size = len(value.encode("utf-8"))
+    return size >= 16 or (size >= MIN_SCANNED and any(ch.isdigit() for ch in value))
 COOKIE_HEADERS = frozenset({"cookie", "set-cookie", "set-cookie2"})
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization"})
 # Hidden form fields and meta tags that carry a page's CSRF token (Rails, Django, Laravel, Spring, …).
@@ -201,7 +211,7 @@ class Redactor:
         """(bytes to look for, secret value, its name), longest first, with the URL-encoded forms."""
         found: dict[bytes, tuple[str, str]] = {}
         for value, name in self.secrets.items():
-            if len(value.encode("utf-8")) < MIN_SCANNED:
+            if not hunted(value):
                 continue
             for form in {value, quote(value, safe="")}:
                 found.setdefault(form.encode("utf-8"), (value, name))

@@ -2,8 +2,8 @@
 
 A value can hide in a file in more than its plain bytes: a gzipped WARC, a zip (a WACZ, a bundle), a
 PDF's compressed streams, quoted-printable MHTML. Each file is read in its plain bytes and in each of
-those decoded forms (nested: a gzipped WARC inside a WACZ inside a zip), and every value of at least
-``MIN_SCANNED`` bytes (and its URL-encoded form) is looked for.
+those decoded forms (nested: a gzipped WARC inside a WACZ inside a zip), and every value that could be
+a token (``redaction.hunted``; and its URL-encoded form) is looked for.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from ..capture.redaction import MIN_SCANNED
+from ..capture.redaction import hunted
 
 MAX_DECODED = 1 << 30  # a decoded layer larger than this is not decoded further
 _PDF_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
@@ -34,7 +34,7 @@ class Hit:
 def needles(secrets: Iterable[tuple[str, str]]) -> dict[bytes, str]:
     found: dict[bytes, str] = {}
     for value, name in secrets:
-        if len(value.encode("utf-8")) < MIN_SCANNED:
+        if not hunted(value):  # the rule the capture used: what it did not replace is not looked for
             continue
         for form in {value, quote(value, safe="")}:
             found.setdefault(form.encode("utf-8"), name)
