@@ -81,3 +81,19 @@ def test_the_persona_folder_may_not_be_inside_the_cases_folder(
     monkeypatch.setenv("EVIDENCE_KIT_PERSONAS", str(isolated_env / "personas"))
     result = CliRunner().invoke(app, ["persona", "list"])
     assert result.exit_code == 2 and "personas live outside every case" in result.output
+
+
+def test_keep_cookies_is_refused_with_a_persona(make_case: object, tmp_path: Path) -> None:
+    case = make_case()  # type: ignore[operator]
+    runner = CliRunner()
+    txt = cookies_txt(tmp_path / "c.txt", "a1" * 10, "b2" * 10)
+    assert runner.invoke(app, ["persona", "create", "kc", "--platform", "vk", "--cookies", str(txt)]).exit_code == 0
+    result = runner.invoke(
+        app,
+        ["capture", "http://127.0.0.1:9/", "--case", case.id, "--persona", "kc", "--keep-cookies", "--allow-private"],
+    )
+    assert result.exit_code == 2 and "--keep-cookies is for public captures" in result.output
+    result = runner.invoke(
+        app, ["capture", "http://127.0.0.1:9/", "--case", case.id, "--persona", "nobody", "--allow-private"]
+    )
+    assert result.exit_code == 2 and "no persona named nobody" in result.output

@@ -46,6 +46,8 @@ def hunted(value: str) -> bool:
     rare, a word of 8-15 letters is not."""
     size = len(value.encode("utf-8"))
     return size >= 16 or (size >= MIN_SCANNED and any(ch.isdigit() for ch in value))
+
+
 COOKIE_HEADERS = frozenset({"cookie", "set-cookie", "set-cookie2"})
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization"})
 # Hidden form fields and meta tags that carry a page's CSRF token (Rails, Django, Laravel, Spring, …).
@@ -335,7 +337,10 @@ def redact(page: PageCapture, policy: Policy) -> Redactions:
         page.final_url = redactor.text(page.final_url)
     if page.title:
         page.title = redactor.text(page.title)
-    # What the record lists of the page: frames, pop-ups, dialogs, blocked requests (URLs with a token…).
+    # What the record lists of the page: frames, pop-ups, dialogs, blocked requests (URLs with a token…),
+    # and its error and warning sentences (which may quote a URL).
+    page.errors = _in_strings(redactor, page.errors)
+    page.warnings = _in_strings(redactor, page.warnings)
     page.frames = _in_strings(redactor, page.frames)
     page.popups = _in_strings(redactor, page.popups)
     page.dialogs = _in_strings(redactor, page.dialogs)
