@@ -3,9 +3,10 @@
 /login (GET: the form, with a visible password field; POST user+password: sets ``sid`` (HttpOnly) and
 ``csrftoken``, 302 to /home), /home (members only: embeds the CSRF token in a meta tag, and its script
 calls /api/me with an ``X-CSRF-Token`` header), /api/me (JSON that echoes the session id), /embed (HTML
-whose scripts hold the session id and the token), /new-cookie (sets one more cookie), /logout (drops
-the session: expires ``sid`` and forgets it, 302 to /login). A page asked for without a live session
-answers 302 to /login. Every body sent is kept in ``served`` (path → last body) for the tests to compare.
+whose scripts hold the session id and the token), /visible (shows the token as text), /new-cookie (sets
+one more cookie), /logout (drops the session: expires ``sid`` and forgets it, 302 to /login). A page
+asked for without a live session answers 302 to /login. Every body sent is kept in ``served`` (path →
+last body) for the tests to compare.
 """
 
 from __future__ import annotations
@@ -172,6 +173,8 @@ def _handler(site: AccountSite) -> type[BaseHTTPRequestHandler]:
                     f'<input type=hidden name=csrfmiddlewaretoken value="{csrf}"></form>',
                 )
                 self._send(200, body)
+            elif path == "/visible":
+                self._send(200, _page("Token", f"<p>VISIBLE-PAGE-MARKER your API token is {csrf}</p>"))
             elif path == "/new-cookie":
                 fresh = site.issue(secrets.token_urlsafe(15))
                 self._send(

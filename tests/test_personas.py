@@ -84,7 +84,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         anna = capture_urls(
             case,
             identity,
-            [site.url("/home"), site.url("/embed"), site.url("/new-cookie")],
+            [site.url("/home"), site.url("/embed"), site.url("/new-cookie"), site.url("/visible")],
             _options(persona="anna", purpose="test: closed group posts"),
         )
         boris = capture_urls(
@@ -219,7 +219,7 @@ def test_header_values_are_markers_with_the_personas_keyed_hash(in_world: dict[s
     unlocked = in_world["store"].unlock("anna")
     key, key_id = unlocked.key, unlocked.persona.key_id
     sid = in_world["sids"][0]
-    home, _embed, fresh = in_world["anna"]
+    home, _embed, fresh, _visible = in_world["anna"]
     records = read_warc(artefact(home, "warc"))
     requests = [r for r in records if r.type == "request" and r.uri.endswith("/home")]
     cookie = dict(requests[0].http_headers)["Cookie"]
@@ -275,6 +275,16 @@ def test_the_json_that_echoes_the_session_id_is_redacted_and_declared(world: dic
     api = next(r for r in read_warc(artefact(home, "warc")) if r.type == "response" and r.uri.endswith("/api/me"))
     body = json.loads(api.body)
     assert body["user"] == USER and body["session"].startswith("REDACTED-") and len(body["session"]) == 32
+
+
+def test_a_secret_shown_as_text_is_redacted_and_the_pictures_are_said_to_show_it(world: dict[str, Any]) -> None:
+    visible = world["anna"][3]
+    text = artefact(visible, "text").read_text()
+    assert "VISIBLE-PAGE-MARKER your API token is REDACTED-" in text
+    [warning] = [w for w in visible.record["warnings"] if "visible text" in w]
+    assert "persona cookie csrftoken" in warning and "full-page screenshot" in warning and "may show it" in warning
+    home = world["anna"][0]
+    assert not [w for w in home.record["warnings"] if "visible text" in w]  # only where it was so
 
 
 # -- who saw the page, and on what basis ---------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 With a persona, each context is built from a **copy** of the persona's saved session (cookies and local
 storage) and its fingerprint; at the end of the capture :meth:`ContextPool.settle` reads the context's
-session and whether the page shows a login form, before the context is closed. Whether that session is
-saved back is decided later, from the rule in ``personas/logged_in.py``.
+session and whether the page shows a login form, before the context is closed, and judges it by the rule
+in ``personas/logged_in.py``: still logged in, the next context starts from that session (the session
+writes it to the persona's files once the capture is stored); not, the persona's session stays as it was.
 """
 
 from __future__ import annotations
@@ -109,7 +110,9 @@ class ContextPool:
             if pair is not None and pair.page.is_closed():
                 pair = None  # the spare died with its browser
         pair = pair or await self._make()
-        if self.left > 0 and self._spare is None:
+        # No spare with a persona: the next context must start from the session the last capture saved back
+        # (a site that renews its session cookie would see a spare's older copy as a stale login).
+        if self.left > 0 and self._spare is None and self.persona is None:
             self._spare = asyncio.ensure_future(self._make())
         return pair
 
@@ -118,7 +121,7 @@ class ContextPool:
         context is closed (into ``result.end_state`` and ``result.login_form``)."""
         if self.persona is None:
             return
-        from ..personas.logged_in import LOGIN_FORM_JS
+        from ..personas.logged_in import LOGIN_FORM_JS, judge
 
         if not prepared.page.is_closed():
             try:
@@ -127,6 +130,9 @@ class ContextPool:
                 result.login_form = None
         state = await prepared.context.storage_state()
         result.end_state = dict(state)
+        if judge(self.persona.persona, result.end_state, result.login_form)[0]:
+            # Still logged in: the next context starts from this session (saved on disk once stored).
+            self.persona.state = dict(state)
 
     async def close(self) -> None:
         if self._spare is not None:

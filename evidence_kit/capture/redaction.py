@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .outcome import PageCapture
-from .recorder import Exchange, Hop
+from .recorder import Exchange
 
 MIN_SCANNED = 8  # shorter values are replaced in their headers but not searched for elsewhere
 
@@ -65,6 +65,12 @@ _CSRF_FIELDS = (
     ),
 )
 SCANNED_FILES = ("dom", "text", "mhtml")  # the page's own words; screenshots, PDF and video are pictures
+PICTURES = (
+    ("screenshot", "full-page screenshot"),
+    ("screenshot-viewport", "viewport screenshot"),
+    ("pdf", "PDF"),
+    ("video", "video"),
+)
 
 
 def is_csrf_header(name: str) -> bool:
@@ -361,10 +367,11 @@ def redact(page: PageCapture, policy: Policy) -> Redactions:
         if download.data:
             download.data, places = redactor.replace(download.data)
             out.places.extend({"artefact": "download", "url": download.url, **p} for p in places)
-    if out.visible and any(page.files.get(r) for r in ("screenshot", "screenshot-viewport", "pdf", "video")):
+    pictures = [name for role, name in PICTURES if page.files.get(role)]
+    if out.visible and pictures:
         page.warnings.append(
             f"a secret value ({', '.join(out.visible)}) was part of the page's visible text: it is redacted "
-            "in the text, DOM, MHTML and WARC, but the screenshots, PDF and video, being pictures, show it"
+            f"in the text, DOM, MHTML and WARC, but the {', '.join(pictures)} (pictures, not redactable) may show it"
         )
     return out
 
@@ -394,16 +401,13 @@ def _redact_exchange(redactor: Redactor, exchange: Exchange, out: Redactions) ->
             out.headers.append({**where, "header": "(target URI)", "names": ["secret in the URL"]})
         hop.request_headers = _headers(redactor, hop.request_headers, where, out)
         if hop.request_body:
-            hop.request_body, places = redactor.replace(hop.request_body)
-            _declare(hop, "request", places, out, "request_redactions")
+            hop.request_body, hop.request_redactions = redactor.replace(hop.request_body)
+            out.places.extend(
+                {"artefact": "warc", "record": "request", "url": hop.url, **p} for p in hop.request_redactions
+            )
         if hop.response_headers is not None:
             hop.response_headers = _headers(redactor, hop.response_headers, {"url": hop.url, "record": "response"}, out)
         if index == last and exchange.body:
             exchange.body, places = redactor.replace(exchange.body)
             exchange.redactions = places
             out.places.extend({"artefact": "warc", "record": "response", "url": hop.url, **p} for p in places)
-
-
-def _declare(hop: Hop, record: str, places: list[dict[str, Any]], out: Redactions, attribute: str) -> None:
-    setattr(hop, attribute, places)
-    out.places.extend({"artefact": "warc", "record": record, "url": hop.url, **p} for p in places)
