@@ -9,8 +9,9 @@ die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
 
 # System tools: a browser to capture with, exiftool and libmagic to describe files, ffmpeg for the
 # screen recording, poppler to check PDF reports, openssl for RFC 3161 timestamps, b3sum for benchmarks,
-# and (found on the PATH, see below) npm for the web UI's browser code.
-PACKAGES=(chromium fonts-liberation fonts-dejavu-core libimage-exiftool-perl libmagic1 ffmpeg poppler-utils openssl b3sum make)
+# and (found on the PATH, see below) npm for the web UI's browser code;
+# xvfb for the test of logging a persona in through a visible browser (skipped without it).
+PACKAGES=(chromium fonts-liberation fonts-dejavu-core libimage-exiftool-perl libmagic1 ffmpeg poppler-utils openssl b3sum make xvfb)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -23,6 +23,10 @@ class CaptureOptions:
     ignore_https_errors: bool = False
     concurrency: int = 1
     purpose: str | None = None
+    persona: str | None = None  # capture logged in as this persona (personas/); its secrets never stored
+    keep_cookies: bool = False  # public captures: keep Set-Cookie/Cookie values (redacted by default)
+    # An encrypted persona's passphrase (else $EVIDENCE_KIT_PERSONA_PASSPHRASE); never in the record.
+    persona_passphrase: str | None = field(default=None, repr=False, compare=False)
     limits: Limits = field(default_factory=Limits)
     bounds: Bounds = field(default_factory=Bounds)
 
@@ -37,6 +41,8 @@ class CaptureOptions:
             "ignore_https_errors": self.ignore_https_errors,
             "concurrency": self.concurrency,
             "purpose": self.purpose,
+            "persona": self.persona,
+            "keep_cookies": self.keep_cookies,
             "scroll": {
                 "max_height": self.limits.max_height,
                 "max_steps": self.limits.max_steps,

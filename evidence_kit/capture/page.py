@@ -65,6 +65,8 @@ async def capture_page(
     try:
         await _capture_in_context(prepared, result, steps, options, clock, addresses, watchdog)
     finally:
+        if pool.persona is not None:  # the persona's session, read before the context goes
+            await steps.run("read the persona's session", lambda: pool.settle(prepared, result), 10, final=True)
         await steps.run("close the browser context", prepared.context.close, 10, final=True)
         result.finished = clock()
     return result

@@ -32,6 +32,16 @@ def read_url_file(path: Path) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
+def persona_passphrase(ctx: typer.Context, name: str | None) -> str | None:
+    """An encrypted persona's passphrase, asked for here when the environment does not give it."""
+    if name is None:
+        return None
+    from ..personas.store import PersonaStore
+    from .personas import passphrase
+
+    return passphrase(confirm=False) if PersonaStore.for_settings(settings(ctx)).get(name).encrypted else None
+
+
 @app.command("capture")
 def capture(
     ctx: typer.Context,
@@ -64,6 +74,12 @@ def capture(
         help="Memory of the browser's processes, in MiB, above which the capture is ended (partial).",
     ),
     purpose: str = typer.Option(None, "--purpose", help="Why this is collected (written into the record)."),
+    persona: str = typer.Option(
+        None, "--persona", help="Capture logged in as this persona (see 'persona create'); its secrets are redacted."
+    ),
+    keep_cookies: bool = typer.Option(
+        False, "--keep-cookies", help="Public captures: keep the cookies the site sets (redacted by default; recorded)."
+    ),
     investigator: str = typer.Option(None, "--investigator", help="Who captures (default: the case lead)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per capture."),
 ) -> None:
@@ -89,6 +105,9 @@ def capture(
         ignore_https_errors=ignore_https_errors,
         concurrency=concurrency,
         purpose=purpose,
+        persona=persona,
+        keep_cookies=keep_cookies,
+        persona_passphrase=persona_passphrase(ctx, persona),
         bounds=Bounds(body_bytes=max_response_mb * MIB, browser_rss_mb=max_browser_mb),
     )
     checked = check_targets(targets, allow_private)  # bad input ends here, before a browser starts
@@ -114,6 +133,14 @@ def capture(
         for r in results:
             for error in r.errors[1:]:
                 console.print(f"[yellow]{r.id}[/yellow] {error}", soft_wrap=True)
+        for r in results:
+            seen_as = r.record.get("persona") or {}
+            if seen_as and not seen_as.get("logged_in"):
+                console.print(
+                    f"[yellow]{r.id}[/yellow] persona {seen_as.get('name')} is not logged in "
+                    f"({seen_as.get('logged_in_check')}): its saved session was left as it was",
+                    soft_wrap=True,
+                )
         console.print(f"Records: {settings(ctx).home / case_id / 'captures'}/<capture>.json")
     if any(r.status == "failed" for r in results):
         raise typer.Exit(3)

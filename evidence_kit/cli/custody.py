@@ -209,7 +209,7 @@ def verify(
                 path, expect_head, on_progress=progress, settings=s, trust=trust, fast=fast
             )
     elif kind == "bundle":
-        report = verification.verify_bundle(path, expect_head, trust=trust)
+        report = verification.verify_bundle(path, expect_head, trust=trust, settings=s)
         if fast:
             report.warnings.append(FAST_ON_A_BUNDLE)
     else:

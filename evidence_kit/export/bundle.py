@@ -31,7 +31,7 @@ from .. import TOOL
 from ..case import Case
 from ..errors import InvalidInput, OperationFailed
 from ..machine import machine_facts
-from . import leftovers, wacz, wacz_signing
+from . import leftovers, secrets, wacz, wacz_signing
 from .bag import BagWriter, write_tag_files
 from .contents import Contents, gather, mapping_json
 from .job import ExportJob, ExportOptions
@@ -239,6 +239,7 @@ def export_case(
             # The investigator's signature over the tag manifest: nothing in the bag can change unseen.
             signed = bundle_signature.sign(case.id, str(contents.head), tag_digest, identity, rfc3339(clock()))
             (staging.folder / bundle_signature.NAME).write_bytes(signed)
+            secrets.check(job, staging.folder)  # refused here, before the bundle appears at ``out``
             zip_facts: dict[str, Any] = {}
             if as_zip:
                 try:

@@ -18,6 +18,9 @@ class ExportOptions:
     lang: str = "en"  # of the report and the MLA annexes
     mla_form: dict[str, Any] | None = None  # a parsed FORM.json (``mla.load_form``); None: no annexes
     chromium: str | None = None  # print PDFs with this Chromium instead of the configured one
+    # The passphrase of the case's encrypted personas (else $EVIDENCE_KIT_PERSONA_PASSPHRASE), to check
+    # that none of their secrets is in the bundle (export/secrets.py).
+    persona_passphrase: str | None = field(default=None, repr=False)
 
 
 @dataclass

@@ -127,6 +127,31 @@ def _metadata(
     return parts, list(unique.values())
 
 
+def _persona_text(persona: Any, tr: Translator) -> str | None:
+    """Which undercover account saw the page, and whether it was still logged in at the end."""
+    if not isinstance(persona, dict):
+        return None
+    handle = f", {persona.get('handle')}" if persona.get("handle") else ""
+    state = tr.text("still logged in at the end" if persona.get("logged_in") else "not logged in at the end")
+    return f"{persona.get('name')} ({persona.get('platform')}{handle}); {state}"
+
+
+def _redaction_text(redaction: Any, tr: Translator) -> str | None:
+    """What was replaced before storing, said in numbers (the capture record lists every place)."""
+    if not isinstance(redaction, dict):
+        return None
+    text = tr.text(
+        "{headers} header value(s) and {places} place(s) in bodies and page files replaced by markers "
+        "carrying a keyed hash (HMAC-SHA-256, key {key}); every one is listed in the capture record",
+        headers=tr.number(len(redaction.get("headers") or [])),
+        places=tr.number(len(redaction.get("places") or [])),
+        key=(redaction.get("key") or {}).get("key_id"),
+    )
+    if redaction.get("cookies_kept"):
+        text += "; " + tr.text("cookies kept as sent (--keep-cookies)")
+    return text
+
+
 def _capture_facts(exhibit: Exhibit, tr: Translator) -> list[tuple[str, Any]]:
     record = exhibit.record or {}
     env = record.get("environment") or {}
@@ -150,7 +175,9 @@ def _capture_facts(exhibit: Exhibit, tr: Translator) -> list[tuple[str, Any]]:
         (tr.text("status"), tr.phrase(record.get("status"))),
         (tr.text("errors"), "; ".join(record.get("errors") or [])),
         (tr.text("legal basis"), tr.phrase(record.get("legal_basis"))),
+        (tr.text("persona"), _persona_text(record.get("persona"), tr)),
         (tr.text("purpose"), record.get("purpose")),
+        (tr.text("secrets redacted"), _redaction_text(record.get("redaction"), tr)),
         (
             tr.text("collected by"),
             f"{investigator.get('name')} ({investigator.get('key_id')})" if investigator else None,

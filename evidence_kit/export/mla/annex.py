@@ -289,6 +289,7 @@ def build_annex(
                     f"{tr.datetime(record.get('started'))} — {tr.datetime(record.get('finished'))}",
                 ),
                 (t["collector"], investigator.get("name") or exhibit.event.actor),
+                *([(t["access"], record.get("legal_basis"))] if record.get("persona") else []),
                 (
                     t["tool"],
                     f"{(record.get('environment') or {}).get('tool')}; "

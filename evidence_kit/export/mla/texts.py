@@ -76,6 +76,7 @@ ENGLISH: dict[str, str] = {
     "handed_over": "Recorded (UTC)",
     "handed_over_by": "Handed over by",
     "collector": "Collected by",
+    "access": "Accessed with (legal basis as recorded)",
     "tool": "Tool",
     "files": "Files",
     "stamp": "Trusted timestamp (RFC 3161)",
