@@ -308,6 +308,9 @@ def _selector_values(query: str, region: str | None) -> set[str]:
         values.add(phone)
     for item in extract_text(query, region):
         values.add(item.value)
+    if ":" in query.strip():  # an account selector as shown: "telegram:@name" (lower case), "telegram:id:123"
+        platform, _, rest = query.strip().partition(":")
+        values.add(f"{platform.lower()}:{rest}")
     if query.strip().startswith("@"):
         values.add(query.strip().lower())
     elif re.fullmatch(r"[A-Za-z0-9_.]{3,64}", query.strip()):

@@ -8,7 +8,7 @@ its kind. To add one: write a module with ``describe(item, out)`` and put it in 
 
 from __future__ import annotations
 
-from . import added_text, capture_page, capture_text, document, embedded, file, image_hashes
+from . import added_text, capture_page, capture_text, document, embedded, file, image_hashes, social_profile
 from .base import CaptureFindings, Describer, Item, Out, Work
 
 DESCRIBERS: tuple[Describer, ...] = (
@@ -19,6 +19,7 @@ DESCRIBERS: tuple[Describer, ...] = (
     added_text.describe,  # a text or HTML file added by hand
     document.describe,  # a PDF added or downloaded
     image_hashes.describe,  # pHash/dHash of photos
+    social_profile.describe,  # a recorded social-media Profile: its account identifiers
 )
 
 __all__ = ["DESCRIBERS", "CaptureFindings", "Describer", "Item", "Out", "Work"]
