@@ -127,7 +127,9 @@ def _say(r: Any) -> None:
     )
     counts = ", ".join(f"{k} {_v(v)}" for k, v in p["counts"].items())
     console.print(
-        f"  {p['posts_read']} post(s) read" + (f"; {counts}" if counts else "") + f"; read by {p['extractor']['name']} {p['extractor']['version']}",
+        f"  {p['posts_read']} post(s) read"
+        + (f"; {counts}" if counts else "")
+        + f"; read by {p['extractor']['name']} {p['extractor']['version']}",
         soft_wrap=True,
     )
     if p.get("walls"):
@@ -178,4 +180,7 @@ def profile_history(
         )
         if entry["changes"]:
             for line in history.sentences(entry["changes"]) or ["no change"]:
-                console.print(f"    {line}  (between {entry['changes']['from']['capture_id']} and {entry['capture_id']})", soft_wrap=True)
+                console.print(
+                    f"    {line}  (between {entry['changes']['from']['capture_id']} and {entry['capture_id']})",
+                    soft_wrap=True,
+                )

@@ -233,7 +233,7 @@ def _accounts(contents: Contents) -> list[dict[str, Any]]:
                     "exhibit": exhibit.number,
                     "captured": (profile.get("capture") or {}).get("started"),
                     "handle": "@" + str(_value(profile.get("handle"))) if profile.get("handle") else "",
-                    "status": profile.get("status") + (f" ({walls})" if walls else ""),
+                    "status": str(profile.get("status")) + (f" ({walls})" if walls else ""),
                     "posts_read": profile.get("posts_read"),
                     "changes": (social_history.sentences(diff) or ["no change"]) if diff else [],
                 }
@@ -246,7 +246,7 @@ def _accounts(contents: Contents) -> list[dict[str, Any]]:
                 "facts": _present(
                     [
                         ("stable id", _value(last.get("account_id"))),
-                        ("handles seen", ", ".join(dict.fromkeys(r["handle"] for r in rows if r["handle"]))),
+                        ("handles seen", ", ".join(dict.fromkeys(str(r["handle"]) for r in rows if r["handle"]))),
                         ("display name", _value(last.get("display_name"))),
                         ("address", last.get("url")),
                         ("extractor", f"{last['extractor']['name']} {last['extractor']['version']}"),

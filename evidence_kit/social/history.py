@@ -116,7 +116,12 @@ def _avatar_change(case: Any, old: dict[str, Any], new: dict[str, Any]) -> dict[
             "how": f"another picture (pHash {hashes[0].phash} -> {hashes[1].phash}, distance {apart} of 64)",
         }
     if a.get("url") != b.get("url"):
-        return {"field": "avatar", "before": a.get("url"), "after": b.get("url"), "how": "another image address (not loaded, not compared)"}
+        return {
+            "field": "avatar",
+            "before": a.get("url"),
+            "after": b.get("url"),
+            "how": "another image address (not loaded, not compared)",
+        }
     return None
 
 
@@ -139,7 +144,11 @@ def compare(
     links_after = {value_of(link) for link in new.get("links") or []}
     if links_before != links_after and (links_after or new.get("status") == "complete"):
         changes.append(
-            {"field": "links", "added": sorted(map(str, links_after - links_before)), "removed": sorted(map(str, links_before - links_after))}
+            {
+                "field": "links",
+                "added": sorted(map(str, links_after - links_before)),
+                "removed": sorted(map(str, links_before - links_after)),
+            }
         )
     counts_before, counts_after = old.get("counts") or {}, new.get("counts") or {}
     for name in sorted(set(counts_before) | set(counts_after)):
@@ -153,7 +162,9 @@ def compare(
     new_by_id = {str(value_of(p.get("id"))): p for p in new_posts.get("posts") or []}
     oldest_time = min((t for t in map(_when, new_by_id.values()) if t), default=None)
     oldest_number = min((n for n in map(_number, new_by_id.values()) if n is not None), default=None)
-    deleted, not_reread, edited = [], [], []
+    deleted: list[dict[str, Any]] = []
+    not_reread: list[dict[str, Any]] = []
+    edited: list[dict[str, Any]] = []
     for key, post in old_by_id.items():
         if key in new_by_id:
             after = new_by_id[key]
@@ -170,9 +181,11 @@ def compare(
                 )
             continue
         number, when = _number(post), _when(post)
-        reached = bool(new.get("reached_end")) or (
-            number is not None and oldest_number is not None and oldest_number <= number
-        ) or (number is None and when is not None and oldest_time is not None and oldest_time <= when)
+        reached = (
+            bool(new.get("reached_end"))
+            or (number is not None and oldest_number is not None and oldest_number <= number)
+            or (number is None and when is not None and oldest_time is not None and oldest_time <= when)
+        )
         (deleted if reached else not_reread).append(_brief(post))
     added = [_brief(p) for k, p in new_by_id.items() if k not in old_by_id]
     return {
@@ -221,7 +234,12 @@ def sentences(diff: dict[str, Any]) -> list[str]:
         else:
             out.append(f"{change['field']}: {change['before']!r} -> {change['after']!r}")
     posts = diff["posts"]
-    for name, label in (("deleted", "deleted"), ("edited", "edited"), ("new", "new"), ("not_reread", "not re-read (older than this capture read)")):
+    for name, label in (
+        ("deleted", "deleted"),
+        ("edited", "edited"),
+        ("new", "new"),
+        ("not_reread", "not re-read (older than this capture read)"),
+    ):
         if posts[name]:
             out.append(f"{len(posts[name])} post(s) {label}: " + ", ".join(str(p["id"]) for p in posts[name][:10]))
     return out
@@ -246,7 +264,7 @@ def timeline(case: Any, query: str) -> dict[str, Any] | None:
     if match is None:
         return None
     entries = []
-    for event, profile, posts in captures_of(case, match):
+    for event, profile, _posts in captures_of(case, match):
         diff = _artefact(case, event, "social-history")
         entries.append(
             {

@@ -66,7 +66,9 @@ MORE_JS = r"""() => {
   el.scrollIntoView({block: 'center'}); el.click();
   return {kind: 'button', text: (el.innerText || '').trim().slice(0, 80)};
 }"""
-SCROLL_JS = """() => { const before = document.documentElement.scrollHeight; window.scrollTo(0, before); return before; }"""
+SCROLL_JS = (
+    """() => { const before = document.documentElement.scrollHeight; window.scrollTo(0, before); return before; }"""
+)
 AP = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
 
@@ -97,17 +99,21 @@ class _Reading:
     def left(self) -> float:
         return self.end - time.monotonic()
 
-    async def fetch(self, url: str, why: str, accept: str | None = None, css: str | None = None) -> dict[str, Any] | None:
+    async def fetch(
+        self, url: str, why: str, accept: str | None = None, css: str | None = None
+    ) -> dict[str, Any] | None:
         if len(self.fetched) >= MAX_ROUNDS * 2 or self.left() < 1.0:
             self.stopped = "the time or the number of requests a reading may make"
             return None
         try:
-            answer = await asyncio.wait_for(self.page.evaluate(FETCH_JS, [url, accept, css]), max(0.5, self.left() - 0.5))
+            answer = await asyncio.wait_for(
+                self.page.evaluate(FETCH_JS, [url, accept, css]), max(0.5, self.left() - 0.5)
+            )
         except Exception as exc:  # noqa: BLE001  a fetch the page refused (CORS, the address rules) is recorded
             self.fetched.append({"url": url, "why": why, "error": str(exc).splitlines()[0][:200]})
             return None
         self.fetched.append({"url": answer.get("url") or url, "why": why, "status": answer.get("status")})
-        return answer
+        return dict(answer)
 
     async def run(self) -> dict[str, Any]:
         html = await self.page.content()
@@ -189,6 +195,11 @@ class _Reading:
         for name in ("followers", "following"):
             if isinstance(doc.get(name), str):
                 await self.fetch(doc[name], f"ActivityPub {name} (count)", AP)
+        for name in ("icon", "image"):  # the avatar and header, so that they are stored from the WARC
+            item = doc.get(name)
+            url = item.get("url") if isinstance(item, dict) else None
+            if isinstance(url, str):
+                await self.fetch(url, f"ActivityPub {name} (picture)")
         outbox = doc.get("outbox")
         if not isinstance(outbox, str):
             return
@@ -223,11 +234,13 @@ class _Reading:
                 self.stopped = "the time the capture leaves for reading"
                 break
             if next_link is not None:
-                answer = await self.fetch(next_link, "next page (a \"more\" link)", css=css)
+                answer = await self.fetch(next_link, 'next page (a "more" link)', css=css)
                 if answer is None:
                     break
                 extra += int(answer.get("posts") or 0)
                 next_link = answer.get("next")
+                if next_link in {f.get("url") for f in self.fetched}:
+                    next_link = None
                 if not answer.get("posts"):
                     self.stopped = "a next page with no posts"
                     break
@@ -242,16 +255,19 @@ class _Reading:
                 continue  # the page grew: what it loads may still be coming
             control = await self.page.evaluate(MORE_JS)
             if control is None:
-                self.stopped = "the timeline's end (no more posts, no \"more\" control)"
+                self.stopped = 'the timeline\'s end (no more posts, no "more" control)'
                 break
             if control["kind"] == "link":
+                if control["href"] in {f.get("url") for f in self.fetched}:
+                    self.stopped = 'the timeline\'s end (its "more" link leads to a page already read)'
+                    break
                 next_link = control["href"]
                 continue
-            self.fetched.append({"why": f"clicked \"{control['text']}\"", "url": None})
+            self.fetched.append({"why": f'clicked "{control["text"]}"', "url": None})
             await asyncio.sleep(0.6)
             grown = int(await self.page.evaluate(COUNT_JS, css) or 0)
             if grown <= posts:
-                self.stopped = f"a \"{control['text']}\" control that brought nothing more"
+                self.stopped = f'a "{control["text"]}" control that brought nothing more'
                 break
             posts = grown
         return posts + extra

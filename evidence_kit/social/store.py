@@ -52,7 +52,7 @@ class StoredProfile:
 
 def view_of(case: Case, record: dict[str, Any]) -> View:
     """The stored evidence of one capture, from its signed record: WARC responses, DOM, what was read."""
-    by_role = {}
+    by_role: dict[str, str] = {}
     for item in record.get("artefacts") or []:
         by_role.setdefault(item.get("role"), item.get("blake3"))
     responses = []
@@ -61,7 +61,7 @@ def view_of(case: Case, record: dict[str, Any]) -> View:
     dom = None
     if by_role.get("dom") and case.store.has(by_role["dom"]):
         dom = case.store.path_of(by_role["dom"]).read_bytes().decode("utf-8", "replace")
-    reading = next((b for b in record.get("behaviours") or [] if b.get("name") == "read-timeline"), {})
+    reading: dict[str, Any] = next((b for b in record.get("behaviours") or [] if b.get("name") == "read-timeline"), {})
     return View(
         url=str(record.get("url")),
         final_url=record.get("final_url"),
@@ -118,7 +118,9 @@ def _media_artefacts(case: Case, view: View, profile: Profile, warc: str) -> lis
     return entries
 
 
-def profile_json(profile: Profile, platform: Any, record: dict[str, Any], warc: str | None, dom: str | None) -> dict[str, Any]:
+def profile_json(
+    profile: Profile, platform: Any, record: dict[str, Any], warc: str | None, dom: str | None
+) -> dict[str, Any]:
     def v(value: Any) -> Any:
         return value.to_json() if value is not None else None
 
@@ -160,14 +162,12 @@ def profile_json(profile: Profile, platform: Any, record: dict[str, Any], warc: 
     }
 
 
-def store_profile(
-    case: Case, identity: Identity, record: dict[str, Any], forced: str | None = None
-) -> StoredProfile:
+def store_profile(case: Case, identity: Identity, record: dict[str, Any], forced: str | None = None) -> StoredProfile:
     """Extract the account one capture shows and record it (and its changes since the last capture)."""
     view = view_of(case, record)
     by_role = {item.get("role"): item.get("blake3") for item in record.get("artefacts") or []}
     warc, dom = by_role.get("warc"), by_role.get("dom")
-    reading = next((b for b in record.get("behaviours") or [] if b.get("name") == "read-timeline"), {})
+    reading: dict[str, Any] = next((b for b in record.get("behaviours") or [] if b.get("name") == "read-timeline"), {})
     profile, platform = extract(view, forced, reading.get("platform"))
     if not warc:
         profile.walls.append(Wall("not-found", "the capture stored no WARC: nothing was served", view.dom_source()))
@@ -193,7 +193,10 @@ def store_profile(
     if diff is not None:
         history_artefact = case.ingest_bytes(canonical_json(diff))
         entries.append(
-            {**history_artefact.ledger_entry(role="social-history", source=profile_artefact.blake3), "mime": "application/json"}
+            {
+                **history_artefact.ledger_entry(role="social-history", source=profile_artefact.blake3),
+                "mime": "application/json",
+            }
         )
         stored.append(history_artefact)
         artefacts["social-history"] = history_artefact.blake3

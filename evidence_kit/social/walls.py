@@ -74,8 +74,9 @@ GENERIC = (
     Marker(
         "bot-check",
         "the page holds a captcha widget",
-        xpath=".//*[contains(@class, 'g-recaptcha') or contains(@class, 'h-captcha') or contains(@class, 'cf-turnstile')"
-        " or @id='challenge-form' or @id='cf-challenge-running' or contains(@src, 'captcha')]",
+        xpath=".//*[contains(@class, 'g-recaptcha') or contains(@class, 'h-captcha')"
+        " or contains(@class, 'cf-turnstile') or @id='challenge-form' or @id='cf-challenge-running'"
+        " or contains(@src, 'captcha')]",
     ),
     Marker(
         "consent-wall",
@@ -105,7 +106,11 @@ GENERIC = (
         html=r"(log ?in to (continue|see|view)|sign ?in to (continue|see|view)|you must (log|sign) ?in"
         r"|login required|войдите,? чтобы|please log in)",
     ),
-    Marker("login-wall", "the page shows a password field", xpath=".//input[translate(@type, 'PASWORD', 'pasword')='password']"),
+    Marker(
+        "login-wall",
+        "the page shows a password field",
+        xpath=".//input[translate(@type, 'PASWORD', 'pasword')='password']",
+    ),
 )
 NS = {"re": "http://exslt.org/regular-expressions"}
 TEXT_LIMIT = 400_000  # characters of a page the phrase tests read

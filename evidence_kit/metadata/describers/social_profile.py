@@ -26,7 +26,9 @@ def describe(item: Item, out: Out) -> None:
     ident = (profile.get("account_id") or {}).get("value")
     handle = (profile.get("handle") or {}).get("value")
     url = profile.get("url") or ""
-    context = f"{platform} account" + (f" id {ident}" if ident else "") + (f" @{handle}" if handle else "") + f" ({url})"
+    context = (
+        f"{platform} account" + (f" id {ident}" if ident else "") + (f" @{handle}" if handle else "") + f" ({url})"
+    )
     if ident:
         out.selectors.append(selectors.Selector("account", f"{platform}:id:{ident}", str(ident), context, "metadata"))
     if handle:

@@ -19,7 +19,13 @@ ACTOR_TYPES = {"Person", "Service", "Group", "Organization", "Application"}
 
 def _types(doc: dict[str, Any]) -> set[str]:
     kind = doc.get("type")
-    return {kind} if isinstance(kind, str) else {k for k in kind if isinstance(k, str)} if isinstance(kind, list) else set()
+    return (
+        {kind}
+        if isinstance(kind, str)
+        else {k for k in kind if isinstance(k, str)}
+        if isinstance(kind, list)
+        else set()
+    )
 
 
 def _html_text(html: Any) -> str:
@@ -69,11 +75,15 @@ def read_actor(profile: Profile, response: Response, doc: dict[str, Any]) -> Non
     if doc.get("suspended") is True and all(w.code != "suspended" for w in profile.walls):
         from ..model import Wall
 
-        profile.walls.append(Wall("suspended", "the actor document says suspended: true", response.source(json_path="$.suspended")))
+        profile.walls.append(
+            Wall("suspended", "the actor document says suspended: true", response.source(json_path="$.suspended"))
+        )
     for name in ("followers", "following", "outbox"):
         item = doc.get(name)
         if isinstance(item, dict) and isinstance(item.get("totalItems"), int):
-            profile.counts.setdefault(name if name != "outbox" else "posts", v(f"$.{name}.totalItems", item["totalItems"]))
+            profile.counts.setdefault(
+                name if name != "outbox" else "posts", v(f"$.{name}.totalItems", item["totalItems"])
+            )
 
 
 def read_collections(profile: Profile, view: View) -> None:
@@ -95,7 +105,12 @@ def read_collections(profile: Profile, view: View) -> None:
             if doc.get("type") == "OrderedCollectionPage" and not doc.get("next"):
                 profile.reached_end = True
             for index, item in enumerate(items):
-                post = _post(response, f"$.orderedItems[{index}]" if "orderedItems" in doc else f"$.items[{index}]", item, actor_id)
+                post = _post(
+                    response,
+                    f"$.orderedItems[{index}]" if "orderedItems" in doc else f"$.items[{index}]",
+                    item,
+                    actor_id,
+                )
                 if post is not None:
                     add_post(profile, post)
 
@@ -136,8 +151,12 @@ def _post(response: Response, path: str, activity: Any, actor_id: Any) -> Post |
     for index, item in enumerate(note.get("attachment") or []):
         if isinstance(item, dict) and isinstance(item.get("url"), str):
             media_type = str(item.get("mediaType") or "")
-            kind_ = "video" if media_type.startswith("video") else "photo" if media_type.startswith("image") else "document"
-            post.media.append(Media(item["url"], kind_, response.source(json_path=f"{path}{prefix}.attachment[{index}].url")))
+            kind_ = (
+                "video" if media_type.startswith("video") else "photo" if media_type.startswith("image") else "document"
+            )
+            post.media.append(
+                Media(item["url"], kind_, response.source(json_path=f"{path}{prefix}.attachment[{index}].url"))
+            )
     for name, key in (("replies", "replies"), ("likes", "likes"), ("shares", "shares")):
         item = note.get(key)
         if isinstance(item, dict) and isinstance(item.get("totalItems"), int):

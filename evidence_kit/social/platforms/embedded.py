@@ -51,7 +51,9 @@ def regex_in_scripts(view: View, pattern: str) -> Value | None:
 
 def fill(profile: Profile, field: str, value: Value | None) -> None:
     if value is not None and getattr(profile, field) is None:
-        setattr(profile, field, Value(str(value.value) if field != "verified" else value.value, value.source, value.raw))
+        setattr(
+            profile, field, Value(str(value.value) if field != "verified" else value.value, value.source, value.raw)
+        )
 
 
 def count(profile: Profile, name: str, value: Value | None) -> None:

@@ -18,7 +18,9 @@ POSTS_CSS = "[role='article']"
 PAGING = "scroll"
 WALLS = (
     Marker("login-wall", "Facebook redirected to its login page", url=r"/login(\.php)?\b"),
-    Marker("login-wall", "Facebook shows its login form", xpath=".//form[@id='login_form' or contains(@action, '/login')]"),
+    Marker(
+        "login-wall", "Facebook shows its login form", xpath=".//form[@id='login_form' or contains(@action, '/login')]"
+    ),
     Marker("not-found", "Facebook says the content isn't available", html=r"this content isn.t available"),
 )
 
@@ -29,7 +31,11 @@ def detect(url: str, html: str) -> int:
 
 def extract(view: View) -> Profile:
     profile = Profile(NAME, view.final_url or view.url)
-    fill(profile, "account_id", regex_in_scripts(view, r'"userID"\s*:\s*"(\d+)"') or regex_in_scripts(view, r'"pageID"\s*:\s*"(\d+)"'))
+    fill(
+        profile,
+        "account_id",
+        regex_in_scripts(view, r'"userID"\s*:\s*"(\d+)"') or regex_in_scripts(view, r'"pageID"\s*:\s*"(\d+)"'),
+    )
     fill(profile, "handle", regex_in_scripts(view, r'"userVanity"\s*:\s*"([\w.]+)"'))
     read_standards(profile, view)
     return profile

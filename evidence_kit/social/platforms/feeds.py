@@ -22,7 +22,7 @@ def _xml(response: Response) -> Any:
 
 
 def _path(element: Any) -> str:
-    return element.getroottree().getpath(element)
+    return str(element.getroottree().getpath(element))
 
 
 def read_feeds(profile: Profile, view: View) -> None:
@@ -33,7 +33,7 @@ def read_feeds(profile: Profile, view: View) -> None:
         if root is None:
             continue
 
-        def v(element: Any, value: Any) -> Value:
+        def v(element: Any, value: Any, response: Response = response) -> Value:
             # An XPath into the feed document: XML has no CSS selectors worth the name.
             return Value(value, Source(url=response.url, warc_record_id=response.record_id, xpath=_path(element)))
 
@@ -70,7 +70,13 @@ def read_feeds(profile: Profile, view: View) -> None:
                 link = link if link is not None else entry.find(f"{ATOM}link")
                 if link is not None and link.get("href"):
                     post.permalink = v(link, link.get("href"))
-                for tag, field in (("published", "published"), ("updated", "edited"), ("content", "text"), ("summary", "text"), ("title", "text")):
+                for tag, field in (
+                    ("published", "published"),
+                    ("updated", "edited"),
+                    ("content", "text"),
+                    ("summary", "text"),
+                    ("title", "text"),
+                ):
                     element = entry.find(f"{ATOM}{tag}")
                     if element is not None and element.text and getattr(post, field) is None:
                         setattr(post, field, v(element, element.text.strip()))

@@ -98,7 +98,7 @@ def _json_ld(profile: Profile, page: Page) -> None:
         for path, node in _nodes(data):
             kinds = _types(node)
 
-            def v(sub: str, value: Any, raw: str | None = None, path: str = path) -> Value:
+            def v(sub: str, value: Any, raw: str | None = None, path: str = path, script: Any = script) -> Value:
                 return script_value(page, script, path + sub, value, raw)
 
             if kinds & PERSON and not path.endswith(".author"):
@@ -135,7 +135,15 @@ def _person(profile: Profile, node: dict[str, Any], v: Any) -> None:
         for i, stat in enumerate([stats] if isinstance(stats, dict) else stats if isinstance(stats, list) else []):
             name, count = _counter(stat)
             if name and count is not None:
-                profile.counts.setdefault(name, v(f".{key}[{i}].userInteractionCount" if isinstance(stats, list) else f".{key}.userInteractionCount", count))
+                profile.counts.setdefault(
+                    name,
+                    v(
+                        f".{key}[{i}].userInteractionCount"
+                        if isinstance(stats, list)
+                        else f".{key}.userInteractionCount",
+                        count,
+                    ),
+                )
     if isinstance(node.get("dateCreated"), str):
         set_once(profile, "created", v(".dateCreated", node["dateCreated"]))
 
@@ -205,9 +213,9 @@ def _prop_value(element: Any, base: str) -> str:
         if element.get(attr):
             return str(element.get(attr)).strip()
     if element.tag in ("a", "link") and element.get("href"):
-        return urljoin(base, element.get("href"))
+        return urljoin(base, str(element.get("href")))
     if element.tag == "img" and element.get("src"):
-        return urljoin(base, element.get("src"))
+        return urljoin(base, str(element.get("src")))
     return text_of(element)
 
 
@@ -215,7 +223,7 @@ def _microdata(profile: Profile, page: Page) -> None:
     for scope in page.root.xpath(".//*[@itemscope][@itemtype]"):
         kinds = {t.rsplit("/", 1)[-1] for t in (scope.get("itemtype") or "").split()}
 
-        def pv(name: str) -> tuple[Any, str] | None:
+        def pv(name: str, scope: Any = scope) -> tuple[Any, str] | None:
             element = _prop(scope, name)
             return (element, _prop_value(element, page.url)) if element is not None else None
 
@@ -276,7 +284,12 @@ def _microformats(profile: Profile, page: Page) -> None:
         card = _mf(feed, "h-card")
     card = card if card is not None else _mf(page.root, "h-card")
     if card is not None and not _inside(card, "h-entry"):
-        for cls, field in (("u-uid", "account_id"), ("p-nickname", "handle"), ("p-name", "display_name"), ("p-note", "bio")):
+        for cls, field in (
+            ("u-uid", "account_id"),
+            ("p-nickname", "handle"),
+            ("p-name", "display_name"),
+            ("p-note", "bio"),
+        ):
             element = _mf(card, cls)
             if element is not None:
                 raw = _mf_value(element, page.url)
@@ -293,7 +306,13 @@ def _microformats(profile: Profile, page: Page) -> None:
             continue
         link = _mf_value(url, page.url)
         post = Post(id=page.value(url, link), permalink=page.value(url, link))
-        for cls, field in (("dt-published", "published"), ("dt-updated", "edited"), ("e-content", "text"), ("p-content", "text"), ("p-name", "text")):
+        for cls, field in (
+            ("dt-published", "published"),
+            ("dt-updated", "edited"),
+            ("e-content", "text"),
+            ("p-content", "text"),
+            ("p-name", "text"),
+        ):
             element = _mf(entry, cls)
             if element is not None and getattr(post, field) is None:
                 post.__dict__[field] = page.value(element, _mf_value(element, page.url))

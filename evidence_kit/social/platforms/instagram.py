@@ -39,6 +39,10 @@ def extract(view: View) -> Profile:
     for key, name in (("edge_followed_by", "followers"), ("edge_follow", "following")):
         found = first_key(view, key, lambda v: isinstance(v, dict) and isinstance(v.get("count"), int))
         if found is not None:
-            count(profile, name, Value(found.value["count"], replace(found.source, json_path=f"{found.source.json_path}.count")))
+            count(
+                profile,
+                name,
+                Value(found.value["count"], replace(found.source, json_path=f"{found.source.json_path}.count")),
+            )
     read_standards(profile, view)
     return profile

@@ -21,8 +21,14 @@ HOSTS = ("mastodon.social", "mastodon.online", "mstdn.social", "mas.to", "fossto
 POSTS_CSS = ".status, .h-entry, article"
 PAGING = "activitypub"
 WALLS = (
-    Marker("suspended", "the server says the account is suspended", html=r"(this account has been suspended|account suspended)"),
-    Marker("not-found", "the server says the account does not exist", html=r"(the page you are looking for isn.t here)"),
+    Marker(
+        "suspended",
+        "the server says the account is suspended",
+        html=r"(this account has been suspended|account suspended)",
+    ),
+    Marker(
+        "not-found", "the server says the account does not exist", html=r"(the page you are looking for isn.t here)"
+    ),
 )
 
 

@@ -64,7 +64,9 @@ def _read(view: View) -> Profile:
         profile.walls.append(redirect)
     for page in pages(view):
         _header(profile, page)
-        for message in page.root.xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message ')][@data-post]"):
+        for message in page.root.xpath(
+            ".//*[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message ')][@data-post]"
+        ):
             post = _message(page, message)
             if post is not None:
                 add_post(profile, post)
@@ -75,7 +77,11 @@ def _read(view: View) -> Profile:
     if profile.posts and min(_number(p.id.value) for p in profile.posts) <= 1:
         profile.reached_end = True
     for page in pages(view):  # "older" link absent on the oldest page read: the channel's start was reached
-        if page.response is not None and "before=" in page.url and not page.root.xpath(".//link[@rel='prev']|.//a[contains(@class, 'tme_messages_more')][@data-before]"):
+        if (
+            page.response is not None
+            and "before=" in page.url
+            and not page.root.xpath(".//link[@rel='prev']|.//a[contains(@class, 'tme_messages_more')][@data-before]")
+        ):
             profile.reached_end = True
     return profile
 
@@ -142,9 +148,13 @@ def _message(page: Page, message: Any) -> Post | None:
     post = Post(id=page.value(message, number, data_post))
     date = message.xpath(".//a[contains(@class, 'tgme_widget_message_date')]")
     post.permalink = (
-        page.value(date[0], date[0].get("href")) if date and date[0].get("href") else Value(f"https://t.me/{data_post}", page.at(message), data_post)
+        page.value(date[0], date[0].get("href"))
+        if date and date[0].get("href")
+        else Value(f"https://t.me/{data_post}", page.at(message), data_post)
     )
-    times = message.xpath(".//a[contains(@class, 'tgme_widget_message_date')]//time[@datetime]") or message.xpath(".//time[@datetime]")
+    times = message.xpath(".//a[contains(@class, 'tgme_widget_message_date')]//time[@datetime]") or message.xpath(
+        ".//time[@datetime]"
+    )
     if times:
         post.published = page.value(times[0], times[0].get("datetime"))
     meta = first_class(message, "tgme_widget_message_meta")
@@ -152,13 +162,22 @@ def _message(page: Page, message: Any) -> Post | None:
         post.edited = page.value(meta, True, text_of(meta))
     owner = message.xpath(".//*[contains(@class, 'tgme_widget_message_owner_name')]")
     post.author = page.value(owner[0], text_of(owner[0])) if owner else Value(channel, page.at(message), data_post)
-    text = message.xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message_text ')][not(ancestor::*[contains(@class, 'tgme_widget_message_reply')])]")
+    text = message.xpath(
+        ".//*[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message_text ')]"
+        "[not(ancestor::*[contains(@class, 'tgme_widget_message_reply')])]"
+    )
     if text:
         post.text = page.value(text[0], text_of(text[0]))
     forwarded = first_class(message, "tgme_widget_message_forwarded_from_name")
     if forwarded is not None:
-        post.forwarded_from = page.value(forwarded, urljoin(page.url, forwarded.get("href") or "") if forwarded.get("href") else text_of(forwarded), text_of(forwarded))
-    reply = message.xpath(".//a[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message_reply ')][@href]")
+        post.forwarded_from = page.value(
+            forwarded,
+            urljoin(page.url, forwarded.get("href") or "") if forwarded.get("href") else text_of(forwarded),
+            text_of(forwarded),
+        )
+    reply = message.xpath(
+        ".//a[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message_reply ')][@href]"
+    )
     if reply:
         post.reply_to = page.value(reply[0], urljoin(page.url, reply[0].get("href")))
     views = first_class(message, "tgme_widget_message_views")

@@ -8,11 +8,12 @@ API answers the page loaded while it was scrolled (they are in the WARC). ``stat
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..model import Post, Profile, Value, Wall
 from ..views import View
 from ..walls import Marker
-from .common import add_post, find_key, json_docs, json_value, pages
-from .common import script_value
+from .common import Page, add_post, find_key, json_docs, json_value, pages, script_value
 from .embedded import count, fill, first_key, script_docs
 from .generic import read_standards
 
@@ -22,7 +23,9 @@ HOSTS = ("tiktok.com",)
 POSTS_CSS = "[data-e2e='user-post-item'], a[href*='/video/']"
 PAGING = "scroll"
 WALLS = (
-    Marker("bot-check", "TikTok showed its captcha", xpath=".//*[contains(@class, 'captcha') or contains(@id, 'captcha')]"),
+    Marker(
+        "bot-check", "TikTok showed its captcha", xpath=".//*[contains(@class, 'captcha') or contains(@id, 'captcha')]"
+    ),
     Marker("private", "TikTok says the account is private", html=r"this account is private"),
     Marker("not-found", "TikTok says it couldn't find this account", html=r"couldn.t find this account"),
 )
@@ -38,6 +41,7 @@ def extract(view: View) -> Profile:
     user = _user(view)
     if user is not None:
         page, script, path, data = user
+
         def v(key: str) -> Value | None:
             return script_value(page, script, f"{path}.{key}", data[key]) if data.get(key) not in (None, "") else None
 
@@ -50,11 +54,18 @@ def extract(view: View) -> Profile:
         sec = v("secUid")
         if sec is not None:
             profile.notes.append(f"secUid {sec.value}")
-    for key, name in (("followerCount", "followers"), ("followingCount", "following"), ("heartCount", "likes"), ("videoCount", "posts")):
+    for key, name in (
+        ("followerCount", "followers"),
+        ("followingCount", "following"),
+        ("heartCount", "likes"),
+        ("videoCount", "posts"),
+    ):
         count(profile, name, first_key(view, key, lambda value: isinstance(value, int)))
     status = first_key(view, "statusCode", lambda value: isinstance(value, int) and value in STATUS_WALLS)
     if status is not None:
-        profile.walls.append(Wall(STATUS_WALLS[status.value], f"the page's data says statusCode {status.value}", status.source))
+        profile.walls.append(
+            Wall(STATUS_WALLS[status.value], f"the page's data says statusCode {status.value}", status.source)
+        )
     for response, doc in json_docs(view):
         for path, items in find_key(doc, "itemList"):
             for index, item in enumerate(items if isinstance(items, list) else []):
@@ -62,16 +73,25 @@ def extract(view: View) -> Profile:
                     post = Post(id=json_value(response, f"{path}[{index}].id", str(item["id"])))
                     handle = profile.handle.value if profile.handle else None
                     if handle:
-                        post.permalink = json_value(response, f"{path}[{index}].id", f"https://www.tiktok.com/@{handle}/video/{item['id']}")
+                        post.permalink = json_value(
+                            response, f"{path}[{index}].id", f"https://www.tiktok.com/@{handle}/video/{item['id']}"
+                        )
                     if isinstance(item.get("desc"), str):
                         post.text = json_value(response, f"{path}[{index}].desc", item["desc"])
                     if isinstance(item.get("createTime"), int):
                         from datetime import UTC, datetime
 
                         when = datetime.fromtimestamp(item["createTime"], UTC).isoformat().replace("+00:00", "Z")
-                        post.published = json_value(response, f"{path}[{index}].createTime", when, str(item["createTime"]))
-                    stats = item.get("stats") if isinstance(item.get("stats"), dict) else {}
-                    for key, name in (("playCount", "views"), ("diggCount", "likes"), ("commentCount", "replies"), ("shareCount", "shares")):
+                        post.published = json_value(
+                            response, f"{path}[{index}].createTime", when, str(item["createTime"])
+                        )
+                    stats: dict[str, Any] = item["stats"] if isinstance(item.get("stats"), dict) else {}
+                    for key, name in (
+                        ("playCount", "views"),
+                        ("diggCount", "likes"),
+                        ("commentCount", "replies"),
+                        ("shareCount", "shares"),
+                    ):
                         if isinstance(stats.get(key), int):
                             post.counts[name] = json_value(response, f"{path}[{index}].stats.{key}", stats[key])
                     add_post(profile, post)
@@ -79,7 +99,7 @@ def extract(view: View) -> Profile:
     return profile
 
 
-def _user(view: View) -> tuple[object, object, str, dict[str, object]] | None:
+def _user(view: View) -> tuple[Page, Any, str, dict[str, Any]] | None:
     for page in pages(view):
         for script, data in script_docs(page):
             for path, info in find_key(data, "userInfo"):

@@ -20,7 +20,11 @@ HOSTS = ("vk.com", "vk.ru", "m.vk.com")
 POSTS_CSS = ".post, ._post, [data-post-id]"
 PAGING = "scroll"
 WALLS = (
-    Marker("private", "VK says the profile is closed", html=r"(это закрытый профиль|this profile is private|закрытая группа)"),
+    Marker(
+        "private",
+        "VK says the profile is closed",
+        html=r"(это закрытый профиль|this profile is private|закрытая группа)",
+    ),
     Marker("login-wall", "VK asks the visitor to log in", url=r"/(login|join)\b"),
 )
 
@@ -35,7 +39,9 @@ def extract(view: View) -> Profile:
         found = meta(page.root, "og:url")
         match = re.search(r"/(id|club|public)(\d+)$", found[0]) if found else None
         if found and match:
-            profile.account_id = page.value(found[1], ("-" if match.group(1) != "id" else "") + match.group(2), found[0])
+            profile.account_id = page.value(
+                found[1], ("-" if match.group(1) != "id" else "") + match.group(2), found[0]
+            )
             break
     fill(profile, "account_id", regex_in_scripts(view, r'"owner_?[iI]d"\s*:\s*(-?\d+)'))
     read_standards(profile, view)

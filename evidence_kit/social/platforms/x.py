@@ -40,10 +40,19 @@ def extract(view: View) -> Profile:
                     return json_value(response, f"{path}{sub}", value)  # type: ignore[arg-type]
 
                 profile.account_id = profile.account_id or v(".rest_id", str(result["rest_id"]))
-                for key, field in (("screen_name", "handle"), ("name", "display_name"), ("description", "bio"), ("created_at", "created")):
+                for key, field in (
+                    ("screen_name", "handle"),
+                    ("name", "display_name"),
+                    ("description", "bio"),
+                    ("created_at", "created"),
+                ):
                     if legacy.get(key) and getattr(profile, field) is None:
                         setattr(profile, field, v(f".legacy.{key}", legacy[key]))
-                for key, name in (("followers_count", "followers"), ("friends_count", "following"), ("statuses_count", "posts")):
+                for key, name in (
+                    ("followers_count", "followers"),
+                    ("friends_count", "following"),
+                    ("statuses_count", "posts"),
+                ):
                     if isinstance(legacy.get(key), int):
                         profile.counts.setdefault(name, v(f".legacy.{key}", legacy[key]))
                 break
