@@ -22,7 +22,7 @@ from tests.fixtures.bundle import FORM, venv_bin
 from tests.fixtures.social.site import EDITED_27, SocialSite
 from tests.fixtures.social.telegram import CHANNEL_ID
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CASE = "OP-SOCIAL"
 WALLS = {
     "/walls/login": "login-wall",
@@ -48,6 +48,8 @@ class World:
     verify: Any
     export: Any
     env: dict[str, str]
+    search: Any
+    shown: Any
 
     @property
     def case_dir(self) -> Path:
@@ -112,6 +114,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             history_json = _run(runner, "profile-history", CASE, CHANNEL_ID, "--json")
             history_text = _run(runner, "profile-history", CASE, "@starjobs")
             verify = _run(runner, "verify", CASE, "--json")
+            searched = _run(runner, "search", "--all", f"telegram:id:{CHANNEL_ID}", "--json")
+            shown = _run(runner, "case", "show", CASE, "--json")
             form = root / "FORM.json"
             form.write_text(json.dumps(FORM), "utf-8")
             export = _run(runner, "export", CASE, "--out", str(root / "bundle"), "--mla", str(form), "--json")
@@ -127,6 +131,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             json.loads(verify.stdout),
             json.loads(export.stdout),
             env,
+            json.loads(searched.stdout),
+            json.loads(shown.stdout),
         )
     finally:
         site.stop()
@@ -368,6 +374,15 @@ def test_account_selectors_and_the_mla_annex_name_the_account(world: World) -> N
     assert CHANNEL_ID in text and "@starjobs_eu" in text and "@starjobs" in text
     report = next(bundle.rglob("report.html")).read_text("utf-8")
     assert "Social-media accounts" in report and "renamed: @starjobs -&gt; @starjobs_eu" in report
+
+
+def test_search_all_finds_the_account_by_its_id_under_both_handles(world: World) -> None:
+    hits = world.search["hits"] if isinstance(world.search, dict) else world.search
+    assert len(hits) == 2 and all(h["kind"] == "account" and h["case_id"] == CASE for h in hits)
+    assert [h["value"] for h in hits] == [f"telegram:id:{CHANNEL_ID}"] * 2
+    snippets = [h["snippet"] for h in hits]
+    assert f"telegram account id {CHANNEL_ID} @starjobs (" in snippets[0] and "@starjobs_eu (" in snippets[1]
+    assert world.shown["id"] == CASE
 
 
 def test_verify_and_the_bundle_validators_pass_on_a_case_with_profiles(world: World) -> None:

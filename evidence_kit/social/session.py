@@ -68,7 +68,7 @@ def capture_profiles(
     out = []
     for result in results:
         stored = None
-        if result.status != "failed" or any(a.role == "warc" for a in result.artefacts):
+        if any(a.role == "warc" for a in result.artefacts):  # a capture that failed before any traffic: none
             stored = store_profile(case, identity, result.record, platform)
         out.append(ProfileCapture(result.url, result, stored))
     if capture_posts:

@@ -20,10 +20,11 @@ from chain_of_custody.keys import Identity
 
 from .. import pipeline
 from ..case import Case
+from ..errors import OperationFailed
 from ..machine import machine_facts
 from ..store import Artefact
 from . import history, registry, walls
-from .model import FORMAT_POSTS, FORMAT_PROFILE, Media, Profile, Wall
+from .model import FORMAT_POSTS, FORMAT_PROFILE, Media, Profile
 from .views import View, read_warc
 
 ACTION = "social-profile"
@@ -170,8 +171,8 @@ def store_profile(case: Case, identity: Identity, record: dict[str, Any], forced
     reading: dict[str, Any] = next((b for b in record.get("behaviours") or [] if b.get("name") == "read-timeline"), {})
     profile, platform = extract(view, forced, reading.get("platform"))
     if not warc:
-        profile.walls.append(Wall("not-found", "the capture stored no WARC: nothing was served", view.dom_source()))
-    media = _media_artefacts(case, view, profile, warc) if warc else []
+        raise OperationFailed(f"capture {record['id']} stored no web archive: there is no account to read from it")
+    media = _media_artefacts(case, view, profile, warc)
     body = profile_json(profile, platform, record, warc, dom)
     posts = {
         "format": FORMAT_POSTS,
@@ -184,8 +185,8 @@ def store_profile(case: Case, identity: Identity, record: dict[str, Any], forced
     previous = history.last_capture_of(case, body)
     diff = history.compare(case, previous, (body, posts, profile_artefact.blake3)) if previous else None
     entries = [
-        {**profile_artefact.ledger_entry(role="social-profile", source=warc or dom or ""), "mime": "application/json"},
-        {**posts_artefact.ledger_entry(role="social-posts", source=warc or dom or ""), "mime": "application/json"},
+        {**profile_artefact.ledger_entry(role="social-profile", source=warc), "mime": "application/json"},
+        {**posts_artefact.ledger_entry(role="social-posts", source=warc), "mime": "application/json"},
         *media,
     ]
     stored: list[Artefact] = [profile_artefact, posts_artefact]
