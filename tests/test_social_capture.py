@@ -268,7 +268,8 @@ def test_scrolled_timeline_and_tiktok_rehydration_data(world: World) -> None:
     kim = world.first[world.site.url("/scroll/kim")]
     assert v(kim["profile"]["handle"]) == "kim_scout"
     links = [v(post["permalink"]) for post in kim["posts"]]
-    assert len(links) == 24 and links[:2] == [world.site.url("/scroll/kim/p/1"), world.site.url("/scroll/kim/p/2")]
+    assert links == [world.site.url(f"/scroll/kim/p/{n}") for n in range(1, 31)]
+    assert {"why": 'clicked "Load more"', "url": None} in world_reading(world, kim)
     assert kim["posts"][-1]["id"]["source"]["dom"], "posts the page's script added are read from the DOM artefact"
     tiktok = world.first[world.site.url("/@tiktoker")]["profile"]
     assert (tiktok["platform"], v(tiktok["account_id"]), v(tiktok["handle"]), v(tiktok["display_name"])) == (

@@ -143,6 +143,22 @@ def test_generic_microdata_and_h_card_on_an_unseen_layout() -> None:
 
 
 @pytest.mark.parametrize(
+    ("status", "page", "code"),
+    [
+        (429, "<html><title>Too many requests</title><body>Slow down</body></html>", "rate-limit"),
+        (200, "<html><title>Just a moment...</title><body></body></html>", "bot-check"),
+        (200, "<html><title>Before you continue to the site</title><body></body></html>", "consent-wall"),
+        (200, "<html><body><p>This account has been suspended.</p></body></html>", "suspended"),
+        (200, "<html><body><h2>This account is private</h2></body></html>", "private"),
+    ],
+)
+def test_generic_walls(status: int, page: str, code: str) -> None:
+    profile, _ = extract(view("https://unknown.example/u/x", page, status=status), None)
+    assert [w.code for w in profile.walls] == [code]
+    assert profile.walls[0].evidence.dom == "blake3:dom"  # said from the stored DOM artefact
+
+
+@pytest.mark.parametrize(
     ("raw", "number"),
     [("1.2K", 1200), ("3,4 тыс.", 3400), ("12 345", 12345), ("2M", 2_000_000), ("987", 987), ("views", None)],
 )
