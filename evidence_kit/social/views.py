@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urljoin
 
 from .model import Source
 
@@ -106,8 +106,6 @@ class View:
             if hop is None or not hop.header("location"):
                 break
             hops.append(hop)
-            from urllib.parse import urljoin
-
             url = urljoin(url, hop.header("location") or "")
         return hops
 

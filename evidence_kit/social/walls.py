@@ -152,9 +152,7 @@ def check(
             evidence = base
         if evidence is not None:
             found[marker.code] = Wall(marker.code, marker.reason, evidence)
-    walls = list(found.values())
-    # A site that says "not found" in a 404 answer says one thing, not two.
-    return walls
+    return list(found.values())
 
 
 def _with(source: Source, selector: str) -> Source:

@@ -342,10 +342,8 @@ def _opengraph(profile: Profile, page: Page) -> None:
     username = meta(page.root, "profile:username")
     if username:
         set_once(profile, "handle", page.value(username[1], username[0].lstrip("@"), username[0]))
-    if not (kind and kind[0].lower() in ("profile", "website", "article")) and not username:
-        return
-    if kind and kind[0].lower() != "profile" and not username:
-        return
+    if not username and not (kind and kind[0].lower() == "profile"):
+        return  # OpenGraph of a page that does not say it is a profile names the page, not an account
     for name, field in (("og:title", "display_name"), ("og:description", "bio")):
         got = meta(page.root, name)
         if got:
