@@ -85,7 +85,15 @@ class TimelineReader:
         return {"name": self.name, "max_posts": self.max_posts, "platform": self.platform}
 
     async def __call__(self, page: Page, result: PageCapture, seconds: float) -> dict[str, Any]:
-        return await _Reading(page, result, self, time.monotonic() + max(seconds, 0.5)).run()
+        reading = _Reading(page, result, self, time.monotonic() + max(seconds, 0.5))
+        try:
+            return await reading.run()
+        except asyncio.CancelledError:
+            # Cut short by the capture's deadline: what was fetched so far is still in the WARC and named
+            # in the record, so the extractors read it.
+            reading.stopped = "the capture's deadline (the reading was cut short)"
+            result.behaviours.append(reading.outcome())
+            raise
 
 
 class _Reading:
@@ -95,6 +103,9 @@ class _Reading:
         self.stopped = "the timeline's end"
         self.seen_ids: set[str] = set()
         self.found: list[Wall] = []  # walls seen in the documents fetched (a suspended actor)
+        self.walls: list[Wall] = []  # walls seen on the page
+        self.platform: str | None = None
+        self.posts = 0
 
     def left(self) -> float:
         return self.end - time.monotonic()
@@ -118,6 +129,7 @@ class _Reading:
     async def run(self) -> dict[str, Any]:
         html = await self.page.content()
         platform = registry.choose(self.page.url, html, self.reader.platform)
+        self.platform = platform.NAME
         status = await self.page.evaluate(STATUS_JS)
         found = walls.check(self.result.url, self.page.url, status, html, platform.WALLS)
         if platform.NAME == "telegram":
@@ -126,10 +138,11 @@ class _Reading:
             redirect = telegram.redirect_wall(self.result.url, self.page.url, Source(url=self.page.url))
             if redirect is not None:
                 found = [redirect, *(w for w in found if w.code != "restricted")]
+        self.walls = found
         if found:
             self.result.errors.append(f"profile not fully readable: {walls.sentence(found)}")
         css = platform.POSTS_CSS
-        posts = int(await self.page.evaluate(COUNT_JS, css) or 0)
+        posts = self.posts = int(await self.page.evaluate(COUNT_JS, css) or 0)
         if not found or posts:  # a wall over a page that still shows posts: read what it shows
             if platform.PAGING == "before":
                 posts = await self._before(posts)
@@ -139,17 +152,23 @@ class _Reading:
             await self._alternates(platform.PAGING)
         else:
             self.stopped = "a wall: " + ", ".join(w.code for w in found)
+        self.posts = posts
         try:
             await self.page.evaluate("() => window.scrollTo(0, 0)")
         except Exception:  # noqa: BLE001
             pass
+        return self.outcome()
+
+    def outcome(self) -> dict[str, Any]:
+        """What the reading did, for the capture record (the extractors read ``fetched`` back)."""
         return {
             "name": NAME,
-            "outcome": f"read {posts} post(s) on the page and fetched {len(self.fetched)} document(s); stopped at {self.stopped}",
-            "platform": platform.NAME,
+            "outcome": f"read {self.posts} post(s) on the page and fetched {len(self.fetched)} document(s); "
+            f"stopped at {self.stopped}",
+            "platform": self.platform,
             "max_posts": self.reader.max_posts,
-            "posts_on_page": posts,
-            "walls": [w.code for w in [*found, *self.found]],
+            "posts_on_page": self.posts,
+            "walls": [w.code for w in [*self.walls, *self.found]],
             "fetched": self.fetched,
             "stopped": self.stopped,
         }
