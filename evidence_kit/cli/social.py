@@ -103,50 +103,58 @@ def capture_profile(
         raise typer.Exit(3)
 
 
+def say(text: str, soft_wrap: bool = True) -> None:
+    """One line of the summary: no emoji codes (":id:" is in account keys), page text escaped by the caller."""
+    console.print(text, soft_wrap=soft_wrap, emoji=False)
+
+
 def _v(item: Any) -> Any:
     return item.get("value") if isinstance(item, dict) else None
 
 
 def _say(r: Any) -> None:
+    from rich.markup import escape
+
     from ..social import history
 
     status = r.capture.status
     colour = {"complete": "green", "partial": "yellow"}.get(status, "red")
-    console.print(f"[{colour}]{r.capture.id}[/{colour}] {status}: {r.capture.final_url or r.url}", soft_wrap=True)
+    say(f"[{colour}]{r.capture.id}[/{colour}] {status}: {escape(r.capture.final_url or r.url)}", soft_wrap=True)
     if r.stored is None:
-        console.print("  nothing was stored to read an account from", soft_wrap=True)
+        say("  nothing was stored to read an account from", soft_wrap=True)
         for error in r.capture.errors:
-            console.print(f"  {error}", soft_wrap=True)
+            say(f"  {escape(error)}", soft_wrap=True)
         return
     p = r.stored.profile
-    name = f"@{_v(p['handle'])}" if p.get("handle") else "(no handle shown)"
-    ident = f", id {_v(p['account_id'])}" if p.get("account_id") else ", no stable id shown"
-    console.print(
-        f"  {p['platform']} account {name}{ident}" + (f" ({_v(p['display_name'])})" if p.get("display_name") else ""),
-        soft_wrap=True,
-    )
+    if p["status"] == "empty":
+        say(f"  no {p['platform']} account data was shown on this page", soft_wrap=True)
+    else:
+        name = f"@{_v(p['handle'])}" if p.get("handle") else "(no handle shown)"
+        ident = f", id {_v(p['account_id'])}" if p.get("account_id") else ", no stable id shown"
+        shown = f" ({_v(p['display_name'])})" if p.get("display_name") else ""
+        say(escape(f"  {p['platform']} account {name}{ident}{shown}"), soft_wrap=True)
     counts = ", ".join(f"{k} {_v(v)}" for k, v in p["counts"].items())
-    console.print(
+    say(
         f"  {p['posts_read']} post(s) read"
         + (f"; {counts}" if counts else "")
         + f"; read by {p['extractor']['name']} {p['extractor']['version']}",
         soft_wrap=True,
     )
     if p.get("walls"):
-        console.print(f"  [yellow]not the whole account:[/yellow] {p['why_incomplete']}", soft_wrap=True)
-        console.print("  (a wall is not evidence that the account or its posts do not exist)", soft_wrap=True)
+        say(f"  [yellow]not the whole account:[/yellow] {escape(p['why_incomplete'])}", soft_wrap=True)
+        say("  (a wall is not evidence that the account or its posts do not exist)", soft_wrap=True)
     for note in p.get("notes") or []:
-        console.print(f"  note: {note}", soft_wrap=True)
+        say(f"  note: {escape(note)}", soft_wrap=True)
     if r.stored.history:
-        console.print(f"  since capture {r.stored.history['from']['capture_id']}:", soft_wrap=True)
+        say(f"  since capture {r.stored.history['from']['capture_id']}:", soft_wrap=True)
         lines = history.sentences(r.stored.history) or ["no change"]
         for line in lines:
-            console.print(f"    {line}", soft_wrap=True)
+            say(f"    {escape(line)}", soft_wrap=True)
     if r.post_captures:
         done = sum(1 for c in r.post_captures if c.status != "failed")
-        console.print(f"  {done} of {len(r.post_captures)} post page(s) captured", soft_wrap=True)
+        say(f"  {done} of {len(r.post_captures)} post page(s) captured", soft_wrap=True)
     if r.post_problem:
-        console.print(f"  {r.post_problem}", soft_wrap=True)
+        say(f"  {escape(r.post_problem)}", soft_wrap=True)
 
 
 @app.command("profile-history")
@@ -159,6 +167,8 @@ def profile_history(
     """An account's captures over time, and every change between them (posts deleted, new, edited; a
     renamed handle; a changed name, bio, links, avatar or counts), each with the two captures it lies
     between."""
+    from rich.markup import escape
+
     from ..case import Case
     from ..social import history
 
@@ -170,17 +180,18 @@ def profile_history(
         print_json(found)
         return
     handles = ", ".join(f"@{h}" for h in found["handles"])
-    console.print(f"{found['platform']} account {found['account']} ({handles})", soft_wrap=True)
+    say(escape(f"{found['platform']} account {found['account']} ({handles})"), soft_wrap=True)
     for entry in found["captures"]:
         walls = f" [yellow]{', '.join(entry['walls'])}[/yellow]" if entry["walls"] else ""
-        console.print(
-            f"{entry['captured']}  {entry['capture_id']}  {entry['status']}{walls}  @{entry['handle']}  "
+        handle = escape(f"@{entry['handle']}")
+        say(
+            f"{entry['captured']}  {entry['capture_id']}  {entry['status']}{walls}  {handle}  "
             f"{entry['posts_read']} post(s)",
             soft_wrap=True,
         )
         if entry["changes"]:
             for line in history.sentences(entry["changes"]) or ["no change"]:
-                console.print(
-                    f"    {line}  (between {entry['changes']['from']['capture_id']} and {entry['capture_id']})",
+                say(
+                    f"    {escape(line)}  (between {entry['changes']['from']['capture_id']} and {entry['capture_id']})",
                     soft_wrap=True,
                 )
