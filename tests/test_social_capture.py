@@ -115,6 +115,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             history_text = _run(runner, "profile-history", CASE, "@starjobs")
             verify = _run(runner, "verify", CASE, "--json")
             searched = _run(runner, "search", "--all", f"telegram:id:{CHANNEL_ID}", "--json")
+            by_handle = _run(runner, "search", "--all", "starjobs_eu", "--json")
             shown = _run(runner, "case", "show", CASE, "--json")
             form = root / "FORM.json"
             form.write_text(json.dumps(FORM), "utf-8")
@@ -131,7 +132,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             json.loads(verify.stdout),
             json.loads(export.stdout),
             env,
-            json.loads(searched.stdout),
+            json.loads(searched.stdout) + json.loads(by_handle.stdout),
             json.loads(shown.stdout),
         )
     finally:
@@ -378,8 +379,10 @@ def test_account_selectors_and_the_mla_annex_name_the_account(world: World) -> N
 
 
 def test_search_all_finds_the_account_by_its_id_under_both_handles(world: World) -> None:
-    hits = world.search["hits"] if isinstance(world.search, dict) else world.search
+    hits = [h for h in world.search if h["value"] == f"telegram:id:{CHANNEL_ID}"]
     assert len(hits) == 2 and all(h["kind"] == "account" and h["case_id"] == CASE for h in hits)
+    # The handle as an investigator types it finds the account selector too.
+    assert {(h["kind"], h["value"]) for h in world.search if h not in hits} >= {("account", "telegram:@starjobs_eu")}
     assert [h["value"] for h in hits] == [f"telegram:id:{CHANNEL_ID}"] * 2
     snippets = [h["snippet"] for h in hits]
     assert f"telegram account id {CHANNEL_ID} @starjobs (" in snippets[0] and "@starjobs_eu (" in snippets[1]
