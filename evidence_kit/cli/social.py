@@ -104,8 +104,8 @@ def capture_profile(
 
 
 def say(text: str, soft_wrap: bool = True) -> None:
-    """One line of the summary: no emoji codes (":id:" is in account keys), page text escaped by the caller."""
-    console.print(text, soft_wrap=soft_wrap, emoji=False)
+    """One line of the summary (page text escaped by the caller; the console prints no emoji codes)."""
+    console.print(text, soft_wrap=soft_wrap)
 
 
 def _v(item: Any) -> Any:
