@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .behaviours import Limits
 from .bounds import Bounds
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+    from .outcome import PageCapture
+
+
+class Reader(Protocol):
+    """Reads on in the loaded page after the behaviours, with the network still recorded (page.py).
+
+    Given the page, the capture being made (to add error sentences to) and the seconds it may use; returns
+    a behaviour outcome (``{"name", "outcome", …}``) for the record. ``social.reader.TimelineReader`` is one.
+    """
+
+    name: str
+
+    def to_json(self) -> dict[str, Any]: ...
+
+    def __call__(self, page: Page, result: PageCapture, seconds: float) -> Awaitable[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -29,6 +49,7 @@ class CaptureOptions:
     persona_passphrase: str | None = field(default=None, repr=False, compare=False)
     limits: Limits = field(default_factory=Limits)
     bounds: Bounds = field(default_factory=Bounds)
+    reader: Reader | None = None  # reads on after the behaviours (a social-media timeline); in the record
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,4 +70,5 @@ class CaptureOptions:
                 "max_seconds": self.limits.scroll_seconds,
             },
             "bounds": self.bounds.to_json(),
+            **({"reader": self.reader.to_json()} if self.reader is not None else {}),
         }

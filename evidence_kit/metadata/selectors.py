@@ -35,6 +35,7 @@ KINDS = (
     "x",
     "facebook",
     "handle",
+    "account",  # a recorded social-media account: "<platform>:id:<id>" or "<platform>:@<handle>"
     "email",
     "url",
     "domain",

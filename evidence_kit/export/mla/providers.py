@@ -255,6 +255,58 @@ def _handed_over_accounts(descriptions: list[dict[str, Any]]) -> list[tuple[str,
     return found
 
 
+# The provider of a platform the social extractors name (evidence_kit.social.registry), by its domain.
+SOCIAL_PLATFORMS = {
+    "telegram": "t.me",
+    "instagram": "instagram.com",
+    "tiktok": "tiktok.com",
+    "x": "x.com",
+    "facebook": "facebook.com",
+    "vk": "vk.com",
+}
+
+
+def social_profile(contents: Contents, exhibit: Exhibit) -> dict[str, Any] | None:
+    """The recorded Profile of a capture of an account (``capture-profile``), if it has one."""
+    import json
+
+    for item in exhibit.artefacts:
+        path = contents.sources.get(item.blake3)
+        if item.role == "social-profile" and path is not None:
+            try:
+                value = json.loads(path.read_bytes())
+            except (OSError, ValueError):
+                return None
+            return value if isinstance(value, dict) else None
+    return None
+
+
+def _social_account(profile: dict[str, Any]) -> tuple[str, str, list[tuple[str, str]]] | None:
+    """(provider key, account key, identifiers) of a recorded Profile: platform, id, handle, URL."""
+
+    def value(name: str) -> str | None:
+        item = profile.get(name)
+        found = item.get("value") if isinstance(item, dict) else None
+        return str(found) if found not in (None, "") else None
+
+    ident, handle = value("account_id"), value("handle")
+    if ident is None and handle is None:
+        return None
+    platform = str(profile.get("platform") or "")
+    url = str(profile.get("url") or "")
+    domain = SOCIAL_PLATFORMS.get(platform) or _registered(urlsplit(ident or url).hostname or "")
+    identifiers = [("platform", platform)]
+    if ident:
+        identifiers.append(("numeric id" if ident.lstrip("-").isdigit() else "account id", ident))
+    if handle:
+        identifiers.append(("handle", "@" + handle.lstrip("@")))
+    identifiers.append(("URL", url))
+    if value("display_name"):
+        identifiers.append(("display name", str(value("display_name"))))
+    key = f"{domain}:id:{ident}" if ident else f"{domain}:@{str(handle).lower()}"
+    return domain, key, identifiers
+
+
 def providers_of(contents: Contents) -> list[Provider]:
     """Every service provider and account the exported captures show, with the exhibits for each: the
     site captured itself, and the accounts at known platforms the captured pages name or link to."""
@@ -282,7 +334,9 @@ def providers_of(contents: Contents) -> list[Provider]:
                     target.exhibits.append(exhibit)
             continue
         url = str(record.get("final_url") or record.get("url"))
-        provider_key, account_key, identifiers = _account_of(url, record)
+        profile = social_profile(contents, exhibit)
+        social = _social_account(profile) if profile else None
+        provider_key, account_key, identifiers = social or _account_of(url, record)
         if record.get("url") and record.get("url") != url:
             identifiers.append(("URL as requested", str(record["url"])))
         captured = account(provider_key, account_key)

@@ -20,6 +20,7 @@ from . import (
     file,
     image_hashes,
     office_document,
+    social_profile,
 )
 from .base import CaptureFindings, Describer, Item, Out, Work
 
@@ -35,6 +36,7 @@ DESCRIBERS: tuple[Describer, ...] = (
     added_text.describe,  # a text or HTML file added by hand (not a chat export)
     document.describe,  # a PDF added or downloaded
     image_hashes.describe,  # pHash/dHash of photos
+    social_profile.describe,  # a recorded social-media Profile: its account identifiers
 )
 
 __all__ = ["DESCRIBERS", "CaptureFindings", "Describer", "Item", "Out", "Work"]
