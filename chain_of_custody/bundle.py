@@ -257,7 +257,9 @@ def verify_folder(
         signed_head=signature is not None and signature.checked > 0 and signature.passed,
     )
     for wacz in sorted((bag / WACZ_DIR).glob("*.wacz")) if (bag / WACZ_DIR).is_dir() else []:
-        check_wacz(wacz, wacz.relative_to(bag).as_posix(), report, {a.sha256 for a in expected.values()})
+        check_wacz(
+            wacz, wacz.relative_to(bag).as_posix(), report, {a.sha256 for a in expected.values()}, walk.facts.wacz_keys
+        )
     report.commands.extend(hand_commands(bag))
 
 

@@ -93,6 +93,14 @@ BUNDLE: dict[str, tuple[str, str]] = {
     "artefact-unrecorded": ("every artefact and timestamp file in the bag is named in the ledger", "bundle"),
     "artefact-omitted": ("artefacts left out belong only to captures not selected for this export", "bundle"),
     "wacz": ("every WACZ holds the files its datapackage.json lists, with those digests", "wacz_check"),
+    "wacz-signature": (
+        "every WACZ's datapackage digest is signed by the public key it names (WACZ signing spec, anonymous mode)",
+        "wacz_signature",
+    ),
+    "wacz-signer-enrolled": (
+        "every WACZ is signed by a WACZ key an investigator enrolled in the bundle's chain",
+        "wacz_signature",
+    ),
     "bundle-signature": (
         "an enrolled investigator signed this bundle's tag manifest and the head it was cut at",
         "bundle_signature",

@@ -5,7 +5,9 @@
 - ``case-create`` (always event 1) names the case's facts and the lead investigator, with the lead's
   public key inside the signed event;
 - ``case-update`` changes facts (``details.changes``: field -> new value);
-- ``enrol`` brings in another signing key (``details.investigator``), signed by a key already enrolled.
+- ``enrol`` brings in another signing key (``details.investigator``), signed by a key already enrolled;
+- ``enrol-wacz-key`` brings in an investigator's ECDSA P-384 key for signing WACZ files
+  (:mod:`chain_of_custody.wacz_signature`), signed by that investigator's own enrolled Ed25519 key.
 
 Signing keys are *enrolled*, not merely present: a key is trusted to sign event N only when event 1 or
 an ``enrol`` event before N brought it in. A key file dropped into ``keys/`` enrols nobody.
@@ -18,10 +20,12 @@ from typing import Any
 
 from .errors import KeyProblem
 from .keys import fingerprint_of, key_from_raw, key_id_of, raw_public
+from .wacz_signature import WaczKey, wacz_key_from_record
 
 CREATE = "case-create"
 UPDATE = "case-update"
 ENROL = "enrol"
+ENROL_WACZ = "enrol-wacz-key"
 # The facts a case.json, a report, CASE/UCO and bag-info show; only these may change through case-update.
 FIELDS = ("title", "jurisdiction", "offence", "organisation", "default_region")
 
@@ -73,6 +77,12 @@ class CaseFacts:
     created: str | None = None
     fields: dict[str, Any] = field(default_factory=lambda: dict.fromkeys(FIELDS))
     signers: dict[str, Signer] = field(default_factory=dict)  # by key id, in enrolment order
+    wacz_keys: dict[str, WaczKey] = field(default_factory=dict)  # WACZ signing keys, by their key id
+
+    def wacz_key_of(self, owner_key_id: str) -> WaczKey | None:
+        """The WACZ key the investigator with this Ed25519 key enrolled last, if any."""
+        mine = [k for k in self.wacz_keys.values() if k.owner_key_id == owner_key_id]
+        return mine[-1] if mine else None
 
     def signer_for(self, key_id: str) -> Signer | None:
         return self.signers.get(key_id)
@@ -133,6 +143,16 @@ class CaseFacts:
             if self.by_name(signer.name) is not None:  # a second key under a name would let it pose as the first
                 return f"{signer.name!r} is already enrolled with another key"
             self.signers[signer.key_id] = signer
+        elif action == ENROL_WACZ:
+            if key_id not in self.signers or details.get("investigator") != actor:
+                return "a WACZ key may be enrolled only by the investigator it belongs to, signing as themselves"
+            try:
+                wacz_key = wacz_key_from_record(details.get("wacz_key"), actor, key_id, seq)
+            except KeyProblem as exc:
+                return f"the WACZ key enrolment is not sound: {exc}"
+            if wacz_key.key_id in self.wacz_keys:
+                return f"WACZ key {wacz_key.key_id} is already enrolled"
+            self.wacz_keys[wacz_key.key_id] = wacz_key
         return None
 
     def case_json(self) -> dict[str, Any]:

@@ -103,6 +103,13 @@ def fact_lines(report: Report) -> list[str]:
                     f"  {item.get('name') or '?'} {item.get('key_id')} fingerprint {item.get('fingerprint')}"
                     f" ({state}, {item.get('events')} events)"
                 )
+        elif key == "wacz_signers":
+            lines.append(f"signed WACZs: {len(value)}")
+            for rel, item in value.items():
+                lines.append(
+                    f"  {rel}: {item.get('investigator')} {item.get('key_id')} (enrolled at event "
+                    f"{item.get('enrolled_at')})"
+                )
         elif key != "cases":
             lines.append(f"{key}: {value}")
     return lines

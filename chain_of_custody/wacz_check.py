@@ -10,6 +10,7 @@ import hashlib
 import json
 import zipfile
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
 
 from .checks import failed as _fail
@@ -17,17 +18,37 @@ from .checks import passed as _ok
 from .hashing import CHUNK
 from .report import Report
 from .safezip import ZIP_READ_ERRORS, UnsafeBundle, check_zip, describe_zip_error
+from .wacz_signature import WaczKey
+from .wacz_signature import check as check_signature
 
 
-def check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] | None = None) -> None:
-    """A damaged or malformed WACZ (bad CRC, broken data, odd JSON) is a finding, never a traceback."""
+def check_wacz(
+    path: Path,
+    rel: str,
+    report: Report,
+    recorded_sha256: set[str] | None = None,
+    wacz_keys: Mapping[str, WaczKey] | None = None,
+) -> None:
+    """A damaged or malformed WACZ (bad CRC, broken data, odd JSON) is a finding, never a traceback.
+
+    ``wacz_keys``: the WACZ keys the bundle's chain enrolled; each WACZ's signature is checked against its
+    own public key and that key must be one of these. A bundle whose chain enrolled none was exported before
+    WACZs were signed: an unsigned WACZ there is said in a warning (the bag manifests and the bundle
+    signature still cover its bytes), never passed off as signed.
+    """
     try:
-        _check_wacz(path, rel, report, recorded_sha256)
+        _check_wacz(path, rel, report, recorded_sha256, wacz_keys)
     except (*ZIP_READ_ERRORS, KeyError, TypeError, AttributeError, RecursionError) as exc:  # type: ignore[misc]
         _fail(report, "wacz", rel, f"cannot be checked: it {describe_zip_error(exc)}")
 
 
-def _check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] | None = None) -> None:
+def _check_wacz(
+    path: Path,
+    rel: str,
+    report: Report,
+    recorded_sha256: set[str] | None = None,
+    wacz_keys: Mapping[str, WaczKey] | None = None,
+) -> None:
     """WACZ 1.1.1: datapackage.json lists every file with its size and hash; datapackage-digest.json "
     "hashes it."""
     try:
@@ -60,6 +81,15 @@ def _check_wacz(path: Path, rel: str, report: Report, recorded_sha256: set[str] 
                 )
             else:
                 _ok(report, "wacz")
+            if wacz_keys is not None:
+                signed = digest.get("signedData")
+                if signed is None and not wacz_keys:
+                    report.warnings.append(
+                        f"{rel} carries no WACZ signature: the bundle's chain enrolled no WACZ key (exported "
+                        "before WACZs were signed); its bytes are still covered by the bag manifests"
+                    )
+                else:
+                    check_signature(signed, found, package, rel, wacz_keys, report)
         except (KeyError, ValueError, AttributeError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             _fail(report, "wacz", f"{rel}: datapackage-digest.json", f"is missing or unreadable: {exc}")
         names = set(archive.namelist())

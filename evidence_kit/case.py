@@ -89,9 +89,9 @@ class Case:
         if self._facts is None:
             folded = case_facts.CaseFacts(self.id)
             cursor = self.ledger.connection.execute(
-                "SELECT seq, time, action, actor, key_id, details FROM events WHERE seq = 1 OR action IN (?, ?)"
+                "SELECT seq, time, action, actor, key_id, details FROM events WHERE seq = 1 OR action IN (?, ?, ?)"
                 " ORDER BY seq",
-                (case_facts.UPDATE, case_facts.ENROL),
+                (case_facts.UPDATE, case_facts.ENROL, case_facts.ENROL_WACZ),
             )
             for seq, time, action, actor, key_id, details in cursor:
                 folded.apply(seq, time, action, actor, key_id, json.loads(details))
@@ -308,6 +308,8 @@ class Case:
         if any(e.seq == 1 or e.action in (case_facts.UPDATE, case_facts.ENROL) for e in events):
             self._facts = None
             _write_json(self.path / "case.json", self.info)
+        elif any(e.action == case_facts.ENROL_WACZ for e in events):
+            self._facts = None  # a WACZ key is a fact of the chain, not of case.json
         return events
 
     def _journal_path(self, events: list[Event]) -> Path:
@@ -350,19 +352,22 @@ class Case:
         source: str | None = None,
         on_progress: Callable[[int, int], None] | None = None,
         then_pipeline: bool = True,
+        uploaded_as: list[str] | None = None,
     ) -> list[AddedFile]:
         """Ingest files obtained elsewhere: each is streamed once, stored, and recorded as an event; then
         the after-ingest pipeline runs (describe, timestamp), as after a capture.
 
         Every path is checked before anything is stored, so a bad path in the list changes nothing.
         ``then_pipeline=False`` stores and records only (a bulk import that runs the pipeline once itself).
+        ``uploaded_as``: the names the files had on the sender's computer when they came by upload (the web
+        UI streams each into a temporary file first); the event then records that name and no local path.
         """
         for path in paths:
             check_file(path)  # missing, unreadable, a folder, a FIFO or a device: refused before reading
         total = sum(p.stat().st_size for p in paths)
         done = 0
         added = []
-        for path in paths:
+        for number, path in enumerate(paths):
             base = done
             artefact = self.store.ingest_file(
                 path, on_progress=functools.partial(_offset, on_progress, base, total) if on_progress else None
@@ -377,6 +382,10 @@ class Case:
                 "duplicate_of_stored": not artefact.new,
                 **machine_facts(),
             }
+            if uploaded_as is not None:  # the temporary file's name, path and time say nothing of the evidence
+                details["original_name"] = readable_name(uploaded_as[number])
+                del details["original_path"], details["original_modified"]
+                details["received"] = "uploaded through the web interface"
             event = self.append(identity, "add", [artefact.ledger_entry(role="added-file")], details)
             added.append(AddedFile(path, artefact, event))
         if then_pipeline:

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 
 def run(
@@ -30,6 +31,77 @@ def run(
             sys.stderr.write(result.stdout + result.stderr)
         raise SystemExit(f"demo: '{shown}' failed with exit code {result.returncode}")
     return result
+
+
+# The demo's MLA form: plausible values for the sample case, so a newcomer sees complete annexes. One
+# required field is left empty on purpose, to show how a missing field is listed (in the annexes, on
+# stderr and in --json) instead of being silently blank.
+LEFT_EMPTY = "request.reference"
+
+
+def demo_form(template: str, today: str) -> dict[str, Any]:
+    """The form ``evidence-kit mla-form`` prints, filled as an investigator of the sample case would."""
+    from .export.mla import parse_form
+
+    form = parse_form(template)
+    form["request"].update(
+        {
+            "date": today,
+            "reference": "",  # LEFT_EMPTY: the reference number the requesting office gives the request
+            "type": "new",
+            "urgency": "urgent",
+            "urgency_reason": "the advertisements are taken down and re-posted under new names within days",
+        }
+    )
+    form["requested_authority"] = {
+        "name": "Department of Justice, Central Authority for Mutual Legal Assistance",
+        "country": "Ireland",
+        "address": "51 St Stephen's Green, Dublin 2, Ireland (demo address)",
+    }
+    form["requesting_authority"] = {
+        "organisation": "Demo Anti-Trafficking Unit, General Directorate National Police",
+        "person_in_charge": "Insp. A. Petrova",
+        "address": "Demo Street 1, 1000 Sofia, Bulgaria",
+        "phone": "+359 2 000 0000",
+        "email": "a.petrova@demo-police.example",
+        "office_hours": "08:30-17:30",
+        "time_zone": "Europe/Sofia (UTC+02:00)",
+        "preferred_channel": "24/7 network (Art. 35)",
+    }
+    form["confirmation_contact"] = {
+        "name": "Chief Insp. D. Georgiev",
+        "phone": "+359 2 000 0001",
+        "email": "d.georgiev@demo-police.example",
+    }
+    form["investigating_authority"] = {
+        "organisation": "Sofia City Prosecutor's Office (demo)",
+        "contact": "+359 2 000 0002",
+    }
+    form["case_references"] = {
+        "prosecution": "Pr. 1234/2026 (demo)",
+        "court": "",
+        "related_decisions": "order of the supervising prosecutor to secure online evidence (demo)",
+    }
+    form["earlier_requests"] = []
+    form["legal_basis"] = (
+        "Council of Europe Convention on Cybercrime (ETS 185), Articles 29 and 31; Criminal Procedure Code"
+    )
+    form["offence"] = {
+        "name": "trafficking in human beings",
+        "legal_provisions": "Criminal Code Art. 159a",
+        "maximum_penalty": "up to 8 years of imprisonment",
+    }
+    form["summary_of_facts"] = (
+        "Advertisements on the sample site offer modelling and hostess work abroad with high pay, travel and "
+        "housing paid; witnesses say recruits had their passports taken on arrival and were forced to work."
+    )
+    form["preservation"] = {
+        "why_necessary": "the advertisements and the accounts behind them can be deleted at any time",
+        "relation_to_offence": "the advertisements recruit the victims; their authors' accounts "
+        "identify the recruiters",
+        "period_days": 90,
+    }
+    return form
 
 
 def main() -> None:
@@ -117,7 +189,9 @@ def main() -> None:
         run(["timestamp", case_id], env)
         run(["selectors", case_id], env)
         form = out / "mla-form.json"
-        form.write_text(run(["mla-form"], env, quiet=True).stdout)
+        template = run(["mla-form"], env, quiet=True).stdout
+        form.write_text(json.dumps(demo_form(template, datetime.now(UTC).date().isoformat()), indent=2), "utf-8")
+        print(f"(filled {form.name} with the demo's sample values; {LEFT_EMPTY} is left empty on purpose)")
         bundle = out / f"{case_id}-bundle.zip"
         run(["export", case_id, "--out", str(bundle), "--zip", "--mla", str(form)], env)
         run(["verify", case_id], env)

@@ -64,9 +64,19 @@ def verify_case(
         from .timestamps import pinned_roots
 
         roots = list(pinned_roots(chosen))
-    return custody_verify.verify_case(
+    report = custody_verify.verify_case(
         path, expect_head=expect_head, on_progress=on_progress, tsa_roots=roots, trust=trust, fast=fast
     )
+    report.warnings.extend(persona_warnings(chosen, path))
+    return report
+
+
+def persona_warnings(settings: Settings, path: Path) -> list[str]:
+    """Warnings (not a check: the standalone verifier has no persona secrets, and a check must mean the same
+    in both faces) when a file of the case or bundle holds a secret value of a persona its captures used."""
+    from .personas import used
+
+    return used.zip_warnings(settings, path) if path.is_file() else used.folder_warnings(settings, path)
 
 
 def verify_file(settings: Settings, path: Path) -> Report:
@@ -106,7 +116,13 @@ def verify_file(settings: Settings, path: Path) -> Report:
     return report
 
 
-def verify_bundle(path: Path, expect_head: str | None = None, trust: Sequence[str] = ()) -> Report:
+def verify_bundle(
+    path: Path, expect_head: str | None = None, trust: Sequence[str] = (), settings: Settings | None = None
+) -> Report:
     from chain_of_custody import bundle as custody_bundle
 
-    return custody_bundle.verify_bundle(path, expect_head=expect_head, trust=trust)
+    from . import config
+
+    report = custody_bundle.verify_bundle(path, expect_head=expect_head, trust=trust)
+    report.warnings.extend(persona_warnings(settings if settings is not None else config.load(), path))
+    return report

@@ -8,8 +8,10 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
 
 # System tools: a browser to capture with, exiftool and libmagic to describe files, ffmpeg for the
-# screen recording, poppler to check PDF reports, openssl for RFC 3161 timestamps, b3sum for benchmarks.
-PACKAGES=(chromium fonts-liberation fonts-dejavu-core libimage-exiftool-perl libmagic1 ffmpeg poppler-utils openssl b3sum make)
+# screen recording, poppler to check PDF reports, openssl for RFC 3161 timestamps, b3sum for benchmarks,
+# and (found on the PATH, see below) npm for the web UI's browser code;
+# xvfb for the test of logging a persona in through a visible browser (skipped without it).
+PACKAGES=(chromium fonts-liberation fonts-dejavu-core libimage-exiftool-perl libmagic1 ffmpeg poppler-utils openssl b3sum make xvfb)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -43,6 +45,15 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -c 'import evidence_kit, chain_of_custody, playwright, magic, exiftool' \
     || die "the Python packages did not install (see pip's messages above)"
   rm -f .venv/.installed-* && touch "$stamp"
+fi
+# The web UI's browser code (ReplayWeb.page, htmx, axe-core for its tests), pinned by package.json and
+# package-lock.json; node_modules is never committed. Only the prebuilt files are served, from this machine.
+if [ -f package.json ]; then
+  command -v npm >/dev/null || die "npm is missing (the web UI needs it once to install ReplayWeb.page): install Node.js and npm"
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "installing the web UI's browser code with npm"
+    npm install --no-audit --no-fund --loglevel=error >/dev/null || die "npm install failed (no npm registry reachable?)"
+  fi
 fi
 .venv/bin/python -m evidence_kit.capture.browser --check >/dev/null 2>&1 || [ ! -f evidence_kit/capture/browser.py ] \
   || die "Chromium does not start: run '.venv/bin/python -m evidence_kit.capture.browser --check' to see why"

@@ -61,6 +61,7 @@ PAGES = [
 ]
 HANGING = ["/never", "/never-image"]
 TIMEOUT = 45.0
+MARKER = re.compile(r"=redacted:hmac-sha256:[0-9a-f]{16}:[0-9a-f]{64}")  # a redacted cookie value (redaction.py)
 SHORT_TIMEOUT = 15.0  # short, yet enough on a loaded 2-core machine for the artefacts after the stop
 
 
@@ -127,7 +128,9 @@ def test_normal_page_warc_holds_raw_exchange(batch: dict[str, Any], test_site: S
     assert response.status == 200
     assert response.body == test_site.normal  # decoded bytes exactly as the server meant them
     cookies = [v for n, v in response.http_headers if n.lower() == "set-cookie"]
-    assert cookies == ["session=abc123; Path=/", "tracking=xyz; Path=/"]  # duplicates kept apart
+    # Duplicates kept apart; the values (the investigator's own session with the site) redacted.
+    assert [MARKER.sub("=R", c) for c in cookies] == ["session=R; Path=/", "tracking=R; Path=/"]
+    assert "abc123" not in " ".join(cookies) and "xyz;" not in " ".join(cookies)
     names = {n.lower(): v for n, v in response.http_headers}
     assert "content-encoding" not in names and names["x-archive-orig-content-encoding"] == "gzip"
     assert names["x-archive-orig-content-length"] == str(len(gzip.compress(test_site.normal)))
@@ -164,10 +167,11 @@ def test_normal_page_visual_and_text_artefacts(batch: dict[str, Any], test_site:
     [main] = [e for e in har["entries"] if e["request"]["url"] == test_site.url("/normal")]
     assert main["response"]["status"] == 200 and main["serverIPAddress"] == "127.0.0.1"
     assert main["response"]["content"]["size"] == len(test_site.normal)
-    assert [h["value"] for h in main["response"]["headers"] if h["name"] == "Set-Cookie"] == [
-        "session=abc123; Path=/",
-        "tracking=xyz; Path=/",
-    ]
+    # The HAR carries the same markers as the WARC (one keyed hash per value).
+    response, _ = _main_response(result, test_site.url("/normal"))
+    in_warc = [v for n, v in response.http_headers if n.lower() == "set-cookie"]
+    in_har = [h["value"] for h in main["response"]["headers"] if h["name"] == "Set-Cookie"]
+    assert in_har == in_warc and [MARKER.sub("=R", c) for c in in_har] == ["session=R; Path=/", "tracking=R; Path=/"]
 
 
 def test_normal_page_record_and_custody_event(batch: dict[str, Any], batch_case: Case, test_site: Site) -> None:
@@ -182,7 +186,8 @@ def test_normal_page_record_and_custody_event(batch: dict[str, Any], batch_case:
     assert record["page"]["server_ip"] == "127.0.0.1" and record["page"]["server_port"] == int(
         test_site.base.rsplit(":", 1)[1]
     )
-    assert ["Set-Cookie", "tracking=xyz; Path=/"] in record["page"]["headers"]
+    assert any(n == "Set-Cookie" and MARKER.sub("=R", v) == "tracking=R; Path=/" for n, v in record["page"]["headers"])
+    assert record["redaction"]["key"]["kind"] == "one-time" and record["redaction"]["cookies_kept"] is False
     assert record["page"]["dns"] == [{"host": "127.0.0.1", "addresses": ["127.0.0.1"]}]
     assert record["page"]["tls"] is None
     assert record["started"] < record["loaded"] <= record["finished"]

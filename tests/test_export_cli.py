@@ -63,7 +63,7 @@ def test_bad_export_input_exits_2_and_writes_nothing(cli, small_case, tmp_path):
     (tmp_path / "taken").mkdir()
     cases = [
         (["--out", str(tmp_path / "taken")], "already exists"),
-        (["--out", str(tmp_path / "x"), "--lang", "de"], "--lang must be en or fr"),
+        (["--out", str(tmp_path / "x"), "--lang", "de"], "--lang must be one of en, fr"),
         (["--out", str(tmp_path / "x"), "--mla", str(tmp_path / "nope.json")], "no MLA form"),
         (["--out", str(tmp_path / "no" / "such" / "dir")], "does not exist"),
     ]

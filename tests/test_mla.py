@@ -68,7 +68,12 @@ def test_form_parser_accepts_whole_line_comments_only():
 
 
 def test_both_languages_have_every_text():
-    assert set(mla.TEXT["en"]) == set(mla.TEXT["fr"])
+    from evidence_kit.export.mla.texts import phrases
+    from evidence_kit.export.translate import Translator
+
+    french = Translator("fr")
+    assert set(phrases(french)) == set(mla.TEXT["en"]) == set(mla.TEXT["fr"])
+    assert french.missing == set()  # every fixed wording has its French in translations/fr.json
 
 
 def test_accounts_a_page_names_or_links_to_become_accounts_at_their_provider():

@@ -347,3 +347,35 @@ def test_every_bundle_mutation_is_caught(exported_case, tmp_path):
             missed.append(f"#{number} {what}: not caught")
         shutil.rmtree(target)
     assert missed == [], "\n".join(missed)
+
+
+@pytest.mark.slow
+def test_a_changed_wacz_byte_and_a_changed_wacz_signature_are_caught(exported_case, tmp_path):
+    """Issue 15: the two mutations of a signed WACZ, each on a fresh copy, each caught and named."""
+    import base64
+    import zipfile
+
+    rng = random.Random(SEED + 2)
+    (tmp_path / "byte").mkdir()
+    first = exported_case.copy(tmp_path / "byte")
+    wacz = sorted((first / "data" / "wacz").glob("*.wacz"))[0]
+    _flip(wacz, rng)
+    report = verify_bundle(first)
+    assert not report.ok and any(wacz.name in f.where for f in report.findings)
+
+    (tmp_path / "signature").mkdir()
+    second = exported_case.copy(tmp_path / "signature")
+    wacz = sorted((second / "data" / "wacz").glob("*.wacz"))[0]
+    with zipfile.ZipFile(wacz) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(wacz, "w") as archive:
+        for info, data in members:
+            if info.filename == "datapackage-digest.json":
+                digest = json.loads(data)
+                signature = bytearray(base64.b64decode(digest["signedData"]["signature"]))
+                signature[rng.randrange(len(signature))] ^= 1 << rng.randrange(8)
+                digest["signedData"]["signature"] = base64.b64encode(bytes(signature)).decode()
+                data = json.dumps(digest, indent=2).encode()
+            archive.writestr(info, data)
+    report = verify_bundle(second)
+    assert any(f.check == "wacz-signature" and wacz.name in f.where for f in report.findings), report.findings

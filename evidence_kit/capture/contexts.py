@@ -1,4 +1,11 @@
-"""Fresh browser contexts for captures, the next one prepared while a capture runs."""
+"""Fresh browser contexts for captures, the next one prepared while a capture runs.
+
+With a persona, each context is built from a **copy** of the persona's saved session (cookies and local
+storage) and its fingerprint; at the end of the capture :meth:`ContextPool.settle` reads the context's
+session and whether the page shows a login form, before the context is closed, and judges it by the rule
+in ``personas/logged_in.py``: still logged in, the next context starts from that session (the session
+writes it to the persona's files once the capture is stored); not, the persona's session stays as it was.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,9 @@ from .recorder import NetworkRecorder
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, CDPSession, Page
+
+    from ..personas.store import Unlocked
+    from .outcome import PageCapture
 
 
 @dataclass(frozen=True)
@@ -43,12 +53,14 @@ class ContextPool:
         user_agent: str | None,
         captures: int,
         relaunch: Callable[[Browser], Awaitable[Browser]] | None = None,
+        persona: Unlocked | None = None,
     ):
         self.browser = browser
         self.options = options
         self.user_agent = user_agent
         self.left = captures
         self.relaunch = relaunch
+        self.persona = persona
         self.restarts = 0
         self._relaunched: list[Browser] = []  # closed here; the first browser is closed by whoever launched it
         self._lock = asyncio.Lock()
@@ -73,6 +85,7 @@ class ContextPool:
             ignore_https_errors=options.ignore_https_errors,
             service_workers="block",
             user_agent=self.user_agent,
+            storage_state=self.persona.state_copy() if self.persona is not None else None,  # type: ignore[arg-type]
         )
         try:
             page = await context.new_page()
@@ -97,9 +110,29 @@ class ContextPool:
             if pair is not None and pair.page.is_closed():
                 pair = None  # the spare died with its browser
         pair = pair or await self._make()
-        if self.left > 0 and self._spare is None:
+        # No spare with a persona: the next context must start from the session the last capture saved back
+        # (a site that renews its session cookie would see a spare's older copy as a stale login).
+        if self.left > 0 and self._spare is None and self.persona is None:
             self._spare = asyncio.ensure_future(self._make())
         return pair
+
+    async def settle(self, prepared: Prepared, result: PageCapture) -> None:
+        """With a persona: the context's session and whether the page shows a login form, read before the
+        context is closed (into ``result.end_state`` and ``result.login_form``)."""
+        if self.persona is None:
+            return
+        from ..personas.logged_in import LOGIN_FORM_JS, judge
+
+        if not prepared.page.is_closed():
+            try:
+                result.login_form = bool(await prepared.page.evaluate(LOGIN_FORM_JS))
+            except Exception:  # noqa: BLE001  a page gone or crashed shows nothing: the cookies decide
+                result.login_form = None
+        state = await prepared.context.storage_state()
+        result.end_state = dict(state)
+        if judge(self.persona.persona, result.end_state, result.login_form)[0]:
+            # Still logged in: the next context starts from this session (saved on disk once stored).
+            self.persona.state = dict(state)
 
     async def close(self) -> None:
         if self._spare is not None:

@@ -26,6 +26,9 @@ def _entry(exchange: Exchange, hop: Hop, final: bool, page_id: str) -> dict[str,
     content: dict[str, Any] = {"size": len(body), "mimeType": hop.mime or ""}
     if body:
         content["comment"] = "body in the WARC; sha256:" + hashlib.sha256(body).hexdigest()
+    if final and exchange.redactions:
+        note = f"{len(exchange.redactions)} secret value(s) replaced by same-length markers (see the capture record)"
+        content["comment"] = f"{content['comment']}; {note}" if "comment" in content else note
     if final and (exchange.withheld or exchange.cut):
         # The HAR says what the WARC says: the body is cut by a bound or withheld (a blocked address).
         note = f"body not kept: {exchange.withheld}" if exchange.withheld else str(exchange.cut)

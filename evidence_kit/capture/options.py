@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .behaviours import Limits
 from .bounds import Bounds
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+    from .outcome import PageCapture
+
+
+class Reader(Protocol):
+    """Reads on in the loaded page after the behaviours, with the network still recorded (page.py).
+
+    Given the page, the capture being made (to add error sentences to) and the seconds it may use; returns
+    a behaviour outcome (``{"name", "outcome", …}``) for the record. ``social.reader.TimelineReader`` is one.
+    """
+
+    name: str
+
+    def to_json(self) -> dict[str, Any]: ...
+
+    def __call__(self, page: Page, result: PageCapture, seconds: float) -> Awaitable[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -23,8 +43,13 @@ class CaptureOptions:
     ignore_https_errors: bool = False
     concurrency: int = 1
     purpose: str | None = None
+    persona: str | None = None  # capture logged in as this persona (personas/); its secrets never stored
+    keep_cookies: bool = False  # public captures: keep Set-Cookie/Cookie values (redacted by default)
+    # An encrypted persona's passphrase (else $EVIDENCE_KIT_PERSONA_PASSPHRASE); never in the record.
+    persona_passphrase: str | None = field(default=None, repr=False, compare=False)
     limits: Limits = field(default_factory=Limits)
     bounds: Bounds = field(default_factory=Bounds)
+    reader: Reader | None = None  # reads on after the behaviours (a social-media timeline); in the record
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -37,10 +62,13 @@ class CaptureOptions:
             "ignore_https_errors": self.ignore_https_errors,
             "concurrency": self.concurrency,
             "purpose": self.purpose,
+            "persona": self.persona,
+            "keep_cookies": self.keep_cookies,
             "scroll": {
                 "max_height": self.limits.max_height,
                 "max_steps": self.limits.max_steps,
                 "max_seconds": self.limits.scroll_seconds,
             },
             "bounds": self.bounds.to_json(),
+            **({"reader": self.reader.to_json()} if self.reader is not None else {}),
         }

@@ -58,6 +58,10 @@ class PageCapture:
     dns: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     memory: dict[str, Any] = field(default_factory=dict)  # the browser tree's RSS while this capture ran
+    # With a persona, read from the context before it closed (contexts.ContextPool.settle): its cookies and
+    # storage (the session to save back, and secrets to redact) and whether the page showed a login form.
+    end_state: dict[str, Any] | None = None
+    login_form: bool | None = None
 
     @property
     def status(self) -> str:

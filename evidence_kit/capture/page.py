@@ -65,6 +65,8 @@ async def capture_page(
     try:
         await _capture_in_context(prepared, result, steps, options, clock, addresses, watchdog)
     finally:
+        if pool.persona is not None:  # the persona's session, read before the context goes
+            await steps.run("read the persona's session", lambda: pool.settle(prepared, result), 10, final=True)
         await steps.run("close the browser context", prepared.context.close, 10, final=True)
         result.finished = clock()
     return result
@@ -131,6 +133,8 @@ async def _capture_in_context(
     rendered = not result.failed and result.main_blocked is None and page.url not in ("about:blank", "")
     if rendered:
         await _run_behaviours(page, cdp, recorder, result, steps, options)
+    if rendered and options.reader is not None:
+        await _read_on(page, result, steps, options)
     if screen is not None:
         await steps.run("stop the screen recording", screen.stop, 5, required=False)
     if rendered:
@@ -370,6 +374,21 @@ async def _run_behaviours(
     )
     if done:
         result.behaviours.append({**done, "name": "settle-after"})
+
+
+async def _read_on(page: Page, result: PageCapture, steps: Steps, options: CaptureOptions) -> None:
+    """The capture's reader (``options.reader``), in the time the behaviours may use, still recorded."""
+    reader = options.reader
+    assert reader is not None
+    bound = max(steps.deadline.for_behaviours(), 0.5)
+    done = await steps.run(
+        f"read on ({reader.name})",
+        lambda: reader(page, result, bound - 0.5),
+        bound,
+        keep=steps.deadline.artefact_time,
+    )
+    if done:
+        result.behaviours.append(done)
 
 
 async def _take_artefacts(page: Page, cdp: CDPSession, result: PageCapture, steps: Steps, bounds: Bounds) -> None:

@@ -26,6 +26,20 @@ FORMAT = "evidence-kit-capture/1"
 CLOCK_SOURCE = "system clock (not synchronised: see RFC 3161 timestamps)"
 # Budapest Convention Art. 32(a): access to publicly available data wherever it is stored.
 LEGAL_BASIS = "publicly accessible, not logged in (Budapest Convention Art. 32(a))"
+# With a persona the page was not public: the record says whose account saw it, and under what authority.
+PERSONA_LEGAL_BASIS = (
+    "accessed with {account} (persona {name}), logged in: not publicly accessible; "
+    "collected under the authorisation recorded with the case and the purpose stated"
+)
+
+
+def legal_basis(persona: dict[str, Any] | None) -> str:
+    if persona is None:
+        return LEGAL_BASIS
+    handle, platform = persona.get("handle"), persona["platform"]
+    account = f"the undercover account {handle} on {platform}" if handle else f"an undercover account on {platform}"
+    return PERSONA_LEGAL_BASIS.format(account=account, name=persona["name"])
+
 
 # The MIME type a role's bytes have; libmagic sees a gzipped WARC as gzip and MHTML as text.
 ROLE_MIME = {
@@ -129,6 +143,9 @@ def build(
     info: BrowserInfo,
     artefacts: list[ArtefactEntry],
     resources: int | None,
+    persona: dict[str, Any] | None = None,
+    authorisation: dict[str, Any] | None = None,
+    redaction: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     record: dict[str, Any] = {
         "format": FORMAT,
@@ -143,7 +160,9 @@ def build(
         "loaded": rfc3339(result.loaded) if result.loaded else None,
         "finished": rfc3339(result.finished) if result.finished else None,
         "clock_source": CLOCK_SOURCE,
-        "legal_basis": LEGAL_BASIS,
+        "legal_basis": legal_basis(persona),
+        "persona": persona,
+        "authorisation": authorisation,
         "investigator": {
             "name": identity.name,
             "key_id": identity.key_id,
@@ -167,6 +186,7 @@ def build(
         "memory": result.memory,
         "resources": resources,
         "artefacts": [a.to_record() for a in artefacts],
+        "redaction": redaction,
     }
     for download in result.downloads:
         entry = next((a for a in artefacts if a.role == "download" and dict(a.extra).get("url") == download.url), None)

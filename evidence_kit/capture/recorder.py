@@ -52,6 +52,7 @@ class Hop:
     security: dict[str, Any] | None = None
     from_cache: bool = False
     blocked: str | None = None  # why this answer came from an address the capture must not reach
+    request_redactions: list[dict[str, Any]] = field(default_factory=list)  # secrets replaced in the body
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Exchange:
     withheld: str | None = None  # why the body is not kept (it came from a blocked address)
     received: int = 0  # body bytes the browser reported receiving (decoded)
     cut: str | None = None  # why the body kept is shorter than the body received (a bound)
+    redactions: list[dict[str, Any]] = field(default_factory=list)  # secrets replaced in the body (redaction.py)
 
 
 def _split_headers(headers: dict[str, str]) -> list[tuple[str, str]]:

@@ -10,12 +10,13 @@ after-ingest pipeline (describe, timestamp).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chain_of_custody.clock import Clock, rfc3339
 from chain_of_custody.keys import Identity
@@ -26,7 +27,7 @@ from ..errors import InvalidInput
 from ..machine import machine_facts
 from ..store import Artefact
 from . import browser as browser_module
-from . import har, network, record, warc
+from . import har, network, record, redaction, warc
 from .contexts import ContextPool
 from .guard import AddressGuard, Resolver, host_and_port
 from .options import CaptureOptions
@@ -34,7 +35,40 @@ from .outcome import PageCapture
 from .page import capture_page, encode_video
 from .watchdog import MemoryWatchdog
 
+if TYPE_CHECKING:
+    from ..personas.store import PersonaStore, Unlocked
+
 ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class PersonaRun:
+    """The persona a command captures as: its store (to save the session back) and its secrets."""
+
+    store: PersonaStore
+    unlocked: Unlocked
+
+
+def open_persona(case: Case, options: CaptureOptions) -> tuple[PersonaRun | None, CaptureOptions]:
+    """The persona ``options`` names, unlocked, and the options with its fingerprint (viewport, locale,
+    time zone) in place of the defaults, so the record says what the browser was."""
+    if options.persona is None:
+        return None, options
+    from ..personas.store import PersonaStore
+
+    if options.keep_cookies:
+        raise InvalidInput("--keep-cookies is for public captures: a persona's cookies are never kept")
+    store = PersonaStore.for_settings(case.settings)
+    unlocked = store.unlock(options.persona, options.persona_passphrase)
+    fingerprint = unlocked.persona.fingerprint
+    options = dataclasses.replace(
+        options,
+        viewport_width=fingerprint.viewport_width,
+        viewport_height=fingerprint.viewport_height,
+        locale=fingerprint.locale,
+        timezone=fingerprint.timezone,
+    )
+    return PersonaRun(store, unlocked), options
 
 
 @dataclass(frozen=True)
@@ -116,10 +150,11 @@ def capture_urls(
     options = options or CaptureOptions()
     clock = clock if clock is not None else case.clock
     targets = urls if isinstance(urls, Targets) else check_targets(urls, options.allow_private)
+    persona, options = open_persona(case, options)
     executable = browser_module.find_chromium(case.settings.chromium)
     args = (*options.bounds.browser_args(), *targets.browser_args(), *browser_args)
     coroutine = capture_urls_async(
-        case, identity, list(targets.urls), targets.guard, options, on_progress, clock, executable, args
+        case, identity, list(targets.urls), targets.guard, options, on_progress, clock, executable, args, persona
     )
     results: list[CaptureResult] = _run(coroutine, case)
     for result in results:
@@ -166,6 +201,7 @@ async def capture_urls_async(
     clock: Clock,
     executable: str,
     browser_args: tuple[str, ...] = (),
+    persona: PersonaRun | None = None,
 ) -> list[CaptureResult]:
     results: list[CaptureResult | None] = [None] * len(targets)
     done = 0
@@ -176,9 +212,10 @@ async def capture_urls_async(
         pool = ContextPool(
             browser,
             options,
-            info.user_agent,
+            persona.unlocked.persona.fingerprint.user_agent if persona is not None else info.user_agent,
             len(targets),
             relaunch=lambda dead: browser_module.relaunch(dead, executable, browser_args),
+            persona=persona.unlocked if persona is not None else None,
         )
 
         watchdog = MemoryWatchdog(options.bounds.browser_rss_mb)
@@ -202,7 +239,7 @@ async def capture_urls_async(
             # Outside the gate: the next capture starts while this one's video is encoded.
             await encode_video(page, options)
             # Storing is synchronous on the loop's thread: the ledger connection stays on one thread.
-            results[index] = store(case, identity, page, options, info, clock)
+            results[index] = store(case, identity, page, options, info, clock, persona)
             done += 1
             if on_progress:
                 on_progress(done, len(targets))
@@ -222,8 +259,16 @@ def store(
     options: CaptureOptions,
     info: browser_module.BrowserInfo,
     clock: Clock,
+    persona: PersonaRun | None = None,
 ) -> CaptureResult:
-    """Store every artefact of one page capture, its WARC and record, and append its custody event."""
+    """Store every artefact of one page capture, its WARC and record, and append its custody event.
+
+    First of all, in memory, the capture's secrets are replaced (``redaction.py``): nothing below ever
+    sees a cookie, token or credential value. With a persona, whether it ended logged in is judged first
+    (not logged in: the capture is partial and the saved session is left as it was).
+    """
+    persona_facts, policy, logged_in = _persona_verdict(page, options, persona)
+    redactions = redaction.redact(page, policy)
     capture_id = new_capture_id(clock)
     entries: list[record.ArtefactEntry] = []
     stored: list[Artefact] = []
@@ -278,6 +323,9 @@ def store(
         options=options,
         info=info,
         artefacts=entries,
+        persona=persona_facts,
+        authorisation=_authorisation(case, options) if persona is not None else None,
+        redaction=redactions.to_json(),
     )
     summary = build(resources=None)
     resources = []
@@ -342,6 +390,8 @@ def store(
         "application/json",
         str(record_artefact.path.resolve()),
     )
+    if persona is not None:
+        _remember(persona, page, redactions, logged_in, clock)
     return CaptureResult(
         capture_id,
         page.url,
@@ -354,6 +404,65 @@ def store(
         full,
         tuple(stored),
     )
+
+
+def _persona_verdict(
+    page: PageCapture, options: CaptureOptions, persona: PersonaRun | None
+) -> tuple[dict[str, Any] | None, redaction.Policy, bool]:
+    """The record's ``persona`` block, what to redact, and whether the capture ended logged in."""
+    if persona is None:
+        return None, redaction.Policy(redaction.one_time_key(), keep_cookies=options.keep_cookies), False
+    from ..personas import logged_in as rule
+
+    unlocked = persona.unlocked
+    who = unlocked.persona
+    logged_in, why = rule.judge(who, page.end_state, page.login_form)
+    if not logged_in and not page.failed:
+        page.errors.append(f"persona {who.name} is not logged in: {why}; its saved session was left as it was")
+    known = [redaction.Secret(v, n) for v, n in unlocked.secrets()]
+    for cookie in (page.end_state or {}).get("cookies", []):
+        known.append(redaction.Secret(str(cookie.get("value", "")), f"cookie {cookie.get('name')}"))
+    for origin in (page.end_state or {}).get("origins", []):
+        known += [
+            redaction.Secret(str(i.get("value", "")), f"localStorage {i.get('name')}")
+            for i in origin.get("localStorage", [])
+        ]
+    policy = redaction.Policy(redaction.Key(unlocked.key, "persona", who.name), tuple(known), csrf_fields=True)
+    facts = {
+        "name": who.name,
+        "platform": who.platform,
+        "handle": who.handle,
+        "key_id": who.key_id,
+        "fingerprint": who.fingerprint.to_json(),
+        "logged_in": logged_in,
+        "logged_in_check": why,
+        "session_saved_back": logged_in,
+    }
+    return facts, policy, logged_in
+
+
+def _authorisation(case: Case, options: CaptureOptions) -> dict[str, Any]:
+    """What a covert access rests on, carried from the case and the command into the record."""
+    info = case.info
+    return {
+        "purpose": options.purpose,
+        "case_title": info.get("title"),
+        "jurisdiction": info.get("jurisdiction"),
+        "offence": info.get("offence"),
+        "authorisation": info.get("authorisation"),
+    }
+
+
+def _remember(
+    persona: PersonaRun, page: PageCapture, redactions: redaction.Redactions, logged_in: bool, clock: Clock
+) -> None:
+    """Save the session back only when the capture ended logged in; remember every secret value it saw."""
+    unlocked = persona.unlocked
+    known = {s["value"] for s in unlocked.seen}
+    for value, name in redactions.seen.items():
+        if value not in known:
+            unlocked.seen.append({"value": value, "name": name})
+    persona.store.used(unlocked, clock(), logged_in, page.end_state if logged_in else None)
 
 
 __all__ = ["CaptureOptions", "CaptureResult", "Targets", "capture_urls", "check_targets"]

@@ -4,7 +4,8 @@ The exchanges come from the network recorder (``recorder.py``). Why some headers
 browser hands over bodies with their ``Content-Encoding`` (gzip, br) removed. A response record that
 kept ``Content-Encoding: gzip`` over a decoded body would not replay, so the record renames the encoding
 headers to ``X-Archive-Orig-*``, sets ``Content-Length`` to the bytes stored, and says so (with the
-recorder's own note on the body) in an ``X-Evidence-Kit-Body`` WARC header.
+recorder's own note on the body) in an ``X-Evidence-Kit-Body`` WARC header. A body whose secrets were
+replaced before writing (``redaction.py``) says where in an ``X-Evidence-Kit-Redacted`` WARC header.
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ class Resource:
     record_type: str  # "resource" or "metadata"
     content_type: str
     data: bytes
+
+
+REDACTED_HEADER = "X-Evidence-Kit-Redacted"
+
+
+def redacted_text(places: list[dict[str, Any]]) -> str:
+    """The body's declared redactions (``redaction.py``) as one WARC header: ``offset+length name hmac``."""
+    return "; ".join(f"{p['offset']}+{p['length']} {p['name']} hmac-sha256:{p['hmac_sha256']}" for p in places)
 
 
 def _response_block(hop: Hop, exchange: Exchange, final: bool) -> tuple[StatusAndHeaders, bytes, dict[str, str]]:
@@ -86,6 +95,8 @@ def _response_block(hop: Hop, exchange: Exchange, final: bool) -> tuple[StatusAn
             extra["WARC-Truncated"] = "time"
     if notes:
         extra["X-Evidence-Kit-Body"] = "; ".join(notes)
+    if final and exchange.redactions:
+        extra[REDACTED_HEADER] = redacted_text(exchange.redactions)
     return StatusAndHeaders(rest, headers, protocol=protocol or "HTTP/1.1"), body, extra
 
 
@@ -144,6 +155,8 @@ def _request_record(writer: WARCWriter, hop: Hop, warc_headers: dict[str, str]) 
     if not any(name.lower() == "host" for name, _ in headers):
         headers.insert(0, ("Host", parts.netloc))
     body = hop.request_body or b""
+    if hop.request_redactions:
+        warc_headers = {**warc_headers, REDACTED_HEADER: redacted_text(hop.request_redactions)}
     http_headers = StatusAndHeaders(f"{hop.method} {target} HTTP/1.1", headers, is_http_request=True)
     return writer.create_warc_record(
         hop.url,

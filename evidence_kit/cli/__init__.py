@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import capture, cases, custody, export, keys, metadata, timestamps  # noqa: F401  (registers commands)
+from . import capture, cases, custody, export, keys, metadata, personas, social, timestamps, ui  # noqa: F401  (registers commands)
 from .app import app
 
 

@@ -10,7 +10,7 @@ import typer
 
 from ..custody_actions import MANUAL_ACTIONS
 from .app import DefaultCommandGroup, app, settings
-from .output import console, print_json, progress_bar, short
+from .output import console, print_json, progress_bar, readable, short
 
 if TYPE_CHECKING:
     from chain_of_custody.report import Report
@@ -40,6 +40,10 @@ def add(
         identity = case.identity(investigator)
         with progress_bar("adding", enabled=not as_json, unit="bytes") as progress:
             added = case.add_files(files, identity, source, on_progress=progress)
+        from ..metadata.describe import errors_since
+
+        for problem in errors_since(case, min((item.event.seq for item in added), default=0)):
+            sys.stderr.write(f"warning: {readable(problem)}\n")
         rows = [
             {
                 "file": str(item.source_path),
@@ -205,7 +209,7 @@ def verify(
                 path, expect_head, on_progress=progress, settings=s, trust=trust, fast=fast
             )
     elif kind == "bundle":
-        report = verification.verify_bundle(path, expect_head, trust=trust)
+        report = verification.verify_bundle(path, expect_head, trust=trust, settings=s)
         if fast:
             report.warnings.append(FAST_ON_A_BUNDLE)
     else:

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from ..errors import InvalidInput
 from .app import app, settings
 from .output import console, err_console, print_json
+from .personas import passphrase
+
+
+def encrypted_personas(ctx: typer.Context, records: list[dict[str, Any]]) -> list[str]:
+    """The encrypted personas the case's captures used (export needs their passphrase to check the bundle)."""
+    from ..personas import used
+    from ..personas.store import PersonaStore
+
+    store = PersonaStore.for_settings(settings(ctx))
+    return [n for n in used.names_in(records) if store.exists(n) and store.get(n).encrypted]
 
 
 @app.command("export")
@@ -29,7 +41,9 @@ def export(
         "custody records always go).",
     ),
     mla_form: Path = typer.Option(None, "--mla", help="A filled MLA/preservation form (see 'evidence-kit mla-form')."),
-    lang: str = typer.Option("en", "--lang", help="Language of the report's annexes: en or fr."),
+    lang: str = typer.Option(
+        "en", "--lang", help="Language of the report and the MLA annexes: en or fr (one file per language)."
+    ),
     investigator: str = typer.Option(None, "--investigator", help="Who exports (default: the case lead)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
@@ -40,12 +54,15 @@ def export(
     from ..case import Case
     from ..export import bundle, mla  # here, not at the top: other commands start without the exporter
     from ..export.job import ExportOptions
+    from ..export.translate import languages
 
-    if lang not in ("en", "fr"):
-        raise InvalidInput(f"--lang must be en or fr, not {lang!r}")
+    if lang not in languages():
+        raise InvalidInput(f"--lang must be one of {', '.join(languages())}, not {lang!r}")
     options = ExportOptions(lang=lang, mla_form=mla.load_form(mla_form) if mla_form is not None else None)
     with Case.open(settings(ctx), case_id) as case:
         identity = case.identity(investigator)
+        if encrypted_personas(ctx, case.capture_records()):  # their secrets are looked for in the bundle
+            options = dataclasses.replace(options, persona_passphrase=passphrase(confirm=False))
         progress = None if as_json else (lambda step: err_console.print(f"[dim]{step}…[/dim]"))
         result = bundle.export_case(
             case,

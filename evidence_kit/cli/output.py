@@ -27,8 +27,9 @@ class _OnFirstUse:
         return getattr(self._console, name)
 
 
-console = cast("Console", _OnFirstUse(highlight=False))
-err_console = cast("Console", _OnFirstUse(stderr=True, highlight=False))
+# No emoji codes: evidence text is printed as it is (":id:" in an account selector stays ":id:").
+console = cast("Console", _OnFirstUse(highlight=False, emoji=False))
+err_console = cast("Console", _OnFirstUse(stderr=True, highlight=False, emoji=False))
 
 
 def readable(text: str) -> str:

@@ -31,7 +31,7 @@ from .. import TOOL
 from ..case import Case
 from ..errors import InvalidInput, OperationFailed
 from ..machine import machine_facts
-from . import leftovers, report
+from . import leftovers, report, secrets, wacz, wacz_signing
 from .bag import BagWriter, write_tag_files
 from .contents import Contents, gather, mapping_json
 from .job import ExportJob, ExportOptions
@@ -170,7 +170,7 @@ The custody log ends at event {contents.head.seq}: {contents.head.entry_hash}
 """
 
 
-def _bag_info(case: Case, identity: Identity, contents: Contents, when: Any) -> list[tuple[str, str]]:
+def _bag_info(case: Case, identity: Identity, contents: Contents, when: Any, lang: str) -> list[tuple[str, str]]:
     title = str(case.info.get("title") or "")
     return [
         (
@@ -194,6 +194,7 @@ def _bag_info(case: Case, identity: Identity, contents: Contents, when: Any) -> 
         ("Ledger-Head", str(contents.head)),
         ("Exported-At", rfc3339(when)),
         ("Exported-By", f"{identity.name} ({identity.key_id})"),
+        ("Report-Language", lang),  # of data/report/ and data/mla/
     ]
 
 
@@ -225,10 +226,16 @@ def export_case(
     # What opening the case to write already removed (Case.identity), then anything left since.
     cleaned = [*case.cleaned, *(str(r) for r in leftovers.clean(case, identity))]
     contents = gather(case, captures)
+    wacz_signer = None
+    if wacz.needed(contents):  # enrolled before the cut, so the bundle's own chain vouches for the key
+        enrolments = len(case.facts.wacz_keys)
+        wacz_signer = wacz_signing.enrolled_signer(case, identity)
+        if len(case.facts.wacz_keys) != enrolments:
+            contents = gather(case, captures)
     with leftovers.in_progress(case, out, clock) as staging:
         staging.folder.mkdir()
         chosen = stages if stages is not None else STAGES
-        job = ExportJob(contents, BagWriter(staging.folder), options)
+        job = ExportJob(contents, BagWriter(staging.folder), options, wacz_signer=wacz_signer)
         try:
             if any(stage is report.add_to_bag for _, stage in chosen):
                 # Chromium starts now, while the evidence is copied; the report is printed beside the rest.
@@ -242,10 +249,11 @@ def export_case(
                 stage(job)
             if on_progress and job.printer is not None:
                 on_progress("waiting for the copies and the report's PDF")
-            tag_digest = write_tag_files(job.writer, _bag_info(case, identity, contents, clock()))
+            tag_digest = write_tag_files(job.writer, _bag_info(case, identity, contents, clock(), options.lang))
             # The investigator's signature over the tag manifest: nothing in the bag can change unseen.
             signed = bundle_signature.sign(case.id, str(contents.head), tag_digest, identity, rfc3339(clock()))
             (staging.folder / bundle_signature.NAME).write_bytes(signed)
+            secrets.check(job, staging.folder)  # refused here, before the bundle appears at ``out``
             zip_facts: dict[str, Any] = {}
             if as_zip:
                 try:
@@ -274,6 +282,7 @@ def export_case(
     details: dict[str, Any] = {
         "bundle": out.name,
         "format": layout.FORMAT,
+        "lang": options.lang,
         "ledger_head": str(contents.head),
         "captures": [e.capture_id for e in contents.exhibits if e.capture_id],
         "exhibits": len(contents.exhibits),

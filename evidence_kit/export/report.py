@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from chain_of_custody.facts import ENROL_WACZ
+
 from .. import TOOL
 from .contents import BagArtefact, Contents, Exhibit
 from .job import ExportJob
 from .printing import print_pdfs
 from .templating import render
+from .translate import Translator, code, em, strong
 
 HTML_PATH = "data/report/report.html"
 PDF_PATH = "data/report/report.pdf"
@@ -75,14 +78,14 @@ def _stamp_for(artefacts: Iterable[BagArtefact], stamps: list[dict[str, Any]]) -
     return [s for s in stamps if digests & s["covered"]]
 
 
-def _files(exhibit: Exhibit) -> list[dict[str, Any]]:
+def _files(exhibit: Exhibit, tr: Translator) -> list[dict[str, Any]]:
     return [
         {
             "name": a.path.rsplit("/", 1)[-1],
             # The same bytes were collected again: stored once, under the first exhibit's name.
             "same_as": a.exhibit if a.exhibit and a.exhibit != exhibit.number else None,
             "role": a.role,
-            "size": f"{a.size:,}",
+            "size": tr.number(a.size),
             "mime": a.mime,
             "sha256": a.sha256.split(":", 1)[1],
             "blake3": a.blake3.split(":", 1)[1],
@@ -91,7 +94,9 @@ def _files(exhibit: Exhibit) -> list[dict[str, Any]]:
     ]
 
 
-def _metadata(contents: Contents, exhibit: Exhibit) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _metadata(
+    contents: Contents, exhibit: Exhibit, tr: Translator
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Key facts of each file's metadata description, and the selectors found in them (each once)."""
     parts = []
     selectors: list[dict[str, Any]] = []
@@ -102,111 +107,146 @@ def _metadata(contents: Contents, exhibit: Exhibit) -> tuple[list[dict[str, Any]
         embedded = description.get("embedded") or {}
         gps = embedded.get("gps") if isinstance(embedded, dict) else None
         highlights = embedded.get("highlights") if isinstance(embedded, dict) else None
-        facts = [("file type", (description.get("filetype") or {}).get("description"))]
+        facts = [(tr.text("file type"), (description.get("filetype") or {}).get("description"))]
         if gps:
-            facts.append(("GPS position", gps.get("readable") if isinstance(gps, dict) else gps))
+            facts.append((tr.text("GPS position"), gps.get("readable") if isinstance(gps, dict) else gps))
         if isinstance(highlights, dict):
             facts += [(k, v) for k, v in list(highlights.items())[:12]]
         page = description.get("page") or {}
         if isinstance(page, dict) and page.get("title"):
-            facts.append(("page title", page.get("title")))
+            facts.append((tr.text("page title"), page.get("title")))
         if _present(facts):
             parts.append({"name": artefact.path.rsplit("/", 1)[-1], "facts": _present(facts)})
         selectors += [s for s in description.get("selectors", []) if isinstance(s, dict)]
     unique: dict[tuple[Any, Any], dict[str, Any]] = {}
     for s in selectors:
-        unique.setdefault((s.get("kind"), s.get("value")), s)
+        unique.setdefault((s.get("kind"), s.get("value")), {**s, "kind_text": tr.text(str(s.get("kind")))})
     return parts, list(unique.values())
 
 
-def _capture_facts(exhibit: Exhibit) -> list[tuple[str, Any]]:
+def _persona_text(persona: Any, tr: Translator) -> str | None:
+    """Which undercover account saw the page, and whether it was still logged in at the end."""
+    if not isinstance(persona, dict):
+        return None
+    handle = f", {persona.get('handle')}" if persona.get("handle") else ""
+    state = tr.text("still logged in at the end" if persona.get("logged_in") else "not logged in at the end")
+    return f"{persona.get('name')} ({persona.get('platform')}{handle}); {state}"
+
+
+def _redaction_text(redaction: Any, tr: Translator) -> str | None:
+    """What was replaced before storing, said in numbers (the capture record lists every place)."""
+    if not isinstance(redaction, dict):
+        return None
+    text = tr.text(
+        "{headers} header value(s) and {places} place(s) in bodies and page files replaced by markers "
+        "carrying a keyed hash (HMAC-SHA-256, key {key}); every one is listed in the capture record",
+        headers=tr.number(len(redaction.get("headers") or [])),
+        places=tr.number(len(redaction.get("places") or [])),
+        key=(redaction.get("key") or {}).get("key_id"),
+    )
+    if redaction.get("cookies_kept"):
+        text += "; " + tr.text("cookies kept as sent (--keep-cookies)")
+    return text
+
+
+def _capture_facts(exhibit: Exhibit, tr: Translator) -> list[tuple[str, Any]]:
     record = exhibit.record or {}
     env = record.get("environment") or {}
     page = record.get("page") or {}
     investigator = record.get("investigator") or {}
     viewport = env.get("viewport") or {}
     return [
-        ("what", "capture of a web page"),
-        ("requested URL", record.get("url")),
-        ("final URL", record.get("final_url")),
-        ("redirects", " → ".join(str(r.get("url")) for r in record.get("redirects", []))),
-        ("page title", page.get("title")),
-        ("HTTP status", page.get("http_status")),
+        (tr.text("what"), tr.text("capture of a web page")),
+        (tr.text("requested URL"), record.get("url")),
+        (tr.text("final URL"), record.get("final_url")),
+        (tr.text("redirects"), " → ".join(str(r.get("url")) for r in record.get("redirects", []))),
+        (tr.text("page title"), page.get("title")),
+        (tr.text("HTTP status"), page.get("http_status")),
         (
-            "server address",
+            tr.text("server address"),
             f"{page.get('server_ip')}:{page.get('server_port')}" if page.get("server_ip") else None,
         ),
-        ("capture started (UTC)", record.get("started")),
-        ("capture finished (UTC)", record.get("finished")),
-        ("clock", record.get("clock_source")),
-        ("status", record.get("status")),
-        ("errors", "; ".join(record.get("errors") or [])),
-        ("legal basis", record.get("legal_basis")),
-        ("purpose", record.get("purpose")),
+        (tr.text("capture started (UTC)"), tr.datetime(record.get("started"))),
+        (tr.text("capture finished (UTC)"), tr.datetime(record.get("finished"))),
+        (tr.text("clock"), tr.phrase(record.get("clock_source"))),
+        (tr.text("status"), tr.phrase(record.get("status"))),
+        (tr.text("errors"), "; ".join(record.get("errors") or [])),
+        (tr.text("legal basis"), tr.phrase(record.get("legal_basis"))),
+        (tr.text("persona"), _persona_text(record.get("persona"), tr)),
+        (tr.text("purpose"), record.get("purpose")),
+        (tr.text("secrets redacted"), _redaction_text(record.get("redaction"), tr)),
         (
-            "collected by",
+            tr.text("collected by"),
             f"{investigator.get('name')} ({investigator.get('key_id')})" if investigator else None,
         ),
-        ("tool", env.get("tool")),
-        ("browser", env.get("browser")),
-        ("user agent", env.get("user_agent")),
-        ("viewport", f"{viewport.get('width')}×{viewport.get('height')}" if viewport else None),
-        ("operating system", env.get("os")),
-        ("machine", env.get("hostname")),
-        ("capture record", exhibit.record_path),
-        ("custody event", exhibit.event.seq),
+        (tr.text("tool"), env.get("tool")),
+        (tr.text("browser"), env.get("browser")),
+        (tr.text("user agent"), env.get("user_agent")),
+        (tr.text("viewport"), f"{viewport.get('width')}×{viewport.get('height')}" if viewport else None),
+        (tr.text("operating system"), env.get("os")),
+        (tr.text("machine"), env.get("hostname")),
+        (tr.text("capture record"), exhibit.record_path),
+        (tr.text("custody event"), exhibit.event.seq),
     ]
 
 
-def _file_facts(exhibit: Exhibit) -> list[tuple[str, Any]]:
+def _file_facts(exhibit: Exhibit, tr: Translator) -> list[tuple[str, Any]]:
     d = exhibit.event.details
     return [
-        ("what", "a file obtained elsewhere and added to the case"),
-        ("original name", d.get("original_name")),
-        ("source", d.get("source")),
-        ("added (UTC)", exhibit.event.time),
-        ("added by", exhibit.event.actor),
-        ("file's own modification time", d.get("original_modified")),
-        ("custody event", exhibit.event.seq),
+        (tr.text("what"), tr.text("a file obtained elsewhere and added to the case")),
+        (tr.text("original name"), d.get("original_name")),
+        (tr.text("source"), d.get("source")),
+        (tr.text("added (UTC)"), tr.datetime(exhibit.event.time)),
+        (tr.text("added by"), exhibit.event.actor),
+        (tr.text("file's own modification time"), tr.datetime(d.get("original_modified"))),
+        (tr.text("custody event"), exhibit.event.seq),
     ]
 
 
-def _image(exhibit: Exhibit) -> dict[str, str] | None:
+def _image(exhibit: Exhibit, tr: Translator) -> dict[str, str] | None:
     """The picture shown (blurred) in the exhibit's section: its screenshot, or an added image."""
     if exhibit.record:
         shot = exhibit.artefact("screenshot") or exhibit.artefact("screenshot-viewport")
         if shot is None:
             return None
         return {
-            "alt": f"screenshot of exhibit {exhibit.number}",
+            "alt": tr.text("screenshot of exhibit {number}", number=exhibit.number),
             "src": "../" + shot.path[len("data/") :],
-            "caption": f"Screenshot {shot.path.rsplit('/', 1)[-1]} (blurred by default)",
+            "caption": tr.text("Screenshot {name} (blurred by default)", name=shot.path.rsplit("/", 1)[-1]),
         }
     first = exhibit.artefacts[0]
     if not (first.mime or "").startswith("image/"):
         return None
-    return {"alt": f"image of exhibit {exhibit.number}", "src": "../" + first.path[len("data/") :], "caption": ""}
+    return {
+        "alt": tr.text("image of exhibit {number}", number=exhibit.number),
+        "src": "../" + first.path[len("data/") :],
+        "caption": "",
+    }
 
 
-def _exhibit(contents: Contents, exhibit: Exhibit, stamps: list[dict[str, Any]]) -> dict[str, Any]:
-    metadata, selectors = _metadata(contents, exhibit)
+def _exhibit(contents: Contents, exhibit: Exhibit, stamps: list[dict[str, Any]], tr: Translator) -> dict[str, Any]:
+    metadata, selectors = _metadata(contents, exhibit, tr)
     return {
         "number": exhibit.number,
         "title": exhibit.title,
-        "kind": "web capture" if exhibit.record else "added file",
-        "collected": (exhibit.record or {}).get("started") or exhibit.event.time,
-        "facts": _present(_capture_facts(exhibit) if exhibit.record else _file_facts(exhibit)),
-        "image": _image(exhibit),
-        "files": _files(exhibit),
+        "kind": tr.text("web capture") if exhibit.record else tr.text("added file"),
+        "collected": tr.datetime((exhibit.record or {}).get("started") or exhibit.event.time),
+        "facts": _present(_capture_facts(exhibit, tr) if exhibit.record else _file_facts(exhibit, tr)),
+        "image": _image(exhibit, tr),
+        "files": _files(exhibit, tr),
         "metadata": metadata,
         "selectors": selectors,
         "stamps": _stamp_for(exhibit.artefacts, stamps),
     }
 
 
-def _summarise(details: dict[str, Any]) -> str:
+def _summarise(details: dict[str, Any], tr: Translator) -> str:
     keep = [
-        f"{k}: {v}"
+        tr.text(
+            "{name}: {value}",
+            name=tr.text(k),
+            value=tr.datetime(v) if k == "gen_time" else tr.phrase(v) if k == "status" else v,
+        )
         for k, v in details.items()
         if k
         in (
@@ -228,31 +268,55 @@ def _summarise(details: dict[str, Any]) -> str:
     return "; ".join(keep)
 
 
-def render_html(contents: Contents) -> str:
+def _wacz_keys(contents: Contents, tr: Translator) -> str:
+    """The WACZ keys the cut's events enrol (``enrol-wacz-key``): who, and the public key ReplayWeb.page shows."""
+    keys = []
+    for event in contents.events_of(ENROL_WACZ):
+        key = event.details.get("wacz_key") or {}
+        keys.append(
+            tr.text(
+                "{name}: {key} (event {seq})",
+                name=event.details.get("investigator"),
+                key=key.get("public_key"),
+                seq=event.seq,
+            )
+        )
+    return "; ".join(keys)
+
+
+def render_html(contents: Contents, tr: Translator | None = None) -> str:
+    """The report in the translator's language (English when none is given)."""
+    tr = tr if tr is not None else Translator()
     case = contents.case
     info = case.info
-    stamps = timestamps_of(contents)
+    stamps = [{**s, "gen_time_text": tr.datetime(s["gen_time"])} for s in timestamps_of(contents)]
     investigators = ", ".join(f"{i['name']} ({i['key_id']})" for i in info.get("investigators", []))
     summary = [
-        ("case", case.id),
-        ("offence", info.get("offence")),
-        ("jurisdiction", info.get("jurisdiction")),
-        ("organisation", info.get("organisation")),
-        ("investigators", investigators),
-        ("case opened (UTC)", info.get("created")),
-        ("exhibits", len(contents.exhibits)),
-        ("files in the bundle", len(contents.artefacts)),
-        ("custody log", f"{len(contents.events)} events, ending at event {contents.head.seq}"),
-        ("custody log head", contents.head.entry_hash),
-        ("report made by", TOOL),
+        (tr.text("case"), case.id),
+        (tr.text("offence"), info.get("offence")),
+        (tr.text("jurisdiction"), info.get("jurisdiction")),
+        (tr.text("organisation"), info.get("organisation")),
+        (tr.text("investigators"), investigators),
+        (tr.text("case opened (UTC)"), tr.datetime(info.get("created"))),
+        (tr.text("exhibits"), tr.number(len(contents.exhibits))),
+        (tr.text("files in the bundle"), tr.number(len(contents.artefacts))),
+        (
+            tr.text("custody log"),
+            tr.text(
+                "{count} events, ending at event {seq}", count=tr.number(len(contents.events)), seq=contents.head.seq
+            ),
+        ),
+        (tr.text("custody log head"), contents.head.entry_hash),
+        (tr.text("WACZ signing keys (publicKey, as ReplayWeb.page shows it)"), _wacz_keys(contents, tr)),
+        (tr.text("report made by"), TOOL),
     ]
     timeline = [
         {
             "seq": e.seq,
-            "time": e.time,
+            "time": tr.datetime(e.time),
             "actor": e.actor,
             "action": e.action,
-            "details": _summarise(e.details),
+            "details": _summarise(e.details, tr),
             "entry_hash": e.entry_hash.split(":", 1)[1][:16],
         }
         for e in contents.events
@@ -263,24 +327,49 @@ def render_html(contents: Contents) -> str:
     ]
     return render(
         TEMPLATE,
+        t=tr.markup,
+        code=code,
+        strong=strong,
+        em=em,
+        lang=tr.lang,
         case=case,
         info={"title": info.get("title")},
         summary=_present(summary),
-        exhibits=[_exhibit(contents, e, stamps) for e in contents.exhibits],
+        exhibits=[_exhibit(contents, e, stamps, tr) for e in contents.exhibits],
         timeline=timeline,
         stamps=stamps,
         head=contents.head,
         openssl=openssl,
+        link_chart=_link_chart(contents),
     )
+
+
+def _link_chart(contents: Contents) -> str | None:
+    """The link chart of the bundle's captures (evidence_kit.metadata.links), as SVG, or None."""
+    from ..metadata.links import chart_of_bundle
+
+    case = contents.case
+    captures = {e.capture_id for e in contents.exhibits if e.capture_id}
+    # The chart reads the case's checked index through the home folder: a case opened from elsewhere has none.
+    if not captures or (case.settings.home / case.id).resolve() != case.path.resolve():
+        return None
+    return chart_of_bundle(case.settings, case.id, captures)
 
 
 def add_to_bag(job: ExportJob) -> None:
     """The report's HTML now; its PDF is printed by the export's Chromium while the export goes on."""
     contents, writer = job.contents, job.writer
-    writer.write_bytes(HTML_PATH, render_html(contents).encode("utf-8"))
-    printing = [(writer.root / HTML_PATH, writer.path(PDF_PATH), f"Case {contents.case.id} — evidence report — page")]
+    tr = Translator(job.options.lang)
+    writer.write_bytes(HTML_PATH, render_html(contents, tr).encode("utf-8"))
+    footer = tr.text("Case {case} — evidence report — page", case=contents.case.id)
+    if tr.missing:
+        job.warnings.append(
+            f"the report has {len(tr.missing)} sentences with no {tr.lang} translation, printed in English: "
+            + "; ".join(sorted(tr.missing)[:5])
+        )
+    printing = [(writer.root / HTML_PATH, writer.path(PDF_PATH), footer)]
     # The pictures the report shows, as bag paths: printing waits for their copies, not for the rest.
-    shown = ["data/" + image["src"].removeprefix("../") for e in contents.exhibits if (image := _image(e))]
+    shown = ["data/" + image["src"].removeprefix("../") for e in contents.exhibits if (image := _image(e, tr))]
     if job.printer is not None:
         writer.adopt_later(PDF_PATH, job.printer.print_later(printing, ready=lambda: writer.wait_for(shown)))
         return

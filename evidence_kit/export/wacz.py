@@ -4,8 +4,9 @@ Built with the ``wacz`` package (``wacz create``): it writes the CDX index, ``pa
 ``datapackage.json`` and ``datapackage-digest.json`` exactly as ``wacz validate`` re-derives them. The
 captured WARC goes in byte for byte (so its SHA-256 in datapackage.json is the one in the ledger), and it
 already holds the screenshots and the capture's provenance as resource/metadata records.
-WACZ signing needs an outside signing server and ``wacz create`` exits 0 even when signing fails: the
-proof of origin here is the signed ledger and the RFC 3161 tokens, so no signing is attempted.
+Each WACZ is then signed with the exporting investigator's enrolled WACZ key (:mod:`.wacz_signing`, by
+the WACZ Signing and Verification spec, anonymous mode), so ReplayWeb.page shows it as signed by that key;
+``wacz create``'s own signing needs an outside signing server and is not used.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 from ..errors import OperationFailed
 from .contents import Contents, Exhibit
 from .job import ExportJob
+from .wacz_signing import WaczSigner, sign_wacz
 
 FOLDER = "data/wacz"
 
@@ -59,8 +62,13 @@ def _response_date(warc: Path, url: str) -> tuple[str, str] | None:
     return (fallback[0], fallback[1]) if fallback else None
 
 
-def build(contents: Contents, exhibit: Exhibit, target: Path) -> None:
-    """Write the WACZ of one capture exhibit to ``target``."""
+def build(contents: Contents, exhibit: Exhibit, target: Path, signer: WaczSigner | None) -> None:
+    """Write the WACZ of one capture exhibit to ``target``, signed by ``signer``.
+
+    ``signer`` is None only for a WACZ that never leaves this machine (the web UI's replay of a capture,
+    built in a temporary folder): it is left unsigned, since signing would need the investigator's key and
+    an enrolment event in the case, and a replay must not write to the case.
+    """
     from wacz.main import main as wacz_main
 
     record = exhibit.record or {}
@@ -85,7 +93,7 @@ def build(contents: Contents, exhibit: Exhibit, target: Path) -> None:
             + "\n",
             "utf-8",
         )
-        output = target
+        output = folder / "unsigned.wacz"
         args = [
             "create",
             "-o",
@@ -109,15 +117,26 @@ def build(contents: Contents, exhibit: Exhibit, target: Path) -> None:
         if code != 0 or not output.is_file():
             output.unlink(missing_ok=True)
             raise OperationFailed(f"WACZ of exhibit {exhibit.number} failed: {log.getvalue().strip()[-400:]}")
+        if signer is None:
+            shutil.move(output, target)
+        else:
+            sign_wacz(output, target, signer)
+
+
+def needed(contents: Contents) -> bool:
+    """Will this export write a WACZ (so the investigator's WACZ key must be enrolled before the cut)?"""
+    return any(e.kind == "capture" and e.artefact("warc") is not None for e in contents.exhibits)
 
 
 def add_to_bag(job: ExportJob) -> None:
     for exhibit in job.contents.exhibits:
         if exhibit.kind != "capture" or exhibit.artefact("warc") is None:
             continue
+        if job.wacz_signer is None:
+            raise OperationFailed("no WACZ signing key was enrolled for this export; every WACZ is signed")
         rel = wacz_path(exhibit)
         try:
-            build(job.contents, exhibit, job.writer.path(rel))
+            build(job.contents, exhibit, job.writer.path(rel), job.wacz_signer)
         except NoPage as exc:
             job.warnings.append(f"no WACZ for {exc}")
             continue

@@ -3,8 +3,10 @@
 One run is one custody event (action ``describe``, ISO/IEC 27037 / SWGDE "describe"): it lists every
 description it made (its own artefact, role ``metadata``, canonical JSON naming the source artefact's
 digests and the extractors with their versions), every text it indexed for search that is not an
-artefact's own bytes (role ``extracted-text``) and every image or video it took out of a WARC (role
-``media``). Originals are only read. A second run with nothing new records nothing.
+artefact's own bytes (role ``extracted-text``), every image or video it took out of a WARC (role
+``media``) and every file it took out of a handed-over archive, e-mail or mbox (roles ``archive-member``,
+``attachment``, ``mail-message``: see :mod:`.derived`). Originals are only read. A second run with
+nothing new records nothing.
 
 The flow: find what is undescribed (``_pending_work``), take media out of new captures' WARCs, work
 out each new capture's page and text once, type every file (libmagic) and read embedded metadata
@@ -34,7 +36,7 @@ from chain_of_custody.report import Report
 from .. import TOOL
 from ..errors import OperationFailed
 from ..machine import machine_facts
-from . import exif, filetype, index, media, page, selectors
+from . import derived, exif, filetype, index, media, page, selectors
 from .describers import DESCRIBERS, CaptureFindings, Item, Out, Work
 from .describers.base import read_text
 
@@ -358,6 +360,7 @@ def _describe_once(
     work = _pending_work(case, done, records)
     media_errors: list[str] = []
     media_entries = _extract_media(case, new_records, done, work, media_errors)
+    member_entries = derived.take_out(case, work, done, media_errors)
     if not work and not new_records:
         return DescribeResult([], [], [], len(done), None)
 
@@ -431,7 +434,7 @@ def _describe_once(
     event = case.append(
         identity,
         "describe",
-        entries + _unique(text_entries) + media_entries,
+        entries + _unique(text_entries) + media_entries + member_entries,
         details,
         also=lambda conn, ev: _write_unless_raced(case, conn, ev, made, new_records, media_entries, by_id, texts),
     )
@@ -448,6 +451,18 @@ def _unique(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for entry in entries:
         if entry not in out:
             out.append(entry)
+    return out
+
+
+def errors_since(case: Any, seq: int) -> list[str]:
+    """What the describe events after event ``seq`` could not do (an archive refused, exiftool failing):
+    ``add`` says it on stderr, so a refused zip bomb is not noticed only in the ledger."""
+    out: list[str] = []
+    for event in case.events():
+        if event.seq > seq and event.action == "describe":
+            if event.details.get("outcome") == "failed":
+                out.append(f"describe failed: {event.details.get('error')}")
+            out += [str(e) for e in event.details.get("errors") or []]
     return out
 
 

@@ -20,6 +20,7 @@ from chain_of_custody.errors import CustodyError, Finding, VerificationFailed
 from ..case import Case
 from ..config import Settings
 from ..errors import InvalidInput
+from ..social import registry as social_platforms
 from . import index
 from .imagehash import DEFAULT_MAX_DISTANCE, ImageHashes, distance, hash_image
 from .selectors import extract_text, normalise_phone
@@ -308,10 +309,16 @@ def _selector_values(query: str, region: str | None) -> set[str]:
         values.add(phone)
     for item in extract_text(query, region):
         values.add(item.value)
+    if ":" in query.strip():  # an account selector as shown: "telegram:@name" (lower case), "telegram:id:123"
+        platform, _, rest = query.strip().partition(":")
+        values.add(f"{platform.lower()}:{rest}")
     if query.strip().startswith("@"):
         values.add(query.strip().lower())
     elif re.fullmatch(r"[A-Za-z0-9_.]{3,64}", query.strip()):
         values.add("@" + query.strip().lower())
+    handles = [v for v in values if v.startswith("@")]
+    # A recorded account's handle is an ``account`` selector "<platform>:@<handle>" (social/).
+    values.update(f"{platform}:{handle}" for platform in social_platforms.NAMES for handle in handles)
     return values
 
 

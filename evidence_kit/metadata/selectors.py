@@ -35,6 +35,7 @@ KINDS = (
     "x",
     "facebook",
     "handle",
+    "account",  # a recorded social-media account: "<platform>:id:<id>" or "<platform>:@<handle>"
     "email",
     "url",
     "domain",
@@ -188,10 +189,16 @@ def _platform_in(before: str) -> str | None:
 
 
 def normalise_phone(raw: str, region: str | None = None) -> str | None:
-    """E.164 for a phone number in any common notation, or None when it is not a valid number."""
-    raw = raw.strip()
-    if raw.startswith("00"):
-        raw = "+" + raw[2:]
+    """E.164 for a phone number in any common notation, or None when it is not a valid number.
+
+    ``00`` is the international prefix of most of the world (ITU-T E.164 Annex), and a trunk ``(0)``
+    written after the country code is dialled only at home: ``0044 (0)20 7946 0958`` is +44 20 7946 0958
+    whatever the case's region.
+
+    >>> normalise_phone("0044 (0)20 7946 0958"), normalise_phone("(0044) 20-7946-0958")
+    ('+442079460958', '+442079460958')
+    """
+    raw = _international(raw.strip()) or raw.strip()
     try:
         number = phonenumbers.parse(raw, (region or "ZZ").upper())
     except phonenumbers.NumberParseException:
@@ -199,6 +206,51 @@ def normalise_phone(raw: str, region: str | None = None) -> str | None:
     if not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+# A number written for dialling from abroad: "+44", "0044", "(+44)", "(0044)", then perhaps the trunk "(0)".
+_INTERNATIONAL = re.compile(
+    r"(?<![\w+])(\(?(?:\+|00)[1-9]\d{0,2}\)?(?:[ \t.\-/]*\(0\))?(?:[ \t.\-/]*\(?\d[\d]*\)?){2,9})(?![\w])"
+)
+
+
+def _international(raw: str) -> str | None:
+    """``+CC…`` for a number written with ``+``/``00`` and perhaps a trunk ``(0)``; None otherwise."""
+    compact = re.sub(r"[\s.\-/]", "", raw)
+    match = re.fullmatch(r"\(?(\+|00)([1-9]\d{0,2})\)?(\(0\))?(.*)", compact)
+    if not match or compact.startswith("000"):
+        return None
+    rest = match.group(4).replace("(", "").replace(")", "")
+    if not rest.isdigit():
+        return None
+    return "+" + match.group(2) + rest
+
+
+def international_phones_in(text: str) -> list[Selector]:
+    """Numbers written for dialling from abroad (``+``, ``00``, a trunk ``(0)``), read without a region."""
+    found: list[Selector] = []
+    for match in _INTERNATIONAL.finditer(text):
+        raw = match.group(1).rstrip(" .-/")
+        if raw.startswith("(") and raw.count("(") > raw.count(")"):
+            raw = raw[1:]
+        if _NOT_PHONE_BEFORE.search(_line_before(text, match.start(), 30)):
+            continue
+        candidate = _international(raw)
+        if candidate is None:
+            continue
+        try:
+            number = phonenumbers.parse(candidate, "ZZ")
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number(number):
+            continue
+        value = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+        end = match.start() + len(raw)
+        context = _context(text, match.start(), end)
+        found.append(Selector("phone", value, raw, context))
+        for platform in _messengers_around(text, match.start(), end):
+            found.append(Selector(platform, value, raw, context))
+    return found
 
 
 def _looks_like_date_or_amount(raw: str, after: str) -> bool:
@@ -218,7 +270,9 @@ def _looks_like_date_or_amount(raw: str, after: str) -> bool:
 
 
 def phones_in(text: str, region: str | None = None) -> list[Selector]:
-    found: list[Selector] = []
+    found = international_phones_in(text)
+    # What was read as international is not read again with the case's region.
+    text = _mask(text, [s.raw for s in found])
     matcher = PhoneNumberMatcher(text, (region or "ZZ").upper(), leniency=Leniency.VALID)
     for match in matcher:
         raw = match.raw_string
@@ -344,8 +398,10 @@ def _link_selectors(href: str, region: str | None = None, context: str = "", sou
         return out
     if lower.startswith("viber:"):
         query = parse_qs(urlsplit(href).query)
-        number = (query.get("number") or query.get("phone") or [""])[0]
+        number = (query.get("number") or query.get("phone") or [""])[0].strip()
         value = normalise_phone(number, region)
+        if value is None and number.isdigit():  # Viber writes the number international, without "+"
+            value = normalise_phone("+" + number, None)
         if value:
             out += [
                 Selector("viber", value, href, context, source),
@@ -397,7 +453,14 @@ def _link_selectors(href: str, region: str | None = None, context: str = "", sou
             name = name[1:]
         name = name.lstrip("@")
         if kind == "telegram" and name.startswith("+"):
-            return out  # an invite link, not an account
+            # t.me/+<digits> opens the account of that phone number; t.me/+<letters> is an invite link.
+            value = normalise_phone(name, None) if name[1:].isdigit() else None
+            if value:
+                out += [
+                    Selector("telegram", value, href, context, source),
+                    Selector("phone", value, href, context, source),
+                ]
+            return out
         if name.lower() in _RESERVED_PATHS or not re.fullmatch(r"[A-Za-z0-9_.]{2,64}", name):
             return out
         if kind == "facebook" and name.lower() == "profile.php":
@@ -530,6 +593,55 @@ def urls_in(text: str, region: str | None = None) -> list[Selector]:
         raw = _clean_url(match.group(1))
         context = _context(text, match.start(), match.start() + len(raw))
         out += link_selectors("https://" + raw, region, context, source="text")
+    # tel:, viber:// and the like written out in a message or a document.
+    for match in _SCHEME_LINK.finditer(text):
+        raw = _clean_url(match.group(1))
+        out += link_selectors(raw, region, _context(text, match.start(), match.start() + len(raw)), source="text")
+    return out
+
+
+_LINKED = ("http", "ftp", "www.", "tel:", "callto:", "sms:", "viber:", "tg:", "sgnl:", "HTTP", "WWW.")
+_SCHEME_LINK = re.compile(
+    r"(?<![\w])((?:tel|callto|sms):\+?[\d().\-]{6,}\d|(?:viber|tg|sgnl)://[^\s<>\"']+)", re.IGNORECASE
+)
+# A host name written without a scheme: labels of letters, digits and hyphens, a TLD of letters.
+_BARE_DOMAIN = re.compile(
+    r"(?<![\w@./:\-])((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?![\w@\-]|\.[A-Za-z0-9])"
+)
+# Names that are file names far more often than web sites, though some are TLDs too (.zip, .mov, .py).
+FILE_EXTENSIONS = frozenset(
+    "jpg jpeg png gif webp heic bmp tif tiff svg mp4 mov avi mkv webm mp3 m4a wav ogg opus aac pdf doc docx"
+    " xls xlsx ppt pptx odt ods odp rtf txt csv json xml html htm md zip rar gz tgz tar bz2 xz exe dll apk"
+    " dmg iso py js ts sh pl rs go rb php java class jar vcf ics eml mbox msg log ini cfg yaml yml toml".split()
+)
+# RFC 2606 / RFC 6761 names reserved for examples and tests are not in the Public Suffix List; they are
+# accepted as domains on purpose, so demonstration and test material behaves like real material.
+RESERVED_SUFFIXES = ("example", "test")
+
+
+def bare_domains_in(text: str) -> list[Selector]:
+    """Domains written without a scheme (``star-models.example``), known by the bundled Public Suffix
+    List (or an RFC 2606 reserved name); not file names (``photo.jpg``) nor version numbers (``v1.2.3``).
+
+    >>> [s.value for s in bare_domains_in("See star-models.example, photo.jpg, v1.2.3 and WWW.Bank.co.uk.")]
+    ['star-models.example', 'bank.co.uk']
+    """
+    out = []
+    for match in _BARE_DOMAIN.finditer(text):
+        raw = match.group(1)
+        labels = raw.split(".")
+        last = labels[-1]
+        if last.lower() in FILE_EXTENSIONS or (last[0].isupper() and not raw.isupper()):
+            continue  # "contract.docx"; "end.Next" is two sentences run together, not a domain
+        host = raw.lower()
+        if last.lower() in RESERVED_SUFFIXES:
+            if len(labels) < 2:
+                continue
+        else:
+            parts = _suffixes()(host)
+            if not parts.suffix or not parts.domain:
+                continue
+        out.append(Selector("domain", registrable_domain(host), raw, _context(text, match.start(), match.end())))
     return out
 
 
@@ -548,11 +660,16 @@ def extract_text(text: str, region: str | None = None) -> list[Selector]:
     """Every selector in a piece of visible text, in order of kind."""
     url_hits = urls_in(text, region)
     # A number inside a URL (wa.me/359…) is reported through the link, not again as loose text.
-    masked = _mask(text, [s.raw for s in url_hits if s.kind == "url"])
+    masked = _mask(
+        text,
+        [piece for s in url_hits for piece in (s.raw, s.raw.removeprefix("https://")) if s.raw.startswith(_LINKED)],
+    )
+    emails = emails_in(masked)
     found = [
         *phones_in(masked, region),
-        *emails_in(masked),
+        *emails,
         *url_hits,
+        *bare_domains_in(_mask(masked, [s.raw for s in emails])),
         *handles_in(masked),
         *wallets_in(masked),
         *ibans_in(masked),

@@ -9,9 +9,10 @@ from typing import Any
 from ...errors import InvalidInput
 from ..contents import Contents
 from ..report import timestamps_of
+from ..translate import Translator, languages
 from .form import form_value, missing_fields
 from .providers import Provider, providers_of
-from .texts import TEXT
+from .texts import phrases
 
 Block = tuple[str, Any]  # ("h1"|"h2"|"p"|"warn"|"table"|"list", content)
 
@@ -34,11 +35,19 @@ class Annex:
         return str(self.blocks[0][1])
 
 
-def _time_range(provider: Provider, form: dict[str, Any]) -> str:
+def _time_range(provider: Provider, form: dict[str, Any], tr: Translator) -> str:
     given_from, given_to = form_value(form, "time_range.from"), form_value(form, "time_range.to")
     starts = [str((e.record or {}).get("started") or e.event.time) for e in provider.exhibits]
     ends = [str((e.record or {}).get("finished") or e.event.time) for e in provider.exhibits]
-    return f"{given_from or min(starts)} — {given_to or max(ends)}"
+    return f"{tr.datetime(given_from or min(starts))} — {tr.datetime(given_to or max(ends))}"
+
+
+def _provider_name(provider: Provider, tr: Translator) -> str:
+    """A known provider's company name as it is; the operator of a site the tool could not name, translated."""
+    prefix = "operator of "
+    if provider.name.startswith(prefix):
+        return tr.text("operator of {host}", host=provider.name.removeprefix(prefix))
+    return provider.name
 
 
 def _selectors_of(contents: Contents, provider: Provider) -> list[tuple[str, str, str]]:
@@ -57,15 +66,24 @@ def _selectors_of(contents: Contents, provider: Provider) -> list[tuple[str, str
 
 
 def build_annex(
-    contents: Contents, provider: Provider, kind: str, form: dict[str, Any], lang: str, missing: list[str]
+    contents: Contents,
+    provider: Provider,
+    kind: str,
+    form: dict[str, Any],
+    lang: str,
+    missing: list[str],
+    tr: Translator | None = None,
 ) -> Annex:
-    t = TEXT[lang]
+    tr = tr if tr is not None else Translator(lang)
+    t = phrases(tr)
 
     def g(name: str) -> str:
         value = form_value(form, name)
         if value in (None, "", [], {}):
             return t["missing_cell"] if name in missing else ""
-        return str(value)
+        # A form value is the investigator's words; only the form's own choices ("new", "urgent", the default
+        # channel, a country) are translated, and dates written as the language writes them.
+        return str(tr.date(value) if name == "request.date" else tr.phrase(value))
 
     blocks: list[Block] = [("h1", t[kind]), ("p", t[f"{kind}_basis"])]
     if missing:
@@ -156,7 +174,9 @@ def build_annex(
         earlier = [r for r in form.get("earlier_requests") or [] if isinstance(r, dict) and any(r.values())]
         if earlier:
             blocks.append(("h2", t["earlier"]))
-            blocks.append(("list", [", ".join(f"{k}: {v}" for k, v in r.items() if v) for r in earlier]))
+            blocks.append(
+                ("list", [", ".join(f"{tr.text(k)}: {tr.date(v)}" for k, v in r.items() if v) for r in earlier])
+            )
     blocks.append(("h2", t["legal"]))
     blocks.append(("p", g("legal_basis")))
     blocks.append(("h2", t["offence"]))
@@ -177,8 +197,8 @@ def build_annex(
         (
             "table",
             [
-                (t["provider"], provider.name),
-                (t["jurisdiction"], provider.jurisdiction),
+                (t["provider"], _provider_name(provider, tr)),
+                (t["jurisdiction"], tr.text(provider.jurisdiction)),  # a country, or "to be established …"
                 (t["hosts"], ", ".join(provider.hosts)),
             ],
         )
@@ -187,9 +207,9 @@ def build_annex(
     rows = [(t["kind"], t["value"], t["exhibit"])]
     for account in provider.accounts.values():
         numbers = ", ".join(e.number for e in account.exhibits)
-        rows += [(t.get(kind_, kind_), value, numbers) for kind_, value in account.identifiers]
+        rows += [(t[kind_] if kind_ in t else tr.text(kind_), value, numbers) for kind_, value in account.identifiers]
     blocks.append(("grid", rows))
-    seen = _selectors_of(contents, provider)
+    seen = [(tr.text(kind_), value, numbers) for kind_, value, numbers in _selectors_of(contents, provider)]
     if seen:
         blocks.append(("h3", t["selectors"]))
         blocks.append(("grid", [(t["kind"], t["value"], t["exhibit"])] + seen))
@@ -200,8 +220,8 @@ def build_annex(
         (
             "table",
             [
-                (t["categories"], ", ".join(t.get(c, c) for c in categories)),
-                (t["range"], _time_range(provider, form)),
+                (t["categories"], ", ".join(t[c] if c in t else tr.text(c) for c in categories)),
+                (t["range"], _time_range(provider, form, tr)),
             ],
         )
     )
@@ -238,37 +258,54 @@ def build_annex(
         investigator = record.get("investigator") or {}
         covering = [s for s in stamps if {a.blake3 for a in exhibit.artefacts} & s["covered"]]
         blocks.append(("h3", f"{t['exhibit']} {exhibit.number}"))
-        blocks.append(
-            (
-                "table",
-                [
-                    (t["url"], record.get("final_url") or record.get("url")),
-                    (t["captured"], f"{record.get('started')} — {record.get('finished')}"),
-                    (t["collector"], investigator.get("name") or exhibit.event.actor),
-                    (
-                        t["tool"],
-                        f"{(record.get('environment') or {}).get('tool')}; "
-                        f"{(record.get('environment') or {}).get('browser')}",
-                    ),
-                    (
-                        t["stamp"],
-                        "; ".join(
-                            f"{s['tsa']} serial {s['serial']} genTime {s['gen_time']} policy {s['policy']}"
-                            for s in covering
-                        )
-                        or t["none"],
-                    ),
-                ],
+        stamp_text = (
+            "; ".join(
+                tr.text(
+                    "{tsa} serial {serial} genTime {time} policy {policy}",
+                    tsa=s["tsa"],
+                    serial=s["serial"],
+                    time=tr.datetime(s["gen_time"]),
+                    policy=s["policy"],
+                )
+                for s in covering
             )
+            or t["none"]
         )
+        exhibit_rows: list[tuple[str, Any]]
+        if exhibit.kind == "file":  # handed over, not captured: who gave it, and when it was recorded
+            details = exhibit.event.details
+            exhibit_rows = [
+                (t["original_name"], str(details.get("original_name") or "")),
+                (t["handed_over"], tr.datetime(exhibit.event.time)),
+                (t["handed_over_by"], str(details.get("source") or "")),
+                (t["collector"], exhibit.event.actor),
+                (t["stamp"], stamp_text),
+            ]
+        else:
+            exhibit_rows = [
+                (t["url"], record.get("final_url") or record.get("url")),
+                (
+                    t["captured"],
+                    f"{tr.datetime(record.get('started'))} — {tr.datetime(record.get('finished'))}",
+                ),
+                (t["collector"], investigator.get("name") or exhibit.event.actor),
+                *([(t["access"], record.get("legal_basis"))] if record.get("persona") else []),
+                (
+                    t["tool"],
+                    f"{(record.get('environment') or {}).get('tool')}; "
+                    f"{(record.get('environment') or {}).get('browser')}",
+                ),
+                (t["stamp"], stamp_text),
+            ]
+        blocks.append(("table", exhibit_rows))
         blocks.append(
             (
                 "grid",
-                [(t["files"], "bytes", "MIME", "SHA-256", "BLAKE3")]
+                [(t["files"], tr.text("bytes"), "MIME", "SHA-256", "BLAKE3")]
                 + [
                     (
                         a.path.rsplit("/", 1)[-1],
-                        f"{a.size:,}",
+                        tr.number(a.size),
                         a.mime or "",
                         a.sha256.split(":", 1)[1],
                         a.blake3.split(":", 1)[1],
@@ -279,7 +316,7 @@ def build_annex(
             )
         )
     blocks.append(("h2", t["custody"]))
-    blocks.append(("p", t["custody_text"].format(events=len(contents.events), head=str(contents.head))))
+    blocks.append(("p", t["custody_text"].format(events=tr.number(len(contents.events)), head=str(contents.head))))
     return Annex(provider, kind, lang, blocks)
 
 
@@ -288,15 +325,17 @@ class AnnexSet:
     providers: list[Provider]
     annexes: list[Annex]
     missing: list[str]
+    untranslated: frozenset[str] = frozenset()  # English sentences the language's file lacks (printed in English)
 
     def identifiers(self) -> list[str]:
         return [value for p in self.providers for a in p.accounts.values() for _, value in a.identifiers]
 
 
 def build_annexes(contents: Contents, form: dict[str, Any], lang: str = "en") -> AnnexSet:
-    if lang not in TEXT:
-        raise InvalidInput(f"--lang must be one of {', '.join(TEXT)}, not {lang!r}")
+    if lang not in languages():
+        raise InvalidInput(f"--lang must be one of {', '.join(languages())}, not {lang!r}")
+    tr = Translator(lang)
     missing = missing_fields(form)
     providers = providers_of(contents)
-    annexes = [build_annex(contents, p, kind, form, lang, missing) for p in providers for kind in KINDS]
-    return AnnexSet(providers, annexes, missing)
+    annexes = [build_annex(contents, p, kind, form, lang, missing, tr) for p in providers for kind in KINDS]
+    return AnnexSet(providers, annexes, missing, frozenset(tr.missing))

@@ -19,6 +19,11 @@ def add_to_bag(job: ExportJob) -> None:
         return
     annexes = build_annexes(contents, form, lang)
     job.mla_missing = list(annexes.missing)
+    if annexes.untranslated:
+        job.warnings.append(
+            f"the annexes have {len(annexes.untranslated)} sentences with no {lang} translation, printed in English: "
+            + "; ".join(sorted(annexes.untranslated)[:5])
+        )
     prints = []
     for annex in annexes.annexes:
         docx_rel = f"{FOLDER}/{annex.stem}.docx"

@@ -1,5 +1,6 @@
-"""Service providers and accounts found in the exported captures: the site captured itself, and the
-accounts at known platforms the captured pages name or link to."""
+"""Service providers and accounts found in the exported evidence: the site captured itself, the accounts
+at known platforms the captured pages name or link to, and those named in handed-over files (a chat's
+participants on WhatsApp, a Telegram username, the mailbox an e-mail came from)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,37 @@ PROVIDERS: dict[str, tuple[str, str]] = {
     "olx.bg": ("OLX Bulgaria EOOD", "Bulgaria"),
     "viber.com": ("Viber Media S.à r.l.", "Luxembourg"),
     "signal.org": ("Signal Messenger LLC", "United States"),
+    # Mailbox providers (an e-mail address's domain names who holds the mailbox).
+    "gmail.com": ("Google LLC", "United States"),
+    "outlook.com": ("Microsoft Ireland Operations Limited", "Ireland"),
+    "yahoo.com": ("Yahoo EMEA Limited", "Ireland"),
+    "icloud.com": ("Apple Distribution International Limited", "Ireland"),
+    "proton.me": ("Proton AG", "Switzerland"),
+    "gmx.net": ("1&1 Mail & Media GmbH", "Germany"),
+    "mail.ru": ("VK Company Limited", "Russian Federation"),
+    "yandex.ru": ("Yandex LLC", "Russian Federation"),
 }
+# Other domains of the same mailbox providers.
+MAIL_ALIASES = {
+    "googlemail.com": "gmail.com",
+    "hotmail.com": "outlook.com",
+    "live.com": "outlook.com",
+    "msn.com": "outlook.com",
+    "me.com": "icloud.com",
+    "mac.com": "icloud.com",
+    "protonmail.com": "proton.me",
+    "pm.me": "proton.me",
+    "gmx.de": "gmx.net",
+    "gmx.com": "gmx.net",
+    "web.de": "gmx.net",
+    "bk.ru": "mail.ru",
+    "inbox.ru": "mail.ru",
+    "list.ru": "mail.ru",
+    "yandex.com": "yandex.ru",
+    "ya.ru": "yandex.ru",
+}
+# The headers that name the sender's own mailbox (not the recipients').
+SENDER_HEADERS = ("From", "Sender", "Reply-To", "Return-Path")
 HANDLE_PLATFORMS = {
     "instagram.com",
     "x.com",
@@ -195,6 +226,87 @@ def _linked_accounts(selectors: list[dict[str, Any]]) -> list[tuple[str, str, li
     return found
 
 
+def _mail_provider(address: str) -> str:
+    domain = address.rsplit("@", 1)[-1].lower()
+    domain = MAIL_ALIASES.get(domain, domain)
+    return domain if domain in PROVIDERS else _registered(domain)
+
+
+def _handed_over_accounts(descriptions: list[dict[str, Any]]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Accounts named in a handed-over file: the platform accounts its selectors name (a WhatsApp
+    participant's number, a Telegram username), every address at a known mailbox provider, and the
+    mailbox a handed-over e-mail came from (From, Sender, Reply-To, Return-Path) at any domain."""
+    selectors = [s for d in descriptions for s in d.get("selectors", []) if isinstance(s, dict)]
+    found = _linked_accounts(selectors)
+    senders = {
+        str(address).lower()
+        for d in descriptions
+        for header, addresses in ((d.get("email") or {}).get("addresses") or {}).items()
+        if header in SENDER_HEADERS and isinstance(addresses, list)
+        for address in addresses
+    }
+    for item in selectors:
+        value = str(item.get("value") or "").lower()
+        if item.get("kind") == "email" and "@" in value and _mail_provider(value) in PROVIDERS:
+            senders.add(value)
+    for address in sorted(senders):
+        provider = _mail_provider(address)
+        found.append((provider, f"{provider}:{address}", [("e-mail address", address)]))
+    return found
+
+
+# The provider of a platform the social extractors name (evidence_kit.social.registry), by its domain.
+SOCIAL_PLATFORMS = {
+    "telegram": "t.me",
+    "instagram": "instagram.com",
+    "tiktok": "tiktok.com",
+    "x": "x.com",
+    "facebook": "facebook.com",
+    "vk": "vk.com",
+}
+
+
+def social_profile(contents: Contents, exhibit: Exhibit) -> dict[str, Any] | None:
+    """The recorded Profile of a capture of an account (``capture-profile``), if it has one."""
+    import json
+
+    for item in exhibit.artefacts:
+        path = contents.sources.get(item.blake3)
+        if item.role == "social-profile" and path is not None:
+            try:
+                value = json.loads(path.read_bytes())
+            except (OSError, ValueError):
+                return None
+            return value if isinstance(value, dict) else None
+    return None
+
+
+def _social_account(profile: dict[str, Any]) -> tuple[str, str, list[tuple[str, str]]] | None:
+    """(provider key, account key, identifiers) of a recorded Profile: platform, id, handle, URL."""
+
+    def value(name: str) -> str | None:
+        item = profile.get(name)
+        found = item.get("value") if isinstance(item, dict) else None
+        return str(found) if found not in (None, "") else None
+
+    ident, handle = value("account_id"), value("handle")
+    if ident is None and handle is None:
+        return None
+    platform = str(profile.get("platform") or "")
+    url = str(profile.get("url") or "")
+    domain = SOCIAL_PLATFORMS.get(platform) or _registered(urlsplit(ident or url).hostname or "")
+    identifiers = [("platform", platform)]
+    if ident:
+        identifiers.append(("numeric id" if ident.lstrip("-").isdigit() else "account id", ident))
+    if handle:
+        identifiers.append(("handle", "@" + handle.lstrip("@")))
+    identifiers.append(("URL", url))
+    if value("display_name"):
+        identifiers.append(("display name", str(value("display_name"))))
+    key = f"{domain}:id:{ident}" if ident else f"{domain}:@{str(handle).lower()}"
+    return domain, key, identifiers
+
+
 def providers_of(contents: Contents) -> list[Provider]:
     """Every service provider and account the exported captures show, with the exhibits for each: the
     site captured itself, and the accounts at known platforms the captured pages name or link to."""
@@ -213,9 +325,18 @@ def providers_of(contents: Contents) -> list[Provider]:
     for exhibit in contents.exhibits:
         record = exhibit.record
         if not record:
+            described = [d for a in exhibit.artefacts if (d := contents.description(a.blake3))]
+            for linked_provider, linked_key, linked in _handed_over_accounts(described):
+                target = account(linked_provider, linked_key)
+                for kind, value in linked:
+                    target.add(kind, value)
+                if exhibit not in target.exhibits:
+                    target.exhibits.append(exhibit)
             continue
         url = str(record.get("final_url") or record.get("url"))
-        provider_key, account_key, identifiers = _account_of(url, record)
+        profile = social_profile(contents, exhibit)
+        social = _social_account(profile) if profile else None
+        provider_key, account_key, identifiers = social or _account_of(url, record)
         if record.get("url") and record.get("url") != url:
             identifiers.append(("URL as requested", str(record["url"])))
         captured = account(provider_key, account_key)

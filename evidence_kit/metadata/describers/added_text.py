@@ -10,8 +10,8 @@ MIMES = ("text/plain", "text/html", "application/xhtml+xml")
 
 def describe(item: Item, out: Out) -> None:
     w = item.work
-    if w.capture_id is not None or not w.size or item.kind.mime not in MIMES:
-        return
+    if w.capture_id is not None or not w.size or item.kind.mime not in MIMES or out.text is not None or w.unpacked:
+        return  # a capture's own text, or a file read already (a chat, an e-mail) or unpacked (an mbox)
     text = raw = read_text(w.path)
     title = None
     if item.kind.mime != "text/plain":

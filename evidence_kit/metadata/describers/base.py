@@ -26,6 +26,10 @@ class Work:
     time: str | None
     name: str | None = None  # the original file name of an added file
     media: dict[str, Any] | None = None  # provenance when taken from a WARC
+    # A handed-over container (archive, e-mail, mbox): what was taken out of it (metadata/derived.py).
+    unpacked: dict[str, Any] | None = None
+    # A file taken out of a container: {"source": its BLAKE3, "path": inside it, "files": {path: BLAKE3}}.
+    container: dict[str, Any] | None = None
 
 
 @dataclass

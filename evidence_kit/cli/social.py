@@ -1,0 +1,212 @@
+"""``capture-profile URL... --case CASE_ID`` and ``profile-history CASE_ID HANDLE_OR_ID``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ..errors import InvalidInput
+from .app import app, settings
+from .capture import (
+    ALLOW_PRIVATE,
+    CONCURRENCY,
+    IGNORE_HTTPS_ERRORS,
+    KEEP_COOKIES,
+    MAX_BROWSER_MB,
+    MAX_RESPONSE_MB,
+    NO_VIDEO,
+    PERSONA,
+    PURPOSE,
+    TIMEOUT,
+    capture_options,
+    persona_passphrase,
+    read_url_file,
+)
+from .output import console, print_json, progress_bar
+
+PLATFORM_HELP = (
+    "Read the page as this platform: generic, telegram, mastodon, vk, instagram, tiktok, x, facebook "
+    "(also twitter, activitypub, fediverse). Default: by the host, then by the page's markup."
+)
+
+
+@app.command("capture-profile")
+def capture_profile(
+    ctx: typer.Context,
+    urls: list[str] = typer.Argument(None, help="Addresses of account pages (http or https)."),
+    case_id: str = typer.Option(..., "--case", help="Case id."),
+    from_file: Path = typer.Option(None, "--from-file", help="A text file with one URL per line."),
+    max_posts: int = typer.Option(50, "--max-posts", min=1, max=2000, help="Read the timeline up to this many posts."),
+    capture_posts: bool = typer.Option(
+        False, "--capture-posts", help="Also capture each post's permalink as a page capture of its own."
+    ),
+    platform: str = typer.Option(None, "--platform", help=PLATFORM_HELP),
+    timeout: float = TIMEOUT,
+    no_video: bool = NO_VIDEO,
+    concurrency: int = CONCURRENCY,
+    allow_private: bool = ALLOW_PRIVATE,
+    ignore_https_errors: bool = IGNORE_HTTPS_ERRORS,
+    max_response_mb: int = MAX_RESPONSE_MB,
+    max_browser_mb: int = MAX_BROWSER_MB,
+    purpose: str = PURPOSE,
+    persona: str = PERSONA,
+    keep_cookies: bool = KEEP_COOKIES,
+    investigator: str = typer.Option(None, "--investigator", help="Who captures (default: the case lead)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the profiles, posts and capture ids as JSON."),
+) -> None:
+    """Capture social-media accounts: the page in full, then its Profile and Posts as evidence.
+
+    Each page gets the whole capture of `capture`; the timeline is read in the same recorded page until
+    --max-posts or its end (scrolling, "more" links and buttons, the platform's paging, the ActivityPub
+    actor and RSS/Atom feeds, all through the capture's browser, so all in the WARC). The Profile and
+    Posts name, for every value, the WARC record and the place in it. A login wall, consent wall, bot
+    check, missing, suspended, private or restricted account is said as such, never taken for an empty
+    account; the capture is then partial. On an account already in the case, the changes since its last
+    capture are recorded too. Exit 3 if any capture failed.
+    """
+    from ..capture.session import check_targets
+    from ..case import Case
+    from ..social import registry
+    from ..social.session import capture_profiles
+
+    targets = list(urls or [])
+    if from_file is not None:
+        targets += read_url_file(from_file)
+    if not targets:
+        raise InvalidInput("no URL to capture (give URLs or --from-file)")
+    if platform:
+        registry.by_name(platform)
+    options = capture_options(
+        timeout,
+        no_video,
+        allow_private,
+        ignore_https_errors,
+        concurrency,
+        purpose,
+        max_response_mb,
+        max_browser_mb,
+        persona=persona,
+        keep_cookies=keep_cookies,
+        persona_passphrase=persona_passphrase(ctx, persona),
+    )
+    checked = check_targets(targets, allow_private)
+    with Case.open(settings(ctx), case_id) as case:
+        identity = case.identity(investigator)
+        with progress_bar("capturing accounts", enabled=not as_json, total=len(targets)) as progress:
+            bar = progress
+            # One bar: the accounts, then their posts' pages after them (rich shows one live bar at a time).
+            posts_progress = (lambda done, total: bar(len(targets) + done, len(targets) + total)) if bar else None
+            results = capture_profiles(
+                case,
+                identity,
+                checked,
+                options,
+                max_posts=max_posts,
+                platform=platform,
+                capture_posts=capture_posts,
+                on_progress=progress,
+                on_posts_progress=posts_progress,
+            )
+    if as_json:
+        print_json([r.to_json() for r in results])
+    else:
+        for r in results:
+            _say(r)
+    if any(r.capture.status == "failed" for r in results):
+        raise typer.Exit(3)
+
+
+def say(text: str, soft_wrap: bool = True) -> None:
+    """One line of the summary (page text escaped by the caller; the console prints no emoji codes)."""
+    console.print(text, soft_wrap=soft_wrap)
+
+
+def _v(item: Any) -> Any:
+    return item.get("value") if isinstance(item, dict) else None
+
+
+def _say(r: Any) -> None:
+    from rich.markup import escape
+
+    from ..social import history
+
+    status = r.capture.status
+    colour = {"complete": "green", "partial": "yellow"}.get(status, "red")
+    say(f"[{colour}]{r.capture.id}[/{colour}] {status}: {escape(r.capture.final_url or r.url)}", soft_wrap=True)
+    if r.stored is None:
+        say("  nothing was stored to read an account from", soft_wrap=True)
+        for error in r.capture.errors:
+            say(f"  {escape(error)}", soft_wrap=True)
+        return
+    p = r.stored.profile
+    if p["status"] == "empty":
+        say(f"  no {p['platform']} account data was shown on this page", soft_wrap=True)
+    else:
+        name = f"@{_v(p['handle'])}" if p.get("handle") else "(no handle shown)"
+        ident = f", id {_v(p['account_id'])}" if p.get("account_id") else ", no stable id shown"
+        shown = f" ({_v(p['display_name'])})" if p.get("display_name") else ""
+        say(escape(f"  {p['platform']} account {name}{ident}{shown}"), soft_wrap=True)
+    counts = ", ".join(f"{k} {_v(v)}" for k, v in p["counts"].items())
+    say(
+        f"  {p['posts_read']} post(s) read"
+        + (f"; {counts}" if counts else "")
+        + f"; read by {p['extractor']['name']} {p['extractor']['version']}",
+        soft_wrap=True,
+    )
+    if p.get("walls"):
+        say(f"  [yellow]not the whole account:[/yellow] {escape(p['why_incomplete'])}", soft_wrap=True)
+        say("  (a wall is not evidence that the account or its posts do not exist)", soft_wrap=True)
+    for note in p.get("notes") or []:
+        say(f"  note: {escape(note)}", soft_wrap=True)
+    if r.stored.history:
+        say(f"  since capture {r.stored.history['from']['capture_id']}:", soft_wrap=True)
+        lines = history.sentences(r.stored.history) or ["no change"]
+        for line in lines:
+            say(f"    {escape(line)}", soft_wrap=True)
+    if r.post_captures:
+        done = sum(1 for c in r.post_captures if c.status != "failed")
+        say(f"  {done} of {len(r.post_captures)} post page(s) captured", soft_wrap=True)
+    if r.post_problem:
+        say(f"  {escape(r.post_problem)}", soft_wrap=True)
+
+
+@app.command("profile-history")
+def profile_history(
+    ctx: typer.Context,
+    case_id: str = typer.Argument(..., help="Case id."),
+    account: str = typer.Argument(..., help="The account: a handle (@name), its id, or platform:id:…"),
+    as_json: bool = typer.Option(False, "--json", help="Print the account's timeline as JSON."),
+) -> None:
+    """An account's captures over time, and every change between them (posts deleted, new, edited; a
+    renamed handle; a changed name, bio, links, avatar or counts), each with the two captures it lies
+    between."""
+    from rich.markup import escape
+
+    from ..case import Case
+    from ..social import history
+
+    with Case.open(settings(ctx), case_id) as case:
+        found = history.timeline(case, account)
+    if found is None:
+        raise InvalidInput(f"no captured account {account!r} in case {case_id}")
+    if as_json:
+        print_json(found)
+        return
+    handles = ", ".join(f"@{h}" for h in found["handles"])
+    say(escape(f"{found['platform']} account {found['account']} ({handles})"), soft_wrap=True)
+    for entry in found["captures"]:
+        walls = f" [yellow]{', '.join(entry['walls'])}[/yellow]" if entry["walls"] else ""
+        handle = escape(f"@{entry['handle']}")
+        say(
+            f"{entry['captured']}  {entry['capture_id']}  {entry['status']}{walls}  {handle}  "
+            f"{entry['posts_read']} post(s)",
+            soft_wrap=True,
+        )
+        if entry["changes"]:
+            for line in history.sentences(entry["changes"]) or ["no change"]:
+                say(
+                    f"    {escape(line)}  (between {entry['changes']['from']['capture_id']} and {entry['capture_id']})",
+                    soft_wrap=True,
+                )

@@ -1,0 +1,181 @@
+"""ZIP and TAR archives handed over (a zip of photos, a WhatsApp export): every member, unpacked safely.
+
+The rules are those for opening an evidence bundle (:mod:`chain_of_custody.safezip`): no member may
+point outside the archive (zip-slip), no links or devices, no duplicate names, no decompression bomb
+(a ratio above 1000:1 past 1 MiB, or more than :data:`MAX_TOTAL_BYTES` in all). A zip is judged from
+its central directory before a byte is unpacked; a tar (no central directory) while it is read. Every
+member is unpacked into a temporary folder first, and only when the whole archive came out within the
+bounds does the caller store any of it: a refused archive leaves nothing half-stored.
+
+7z is not read: no maintained pure-Python reader is among the dependencies (py7zr would be one more
+for a rare format); a 7z archive is stored and typed, and its description says it was not unpacked.
+"""
+
+from __future__ import annotations
+
+import stat
+import tarfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from chain_of_custody import safezip
+from chain_of_custody.hashing import CHUNK
+
+ZIP_MIMES = ("application/zip", "application/x-zip-compressed")
+TAR_MIMES = ("application/x-tar", "application/gzip", "application/x-gzip", "application/x-bzip2", "application/x-xz")
+MAX_MEMBERS = 20_000
+MAX_TOTAL_BYTES = 8 << 30  # 8 GiB unpacked from one archive
+MAX_RATIO = safezip.MAX_RATIO
+RATIO_FLOOR = safezip.RATIO_FLOOR
+
+
+class ArchiveRefused(Exception):
+    """The archive breaks a bound (path escape, link, bomb, damage): nothing of it is stored."""
+
+
+@dataclass(frozen=True)
+class Member:
+    """One file taken out of an archive (folders are implied by the paths)."""
+
+    path: str  # inside the archive, "/"-separated
+    size: int
+    modified: str | None  # as the archive records it (zip: local time without zone; tar: UTC)
+    file: Path  # the unpacked bytes, in the temporary folder
+
+
+def kind_of(mime: str, path: Path) -> str | None:
+    """``"zip"`` or ``"tar"`` for an archive this module unpacks, ``"7z"`` for one it names only."""
+    if mime in ZIP_MIMES:
+        return "zip"
+    if mime == "application/x-7z-compressed":
+        return "7z"
+    if mime in TAR_MIMES:
+        try:
+            return "tar" if tarfile.is_tarfile(path) else None  # a gzip of one file is not an archive
+        except (OSError, EOFError, ValueError):
+            return None
+    return None
+
+
+@contextmanager
+def unpacked(path: Path, kind: str) -> Iterator[list[Member]]:
+    """The members of the archive at ``path``, unpacked into a temporary folder removed afterwards.
+
+    Raises :class:`ArchiveRefused` (before the block runs) when any bound is broken.
+    """
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="evidence-unpack-") as temp:
+        folder = Path(temp)
+        free = shutil.disk_usage(folder).free
+        members = _unzip(path, folder, free) if kind == "zip" else _untar(path, folder, free)
+        yield members
+
+
+def _safe_path(name: str) -> str:
+    parts = PurePosixPath(name).parts
+    if (
+        not name
+        or name.startswith(("/", "\\"))
+        or "\\" in name
+        or "\0" in name
+        or ".." in parts
+        or (len(name) > 1 and name[1] == ":")
+    ):
+        raise ArchiveRefused(f"the member {name!r} points outside the archive (zip-slip): the archive is refused")
+    return name
+
+
+def _unzip(path: Path, folder: Path, free: int) -> list[Member]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except safezip.ZIP_READ_ERRORS as exc:
+        raise ArchiveRefused(f"is not a readable zip ({exc})") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise ArchiveRefused(f"holds {len(infos)} members (more than {MAX_MEMBERS}): the archive is refused")
+        try:
+            safezip.check_zip(archive, min(free, MAX_TOTAL_BYTES))
+        except safezip.UnsafeBundle as exc:
+            message = str(exc).replace("the zip entry", "the member").replace("bundle folder", "archive")
+            raise ArchiveRefused(message) from None
+        members = []
+        for number, info in enumerate(infos):
+            if info.is_dir():
+                continue
+            target = folder / f"{number:06d}"
+            with open(target, "xb") as sink:
+                try:
+                    with archive.open(info) as source:
+                        _copy(source, sink, info.file_size, info.filename)
+                except safezip.ZIP_READ_ERRORS as exc:
+                    raise ArchiveRefused(
+                        f"the member {info.filename!r} {safezip.describe_zip_error(exc)}: the archive is refused"
+                    ) from None
+            year, month, day, hour, minute, second = info.date_time
+            modified = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
+            members.append(Member(info.filename, info.file_size, modified, target))
+        return members
+
+
+def _copy(source: IO[bytes], sink: IO[bytes], declared: int, name: str) -> int:
+    written = 0
+    while True:
+        chunk = source.read(CHUNK)
+        if not chunk:
+            return written
+        written += len(chunk)
+        if written > declared:
+            raise ArchiveRefused(f"the member {name!r} holds more than it declares: the archive is refused")
+        sink.write(chunk)
+
+
+def _untar(path: Path, folder: Path, free: int) -> list[Member]:
+    packed = max(path.stat().st_size, 1)
+    limit = min(free, MAX_TOTAL_BYTES)
+    members: list[Member] = []
+    seen: set[str] = set()
+    total = 0
+    try:
+        with tarfile.open(path, mode="r|*") as archive:  # a stream: headers and data read once, in order
+            for number, info in enumerate(archive):
+                if number >= MAX_MEMBERS:
+                    raise ArchiveRefused(f"holds more than {MAX_MEMBERS} members: the archive is refused")
+                name = _safe_path(info.name)
+                if info.issym() or info.islnk():
+                    raise ArchiveRefused(f"the member {name!r} is a link: the archive is refused")
+                if info.isdir():
+                    continue
+                if not info.isreg() or stat.S_IFMT(info.mode) not in (0, stat.S_IFREG):
+                    raise ArchiveRefused(f"the member {name!r} is not a regular file or folder: the archive is refused")
+                if name in seen:
+                    raise ArchiveRefused(f"the member {name!r} appears twice: the archive is refused")
+                seen.add(name)
+                total += info.size
+                if total > limit:
+                    raise ArchiveRefused(f"unpacks to more than {limit:,} bytes: the archive is refused")
+                if total > RATIO_FLOOR and total > MAX_RATIO * packed:
+                    raise ArchiveRefused(
+                        f"expands {total // packed:,} times ({packed:,} to at least {total:,} bytes),"
+                        " a decompression bomb: the archive is refused"
+                    )
+                source = archive.extractfile(info)
+                if source is None:
+                    continue
+                target = folder / f"{number:06d}"
+                with open(target, "xb") as sink:
+                    _copy(source, sink, info.size, name)
+                modified = datetime.fromtimestamp(info.mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                members.append(Member(name, info.size, modified, target))
+    except ArchiveRefused:
+        raise
+    except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+        raise ArchiveRefused(f"is not a readable tar ({type(exc).__name__}: {exc}): the archive is refused") from None
+    return members

@@ -1,0 +1,308 @@
+"""An account over time: what changed between two captures of it, and its whole timeline in a case.
+
+Two captures are of the same account when their stable ids match (else their handles: a platform that
+publishes no id). The comparison says, with the two captures it lies between:
+
+- posts that are new, edited (text or media changed) and gone. A post that is gone is **deleted** only
+  when the new capture read far enough back in time to have seen it (it reached the account's first
+  post, or read a post at least as old, by time or by a numeric id); otherwise it is **not re-read**;
+- a changed handle (a rename: same id), display name, bio, links, counts, verification, move, and
+  avatar (by perceptual hash, ``metadata/imagehash.py``: a re-encoded copy of the same picture is no
+  change; a different picture is).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..metadata.imagehash import distance, hash_image
+from .model import value_of
+
+FORMAT = "evidence-kit-social-history/1"
+FIELDS = ("handle", "display_name", "bio", "verified", "moved_to", "account_id")
+AVATAR_DISTANCE = 10  # of 64 bits: above it the avatar is another picture (imagehash.DEFAULT_MAX_DISTANCE: 12)
+
+
+def _events(case: Any) -> list[Any]:
+    return [e for e in case.events() if e.action == "social-profile"]
+
+
+def _artefact(case: Any, event: Any, role: str) -> dict[str, Any] | None:
+    for item in event.artefacts:
+        if item.get("role") == role and case.store.has(item["blake3"]):
+            try:
+                value = json.loads(case.store.path_of(item["blake3"]).read_bytes())
+            except ValueError:
+                return None
+            return value if isinstance(value, dict) else None
+    return None
+
+
+def _digest(event: Any, role: str) -> str | None:
+    return next((i["blake3"] for i in event.artefacts if i.get("role") == role), None)
+
+
+def same_account(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    if a.get("platform") != b.get("platform"):
+        return False
+    ida, idb = value_of(a.get("account_id")), value_of(b.get("account_id"))
+    if ida is not None and idb is not None:
+        return bool(ida == idb)
+    ha, hb = value_of(a.get("handle")), value_of(b.get("handle"))
+    return ha is not None and hb is not None and str(ha).lower() == str(hb).lower()
+
+
+def captures_of(case: Any, profile: dict[str, Any]) -> list[tuple[Any, dict[str, Any], dict[str, Any]]]:
+    """(event, profile, posts) of every recorded capture of this account, oldest first."""
+    out = []
+    for event in _events(case):
+        other = _artefact(case, event, "social-profile")
+        if other is not None and same_account(other, profile):
+            out.append((event, other, _artefact(case, event, "social-posts") or {"posts": []}))
+    return out
+
+
+def last_capture_of(case: Any, profile: dict[str, Any]) -> tuple[Any, dict[str, Any], dict[str, Any]] | None:
+    """The latest earlier capture of the same account that showed it (not a wall with nothing behind)."""
+    found = [c for c in captures_of(case, profile) if c[1].get("status") != "empty"]
+    return found[-1] if found else None
+
+
+def _when(post: dict[str, Any]) -> str | None:
+    value = value_of(post.get("published"))
+    return str(value) if value else None
+
+
+def _number(post: dict[str, Any]) -> int | None:
+    tail = str(value_of(post.get("id")) or "").rsplit("/", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+def _media(post: dict[str, Any]) -> list[str]:
+    return sorted(str(m.get("blake3") or m.get("url")) for m in post.get("media") or [])
+
+
+def _brief(post: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": value_of(post.get("id")),
+        "permalink": value_of(post.get("permalink")),
+        "published": _when(post),
+        "text": value_of(post.get("text")),
+    }
+
+
+def _avatar_change(case: Any, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
+    a, b = old.get("avatar") or {}, new.get("avatar") or {}
+    if not a and not b:
+        return None
+    if not a or not b:
+        return {"field": "avatar", "before": a.get("url"), "after": b.get("url"), "how": "added" if b else "removed"}
+    if a.get("blake3") and a.get("blake3") == b.get("blake3"):
+        return None
+    hashes = []
+    for item in (a, b):
+        digest = item.get("blake3")
+        found = hash_image(case.store.path_of(digest)) if digest and case.store.has(digest) else None
+        hashes.append(found)
+    if hashes[0] and hashes[1]:
+        apart = distance(hashes[0].phash, hashes[1].phash)
+        if apart <= AVATAR_DISTANCE:
+            return None
+        return {
+            "field": "avatar",
+            "before": a.get("blake3"),
+            "after": b.get("blake3"),
+            "how": f"another picture (pHash {hashes[0].phash} -> {hashes[1].phash}, distance {apart} of 64)",
+        }
+    if a.get("url") != b.get("url"):
+        return {
+            "field": "avatar",
+            "before": a.get("url"),
+            "after": b.get("url"),
+            "how": "another image address (not loaded, not compared)",
+        }
+    return None
+
+
+def compare(
+    case: Any,
+    previous: tuple[Any, dict[str, Any], dict[str, Any]],
+    current: tuple[dict[str, Any], dict[str, Any], str],
+) -> dict[str, Any]:
+    """What changed from the previous capture of the account to this one."""
+    event, old, old_posts = previous
+    new, new_posts, new_digest = current
+    changes: list[dict[str, Any]] = []
+    for name in FIELDS:
+        before, after = value_of(old.get(name)), value_of(new.get(name))
+        if before != after and not (before is None and name in ("verified", "moved_to")):
+            if after is None and new.get("status") != "complete":
+                continue  # not shown this time (a wall): not a change
+            changes.append({"field": name, "before": before, "after": after})
+    links_before = {value_of(link) for link in old.get("links") or []}
+    links_after = {value_of(link) for link in new.get("links") or []}
+    if links_before != links_after and (links_after or new.get("status") == "complete"):
+        changes.append(
+            {
+                "field": "links",
+                "added": sorted(map(str, links_after - links_before)),
+                "removed": sorted(map(str, links_before - links_after)),
+            }
+        )
+    counts_before, counts_after = old.get("counts") or {}, new.get("counts") or {}
+    for name in sorted(set(counts_before) | set(counts_after)):
+        before, after = value_of(counts_before.get(name)), value_of(counts_after.get(name))
+        if before != after and after is not None:
+            changes.append({"field": f"count:{name}", "before": before, "after": after})
+    avatar = _avatar_change(case, old, new)
+    if avatar:
+        changes.append(avatar)
+    old_by_id = {str(value_of(p.get("id"))): p for p in old_posts.get("posts") or []}
+    new_by_id = {str(value_of(p.get("id"))): p for p in new_posts.get("posts") or []}
+    oldest_time = min((t for t in map(_when, new_by_id.values()) if t), default=None)
+    oldest_number = min((n for n in map(_number, new_by_id.values()) if n is not None), default=None)
+    deleted: list[dict[str, Any]] = []
+    not_reread: list[dict[str, Any]] = []
+    edited: list[dict[str, Any]] = []
+    for key, post in old_by_id.items():
+        if key in new_by_id:
+            after = new_by_id[key]
+            text_before, text_after = value_of(post.get("text")), value_of(after.get("text"))
+            if text_before != text_after or _media(post) != _media(after):
+                edited.append(
+                    {
+                        **_brief(after),
+                        "text_before": text_before,
+                        "text_after": text_after,
+                        "media_before": _media(post),
+                        "media_after": _media(after),
+                    }
+                )
+            continue
+        number, when = _number(post), _when(post)
+        reached = (
+            bool(new.get("reached_end"))
+            or (number is not None and oldest_number is not None and oldest_number <= number)
+            or (number is None and when is not None and oldest_time is not None and oldest_time <= when)
+        )
+        (deleted if reached else not_reread).append(_brief(post))
+    added = [_brief(p) for k, p in new_by_id.items() if k not in old_by_id]
+    return {
+        "format": FORMAT,
+        "account": new.get("account"),
+        "platform": new.get("platform"),
+        "from": {
+            "capture_id": (old.get("capture") or {}).get("id"),
+            "captured": (old.get("capture") or {}).get("started"),
+            "profile": _digest(event, "social-profile"),
+            "event": event.seq,
+        },
+        "to": {
+            "capture_id": (new.get("capture") or {}).get("id"),
+            "captured": (new.get("capture") or {}).get("started"),
+            "profile": new_digest,
+        },
+        "changes": changes,
+        "posts": {"new": added, "edited": edited, "deleted": deleted, "not_reread": not_reread},
+        "read_back_to": {"oldest_post": oldest_time, "reached_end": bool(new.get("reached_end"))},
+    }
+
+
+def summary(diff: dict[str, Any]) -> dict[str, Any]:
+    """The counts of a comparison, for the event's details and the command's summary."""
+    posts = diff["posts"]
+    return {
+        "fields": [c["field"] for c in diff["changes"]],
+        "new": len(posts["new"]),
+        "edited": len(posts["edited"]),
+        "deleted": len(posts["deleted"]),
+        "not_reread": len(posts["not_reread"]),
+    }
+
+
+def sentences(diff: dict[str, Any]) -> list[str]:
+    """The changes in plain words."""
+    out = []
+    for change in diff["changes"]:
+        if change["field"] == "links":
+            out.append(f"links: added {change['added'] or 'none'}, removed {change['removed'] or 'none'}")
+        elif change["field"] == "handle":
+            out.append(f"renamed: @{change['before']} -> @{change['after']} (same account id)")
+        elif "how" in change:
+            out.append(f"{change['field']} changed: {change['how']}")
+        else:
+            out.append(f"{change['field']}: {change['before']!r} -> {change['after']!r}")
+    posts = diff["posts"]
+    for name, label in (
+        ("deleted", "deleted"),
+        ("edited", "edited"),
+        ("new", "new"),
+        ("not_reread", "not re-read (older than this capture read)"),
+    ):
+        if posts[name]:
+            out.append(f"{len(posts[name])} post(s) {label}: " + ", ".join(str(p["id"]) for p in posts[name][:10]))
+    return out
+
+
+def timeline(case: Any, query: str) -> dict[str, Any] | None:
+    """Every capture of the account named by ``query`` (handle, @handle, id, or the account key), oldest
+    first, and every change with the two captures it lies between (the stored comparisons)."""
+    wanted = query.strip().lower().lstrip("@")
+    match = None
+    for event in _events(case):
+        profile = _artefact(case, event, "social-profile")
+        if profile is None:
+            continue
+        keys = {
+            str(value_of(profile.get("handle")) or "").lower(),
+            str(value_of(profile.get("account_id")) or "").lower(),
+            str(profile.get("account") or "").lower(),
+        }
+        if wanted in keys - {""}:
+            match = profile
+    if match is None:
+        return None
+    entries = []
+    for event, profile, _posts in captures_of(case, match):
+        diff = _artefact(case, event, "social-history")
+        entries.append(
+            {
+                "capture_id": (profile.get("capture") or {}).get("id"),
+                "captured": (profile.get("capture") or {}).get("started"),
+                "capture_status": (profile.get("capture") or {}).get("status"),
+                "status": profile.get("status"),
+                "walls": [w.get("code") for w in profile.get("walls") or []],
+                "handle": value_of(profile.get("handle")),
+                "display_name": value_of(profile.get("display_name")),
+                "posts_read": profile.get("posts_read"),
+                "event": event.seq,
+                "profile": _digest(event, "social-profile"),
+                "changes": diff,
+            }
+        )
+    return {
+        "account": match.get("account"),
+        "platform": match.get("platform"),
+        "account_id": value_of(match.get("account_id")),
+        "handles": list(dict.fromkeys(e["handle"] for e in entries if e["handle"])),
+        "captures": entries,
+    }
+
+
+def accounts(case: Any) -> list[dict[str, Any]]:
+    """Every account captured in the case, with its timeline (for the report)."""
+    seen: list[dict[str, Any]] = []
+    out = []
+    for event in _events(case):
+        profile = _artefact(case, event, "social-profile")
+        if profile is None or any(same_account(profile, s) for s in seen):
+            continue
+        seen.append(profile)
+        key = value_of(profile.get("account_id")) or value_of(profile.get("handle"))
+        if key is None:
+            continue
+        found = timeline(case, str(key))
+        if found:
+            out.append(found)
+    return out

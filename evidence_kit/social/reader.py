@@ -1,0 +1,302 @@
+# ruff: noqa: E501  (the page scripts below read better unwrapped)
+"""Reading an account's timeline in the capture's own page, with the network recorder still recording.
+
+The capture (``capture/page.py``) awaits ``CaptureOptions.reader`` after its behaviours and before its
+artefacts, so everything read here is in the WARC and the screenshots, DOM and PDF show the page as read.
+Nothing is fetched outside the record: extra documents (Telegram's ``?before=ID`` pages, an ActivityPub
+actor and outbox, RSS/Atom alternates, a "more" link's next page) are fetched by the page itself
+(``fetch`` in the page, through the address rules), and "load more" buttons are clicked.
+
+What it did is returned as a behaviour outcome (``read-timeline``) and so written into the capture record:
+every URL it fetched, why, and what stopped it. The extractors read those URLs back from the WARC. A wall
+(``walls.py``) seen on the live page is added to the capture's errors, so the capture is ``partial`` and
+says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import registry, walls
+from .model import Source, Wall
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+    from ..capture.outcome import PageCapture
+
+NAME = "read-timeline"
+MAX_ROUNDS = 40  # paging rounds at most, whatever the page offers
+
+COUNT_JS = """(css) => { try { return document.querySelectorAll(css).length; } catch (e) { return 0; } }"""
+STATUS_JS = """() => { const n = performance.getEntriesByType('navigation')[0]; return n && n.responseStatus ? n.responseStatus : null; }"""
+ALTERNATES_JS = """() => [...document.querySelectorAll('link[rel~="alternate"][href]')].map(l => ({type: (l.type || '').toLowerCase(), href: l.href}))"""
+# Fetch a document through the page (so the browser records it) and say what it holds.
+FETCH_JS = """async ([url, accept, css]) => {
+  const r = await fetch(url, {headers: accept ? {'Accept': accept} : {}, credentials: 'same-origin', redirect: 'follow'});
+  const text = await r.text();
+  const out = {url: r.url, status: r.status, type: r.headers.get('content-type') || '', length: text.length};
+  if (out.type.includes('json')) { try { out.json = JSON.parse(text); } catch (e) {} }
+  else if (out.type.includes('html')) {
+    const doc = new DOMParser().parseFromString(text, 'text/html');
+    out.ids = [...doc.querySelectorAll('[data-post]')].map(e => e.getAttribute('data-post'));
+    out.posts = css ? doc.querySelectorAll(css).length : 0;
+    const more = doc.querySelector('a.tme_messages_more[data-before]');
+    out.before = more ? more.getAttribute('data-before') : null;
+    const next = doc.querySelector('a[rel~="next"][href], link[rel~="next"][href]');
+    out.next = next ? new URL(next.getAttribute('href'), r.url).href : null;
+  }
+  return out;
+}"""
+IDS_JS = """() => [...document.querySelectorAll('[data-post]')].map(e => e.getAttribute('data-post'))"""
+# A control that asks for more: a rel=next link, or a link or button worded "load more", "older posts", …
+MORE_JS = r"""() => {
+  const words = /^\s*(load more|show more|see more|more posts|older posts|older|older entries|next page|more|previous posts|показать ещё|показать еще|ещё|еще|още|по-стари)\s*(»|›|→)?\s*$/i;
+  const seen = el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el); return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
+  const next = document.querySelector('a[rel~="next"][href]');
+  let el = next && seen(next) ? next : null;
+  if (!el) el = [...document.querySelectorAll('a, button, [role=button]')].find(e => seen(e) && words.test(e.innerText || e.value || '') && !e.dataset.evidenceKitClicked);
+  if (!el) return null;
+  const href = el.tagName === 'A' ? el.getAttribute('href') : null;
+  if (href && !href.startsWith('#') && !href.startsWith('javascript:')) return {kind: 'link', href: new URL(href, location.href).href, text: (el.innerText || '').trim().slice(0, 80)};
+  el.dataset.evidenceKitClicked = '1';
+  el.scrollIntoView({block: 'center'}); el.click();
+  return {kind: 'button', text: (el.innerText || '').trim().slice(0, 80)};
+}"""
+SCROLL_JS = (
+    """() => { const before = document.documentElement.scrollHeight; window.scrollTo(0, before); return before; }"""
+)
+AP = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+
+
+@dataclass(frozen=True)
+class TimelineReader:
+    """Reads an account's timeline until ``max_posts`` posts or its end (``CaptureOptions.reader``)."""
+
+    max_posts: int = 50
+    platform: str | None = None  # forced (--platform); else chosen by host and markup
+
+    name = NAME
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "max_posts": self.max_posts, "platform": self.platform}
+
+    async def __call__(self, page: Page, result: PageCapture, seconds: float) -> dict[str, Any]:
+        reading = _Reading(page, result, self, time.monotonic() + max(seconds, 0.5))
+        try:
+            return await reading.run()
+        except asyncio.CancelledError:
+            # Cut short by the capture's deadline: what was fetched so far is still in the WARC and named
+            # in the record, so the extractors read it.
+            reading.stopped = "the capture's deadline (the reading was cut short)"
+            result.behaviours.append(reading.outcome())
+            raise
+
+
+class _Reading:
+    def __init__(self, page: Page, result: PageCapture, reader: TimelineReader, end: float):
+        self.page, self.result, self.reader, self.end = page, result, reader, end
+        self.fetched: list[dict[str, Any]] = []
+        self.stopped = "the timeline's end"
+        self.seen_ids: set[str] = set()
+        self.found: list[Wall] = []  # walls seen in the documents fetched (a suspended actor)
+        self.walls: list[Wall] = []  # walls seen on the page
+        self.platform: str | None = None
+        self.posts = 0
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    async def fetch(
+        self, url: str, why: str, accept: str | None = None, css: str | None = None
+    ) -> dict[str, Any] | None:
+        if len(self.fetched) >= MAX_ROUNDS * 2 or self.left() < 1.0:
+            self.stopped = "the time or the number of requests a reading may make"
+            return None
+        try:
+            answer = await asyncio.wait_for(
+                self.page.evaluate(FETCH_JS, [url, accept, css]), max(0.5, self.left() - 0.5)
+            )
+        except Exception as exc:  # noqa: BLE001  a fetch the page refused (CORS, the address rules) is recorded
+            self.fetched.append({"url": url, "why": why, "error": str(exc).splitlines()[0][:200]})
+            return None
+        self.fetched.append({"url": answer.get("url") or url, "why": why, "status": answer.get("status")})
+        return dict(answer)
+
+    async def run(self) -> dict[str, Any]:
+        html = await self.page.content()
+        platform = registry.choose(self.page.url, html, self.reader.platform)
+        self.platform = platform.NAME
+        status = await self.page.evaluate(STATUS_JS)
+        found = walls.check(self.result.url, self.page.url, status, html, platform.WALLS)
+        if platform.NAME == "telegram":
+            from .platforms import telegram
+
+            redirect = telegram.redirect_wall(self.result.url, self.page.url, Source(url=self.page.url))
+            if redirect is not None:
+                found = [redirect, *(w for w in found if w.code != "restricted")]
+        self.walls = found
+        if found:
+            self.result.errors.append(f"profile not fully readable: {walls.sentence(found)}")
+        css = platform.POSTS_CSS
+        posts = self.posts = int(await self.page.evaluate(COUNT_JS, css) or 0)
+        if not found or posts:  # a wall over a page that still shows posts: read what it shows
+            if platform.PAGING == "before":
+                posts = await self._before(posts)
+            elif platform.PAGING == "activitypub":
+                await self._activitypub()
+            posts = await self._more(css, posts) if platform.PAGING != "before" else posts
+            await self._alternates(platform.PAGING)
+        else:
+            self.stopped = "a wall: " + ", ".join(w.code for w in found)
+        self.posts = posts
+        try:
+            await self.page.evaluate("() => window.scrollTo(0, 0)")
+        except Exception:  # noqa: BLE001
+            pass
+        return self.outcome()
+
+    def outcome(self) -> dict[str, Any]:
+        """What the reading did, for the capture record (the extractors read ``fetched`` back)."""
+        return {
+            "name": NAME,
+            "outcome": f"read {self.posts} post(s) on the page and fetched {len(self.fetched)} document(s); "
+            f"stopped at {self.stopped}",
+            "platform": self.platform,
+            "max_posts": self.reader.max_posts,
+            "posts_on_page": self.posts,
+            "walls": [w.code for w in [*self.walls, *self.found]],
+            "fetched": self.fetched,
+            "stopped": self.stopped,
+        }
+
+    async def _before(self, posts: int) -> int:
+        """Telegram: ``?before=ID`` pages, oldest id first, until enough posts or none older."""
+        ids = [i for i in await self.page.evaluate(IDS_JS) if isinstance(i, str) and "/" in i]
+        self.seen_ids.update(ids)
+        total = len(self.seen_ids)
+        base = self.page.url.split("?")[0]
+        while total < self.reader.max_posts:
+            numbers = [int(i.rsplit("/", 1)[1]) for i in self.seen_ids if i.rsplit("/", 1)[1].isdigit()]
+            if not numbers or min(numbers) <= 1:
+                self.stopped = "the channel's first post"
+                break
+            answer = await self.fetch(f"{base}?before={min(numbers)}", "older posts (?before=)")
+            if answer is None:
+                break
+            new = [i for i in answer.get("ids") or [] if i not in self.seen_ids]
+            if not new:
+                self.stopped = "a page with no older posts"
+                break
+            self.seen_ids.update(new)
+            total = len(self.seen_ids)
+        else:
+            self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
+        return total
+
+    async def _activitypub(self) -> None:
+        """The actor linked as application/activity+json, its counts and its outbox pages."""
+        alternates = await self.page.evaluate(ALTERNATES_JS)
+        actor_url = next((a["href"] for a in alternates if "activity+json" in a["type"]), None)
+        if actor_url is None:
+            return
+        actor = await self.fetch(actor_url, "ActivityPub actor", AP)
+        doc = (actor or {}).get("json")
+        if not isinstance(doc, dict):
+            return
+        if doc.get("suspended") is True:
+            wall = walls.Marker("suspended", "the actor document says suspended: true")
+            self.found.append(Wall(wall.code, wall.reason, Source(url=actor_url)))
+            self.result.errors.append(f"profile not fully readable: {walls.sentence([self.found[-1]])}")
+        for name in ("followers", "following"):
+            if isinstance(doc.get(name), str):
+                await self.fetch(doc[name], f"ActivityPub {name} (count)", AP)
+        for name in ("icon", "image"):  # the avatar and header, so that they are stored from the WARC
+            item = doc.get(name)
+            url = item.get("url") if isinstance(item, dict) else None
+            if isinstance(url, str):
+                await self.fetch(url, f"ActivityPub {name} (picture)")
+        outbox = doc.get("outbox")
+        if not isinstance(outbox, str):
+            return
+        page = await self.fetch(outbox, "ActivityPub outbox", AP)
+        items = 0
+        body = (page or {}).get("json") or {}
+        link = body.get("first")
+        link = link.get("id") if isinstance(link, dict) else link
+        for _ in range(MAX_ROUNDS):
+            if not isinstance(link, str) or items >= self.reader.max_posts:
+                break
+            page = await self.fetch(link, "ActivityPub outbox page", AP)
+            body = (page or {}).get("json") or {}
+            got = body.get("orderedItems") or body.get("items") or []
+            if not got:
+                self.stopped = "an empty outbox page"
+                break
+            items += len(got)
+            link = body.get("next")
+        if items >= self.reader.max_posts:
+            self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
+
+    async def _more(self, css: str, posts: int) -> int:
+        """Scroll, then "more" links (fetched) and buttons (clicked), until enough posts or nothing more."""
+        next_link: str | None = None
+        extra = 0
+        for _ in range(MAX_ROUNDS):
+            if posts + extra >= self.reader.max_posts:
+                self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
+                break
+            if self.left() < 1.5:
+                self.stopped = "the time the capture leaves for reading"
+                break
+            if next_link is not None:
+                answer = await self.fetch(next_link, 'next page (a "more" link)', css=css)
+                if answer is None:
+                    break
+                extra += int(answer.get("posts") or 0)
+                next_link = answer.get("next")
+                if next_link in {f.get("url") for f in self.fetched}:
+                    next_link = None
+                if not answer.get("posts"):
+                    self.stopped = "a next page with no posts"
+                    break
+                continue
+            height = await self.page.evaluate(SCROLL_JS)
+            await asyncio.sleep(0.4)
+            grown = int(await self.page.evaluate(COUNT_JS, css) or 0)
+            if grown > posts:  # scrolling brought more (an endless timeline)
+                posts = grown
+                continue
+            if int(await self.page.evaluate("() => document.documentElement.scrollHeight")) > height:
+                continue  # the page grew: what it loads may still be coming
+            control = await self.page.evaluate(MORE_JS)
+            if control is None:
+                self.stopped = 'the timeline\'s end (no more posts, no "more" control)'
+                break
+            if control["kind"] == "link":
+                if control["href"] in {f.get("url") for f in self.fetched}:
+                    self.stopped = 'the timeline\'s end (its "more" link leads to a page already read)'
+                    break
+                next_link = control["href"]
+                continue
+            self.fetched.append({"why": f'clicked "{control["text"]}"', "url": None})
+            await asyncio.sleep(0.6)
+            grown = int(await self.page.evaluate(COUNT_JS, css) or 0)
+            if grown <= posts:
+                self.stopped = f'a "{control["text"]}" control that brought nothing more'
+                break
+            posts = grown
+        return posts + extra
+
+    async def _alternates(self, paging: str) -> None:
+        """RSS/Atom alternates (and an ActivityPub actor, for the generic reader)."""
+        alternates = await self.page.evaluate(ALTERNATES_JS)
+        for item in alternates[:4]:
+            kind = item["type"]
+            if kind in ("application/rss+xml", "application/atom+xml"):
+                await self.fetch(item["href"], f"feed ({kind})")
+        if paging not in ("activitypub", "before") and any("activity+json" in a["type"] for a in alternates):
+            await self._activitypub()

@@ -1,0 +1,52 @@
+"""The redaction rules one by one (capture/redaction.py): which header values become keyed markers, and
+same-length replacement in bodies and quoted-printable MHTML."""
+
+from __future__ import annotations
+
+import quopri
+
+from evidence_kit.capture import redaction as red
+
+
+def test_header_rules() -> None:
+    key = red.Key(b"k" * 32, "persona", "p")
+    redactor = red.Redactor(red.Policy(key))
+    value, names = redactor.header_value("Cookie", "a=1; session=abcdefgh123")
+    assert value == f"a={key.marker('1')}; session={key.marker('abcdefgh123')}" and names == [
+        "cookie a",
+        "cookie session",
+    ]
+    value, _ = redactor.header_value("Set-Cookie", "s=xyz; Path=/; HttpOnly")
+    assert value == f"s={key.marker('xyz')}; Path=/; HttpOnly"
+    assert redactor.header_value("Authorization", "Bearer tok123")[0] == f"Bearer {key.marker('tok123')}"
+    assert (
+        redactor.header_value("Proxy-Authorization", "Basic dXNlcjpwYXNz")[0] == f"Basic {key.marker('dXNlcjpwYXNz')}"
+    )
+    for name in ("x-csrf-token", "X-CSRFToken", "x-xsrf-token", "csrf-token", "X-CSRF-Whatever"):
+        assert redactor.header_value(name, "v4lue")[0] == key.marker("v4lue")
+    assert redactor.header_value("Accept", "text/html")[0] == "text/html"
+    kept = red.Redactor(red.Policy(key, keep_cookies=True))
+    assert kept.header_value("Set-Cookie", "s=xyz; Path=/")[0] == "s=xyz; Path=/"
+    assert kept.header_value("Authorization", "Bearer t")[0] == f"Bearer {key.marker('t')}"  # never kept
+
+
+def test_same_length_replacement_in_bodies_and_quoted_printable() -> None:
+    key = red.Key(b"k" * 32, "persona", "p")
+    secret = "s3cr3t-value-0123456789"
+    redactor = red.Redactor(red.Policy(key, (red.Secret(secret, "cookie sid"),)))
+    body = f'<script>var a = "{secret}"; var b = "{secret}";</script>'.encode()
+    out, places = redactor.replace(body)
+    assert len(out) == len(body) and secret.encode() not in out and len(places) == 2
+    assert [p["offset"] for p in places] == [body.index(secret.encode()), body.rindex(secret.encode())]
+    mhtml = b'Content-Transfer-Encoding: quoted-printable\r\n\r\n<p data=3D"s3cr3t-val=\r\nue-0123456789">x</p>'
+    out, places = redactor.replace_mhtml(mhtml)
+    assert len(out) == len(mhtml) and secret.encode() not in quopri.decodestring(out) and places
+    assert b"=\r\n" in out  # the soft line break stays where it was
+    # Short values are replaced in their headers, never hunted for in bodies (they would match anything).
+    short = red.Redactor(red.Policy(key, (red.Secret("en", "cookie lang"),)))
+    assert short.replace(b"<html lang=en>")[1] == []
+
+
+def test_what_is_hunted_beyond_its_header() -> None:
+    assert not red.hunted("accepted") and not red.hunted("1") and not red.hunted("dismissed-all")
+    assert red.hunted("abc12345") and red.hunted("abcdefghijklmnop") and red.hunted("s3cr3t-value")

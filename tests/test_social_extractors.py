@@ -1,0 +1,166 @@
+# ruff: noqa: E501  (page markup and JSON read better unwrapped)
+"""The platform modules and the wall rule on stored pages, without a browser: exact values, their
+sources, honest walls, and no wall where there is none."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evidence_kit.errors import InvalidInput
+from evidence_kit.social import registry
+from evidence_kit.social.store import extract
+from evidence_kit.social.views import Response, View, parse_count
+from tests.fixtures.social import telegram
+
+HTML = (("Content-Type", "text/html; charset=utf-8"),)
+JSON = (("Content-Type", "application/json"),)
+
+
+def view(url: str, body: str, status: int = 200, extra: list[Response] = (), final: str | None = None) -> View:
+    main = Response("<urn:uuid:main>", final or url, status, HTML, body.encode())
+    return View(url, final or url, [*extra, main], dom=body, dom_digest="blake3:dom")
+
+
+def v(value):  # noqa: ANN001, ANN201
+    return value.value if value is not None else None
+
+
+def test_platform_names_aliases_and_choice() -> None:
+    assert registry.by_name("twitter").NAME == "x"
+    assert registry.by_name("Fediverse").NAME == registry.by_name("activitypub").NAME == "mastodon"
+    with pytest.raises(InvalidInput, match="unknown platform 'myspace'"):
+        registry.by_name("myspace")
+    page = telegram.page("chan", "Chan", [telegram.message("chan", 1, "hi", "2026-01-01T00:00:00+00:00", "5")], None)
+    assert registry.choose("https://t.me/s/chan", "").NAME == "telegram"  # by host
+    assert registry.choose("http://127.0.0.1:8000/s/chan", page).NAME == "telegram"  # a mirror, by markup
+    assert registry.choose("http://127.0.0.1:8000/x", "<html><body>hello</body></html>").NAME == "generic"
+    assert registry.choose("https://t.me/s/chan", page, forced="generic").NAME == "generic"
+
+
+def test_telegram_message_fields_and_sources() -> None:
+    message = telegram.message("chan", 7, "Jobs<br/>abroad", "2026-01-07T10:00:00+00:00", "1.2K", forwarded="other")
+    profile, platform = extract(view("http://127.0.0.1/s/chan", telegram.page("chan", "Chan", [message], None)), None)
+    assert platform.NAME == "telegram"
+    (post,) = profile.posts
+    assert (v(post.id), post.id.raw, v(post.permalink), v(post.published)) == (
+        "7",
+        "chan/7",
+        "https://t.me/chan/7",
+        "2026-01-07T10:00:00+00:00",
+    )
+    assert v(post.text) == "Jobs\nabroad" and v(post.counts["views"]) == 1200
+    assert v(post.forwarded_from) == "https://t.me/other"
+    assert post.id.source.warc_record_id == "<urn:uuid:main>"
+    assert v(profile.account_id) == telegram.CHANNEL_ID and profile.account_id.raw.startswith("c1783925514_")
+    assert profile.walls == []
+
+
+def test_a_telegram_preview_redirected_to_the_channel_page_is_restricted() -> None:
+    hop = Response("<urn:uuid:hop>", "https://t.me/s/closed", 302, (("Location", "/closed"),), b"")
+    profile, _ = extract(
+        view("https://t.me/s/closed", telegram.RESTRICTED, extra=[hop], final="https://t.me/closed"), None
+    )
+    assert [w.code for w in profile.walls] == ["restricted"]
+    assert profile.walls[0].evidence.warc_record_id == "<urn:uuid:hop>"
+    assert profile.status() == "empty" and profile.handle is None
+
+
+def test_x_rest_id_from_the_user_answer_and_its_login_wall() -> None:
+    answer = {
+        "data": {
+            "user": {
+                "result": {
+                    "rest_id": "44196397",
+                    "legacy": {"screen_name": "jack", "name": "jack", "followers_count": 10},
+                }
+            }
+        }
+    }
+    api = Response(
+        "<urn:uuid:api>", "https://x.com/i/api/graphql/abc/UserByScreenName", 200, JSON, json.dumps(answer).encode()
+    )
+    profile, _ = extract(view("https://x.com/jack", "<html><body></body></html>", extra=[api]), None)
+    assert (v(profile.account_id), v(profile.handle), v(profile.counts["followers"])) == ("44196397", "jack", 10)
+    assert profile.account_id.source.json_path == "$.data.user.result.rest_id"
+    login = view(
+        "https://x.com/jack", "<html><title>Log in to X</title><body></body></html>", final="https://x.com/i/flow/login"
+    )
+    walled, _ = extract(login, None)
+    assert [w.code for w in walled.walls][:1] == ["login-wall"] and walled.status() == "empty"
+
+
+def test_facebook_user_id_and_vanity_from_script_data() -> None:
+    page = '<html><body><script>require("X",{"userID":"100012345678","userVanity":"jane.doe"})</script></body></html>'
+    profile, _ = extract(view("https://www.facebook.com/jane.doe", page), None)
+    assert (v(profile.account_id), v(profile.handle)) == ("100012345678", "jane.doe")
+    assert profile.account_id.raw == '"userID":"100012345678"'
+
+
+def test_instagram_login_redirect_is_a_login_wall() -> None:
+    page = '<html><title>Login • Instagram</title><body><form><input name=username><input type="password"></form></body></html>'
+    profile, platform = extract(
+        view(
+            "https://www.instagram.com/someone/", page, final="https://www.instagram.com/accounts/login/?next=/someone/"
+        ),
+        None,
+    )
+    assert platform.NAME == "instagram"
+    assert profile.walls[0].code == "login-wall" and profile.walls[0].reason == "Instagram redirected to its login page"
+
+
+def test_vk_numeric_id_from_og_url_and_a_closed_profile() -> None:
+    page = '<html><head><meta property="og:url" content="https://vk.com/id12345"></head><body>Это закрытый профиль</body></html>'
+    profile, _ = extract(view("https://vk.com/durov", page), None)
+    assert v(profile.account_id) == "12345" and v(profile.handle) == "durov"
+    assert [w.code for w in profile.walls] == ["private"]
+
+
+def test_tiktok_status_code_says_private() -> None:
+    data = {"__DEFAULT_SCOPE__": {"webapp.user-detail": {"statusCode": 10222, "userInfo": {}}}}
+    page = f'<html><body><script id="__UNIVERSAL_DATA_FOR_REHYDRATION__" type="application/json">{json.dumps(data)}</script></body></html>'
+    profile, _ = extract(view("https://www.tiktok.com/@someone", page), None)
+    assert [w.code for w in profile.walls] == ["private"]
+    assert profile.walls[0].evidence.json_path.endswith(".statusCode")
+
+
+def test_generic_microdata_and_h_card_on_an_unseen_layout() -> None:
+    page = """<html><body>
+<div itemscope itemtype="https://schema.org/Person"><span itemprop="name">Ivan Petrov</span>
+<span itemprop="alternateName">@ivan_p</span><meta itemprop="identifier" content="7781">
+<div itemprop="interactionStatistic" itemscope itemtype="https://schema.org/InteractionCounter">
+<link itemprop="interactionType" href="https://schema.org/FollowAction"><span itemprop="userInteractionCount">1,204</span></div></div>
+<nav><a href="/login">Log in</a></nav>
+<div class="h-entry"><a class="u-url" href="/p/1">1</a><time class="dt-published" datetime="2026-01-01T00:00:00Z">x</time><p class="e-content">Hello</p></div>
+</body></html>"""
+    profile, platform = extract(view("https://unknown.example/u/ivan", page), None)
+    assert platform.NAME == "generic"
+    assert (v(profile.display_name), v(profile.handle), v(profile.account_id)) == ("Ivan Petrov", "ivan_p", "7781")
+    assert v(profile.counts["followers"]) == 1204 and profile.counts["followers"].raw == "1,204"
+    assert [v(p.permalink) for p in profile.posts] == ["https://unknown.example/p/1"]
+    assert profile.walls == [], "a 'Log in' link in the menu is not a login wall"
+
+
+@pytest.mark.parametrize(
+    ("status", "page", "code"),
+    [
+        (429, "<html><title>Too many requests</title><body>Slow down</body></html>", "rate-limit"),
+        (200, "<html><title>Just a moment...</title><body></body></html>", "bot-check"),
+        (200, "<html><title>Before you continue to the site</title><body></body></html>", "consent-wall"),
+        (200, "<html><body><p>This account has been suspended.</p></body></html>", "suspended"),
+        (200, "<html><body><h2>This account is private</h2></body></html>", "private"),
+    ],
+)
+def test_generic_walls(status: int, page: str, code: str) -> None:
+    profile, _ = extract(view("https://unknown.example/u/x", page, status=status), None)
+    assert [w.code for w in profile.walls] == [code]
+    assert profile.walls[0].evidence.dom == "blake3:dom"  # said from the stored DOM artefact
+
+
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [("1.2K", 1200), ("3,4 тыс.", 3400), ("12 345", 12345), ("2M", 2_000_000), ("987", 987), ("views", None)],
+)
+def test_counts_as_pages_write_them(raw: str, number: int | None) -> None:
+    assert parse_count(raw) == number
