@@ -95,7 +95,11 @@ def export(
 
 @app.command("mla-form")
 def mla_form() -> None:
-    """Print a commented MLA / preservation form template (JSON with // comments) to fill for 'export --mla'."""
+    """Print a commented MLA / preservation form template (JSON with // comments) to fill for 'export --mla'.
+
+    Save it to a file, fill it in and give it to 'export --mla FILE': the annexes are written from it, and
+    required fields left empty are listed in the export's result.
+    """
     from ..export import mla
 
     sys.stdout.write(mla.form_template())

@@ -31,7 +31,7 @@ from .. import TOOL
 from ..case import Case
 from ..errors import InvalidInput, OperationFailed
 from ..machine import machine_facts
-from . import leftovers, report, secrets, wacz, wacz_signing
+from . import leftovers, secrets, wacz, wacz_signing
 from .bag import BagWriter, write_tag_files
 from .contents import Contents, gather, mapping_json
 from .job import ExportJob, ExportOptions
@@ -235,9 +235,11 @@ def export_case(
     with leftovers.in_progress(case, out, clock) as staging:
         staging.folder.mkdir()
         chosen = stages if stages is not None else STAGES
+        from .report import add_to_bag as print_report  # here: report and mla import each other at load
+
         job = ExportJob(contents, BagWriter(staging.folder), options, wacz_signer=wacz_signer)
         try:
-            if any(stage is report.add_to_bag for _, stage in chosen):
+            if any(stage is print_report for _, stage in chosen):
                 # Chromium starts now, while the evidence is copied; the report is printed beside the rest.
                 job.printer = Printer(options.chromium or chromium_path(case.settings.chromium))
             if on_progress:

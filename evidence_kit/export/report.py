@@ -9,14 +9,17 @@ through the same Chromium the captures use, with page numbers in the footer.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from chain_of_custody.facts import ENROL_WACZ
 
 from .. import TOOL
+from ..social import history as social_history
 from .contents import BagArtefact, Contents, Exhibit
 from .job import ExportJob
+from .mla.providers import social_profile
 from .printing import print_pdfs
 from .templating import render
 from .translate import Translator, code, em, strong
@@ -240,6 +243,73 @@ def _exhibit(contents: Contents, exhibit: Exhibit, stamps: list[dict[str, Any]],
     }
 
 
+def _accounts(contents: Contents, tr: Translator) -> list[dict[str, Any]]:
+    """The social-media accounts the exported captures recorded, each with its captures and changes."""
+    groups: list[tuple[dict[str, Any], list[tuple[Exhibit, dict[str, Any]]]]] = []
+    for exhibit in contents.exhibits:
+        profile = social_profile(contents, exhibit)
+        if profile is None or profile.get("account") is None:
+            continue
+        group = next((g for g in groups if social_history.same_account(g[0], profile)), None)
+        if group is None:
+            groups.append((profile, [(exhibit, profile)]))
+        else:
+            group[1].append((exhibit, profile))
+    out = []
+    for first, members in groups:
+        rows = []
+        for exhibit, profile in members:
+            diff = _history_of(contents, exhibit)
+            walls = ", ".join(w.get("code", "") for w in profile.get("walls") or [])
+            rows.append(
+                {
+                    "exhibit": exhibit.number,
+                    "captured": tr.datetime((profile.get("capture") or {}).get("started")),
+                    "handle": "@" + str(_value(profile.get("handle"))) if profile.get("handle") else "",
+                    "status": str(tr.phrase(profile.get("status"))) + (f" ({walls})" if walls else ""),
+                    "posts_read": profile.get("posts_read"),
+                    "changes": (social_history.sentences(diff) or [tr.text("no change")]) if diff else [],
+                }
+            )
+        last = members[-1][1]
+        out.append(
+            {
+                "platform": first.get("platform"),
+                "title": "@" + str(_value(last.get("handle"))) if last.get("handle") else str(first.get("account")),
+                "facts": _present(
+                    [
+                        (tr.text("stable id"), _value(last.get("account_id"))),
+                        (
+                            tr.text("handles seen"),
+                            ", ".join(dict.fromkeys(str(r["handle"]) for r in rows if r["handle"])),
+                        ),
+                        (tr.text("display name"), _value(last.get("display_name"))),
+                        (tr.text("address"), last.get("url")),
+                        (tr.text("extractor"), f"{last['extractor']['name']} {last['extractor']['version']}"),
+                    ]
+                ),
+                "captures": rows,
+            }
+        )
+    return out
+
+
+def _value(item: Any) -> Any:
+    return item.get("value") if isinstance(item, dict) else None
+
+
+def _history_of(contents: Contents, exhibit: Exhibit) -> dict[str, Any] | None:
+    for item in exhibit.artefacts:
+        path = contents.sources.get(item.blake3)
+        if item.role == "social-history" and path is not None:
+            try:
+                value = json.loads(path.read_bytes())
+            except (OSError, ValueError):
+                return None
+            return value if isinstance(value, dict) else None
+    return None
+
+
 def _summarise(details: dict[str, Any], tr: Translator) -> str:
     keep = [
         tr.text(
@@ -337,6 +407,7 @@ def render_html(contents: Contents, tr: Translator | None = None) -> str:
         summary=_present(summary),
         exhibits=[_exhibit(contents, e, stamps, tr) for e in contents.exhibits],
         timeline=timeline,
+        accounts=_accounts(contents, tr),
         stamps=stamps,
         head=contents.head,
         openssl=openssl,
