@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import config
 from ..errors import InvalidInput
-from . import scan, vault
+from . import vault
 from .store import PersonaStore
 
 
@@ -53,6 +53,9 @@ def secrets_for(
     names = names_in(records)
     if not names:
         return found
+    from . import scan  # here, not at the top: it loads the capture's redaction rules, which a verify of a
+    # case no persona captured (the usual one) never needs
+
     store = PersonaStore.for_settings(settings)
     passphrase = passphrase if passphrase is not None else os.environ.get(vault.PASSPHRASE_ENV)
     for name in names:
@@ -75,6 +78,8 @@ def folder_warnings(settings: config.Settings, folder: Path) -> list[str]:
     secrets = secrets_for(settings, records_in_folder(folder))
     warnings = [f"persona {n}'s secrets could not be looked for: {why}" for n, why in secrets.unchecked.items()]
     if secrets.wanted:
+        from . import scan
+
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
             hit = scan.find_in_file(path, path.relative_to(folder).as_posix(), secrets.wanted)
             if hit is not None:
@@ -99,6 +104,10 @@ def zip_warnings(settings: config.Settings, path: Path) -> list[str]:
         return []  # verify itself says what is wrong with the zip
     secrets = secrets_for(settings, records)
     warnings = [f"persona {n}'s secrets could not be looked for: {why}" for n, why in secrets.unchecked.items()]
+    if not secrets.wanted:
+        return warnings
+    from . import scan
+
     hit = scan.find_in_file(path, path.name, secrets.wanted)
     if hit is not None:
         warnings.append(f"{hit.file} holds a secret value ({hit.name}): do not hand this bundle over")
