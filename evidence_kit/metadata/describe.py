@@ -243,10 +243,28 @@ def _read_embedded(
 
 
 def _describe_one(item: Item) -> Out:
-    """Run every describer over one artefact, in order."""
+    """Run every describer over one artefact, in order.
+
+    A handed-over file is anyone's bytes: a describer that fails on one (a parser tripping over a
+    malformed header, JSON of an unexpected shape) must not stop the others, nor make every later
+    ``add`` to the case fail on the same undescribed artefact. What the failing describer had added is
+    taken out again, and the description says which describer failed and why (flag
+    ``describer-failed``), so nothing in it is half-made.
+    """
     out = Out({"format": FORMAT})
     for describer in DESCRIBERS:
-        describer(item, out)
+        before = (dict(out.body), list(out.selectors), list(out.flags), out.gps, out.text, out.title)
+        try:
+            describer(item, out)
+        except Exception as exc:  # noqa: BLE001  hostile input must not stop the describe (see above)
+            body, found, flags, out.gps, out.text, out.title = before
+            out.body, out.selectors, out.flags = body, found, flags
+            name = describer.__module__.rsplit(".", 1)[-1]
+            out.body.setdefault("describer_errors", []).append(
+                f"the {name} describer failed ({type(exc).__name__}: {exc}); nothing of it is in this description"
+            )
+            if "describer-failed" not in out.flags:
+                out.flags.append("describer-failed")
     out.selectors = selectors.dedupe(out.selectors)
     out.body["selectors"] = [s.to_json() for s in out.selectors]
     out.body["flags"] = out.flags
@@ -393,6 +411,7 @@ def _describe_once(
             region,
         )
         out = _describe_one(item)
+        errors += [f"{w.name or w.blake3}: {problem}" for problem in out.body.get("describer_errors", [])]
         if out.text is not None:
             # The text search indexes is an artefact of its own (unless it is this artefact's bytes), so
             # every md_texts row is held by a signed file.
