@@ -237,16 +237,32 @@ def _telegram_text(value: Any) -> tuple[str, list[dict[str, str]]]:
     return "".join(out), entities
 
 
+def _chat_list(data: dict[str, Any]) -> list[Any] | None:
+    """The ``chats.list`` of a whole account export, or None (a JSON of any other shape is not one)."""
+    chats = data.get("chats")
+    listed = chats.get("list") if isinstance(chats, dict) else None
+    return listed if isinstance(listed, list) else None
+
+
 def looks_like_telegram_json(data: Any) -> bool:
-    return isinstance(data, dict) and (
-        isinstance(data.get("messages"), list) or isinstance((data.get("chats") or {}).get("list"), list)
-    )
+    return isinstance(data, dict) and (isinstance(data.get("messages"), list) or _chat_list(data) is not None)
+
+
+def _unix_utc(value: Any) -> str | None:
+    """``date_unixtime`` as RFC 3339 UTC; None when it is not a time a computer can have written."""
+    text = str(value or "")
+    if not text.isdigit() or len(text) > 12:  # beyond the year 33658: not a clock's reading
+        return None
+    try:
+        return datetime.fromtimestamp(int(text), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def parse_telegram_json(data: dict[str, Any], files: dict[str, str] | None = None) -> Chat:
     """``result.json`` of one chat, or of a whole account export (``chats.list``: every chat, in order)."""
     files = files or {}
-    chats = data["chats"]["list"] if isinstance((data.get("chats") or {}).get("list"), list) else [data]
+    chats = _chat_list(data) or [data]
     messages: list[Message] = []
     problems: list[str] = []
     titles = []
@@ -255,7 +271,8 @@ def parse_telegram_json(data: dict[str, Any], files: dict[str, str] | None = Non
             continue
         if chat.get("name"):
             titles.append(str(chat["name"]))
-        for item in chat.get("messages") or []:
+        listed = chat.get("messages")
+        for item in listed if isinstance(listed, list) else []:
             if not isinstance(item, dict):
                 continue
             if len(messages) >= MAX_MESSAGES:
@@ -270,9 +287,11 @@ def parse_telegram_json(data: dict[str, Any], files: dict[str, str] | None = Non
                     attachments.append(
                         {"name": name, "omitted": missing, "blake3": None if missing else _match_path(name, files)}
                     )
-            utc = None
-            if str(item.get("date_unixtime", "")).isdigit():
-                utc = datetime.fromtimestamp(int(item["date_unixtime"]), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            utc = _unix_utc(item.get("date_unixtime"))
+            if utc is None and item.get("date_unixtime"):
+                problems.append(
+                    f"message {len(messages) + 1}: date_unixtime {str(item['date_unixtime'])[:30]!r} is not a time"
+                )
             is_service = item.get("type") == "service"
             sender = item.get("actor") if is_service else item.get("from")
             message = Message(

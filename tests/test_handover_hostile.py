@@ -1,0 +1,79 @@
+"""Handed-over files made to hurt: what a hostile chat export, e-mail, document or archive must not do.
+
+A file someone hands over is anyone's bytes. Reading it must not crash ``add`` (nor every later
+``add`` to the case), fill the memory or the disk, or make the description say something untrue of
+what was stored. Each test here was a real failure found by attacking the readers through the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evidence_kit.metadata import chats
+from evidence_kit.metadata.describe import description_of
+
+
+def _add(cli, case_id: str, path: Path):  # type: ignore[no-untyped-def]
+    return cli("add", str(path), "--case", case_id)
+
+
+# --- one hostile file must not poison the case ---------------------------------------------------------
+def test_a_describer_that_fails_on_one_file_does_not_stop_the_case(make_case, cli, tmp_path, monkeypatch) -> None:
+    """A describer raising on one artefact: add still succeeds, the description says which describer
+    failed and keeps nothing it had half-made, the next add works, and the case verifies."""
+    from evidence_kit.metadata import describe as describing
+    from evidence_kit.metadata.describers import DESCRIBERS
+
+    def tripping(item, out) -> None:  # type: ignore[no-untyped-def]
+        if item.work.name == "poison.txt":
+            out.body["half"] = "made"
+            out.flags.append("half-made")
+            raise ValueError("a parser tripped")
+
+    tripping.__module__ = "evidence_kit.metadata.describers.tripping"  # a describer is named by its module
+
+    monkeypatch.setattr(describing, "DESCRIBERS", (*DESCRIBERS[:-1], tripping, DESCRIBERS[-1]))
+    case = make_case()
+    poison = tmp_path / "poison.txt"
+    poison.write_text("call +44 7911 123456\n")
+    result = _add(cli, case.id, poison)
+    assert result.exit_code == 0, result.output
+    assert "the tripping describer failed (ValueError: a parser tripped)" in result.stderr
+    added = [e for e in case.events() if e.action == "add"][-1].artefacts[0]["blake3"]
+    described = description_of(case, added)
+    assert described is not None and "half" not in described and "half-made" not in described["flags"]
+    assert "describer-failed" in described["flags"]
+    assert described["describer_errors"] == [
+        "the tripping describer failed (ValueError: a parser tripped); nothing of it is in this description"
+    ]
+    assert [s["value"] for s in described["selectors"]] == ["+447911123456"]  # the other describers ran
+    after = tmp_path / "after.txt"
+    after.write_text("fine\n")
+    assert _add(cli, case.id, after).exit_code == 0
+    assert cli("verify", case.id).exit_code == 0
+
+
+# --- Telegram JSON of an unexpected shape ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"chats": [1], "messages": 3},  # "chats" a list, not {"list": […]}
+        {"chats": "x"},
+        {"chats": {"list": [{"messages": {"not": "a list"}}]}},
+    ],
+)
+def test_json_of_another_shape_is_not_a_telegram_export(data) -> None:
+    chat = chats.parse_any(json.dumps(data).encode(), "result.json")
+    assert chat is None or chat.messages == []
+
+
+def test_a_telegram_time_no_clock_can_write_is_a_problem_not_a_crash() -> None:
+    data = {
+        "messages": [{"date": "2024-03-04T14:05:00", "date_unixtime": "99999999999999999", "from": "A", "text": "x"}]
+    }
+    chat = chats.parse_any(json.dumps(data).encode(), "result.json")
+    assert chat is not None and chat.messages[0].utc is None and chat.messages[0].time == "2024-03-04T14:05:00"
+    assert chat.problems == ["message 1: date_unixtime '99999999999999999' is not a time"]
