@@ -77,3 +77,50 @@ def test_a_telegram_time_no_clock_can_write_is_a_problem_not_a_crash() -> None:
     chat = chats.parse_any(json.dumps(data).encode(), "result.json")
     assert chat is not None and chat.messages[0].utc is None and chat.messages[0].time == "2024-03-04T14:05:00"
     assert chat.problems == ["message 1: date_unixtime '99999999999999999' is not a time"]
+
+
+# --- e-mail with malformed headers ------------------------------------------------------------------------
+HOSTILE_MAIL = (
+    b"Received: from host (host [::ffff:192.0.2.1]) by mx.example; Tue, 5 Mar 2024 09:12:01 +0100\n"
+    b"Received: from a.example (a.example [IPv6:2001:db8::1]) by host; Tue, 5 Mar 2024 09:12:00 +0100\n"
+    b"from: =?utf-8?b?0JDQvdC90LAgKzM1OSA4OCAxMjMgNDU2Nw==?= <anna@x.example>\n"
+    b'To: a@b.example, "Group": c@d.example;, =?x?q?=ZZ?= <\n'
+    b"Date: Sat, 31 Feb 2024 09:12:01 +0100\n"
+    b"Subject: offer\n\nhello\n"
+)
+
+
+def test_an_email_with_malformed_headers_is_read_not_crashed_on() -> None:
+    from evidence_kit.metadata import mail, selectors
+
+    parsed = mail.parse(HOSTILE_MAIL)
+    # A lower-case "from:" is From; its encoded display name is decoded, and its phone is a selector.
+    assert parsed.decoded["From"] == ["Анна +359 88 123 4567 <anna@x.example>"]
+    assert {(s.kind, s.value) for s in selectors.extract_text(mail.header_text(parsed))} >= {
+        ("phone", "+359881234567"),
+        ("email", "anna@x.example"),
+    }
+    # An IPv4 host written as an IPv4-mapped IPv6 address is named by its IPv4 address.
+    assert [h.from_ip for h in parsed.hops] == ["2001:db8::1", "192.0.2.1"]
+    assert parsed.date is None and "the Date header 'Sat, 31 Feb 2024 09:12:01 +0100' is not a real date" in (
+        parsed.problems
+    )
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_mangled_emails_never_raise(seed: int) -> None:
+    """Bytes of a real message mangled at random (the standard library's header parser raises
+    AttributeError or IndexError on some): parse always returns, naming what it could not read."""
+    import random
+
+    from evidence_kit.metadata import mail
+    from tests.fixtures import handover_files as h
+
+    chance = random.Random(seed)
+    base = h.email_with_attachment()
+    for _ in range(300):
+        data = bytearray(base)
+        for _ in range(chance.randint(1, 8)):
+            at = chance.randrange(len(data))
+            data[at:at] = chance.choice([b"=?utf-8?b?", b"?=", b'"', b":", b";", b"<", b"\xff", b"(", b","])
+        mail.parse(bytes(data)).to_json()
