@@ -124,3 +124,75 @@ def test_mangled_emails_never_raise(seed: int) -> None:
             at = chance.randrange(len(data))
             data[at:at] = chance.choice([b"=?utf-8?b?", b"?=", b'"', b":", b";", b"<", b"\xff", b"(", b","])
         mail.parse(bytes(data)).to_json()
+
+
+# --- archives: bombs the per-member check let through, encryption ---------------------------------------
+def _bzip2_members(path: Path, count: int = 20) -> Path:
+    """``count`` bzip2 members, each just under the 1 MiB below which no member's ratio is judged."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_BZIP2) as archive:
+        for number in range(count):
+            archive.writestr(f"m{number:03d}.bin", bytes((1 << 20) - 16) + f"{number:016d}".encode())
+    return path
+
+
+def test_many_small_bzip2_members_are_a_bomb_refused_whole(make_case, cli, tmp_path) -> None:
+    from evidence_kit.metadata import archives
+
+    path = _bzip2_members(tmp_path / "small.zip")
+    assert path.stat().st_size < 10_000  # 20 MiB inside
+    with pytest.raises(archives.ArchiveRefused, match=r"expands [\d,]+ times .* a decompression bomb"):
+        with archives.unpacked(path, "zip"):
+            pytest.fail("a refused archive must not reach the caller")
+    case = make_case()
+    result = _add(cli, case.id, path)
+    assert result.exit_code == 0 and "a decompression bomb: the archive is refused" in result.stderr
+    assert not [e for e in case.events() for a in e.artefacts if a.get("role") == "archive-member"]
+
+
+def test_a_zip_with_a_huge_mimetype_is_neither_inflated_by_us_nor_given_to_exiftool(make_case, cli, tmp_path) -> None:
+    """office.kind_of read the whole ``mimetype`` member, and exiftool inflates it too: a 1 MB zip with a
+    1 GB ``mimetype`` took 3 GB of memory and 23 s. Its head is enough to name an OpenDocument."""
+    import tracemalloc
+    import zipfile
+
+    from evidence_kit.metadata import office
+
+    path = tmp_path / "mimetype-bomb.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("mimetype", "w") as sink:
+            for _ in range(64):
+                sink.write(bytes(1 << 20))
+    tracemalloc.start()
+    assert office.kind_of("application/zip", path) is None  # zeros name no format
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 8 << 20, peak
+    case = make_case()
+    result = _add(cli, case.id, path)
+    assert result.exit_code == 0 and "a decompression bomb" in result.stderr
+    added = [e for e in case.events() if e.action == "add"][-1].artefacts[0]["blake3"]
+    assert "embedded" not in description_of(case, added)  # exiftool was not run on it
+
+
+def test_an_encrypted_member_is_named_as_such_not_as_something_that_is_not_evidence(tmp_path) -> None:
+    import zipfile
+
+    from evidence_kit.metadata import archives
+
+    path = tmp_path / "locked.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("passport.jpg", b"\x8a\x91 ciphertext")
+    data = bytearray(path.read_bytes())  # zipfile writes no encryption: set the flag (bit 0) by hand
+    data[data.index(b"PK\x03\x04") + 6] |= 0x1
+    data[data.index(b"PK\x01\x02") + 8] |= 0x1
+    path.write_bytes(bytes(data))
+    assert zipfile.ZipFile(path).infolist()[0].flag_bits & 0x1
+    with pytest.raises(archives.ArchiveRefused) as refused:
+        with archives.unpacked(path, "zip"):
+            pytest.fail("an encrypted archive cannot be unpacked")
+    assert str(refused.value) == (
+        "the member 'passport.jpg' is encrypted (no password is tried): the archive is stored as handed over,"
+        " not unpacked"
+    )

@@ -222,11 +222,28 @@ def _extract_media(
     return entries
 
 
+def _zip_bomb(w: Work, mime: str) -> bool:
+    """A zip (or a zip-based office document) refused from its central directory: not given to exiftool,
+    which would inflate its members whole (see :func:`.archives.zip_refusal`)."""
+    from . import archives, office
+
+    if mime not in archives.ZIP_MIMES and mime not in office.OOXML and mime not in office.ODF:
+        if archives.kind_of(mime, w.path) != "zip":
+            return False
+    return archives.zip_refusal(w.path) is not None
+
+
 def _read_embedded(
     work: list[Work], types: dict[str, filetype.FileType]
 ) -> tuple[dict[str, exif.Embedded], set[str], str | None, list[str]]:
     """exiftool over every file it has something to say about, in one process for the whole batch."""
-    wanted = [w for w in work if w.role not in NO_EXIF_ROLES and not types[w.blake3].mime.startswith("text/")]
+    wanted = [
+        w
+        for w in work
+        if w.role not in NO_EXIF_ROLES
+        and not types[w.blake3].mime.startswith("text/")
+        and not _zip_bomb(w, types[w.blake3].mime)
+    ]
     if not wanted:
         return {}, set(), None, []
     try:
