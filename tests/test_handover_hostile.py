@@ -196,3 +196,60 @@ def test_an_encrypted_member_is_named_as_such_not_as_something_that_is_not_evide
         "the member 'passport.jpg' is encrypted (no password is tried): the archive is stored as handed over,"
         " not unpacked"
     )
+
+
+# --- a damaged compressed tar, members that are one file ---------------------------------------------------
+def _damaged(path: Path, how: str) -> Path:
+    import gzip
+
+    from tests.fixtures import handover_files as h
+
+    h.tar_gz(path, {"chat/_chat.txt": b"[04/03/2024, 14:05:09] Anna: hello\n" * 50})
+    data = bytearray(path.read_bytes())
+    if how == "crc":
+        data[-8] ^= 0xFF  # the gzip trailer's CRC-32 no longer matches the data
+    else:
+        del data[-6:]  # cut before the end of the gzip stream
+    path.write_bytes(bytes(data))
+    with pytest.raises((gzip.BadGzipFile, EOFError)):
+        gzip.decompress(bytes(data))  # the damage is real
+    return path
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [("crc", "CRC check failed"), ("cut", "Compressed file ended before the end-of-stream marker")],
+)
+def test_a_damaged_tar_gz_is_refused_not_read_as_sound(tmp_path, how: str, message: str) -> None:
+    """tarfile's stream reader never checks the gzip CRC: a damaged .tar.gz gave its members as sound."""
+    from evidence_kit.metadata import archives
+
+    path = _damaged(tmp_path / "chat.tar.gz", how)
+    with pytest.raises(archives.ArchiveRefused, match=message):
+        with archives.unpacked(path, "tar"):
+            pytest.fail("a damaged archive must not reach the caller")
+
+
+@pytest.mark.parametrize(
+    ("kind", "names", "message"),
+    [
+        ("tar", ["a.txt", "./a.txt"], "the member './a.txt' is the same file as 'a.txt'"),
+        ("zip", ["x/a.txt", "x//a.txt"], "the member 'x//a.txt' is the same file as 'x/a.txt'"),
+    ],
+)
+def test_two_members_that_unpack_to_one_file_are_refused(tmp_path, kind: str, names: list[str], message) -> None:
+    import zipfile
+
+    from evidence_kit.metadata import archives
+    from tests.fixtures import handover_files as h
+
+    path = tmp_path / f"twins.{kind}"
+    if kind == "tar":
+        h.tar_gz(path, dict(zip(names, [b"one", b"two"], strict=True)))
+    else:
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, data in zip(names, [b"one", b"two"], strict=True):
+                archive.writestr(name, data)
+    with pytest.raises(archives.ArchiveRefused, match=message):
+        with archives.unpacked(path, kind):
+            pytest.fail("twins must not reach the caller")
