@@ -253,3 +253,21 @@ def test_two_members_that_unpack_to_one_file_are_refused(tmp_path, kind: str, na
     with pytest.raises(archives.ArchiveRefused, match=message):
         with archives.unpacked(path, kind):
             pytest.fail("twins must not reach the caller")
+
+
+# --- chat exports: dates -----------------------------------------------------------------------------------
+def test_spanish_p_m_times_are_not_read_as_us_month_first() -> None:
+    """Spanish exports write "p. m." (with a narrow no-break space before it) and day first; only a plain
+    AM/PM suggests the US month/day order."""
+    text = "4/3/24, 2:05\u202fp.\u00a0m. - Ana: hola\n4/3/24, 11:05\u202fa.\u00a0m. - Ana: adiós\n"
+    chat = chats.parse_any(text.encode(), None)
+    assert chat is not None and [m.time for m in chat.messages] == ["2024-03-04T14:05:00", "2024-03-04T11:05:00"]
+    assert chat.date_order.startswith("day/month/year (ASSUMED")
+    us = chats.parse_any("3/4/24, 2:05\u202fPM - Mike: hi\n".encode(), None)
+    assert us is not None and us.messages[0].time == "2024-03-04T14:05:00" and "US month/day" in us.date_order
+
+
+def test_an_impossible_date_is_named_and_left_empty_not_shifted() -> None:
+    chat = chats.parse_any(b"[31/02/2024, 10:00:00] Anna: x\n[13/03/2024, 10:00:00] Anna: y\n", None)
+    assert chat is not None and [m.time for m in chat.messages] == [None, "2024-03-13T10:00:00"]
+    assert chat.problems == ["message 1: date '[31/02/2024, 10:00:00] Anna: x' is not a real date"]

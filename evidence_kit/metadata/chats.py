@@ -9,9 +9,10 @@ A WhatsApp export is one line per message in the phone's own date format, in two
 Lines that do not start a message continue the one before (multi-line messages); a line with no
 "Name: " is a system message (encryption notice, "Anna added Boris"). Day and month order is settled
 by the export itself (a first number above 12 is a day, a second above 12 a month, a year written first
-is year-month-day); when no line settles it, day first is assumed, except with AM/PM (the US m/d/y
-habit), and the description says it was assumed. The times carry no zone: they are the local time of
-the phone that exported the chat, and are kept as written (``"2024-03-04T14:05:09"``, no offset).
+is year-month-day); when no line settles it, day first is assumed, except with a plain AM/PM (the US
+m/d/y habit; the "p. m." and "nachm." locales are day first), and the description says it was assumed.
+The times carry no zone: they are the local time of the phone that exported the chat, and are kept as
+written (``"2024-03-04T14:05:09"``, no offset).
 
 Telegram's ``result.json`` carries ``date`` (local time of the exporting computer) and
 ``date_unixtime`` (UTC, kept as ``utc``); its HTML export names the time with its offset in a title
@@ -134,8 +135,10 @@ def _date_order(headers: list[re.Match[str]]) -> tuple[str, str]:
         return "dmy", "settled by the export (a first number above 12 is a day)"
     if any(int(m.group("b")) > 12 for m in headers):
         return "mdy", "settled by the export (a second number above 12 is a day)"
-    if any(m.group("ampm") for m in headers):
+    if any(re.fullmatch(r"[AaPp][Mm]", m.group("ampm") or "") for m in headers):
         return "mdy", "ASSUMED: no date in the export settles it; 12-hour times suggest the US month/day order"
+    if any(m.group("ampm") for m in headers):  # "p. m." (Spanish), "nachm." (German): day-first locales
+        return "dmy", "ASSUMED: no date in the export settles it; day first, as where 'p. m.' or 'nachm.' is written"
     return "dmy", "ASSUMED: no date in the export settles it; day first, as in most locales"
 
 
@@ -145,7 +148,7 @@ def _local_time(m: re.Match[str], order: str) -> str | None:
     if year < 100:
         year += 2000
     hour, minute, second = int(m.group("h")), int(m.group("m")), int(m.group("s") or 0)
-    ampm = (m.group("ampm") or "").lower().replace(".", "").replace(" ", "")
+    ampm = "".join((m.group("ampm") or "").lower().replace(".", "").split())  # "p.\u00a0m." is "pm"
     if ampm in ("pm", "nachm", "午後", "오후") and hour < 12:
         hour += 12
     elif ampm in ("am", "vorm", "午前", "오전") and hour == 12:
