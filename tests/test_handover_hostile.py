@@ -271,3 +271,16 @@ def test_an_impossible_date_is_named_and_left_empty_not_shifted() -> None:
     chat = chats.parse_any(b"[31/02/2024, 10:00:00] Anna: x\n[13/03/2024, 10:00:00] Anna: y\n", None)
     assert chat is not None and [m.time for m in chat.messages] == [None, "2024-03-13T10:00:00"]
     assert chat.problems == ["message 1: date '[31/02/2024, 10:00:00] Anna: x' is not a real date"]
+
+
+def test_a_long_whatsapp_export_libmagic_calls_csv_is_still_read_as_a_chat(make_case, cli, tmp_path) -> None:
+    from evidence_kit.metadata import filetype
+
+    path = tmp_path / "WhatsApp Chat with Anna.txt"
+    path.write_text("".join(f"[0{n % 9 + 1}/03/2024, 10:0{n % 10}:00] Anna: hello there\n" for n in range(30)))
+    assert filetype.identify(path).mime == "text/csv"  # one comma a line, between date and time
+    case = make_case()
+    assert _add(cli, case.id, path).exit_code == 0
+    added = [e for e in case.events() if e.action == "add"][-1].artefacts[0]["blake3"]
+    described = description_of(case, added)
+    assert described["chat"]["participants"] == ["Anna"] and described["chat"]["message_count"] == 30
