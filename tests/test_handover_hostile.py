@@ -284,3 +284,25 @@ def test_a_long_whatsapp_export_libmagic_calls_csv_is_still_read_as_a_chat(make_
     added = [e for e in case.events() if e.action == "add"][-1].artefacts[0]["blake3"]
     described = description_of(case, added)
     assert described["chat"]["participants"] == ["Anna"] and described["chat"]["message_count"] == 30
+
+
+def test_a_forwarded_message_attached_whole_is_not_taken_for_the_outer_message() -> None:
+    from evidence_kit.metadata import mail, selectors
+
+    data = (
+        b"From: victim@x.example\nTo: police@y.example\nSubject: Fwd: offer\nDate: Tue, 5 Mar 2024 09:12:01 +0100\n"
+        b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\n'
+        b"See below.\n--b\nContent-Type: message/rfc822\n\nFrom: Recruiter <hr@star-models.example>\n"
+        b"Subject: offer\n\nCall +359 88 123 4567\n--b--\n"
+    )
+    parsed = mail.parse(data)
+    assert parsed.addresses == {"From": ["victim@x.example"], "To": ["police@y.example"]}
+    assert parsed.attached_messages == [
+        {"from": ["Recruiter <hr@star-models.example>"], "to": [], "subject": ["offer"], "date": []}
+    ]
+    assert parsed.body == (
+        "See below.\n\n[attached message 1: from: Recruiter <hr@star-models.example>; subject: offer]\n\n"
+        "Call +359 88 123 4567"
+    )
+    found = {(s.kind, s.value) for s in selectors.extract_text(parsed.body)}
+    assert {("email", "hr@star-models.example"), ("phone", "+359881234567")} <= found

@@ -77,6 +77,7 @@ class Mail:
     dkim: list[dict[str, str]]
     body: str
     attachments: list[Attachment] = field(default_factory=list)
+    attached_messages: list[dict[str, Any]] = field(default_factory=list)  # messages attached whole
     problems: list[str] = field(default_factory=list)
 
     def to_json(self, stored: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -96,6 +97,9 @@ class Mail:
             "attachments": stored
             if stored is not None
             else [{"name": a.name, "content_type": a.content_type, "size": len(a.data)} for a in self.attachments],
+            "attached_messages": self.attached_messages,
+            "attached_messages_note": "messages attached whole (forwards): their senders are not this"
+            " message's; their text is in the body after an [attached message N: …] line",
             "problems": self.problems,
         }
 
@@ -250,7 +254,18 @@ def parse(data: bytes) -> Mail:
     hops = [parse_received(value, number) for number, value in enumerate(reversed(received), 1)]
     body_parts: list[str] = []
     attachments: list[Attachment] = []
+    forwarded: list[dict[str, Any]] = []
     for number, part in enumerate(message.walk(), 1):
+        payload = part.get_payload() if part.get_content_type() == "message/rfc822" else None
+        if isinstance(payload, list) and payload and isinstance(payload[0], EmailMessage):
+            # A message attached whole (a forward): its parts follow in the walk. Its sender is not this
+            # message's sender, so it is listed apart, and its text is marked as its own in the body.
+            inner = payload[0]
+            facts = {name.lower(): _values(inner, name, problems) for name in ("From", "To", "Subject", "Date")}
+            forwarded.append(facts)
+            shown = "; ".join(f"{k}: {', '.join(v)}" for k, v in facts.items() if v)
+            body_parts.append(f"[attached message {len(forwarded)}: {shown}]")
+            continue
         if part.is_multipart():
             continue
         if len(attachments) >= MAX_ATTACHMENTS:
@@ -277,6 +292,7 @@ def parse(data: bytes) -> Mail:
         _dkim(message),
         "\n\n".join(body_parts)[:BODY_LIMIT],
         attachments,
+        forwarded,
         problems,
     )
 
