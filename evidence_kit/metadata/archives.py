@@ -1,8 +1,10 @@
 """ZIP and TAR archives handed over (a zip of photos, a WhatsApp export): every member, unpacked safely.
 
 The rules are those for opening an evidence bundle (:mod:`chain_of_custody.safezip`): no member may
-point outside the archive (zip-slip), no links or devices, no duplicate names, no decompression bomb
-(a ratio above 1000:1 past 1 MiB, or more than :data:`MAX_TOTAL_BYTES` in all). A zip is judged from
+point outside the archive (zip-slip), no links or devices, no two members that unpack to one file
+(``a`` and ``./a``), no decompression bomb (a ratio above 1000:1 past 1 MiB, for one member or the
+whole archive, or more than :data:`MAX_TOTAL_BYTES` in all), no encrypted member; a compressed tar is
+read to the end of its stream, so its CRC is checked. A zip is judged from
 its central directory before a byte is unpacked; a tar (no central directory) while it is read. Every
 member is unpacked into a temporary folder first, and only when the whole archive came out within the
 bounds does the caller store any of it: a refused archive leaves nothing half-stored.
@@ -52,6 +54,8 @@ def kind_of(mime: str, path: Path) -> str | None:
     """``"zip"`` or ``"tar"`` for an archive this module unpacks, ``"7z"`` for one it names only."""
     if mime in ZIP_MIMES:
         return "zip"
+    if mime == "application/octet-stream" and _starts_as_zip(path):
+        return "zip"  # libmagic names some zips only "data" (a first member called "mimetype" that is not ODF)
     if mime == "application/x-7z-compressed":
         return "7z"
     if mime in TAR_MIMES:
@@ -60,6 +64,14 @@ def kind_of(mime: str, path: Path) -> str | None:
         except (OSError, EOFError, ValueError):
             return None
     return None
+
+
+def _starts_as_zip(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4) == b"PK\x03\x04" and zipfile.is_zipfile(path)
+    except OSError:
+        return False
 
 
 @contextmanager
@@ -92,6 +104,62 @@ def _safe_path(name: str) -> str:
     return name
 
 
+def _judge_zip(archive: zipfile.ZipFile, path: Path, limit: int) -> None:
+    """Refuse the zip from its central directory alone (no member is inflated)."""
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise ArchiveRefused(f"holds {len(infos)} members (more than {MAX_MEMBERS}): the archive is refused")
+    try:
+        safezip.check_zip(archive, limit)
+    except safezip.UnsafeBundle as exc:
+        message = str(exc).replace("the zip entry", "the member").replace("bundle folder", "archive")
+        raise ArchiveRefused(message) from None
+    _no_twins([info.filename for info in infos if not info.is_dir()])
+    # check_zip judges each member above 1 MiB; thousands of bzip2 or LZMA members each just under it
+    # are a bomb too (46 KB unpacking to 300 MB): the whole archive is judged as a tar is.
+    packed = max(path.stat().st_size, 1)
+    total = sum(info.file_size for info in infos)
+    if total > RATIO_FLOOR and total > MAX_RATIO * packed:
+        raise ArchiveRefused(
+            f"expands {total // packed:,} times ({packed:,} to {total:,} bytes), a decompression bomb:"
+            " the archive is refused"
+        )
+
+
+def _same_file(name: str) -> str:
+    """The file a member name unpacks to: ``./a``, ``a`` and ``a//`` are one file."""
+    return str(PurePosixPath(name))
+
+
+def _twin(name: str, seen: dict[str, str]) -> None:
+    """Refuse a member that unpacks to the same file as one before it (``seen``: file → name)."""
+    other = seen.get(_same_file(name))
+    seen.setdefault(_same_file(name), name)
+    if other is not None:
+        twice = "appears twice" if other == name else f"is the same file as {other!r}"
+        raise ArchiveRefused(f"the member {name!r} {twice}: the archive is refused")
+
+
+def _no_twins(names: list[str]) -> None:
+    seen: dict[str, str] = {}
+    for name in names:
+        _twin(name, seen)
+
+
+def zip_refusal(path: Path) -> str | None:
+    """Why the zip at ``path`` (an archive or an office document) is refused, or None (also when it is
+    not a readable zip). Other readers ask before they open it: exiftool inflates a zip's ``mimetype``
+    member whole, so a 1 MB zip holding a 1 GB ``mimetype`` took it 2 GB of memory."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            _judge_zip(archive, path, MAX_TOTAL_BYTES)
+    except ArchiveRefused as exc:
+        return str(exc)
+    except safezip.ZIP_READ_ERRORS:
+        return None
+    return None
+
+
 def _unzip(path: Path, folder: Path, free: int) -> list[Member]:
     try:
         archive = zipfile.ZipFile(path)
@@ -99,13 +167,13 @@ def _unzip(path: Path, folder: Path, free: int) -> list[Member]:
         raise ArchiveRefused(f"is not a readable zip ({exc})") from None
     with archive:
         infos = archive.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise ArchiveRefused(f"holds {len(infos)} members (more than {MAX_MEMBERS}): the archive is refused")
-        try:
-            safezip.check_zip(archive, min(free, MAX_TOTAL_BYTES))
-        except safezip.UnsafeBundle as exc:
-            message = str(exc).replace("the zip entry", "the member").replace("bundle folder", "archive")
-            raise ArchiveRefused(message) from None
+        _judge_zip(archive, path, min(free, MAX_TOTAL_BYTES))
+        for info in infos:
+            if info.flag_bits & 0x1:
+                raise ArchiveRefused(
+                    f"the member {info.filename!r} is encrypted (no password is tried): the archive is stored"
+                    " as handed over, not unpacked"
+                )
         members = []
         for number, info in enumerate(infos):
             if info.is_dir():
@@ -137,14 +205,51 @@ def _copy(source: IO[bytes], sink: IO[bytes], declared: int, name: str) -> int:
         sink.write(chunk)
 
 
+@contextmanager
+def _decompressed(path: Path) -> Iterator[IO[bytes]]:
+    """The tar's bytes, through the decompressor its first bytes name. tarfile's own stream reader never
+    checks a gzip CRC: a .tar.gz whose data was damaged gave its damaged members as if sound."""
+    import bz2
+    import gzip
+    import lzma
+
+    with open(path, "rb") as raw:
+        head = raw.read(6)
+        raw.seek(0)
+        if head.startswith(b"\x1f\x8b"):
+            with gzip.GzipFile(fileobj=raw) as stream:
+                yield stream  # type: ignore[misc]  # GzipFile is a binary file
+        elif head.startswith(b"BZh"):
+            with bz2.BZ2File(raw) as bz:
+                yield bz
+        elif head.startswith(b"\xfd7zXZ\x00"):
+            with lzma.LZMAFile(raw) as xz:
+                yield xz
+        else:
+            yield raw
+
+
+def _drain(stream: IO[bytes], room: int, packed: int) -> None:
+    """Read the compressed stream to its end after the tar's last member, so its CRC and length are
+    checked (a damaged or cut archive is refused), within the same bounds as the members."""
+    drained = 0
+    while chunk := stream.read(CHUNK):
+        drained += len(chunk)
+        if drained > room or (drained > RATIO_FLOOR and drained > MAX_RATIO * packed):
+            raise ArchiveRefused("holds more after its last member than it may unpack: the archive is refused")
+
+
 def _untar(path: Path, folder: Path, free: int) -> list[Member]:
     packed = max(path.stat().st_size, 1)
     limit = min(free, MAX_TOTAL_BYTES)
     members: list[Member] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     total = 0
     try:
-        with tarfile.open(path, mode="r|*") as archive:  # a stream: headers and data read once, in order
+        with (
+            _decompressed(path) as stream,
+            tarfile.open(fileobj=stream, mode="r|") as archive,
+        ):  # a stream: headers and data read once, in order
             for number, info in enumerate(archive):
                 if number >= MAX_MEMBERS:
                     raise ArchiveRefused(f"holds more than {MAX_MEMBERS} members: the archive is refused")
@@ -155,9 +260,7 @@ def _untar(path: Path, folder: Path, free: int) -> list[Member]:
                     continue
                 if not info.isreg() or stat.S_IFMT(info.mode) not in (0, stat.S_IFREG):
                     raise ArchiveRefused(f"the member {name!r} is not a regular file or folder: the archive is refused")
-                if name in seen:
-                    raise ArchiveRefused(f"the member {name!r} appears twice: the archive is refused")
-                seen.add(name)
+                _twin(name, seen)
                 total += info.size
                 if total > limit:
                     raise ArchiveRefused(f"unpacks to more than {limit:,} bytes: the archive is refused")
@@ -174,6 +277,7 @@ def _untar(path: Path, folder: Path, free: int) -> list[Member]:
                     _copy(source, sink, info.size, name)
                 modified = datetime.fromtimestamp(info.mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
                 members.append(Member(name, info.size, modified, target))
+            _drain(stream, limit - total, packed)
     except ArchiveRefused:
         raise
     except (tarfile.TarError, OSError, EOFError, ValueError) as exc:

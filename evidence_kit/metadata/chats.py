@@ -9,9 +9,10 @@ A WhatsApp export is one line per message in the phone's own date format, in two
 Lines that do not start a message continue the one before (multi-line messages); a line with no
 "Name: " is a system message (encryption notice, "Anna added Boris"). Day and month order is settled
 by the export itself (a first number above 12 is a day, a second above 12 a month, a year written first
-is year-month-day); when no line settles it, day first is assumed, except with AM/PM (the US m/d/y
-habit), and the description says it was assumed. The times carry no zone: they are the local time of
-the phone that exported the chat, and are kept as written (``"2024-03-04T14:05:09"``, no offset).
+is year-month-day); when no line settles it, day first is assumed, except with a plain AM/PM (the US
+m/d/y habit; the "p. m." and "nachm." locales are day first), and the description says it was assumed.
+The times carry no zone: they are the local time of the phone that exported the chat, and are kept as
+written (``"2024-03-04T14:05:09"``, no offset).
 
 Telegram's ``result.json`` carries ``date`` (local time of the exporting computer) and
 ``date_unixtime`` (UTC, kept as ``utc``); its HTML export names the time with its offset in a title
@@ -134,8 +135,10 @@ def _date_order(headers: list[re.Match[str]]) -> tuple[str, str]:
         return "dmy", "settled by the export (a first number above 12 is a day)"
     if any(int(m.group("b")) > 12 for m in headers):
         return "mdy", "settled by the export (a second number above 12 is a day)"
-    if any(m.group("ampm") for m in headers):
+    if any(re.fullmatch(r"[AaPp][Mm]", m.group("ampm") or "") for m in headers):
         return "mdy", "ASSUMED: no date in the export settles it; 12-hour times suggest the US month/day order"
+    if any(m.group("ampm") for m in headers):  # "p. m." (Spanish), "nachm." (German): day-first locales
+        return "dmy", "ASSUMED: no date in the export settles it; day first, as where 'p. m.' or 'nachm.' is written"
     return "dmy", "ASSUMED: no date in the export settles it; day first, as in most locales"
 
 
@@ -145,7 +148,7 @@ def _local_time(m: re.Match[str], order: str) -> str | None:
     if year < 100:
         year += 2000
     hour, minute, second = int(m.group("h")), int(m.group("m")), int(m.group("s") or 0)
-    ampm = (m.group("ampm") or "").lower().replace(".", "").replace(" ", "")
+    ampm = "".join((m.group("ampm") or "").lower().replace(".", "").split())  # "p.\u00a0m." is "pm"
     if ampm in ("pm", "nachm", "午後", "오후") and hour < 12:
         hour += 12
     elif ampm in ("am", "vorm", "午前", "오전") and hour == 12:
@@ -237,16 +240,32 @@ def _telegram_text(value: Any) -> tuple[str, list[dict[str, str]]]:
     return "".join(out), entities
 
 
+def _chat_list(data: dict[str, Any]) -> list[Any] | None:
+    """The ``chats.list`` of a whole account export, or None (a JSON of any other shape is not one)."""
+    chats = data.get("chats")
+    listed = chats.get("list") if isinstance(chats, dict) else None
+    return listed if isinstance(listed, list) else None
+
+
 def looks_like_telegram_json(data: Any) -> bool:
-    return isinstance(data, dict) and (
-        isinstance(data.get("messages"), list) or isinstance((data.get("chats") or {}).get("list"), list)
-    )
+    return isinstance(data, dict) and (isinstance(data.get("messages"), list) or _chat_list(data) is not None)
+
+
+def _unix_utc(value: Any) -> str | None:
+    """``date_unixtime`` as RFC 3339 UTC; None when it is not a time a computer can have written."""
+    text = str(value or "")
+    if not text.isdigit() or len(text) > 12:  # beyond the year 33658: not a clock's reading
+        return None
+    try:
+        return datetime.fromtimestamp(int(text), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def parse_telegram_json(data: dict[str, Any], files: dict[str, str] | None = None) -> Chat:
     """``result.json`` of one chat, or of a whole account export (``chats.list``: every chat, in order)."""
     files = files or {}
-    chats = data["chats"]["list"] if isinstance((data.get("chats") or {}).get("list"), list) else [data]
+    chats = _chat_list(data) or [data]
     messages: list[Message] = []
     problems: list[str] = []
     titles = []
@@ -255,7 +274,8 @@ def parse_telegram_json(data: dict[str, Any], files: dict[str, str] | None = Non
             continue
         if chat.get("name"):
             titles.append(str(chat["name"]))
-        for item in chat.get("messages") or []:
+        listed = chat.get("messages")
+        for item in listed if isinstance(listed, list) else []:
             if not isinstance(item, dict):
                 continue
             if len(messages) >= MAX_MESSAGES:
@@ -270,9 +290,11 @@ def parse_telegram_json(data: dict[str, Any], files: dict[str, str] | None = Non
                     attachments.append(
                         {"name": name, "omitted": missing, "blake3": None if missing else _match_path(name, files)}
                     )
-            utc = None
-            if str(item.get("date_unixtime", "")).isdigit():
-                utc = datetime.fromtimestamp(int(item["date_unixtime"]), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            utc = _unix_utc(item.get("date_unixtime"))
+            if utc is None and item.get("date_unixtime"):
+                problems.append(
+                    f"message {len(messages) + 1}: date_unixtime {str(item['date_unixtime'])[:30]!r} is not a time"
+                )
             is_service = item.get("type") == "service"
             sender = item.get("actor") if is_service else item.get("from")
             message = Message(

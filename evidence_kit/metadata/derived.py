@@ -41,7 +41,12 @@ def take_out(case: Any, work: list[Work], done: set[str], errors: list[str]) -> 
         position += 1
         if w.capture_id is not None or depth.get(w.blake3, 0) >= MAX_DEPTH or not w.size:
             continue
-        unpacked, found = _unpack(case, w, errors)
+        try:
+            unpacked, found = _unpack(case, w, errors)
+        except Exception as exc:  # noqa: BLE001  a parser tripping over hostile bytes must not stop describe
+            # Each reader parses the whole container before it stores a file: nothing of it was stored.
+            errors.append(f"{w.name or w.blake3}: could not be opened ({type(exc).__name__}: {exc})")
+            continue
         if unpacked is None:
             continue
         work[position - 1] = replace(w, unpacked=unpacked)

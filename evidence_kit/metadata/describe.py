@@ -222,11 +222,28 @@ def _extract_media(
     return entries
 
 
+def _zip_bomb(w: Work, mime: str) -> bool:
+    """A zip (or a zip-based office document) refused from its central directory: not given to exiftool,
+    which would inflate its members whole (see :func:`.archives.zip_refusal`)."""
+    from . import archives, office
+
+    if mime not in archives.ZIP_MIMES and mime not in office.OOXML and mime not in office.ODF:
+        if archives.kind_of(mime, w.path) != "zip":
+            return False
+    return archives.zip_refusal(w.path) is not None
+
+
 def _read_embedded(
     work: list[Work], types: dict[str, filetype.FileType]
 ) -> tuple[dict[str, exif.Embedded], set[str], str | None, list[str]]:
     """exiftool over every file it has something to say about, in one process for the whole batch."""
-    wanted = [w for w in work if w.role not in NO_EXIF_ROLES and not types[w.blake3].mime.startswith("text/")]
+    wanted = [
+        w
+        for w in work
+        if w.role not in NO_EXIF_ROLES
+        and not types[w.blake3].mime.startswith("text/")
+        and not _zip_bomb(w, types[w.blake3].mime)
+    ]
     if not wanted:
         return {}, set(), None, []
     try:
@@ -243,10 +260,28 @@ def _read_embedded(
 
 
 def _describe_one(item: Item) -> Out:
-    """Run every describer over one artefact, in order."""
+    """Run every describer over one artefact, in order.
+
+    A handed-over file is anyone's bytes: a describer that fails on one (a parser tripping over a
+    malformed header, JSON of an unexpected shape) must not stop the others, nor make every later
+    ``add`` to the case fail on the same undescribed artefact. What the failing describer had added is
+    taken out again, and the description says which describer failed and why (flag
+    ``describer-failed``), so nothing in it is half-made.
+    """
     out = Out({"format": FORMAT})
     for describer in DESCRIBERS:
-        describer(item, out)
+        before = (dict(out.body), list(out.selectors), list(out.flags), out.gps, out.text, out.title)
+        try:
+            describer(item, out)
+        except Exception as exc:  # noqa: BLE001  hostile input must not stop the describe (see above)
+            body, found, flags, out.gps, out.text, out.title = before
+            out.body, out.selectors, out.flags = body, found, flags
+            name = describer.__module__.rsplit(".", 1)[-1]
+            out.body.setdefault("describer_errors", []).append(
+                f"the {name} describer failed ({type(exc).__name__}: {exc}); nothing of it is in this description"
+            )
+            if "describer-failed" not in out.flags:
+                out.flags.append("describer-failed")
     out.selectors = selectors.dedupe(out.selectors)
     out.body["selectors"] = [s.to_json() for s in out.selectors]
     out.body["flags"] = out.flags
@@ -393,6 +428,7 @@ def _describe_once(
             region,
         )
         out = _describe_one(item)
+        errors += [f"{w.name or w.blake3}: {problem}" for problem in out.body.get("describer_errors", [])]
         if out.text is not None:
             # The text search indexes is an artefact of its own (unless it is this artefact's bytes), so
             # every md_texts row is held by a signed file.

@@ -26,6 +26,7 @@ MAX_MESSAGES = 100_000
 BODY_LIMIT = 2_000_000  # characters of body text kept
 
 ADDRESS_HEADERS = ("From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Return-Path", "Delivered-To")
+_SHOWN = {name.lower() for name in (*ADDRESS_HEADERS, "Subject", "Date")}
 AUTH_HEADERS = ("Authentication-Results", "ARC-Authentication-Results", "Received-SPF")
 
 _IP = re.compile(r"\[?(?:IPv6:)?((?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+)\]?")
@@ -65,7 +66,8 @@ class Attachment:
 
 @dataclass
 class Mail:
-    headers: dict[str, list[str]]
+    headers: dict[str, list[str]]  # every header as written (encoded words not decoded)
+    decoded: dict[str, list[str]]  # the address headers, decoded (what a mail program shows)
     addresses: dict[str, list[str]]  # header -> lower-case addresses
     subject: str | None
     message_id: str | None
@@ -75,6 +77,7 @@ class Mail:
     dkim: list[dict[str, str]]
     body: str
     attachments: list[Attachment] = field(default_factory=list)
+    attached_messages: list[dict[str, Any]] = field(default_factory=list)  # messages attached whole
     problems: list[str] = field(default_factory=list)
 
     def to_json(self, stored: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -82,7 +85,8 @@ class Mail:
             "subject": self.subject,
             "message_id": self.message_id,
             "date": self.date,
-            "headers": {k: v for k, v in self.headers.items() if k in (*ADDRESS_HEADERS, "Subject", "Date")},
+            "headers": {k: v for k, v in self.headers.items() if k.lower() in _SHOWN},
+            "headers_decoded": self.decoded,
             "addresses": self.addresses,
             "received": [h.to_json() for h in self.hops],
             "received_note": "hops in the order the message travelled; the lowest hops are written by the"
@@ -93,6 +97,9 @@ class Mail:
             "attachments": stored
             if stored is not None
             else [{"name": a.name, "content_type": a.content_type, "size": len(a.data)} for a in self.attachments],
+            "attached_messages": self.attached_messages,
+            "attached_messages_note": "messages attached whole (forwards): their senders are not this"
+            " message's; their text is in the body after an [attached message N: …] line",
             "problems": self.problems,
         }
 
@@ -100,7 +107,7 @@ class Mail:
 def _time(value: str) -> str | None:
     try:
         parsed = email.utils.parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if parsed is None:
         return None
@@ -110,9 +117,11 @@ def _time(value: str) -> str | None:
 def _ip_in(text: str) -> str | None:
     for match in _IP.finditer(text):
         try:
-            return str(ipaddress.ip_address(match.group(1)))
+            address = ipaddress.ip_address(match.group(1))
         except ValueError:
             continue
+        mapped = getattr(address, "ipv4_mapped", None)  # [::ffff:192.0.2.1] is the IPv4 host 192.0.2.1
+        return str(mapped or address)
     return None
 
 
@@ -174,8 +183,53 @@ def _dkim(message: EmailMessage) -> list[dict[str, str]]:
     return out
 
 
+def _values(message: EmailMessage, name: str, problems: list[str]) -> list[str]:
+    """Every value of header ``name``, decoded (RFC 2047 encoded words); as written, with a problem line,
+    when the standard library's header parser trips over it (it raises on some malformed headers)."""
+    try:
+        return [str(v) for v in message.get_all(name) or []]
+    except Exception:  # noqa: BLE001  AttributeError, IndexError … from email._header_value_parser
+        problems.append(f"header {name} is malformed: read as written, not decoded")
+        return [str(v) for k, v in message.raw_items() if k.lower() == name.lower()]
+
+
+def _first(message: EmailMessage, name: str, problems: list[str]) -> str | None:
+    values = _values(message, name, problems)
+    return values[0] if values else None
+
+
+def _part(part: EmailMessage, attachments: list[Attachment], body_parts: list[str], problems: list[str]) -> None:
+    """One leaf of the MIME tree: an attachment, or text of the body."""
+    disposition = part.get_content_disposition()
+    filename = part.get_filename()
+    if (
+        disposition == "attachment"
+        or (filename and disposition != "inline")
+        or part.get_content_maintype() in ("image", "application", "audio", "video")
+    ):
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            attachments.append(Attachment(filename or f"part-{len(attachments) + 1}", part.get_content_type(), payload))
+        return
+    if part.get_content_type() in ("text/plain", "text/html"):
+        try:
+            content = part.get_content()
+        except (LookupError, ValueError):
+            payload = part.get_payload(decode=True)
+            content = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
+        if part.get_content_type() == "text/html":
+            from .page import visible_text
+
+            content = visible_text(content)
+        body_parts.append(str(content))
+
+
 def parse(data: bytes) -> Mail:
-    """Everything this module reads from one message (RFC 5322 / MIME)."""
+    """Everything this module reads from one message (RFC 5322 / MIME).
+
+    A message handed over may be malformed on purpose: a header the parser cannot decode is read as
+    written, a MIME part it cannot read is skipped, and each is named in ``problems``.
+    """
     message = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
     problems: list[str] = []
@@ -188,63 +242,57 @@ def parse(data: bytes) -> Mail:
             problems.append(f"header {key} could not be decoded")
         headers.setdefault(key, []).append(" ".join(text.split()))
     addresses: dict[str, list[str]] = {}
+    decoded: dict[str, list[str]] = {}
     for name in ADDRESS_HEADERS:
-        values = [str(v) for v in message.get_all(name) or []]
+        values = _values(message, name, problems)
+        if values:
+            decoded[name] = [" ".join(v.split()) for v in values]
         found = [addr.lower() for _, addr in email.utils.getaddresses(values) if "@" in addr]
         if found:
             addresses[name] = list(dict.fromkeys(found))
-    received = [str(v) for v in message.get_all("Received") or []]
+    received = _values(message, "Received", problems)
     hops = [parse_received(value, number) for number, value in enumerate(reversed(received), 1)]
     body_parts: list[str] = []
     attachments: list[Attachment] = []
-    for part in message.walk():
+    forwarded: list[dict[str, Any]] = []
+    for number, part in enumerate(message.walk(), 1):
+        payload = part.get_payload() if part.get_content_type() == "message/rfc822" else None
+        if isinstance(payload, list) and payload and isinstance(payload[0], EmailMessage):
+            # A message attached whole (a forward): its parts follow in the walk. Its sender is not this
+            # message's sender, so it is listed apart, and its text is marked as its own in the body.
+            inner = payload[0]
+            facts = {name.lower(): _values(inner, name, problems) for name in ("From", "To", "Subject", "Date")}
+            forwarded.append(facts)
+            shown = "; ".join(f"{k}: {', '.join(v)}" for k, v in facts.items() if v)
+            body_parts.append(f"[attached message {len(forwarded)}: {shown}]")
+            continue
         if part.is_multipart():
             continue
-        disposition = part.get_content_disposition()
-        filename = part.get_filename()
-        if (
-            disposition == "attachment"
-            or (filename and disposition != "inline")
-            or part.get_content_maintype()
-            in (
-                "image",
-                "application",
-                "audio",
-                "video",
-            )
-        ):
-            if len(attachments) >= MAX_ATTACHMENTS:
-                problems.append(f"more than {MAX_ATTACHMENTS} attachments: the rest were not taken out")
-                break
-            payload = part.get_payload(decode=True)
-            if isinstance(payload, bytes):
-                attachments.append(
-                    Attachment(filename or f"part-{len(attachments) + 1}", part.get_content_type(), payload)
-                )
-            continue
-        if part.get_content_type() in ("text/plain", "text/html"):
-            try:
-                content = part.get_content()
-            except (LookupError, ValueError):
-                payload = part.get_payload(decode=True)
-                content = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
-            if part.get_content_type() == "text/html":
-                from .page import visible_text
-
-                content = visible_text(content)
-            body_parts.append(str(content))
-    date = message.get("Date")
+        if len(attachments) >= MAX_ATTACHMENTS:
+            problems.append(f"more than {MAX_ATTACHMENTS} attachments: the rest of the message was not read")
+            break
+        try:
+            _part(part, attachments, body_parts, problems)
+        except Exception as exc:  # noqa: BLE001  as in _values: the parser raises on malformed parts
+            problems.append(f"MIME part {number} could not be read ({type(exc).__name__}): it was skipped")
+    date = _first(message, "Date", problems)
+    if date and _time(date) is None:
+        problems.append(f"the Date header {date[:60]!r} is not a real date")
+    subject = _first(message, "Subject", problems)
+    message_id = _first(message, "Message-ID", problems)
     return Mail(
         headers,
+        decoded,
         addresses,
-        str(message.get("Subject")) if message.get("Subject") is not None else None,
-        str(message.get("Message-ID")).strip() if message.get("Message-ID") else None,
-        _time(str(date)) if date else None,
+        subject,
+        message_id.strip() if message_id else None,
+        _time(date) if date else None,
         hops,
         _authentication(message),
         _dkim(message),
         "\n\n".join(body_parts)[:BODY_LIMIT],
         attachments,
+        forwarded,
         problems,
     )
 
@@ -284,7 +332,7 @@ def _strip_separator(lines: list[bytes]) -> bytes:
 
 def header_text(mail: Mail) -> str:
     """The address headers as text, for selectors (``From: Anna <anna@x.example>``)."""
-    return "\n".join(f"{k}: {v}" for k, values in mail.headers.items() if k in ADDRESS_HEADERS for v in values)
+    return "\n".join(f"{k}: {v}" for k, values in mail.decoded.items() for v in values)
 
 
 _FROM_LINE = re.compile(rb"^From \S+ +\S.*\d{4}\s*$")

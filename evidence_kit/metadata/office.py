@@ -83,7 +83,8 @@ def kind_of(mime: str, path: Path) -> str | None:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             if "mimetype" in names:
-                declared = archive.read("mimetype")[:100].decode("ascii", errors="replace").strip()
+                with archive.open("mimetype") as handle:  # read only its head: the part may be a bomb
+                    declared = handle.read(100).decode("ascii", errors="replace").strip()
                 return ODF.get(declared)
             if "[Content_Types].xml" in names:
                 for part, kind in (

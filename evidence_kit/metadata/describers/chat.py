@@ -11,7 +11,8 @@ from __future__ import annotations
 from .. import chats, selectors
 from .base import Item, Out
 
-MIMES = ("text/plain", "text/html", "application/json", "application/xhtml+xml")
+# libmagic calls a long WhatsApp export "text/csv" (one comma on every line, between date and time).
+MIMES = ("text/plain", "text/csv", "text/html", "application/json", "application/xhtml+xml")
 CHAT_LIMIT = 200 << 20  # bytes of one export read
 
 
