@@ -27,7 +27,10 @@ UPDATE = "case-update"
 ENROL = "enrol"
 ENROL_WACZ = "enrol-wacz-key"
 # The facts a case.json, a report, CASE/UCO and bag-info show; only these may change through case-update.
-FIELDS = ("title", "jurisdiction", "offence", "organisation", "default_region")
+FIELDS = ("title", "jurisdiction", "offence", "organisation", "default_region", "authorisation")
+# Facts added after cases were first written: case.json names them only once an event set them, so the
+# readable copy of a case made before them still says exactly what its events say.
+LATER_FIELDS = ("authorisation",)
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,7 @@ class CaseFacts:
         return {
             "id": self.case_id,
             "created": self.created,
-            **self.fields,
+            **{k: v for k, v in self.fields.items() if v is not None or k not in LATER_FIELDS},
             "investigators": [
                 {"name": s.name, "key_id": s.key_id, "algorithm": "Ed25519", "fingerprint": s.fingerprint}
                 for s in self.signers.values()

@@ -81,6 +81,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         store = PersonaStore.for_settings(settings)
         case = Case.create(settings, "OP-PERSONA", "Closed group recruiting", "Insp. A. Petrova")
         identity = case.identity()
+        case.update(identity, {"authorisation": "Prosecutor's order 17/2026"})
         anna = capture_urls(
             case,
             identity,
@@ -299,6 +300,7 @@ def test_the_record_and_report_name_the_persona_and_the_legal_basis(world: dict[
     assert record["legal_basis"].startswith("accessed with the undercover account @anna.k on vk (persona anna)")
     assert record["authorisation"]["purpose"] == "test: closed group posts"
     assert record["authorisation"]["case_title"] == "Closed group recruiting"
+    assert record["authorisation"]["authorisation"] == "Prosecutor's order 17/2026"
     assert "MEMBERS-ONLY-MARKER" in artefact(home, "text").read_text()
     fp = record["persona"]["fingerprint"]
     assert (

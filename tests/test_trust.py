@@ -294,6 +294,21 @@ def test_case_update_changes_the_facts_through_a_signed_event(small_case, cli):
     assert shown["title"] == "Star Models and Co"
 
 
+def test_the_authorisation_for_covert_access_is_a_signed_fact_named_only_once_set(small_case, cli):
+    # A case made before the field existed (or without it) has no such key in case.json, and verifies.
+    assert "authorisation" not in json.loads((small_case.path / "case.json").read_text("utf-8"))
+    order = "Prosecutor's order 17/2026 of 3 November 2026"
+    assert cli("case", "update", small_case.id, "--authorisation", order).exit_code == 0
+    assert findings(small_case.path)[1] == set()
+    assert json.loads((small_case.path / "case.json").read_text("utf-8"))["authorisation"] == order
+    # Changing it in the readable copy is caught like any other fact.
+    path = small_case.path / "case.json"
+    data = json.loads(path.read_text("utf-8"))
+    data["authorisation"] = "none needed"
+    path.write_text(json.dumps(data), "utf-8")
+    assert findings(small_case.path)[1] == {("case-facts", "case.json authorisation")}
+
+
 def test_a_forged_gen_time_in_a_timestamp_sidecar_is_caught(tsa_settings, tmp_path):
     case = Case.create(tsa_settings, "TS-2", "stamped", "Insp. A. Petrova")
     evidence = tmp_path / "a.txt"

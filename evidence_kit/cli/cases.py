@@ -102,6 +102,12 @@ def update(
     offence: str = typer.Option(None, "--offence", help="New offence."),
     organisation: str = typer.Option(None, "--organisation", help="New organisation."),
     region: str = typer.Option(None, "--region", help="New default phone region (ISO 3166)."),
+    authorisation: str = typer.Option(
+        None,
+        "--authorisation",
+        help="The authority for covert (persona) access, e.g. 'Prosecutor's order 17/2026 of 3 Nov 2026'; "
+        "carried into every persona capture's record.",
+    ),
     investigator: str = typer.Option(None, "--investigator", help="Who changes it (default: the case lead)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -114,11 +120,14 @@ def update(
             "offence": offence,
             "organisation": organisation,
             "default_region": region.upper() if region else None,
+            "authorisation": authorisation,
         }.items()
         if v is not None
     }
     if not changes:
-        raise InvalidInput("say what to change: --title, --jurisdiction, --offence, --organisation or --region")
+        raise InvalidInput(
+            "say what to change: --title, --jurisdiction, --offence, --organisation, --region or --authorisation"
+        )
     from ..case import Case
 
     with Case.open(settings(ctx), case_id) as case:
