@@ -50,3 +50,24 @@ def test_same_length_replacement_in_bodies_and_quoted_printable() -> None:
 def test_what_is_hunted_beyond_its_header() -> None:
     assert not red.hunted("accepted") and not red.hunted("1") and not red.hunted("dismissed-all")
     assert red.hunted("abc12345") and red.hunted("abcdefghijklmnop") and red.hunted("s3cr3t-value")
+
+
+def test_a_secret_written_escaped_or_encoded_is_replaced_and_looked_for_at_export() -> None:
+    """A site writes a token with '/', '+' and '=' JSON-escaped, percent-encoded in lower case, as HTML
+    character references or base64: every form is replaced (same length) and the export check finds each."""
+    from evidence_kit.personas import scan
+    from tests.hostile_persona_site import SID, forms
+
+    key = red.Key(b"k" * 32, "persona", "p")
+    redactor = red.Redactor(red.Policy(key, (red.Secret(SID, "cookie sid"),)))
+    wanted = scan.needles([(SID, "cookie sid")])
+    for kind, form in forms(SID).items():
+        body = f'{{"a": "x", "{kind}": "{form}", "b": "y"}}'.encode()
+        out, places = redactor.replace(body)
+        assert len(out) == len(body) and places, kind
+        assert form.encode() not in out and b"Ux3" not in out, kind
+        assert scan.find_in_bytes(body, kind, wanted) is not None, kind
+        assert scan.find_in_bytes(out, kind, wanted) is None, kind
+    # A cookie sent percent-encoded and written decoded by the page (Laravel's XSRF-TOKEN does so).
+    encoded = red.Redactor(red.Policy(key, (red.Secret("eyJpdiI6%2BQk9z%3D%3D", "cookie XSRF-TOKEN"),)))
+    assert encoded.replace(b"<meta content='eyJpdiI6+Qk9z=='>")[1]

@@ -19,11 +19,14 @@ DOM, MHTML and text writers only ever see the redacted capture), every such valu
 The hash is HMAC-SHA-256 under a key the persona keeps (``personas/``): equal values show equal, the
 persona's holder can prove what a marker stood for, and nobody else can recover it. A public capture
 (no persona) uses a one-time key that is not kept. Screenshots, the PDF and the video are pictures of
-the page and cannot be redacted; when a secret was part of the page's visible text the record says so.
+the page and cannot be redacted (the PDF's text parts, its document information and link addresses, are);
+when a secret was part of the page's visible text the record says so. A secret is looked for in each
+form :func:`disguises` lists (escaped for JSON, HTML or URLs, base64), not only as it was sent.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -31,7 +34,7 @@ import secrets as random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from .outcome import PageCapture
 from .recorder import Exchange
@@ -46,6 +49,48 @@ def hunted(value: str) -> bool:
     rare, a word of 8-15 letters is not."""
     size = len(value.encode("utf-8"))
     return size >= 16 or (size >= MIN_SCANNED and any(ch.isdigit() for ch in value))
+
+
+def _escaped(value: str, style: str) -> str:
+    """``value`` with every character that is not an ASCII letter or digit written as ``style``."""
+    return "".join(ch if ch.isascii() and ch.isalnum() else style.format(ord(ch)) for ch in value)
+
+
+def _base64_cores(value: str) -> set[str]:
+    """The base64 characters that stand for ``value`` wherever it sits in a base64-encoded text (at each
+    of the three alignments, standard and URL-safe alphabets): the groups that also hold the bytes
+    before or after it are left out, so at most two bytes at each end are not covered."""
+    data = value.encode("utf-8")
+    cores = set()
+    for shift in range(3):
+        padded = b"\0" * shift + data
+        encoded = base64.b64encode(padded).decode("ascii")
+        start = 4 if shift else 0
+        end = len(encoded) if len(padded) % 3 == 0 else (len(padded) // 3) * 4
+        core = encoded[start:end]
+        if len(core) >= 12:
+            cores |= {core, core.replace("+", "-").replace("/", "_")}
+    return cores
+
+
+def disguises(value: str) -> set[str]:
+    """The forms a site may write a secret value in, each searched for and replaced: as is;
+    percent-encoded (upper or lower case hex, ``+`` for a space) and, for a value sent percent-encoded
+    (a cookie), its decoded form too; JSON-escaped (``\\/``, ``\\u002f``) and HTML character references
+    (``&#x2F;``, ``&#47;``) for every character that is not a letter or digit; base64
+    (:func:`_base64_cores`). A page that mixes escapes within one value is not covered."""
+    forms: set[str] = set()
+    for plain in {value, unquote(value)}:
+        percent = quote(plain, safe="")
+        forms |= {plain, percent, _LOWER_HEX.sub(lambda m: m.group().lower(), percent), percent.replace("%20", "+")}
+        forms.add(plain.replace("/", "\\/"))
+        for style in ("\\u{:04x}", "\\u{:04X}", "&#x{:X};", "&#x{:x};", "&#{:d};"):
+            forms.add(_escaped(plain, style))
+        forms |= _base64_cores(plain)
+    return {form for form in forms if len(form.encode("utf-8")) >= MIN_SCANNED}
+
+
+_LOWER_HEX = re.compile(r"%[0-9A-F]{2}")
 
 
 COOKIE_HEADERS = frozenset({"cookie", "set-cookie", "set-cookie2"})
@@ -221,7 +266,7 @@ class Redactor:
         for value, name in self.secrets.items():
             if not hunted(value):
                 continue
-            for form in {value, quote(value, safe="")}:
+            for form in disguises(value):
                 found.setdefault(form.encode("utf-8"), (value, name))
         return sorted(((k, *v) for k, v in found.items()), key=lambda item: -len(item[0]))
 
@@ -362,6 +407,11 @@ def redact(page: PageCapture, policy: Policy) -> Redactions:
         out.places.extend({"artefact": role, **p} for p in places)
         if role == "text":
             out.visible = sorted({p["name"] for p in places})
+    # The PDF is a picture of the page, but its document information (the page's title, the links'
+    # addresses) is text: replaced the same way, same length, so its cross-reference offsets still hold.
+    if page.files.get("pdf"):
+        page.files["pdf"], places = redactor.replace(page.files["pdf"])
+        out.places.extend({"artefact": "pdf", **p} for p in places)
     out.seen = dict(redactor.secrets)
     for download in page.downloads:
         if download.data:
