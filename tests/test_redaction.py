@@ -71,3 +71,19 @@ def test_a_secret_written_escaped_or_encoded_is_replaced_and_looked_for_at_expor
     # A cookie sent percent-encoded and written decoded by the page (Laravel's XSRF-TOKEN does so).
     encoded = red.Redactor(red.Policy(key, (red.Secret("eyJpdiI6%2BQk9z%3D%3D", "cookie XSRF-TOKEN"),)))
     assert encoded.replace(b"<meta content='eyJpdiI6+Qk9z=='>")[1]
+
+
+def test_a_downloads_name_and_bytes_lose_the_secret() -> None:
+    from datetime import UTC, datetime
+
+    from evidence_kit.capture.outcome import Download, PageCapture
+
+    secret = "s3cr3t-value-0123456789"
+    page = PageCapture("http://127.0.0.1/x", datetime.now(UTC))
+    page.downloads = [Download(f"http://127.0.0.1/dl?t={secret}", f"export-{secret}.csv", f"id,{secret}\n".encode())]
+    key = red.Key(b"k" * 32, "persona", "p")
+    red.redact(page, red.Policy(key, (red.Secret(secret, "cookie sid"),)))
+    (download,) = page.downloads
+    assert secret not in download.url + download.suggested_filename
+    assert download.suggested_filename.startswith("export-REDACTED-") and download.suggested_filename.endswith(".csv")
+    assert download.data is not None and secret.encode() not in download.data

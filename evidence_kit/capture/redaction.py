@@ -396,8 +396,10 @@ def redact(page: PageCapture, policy: Policy) -> Redactions:
     page.popups = _in_strings(redactor, page.popups)
     page.dialogs = _in_strings(redactor, page.dialogs)
     page.blocked = _in_strings(redactor, page.blocked)
-    for download in page.downloads:
+    for download in page.downloads:  # the name a site gives a download may carry a token, like its URL
         download.url = redactor.text(download.url)
+        download.suggested_filename = redactor.text(download.suggested_filename)
+        download.error = redactor.text(download.error) if download.error else download.error
     for role in SCANNED_FILES:
         data = page.files.get(role)
         if not data:
