@@ -87,3 +87,14 @@ def test_a_downloads_name_and_bytes_lose_the_secret() -> None:
     assert secret not in download.url + download.suggested_filename
     assert download.suggested_filename.startswith("export-REDACTED-") and download.suggested_filename.endswith(".csv")
     assert download.data is not None and secret.encode() not in download.data
+
+
+def test_the_address_asked_for_loses_the_secret() -> None:
+    from datetime import UTC, datetime
+
+    from evidence_kit.capture.outcome import PageCapture
+
+    secret = "s3cr3t-value-0123456789"
+    page = PageCapture(f"http://127.0.0.1/login-link?token={secret}", datetime.now(UTC))
+    red.redact(page, red.Policy(red.Key(b"k" * 32, "persona", "p"), (red.Secret(secret, "persona token"),)))
+    assert secret not in page.url and page.url.startswith("http://127.0.0.1/login-link?token=REDACTED-")

@@ -384,6 +384,9 @@ def redact(page: PageCapture, policy: Policy) -> Redactions:
         redactor.learn_csrf_fields(page.files["dom"])
     for exchange in page.exchanges:
         _redact_exchange(redactor, exchange, out)
+    # The address asked for too (the record's url, the WARC's warcinfo, the ledger): a login link or
+    # a URL pasted from the persona's browser may carry its token.
+    page.url = redactor.text(page.url)
     if page.final_url:
         page.final_url = redactor.text(page.final_url)
     if page.title:
