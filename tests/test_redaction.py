@@ -98,3 +98,18 @@ def test_the_address_asked_for_loses_the_secret() -> None:
     page = PageCapture(f"http://127.0.0.1/login-link?token={secret}", datetime.now(UTC))
     red.redact(page, red.Policy(red.Key(b"k" * 32, "persona", "p"), (red.Secret(secret, "persona token"),)))
     assert secret not in page.url and page.url.startswith("http://127.0.0.1/login-link?token=REDACTED-")
+
+
+def test_a_token_header_the_site_hands_out_is_a_marker_and_its_value_is_hunted() -> None:
+    """An SPA's X-Auth-Token (not a cookie, not Authorization): replaced in its header, then wherever
+    the page repeats it; a header that only names such headers is left alone."""
+    key = red.Key(b"k" * 32, "one-time")
+    redactor = red.Redactor(red.Policy(key))
+    token = "eyJhbGciOi.tok3n.value99"
+    redactor.learn_headers([("X-Auth-Token", token), ("Access-Control-Allow-Headers", "X-Auth-Token")])
+    for name in ("X-Auth-Token", "X-Session-Id", "X-Api-Key", "x-guest-token"):
+        assert redactor.header_value(name, token)[0] == key.marker(token)
+    assert redactor.header_value("Access-Control-Allow-Headers", "X-Auth-Token")[0] == "X-Auth-Token"
+    assert redactor.header_value("Content-Type", "text/html")[0] == "text/html"
+    out, places = redactor.replace(f'{{"token": "{token}"}}'.encode())
+    assert token.encode() not in out and places

@@ -6,8 +6,9 @@ bundle handed to the defence must not let anyone take that session over. So, onc
 over and before its first byte is stored (``session.store`` calls :func:`redact` first; the WARC, HAR,
 DOM, MHTML and text writers only ever see the redacted capture), every such value is replaced:
 
-- in the headers named in :data:`COOKIE_HEADERS`, :data:`CREDENTIAL_HEADERS` and CSRF headers (any name
-  holding ``csrf`` or ``xsrf``), the value is replaced by a marker ``redacted:hmac-sha256:<key id>:<hash>``
+- in the headers named in :data:`COOKIE_HEADERS`, :data:`CREDENTIAL_HEADERS`, CSRF headers (any name
+  holding ``csrf`` or ``xsrf``) and token headers (:func:`is_token_header`: X-Auth-Token, X-Session-Id,
+  X-Api-Key, …), the value is replaced by a marker ``redacted:hmac-sha256:<key id>:<hash>``
   (the cookie names and attributes stay);
 - everywhere else (bodies, URLs, other headers, the DOM, MHTML, text, downloads) each occurrence of a
   secret value is replaced by a marker of the **same length** (``REDACTED-<hash>…``), so offsets and
@@ -123,6 +124,17 @@ def is_csrf_header(name: str) -> bool:
     return "csrf" in lower or "xsrf" in lower
 
 
+# Headers whose name says they carry a credential a site hands out or reads besides cookies
+# (X-Auth-Token, X-Access-Token, X-Session-Id, X-Api-Key, X-Guest-Token, …).
+_TOKEN_WORDS = ("token", "session", "api-key", "apikey", "x-auth", "secret", "x-amz-security")
+_NOT_TOKEN = frozenset({"www-authenticate", "authentication-info", "access-control-allow-headers"})
+
+
+def is_token_header(name: str) -> bool:
+    lower = name.lower()
+    return lower not in _NOT_TOKEN and any(word in lower for word in _TOKEN_WORDS)
+
+
 @dataclass(frozen=True)
 class Key:
     """The HMAC key markers are made with; ``key_id`` names it without revealing it."""
@@ -187,7 +199,7 @@ class Redactions:
 
     def to_json(self) -> dict[str, Any]:
         policy = self.policy
-        redacted = ["Authorization", "Proxy-Authorization", "CSRF-token headers"]
+        redacted = ["Authorization", "Proxy-Authorization", "CSRF-token headers", "token, session and API-key headers"]
         if not policy.keep_cookies:
             redacted[:0] = ["Cookie", "Set-Cookie"]
         record: dict[str, Any] = {
@@ -247,7 +259,7 @@ class Redactor:
             elif lower in CREDENTIAL_HEADERS:
                 scheme, _, credentials = value.strip().partition(" ")
                 self._learn(credentials.strip() if credentials else value.strip(), f"header {name}")
-            elif is_csrf_header(name):
+            elif is_csrf_header(name) or is_token_header(name):
                 self._learn(value.strip(), f"header {name}")
 
     def learn_csrf_fields(self, body: bytes) -> None:
@@ -346,7 +358,7 @@ class Redactor:
             if credentials:
                 return f"{scheme} {self.key.marker(credentials.strip())}", [f"header {name}"]
             return self.key.marker(value.strip()), [f"header {name}"]
-        if is_csrf_header(name) and value.strip():
+        if (is_csrf_header(name) or is_token_header(name)) and value.strip():
             return self.key.marker(value.strip()), [f"header {name}"]
         replaced, places = self.replace(value.encode("utf-8", "surrogateescape"))
         if not places:
