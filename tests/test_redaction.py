@@ -113,3 +113,17 @@ def test_a_token_header_the_site_hands_out_is_a_marker_and_its_value_is_hunted()
     assert redactor.header_value("Content-Type", "text/html")[0] == "text/html"
     out, places = redactor.replace(f'{{"token": "{token}"}}'.encode())
     assert token.encode() not in out and places
+
+
+def test_a_token_in_the_pages_json_is_learned_in_persona_captures() -> None:
+    key = red.Key(b"k" * 32, "persona", "p")
+    redactor = red.Redactor(red.Policy(key, csrf_fields=True))
+    body = b'<script>window._sharedData = {"config": {"csrf_token": "Qm9ndXNUb2tlbjEy", "viewer": null}};</script>'
+    redactor.learn_csrf_fields(body)
+    redactor.learn_csrf_fields(b'{"access_token": "at-5e2f9c0b7a61", "session_id": "short"}')
+    assert redactor.secrets == {
+        "Qm9ndXNUb2tlbjEy": "token in the page's JSON",
+        "at-5e2f9c0b7a61": "token in the page's JSON",
+    }
+    out, places = redactor.replace(body)
+    assert b"Qm9ndXNUb2tlbjEy" not in out and len(places) == 1

@@ -109,6 +109,13 @@ _CSRF_FIELDS = (
         rb"\b(?:name|id)\s*=\s*[\"']?" + _CSRF_NAME.encode() + rb"[\"'\s/>]",
         re.I,
     ),
+    # The same tokens, and the session's own, as JSON in a script or an API answer
+    # ("csrf_token": "…", "access_token": "…", "sessionid": "…"; Instagram, Facebook and SPAs embed them).
+    re.compile(
+        rb"[\"'](?:[\w.-]*(?:csrf|xsrf)[\w.-]*|access_?token|refresh_?token|id_token|auth_?token|session_?id"
+        rb"|session_?token)[\"']\s*:\s*[\"']([^\"'\\\s<>]{8,})[\"']",
+        re.I,
+    ),
 )
 SCANNED_FILES = ("dom", "text", "mhtml")  # the page's own words; screenshots, PDF and video are pictures
 PICTURES = (
@@ -263,10 +270,11 @@ class Redactor:
                 self._learn(value.strip(), f"header {name}")
 
     def learn_csrf_fields(self, body: bytes) -> None:
-        for pattern in _CSRF_FIELDS:
+        for index, pattern in enumerate(_CSRF_FIELDS):
+            name = "token in the page's JSON" if index == len(_CSRF_FIELDS) - 1 else "CSRF field in the page"
             for match in pattern.finditer(body):
                 try:
-                    self._learn(match.group(1).decode("utf-8"), "CSRF field in the page")
+                    self._learn(match.group(1).decode("utf-8"), name)
                 except UnicodeDecodeError:
                     continue
 
