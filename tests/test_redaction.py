@@ -127,3 +127,18 @@ def test_a_token_in_the_pages_json_is_learned_in_persona_captures() -> None:
     }
     out, places = redactor.replace(body)
     assert b"Qm9ndXNUb2tlbjEy" not in out and len(places) == 1
+
+
+def test_a_token_inside_a_json_local_storage_value_is_hunted_on_its_own() -> None:
+    """A web app keeps {"token": "…", "user": {…}} in local storage and sends the token alone: the token
+    is replaced where it appears, and the export check looks for it too."""
+    from evidence_kit.personas import scan
+
+    token = "tg-5f0c2a9e81d7b3c4"
+    stored = '{"user": {"id": 7, "name": "anna"}, "auth": {"token": "' + token + '"}}'
+    key = red.Key(b"k" * 32, "persona", "p")
+    redactor = red.Redactor(red.Policy(key, (red.Secret(stored, "localStorage app"),)))
+    out, places = redactor.replace(f"GET /api?t={token}".encode())
+    assert token.encode() not in out and places[0]["name"] == "localStorage app (token)"
+    assert scan.find_in_bytes(token.encode(), "x", scan.needles([(stored, "localStorage app")])) is not None
+    assert redactor.replace(b"anna")[1] == []  # a name under a key that names no credential stays

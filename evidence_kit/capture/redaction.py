@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import re
 import secrets as random
 from collections.abc import Iterable
@@ -92,6 +93,34 @@ def disguises(value: str) -> set[str]:
 
 
 _LOWER_HEX = re.compile(r"%[0-9A-F]{2}")
+
+
+_TOKEN_KEY = re.compile(r"token|session|secret|csrf|xsrf|api_?key|auth|password|credential", re.I)
+
+
+def within(value: str, name: str) -> list[tuple[str, str]]:
+    """``value`` and, when it is JSON (a web app's local storage often is: ``{"token": "…", "user": …}``),
+    each string in it under a key that names a credential: the token is sent and echoed on its own."""
+    found = [(value, name)]
+    if not value.lstrip().startswith(("{", "[")):
+        return found
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return found
+
+    def walk(item: Any, key: str) -> None:
+        if isinstance(item, dict):
+            for k, v in item.items():
+                walk(v, str(k))
+        elif isinstance(item, list):
+            for v in item:
+                walk(v, key)
+        elif isinstance(item, str) and key and _TOKEN_KEY.search(key) and item:
+            found.append((item, f"{name} ({key})"))
+
+    walk(data, "")
+    return found
 
 
 COOKIE_HEADERS = frozenset({"cookie", "set-cookie", "set-cookie2"})
@@ -244,7 +273,8 @@ class Redactor:
         self.key = policy.key
         self.secrets: dict[str, str] = {}  # value -> name
         for secret in policy.known:
-            self._learn(secret.value, secret.name)
+            for value, name in within(secret.value, secret.name):
+                self._learn(value, name)
 
     def _learn(self, value: str, name: str) -> None:
         if value and value not in self.secrets:

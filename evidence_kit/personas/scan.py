@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..capture.redaction import disguises, hunted
+from ..capture.redaction import disguises, hunted, within
 
 MAX_DECODED = 1 << 30  # a decoded layer larger than this is not decoded further
 _PDF_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
@@ -33,7 +33,7 @@ class Hit:
 
 def needles(secrets: Iterable[tuple[str, str]]) -> dict[bytes, str]:
     found: dict[bytes, str] = {}
-    for value, name in secrets:
+    for value, name in (pair for secret in secrets for pair in within(*secret)):
         if not hunted(value):  # the rule the capture used: what it did not replace is not looked for
             continue
         for form in disguises(value):  # the forms the capture replaced (escaped, encoded)
