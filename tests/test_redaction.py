@@ -142,3 +142,21 @@ def test_a_token_inside_a_json_local_storage_value_is_hunted_on_its_own() -> Non
     assert token.encode() not in out and places[0]["name"] == "localStorage app (token)"
     assert scan.find_in_bytes(token.encode(), "x", scan.needles([(stored, "localStorage app")])) is not None
     assert redactor.replace(b"anna")[1] == []  # a name under a key that names no credential stays
+
+
+def test_what_the_behaviours_fetched_loses_the_secret() -> None:
+    """A social reader lists every URL it fetched in the record (behaviours): a next-page URL with the
+    session's token in it is replaced there too."""
+    from datetime import UTC, datetime
+
+    from evidence_kit.capture.outcome import PageCapture
+
+    secret = "s3cr3t-value-0123456789"
+    page = PageCapture("http://127.0.0.1/feed", datetime.now(UTC))
+    page.behaviours = [
+        {"name": "read-timeline", "fetched": [{"url": f"http://127.0.0.1/feed?before=9&t={secret}", "status": 200}]}
+    ]
+    page.main_blocked = {"url": f"http://127.0.0.1/x?t={secret}", "why": "blocked"}
+    red.redact(page, red.Policy(red.Key(b"k" * 32, "persona", "p"), (red.Secret(secret, "persona token"),)))
+    assert secret not in repr(page.behaviours) + repr(page.main_blocked)
+    assert page.behaviours[0]["fetched"][0]["status"] == 200

@@ -449,6 +449,13 @@ def redact(page: PageCapture, policy: Policy) -> Redactions:
     page.popups = _in_strings(redactor, page.popups)
     page.dialogs = _in_strings(redactor, page.dialogs)
     page.blocked = _in_strings(redactor, page.blocked)
+    # What the behaviours did (a social reader names every URL it fetched, and its errors quote them),
+    # and why the main document was blocked or loading stopped.
+    page.behaviours = _in_strings(redactor, page.behaviours)
+    if page.main_blocked:
+        page.main_blocked = _in_strings(redactor, [page.main_blocked])[0]
+    if page.stopped:
+        page.stopped = redactor.text(page.stopped)
     for download in page.downloads:  # the name a site gives a download may carry a token, like its URL
         download.url = redactor.text(download.url)
         download.suggested_filename = redactor.text(download.suggested_filename)
