@@ -160,3 +160,16 @@ def test_what_the_behaviours_fetched_loses_the_secret() -> None:
     red.redact(page, red.Policy(red.Key(b"k" * 32, "persona", "p"), (red.Secret(secret, "persona token"),)))
     assert secret not in repr(page.behaviours) + repr(page.main_blocked)
     assert page.behaviours[0]["fetched"][0]["status"] == 200
+
+
+def test_a_pdf_title_written_as_utf16_hex_is_replaced() -> None:
+    """Chromium writes a title that is not ASCII as a UTF-16BE hex string: the secret in it is replaced
+    by X characters, same length, and declared."""
+    secret = "Zq8/Ux3+Kd7=Wm2/Pn5+Rt"
+    title = ("Лента " + secret).encode("utf-16-be").hex().upper()
+    pdf = f"%PDF-1.4\n1 0 obj\n<</Title <FEFF{title}>>>\nendobj\n".encode()
+    redactor = red.Redactor(red.Policy(red.Key(b"k" * 32, "persona", "p"), (red.Secret(secret, "cookie sid"),)))
+    out, places = redactor.replace_pdf(pdf)
+    assert len(out) == len(pdf) and places and places[0]["form"].startswith("UTF-16BE")
+    hex_title = out.split(b"<FEFF")[1].split(b">")[0]
+    assert bytes.fromhex(hex_title.decode()).decode("utf-16-be") == "Лента " + "X" * len(secret)

@@ -376,6 +376,31 @@ class Redactor:
                 )
         return data, places
 
+    def replace_pdf(self, data: bytes) -> tuple[bytes, list[dict[str, Any]]]:
+        """A PDF's text parts: as bytes (a title or link address in ASCII) and, where a title is not
+        ASCII, as the UTF-16BE hex string Chromium writes (``<FEFF041B…>``), replaced by hex ``0058``
+        (``X``) one character for one so the string stays valid and the offsets hold."""
+        data, places = self.replace(data)
+        for value, name in self.secrets.items():
+            if not hunted(value):
+                continue
+            encoded = value.encode("utf-16-be").hex()
+            for needle in {encoded.upper().encode(), encoded.encode()}:
+                start = data.find(needle)
+                while start != -1:
+                    data = data[:start] + b"0058" * (len(needle) // 4) + data[start + len(needle) :]
+                    places.append(
+                        {
+                            "offset": start,
+                            "length": len(needle),
+                            "name": name,
+                            "hmac_sha256": self.key.digest(value),
+                            "form": "UTF-16BE hex string, replaced by X characters",
+                        }
+                    )
+                    start = data.find(needle, start + len(needle))
+        return data, places
+
     def header_value(self, name: str, value: str) -> tuple[str, list[str]]:
         """A header line's value with its secrets replaced, and the names of what was replaced."""
         lower = name.lower()
@@ -472,7 +497,7 @@ def redact(page: PageCapture, policy: Policy) -> Redactions:
     # The PDF is a picture of the page, but its document information (the page's title, the links'
     # addresses) is text: replaced the same way, same length, so its cross-reference offsets still hold.
     if page.files.get("pdf"):
-        page.files["pdf"], places = redactor.replace(page.files["pdf"])
+        page.files["pdf"], places = redactor.replace_pdf(page.files["pdf"])
         out.places.extend({"artefact": "pdf", **p} for p in places)
     out.seen = dict(redactor.secrets)
     for download in page.downloads:
