@@ -82,7 +82,7 @@ def _handler() -> type[BaseHTTPRequestHandler]:
                 )
                 body = (
                     "<!doctype html><html><head><meta charset=utf-8>"
-                    f"<title>Feed of {SID}</title></head><body><h1>HOSTILE-HOME</h1>{disguises}"
+                    f"<title>Лента — Feed of {SID}</title></head><body><h1>HOSTILE-HOME</h1>{disguises}"
                     "<script>"
                     "fetch('/api/json');"
                     "fetch('/redirect');"

@@ -99,5 +99,5 @@ def test_the_pdf_title_is_replaced_and_declared(world: dict[str, object]) -> Non
     assert isinstance(case, Path)
     (record_path,) = (case / "captures").glob("*.json")
     record = json.loads(record_path.read_text())
-    assert record["page"]["title"].startswith("Feed of REDACTED-")
+    assert record["page"]["title"].startswith("Лента — Feed of REDACTED-")
     assert any(p["artefact"] == "pdf" and p["name"] == "persona cookie sid" for p in record["redaction"]["places"])
