@@ -164,3 +164,22 @@ def test_generic_walls(status: int, page: str, code: str) -> None:
 )
 def test_counts_as_pages_write_them(raw: str, number: int | None) -> None:
     assert parse_count(raw) == number
+
+
+def test_a_telegram_id_only_from_the_channels_own_messages() -> None:
+    """A mirror that puts a data-peer on an unrelated element, or shows another channel's message with its
+    peer: neither is the channel's id. Two different ids on its own messages: none is taken, and said."""
+    own = telegram.message("chan", 1, "hi", "2026-01-01T00:00:00+00:00", "5").replace(
+        f'data-peer="c{telegram.CHANNEL_ID}_-3826571839104316043"', ""
+    )
+    other = telegram.message("other", 9, "ad", "2026-01-02T00:00:00+00:00", "5")
+    decoy = '<div class="promo" data-peer="c424242_-1">join</div>'
+    profile, _ = extract(
+        view("http://127.0.0.1/s/chan", telegram.page("chan", "Chan", [own, other, decoy], None)), None
+    )
+    assert profile.account_id is None
+    assert "the preview publishes no numeric channel id: the handle is the account's key" in profile.notes
+    second = telegram.message("chan", 2, "yo", "2026-01-03T00:00:00+00:00", "5").replace(telegram.CHANNEL_ID, "777")
+    first = telegram.message("chan", 1, "hi", "2026-01-01T00:00:00+00:00", "5")
+    profile, _ = extract(view("http://127.0.0.1/s/chan", telegram.page("chan", "Chan", [first, second], None)), None)
+    assert profile.account_id is None and any("different numeric ids" in note for note in profile.notes)

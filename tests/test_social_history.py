@@ -109,3 +109,29 @@ def test_a_capture_that_reached_the_first_post_calls_every_missing_post_deleted(
     assert [p["id"] for p in reached["posts"]["deleted"]] == ["1"] and reached["posts"]["not_reread"] == []
     short = history.compare(case, (event, profile("x", None), old), (profile("x", None), new, "q"))
     assert short["posts"]["deleted"] == [] and [p["id"] for p in short["posts"]["not_reread"]] == ["1"]
+
+
+def test_a_pinned_old_post_does_not_make_the_unread_posts_deleted(make_case) -> None:  # noqa: ANN001
+    """The new capture read only the pinned post (2024) and the two newest: the posts below them that it
+    never scrolled down to are not re-read, not deleted."""
+    case = make_case()
+    event = Event(3, "t", "A", "k", "social-profile", "C", [], {}, "")
+    pinned = post("1", "2024-05-01T00:00:00Z", "pinned: casting 2024")
+    old = {
+        "posts": [
+            pinned,
+            post("5", "2026-02-05T00:00:00Z", "five"),
+            post("4", "2026-02-04T00:00:00Z", "four"),
+            post("3", "2026-02-03T00:00:00Z", "three"),
+            post("2", "2026-02-02T00:00:00Z", "two"),
+        ]
+    }
+    new = {"posts": [pinned, post("6", "2026-02-06T00:00:00Z", "six"), post("5", "2026-02-05T00:00:00Z", "five")]}
+    diff = history.compare(case, (event, profile("x", None), old), (profile("x", None), new, "q"))
+    assert diff["posts"]["deleted"] == []
+    assert [p["id"] for p in diff["posts"]["not_reread"]] == ["4", "3", "2"]
+    # A post between the newest and the end of the new reading that is missing was deleted.
+    new["posts"].append(post("3", "2026-02-03T00:00:00Z", "three"))
+    diff = history.compare(case, (event, profile("x", None), old), (profile("x", None), new, "q"))
+    assert [p["id"] for p in diff["posts"]["deleted"]] == ["4"]
+    assert [p["id"] for p in diff["posts"]["not_reread"]] == ["2"]

@@ -6,8 +6,9 @@ bundle handed to the defence must not let anyone take that session over. So, onc
 over and before its first byte is stored (``session.store`` calls :func:`redact` first; the WARC, HAR,
 DOM, MHTML and text writers only ever see the redacted capture), every such value is replaced:
 
-- in the headers named in :data:`COOKIE_HEADERS`, :data:`CREDENTIAL_HEADERS` and CSRF headers (any name
-  holding ``csrf`` or ``xsrf``), the value is replaced by a marker ``redacted:hmac-sha256:<key id>:<hash>``
+- in the headers named in :data:`COOKIE_HEADERS`, :data:`CREDENTIAL_HEADERS`, CSRF headers (any name
+  holding ``csrf`` or ``xsrf``) and token headers (:func:`is_token_header`: X-Auth-Token, X-Session-Id,
+  X-Api-Key, …), the value is replaced by a marker ``redacted:hmac-sha256:<key id>:<hash>``
   (the cookie names and attributes stay);
 - everywhere else (bodies, URLs, other headers, the DOM, MHTML, text, downloads) each occurrence of a
   secret value is replaced by a marker of the **same length** (``REDACTED-<hash>…``), so offsets and
@@ -19,19 +20,23 @@ DOM, MHTML and text writers only ever see the redacted capture), every such valu
 The hash is HMAC-SHA-256 under a key the persona keeps (``personas/``): equal values show equal, the
 persona's holder can prove what a marker stood for, and nobody else can recover it. A public capture
 (no persona) uses a one-time key that is not kept. Screenshots, the PDF and the video are pictures of
-the page and cannot be redacted; when a secret was part of the page's visible text the record says so.
+the page and cannot be redacted (the PDF's text parts, its document information and link addresses, are);
+when a secret was part of the page's visible text the record says so. A secret is looked for in each
+form :func:`disguises` lists (escaped for JSON, HTML or URLs, base64), not only as it was sent.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import re
 import secrets as random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from .outcome import PageCapture
 from .recorder import Exchange
@@ -46,6 +51,76 @@ def hunted(value: str) -> bool:
     rare, a word of 8-15 letters is not."""
     size = len(value.encode("utf-8"))
     return size >= 16 or (size >= MIN_SCANNED and any(ch.isdigit() for ch in value))
+
+
+def _escaped(value: str, style: str) -> str:
+    """``value`` with every character that is not an ASCII letter or digit written as ``style``."""
+    return "".join(ch if ch.isascii() and ch.isalnum() else style.format(ord(ch)) for ch in value)
+
+
+def _base64_cores(value: str) -> set[str]:
+    """The base64 characters that stand for ``value`` wherever it sits in a base64-encoded text (at each
+    of the three alignments, standard and URL-safe alphabets): the groups that also hold the bytes
+    before or after it are left out, so at most two bytes at each end are not covered."""
+    data = value.encode("utf-8")
+    cores = set()
+    for shift in range(3):
+        padded = b"\0" * shift + data
+        encoded = base64.b64encode(padded).decode("ascii")
+        start = 4 if shift else 0
+        end = len(encoded) if len(padded) % 3 == 0 else (len(padded) // 3) * 4
+        core = encoded[start:end]
+        if len(core) >= 12:
+            cores |= {core, core.replace("+", "-").replace("/", "_")}
+    return cores
+
+
+def disguises(value: str) -> set[str]:
+    """The forms a site may write a secret value in, each searched for and replaced: as is;
+    percent-encoded (upper or lower case hex, ``+`` for a space) and, for a value sent percent-encoded
+    (a cookie), its decoded form too; JSON-escaped (``\\/``, ``\\u002f``) and HTML character references
+    (``&#x2F;``, ``&#47;``) for every character that is not a letter or digit; base64
+    (:func:`_base64_cores`). A page that mixes escapes within one value is not covered."""
+    forms: set[str] = set()
+    for plain in {value, unquote(value)}:
+        percent = quote(plain, safe="")
+        forms |= {plain, percent, _LOWER_HEX.sub(lambda m: m.group().lower(), percent), percent.replace("%20", "+")}
+        forms.add(plain.replace("/", "\\/"))
+        for style in ("\\u{:04x}", "\\u{:04X}", "&#x{:X};", "&#x{:x};", "&#{:d};"):
+            forms.add(_escaped(plain, style))
+        forms |= _base64_cores(plain)
+    return {form for form in forms if len(form.encode("utf-8")) >= MIN_SCANNED}
+
+
+_LOWER_HEX = re.compile(r"%[0-9A-F]{2}")
+
+
+_TOKEN_KEY = re.compile(r"token|session|secret|csrf|xsrf|api_?key|auth|password|credential", re.I)
+
+
+def within(value: str, name: str) -> list[tuple[str, str]]:
+    """``value`` and, when it is JSON (a web app's local storage often is: ``{"token": "…", "user": …}``),
+    each string in it under a key that names a credential: the token is sent and echoed on its own."""
+    found = [(value, name)]
+    if not value.lstrip().startswith(("{", "[")):
+        return found
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return found
+
+    def walk(item: Any, key: str) -> None:
+        if isinstance(item, dict):
+            for k, v in item.items():
+                walk(v, str(k))
+        elif isinstance(item, list):
+            for v in item:
+                walk(v, key)
+        elif isinstance(item, str) and key and _TOKEN_KEY.search(key) and item:
+            found.append((item, f"{name} ({key})"))
+
+    walk(data, "")
+    return found
 
 
 COOKIE_HEADERS = frozenset({"cookie", "set-cookie", "set-cookie2"})
@@ -63,6 +138,13 @@ _CSRF_FIELDS = (
         rb"\b(?:name|id)\s*=\s*[\"']?" + _CSRF_NAME.encode() + rb"[\"'\s/>]",
         re.I,
     ),
+    # The same tokens, and the session's own, as JSON in a script or an API answer
+    # ("csrf_token": "…", "access_token": "…", "sessionid": "…"; Instagram, Facebook and SPAs embed them).
+    re.compile(
+        rb"[\"'](?:[\w.-]*(?:csrf|xsrf)[\w.-]*|access_?token|refresh_?token|id_token|auth_?token|session_?id"
+        rb"|session_?token)[\"']\s*:\s*[\"']([^\"'\\\s<>]{8,})[\"']",
+        re.I,
+    ),
 )
 SCANNED_FILES = ("dom", "text", "mhtml")  # the page's own words; screenshots, PDF and video are pictures
 PICTURES = (
@@ -76,6 +158,17 @@ PICTURES = (
 def is_csrf_header(name: str) -> bool:
     lower = name.lower()
     return "csrf" in lower or "xsrf" in lower
+
+
+# Headers whose name says they carry a credential a site hands out or reads besides cookies
+# (X-Auth-Token, X-Access-Token, X-Session-Id, X-Api-Key, X-Guest-Token, …).
+_TOKEN_WORDS = ("token", "session", "api-key", "apikey", "x-auth", "secret", "x-amz-security")
+_NOT_TOKEN = frozenset({"www-authenticate", "authentication-info", "access-control-allow-headers"})
+
+
+def is_token_header(name: str) -> bool:
+    lower = name.lower()
+    return lower not in _NOT_TOKEN and any(word in lower for word in _TOKEN_WORDS)
 
 
 @dataclass(frozen=True)
@@ -142,7 +235,7 @@ class Redactions:
 
     def to_json(self) -> dict[str, Any]:
         policy = self.policy
-        redacted = ["Authorization", "Proxy-Authorization", "CSRF-token headers"]
+        redacted = ["Authorization", "Proxy-Authorization", "CSRF-token headers", "token, session and API-key headers"]
         if not policy.keep_cookies:
             redacted[:0] = ["Cookie", "Set-Cookie"]
         record: dict[str, Any] = {
@@ -180,7 +273,8 @@ class Redactor:
         self.key = policy.key
         self.secrets: dict[str, str] = {}  # value -> name
         for secret in policy.known:
-            self._learn(secret.value, secret.name)
+            for value, name in within(secret.value, secret.name):
+                self._learn(value, name)
 
     def _learn(self, value: str, name: str) -> None:
         if value and value not in self.secrets:
@@ -202,14 +296,15 @@ class Redactor:
             elif lower in CREDENTIAL_HEADERS:
                 scheme, _, credentials = value.strip().partition(" ")
                 self._learn(credentials.strip() if credentials else value.strip(), f"header {name}")
-            elif is_csrf_header(name):
+            elif is_csrf_header(name) or is_token_header(name):
                 self._learn(value.strip(), f"header {name}")
 
     def learn_csrf_fields(self, body: bytes) -> None:
-        for pattern in _CSRF_FIELDS:
+        for index, pattern in enumerate(_CSRF_FIELDS):
+            name = "token in the page's JSON" if index == len(_CSRF_FIELDS) - 1 else "CSRF field in the page"
             for match in pattern.finditer(body):
                 try:
-                    self._learn(match.group(1).decode("utf-8"), "CSRF field in the page")
+                    self._learn(match.group(1).decode("utf-8"), name)
                 except UnicodeDecodeError:
                     continue
 
@@ -221,7 +316,7 @@ class Redactor:
         for value, name in self.secrets.items():
             if not hunted(value):
                 continue
-            for form in {value, quote(value, safe="")}:
+            for form in disguises(value):
                 found.setdefault(form.encode("utf-8"), (value, name))
         return sorted(((k, *v) for k, v in found.items()), key=lambda item: -len(item[0]))
 
@@ -281,6 +376,31 @@ class Redactor:
                 )
         return data, places
 
+    def replace_pdf(self, data: bytes) -> tuple[bytes, list[dict[str, Any]]]:
+        """A PDF's text parts: as bytes (a title or link address in ASCII) and, where a title is not
+        ASCII, as the UTF-16BE hex string Chromium writes (``<FEFF041B…>``), replaced by hex ``0058``
+        (``X``) one character for one so the string stays valid and the offsets hold."""
+        data, places = self.replace(data)
+        for value, name in self.secrets.items():
+            if not hunted(value):
+                continue
+            encoded = value.encode("utf-16-be").hex()
+            for needle in {encoded.upper().encode(), encoded.encode()}:
+                start = data.find(needle)
+                while start != -1:
+                    data = data[:start] + b"0058" * (len(needle) // 4) + data[start + len(needle) :]
+                    places.append(
+                        {
+                            "offset": start,
+                            "length": len(needle),
+                            "name": name,
+                            "hmac_sha256": self.key.digest(value),
+                            "form": "UTF-16BE hex string, replaced by X characters",
+                        }
+                    )
+                    start = data.find(needle, start + len(needle))
+        return data, places
+
     def header_value(self, name: str, value: str) -> tuple[str, list[str]]:
         """A header line's value with its secrets replaced, and the names of what was replaced."""
         lower = name.lower()
@@ -301,7 +421,7 @@ class Redactor:
             if credentials:
                 return f"{scheme} {self.key.marker(credentials.strip())}", [f"header {name}"]
             return self.key.marker(value.strip()), [f"header {name}"]
-        if is_csrf_header(name) and value.strip():
+        if (is_csrf_header(name) or is_token_header(name)) and value.strip():
             return self.key.marker(value.strip()), [f"header {name}"]
         replaced, places = self.replace(value.encode("utf-8", "surrogateescape"))
         if not places:
@@ -339,6 +459,9 @@ def redact(page: PageCapture, policy: Policy) -> Redactions:
         redactor.learn_csrf_fields(page.files["dom"])
     for exchange in page.exchanges:
         _redact_exchange(redactor, exchange, out)
+    # The address asked for too (the record's url, the WARC's warcinfo, the ledger): a login link or
+    # a URL pasted from the persona's browser may carry its token.
+    page.url = redactor.text(page.url)
     if page.final_url:
         page.final_url = redactor.text(page.final_url)
     if page.title:
@@ -351,8 +474,17 @@ def redact(page: PageCapture, policy: Policy) -> Redactions:
     page.popups = _in_strings(redactor, page.popups)
     page.dialogs = _in_strings(redactor, page.dialogs)
     page.blocked = _in_strings(redactor, page.blocked)
-    for download in page.downloads:
+    # What the behaviours did (a social reader names every URL it fetched, and its errors quote them),
+    # and why the main document was blocked or loading stopped.
+    page.behaviours = _in_strings(redactor, page.behaviours)
+    if page.main_blocked:
+        page.main_blocked = _in_strings(redactor, [page.main_blocked])[0]
+    if page.stopped:
+        page.stopped = redactor.text(page.stopped)
+    for download in page.downloads:  # the name a site gives a download may carry a token, like its URL
         download.url = redactor.text(download.url)
+        download.suggested_filename = redactor.text(download.suggested_filename)
+        download.error = redactor.text(download.error) if download.error else download.error
     for role in SCANNED_FILES:
         data = page.files.get(role)
         if not data:
@@ -362,6 +494,11 @@ def redact(page: PageCapture, policy: Policy) -> Redactions:
         out.places.extend({"artefact": role, **p} for p in places)
         if role == "text":
             out.visible = sorted({p["name"] for p in places})
+    # The PDF is a picture of the page, but its document information (the page's title, the links'
+    # addresses) is text: replaced the same way, same length, so its cross-reference offsets still hold.
+    if page.files.get("pdf"):
+        page.files["pdf"], places = redactor.replace_pdf(page.files["pdf"])
+        out.places.extend({"artefact": "pdf", **p} for p in places)
     out.seen = dict(redactor.secrets)
     for download in page.downloads:
         if download.data:

@@ -3,7 +3,8 @@
 A value can hide in a file in more than its plain bytes: a gzipped WARC, a zip (a WACZ, a bundle), a
 PDF's compressed streams, quoted-printable MHTML. Each file is read in its plain bytes and in each of
 those decoded forms (nested: a gzipped WARC inside a WACZ inside a zip), and every value that could be
-a token (``redaction.hunted``; and its URL-encoded form) is looked for.
+a token (``redaction.hunted``), in each form the capture replaces (``redaction.disguises``: URL-, JSON-
+and HTML-escaped, base64), is looked for.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
-from ..capture.redaction import hunted
+from ..capture.redaction import disguises, hunted, within
 
 MAX_DECODED = 1 << 30  # a decoded layer larger than this is not decoded further
 _PDF_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
@@ -33,10 +33,10 @@ class Hit:
 
 def needles(secrets: Iterable[tuple[str, str]]) -> dict[bytes, str]:
     found: dict[bytes, str] = {}
-    for value, name in secrets:
+    for value, name in (pair for secret in secrets for pair in within(*secret)):
         if not hunted(value):  # the rule the capture used: what it did not replace is not looked for
             continue
-        for form in {value, quote(value, safe="")}:
+        for form in disguises(value):  # the forms the capture replaced (escaped, encoded)
             found.setdefault(form.encode("utf-8"), name)
     return found
 

@@ -5,7 +5,8 @@ publishes no id). The comparison says, with the two captures it lies between:
 
 - posts that are new, edited (text or media changed) and gone. A post that is gone is **deleted** only
   when the new capture read far enough back in time to have seen it (it reached the account's first
-  post, or read a post at least as old, by time or by a numeric id); otherwise it is **not re-read**;
+  post, or its reading ended on a post at least as old, by time or by a numeric id: a pinned old post
+  shown first does not count); otherwise it is **not re-read**;
 - a changed handle (a rename: same id), display name, bio, links, counts, verification, move, and
   avatar (by perceptual hash, ``metadata/imagehash.py``: a re-encoded copy of the same picture is no
   change; a different picture is).
@@ -161,7 +162,10 @@ def compare(
     old_by_id = {str(value_of(p.get("id"))): p for p in old_posts.get("posts") or []}
     new_by_id = {str(value_of(p.get("id"))): p for p in new_posts.get("posts") or []}
     oldest_time = min((t for t in map(_when, new_by_id.values()) if t), default=None)
-    oldest_number = min((n for n in map(_number, new_by_id.values()) if n is not None), default=None)
+    # How far back the new reading went is where it ended, its last post: not its oldest post, which
+    # may be a pinned one, old but shown first, above posts the reading never scrolled down to.
+    last_time = next((t for t in map(_when, reversed(new_by_id.values())) if t), None)
+    last_number = next((n for n in map(_number, reversed(new_by_id.values())) if n is not None), None)
     deleted: list[dict[str, Any]] = []
     not_reread: list[dict[str, Any]] = []
     edited: list[dict[str, Any]] = []
@@ -183,8 +187,8 @@ def compare(
         number, when = _number(post), _when(post)
         reached = (
             bool(new.get("reached_end"))
-            or (number is not None and oldest_number is not None and oldest_number <= number)
-            or (number is None and when is not None and oldest_time is not None and oldest_time <= when)
+            or (number is not None and last_number is not None and last_number <= number)
+            or (number is None and when is not None and last_time is not None and last_time <= when)
         )
         (deleted if reached else not_reread).append(_brief(post))
     added = [_brief(p) for k, p in new_by_id.items() if k not in old_by_id]

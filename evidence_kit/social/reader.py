@@ -131,7 +131,7 @@ class _Reading:
         platform = registry.choose(self.page.url, html, self.reader.platform)
         self.platform = platform.NAME
         status = await self.page.evaluate(STATUS_JS)
-        found = walls.check(self.result.url, self.page.url, status, html, platform.WALLS)
+        found = walls.check(self.result.url, self.page.url, status, html, platform.WALLS, posts_css=platform.POSTS_CSS)
         if platform.NAME == "telegram":
             from .platforms import telegram
 

@@ -81,7 +81,8 @@ def extract(view: View, forced: str | None, read_as: str | None = None) -> tuple
     markup = view.dom or (main.text() if main is not None else None)
     source = view.dom_source() if view.dom else (main.source() if main is not None else None)
     seen = {w.code for w in profile.walls}
-    for wall in walls.check(view.url, view.final_url, main.status if main else None, markup, platform.WALLS, source):
+    status = main.status if main else None
+    for wall in walls.check(view.url, view.final_url, status, markup, platform.WALLS, source, platform.POSTS_CSS):
         if wall.code not in seen:
             profile.walls.append(wall)
             seen.add(wall.code)

@@ -123,16 +123,22 @@ def check(
     html: str | None,
     markers: tuple[Marker, ...] = (),
     source: Source | None = None,
+    posts_css: str = "",
 ) -> list[Wall]:
     """The walls a page shows: its platform's markers first, then status code, redirect and generic signs.
 
     ``source`` is where the markup was read (the DOM artefact or a WARC record); an element's evidence
-    adds its CSS selector to it. One wall per code, first sign wins.
+    adds its CSS selector to it. One wall per code, first sign wins. The generic signs are not looked
+    for inside the account's posts (``posts_css``, the platform's ``POSTS_CSS``): a post saying "private
+    account? DM me" or showing a picture named captcha.jpg is what the account posted, not a wall.
     """
     found: dict[str, Wall] = {}
     base = source or Source(url=final_url or url)
     root = parse_html(html) if html else None
-    body_text = _visible(root)[:TEXT_LIMIT] if root is not None else ""
+    in_posts = _css_xpath(posts_css)
+    body_text = _visible(root, in_posts)[:TEXT_LIMIT] if root is not None else ""
+    full_text = _visible(root)[:TEXT_LIMIT] if root is not None and markers else ""
+    generic = set(GENERIC)
     for marker in (*markers, *STATUS, *GENERIC):
         if marker.code in found:
             continue
@@ -146,10 +152,14 @@ def check(
                 evidence = Source(url=target)
         elif marker.xpath and root is not None:
             hits = root.xpath(marker.xpath, namespaces=NS)
+            if marker in generic and in_posts:
+                hits = [hit for hit in hits if not hit.xpath(f"ancestor-or-self::*[{in_posts}]")]
             if hits:
                 evidence = _with(base, css_path(hits[0]))
-        elif marker.html and body_text and re.search(marker.html, body_text, re.I):
-            evidence = base
+        elif marker.html:
+            text = body_text if marker in generic else full_text
+            if text and re.search(marker.html, text, re.I):
+                evidence = base
         if evidence is not None:
             found[marker.code] = Wall(marker.code, marker.reason, evidence)
     return list(found.values())
@@ -159,13 +169,53 @@ def _with(source: Source, selector: str) -> Source:
     return replace(source, css_selector=selector)
 
 
-def _visible(root: Any) -> str:
+def _visible(root: Any, leave_out: str = "") -> str:
+    """The page's visible words (no scripts or styles), without the elements ``leave_out`` (an XPath
+    predicate) selects."""
     import copy
 
     clone = copy.deepcopy(root)
     for bad in clone.xpath(".//script|.//style|.//noscript|.//template"):
         bad.drop_tree()
+    if leave_out:
+        for post in clone.xpath(f".//*[{leave_out}][not(ancestor::*[{leave_out}])]"):
+            post.drop_tree()
     return " ".join(clone.text_content().split())
+
+
+_CSS_PART = re.compile(r"\.([\w-]+)|#([\w-]+)|\[([\w-]+)(?:([*^$~]?=)['\"]([^'\"]*)['\"])?\]")
+
+
+def _css_xpath(css: str) -> str:
+    """An XPath predicate for the simple CSS selectors platforms give as ``POSTS_CSS`` (a list of
+    ``tag``, ``.class``, ``#id``, ``[attr]`` and ``[attr=|*=|^=|$=|~='v']`` compounds); ValueError for more."""
+    alternatives = []
+    for selector in (part.strip() for part in css.split(",") if part.strip()):
+        tag = re.match(r"[a-zA-Z][\w-]*", selector)
+        tests = [f"local-name()='{tag.group().lower()}'"] if tag else []
+        rest = selector[tag.end() :] if tag else selector
+        for match in _CSS_PART.finditer(rest):
+            cls, ident, attr, op, value = match.groups()
+            if cls:
+                tests.append(f"contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')")
+            elif ident:
+                tests.append(f"@id='{ident}'")
+            elif not op:
+                tests.append(f"@{attr}")
+            elif op == "=":
+                tests.append(f"@{attr}='{value}'")
+            elif op == "*=":
+                tests.append(f"contains(@{attr}, '{value}')")
+            elif op == "^=":
+                tests.append(f"starts-with(@{attr}, '{value}')")
+            elif op == "$=":
+                tests.append(f"substring(@{attr}, string-length(@{attr}) - {len(value) - 1})='{value}'")
+            else:
+                tests.append(f"contains(concat(' ', normalize-space(@{attr}), ' '), ' {value} ')")
+        if not tests or "".join(m.group() for m in _CSS_PART.finditer(rest)) != rest:
+            raise ValueError(f"not a simple CSS selector: {selector!r}")
+        alternatives.append("(" + " and ".join(tests) + ")")
+    return " or ".join(alternatives)
 
 
 def sentence(walls: list[Wall]) -> str:

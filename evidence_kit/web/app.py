@@ -312,7 +312,10 @@ def create_app(ctx: Context) -> Starlette:
 
     def bundle_file(request: Request) -> Response:
         case_id, name = request.path_params["case_id"], request.path_params["name"]
-        folder = state.bundles_folder(ctx.settings, case_id)
+        try:
+            folder = state.bundles_folder(ctx.settings, case_id, create=False)
+        except CustodyError:
+            return PlainTextResponse("no such bundle", status_code=404)
         path = folder / name
         if "/" in name or name.startswith(".") or not path.is_file():
             return PlainTextResponse("no such bundle", status_code=404)

@@ -50,8 +50,12 @@ def save_mla_fields(settings: Settings, case_id: str, form: dict[str, Any]) -> N
     _write(_folder(settings, case_id) / "mla-form.json", form)
 
 
-def bundles_folder(settings: Settings, case_id: str) -> Path:
-    """Where the UI writes the bundles it exports (a download then copies one out)."""
-    folder = settings.home / ".ui" / case_id / "bundles"
-    folder.mkdir(parents=True, exist_ok=True)
+def bundles_folder(settings: Settings, case_id: str, create: bool = True) -> Path:
+    """Where the UI writes the bundles it exports (a download then copies one out). The case id comes
+    from the request's path: one that is not a case id (``..``) is InvalidInput, never a folder."""
+    from ..case import validate_case_id
+
+    folder = settings.home / ".ui" / validate_case_id(case_id) / "bundles"
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
     return folder

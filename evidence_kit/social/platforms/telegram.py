@@ -199,20 +199,35 @@ def _message(page: Page, message: Any) -> Post | None:
     return post if number.isdigit() else None
 
 
-def channel_id(view: View) -> Value | None:
-    """The numeric id some previews carry in ``data-peer`` (``c1006503122_…``)."""
+def channel_id(view: View, handle: str | None) -> tuple[Value | None, str | None]:
+    """The numeric id some previews carry in ``data-peer`` (``c1006503122_…``) on the channel's own
+    messages (``data-post="HANDLE/N"``), and a note when none can be trusted. An attribute anywhere
+    else (another element, a message of another channel) is not the channel's id; two different ids
+    are none."""
+    if not handle:
+        return None, None
+    found: dict[str, Value] = {}
     for page in pages(view):
-        for element in page.root.xpath(".//*[@data-peer]"):
-            found = re.match(r"c?(\d+)", element.get("data-peer") or "")
-            if found:
-                return page.value(element, found.group(1), element.get("data-peer"))
-    return None
+        for element in page.root.xpath(
+            ".//*[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message ')][@data-post][@data-peer]"
+        ):
+            if (element.get("data-post") or "").split("/", 1)[0].lower() != handle.lower():
+                continue
+            match = re.match(r"c?(\d+)_", element.get("data-peer") or "")
+            if match:
+                found.setdefault(match.group(1), page.value(element, match.group(1), element.get("data-peer")))
+    if len(found) > 1:
+        return None, f"the channel's messages carry different numeric ids ({', '.join(sorted(found))}): none is taken"
+    return next(iter(found.values()), None), None
 
 
 def extract(view: View) -> Profile:
     """The channel as the stored preview pages show it; the numeric id last, from any page carrying it."""
     profile = _read(view)
-    found = channel_id(view)
+    handle = str(profile.handle.value).lstrip("@") if profile.handle is not None else None
+    found, problem = channel_id(view, handle)
+    if problem:
+        profile.notes.append(problem)
     if found is not None:
         profile.account_id = found
     elif profile.handle is not None:
