@@ -136,6 +136,90 @@ def capture_work(
     return work
 
 
+def profile_work(
+    settings: Settings,
+    case_id: str,
+    urls: list[str],
+    options: Any,
+    allow_private: bool,
+    investigator: str | None,
+    request: Any,
+) -> Callable[[Job], None]:
+    """One account URL after another through ``social.session.capture_profiles`` (as ``capture-profile``)."""
+
+    def work(job: Job) -> None:
+        from ..capture import check_targets
+        from ..social.session import capture_profiles
+
+        with Case.open(settings, case_id) as case:
+            identity = case.identity(investigator)
+            for index, url in enumerate(urls):
+                if job.cancelled:
+                    job.update(_setter(index, "cancelled", "not captured: the job was cancelled"))
+                    continue
+                job.update(_setter(index, "running", "loading the account page and reading its timeline…"))
+                try:
+                    results = capture_profiles(
+                        case,
+                        identity,
+                        check_targets([url], allow_private),
+                        options,
+                        max_posts=request.max_posts,
+                        platform=request.platform,
+                        capture_posts=request.capture_posts,
+                    )
+                except CustodyError as exc:
+                    job.update(_setter(index, "failed", explain_error(str(exc))))
+                    continue
+                for result in results:
+                    capture = result.capture
+                    state, sentence, notes = explain_capture(capture.status, list(capture.errors), capture.record)
+                    notes = account_notes(result) + notes
+                    link = f"/cases/{case_id}/captures/{capture.id}"
+
+                    def done(
+                        j: Job, i: int = index, s: str = state, m: str = sentence, n: list[str] = notes, at: str = link
+                    ) -> None:
+                        _set(j.items[i], s, m)
+                        j.items[i].link = at
+                        j.items[i].notes = n
+
+                    job.update(done)
+
+    return work
+
+
+def account_notes(result: Any) -> list[str]:
+    """What the account capture found, in the library's own sentences (the ones ``capture-profile`` prints):
+    the account, the walls that stood in front of it, the changes since its last capture, the posts' pages."""
+    from ..social import history
+    from ..social.model import value_of
+
+    if result.stored is None:
+        return ["nothing was stored to read an account from"]
+    p = result.stored.profile
+    out = []
+    if p["status"] == "empty":
+        out.append(f"no {p['platform']} account data was shown on this page")
+    else:
+        name = f"@{value_of(p['handle'])}" if p.get("handle") else "(no handle shown)"
+        ident = f", id {value_of(p['account_id'])}" if p.get("account_id") else ", no stable id shown"
+        out.append(f"{p['platform']} account {name}{ident}; {p['posts_read']} post(s) read")
+    if p.get("walls"):
+        out.append(f"Not the whole account: {p['why_incomplete']}")
+        out.append("A wall is not evidence that the account or its posts do not exist.")
+    out += [f"note: {n}" for n in p.get("notes") or []]
+    if result.stored.history:
+        since = result.stored.history["from"]["capture_id"]
+        out += [f"since capture {since}: {line}" for line in history.sentences(result.stored.history) or ["no change"]]
+    if result.post_captures:
+        done = sum(1 for c in result.post_captures if c.status != "failed")
+        out.append(f"{done} of {len(result.post_captures)} post page(s) captured")
+    if result.post_problem:
+        out.append(result.post_problem)
+    return out
+
+
 def _setter(index: int, state: str, message: str) -> Callable[[Job], None]:
     return lambda job: _set(job.items[index], state, message)
 
