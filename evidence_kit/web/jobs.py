@@ -190,34 +190,11 @@ def profile_work(
 
 
 def account_notes(result: Any) -> list[str]:
-    """What the account capture found, in the library's own sentences (the ones ``capture-profile`` prints):
-    the account, the walls that stood in front of it, the changes since its last capture, the posts' pages."""
-    from ..social import history
-    from ..social.model import value_of
+    """What the account capture found, in the library's sentences (``social.session.summary``, the lines
+    ``capture-profile`` prints); the capture's own errors are in the notes of :func:`explain_capture`."""
+    from ..social.session import summary
 
-    if result.stored is None:
-        return ["nothing was stored to read an account from"]
-    p = result.stored.profile
-    out = []
-    if p["status"] == "empty":
-        out.append(f"no {p['platform']} account data was shown on this page")
-    else:
-        name = f"@{value_of(p['handle'])}" if p.get("handle") else "(no handle shown)"
-        ident = f", id {value_of(p['account_id'])}" if p.get("account_id") else ", no stable id shown"
-        out.append(f"{p['platform']} account {name}{ident}; {p['posts_read']} post(s) read")
-    if p.get("walls"):
-        out.append(f"Not the whole account: {p['why_incomplete']}")
-        out.append("A wall is not evidence that the account or its posts do not exist.")
-    out += [f"note: {n}" for n in p.get("notes") or []]
-    if result.stored.history:
-        since = result.stored.history["from"]["capture_id"]
-        out += [f"since capture {since}: {line}" for line in history.sentences(result.stored.history) or ["no change"]]
-    if result.post_captures:
-        done = sum(1 for c in result.post_captures if c.status != "failed")
-        out.append(f"{done} of {len(result.post_captures)} post page(s) captured")
-    if result.post_problem:
-        out.append(result.post_problem)
-    return out
+    return [line for kind, line in summary(result) if kind != "error"]
 
 
 def _setter(index: int, state: str, message: str) -> Callable[[Job], None]:
