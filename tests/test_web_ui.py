@@ -522,7 +522,8 @@ def test_tablet_width_and_keyboard(browser: Any, ui: Any, captured: dict[str, An
         tablet.keyboard.press("Enter")
         tablet.focus("#urls")
         tablet.keyboard.press("Shift+Tab")
-        assert tablet.evaluate("document.activeElement.id") == ""  # a link or button before it, not lost
+        # The field before it (the chosen one of "web pages or accounts"), not lost.
+        assert tablet.evaluate("document.activeElement.id") == "kind-page"
         tablet.focus("#blur")
         tablet.keyboard.press("Space")
         assert tablet.evaluate("document.getElementById('blur').checked") is False
