@@ -581,7 +581,7 @@ def test_account_capture_its_history_and_the_personas(
             "telegram", "mastodon", "vk", "instagram", "tiktok", "x", "facebook", "generic"
         ]  # fmt: skip
         page.check("#kind-profile")
-        page.fill("#urls", f"{social.url('/s/starjobs')}\n{social.url('/walls/login')}")
+        page.fill("#urls", f"{social.url('/s/starjobs')}\n{social.url('/walls/login')}\n{social.url('/@alice')}")
         page.uncheck("#video")
         page.check("#allow_private")
         page.fill("#timeout", "40")
@@ -608,6 +608,11 @@ def test_account_capture_its_history_and_the_personas(
         assert "no earlier capture showed the account" in page.inner_text("main")
         shot(page, "account-history")
         axe(page, "account history")
+        # An ActivityPub account's id is a URL: its history page is reached all the same.
+        page.goto(f"{ui.access.origin}/cases/{CASE}#accounts")
+        page.click(f"#accounts >> text=History of mastodon:id:{social.url('/users/alice')}")
+        page.wait_for_url(re.compile(r"/accounts/"))
+        assert page.inner_text("#account-handles") == "@alice"
 
         page.click("nav >> text=Personas")
         page.wait_for_url(re.compile(r"/personas$"))

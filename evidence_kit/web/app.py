@@ -381,7 +381,7 @@ def create_app(ctx: Context) -> Starlette:
         Route("/cases/{case_id:str}/timestamp", timestamp_case, methods=["POST"]),
         Route("/cases/{case_id:str}/captures/{capture_id:str}", capture_page),
         Route("/cases/{case_id:str}/artefacts/{hex:str}", artefact_file),
-        Route("/cases/{case_id:str}/accounts/{account:str}", account_page),
+        Route("/cases/{case_id:str}/accounts/{account:path}", account_page),  # an id may be a URL
         Route("/cases/{case_id:str}/export", export_page),
         Route("/cases/{case_id:str}/export", start_export, methods=["POST"]),
         Route("/cases/{case_id:str}/bundles/{name:str}", bundle_file),
