@@ -522,7 +522,8 @@ def test_tablet_width_and_keyboard(browser: Any, ui: Any, captured: dict[str, An
         tablet.keyboard.press("Enter")
         tablet.focus("#urls")
         tablet.keyboard.press("Shift+Tab")
-        assert tablet.evaluate("document.activeElement.id") == ""  # a link or button before it, not lost
+        # The field before it (the chosen one of "web pages or accounts"), not lost.
+        assert tablet.evaluate("document.activeElement.id") == "kind-page"
         tablet.focus("#blur")
         tablet.keyboard.press("Space")
         assert tablet.evaluate("document.getElementById('blur').checked") is False
@@ -548,3 +549,80 @@ def test_another_enrolled_investigator_signs_what_they_record(page: Any, ui: Any
     with Case.open(config.load(), CASE) as case:
         last = list(case.events())[-1]
     assert (last.action, last.actor) == ("review", "Sgt. B. Ivanov")
+
+
+# -- social-media accounts and personas ------------------------------------------------------------
+PERSONA_SECRET = "s3ss-VALUE-never-shown-4471"
+
+
+def test_account_capture_its_history_and_the_personas(
+    page: Any, ui: Any, captured: dict[str, Any], tmp_path: Path
+) -> None:
+    """An account captured through the form (Telegram-like fixture site), walls said in plain words, the
+    account on the case page and its history page; the persona select and page list the store's personas
+    (name, platform, handle) and never a secret."""
+    from evidence_kit.personas import making
+    from tests.fixtures.social.site import SocialSite
+    from tests.fixtures.social.telegram import CHANNEL_ID
+
+    state = tmp_path / "state.json"
+    cookie = {"name": "sid", "value": PERSONA_SECRET, "domain": ".vk.example", "path": "/", "httpOnly": True}
+    state.write_text(json.dumps({"cookies": [cookie], "origins": []}), "utf-8")
+    making.create(config.load(), "natasha", "vk", "@natasha_k", storage_state=state, user_agent="Mozilla/5.0 test")
+    making.create(config.load(), "vera", "x", None, storage_state=state, passphrase="pass phrase", user_agent="UA")
+
+    social = SocialSite().start()
+    try:
+        page.goto(f"{ui.access.origin}/cases/{CASE}")
+        options = page.locator("#persona option").all_inner_texts()
+        assert "natasha — vk, @natasha_k" in options and "vera — x (passphrase needed)" in options, options
+        assert page.locator("#persona_passphrase").count() == 1  # an encrypted persona is listed
+        assert page.locator("#platform option").all_inner_texts()[1:] == [
+            "telegram", "mastodon", "vk", "instagram", "tiktok", "x", "facebook", "generic"
+        ]  # fmt: skip
+        page.check("#kind-profile")
+        page.fill("#urls", f"{social.url('/s/starjobs')}\n{social.url('/walls/login')}\n{social.url('/@alice')}")
+        page.uncheck("#video")
+        page.check("#allow_private")
+        page.fill("#timeout", "40")
+        page.fill("#max_posts", "30")
+        page.click("text=Start capturing")
+        page.wait_for_url(re.compile(r"/jobs/"))
+        wait_job(page, 180_000)
+        shot(page, "account-capture")
+        rows = page.locator("tr[data-state]")
+        first, wall = rows.nth(0).inner_text(), rows.nth(1).inner_text()
+        assert f"telegram account @starjobs, id {CHANNEL_ID}" in first and "30 post(s) read" in first, first
+        assert rows.nth(1).get_attribute("data-state") == "partial", wall
+        assert "not the whole account: login-wall: the site asked the visitor to log in" in wall, wall
+        assert "a wall is not evidence that the account or its posts do not exist" in wall, wall
+
+        page.goto(f"{ui.access.origin}/cases/{CASE}#accounts")
+        table = page.locator("#accounts table")
+        assert CHANNEL_ID in table.inner_text() and "@starjobs" in table.locator(".handles").all_inner_texts()
+        shot(page, "case-accounts")
+        axe(page, "case with accounts")
+        page.click(f"#accounts >> text=History of telegram:id:{CHANNEL_ID}")
+        page.wait_for_url(re.compile(r"/accounts/"))
+        assert page.inner_text("#account-handles") == "@starjobs"
+        assert "no earlier capture showed the account" in page.inner_text("main")
+        shot(page, "account-history")
+        axe(page, "account history")
+        # An ActivityPub account's id is a URL: its history page is reached all the same.
+        page.goto(f"{ui.access.origin}/cases/{CASE}#accounts")
+        page.click(f"#accounts >> text=History of mastodon:id:{social.url('/users/alice')}")
+        page.wait_for_url(re.compile(r"/accounts/"))
+        assert page.inner_text("#account-handles") == "@alice"
+
+        page.click("nav >> text=Personas")
+        page.wait_for_url(re.compile(r"/personas$"))
+        listed = page.inner_text("#personas")
+        assert "natasha\tvk\t@natasha_k" in listed and "vera\tx" in listed, listed
+        assert "persona create" in page.inner_text("main")
+        shot(page, "personas")
+        axe(page, "personas")
+        assert PERSONA_SECRET not in page.content()
+        page.goto(f"{ui.access.origin}/cases/{CASE}")
+        assert PERSONA_SECRET not in page.content()
+    finally:
+        social.stop()

@@ -123,53 +123,19 @@ def say(text: str, soft_wrap: bool = True) -> None:
     console.print(text, soft_wrap=soft_wrap)
 
 
-def _v(item: Any) -> Any:
-    return item.get("value") if isinstance(item, dict) else None
-
-
 def _say(r: Any) -> None:
     from rich.markup import escape
 
-    from ..social import history
+    from ..social.session import summary
 
     status = r.capture.status
     colour = {"complete": "green", "partial": "yellow"}.get(status, "red")
     say(f"[{colour}]{r.capture.id}[/{colour}] {status}: {escape(r.capture.final_url or r.url)}", soft_wrap=True)
-    if r.stored is None:
-        say("  nothing was stored to read an account from", soft_wrap=True)
-        for error in r.capture.errors:
-            say(f"  {escape(error)}", soft_wrap=True)
-        return
-    p = r.stored.profile
-    if p["status"] == "empty":
-        say(f"  no {p['platform']} account data was shown on this page", soft_wrap=True)
-    else:
-        name = f"@{_v(p['handle'])}" if p.get("handle") else "(no handle shown)"
-        ident = f", id {_v(p['account_id'])}" if p.get("account_id") else ", no stable id shown"
-        shown = f" ({_v(p['display_name'])})" if p.get("display_name") else ""
-        say(escape(f"  {p['platform']} account {name}{ident}{shown}"), soft_wrap=True)
-    counts = ", ".join(f"{k} {_v(v)}" for k, v in p["counts"].items())
-    say(
-        f"  {p['posts_read']} post(s) read"
-        + (f"; {counts}" if counts else "")
-        + f"; read by {p['extractor']['name']} {p['extractor']['version']}",
-        soft_wrap=True,
-    )
-    if p.get("walls"):
-        say(f"  [yellow]not the whole account:[/yellow] {escape(p['why_incomplete'])}", soft_wrap=True)
-        say("  (a wall is not evidence that the account or its posts do not exist)", soft_wrap=True)
-    for note in p.get("notes") or []:
-        say(f"  note: {escape(note)}", soft_wrap=True)
-    if r.stored.history:
-        say(f"  since capture {r.stored.history['from']['capture_id']}:", soft_wrap=True)
-        lines = history.sentences(r.stored.history) or ["no change"]
-        for line in lines:
-            say(f"    {escape(line)}", soft_wrap=True)
-    if r.post_captures:
-        done = sum(1 for c in r.post_captures if c.status != "failed")
-        say(f"  {done} of {len(r.post_captures)} post page(s) captured", soft_wrap=True)
-    if r.post_problem:
-        say(f"  {escape(r.post_problem)}", soft_wrap=True)
+    for kind, line in summary(r):
+        text = escape(line)
+        if kind == "wall":
+            text = f"[yellow]{text}[/yellow]"
+        say(f"    {text}" if kind == "change" else f"  {text}", soft_wrap=True)
 
 
 @app.command("profile-history")

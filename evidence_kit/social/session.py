@@ -101,3 +101,49 @@ def _capture_posts(
             item.post_problem = f"the posts were not captured: {exc}"
             continue
         item.post_captures = capture_urls(case, identity, targets, options, on_progress=on_progress)
+
+
+def summary(item: ProfileCapture) -> list[tuple[str, str]]:
+    """What one account capture found, line by line, as (kind, sentence) in the record's own words.
+
+    ``kind`` is ``error`` (the capture's errors, when nothing was stored), ``account``, ``wall``, ``note``,
+    ``since`` and ``change`` (the changes since the account's last capture), ``posts`` or ``problem``. The
+    CLI's ``capture-profile`` prints these lines and the web UI lists them, so both say the same.
+    """
+    from . import history
+
+    if item.stored is None:
+        return [("problem", "nothing was stored to read an account from")] + [
+            ("error", str(error)) for error in item.capture.errors
+        ]
+    p = item.stored.profile
+    out: list[tuple[str, str]] = []
+    if p["status"] == "empty":
+        out.append(("account", f"no {p['platform']} account data was shown on this page"))
+    else:
+        name = f"@{value_of(p['handle'])}" if p.get("handle") else "(no handle shown)"
+        ident = f", id {value_of(p['account_id'])}" if p.get("account_id") else ", no stable id shown"
+        shown = f" ({value_of(p['display_name'])})" if p.get("display_name") else ""
+        out.append(("account", f"{p['platform']} account {name}{ident}{shown}"))
+    counts = ", ".join(f"{k} {value_of(v)}" for k, v in p["counts"].items())
+    out.append(
+        (
+            "account",
+            f"{p['posts_read']} post(s) read"
+            + (f"; {counts}" if counts else "")
+            + f"; read by {p['extractor']['name']} {p['extractor']['version']}",
+        )
+    )
+    if p.get("walls"):
+        out.append(("wall", f"not the whole account: {p['why_incomplete']}"))
+        out.append(("wall", "(a wall is not evidence that the account or its posts do not exist)"))
+    out += [("note", f"note: {note}") for note in p.get("notes") or []]
+    if item.stored.history:
+        out.append(("since", f"since capture {item.stored.history['from']['capture_id']}:"))
+        out += [("change", line) for line in history.sentences(item.stored.history) or ["no change"]]
+    if item.post_captures:
+        done = sum(1 for c in item.post_captures if c.status != "failed")
+        out.append(("posts", f"{done} of {len(item.post_captures)} post page(s) captured"))
+    if item.post_problem:
+        out.append(("problem", item.post_problem))
+    return out

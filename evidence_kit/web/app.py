@@ -168,14 +168,29 @@ def create_app(ctx: Context) -> Starlette:
         data = await form(request)
         try:
             urls, options, allow_private = pages.capture_request(data)
+            account = pages.profile_request(data)
             Case.open(ctx.settings, case_id).close()
         except CustodyError as exc:
             return problem(request, exc)
         acting = (data.get("investigator") or "").strip() or None
-        job = ctx.jobs.start(
-            "capture", case_id, urls, jobs.capture_work(ctx.settings, case_id, urls, options, allow_private, acting)
-        )
+        if account is None:
+            work = jobs.capture_work(ctx.settings, case_id, urls, options, allow_private, acting)
+        else:
+            work = jobs.profile_work(ctx.settings, case_id, urls, options, allow_private, acting, account)
+        job = ctx.jobs.start("capture", case_id, urls, work)
         return back(f"/jobs/{job.id}")
+
+    def account_page(request: Request) -> Response:
+        case_id, account = request.path_params["case_id"], request.path_params["account"]
+        try:
+            found = pages.account_view(ctx.settings, case_id, account)
+        except CustodyError as exc:
+            return problem(request, exc, 404)
+        return render(request, "account.html", title=f"Account {found['account']}", case_id=case_id, account=found)
+
+    # -- personas --------------------------------------------------------------------------------
+    def personas_page(request: Request) -> Response:
+        return render(request, "personas.html", title="Personas", personas=pages.persona_rows(ctx.settings))
 
     def capture_page(request: Request) -> Response:
         case_id, capture_id = request.path_params["case_id"], request.path_params["capture_id"]
@@ -369,6 +384,7 @@ def create_app(ctx: Context) -> Starlette:
         Route("/cases/{case_id:str}/timestamp", timestamp_case, methods=["POST"]),
         Route("/cases/{case_id:str}/captures/{capture_id:str}", capture_page),
         Route("/cases/{case_id:str}/artefacts/{hex:str}", artefact_file),
+        Route("/cases/{case_id:str}/accounts/{account:path}", account_page),  # an id may be a URL
         Route("/cases/{case_id:str}/export", export_page),
         Route("/cases/{case_id:str}/export", start_export, methods=["POST"]),
         Route("/cases/{case_id:str}/bundles/{name:str}", bundle_file),
@@ -379,6 +395,7 @@ def create_app(ctx: Context) -> Starlette:
         Route("/verify", verify_action, methods=["POST"]),
         Route("/search", search_page),
         Route("/links", links_page),
+        Route("/personas", personas_page),
         Route("/static/{name:str}", static_file),
         Route("/assets/{name:str}", asset_file),
     ]

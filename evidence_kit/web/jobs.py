@@ -136,6 +136,67 @@ def capture_work(
     return work
 
 
+def profile_work(
+    settings: Settings,
+    case_id: str,
+    urls: list[str],
+    options: Any,
+    allow_private: bool,
+    investigator: str | None,
+    request: Any,
+) -> Callable[[Job], None]:
+    """One account URL after another through ``social.session.capture_profiles`` (as ``capture-profile``)."""
+
+    def work(job: Job) -> None:
+        from ..capture import check_targets
+        from ..social.session import capture_profiles
+
+        with Case.open(settings, case_id) as case:
+            identity = case.identity(investigator)
+            for index, url in enumerate(urls):
+                if job.cancelled:
+                    job.update(_setter(index, "cancelled", "not captured: the job was cancelled"))
+                    continue
+                job.update(_setter(index, "running", "loading the account page and reading its timeline…"))
+                try:
+                    results = capture_profiles(
+                        case,
+                        identity,
+                        check_targets([url], allow_private),
+                        options,
+                        max_posts=request.max_posts,
+                        platform=request.platform,
+                        capture_posts=request.capture_posts,
+                    )
+                except CustodyError as exc:
+                    job.update(_setter(index, "failed", explain_error(str(exc))))
+                    continue
+                for result in results:
+                    capture = result.capture
+                    state, sentence, notes = explain_capture(capture.status, list(capture.errors), capture.record)
+                    notes = account_notes(result) + notes
+                    link = f"/cases/{case_id}/captures/{capture.id}"
+
+                    def done(
+                        j: Job, i: int = index, s: str = state, m: str = sentence, n: list[str] = notes, at: str = link
+                    ) -> None:
+                        _set(j.items[i], s, m)
+                        j.items[i].link = at
+                        j.items[i].notes = n
+
+                    job.update(done)
+
+    return work
+
+
+def account_notes(result: Any) -> list[str]:
+    """What the account capture found, in the library's sentences (``social.session.summary``, the lines
+    ``capture-profile`` prints); the capture's own errors are in the notes of :func:`explain_capture`."""
+    from ..social.session import summary
+
+    return [line for kind, line in summary(result) if kind != "error"]
+
+
 def _setter(index: int, state: str, message: str) -> Callable[[Job], None]:
     return lambda job: _set(job.items[index], state, message)
 

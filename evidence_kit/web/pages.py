@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,7 @@ def create_case(settings: Settings, data: dict[str, str]) -> None:
 def case_view(settings: Settings, case_id: str) -> dict[str, Any]:
     from ..metadata.search import IndexDisagrees, list_selectors
     from ..overview import case_overview
+    from ..social import history
 
     with Case.open(settings, case_id) as case:
         summary = case_overview(case)
@@ -105,6 +107,7 @@ def case_view(settings: Settings, case_id: str) -> dict[str, Any]:
         ]
         added = [{"time": e["time"], "seq": e["seq"], "what": e["what"]} for e in events if e["action"] == "add"]
         stamps = _timestamp_state(case)
+        accounts_seen = history.accounts(case)
     cards = []
     for capture in summary["captures"]:
         record = records.get(str(capture["id"]), {})
@@ -136,6 +139,9 @@ def case_view(settings: Settings, case_id: str) -> dict[str, Any]:
         "timestamps": stamps,
         "blur": state.preferences(settings, case_id)["blur"],
         "actions": MANUAL_ACTIONS,
+        "accounts": accounts_seen,
+        "personas": persona_rows(settings),
+        "platforms": platform_names(),
     }
 
 
@@ -213,13 +219,83 @@ def capture_request(data: dict[str, str]) -> tuple[list[str], Any, bool]:
     if not 3 <= timeout <= 3600:
         raise InvalidInput("the time limit must be between 3 and 3600 seconds")
     allow_private = data.get("allow_private") == "on"
+    persona = (data.get("persona") or "").strip() or None
     options = CaptureOptions(
         timeout=timeout,
         video=data.get("video") == "on",
         allow_private=allow_private,
         purpose=(data.get("purpose") or "").strip() or None,
+        persona=persona,
+        keep_cookies=data.get("keep_cookies") == "on",
+        # Typed for this capture only: handed to the library, never written anywhere by the UI.
+        persona_passphrase=(data.get("persona_passphrase") or None) if persona else None,
     )
     return urls, options, allow_private
+
+
+@dataclass(frozen=True)
+class ProfileRequest:
+    """What ``capture-profile`` adds to a page capture: how far to read, as which platform, posts too."""
+
+    max_posts: int
+    platform: str | None
+    capture_posts: bool
+
+
+def profile_request(data: dict[str, str]) -> ProfileRequest | None:
+    """None for a page capture; else the account options of the form, checked as the CLI checks them."""
+    if data.get("kind") != "profile":
+        return None
+    from ..social import registry
+
+    try:
+        max_posts = int(data.get("max_posts") or 50)
+    except ValueError:
+        raise InvalidInput("the number of posts to read must be a whole number") from None
+    if not 1 <= max_posts <= 2000:
+        raise InvalidInput("the number of posts to read must be between 1 and 2000")
+    platform = (data.get("platform") or "").strip() or None
+    if platform:
+        registry.by_name(platform)
+    return ProfileRequest(max_posts, platform, data.get("capture_posts") == "on")
+
+
+def platform_names() -> tuple[str, ...]:
+    """The platforms an account page can be read as (the registry's names)."""
+    from ..social import registry
+
+    return registry.NAMES
+
+
+def persona_rows(settings: Settings) -> list[dict[str, Any]]:
+    """The personas of this machine, as shown (``Persona`` holds no secret: name, platform, handle, dates)."""
+    from ..personas.store import PersonaStore
+
+    return [
+        {
+            "name": p.name,
+            "platform": p.platform,
+            "handle": p.handle,
+            "created": p.created,
+            "last_used": p.last_used,
+            "logged_in": p.logged_in,
+            "encrypted": p.encrypted,
+        }
+        for p in PersonaStore.for_settings(settings).list()
+    ]
+
+
+def account_view(settings: Settings, case_id: str, account: str) -> dict[str, Any]:
+    """One account's captures and changes, as ``profile-history`` shows them (``social.history``)."""
+    from ..social import history
+
+    with Case.open(settings, case_id) as case:
+        found = history.timeline(case, account)
+    if found is None:
+        raise InvalidInput(f"no captured account {account!r} in case {case_id}")
+    for entry in found["captures"]:
+        entry["sentences"] = (history.sentences(entry["changes"]) or ["no change"]) if entry["changes"] else []
+    return found
 
 
 def _record_of(case: Case, capture_id: str) -> dict[str, Any]:
