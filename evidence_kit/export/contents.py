@@ -121,6 +121,18 @@ class Contents:
             return None
         return data if isinstance(data, dict) else None
 
+    def recorded_json(self, exhibit: Exhibit, role: str) -> dict[str, Any] | None:
+        """The JSON object an exhibit's artefact of this role holds (a social Profile, its history), if any."""
+        for item in exhibit.artefacts:
+            path = self.sources.get(item.blake3)
+            if item.role == role and path is not None:
+                try:
+                    value = json.loads(path.read_bytes())
+                except (OSError, ValueError):
+                    return None
+                return value if isinstance(value, dict) else None
+        return None
+
     def events_of(self, action: str) -> list[Event]:
         return [e for e in self.events if e.action == action]
 

@@ -9,7 +9,6 @@ through the same Chromium the captures use, with page numbers in the footer.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -259,7 +258,7 @@ def _accounts(contents: Contents, tr: Translator) -> list[dict[str, Any]]:
     for first, members in groups:
         rows = []
         for exhibit, profile in members:
-            diff = _history_of(contents, exhibit)
+            diff = contents.recorded_json(exhibit, "social-history")
             walls = ", ".join(w.get("code", "") for w in profile.get("walls") or [])
             rows.append(
                 {
@@ -296,18 +295,6 @@ def _accounts(contents: Contents, tr: Translator) -> list[dict[str, Any]]:
 
 def _value(item: Any) -> Any:
     return item.get("value") if isinstance(item, dict) else None
-
-
-def _history_of(contents: Contents, exhibit: Exhibit) -> dict[str, Any] | None:
-    for item in exhibit.artefacts:
-        path = contents.sources.get(item.blake3)
-        if item.role == "social-history" and path is not None:
-            try:
-                value = json.loads(path.read_bytes())
-            except (OSError, ValueError):
-                return None
-            return value if isinstance(value, dict) else None
-    return None
 
 
 def _summarise(details: dict[str, Any], tr: Translator) -> str:

@@ -268,17 +268,7 @@ SOCIAL_PLATFORMS = {
 
 def social_profile(contents: Contents, exhibit: Exhibit) -> dict[str, Any] | None:
     """The recorded Profile of a capture of an account (``capture-profile``), if it has one."""
-    import json
-
-    for item in exhibit.artefacts:
-        path = contents.sources.get(item.blake3)
-        if item.role == "social-profile" and path is not None:
-            try:
-                value = json.loads(path.read_bytes())
-            except (OSError, ValueError):
-                return None
-            return value if isinstance(value, dict) else None
-    return None
+    return contents.recorded_json(exhibit, "social-profile")
 
 
 def _social_account(profile: dict[str, Any]) -> tuple[str, str, list[tuple[str, str]]] | None:
