@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CustodyError
-from .report import FAST_ON_A_BUNDLE, Report, fact_lines
+from .report import FAST_ON_A_BUNDLE, Report, fact_lines, print_to_a_reader
 
 
 def print_report(report: Report) -> None:
@@ -119,9 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"error: {shown}: {exc.strerror or exc}\n")
         return 2
     if args.json:
-        sys.stdout.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False, default=str) + "\n")
+        text = json.dumps(report.to_json(), indent=2, ensure_ascii=False, default=str) + "\n"
+        print_to_a_reader(lambda: print(text, end=""))
     else:
-        print_report(report)
+        print_to_a_reader(lambda: print_report(report))
     return 0 if report.ok else 1
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,3 +116,18 @@ def fact_lines(report: Report) -> list[str]:
         elif key != "cases":
             lines.append(f"{key}: {value}")
     return lines
+
+
+def print_to_a_reader(write: Callable[[], None]) -> None:
+    """Print a report; when its reader stops reading (``verify … | head``), stop printing quietly.
+
+    The verdict is already known, so the exit code stays what the checks found: a closed pipe is neither
+    a failed check (exit 1) nor a traceback. What was not printed goes to the null device.
+    """
+    try:
+        write()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)

@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -558,3 +560,35 @@ def test_a_bundle_without_its_signature_or_signed_by_an_unpinned_key_fails(expor
     report = verify_bundle(bag)
     assert {(f.check, f.where) for f in report.findings} == {("bundle-signature", "bundle-signature.json")}
     assert "is missing" in report.findings[0].message
+
+
+def _verdict_to_a_closed_pipe(*command: str) -> tuple[int, str]:
+    """Run a verifier whose reader has gone before it prints (``verify … | head`` at its worst)."""
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: the first write gets EPIPE (Python ignores SIGPIPE)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", *command], stdout=write, stderr=subprocess.PIPE, text=True, timeout=120
+        )
+    finally:
+        os.close(write)
+    return done.returncode, done.stderr
+
+
+def test_a_reader_that_stops_reading_never_changes_the_verdict(small_case):
+    target = str(small_case.path)
+    commands = [
+        ("evidence_kit", "verify", target),
+        ("evidence_kit", "verify", target, "--json"),
+        ("chain_of_custody", "verify", target),
+        ("chain_of_custody", "verify", target, "--json"),
+    ]
+    for command in commands:  # untouched: still 0, not rich's or click's 1 for a broken pipe
+        assert _verdict_to_a_closed_pipe(*command) == (0, ""), command
+    path = small_case.path / "case.json"
+    data = json.loads(path.read_text("utf-8"))
+    data["title"] = "Forged title"
+    path.write_text(json.dumps(data), "utf-8")
+    for command in commands:  # tampered: still 1
+        code, errors = _verdict_to_a_closed_pipe(*command)
+        assert code == 1 and "Traceback" not in errors, (command, errors)

@@ -214,8 +214,10 @@ def verify(
             report.warnings.append(FAST_ON_A_BUNDLE)
     else:
         report = verification.verify_file(s, path)
+    from chain_of_custody.report import print_to_a_reader
+
     if as_json:
-        print_json(report.to_json())
+        print_to_a_reader(lambda: print_json(report.to_json()))
     else:
-        print_report(report)
+        print_to_a_reader(lambda: print_report(report))
     raise typer.Exit(0 if report.ok else 1)

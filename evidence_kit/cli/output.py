@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,7 +24,17 @@ class _OnFirstUse:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(**self._options)
+            class ToAReader(Console):
+                def on_broken_pipe(self) -> None:
+                    """The reader stopped reading (``verify … | head``): print the rest to the null device
+                    and let the command end as it would have. rich's own answer, exit 1, would say a
+                    check failed."""
+                    self.quiet = True
+                    null = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(null, sys.stdout.fileno())
+                    os.close(null)
+
+            self._console = ToAReader(**self._options)
         return getattr(self._console, name)
 
 
