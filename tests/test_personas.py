@@ -9,19 +9,14 @@ quoted-printable MHTML) is searched for every secret value the site ever handed 
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import hmac
-import io
 import json
 import os
-import quopri
 import re
 import shutil
 import subprocess
 import time
-import zipfile
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +35,7 @@ from evidence_kit.personas import making
 from evidence_kit.personas.store import PersonaStore
 
 from .capture_helpers import artefact, read_warc, warcio_check
+from .decoded_layers import layers
 from .persona_site import PASSPHRASE, PASSWORD, USER, AccountSite, cookies_txt, serve
 
 TIMEOUT = 45.0
@@ -151,32 +147,11 @@ def _secrets(world: dict[str, Any]) -> set[str]:
     return set(world["site"].issued) - set(world["kept_values"])
 
 
-def _layers(data: bytes, where: str, depth: int = 0) -> Iterator[tuple[str, bytes]]:
-    """Every decoded form of a file, written apart from the code under test (personas/scan.py)."""
-    yield where, data
-    if depth > 4:
-        return
-    if data[:2] == b"\x1f\x8b":
-        yield from _layers(gzip.GzipFile(fileobj=io.BytesIO(data)).read(), where + " (gunzip)", depth + 1)
-    if data[:4] == b"PK\x03\x04":
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for name in archive.namelist():
-                yield from _layers(archive.read(name), f"{where}!{name}", depth + 1)
-    if data[:5] == b"%PDF-":
-        for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
-            try:
-                yield where + " (pdf stream)", zlib.decompress(match.group(1).rstrip(b"\r\n"))
-            except zlib.error:
-                pass
-    if b"quoted-printable" in data[:100000]:
-        yield where + " (qp)", quopri.decodestring(data)
-
-
 def _every_layer(paths: list[Path]) -> Iterator[tuple[str, bytes]]:
     for top in paths:
         files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
         for path in files:
-            yield from _layers(path.read_bytes(), str(path))
+            yield from layers(path.read_bytes(), str(path))
 
 
 # -- the heart of it: not one secret value anywhere ----------------------------------------------------
@@ -186,13 +161,13 @@ def test_no_secret_value_anywhere_in_the_case_or_its_bundles(world: dict[str, An
     secrets = _secrets(world)
     assert len(secrets) >= 7  # two sessions with their tokens, a local-storage token, fresh and visitor cookies
     wanted = [s.encode() for s in secrets]
-    hits, layers, warcs_inside = [], 0, 0
+    hits, seen, warcs_inside = [], 0, 0
     for where, data in _every_layer([world["case"].path, world["folder"], world["zip"]]):
-        layers += 1
+        seen += 1
         if ".wacz!" in where and "(gunzip)" in where:
             warcs_inside += 1  # a WARC inside a WACZ inside the zip, decompressed: searched too
         hits += [(where, s) for s in wanted if s in data]
-    assert layers > 100 and warcs_inside > 0
+    assert seen > 100 and warcs_inside > 0
     assert hits == []
     # The persona folder is outside the case and the bundle, and does hold them (the test can fail).
     persona_files = b"".join(p.read_bytes() for p in Path(world["env"]["EVIDENCE_KIT_PERSONAS"]).rglob("*.json"))

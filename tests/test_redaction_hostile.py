@@ -6,43 +6,18 @@ bundle, decompressed, is searched for every form of the secret."""
 
 from __future__ import annotations
 
-import gzip
-import io
-import quopri
-import re
 import subprocess
 import sys
-import zipfile
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from .decoded_layers import layers
 from .hostile_persona_site import CSRF, SID, forms, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _layers(data: bytes, where: str, depth: int = 0) -> Iterator[tuple[str, bytes]]:
-    yield where, data
-    if depth > 4:
-        return
-    if data[:2] == b"\x1f\x8b":
-        yield from _layers(gzip.GzipFile(fileobj=io.BytesIO(data)).read(), where + " (gunzip)", depth + 1)
-    if data[:4] == b"PK\x03\x04":
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for name in archive.namelist():
-                yield from _layers(archive.read(name), f"{where}!{name}", depth + 1)
-    if data[:5] == b"%PDF-":
-        for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
-            try:
-                yield where + " (pdf stream)", zlib.decompress(match.group(1).rstrip(b"\r\n"))
-            except zlib.error:
-                pass
-    if b"quoted-printable" in data[:100000]:
-        yield where + " (qp)", quopri.decodestring(data)
 
 
 @pytest.fixture(scope="module")
@@ -80,15 +55,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
 
 def test_no_form_of_the_secret_anywhere_in_the_case_or_its_bundles(world: dict[str, object]) -> None:
     wanted = {f"sid {k}": v.encode() for k, v in forms(SID).items()} | {"csrf": CSRF.encode()}
-    hits, layers = [], 0
+    hits, seen = [], 0
     for top in (world["case"], world["bundle"], world["zip"]):
         assert isinstance(top, Path)
         files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
         for path in files:
-            for where, data in _layers(path.read_bytes(), str(path)):
-                layers += 1
+            for where, data in layers(path.read_bytes(), str(path)):
+                seen += 1
                 hits += [(where, kind) for kind, value in wanted.items() if value in data]
-    assert layers > 50
+    assert seen > 50
     assert hits == []
 
 

@@ -112,6 +112,16 @@ def read_url_file(path: Path) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
+def urls_given(urls: list[str] | None, from_file: Path | None) -> list[str]:
+    """The URLs on the command line, then those of --from-file; none at all is bad input."""
+    targets = list(urls or [])
+    if from_file is not None:
+        targets += read_url_file(from_file)
+    if not targets:
+        raise InvalidInput("no URL to capture (give URLs or --from-file)")
+    return targets
+
+
 def persona_passphrase(ctx: typer.Context, name: str | None) -> str | None:
     """An encrypted persona's passphrase, asked for here when the environment does not give it."""
     if name is None:
@@ -152,11 +162,7 @@ def capture(
     from ..capture.concurrency import default_concurrency
     from ..case import Case
 
-    targets = list(urls or [])
-    if from_file is not None:
-        targets += read_url_file(from_file)
-    if not targets:
-        raise InvalidInput("no URL to capture (give URLs or --from-file)")
+    targets = urls_given(urls, from_file)
     options = capture_options(
         timeout,
         no_video,

@@ -22,7 +22,7 @@ from .capture import (
     TIMEOUT,
     capture_options,
     persona_passphrase,
-    read_url_file,
+    urls_given,
 )
 from .output import console, print_json, progress_bar
 
@@ -71,11 +71,7 @@ def capture_profile(
     from ..social import registry
     from ..social.session import capture_profiles
 
-    targets = list(urls or [])
-    if from_file is not None:
-        targets += read_url_file(from_file)
-    if not targets:
-        raise InvalidInput("no URL to capture (give URLs or --from-file)")
+    targets = urls_given(urls, from_file)
     if platform:
         registry.by_name(platform)
     options = capture_options(
