@@ -74,6 +74,7 @@ def check_zip(archive: zipfile.ZipFile, free_bytes: int | None = None) -> None:
     if len(infos) > MAX_ENTRIES:
         raise UnsafeBundle(f"the zip holds {len(infos)} entries (more than {MAX_ENTRIES}): refused")
     seen: set[str] = set()
+    files: set[str] = set()
     total = 0
     for info in infos:
         name = info.filename
@@ -93,10 +94,15 @@ def check_zip(archive: zipfile.ZipFile, free_bytes: int | None = None) -> None:
             raise UnsafeBundle(f"the zip entry {name!r} is a symbolic link: refused")
         if kind and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
             raise UnsafeBundle(f"the zip entry {name!r} is not a regular file or folder: refused")
-        key = name.rstrip("/")
+        # The path the entry unpacks to: ``./a``, ``a//b`` and ``a/`` name the same place as ``a``.
+        key = "/".join(part for part in parts if part != ".")
+        if not key:
+            raise UnsafeBundle(f"the zip entry {name!r} names no file: refused")
         if key in seen:
             raise UnsafeBundle(f"the zip entry {name!r} appears twice: refused")
         seen.add(key)
+        if not info.is_dir():
+            files.add(key)
         if info.file_size > MAX_TOTAL_BYTES:
             raise UnsafeBundle(f"the zip entry {name!r} declares an absurd size ({info.file_size:,} bytes): refused")
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
@@ -105,6 +111,12 @@ def check_zip(archive: zipfile.ZipFile, free_bytes: int | None = None) -> None:
                 f" ({info.compress_size:,} to {info.file_size:,} bytes), a decompression bomb: refused"
             )
         total += info.file_size
+    for key in seen:
+        folder = key.rpartition("/")[0]
+        while folder:
+            if folder in files:
+                raise UnsafeBundle(f"the zip entry {folder!r} is both a file and a folder: refused")
+            folder = folder.rpartition("/")[0]
     if total > MAX_TOTAL_BYTES:
         raise UnsafeBundle(f"the zip declares {total:,} bytes in all: refused")
     if free_bytes is not None and total > free_bytes:

@@ -33,11 +33,33 @@ def _archive(names: list[str]) -> zipfile.ZipFile:
 def test_check_zip_refuses_exactly_the_paths_that_leave_the_folder(paths, absolute):
     names = [("/" if absolute else "") + "/".join(p) for p in paths]
     escaping = absolute or any(".." in p for p in paths)
-    if escaping:
+    # a file that is also another entry's folder cannot be unpacked as written: refused too
+    clash = any(other.startswith(name + "/") for name in names for other in names)
+    if escaping or clash:
         with pytest.raises(safezip.UnsafeBundle):
             safezip.check_zip(_archive(names))
     else:
         safezip.check_zip(_archive(names))
+
+
+@pytest.mark.parametrize(
+    ("names", "says"),
+    [
+        (["b/bagit.txt", "b/./bagit.txt"], "appears twice"),
+        (["bagit.txt", "./bagit.txt"], "appears twice"),
+        (["b/data/x", "b/data//x"], "appears twice"),
+        (["b/data/x", "b/data/x/y"], "is both a file and a folder"),
+        (["b/data/x/y", "b/data/x"], "is both a file and a folder"),
+    ],
+)
+def test_two_entries_unpacking_to_one_place_are_refused_by_name(tmp_path, names, says):
+    archive = tmp_path / "b.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for name in names:
+            out.writestr(name, b"x")
+    with pytest.raises(safezip.UnsafeBundle, match=says):
+        safezip.extract_zip(archive, tmp_path / "dest")
+    assert not any(p.is_file() for p in (tmp_path / "dest").rglob("*"))  # refused before a byte is written
 
 
 @settings(max_examples=30, deadline=None)
