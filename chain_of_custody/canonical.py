@@ -30,6 +30,9 @@ from decimal import Decimal
 from typing import Any
 
 MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 / I-JSON (RFC 7493 2.2): integers a double holds exactly
+# What json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False) builds on every call,
+# made once (verifying a long ledger encodes every event again).
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _check(value: Any, path: str = "$") -> None:
@@ -57,7 +60,7 @@ def canonical_json(value: Any, strict: bool = True) -> bytes:
     """
     if strict:
         _check(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

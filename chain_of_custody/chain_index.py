@@ -9,6 +9,7 @@ from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from .ledger import Event
 
@@ -37,8 +38,16 @@ class ChainIndex:
         self.actors: set[str] = set()
 
     def add(self, event: Event, moment: datetime | None) -> None:
-        self.seqs.append(event.seq)
-        raw = event.entry_hash.split(":", 1)[-1]
+        self.add_fields(event.seq, event.entry_hash, event.actor, moment)
+        if event.action.startswith("timestamp"):
+            self.timestamp_events.append(event)
+        elif event.action == "capture":
+            self.note_capture(event.seq, event.details, event.artefacts)
+
+    def add_fields(self, seq: int, entry_hash: str, actor: str, moment: datetime | None) -> None:
+        """What every event adds (the walk adds timestamp events and capture records on their own)."""
+        self.seqs.append(seq)
+        raw = entry_hash.split(":", 1)[-1]
         try:
             self.hashes += bytes.fromhex(raw)[:32].ljust(32, b"\0")
         except ValueError:
@@ -46,15 +55,13 @@ class ChainIndex:
         micros = int(moment.timestamp() * 1_000_000) if moment else 0
         previous = self.latest_times[-1] if self.latest_times else 0
         self.latest_times.append(max(micros, previous))
-        if event.action.startswith("timestamp"):
-            self.timestamp_events.append(event)
-        elif event.action == "capture" and isinstance(event.details, dict) and isinstance(event.artefacts, list):
-            for item in event.artefacts:
+        self.actors.add(actor)
+
+    def note_capture(self, seq: int, details: Any, artefacts: Any) -> None:
+        if isinstance(details, dict) and isinstance(artefacts, list):
+            for item in artefacts:
                 if isinstance(item, dict) and item.get("role") == "capture-record":
-                    self.capture_records.append(
-                        (event.seq, str(event.details.get("capture_id")), str(item.get("blake3")))
-                    )
-        self.actors.add(event.actor)
+                    self.capture_records.append((seq, str(details.get("capture_id")), str(item.get("blake3"))))
 
     def _position(self, seq: int) -> int | None:
         index = bisect_left(self.seqs, seq)

@@ -12,28 +12,42 @@ import os
 import re
 import sqlite3
 import threading
+from bisect import bisect_left
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import blake3
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from . import journal
-from .canonical import canonical_json, loads_strict
+from .canonical import loads_strict
 from .chain_index import ChainIndex, ExpectedArtefact
+from .checks import describe
 from .checks import failed as _fail
 from .checks import passed as _ok
 from .clock import parse_rfc3339
 from .description_check import check_descriptions
-from .errors import CustodyError
-from .facts import ENROL, UPDATE, CaseFacts, differences
-from .hashing import Digests, blake3_digest, blake3_file, hash_file, hash_file_here
+from .errors import CustodyError, Finding
+from .facts import CREATE, ENROL, ENROL_WACZ, UPDATE, CaseFacts, differences
+from .hashing import Digests, blake3_file, hash_file, hash_file_here
 from .index_check import check_index
 from .keys import fingerprint_of, load_public_keys, matches_trusted, raw_public, verify_signature
-from .ledger import Event, Head, Ledger, genesis_hash
+from .ledger import Event, Head, Ledger, _json_or_text, _text, genesis_hash
+from .ledger_ranges import (
+    COLUMNS,
+    PLAIN_ROW,
+    KeySchedule,
+    RangeResult,
+    check_range,
+    entry_hash_of,
+    read_only,
+    start_worker,
+)
 from .leftovers import interrupted_exports, leftovers
 from .report import Report
 from .timestamp_check import check_timestamps, read_token_records
@@ -42,39 +56,156 @@ ProgressCallback = Callable[[int, int], None]
 BLAKE3_DIGEST = re.compile(r"^blake3:[0-9a-f]{64}$")
 
 
-# One event as a worker checks it: seq, actor, key id, public key (None: no key, signer-key says so),
-# signature, recorded entry hash, hashed body. Back: seq, actor, key id, whether the signature verifies
-# (None without a key) and the entry hash computed from the body.
-Signed = tuple[int, str, str, bytes | None, str, str, dict[str, Any]]
-Checked = tuple[int, str, str, bool | None, str]
+# One event as the walk hands it over: seq, time, actor, key id, action, case id, artefacts (parsed),
+# details (parsed, or the stored text: see ``load``), prev hash, entry hash, signature.
+Row = tuple[int, str, str, str, str, str, Any, Any, str, str, str]
+# One event as a thread or process checks it: where it stands in the walk, seq, actor, key id, public key
+# (None: no key, signer-key says so), signature, recorded entry hash, hashed body. Back: the entry hash
+# computed from the body and whether the signature verifies (None without a key).
+Signed = tuple[int, int, str, str, bytes | None, str, str, dict[str, Any]]
+Checked = tuple[str, bool | None]
+# Where each check's finding stands among one event's findings: a report lists an event's findings in this
+# order, events in ledger order, however the costly checks were shared out.
+STAGES = {
+    check: stage
+    for stage, check in enumerate(
+        ("sequence", "chain-link", "entry-hash", "case-id", "signer-enrolled", "case-facts", "signer-key")
+    )
+}
+SIGNATURE_STAGE, TIME_STAGE, ARTEFACT_STAGE = 7, 8, 9
+# Events that change the case's facts (CaseFacts.apply does nothing for any other event but event 1).
+FACT_ACTIONS = frozenset((CREATE, UPDATE, ENROL, ENROL_WACZ))
+Placed = tuple[int, int, Finding]  # (position in the walk, stage, finding)
 
 
 def _verify_batch(batch: list[Signed]) -> list[Checked]:
-    """Each event's entry hash, computed again, and its signature: the costly part of a chain walk, done on
-    worker processes (or threads) in batches while the walk goes on."""
-    checked = []
-    for seq, actor, key_id, key, signature, entry_hash, body in batch:
-        try:
-            computed = blake3_digest(canonical_json(body, strict=False))
-        except TypeError as exc:
-            computed = f"unhashable: {exc}"
-        good = None if key is None else verify_signature(key, signature, entry_hash.encode("ascii"))
-        checked.append((seq, actor, key_id, good, computed))
-    return checked
+    """Each event's entry hash, computed again, and its signature (on worker threads or processes)."""
+    return [
+        (
+            entry_hash_of(body),
+            None if key is None else verify_signature(key, signature, entry_hash.encode("ascii", "replace")),
+        )
+        for _, _, _, _, key, signature, entry_hash, body in batch
+    ]
+
+
+def _bad_hash(seq: int, recorded: str, computed: str) -> Finding:
+    return Finding("entry-hash", f"event {seq}", "its content was changed after it was recorded", recorded, computed)
+
+
+def _bad_signature(seq: int, actor: str, key_id: str) -> Finding:
+    return Finding("signature", f"event {seq}", f"signature of {actor!r} ({key_id}) does not verify")
 
 
 # Above this many events, signatures are checked in worker processes: with threads the walk and the
 # checks fight over the GIL (measured: 120 µs an event with threads against ~70 with processes).
 PROCESS_POOL_FROM = 20_000
+# From this many events a case's ledger is checked by range workers that read the file themselves
+# (check_ledger); each task takes this many sequence numbers.
+RANGES_FROM = 2_000
+RANGE_SIZE = 4_096
+
+
+def _workers() -> int:
+    return max(2, os.cpu_count() or 2)
 
 
 def _pool(processes: bool) -> Executor:
-    workers = max(2, os.cpu_count() or 2)
     if processes:
         # fork: the pool starts at the beginning of the walk, before verification starts any thread of
         # its own, and unlike spawn it works however the program was started (-c, stdin, frozen).
-        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ed25519")
+        return ProcessPoolExecutor(max_workers=_workers(), mp_context=multiprocessing.get_context("fork"))
+    return ThreadPoolExecutor(max_workers=_workers(), thread_name_prefix="ed25519")
+
+
+class _BatchChecker:
+    """Entry hashes and signatures of the events the walk hands over, checked in batches on a pool while
+    the walk goes on (bundles, JSON Lines exports, short ledgers)."""
+
+    def __init__(self, pool: Executor, processes: bool) -> None:
+        self.pool = pool
+        self.size = 2048 if processes else 512
+        self.batch: list[Signed] = []
+        self.in_flight: deque[tuple[list[Signed], Future[list[Checked]]]] = deque()
+        self.placed: list[Placed] = []
+        self.hashes_good = self.signatures_good = 0
+
+    def feed(self, position: int, row: Row, key: bytes | None, details: Any) -> None:
+        seq, time, actor, key_id, action, case_id, artefacts, _, prev_hash, entry_hash, signature = row
+        body = {
+            "seq": seq,
+            "time": time,
+            "actor": actor,
+            "key_id": key_id,
+            "action": action,
+            "case_id": case_id,
+            "artefacts": artefacts,
+            "details": details,
+            "prev_hash": prev_hash,
+        }
+        self.batch.append((position, seq, actor, key_id, key, signature, entry_hash, body))
+        if len(self.batch) >= self.size:
+            self.in_flight.append((self.batch, self.pool.submit(_verify_batch, self.batch)))
+            self.batch = []
+            while len(self.in_flight) > 8:
+                self._collect(*self.in_flight.popleft())
+
+    def _collect(self, sent: list[Signed], future: Future[list[Checked]]) -> None:
+        for (position, seq, actor, key_id, _, _, entry_hash, _), (computed, good) in zip(
+            sent, future.result(), strict=True
+        ):
+            if computed != entry_hash:
+                self.placed.append((position, STAGES["entry-hash"], _bad_hash(seq, entry_hash, computed)))
+            else:
+                self.hashes_good += 1
+            if good:
+                self.signatures_good += 1
+            elif good is not None:
+                self.placed.append((position, SIGNATURE_STAGE, _bad_signature(seq, actor, key_id)))
+
+    def finish(self, index: ChainIndex) -> bool:
+        if self.batch:
+            self.in_flight.append((self.batch, self.pool.submit(_verify_batch, self.batch)))
+            self.batch = []
+        while self.in_flight:
+            self._collect(*self.in_flight.popleft())
+        return True
+
+
+class _RangeChecker:
+    """Entry hashes and signatures checked by range workers reading the ledger file themselves; the walk
+    only notes what it read of each range, to be sure the workers read the same events."""
+
+    def __init__(self, ranges: list[tuple[int, int]], futures: list[Future[RangeResult]]) -> None:
+        self.ranges, self.futures = ranges, futures
+        self.counts = [0] * len(ranges)
+        self.digests = [blake3.blake3() for _ in ranges]
+        self.at = 0
+        self.placed: list[Placed] = []
+        self.hashes_good = self.signatures_good = 0
+
+    def feed(self, position: int, row: Row, key: bytes | None, details: Any) -> None:
+        seq = row[0]
+        while self.at < len(self.ranges) - 1 and seq > self.ranges[self.at][1]:
+            self.at += 1
+        self.counts[self.at] += 1
+        self.digests[self.at].update(row[9].encode("utf-8", "replace"))
+
+    def finish(self, index: ChainIndex) -> bool:
+        """Take the workers' results; False when they did not read what the walk read."""
+        agree = True
+        for count, digest, future in zip(self.counts, self.digests, self.futures, strict=True):
+            result = future.result()
+            agree = agree and result.events == count and result.read_digest == digest.hexdigest()
+            self.hashes_good += result.hashes_good
+            self.signatures_good += result.signatures_good
+            for seq, recorded, computed in result.bad_hashes:
+                self.placed.append(
+                    (bisect_left(index.seqs, seq), STAGES["entry-hash"], _bad_hash(seq, recorded, computed))
+                )
+            for seq, actor, key_id in result.bad_signatures:
+                self.placed.append((bisect_left(index.seqs, seq), SIGNATURE_STAGE, _bad_signature(seq, actor, key_id)))
+        return agree
 
 
 @dataclass
@@ -86,6 +217,9 @@ class ChainWalk:
     index: ChainIndex
     facts: CaseFacts
     fact_states: list[tuple[int, dict[str, Any]]]  # (seq, what case.json said after it) for each case event
+    first_use: dict[str, int] = field(default_factory=dict)  # key id -> the first event it signed
+    used: dict[str, list[int]] = field(default_factory=dict)  # key id -> every event it signed
+    fingerprints: dict[str, str] = field(default_factory=dict)  # key id -> its key's fingerprint
 
 
 def _key_note(directory: Path, key_id: str) -> Any:
@@ -183,6 +317,18 @@ def _ranges(seqs: Sequence[int]) -> str:
     return ("events " if len(seqs) > 1 else "event ") + ", ".join(parts)
 
 
+def _event_rows(events: Iterable[Event]) -> Iterator[Row]:
+    for e in events:
+        yield (
+            e.seq, e.time, e.actor, e.key_id, e.action, e.case_id, e.artefacts, e.details, e.prev_hash,
+            e.entry_hash, e.signature,
+        )  # fmt: skip
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
 def check_chain(
     events: Iterable[Event],
     case_id: str,
@@ -197,9 +343,125 @@ def check_chain(
     A key signs event N only when event 1 or an ``enrol`` event before N enrolled it (see
     :mod:`chain_of_custody.facts`); its public key comes from that signed enrolment, and ``keys/`` is
     only a readable copy. Entry hashes and signatures (the costly part) are checked in batches on worker
-    threads, or worker processes for long ledgers (``processes``), while the walk goes on; their findings
-    are recorded batch by batch in seq order, so a report lists them in the same order every time.
+    threads, or worker processes for long ledgers (``processes``), while the walk goes on. Each event's
+    findings are listed in the order of :data:`STAGES`, events in the order walked, so a report is the
+    same every time and whichever way the costly checks were shared out (:func:`check_ledger`).
     """
+    walked = Report(report.target, report.kind)
+    with _pool(processes) as pool:
+        walk = _walk(_event_rows(events), case_id, file_keys, walked, _BatchChecker(pool, processes), _same)
+    assert walk is not None  # a batch checker checks what it was handed
+    _record(walked, report)
+    _signer_problems(walk, file_keys, report, trust, keys_dir)
+    return walk
+
+
+def check_ledger(
+    ledger: Ledger,
+    case_id: str,
+    file_keys: dict[str, Ed25519PublicKey],
+    report: Report,
+    trust: Sequence[str] = (),
+    keys_dir: Path | None = None,
+) -> ChainWalk:
+    """:func:`check_chain` over a case's SQLite ledger, with the same report.
+
+    A long ledger is shared out in ranges of sequence numbers among worker processes, each opening the
+    file read-only and checking entry hashes and signatures (:mod:`chain_of_custody.ledger_ranges`); this
+    process walks what must be walked in order (sequence, links, case id, enrolment, facts) from the same
+    file meanwhile. If the file changed while it was read (a commit by another process) or a worker read
+    other events than the walk, the ledger is walked again the single-reader way.
+    """
+    count = ledger.count()
+    walk = None
+    if count >= RANGES_FROM:
+        walked = Report(report.target, report.kind)
+        try:
+            walk = _walk_ranges(ledger.path, case_id, file_keys, walked)
+        except (sqlite3.Error, BrokenProcessPool):
+            walk = None  # e.g. a column that is not UTF-8: the single-reader walk reads it as U+FFFD
+        if walk is not None:
+            _record(walked, report)
+            _signer_problems(walk, file_keys, report, trust, keys_dir)
+            return walk
+    return check_chain(
+        ledger.events(),
+        case_id,
+        file_keys,
+        report,
+        processes=count >= PROCESS_POOL_FROM,
+        trust=trust,
+        keys_dir=keys_dir,
+    )
+
+
+def _schedule(
+    connection: sqlite3.Connection, case_id: str, raw_file_keys: dict[str, bytes]
+) -> tuple[KeySchedule, dict[str, Any]]:
+    """Which key checks each event, from the case events alone (only they enrol keys), folded as the walk
+    folds them; also the signers found, which the walk must find too."""
+    facts = CaseFacts(case_id)
+    marks = ",".join("?" * len(FACT_ACTIONS))
+    for row in connection.execute(
+        f"SELECT seq, time, actor, key_id, action, details FROM events WHERE seq = 1 OR action IN ({marks})"
+        " ORDER BY seq",
+        sorted(FACT_ACTIONS),
+    ):
+        seq, time, actor, key_id, action, details = row[0], *map(_text, row[1:])
+        if not facts.authorised(seq, key_id, actor):
+            facts.apply(seq, time, action, actor, key_id, _json_or_text(details))
+    enrolled = {k: (s.enrolled_at, s.public_key) for k, s in facts.signers.items() if s.public_key is not None}
+    return KeySchedule(enrolled, raw_file_keys), dict(facts.signers)
+
+
+def _plain_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[Row]:
+    """Stored rows as the walk takes them: text columns as text, artefacts parsed, details left as text."""
+    for row in rows:
+        if tuple(map(type, row)) != PLAIN_ROW:
+            row = (row[0] if isinstance(row[0], int) else -1, *map(_text, row[1:]))
+        artefacts = row[6]
+        yield (*row[:6], [] if artefacts == "[]" else _json_or_text(artefacts), *row[7:])
+
+
+def _walk_ranges(path: Path, case_id: str, file_keys: dict[str, Ed25519PublicKey], walked: Report) -> ChainWalk | None:
+    connection = read_only(path)
+    try:
+        version = connection.execute("PRAGMA data_version").fetchone()[0]
+        connection.execute("BEGIN")  # one snapshot for the schedule and the walk
+        lo, hi = connection.execute("SELECT min(seq), max(seq) FROM events").fetchone()
+        raw_file_keys = {key_id: raw_public(key) for key_id, key in file_keys.items()}
+        schedule, signers = _schedule(connection, case_id, raw_file_keys)
+        ranges = [(start, min(start + RANGE_SIZE - 1, hi)) for start in range(lo, hi + 1, RANGE_SIZE)]
+        with ProcessPoolExecutor(
+            max_workers=_workers(),
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=start_worker,
+            initargs=(str(path), schedule),
+        ) as pool:
+            checker = _RangeChecker(ranges, [pool.submit(check_range, a, b) for a, b in ranges])
+            rows = connection.execute(f"SELECT {COLUMNS} FROM events ORDER BY seq")
+            walk = _walk(_plain_rows(rows), case_id, file_keys, walked, checker, _json_or_text)
+        connection.execute("COMMIT")
+        unchanged = connection.execute("PRAGMA data_version").fetchone()[0] == version
+    finally:
+        connection.close()
+    if walk is None or not unchanged or walk.facts.signers != signers:
+        return None
+    return walk
+
+
+def _walk(
+    rows: Iterable[Row],
+    case_id: str,
+    file_keys: dict[str, Ed25519PublicKey],
+    walked: Report,
+    checker: _BatchChecker | _RangeChecker,
+    load: Callable[[Any], Any],
+) -> ChainWalk | None:
+    """The ordered part of a chain walk, each event in turn; the checker does entry hashes and signatures.
+    ``load`` makes a row's details what the event holds (rows from SQLite carry them as text, parsed only
+    for the events whose details the walk reads). Findings go to ``walked`` in the order of :data:`STAGES`;
+    None when the checker's workers did not read the events walked."""
     expected_seq = 1
     prev = genesis_hash(case_id)
     head: Head | None = None
@@ -209,121 +471,135 @@ def check_chain(
     facts = CaseFacts(case_id)
     fact_states: list[tuple[int, dict[str, Any]]] = []
     passed = dict.fromkeys(("sequence", "chain-link", "entry-hash", "case-id", "signer-enrolled", "signature"), 0)
-    batch: list[Signed] = []
     raw_file_keys = {key_id: raw_public(key) for key_id, key in file_keys.items()}
-    # A batch in flight: its events, where each event's entry-hash finding belongs among the findings
-    # (the walk checked the hash there before workers did), and the workers' answer.
-    in_flight: deque[tuple[list[Signed], list[int], Future[list[Checked]]]] = deque()
-    slots: list[int] = []
-    placed: list[tuple[int, Any]] = []  # (slot, entry-hash finding), put in place after the walk
+    placed: list[Placed] = []
+    warnings: list[str] = []
     first_use: dict[str, int] = {}
     used: dict[str, list[int]] = {}
     fingerprints: dict[str, str] = {}
+    feed = checker.feed
+    eager = isinstance(checker, _BatchChecker)  # its workers hash the body, details and all
 
-    def collect(sent: list[Signed], at: list[int], future: Future[list[Checked]]) -> None:
-        for (_, _, _, _, _, entry_hash, _), slot, (seq, actor, key_id, good, computed) in zip(
-            sent, at, future.result(), strict=True
-        ):
-            if computed != entry_hash:
-                _fail(
-                    report,
-                    "entry-hash",
-                    f"event {seq}",
-                    "its content was changed after it was recorded",
-                    entry_hash,
-                    computed,
-                )
-                placed.append((slot, report.findings.pop()))
-            else:
-                passed["entry-hash"] += 1
-            if good:
-                passed["signature"] += 1
-            elif good is not None:
-                _fail(report, "signature", f"event {seq}", f"signature of {actor!r} ({key_id}) does not verify")
+    def fail(position: int, stage: int, check: str, where: str, message: str, *values: str | None) -> None:
+        placed.append((position, stage, Finding(check, where, message, *values)))
 
-    with _pool(processes) as pool:
-        for event in events:
-            where = f"event {event.seq}"
-            if event.seq != expected_seq:
-                _fail(
-                    report,
-                    "sequence",
-                    where,
-                    f"event {expected_seq} was expected here: events were deleted, inserted or reordered",
-                    str(expected_seq),
-                    str(event.seq),
-                )
-            else:
-                passed["sequence"] += 1
-            if event.prev_hash != prev:
-                _fail(report, "chain-link", where, "does not link to the event before it", prev, event.prev_hash)
-            else:
-                passed["chain-link"] += 1
-            slots.append(len(report.findings))  # the entry-hash finding's place, if the workers find one
-            if event.case_id != case_id:
-                _fail(report, "case-id", where, "belongs to another case", case_id, event.case_id)
-            else:
-                passed["case-id"] += 1
-            refused = facts.authorised(event.seq, event.key_id, event.actor)
-            if refused:
-                _fail(report, "signer-enrolled", where, refused)
-            else:
-                passed["signer-enrolled"] += 1
-                unsound = facts.apply(event.seq, event.time, event.action, event.actor, event.key_id, event.details)
-                if event.seq == 1 or event.action in (UPDATE, ENROL):
-                    fact_states.append((event.seq, facts.case_json()))
+    for position, row in enumerate(rows):
+        seq, time, actor, key_id, action, event_case, listed, details, prev_hash, entry_hash, signature = row
+        if seq != expected_seq:
+            fail(
+                position,
+                0,
+                "sequence",
+                f"event {seq}",
+                f"event {expected_seq} was expected here: events were deleted, inserted or reordered",
+                str(expected_seq),
+                str(seq),
+            )
+        else:
+            passed["sequence"] += 1
+        if prev_hash != prev:
+            fail(position, 1, "chain-link", f"event {seq}", "does not link to the event before it", prev, prev_hash)
+        else:
+            passed["chain-link"] += 1
+        if event_case != case_id:
+            fail(position, 3, "case-id", f"event {seq}", "belongs to another case", case_id, event_case)
+        else:
+            passed["case-id"] += 1
+        needs_details = seq == 1 or action in FACT_ACTIONS
+        stamped = action.startswith("timestamp")
+        if needs_details or stamped or action == "capture" or eager:
+            details = load(details)  # once: text that is JSON of text must not be read twice
+        refused = facts.authorised(seq, key_id, actor)
+        if refused:
+            fail(position, 4, "signer-enrolled", f"event {seq}", refused)
+        else:
+            passed["signer-enrolled"] += 1
+            if needs_details:  # no other event changes the facts
+                unsound = facts.apply(seq, time, action, actor, key_id, details)
+                if seq == 1 or action in (UPDATE, ENROL):
+                    fact_states.append((seq, facts.case_json()))
                 if unsound:
-                    _fail(report, "case-facts", where, unsound)
-            signer = facts.signer_for(event.key_id)
-            key = signer.public_key if signer is not None and signer.public_key else raw_file_keys.get(event.key_id)
-            first_use.setdefault(event.key_id, event.seq)
-            used.setdefault(event.key_id, []).append(event.seq)
-            if key is None:
-                _fail(report, "signer-key", where, f"no public key {event.key_id} for signer {event.actor!r}")
-            elif event.key_id not in fingerprints:
-                fingerprints[event.key_id] = fingerprint_of(key)
-            body = event.hashed_body()
-            batch.append((event.seq, event.actor, event.key_id, key, event.signature, event.entry_hash, body))
-            if len(batch) >= (2048 if processes else 512):
-                in_flight.append((batch, slots, pool.submit(_verify_batch, batch)))
-                batch, slots = [], []
-                while len(in_flight) > 8:
-                    collect(*in_flight.popleft())
-            moment = None
-            try:
-                moment = parse_rfc3339(event.time)
-                if previous_time is not None and moment < previous_time:
-                    report.warnings.append(f"event {event.seq} is dated before the event preceding it ({event.time})")
-                previous_time = moment
-            except ValueError:
-                _fail(report, "entry-hash", where, f"time {event.time!r} is not an RFC 3339 time")
-            for item in event.artefacts if isinstance(event.artefacts, list) else []:
-                digest = item.get("blake3") if isinstance(item, dict) else None
-                if isinstance(digest, str) and not BLAKE3_DIGEST.match(digest):
-                    _fail(report, "artefact-present", where, f"names an artefact by a malformed digest {digest!r}")
-                    continue
-                if isinstance(digest, str) and digest not in artefacts:
-                    try:
-                        size = int(item.get("size", -1))
-                    except (TypeError, ValueError):
-                        size = -1
-                    artefacts[digest] = ExpectedArtefact(digest, str(item.get("sha256")), size, event.seq)
-            index.add(event, moment)
-            prev = event.entry_hash
-            expected_seq = event.seq + 1
-            head = Head(event.seq, event.entry_hash)
-        if batch:
-            in_flight.append((batch, slots, pool.submit(_verify_batch, batch)))
-        while in_flight:
-            collect(*in_flight.popleft())
-    for slot, finding in reversed(placed):  # each where the walk would have recorded it: a fixed order
-        report.findings.insert(slot, finding)
+                    fail(position, 5, "case-facts", f"event {seq}", unsound)
+        signer = facts.signer_for(key_id)
+        key = signer.public_key if signer is not None and signer.public_key else raw_file_keys.get(key_id)
+        first_use.setdefault(key_id, seq)
+        used.setdefault(key_id, []).append(seq)
+        if key is None:
+            fail(position, 6, "signer-key", f"event {seq}", f"no public key {key_id} for signer {actor!r}")
+        elif key_id not in fingerprints:
+            fingerprints[key_id] = fingerprint_of(key)
+        feed(position, row, key, details)
+        moment = None
+        try:
+            moment = parse_rfc3339(time)
+            if previous_time is not None and moment < previous_time:
+                warnings.append(f"event {seq} is dated before the event preceding it ({time})")
+            previous_time = moment
+        except ValueError:
+            fail(position, TIME_STAGE, "entry-hash", f"event {seq}", f"time {time!r} is not an RFC 3339 time")
+        for item in listed if isinstance(listed, list) else []:
+            digest = item.get("blake3") if isinstance(item, dict) else None
+            if isinstance(digest, str) and not BLAKE3_DIGEST.match(digest):
+                fail(
+                    position,
+                    ARTEFACT_STAGE,
+                    "artefact-present",
+                    f"event {seq}",
+                    f"names an artefact by a malformed digest {digest!r}",
+                )
+                continue
+            if isinstance(digest, str) and digest not in artefacts:
+                try:
+                    size = int(item.get("size", -1))
+                except (TypeError, ValueError):
+                    size = -1
+                artefacts[digest] = ExpectedArtefact(digest, str(item.get("sha256")), size, seq)
+        index.add_fields(seq, entry_hash, actor, moment)
+        if stamped:
+            index.timestamp_events.append(
+                Event(seq, time, actor, key_id, action, event_case, listed, details, prev_hash, entry_hash, signature)
+            )
+        elif action == "capture":
+            index.note_capture(seq, details, listed)
+        prev = entry_hash
+        expected_seq = seq + 1
+        head = Head(seq, entry_hash)
+    if not checker.finish(index):
+        return None
+    placed += checker.placed
+    passed["entry-hash"] = checker.hashes_good
+    passed["signature"] = checker.signatures_good
+    placed.sort(key=lambda item: item[:2])  # stable: one stage's several findings keep their order
+    for _, _, finding in placed:
+        walked.fail(finding.check, describe(finding.check), finding)
     for name, count in passed.items():
-        _ok(report, name, count)
-    _key_problems(facts, file_keys, first_use, report, keys_dir)
+        _ok(walked, name, count)
+    walked.warnings += warnings
+    return ChainWalk(head, artefacts, index, facts, fact_states, first_use, used, fingerprints)
+
+
+def _record(walked: Report, report: Report) -> None:
+    """Add what a walk recorded on its own report to ``report``, as if recorded there directly."""
+    for name, result in walked.checks.items():
+        mine = report.check(name, result.description)
+        mine.checked += result.checked
+        mine.failed += result.failed
+    report.findings += walked.findings
+    report.warnings += walked.warnings
+
+
+def _signer_problems(
+    walk: ChainWalk,
+    file_keys: dict[str, Ed25519PublicKey],
+    report: Report,
+    trust: Sequence[str],
+    keys_dir: Path | None,
+) -> None:
+    facts, used, fingerprints = walk.facts, walk.used, walk.fingerprints
+    _key_problems(facts, file_keys, walk.first_use, report, keys_dir)
     if trust:
         _trust_problems(trust, facts, used, fingerprints, report)
-    report.facts["signers"] = sorted(index.actors)
+    report.facts["signers"] = sorted(walk.index.actors)
     report.facts["signing_keys"] = [
         {
             "name": signer.name if signer else None,
@@ -335,7 +611,6 @@ def check_chain(
         for k, seqs in used.items()
         for signer in [facts.signer_for(k)]
     ]
-    return ChainWalk(head, artefacts, index, facts, fact_states)
 
 
 class Unreadable(str):
@@ -772,15 +1047,7 @@ def verify_case(
         _ok(report, "ledger")
         if ledger.case_id != case_id:
             _fail(report, "case-id", "ledger.sqlite", "the ledger belongs to another case", case_id, ledger.case_id)
-        walk = check_chain(
-            ledger.events(),
-            case_id,
-            file_keys,
-            report,
-            processes=ledger.count() >= PROCESS_POOL_FROM,
-            trust=trust,
-            keys_dir=case_dir / "keys",
-        )
+        walk = check_ledger(ledger, case_id, file_keys, report, trust=trust, keys_dir=case_dir / "keys")
     head, expected, index = walk.head, walk.artefacts, walk.index
     if head is None:
         _fail(report, "ledger", "ledger.sqlite", "the ledger holds no events")
