@@ -64,6 +64,10 @@ class ChainIndex:
                     self.capture_records.append((seq, str(details.get("capture_id")), str(item.get("blake3"))))
 
     def _position(self, seq: int) -> int | None:
+        if self.seqs:  # an unbroken chain holds event N at N - first
+            index = seq - self.seqs[0]
+            if 0 <= index < len(self.seqs) and self.seqs[index] == seq:
+                return index
         index = bisect_left(self.seqs, seq)
         if index < len(self.seqs) and self.seqs[index] == seq:
             return index

@@ -333,7 +333,9 @@ def read_signed(case_dir: Path, connection: sqlite3.Connection) -> Signed:
     record_digests: list[str] = []
     problems: list[Problem] = []
     for seq, time, action, artefacts_json, details_json in connection.execute(
-        "SELECT seq, time, action, artefacts, details FROM events ORDER BY seq"
+        # An event naming no artefact that is not a describe event adds nothing here: not read at all.
+        "SELECT seq, time, action, artefacts, details FROM events WHERE artefacts != '[]' OR action = 'describe'"
+        " ORDER BY seq"
     ):
         try:
             entries = json.loads(artefacts_json)

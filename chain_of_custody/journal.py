@@ -102,11 +102,32 @@ def read(path: Path, case_id: str) -> tuple[dict[int, str], list[str]]:
     return journal.heads, journal.problems
 
 
+_TEXT = rb'"([\x20\x21\x23-\x5b\x5d-\x7e]*)"'  # a JSON string of printable ASCII without escapes
+# A line exactly as append writes it: read without the JSON parser (a journal has a line per event);
+# any other line is parsed as JSON, so both read the same.
+_PLAIN_LINE = re.compile(
+    rb'\{"case_id": ' + _TEXT + rb', "entry_hash": ' + _TEXT + rb", (?:\"folder\": " + _TEXT + rb", )?"
+    rb'"format": "' + re.escape(FORMAT.encode()) + rb'", "seq": (-?(?:0|[1-9][0-9]{0,17}))\}\n'
+)
+
+
 def read_journal(path: Path, case_id: str) -> Journal:
     journal = Journal(path)
     heads, problems = journal.heads, journal.problems
+    mine = case_id.encode("ascii") if case_id.isascii() else None
+    folders: set[bytes] = set()
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, 1):
+            plain = _PLAIN_LINE.fullmatch(raw)
+            if plain is not None and plain[1] == mine:
+                seq, entry_hash = int(plain[4]), plain[2].decode("ascii")
+                if plain[3] is not None and plain[3] not in folders:
+                    folders.add(plain[3])
+                    journal.folders.add(plain[3].decode("ascii"))
+                if heads.get(seq, entry_hash) != entry_hash:
+                    problems.append(f"line {number}: event {seq} journalled with two different hashes")
+                heads[seq] = entry_hash
+                continue
             try:
                 entry = json.loads(raw)
                 if not isinstance(entry, dict):
