@@ -40,7 +40,6 @@ from .keys import fingerprint_of, load_public_keys, matches_trusted, raw_public,
 from .ledger import Event, Head, Ledger, _json_or_text, _text, genesis_hash
 from .ledger_ranges import (
     COLUMNS,
-    PLAIN_ROW,
     KeySchedule,
     RangeResult,
     check_range,
@@ -56,8 +55,8 @@ ProgressCallback = Callable[[int, int], None]
 BLAKE3_DIGEST = re.compile(r"^blake3:[0-9a-f]{64}$")
 
 
-# One event as the walk hands it over: seq, time, actor, key id, action, case id, artefacts (parsed),
-# details (parsed, or the stored text: see ``load``), prev hash, entry hash, signature.
+# One event as the walk takes it: seq, time, actor, key id, action, case id, artefacts, details (both
+# parsed, or the stored text: see ``load`` in _walk), prev hash, entry hash, signature.
 Row = tuple[int, str, str, str, str, str, Any, Any, str, str, str]
 # One event as a thread or process checks it: where it stands in the walk, seq, actor, key id, public key
 # (None: no key, signer-key says so), signature, recorded entry hash, hashed body. Back: the entry hash
@@ -104,6 +103,9 @@ PROCESS_POOL_FROM = 20_000
 # (check_ledger); each task takes this many sequence numbers.
 RANGES_FROM = 2_000
 RANGE_SIZE = 4_096
+# Rows whose columns are not all text (an edit wrote a blob or a number): the range walk leaves those
+# ledgers to the single-reader walk, which reads such a value as its text.
+NOT_TEXT = " OR ".join(f"typeof({column}) != 'text'" for column in COLUMNS.split(", ")[1:])
 
 
 def _workers() -> int:
@@ -414,20 +416,13 @@ def _schedule(
     return KeySchedule(enrolled, raw_file_keys), dict(facts.signers)
 
 
-def _plain_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[Row]:
-    """Stored rows as the walk takes them: text columns as text, artefacts parsed, details left as text."""
-    for row in rows:
-        if tuple(map(type, row)) != PLAIN_ROW:
-            row = (row[0] if isinstance(row[0], int) else -1, *map(_text, row[1:]))
-        artefacts = row[6]
-        yield (*row[:6], [] if artefacts == "[]" else _json_or_text(artefacts), *row[7:])
-
-
 def _walk_ranges(path: Path, case_id: str, file_keys: dict[str, Ed25519PublicKey], walked: Report) -> ChainWalk | None:
     connection = read_only(path)
     try:
         version = connection.execute("PRAGMA data_version").fetchone()[0]
         connection.execute("BEGIN")  # one snapshot for the schedule and the walk
+        if connection.execute(f"SELECT count(*) FROM events WHERE {NOT_TEXT}").fetchone()[0]:
+            return None  # a column holding a blob or a number: the single-reader walk reads it as text
         lo, hi = connection.execute("SELECT min(seq), max(seq) FROM events").fetchone()
         raw_file_keys = {key_id: raw_public(key) for key_id, key in file_keys.items()}
         schedule, signers = _schedule(connection, case_id, raw_file_keys)
@@ -440,7 +435,7 @@ def _walk_ranges(path: Path, case_id: str, file_keys: dict[str, Ed25519PublicKey
         ) as pool:
             checker = _RangeChecker(ranges, [pool.submit(check_range, a, b) for a, b in ranges])
             rows = connection.execute(f"SELECT {COLUMNS} FROM events ORDER BY seq")
-            walk = _walk(_plain_rows(rows), case_id, file_keys, walked, checker, _json_or_text)
+            walk = _walk(rows, case_id, file_keys, walked, checker, _json_or_text)
         connection.execute("COMMIT")
         unchanged = connection.execute("PRAGMA data_version").fetchone()[0] == version
     finally:
@@ -459,8 +454,9 @@ def _walk(
     load: Callable[[Any], Any],
 ) -> ChainWalk | None:
     """The ordered part of a chain walk, each event in turn; the checker does entry hashes and signatures.
-    ``load`` makes a row's details what the event holds (rows from SQLite carry them as text, parsed only
-    for the events whose details the walk reads). Findings go to ``walked`` in the order of :data:`STAGES`;
+    ``load`` makes a row's artefacts and details what the event holds (rows from SQLite carry them as text,
+    parsed only where the walk reads them: details of case, capture and timestamp events, artefacts other
+    than none). Findings go to ``walked`` in the order of :data:`STAGES`;
     None when the checker's workers did not read the events walked."""
     expected_seq = 1
     prev = genesis_hash(case_id)
@@ -509,6 +505,8 @@ def _walk(
         stamped = action.startswith("timestamp")
         if needs_details or stamped or action == "capture" or eager:
             details = load(details)  # once: text that is JSON of text must not be read twice
+        if listed != "[]" or stamped or eager:
+            listed = load(listed)
         refused = facts.authorised(seq, key_id, actor)
         if refused:
             fail(position, 4, "signer-enrolled", f"event {seq}", refused)

@@ -123,3 +123,13 @@ def test_a_journal_line_is_read_the_same_with_or_without_the_json_parser(tmp_pat
     assert read.heads == {1: "blake3:" + "ab" * 32, 2: "x", 3: "blake3:" + "ef" * 32}  # the last line holds
     assert read.folders == {str((tmp_path / "a b").resolve()), str((tmp_path / "é").resolve())}
     assert read.problems == ["line 4: names case 'C-2'", "line 5: event 2 journalled with two different hashes"]
+
+
+def test_a_column_holding_a_blob_is_walked_the_single_reader_way(copy):
+    _sql(copy, "UPDATE events SET details=CAST(details AS BLOB) WHERE seq=4300")
+    keys, _ = load_public_keys(copy / "keys")
+    with Ledger.open(copy / "ledger.sqlite") as ledger:
+        assert custody_verify._walk_ranges(ledger.path, CASE, keys, Report("t", "case")) is None
+    ranged, single = _both(copy, ranges=False)
+    assert ranged == single  # the blob reads as its text, which is what was signed: no finding for it
+    assert [(f["check"], f["where"]) for f in ranged["findings"]] == [("signer-enrolled", "event 4100")]
