@@ -416,6 +416,13 @@ def _schedule(
     return KeySchedule(enrolled, raw_file_keys), dict(facts.signers)
 
 
+def _ranges_of(connection: sqlite3.Connection) -> list[tuple[int, int]]:
+    """The ledger's sequence numbers in runs of :data:`RANGE_SIZE` events, first and last of each (by the
+    events there are: a seq edited to 10^12 makes no empty ranges)."""
+    seqs = [seq for (seq,) in connection.execute("SELECT seq FROM events ORDER BY seq")]
+    return [(seqs[at], seqs[min(at + RANGE_SIZE, len(seqs)) - 1]) for at in range(0, len(seqs), RANGE_SIZE)]
+
+
 def _walk_ranges(path: Path, case_id: str, file_keys: dict[str, Ed25519PublicKey], walked: Report) -> ChainWalk | None:
     connection = read_only(path)
     try:
@@ -423,10 +430,9 @@ def _walk_ranges(path: Path, case_id: str, file_keys: dict[str, Ed25519PublicKey
         connection.execute("BEGIN")  # one snapshot for the schedule and the walk
         if connection.execute(f"SELECT count(*) FROM events WHERE {NOT_TEXT}").fetchone()[0]:
             return None  # a column holding a blob or a number: the single-reader walk reads it as text
-        lo, hi = connection.execute("SELECT min(seq), max(seq) FROM events").fetchone()
         raw_file_keys = {key_id: raw_public(key) for key_id, key in file_keys.items()}
         schedule, signers = _schedule(connection, case_id, raw_file_keys)
-        ranges = [(start, min(start + RANGE_SIZE - 1, hi)) for start in range(lo, hi + 1, RANGE_SIZE)]
+        ranges = _ranges_of(connection)
         with ProcessPoolExecutor(
             max_workers=_workers(),
             mp_context=multiprocessing.get_context("fork"),

@@ -133,3 +133,16 @@ def test_a_column_holding_a_blob_is_walked_the_single_reader_way(copy):
     ranged, single = _both(copy, ranges=False)
     assert ranged == single  # the blob reads as its text, which is what was signed: no finding for it
     assert [(f["check"], f["where"]) for f in ranged["findings"]] == [("signer-enrolled", "event 4100")]
+
+
+def test_a_seq_edited_far_away_makes_no_empty_ranges(copy):
+    _sql(copy, "UPDATE events SET seq=1000000000000 WHERE seq=4999")
+    ranged, single = _both(copy)
+    assert ranged == single
+    assert [(f["check"], f["where"]) for f in ranged["findings"]][1:] == [
+        ("sequence", "event 5000"),
+        ("chain-link", "event 5000"),
+        ("sequence", "event 1000000000000"),
+        ("chain-link", "event 1000000000000"),
+        ("entry-hash", "event 1000000000000"),
+    ]
