@@ -146,3 +146,40 @@ def test_a_seq_edited_far_away_makes_no_empty_ranges(copy):
         ("chain-link", "event 1000000000000"),
         ("entry-hash", "event 1000000000000"),
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"n": 5}',
+        ' {"n": 5}',
+        '{"n": 5} ',
+        '{"n": 5}x',
+        "[]",
+        "",
+        "not json",
+        "\ufeff{}",
+        '{"a": 1, "a": 2}',
+        "NaN",
+        "1e400",
+        '{"a": [1, 2.5, null, true, "é\\u00e9\\ud800"]}',
+        '{"n": 1',
+        '{"k": {"z": 1, "a": [{}]}}',
+    ],
+)
+def test_the_workers_read_and_hash_a_column_as_the_single_reader_walk_does(text):
+    """The workers' faster JSON reading and canonical writing give exactly what json.loads and
+    canonical_json give, whatever a column was edited to (a lone surrogate cannot be hashed at all)."""
+    from chain_of_custody.canonical import canonical_json
+    from chain_of_custody.hashing import blake3_digest
+    from chain_of_custody.ledger import _json_or_text
+    from chain_of_custody.ledger_ranges import entry_hash_of, parsed
+
+    value = parsed(text)
+    assert repr(value) == repr(_json_or_text(text))
+    body = {"seq": 1, "details": value, "actor": 'é\n\x01"\\'}
+    try:
+        wanted = blake3_digest(canonical_json(body, strict=False))
+    except ValueError as exc:
+        wanted = f"unhashable: {exc}"
+    assert entry_hash_of(body) == wanted
