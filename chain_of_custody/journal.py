@@ -18,10 +18,11 @@ journal holds then must be in the ledger it reads next, even while other command
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,18 +83,37 @@ class Journal:
 
 def snapshot(directory: Path, case_id: str) -> list[Journal]:
     """Every journal file of cases with this id (read before the ledger: see the module docstring)."""
+    return take(directory, case_id)()
+
+
+# A journal file up to this size is taken as bytes and its lines read later (verify reads them while its
+# workers check signatures); a larger one is read at once, line by line (memory stays flat).
+TAKE_IN_MEMORY = 256 * 1024 * 1024
+
+
+def take(directory: Path, case_id: str) -> Callable[[], list[Journal]]:
+    """Read every journal file of cases with this id now (before the ledger), its lines when called."""
     stem = _stem(case_id) + "-"
     try:
         names = sorted(p for p in directory.iterdir() if p.name.startswith(stem) and p.name.endswith(".jsonl"))
     except OSError:
-        return []
-    found = []
+        return list
+    found: list[Journal | tuple[Path, bytes]] = []
     for path in names:
         try:
-            found.append(read_journal(path, case_id))
+            with open(path, "rb") as handle:
+                data = handle.read(TAKE_IN_MEMORY + 1)
+                found.append((path, data) if len(data) <= TAKE_IN_MEMORY else read_journal(path, case_id))
         except OSError as exc:
             found.append(Journal(path, problems=[f"cannot be read: {exc.strerror}"]))
-    return found
+
+    def lines() -> list[Journal]:
+        return [
+            item if isinstance(item, Journal) else _read_lines(Journal(item[0]), io.BytesIO(item[1]), case_id)
+            for item in found
+        ]
+
+    return lines
 
 
 def read(path: Path, case_id: str) -> tuple[dict[int, str], list[str]]:
@@ -112,36 +132,39 @@ _PLAIN_LINE = re.compile(
 
 
 def read_journal(path: Path, case_id: str) -> Journal:
-    journal = Journal(path)
+    with open(path, "rb") as handle:
+        return _read_lines(Journal(path), handle, case_id)
+
+
+def _read_lines(journal: Journal, handle: Iterable[bytes], case_id: str) -> Journal:
     heads, problems = journal.heads, journal.problems
     mine = case_id.encode("ascii") if case_id.isascii() else None
     folders: set[bytes] = set()
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, 1):
-            plain = _PLAIN_LINE.fullmatch(raw)
-            if plain is not None and plain[1] == mine:
-                seq, entry_hash = int(plain[4]), plain[2].decode("ascii")
-                if plain[3] is not None and plain[3] not in folders:
-                    folders.add(plain[3])
-                    journal.folders.add(plain[3].decode("ascii"))
-                if heads.get(seq, entry_hash) != entry_hash:
-                    problems.append(f"line {number}: event {seq} journalled with two different hashes")
-                heads[seq] = entry_hash
-                continue
-            try:
-                entry = json.loads(raw)
-                if not isinstance(entry, dict):
-                    raise ValueError("not a JSON object")
-                seq, entry_hash = int(entry["seq"]), str(entry["entry_hash"])
-                if entry.get("case_id") != case_id:
-                    raise ValueError(f"names case {entry.get('case_id')!r}")
-                if isinstance(entry.get("folder"), str):
-                    journal.folders.add(entry["folder"])
-            except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as exc:
-                if raw.endswith(b"\n"):  # a last line without its newline is a write cut by a crash
-                    problems.append(f"line {number}: {exc}")
-                continue
+    for number, raw in enumerate(handle, 1):
+        plain = _PLAIN_LINE.fullmatch(raw)
+        if plain is not None and plain[1] == mine:
+            seq, entry_hash = int(plain[4]), plain[2].decode("ascii")
+            if plain[3] is not None and plain[3] not in folders:
+                folders.add(plain[3])
+                journal.folders.add(plain[3].decode("ascii"))
             if heads.get(seq, entry_hash) != entry_hash:
                 problems.append(f"line {number}: event {seq} journalled with two different hashes")
             heads[seq] = entry_hash
+            continue
+        try:
+            entry = json.loads(raw)
+            if not isinstance(entry, dict):
+                raise ValueError("not a JSON object")
+            seq, entry_hash = int(entry["seq"]), str(entry["entry_hash"])
+            if entry.get("case_id") != case_id:
+                raise ValueError(f"names case {entry.get('case_id')!r}")
+            if isinstance(entry.get("folder"), str):
+                journal.folders.add(entry["folder"])
+        except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as exc:
+            if raw.endswith(b"\n"):  # a last line without its newline is a write cut by a crash
+                problems.append(f"line {number}: {exc}")
+            continue
+        if heads.get(seq, entry_hash) != entry_hash:
+            problems.append(f"line {number}: event {seq} journalled with two different hashes")
+        heads[seq] = entry_hash
     return journal

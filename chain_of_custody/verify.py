@@ -365,8 +365,10 @@ def check_ledger(
     report: Report,
     trust: Sequence[str] = (),
     keys_dir: Path | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> ChainWalk:
-    """:func:`check_chain` over a case's SQLite ledger, with the same report.
+    """:func:`check_chain` over a case's SQLite ledger, with the same report. ``meanwhile`` runs once, in
+    this process, while range workers are still checking (after the walk; at the end without workers).
 
     A long ledger is shared out in ranges of sequence numbers among worker processes, each opening the
     file read-only and checking entry hashes and signatures (:mod:`chain_of_custody.ledger_ranges`); this
@@ -376,17 +378,24 @@ def check_ledger(
     """
     count = ledger.count()
     walk = None
+    ran: list[bool] = []
+
+    def once() -> None:
+        if meanwhile is not None and not ran:
+            ran.append(True)
+            meanwhile()
+
     if count >= RANGES_FROM:
         walked = Report(report.target, report.kind)
         try:
-            walk = _walk_ranges(ledger.path, case_id, file_keys, walked)
+            walk = _walk_ranges(ledger.path, case_id, file_keys, walked, once)
         except (sqlite3.Error, BrokenProcessPool):
             walk = None  # e.g. a column that is not UTF-8: the single-reader walk reads it as U+FFFD
         if walk is not None:
             _record(walked, report)
             _signer_problems(walk, file_keys, report, trust, keys_dir)
             return walk
-    return check_chain(
+    walk = check_chain(
         ledger.events(),
         case_id,
         file_keys,
@@ -395,6 +404,8 @@ def check_ledger(
         trust=trust,
         keys_dir=keys_dir,
     )
+    once()
+    return walk
 
 
 def _schedule(
@@ -423,7 +434,13 @@ def _ranges_of(connection: sqlite3.Connection) -> list[tuple[int, int]]:
     return [(seqs[at], seqs[min(at + RANGE_SIZE, len(seqs)) - 1]) for at in range(0, len(seqs), RANGE_SIZE)]
 
 
-def _walk_ranges(path: Path, case_id: str, file_keys: dict[str, Ed25519PublicKey], walked: Report) -> ChainWalk | None:
+def _walk_ranges(
+    path: Path,
+    case_id: str,
+    file_keys: dict[str, Ed25519PublicKey],
+    walked: Report,
+    meanwhile: Callable[[], None] | None = None,
+) -> ChainWalk | None:
     connection = read_only(path)
     try:
         version = connection.execute("PRAGMA data_version").fetchone()[0]
@@ -441,7 +458,7 @@ def _walk_ranges(path: Path, case_id: str, file_keys: dict[str, Ed25519PublicKey
         ) as pool:
             checker = _RangeChecker(ranges, [pool.submit(check_range, a, b) for a, b in ranges])
             rows = connection.execute(f"SELECT {COLUMNS} FROM events ORDER BY seq")
-            walk = _walk(rows, case_id, file_keys, walked, checker, _json_or_text)
+            walk = _walk(rows, case_id, file_keys, walked, checker, _json_or_text, meanwhile)
         connection.execute("COMMIT")
         unchanged = connection.execute("PRAGMA data_version").fetchone()[0] == version
     finally:
@@ -458,6 +475,7 @@ def _walk(
     walked: Report,
     checker: _BatchChecker | _RangeChecker,
     load: Callable[[Any], Any],
+    meanwhile: Callable[[], None] | None = None,
 ) -> ChainWalk | None:
     """The ordered part of a chain walk, each event in turn; the checker does entry hashes and signatures.
     ``load`` makes a row's artefacts and details what the event holds (rows from SQLite carry them as text,
@@ -568,6 +586,8 @@ def _walk(
         prev = entry_hash
         expected_seq = seq + 1
         head = Head(seq, entry_hash)
+    if meanwhile is not None:
+        meanwhile()
     if not checker.finish(index):
         return None
     placed += checker.placed
@@ -1036,7 +1056,8 @@ def verify_case(
     case_dir = case_dir.resolve()
     case_id, stated = read_case_json(case_dir)
     journal_dir = journal_dir or journal.default_dir()
-    journals = journal.snapshot(journal_dir, case_id)  # before the ledger: see chain_of_custody.journal
+    journal_lines = journal.take(journal_dir, case_id)  # before the ledger: see chain_of_custody.journal
+    journals: list[journal.Journal] = []
     report = Report(target=str(case_dir), kind="case")
     report.facts["case_id"] = case_id
     file_keys, key_problems = load_public_keys(case_dir / "keys")
@@ -1051,7 +1072,15 @@ def verify_case(
         _ok(report, "ledger")
         if ledger.case_id != case_id:
             _fail(report, "case-id", "ledger.sqlite", "the ledger belongs to another case", case_id, ledger.case_id)
-        walk = check_ledger(ledger, case_id, file_keys, report, trust=trust, keys_dir=case_dir / "keys")
+        walk = check_ledger(
+            ledger,
+            case_id,
+            file_keys,
+            report,
+            trust=trust,
+            keys_dir=case_dir / "keys",
+            meanwhile=lambda: journals.extend(journal_lines()),  # while the workers check signatures
+        )
     head, expected, index = walk.head, walk.artefacts, walk.index
     if head is None:
         _fail(report, "ledger", "ledger.sqlite", "the ledger holds no events")
@@ -1062,7 +1091,7 @@ def verify_case(
     report.facts["bytes"] = sum(max(a.size, 0) for a in expected.values())
     if expect_head:
         check_expected_head(expect_head, index, report)
-    found_journal = check_journal(journals, journal_dir, case_id, case_dir, walk, report)
+    found_journal = check_journal(journals or journal_lines(), journal_dir, case_id, case_dir, walk, report)
     check_artefacts(expected, lambda d: artefact_path(case_dir, d), report, on_progress, fast=fast)
     for path in unrecorded(case_dir, {d.split(":", 1)[1] for d in expected}):
         report.warnings.append(
