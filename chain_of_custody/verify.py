@@ -385,7 +385,7 @@ def check_ledger(
             ran.append(True)
             meanwhile()
 
-    if count >= RANGES_FROM:
+    if count >= RANGES_FROM and "fork" in multiprocessing.get_all_start_methods():
         walked = Report(report.target, report.kind)
         try:
             walk = _walk_ranges(ledger.path, case_id, file_keys, walked, once)
