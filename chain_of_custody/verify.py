@@ -457,8 +457,12 @@ def _walk_ranges(
             initargs=(str(path), schedule),
         ) as pool:
             checker = _RangeChecker(ranges, [pool.submit(check_range, a, b) for a, b in ranges])
-            rows = connection.execute(f"SELECT {COLUMNS} FROM events ORDER BY seq")
-            walk = _walk(rows, case_id, file_keys, walked, checker, _json_or_text, meanwhile)
+            try:
+                rows = connection.execute(f"SELECT {COLUMNS} FROM events ORDER BY seq")
+                walk = _walk(rows, case_id, file_keys, walked, checker, _json_or_text, meanwhile)
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # the ranges not begun yet are not checked for nothing
+                raise
         connection.execute("COMMIT")
         unchanged = connection.execute("PRAGMA data_version").fetchone()[0] == version
     finally:
