@@ -31,6 +31,7 @@ WALLS = {
     "/x/nobody_here": "not-found",
     "/x/quiet_agent": "private",
     "/x/walled_agent": "login-wall",
+    "/x/busy_agent": "rate-limit",
     "/fb/closed.agency": "login-wall",
     "/fb/removed.page": "restricted",
 }
@@ -260,7 +261,17 @@ def test_each_wall_is_reported_as_that_wall(world: World, path: str, code: str) 
     assert any(code in error for error in record["errors"]), record["errors"]
     assert p["walls"][0]["code"] == code, p["walls"]
     assert p["why_incomplete"].startswith(code)
-    assert p["posts_read"] == 0
+    assert p["posts_read"] == (11 if code == "rate-limit" else 0)  # its pinned post and first page
+
+
+def test_a_rate_limit_mid_timeline_keeps_the_posts_read_and_claims_no_end(world: World) -> None:
+    record, p = recorded(world, world.site.url("/x/busy_agent"))
+    assert (v(p["handle"]), v(p["account_id"])) == ("busy_agent", x.BUSY_ID)
+    assert p["reached_end"] is False, "a refused page is not the timeline's end"
+    (limited,) = [w for w in p["walls"] if w["code"] == "rate-limit"]
+    assert "error 88" in limited["reason"] and limited["evidence"]["warc_record_id"]
+    (reading,) = [b for b in record["behaviours"] if b["name"] == "read-timeline"]
+    assert reading["stopped"] == "a rate limit (429) on the site's API" and "rate-limit" in reading["walls"]
 
 
 def test_a_protected_x_account_is_still_identified(world: World) -> None:

@@ -51,6 +51,8 @@ FETCH_JS = """async ([url, accept, css]) => {
   }
   return out;
 }"""
+# The page's own requests to the platform's API (``API_URLS``) that were answered 429 (resource timing).
+RATE_LIMITED_JS = """(pattern) => { const re = new RegExp(pattern); return performance.getEntriesByType('resource').filter(e => re.test(e.name) && e.responseStatus === 429).map(e => e.name); }"""
 IDS_JS = """() => [...document.querySelectorAll('[data-post]')].map(e => e.getAttribute('data-post'))"""
 # A control that asks for more: a rel=next link, or a link or button worded "load more", "older posts", …
 MORE_JS = r"""() => {
@@ -153,11 +155,27 @@ class _Reading:
         else:
             self.stopped = "a wall: " + ", ".join(w.code for w in found)
         self.posts = posts
+        await self._rate_limited(getattr(platform, "API_URLS", None))
         try:
             await self.page.evaluate("() => window.scrollTo(0, 0)")
         except Exception:  # noqa: BLE001
             pass
         return self.outcome()
+
+    async def _rate_limited(self, pattern: str | None) -> None:
+        """The page's scripts asked the platform's API for more and were told 429: a rate limit, said so
+        (the posts the page did not get are not evidence that there are none)."""
+        if not pattern:
+            return
+        try:
+            limited = list(await self.page.evaluate(RATE_LIMITED_JS, pattern) or [])
+        except Exception:  # noqa: BLE001  a page gone or navigating: nothing more to say
+            return
+        if limited:
+            reason = f"the site's API answered 429 Too Many Requests to the page ({len(limited)} request(s))"
+            self.found.append(Wall("rate-limit", reason, Source(url=str(limited[0]))))
+            self.result.errors.append(f"profile not fully readable: {walls.sentence([self.found[-1]])}")
+            self.stopped = "a rate limit (429) on the site's API"
 
     def outcome(self) -> dict[str, Any]:
         """What the reading did, for the capture record (the extractors read ``fetched`` back)."""

@@ -71,6 +71,7 @@ VERSION = "2"
 HOSTS = ("x.com", "twitter.com", "mobile.twitter.com", "syndication.twitter.com")
 POSTS_CSS = "article[data-testid='tweet']"
 PAGING = "scroll"
+API_URLS = r"/i/api/(graphql|1\.1|2)/"  # the live reader says when the page's own API requests got a 429
 WALLS = (
     Marker("login-wall", "X redirected to its login flow (/i/flow/login)", url=r"/i/flow/login"),
     Marker(
@@ -259,9 +260,15 @@ def read_user(profile: Profile, response: Response, base: str, user: dict[str, A
 
 # --- the timeline ---------------------------------------------------------------------------------------
 def _timeline(profile: Profile, response: Response, doc: Any) -> bool:
-    """The posts of one recorded timeline answer; True when it held no post (the timeline's end)."""
+    """The posts of one recorded timeline answer; True when it held no post (the timeline's end).
+
+    Only a good answer with its instructions can say that: a 429 or an error answer says nothing of
+    how many posts there are."""
     seen = 0
-    for path, instructions in _instructions(doc):
+    found = _instructions(doc) if response.status == 200 else []
+    if not found:
+        return False
+    for path, instructions in found:
         for i, instruction in enumerate(instructions):
             if not isinstance(instruction, dict):
                 continue
