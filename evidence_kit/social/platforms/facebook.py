@@ -6,14 +6,14 @@ Sources studied (read, not copied): snscrape ``modules/facebook.py`` (the page i
 ``div._5pcr`` / ``userContentWrapper`` not nested in another, the permalink ``a._5pcq``, the time
 ``abbr._5ptz[data-utime]`` (Unix seconds), the text ``div._5pbx`` / ``userContent``; permalink
 cleaning: ``/permalink.php`` keeps ``story_fbid`` and ``id``, ``/photo.php`` keeps ``fbid``,
-``/NAME/posts/ID`` drops the query; "N people like this" / "N people follow this");
-kevinzg facebook-scraper ``extractors.py`` / ``page_iterators.py`` (m.facebook.com and mbasic
-``<article data-ft='{…}'>``: ``top_level_post_id``, ``page_id``, ``content_owner_id_new``,
-``page_insights.<ID>.post_context.publish_time``; ``story.php?story_fbid=&id=`` permalinks; the
-"You must log in to continue" and ``/login/?next=`` walls; ``/checkpoint/``); auto-archiver's
-Facebook warning phrases; scripts of today's www.facebook.com (``"userVanity"``, ``"userID"``,
-``"pageID"``, ``"entity_id"``, ``"profile_id"``; the logged-out viewer is ``"USER_ID":"0"`` /
-``"userID":"0"``, never the account).
+``/NAME/posts/ID`` drops the query; "N people like this" / "N people follow this"); kevinzg
+facebook-scraper's README (``story.php?story_fbid=&id=`` post URLs) and its page iterator's
+``[data-ft*="top_level_post_id"]``; other public scrapers reading m./mbasic ``data-ft``
+(``top_level_post_id``, ``page_insights.<ID>.post_context.publish_time``) and ``/posts/``,
+``story_fbid=``, ``multi_permalinks=`` ids; auto-archiver's Facebook warning phrases ("you must log
+in to continue", "log in to facebook"); the "bling" ``aria-label`` ("91,885 likes 28,043 comments
+15,908 shares"). That the logged-out viewer is ``"USER_ID":"0"`` and that ``fb://page/?id=`` is the iOS
+form is from general knowledge of today's pages.
 
 Where each field comes from:
 

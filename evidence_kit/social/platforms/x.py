@@ -5,17 +5,19 @@ from ``abs.twimg.com/responsive-web/``, ``window.__INITIAL_STATE__``) whose scri
 GraphQL API, through the browser, for the account and its posts. The capture's browser records those
 answers, so they are read here from the WARC; nothing is fetched by the extractor.
 
-Sources studied (read, not copied): snscrape ``modules/twitter.py`` (``_user_to_user``,
-``_graphql_timeline_instructions_to_tweets``: ``TimelineAddEntries`` / ``TimelinePinEntry``, the
-``cursor-bottom-`` entry, ``TweetWithVisibilityResults``, ``TweetTombstone``, ``UserUnavailable``);
-gallery-dl ``extractor/twitter.py`` (``_transform_user`` / ``_transform_tweet``: ``rest_id``,
-``legacy.created_at`` "Wed Oct 10 20:19:24 +0000 2018", ``retweeted_status_result``,
-``quoted_status_result``, ``extended_entities.media``, the 2025 move of ``screen_name`` / ``name`` /
-``created_at`` into ``core`` and of the picture into ``avatar.image_url``); twscrape ``models.py``
-(``User.parse`` / ``Tweet.parse``: counts, ``views.count``, ``in_reply_to_status_id_str``); yt-dlp
-``extractor/twitter.py`` (the syndication and GraphQL answers for one post); the-convocation
-twitter-scraper (``CoreUserRaw``: ``core.screen_name``); example answers in trevorhobenshield
-twitter-api-client ``examples/example_responses.md``.
+Sources studied (read, not copied): example GraphQL answers in trevorhobenshield/twitter-api-client
+``examples/example_responses.md`` (a ``UserTweetsAndReplies`` entry: ``entryId``, ``sortIndex``,
+``TimelineTimelineItem`` / ``TimelineTimelineModule``, ``tweet_results.result`` with ``rest_id``,
+``core.user_results.result`` and ``legacy``); the timeline schema notes in vicnaum/vics-twitter-toolkit
+(``instructions[]`` with ``entries`` or one ``entry``, cursor entries with ``cursorType`` and
+``value``); TypeScript scraper types that split ``CoreUserRaw`` (``created_at``, ``name``,
+``screen_name``, the 2025 layout) from ``LegacyUserRaw`` (``description``, ``entities.url.urls``,
+counts); syndication scrapers reading ``<script id="__NEXT_DATA__">`` of
+``syndication.twitter.com/srv/timeline-profile/screen-name/NAME``; gallery-dl
+``extractor/twitter.py`` (an old, HTML-era version: its guest-token and rate-limit handling, 429 and
+``x-rate-limit-remaining``). What snscrape, twscrape and yt-dlp do with ``UserUnavailable``,
+``TweetWithVisibilityResults``, ``TweetTombstone`` and ``views.count`` is from general knowledge of
+them, not re-read here; the stored-answer tests cover both layouts.
 
 Where each field comes from (a JSON path into the recorded answer of ``/i/api/graphql/…/UserByScreenName``
 or ``UserByRestId``, ``$.data.user.result``):
