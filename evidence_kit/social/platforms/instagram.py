@@ -62,6 +62,8 @@ _OG = re.compile(
     r"^(?P<followers>[\d.,]+[KkMm]?) Followers, (?P<following>[\d.,]+[KkMm]?) Following, "
     r"(?P<posts>[\d.,]+[KkMm]?) Posts - See Instagram photos and videos from (?P<name>.*) \(@(?P<handle>[\w.]+)\)"
 )
+# The timeline connection: the GraphQL name, and the newer web app's name for the same list.
+TIMELINES = ("edge_owner_to_timeline_media", "xdt_api__v1__feed__user_timeline_graphql_connection")
 _USER_KEYS = ("full_name", "biography", "edge_followed_by", "follower_count", "is_private")
 
 
@@ -190,6 +192,8 @@ def extract(view: View) -> Profile:
     for doc in docs:
         _read_posts(profile, doc)
     profile.posts.sort(key=lambda p: str(p.published.value) if p.published else "", reverse=True)
+    # No generic.read_standards: Instagram's og:type is "profile" but its og:description is the count
+    # line read above, which the OpenGraph reader would take for the bio.
     return profile
 
 
@@ -263,7 +267,7 @@ def _read_posts(profile: Profile, doc: _Doc) -> None:
     for path, media in walk_json(doc.data):
         if not isinstance(media, dict) or not isinstance(media.get("edges"), list):
             continue
-        if not path.endswith("edge_owner_to_timeline_media"):
+        if not path.endswith(TIMELINES):
             continue
         for index, edge in enumerate(media["edges"]):
             item = (edge or {}).get("node") if isinstance(edge, dict) else None

@@ -41,6 +41,7 @@ from ..views import View, by_class, first_class, meta, parse_count, text_of
 from ..walls import Marker
 from .common import Page, add_link, add_post, pages, set_once
 from .embedded import regex_in_scripts
+from .generic import read_standards
 
 NAME = "vk"
 VERSION = "2"
@@ -125,6 +126,8 @@ def extract(view: View) -> Profile:
             profile.notes.append("the handle was taken from the URL")
     profile.posts.sort(key=lambda p: str(p.published.value) if p.published else "", reverse=True)
     profile.reached_end = _reached_end(profile, view)
+    if not _deleted(view):
+        read_standards(profile, view)  # JSON-LD, rel=me, feeds: only what VK's own markup did not give
     return profile
 
 
