@@ -42,6 +42,7 @@ class World:
     first: dict[str, Any]  # url -> capture-profile --json item (visit 1)
     second: dict[str, Any]  # url -> item (visit 2: VK post 12 deleted, Instagram post 14 edited)
     summary: str  # the plain-words output for the walls
+    search: list[dict[str, Any]]  # search --all vk:id:-218000111 after both visits
 
     @property
     def case_dir(self) -> Path:
@@ -83,12 +84,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             summary = _run(runner, "capture-profile", *[u(p) for p in WALLS], "--case", CASE, *FAST)
             site.visit = 2
             second = _run(runner, "capture-profile", u(VK_PAGE), u(IG_PAGE), "--case", CASE, *FAST, "--json")
+            searched = _run(runner, "search", "--all", f"vk:id:-{vk.OWNER_ID}", "--json")
         yield World(
             root,
             site,
             {item["url"]: item for item in json.loads(first.stdout)},
             {item["url"]: item for item in json.loads(second.stdout)},
             summary.stdout,
+            json.loads(searched.stdout),
         )
     finally:
         site.stop()
@@ -103,7 +106,7 @@ def test_vk_community_read_through_its_offset_pages(world: World) -> None:
     assert v(p["bio"]) == "Кастинги каждую неделю. Перелёт за наш счёт."
     assert [v(link) for link in p["links"]] == ["https://models-abroad.example/apply"]
     assert v(p["counts"]["followers"]) == 1204 and p["counts"]["followers"]["raw"] == "1,204"
-    assert v(p["counts"]["posts"]) == 16
+    assert v(p["counts"]["posts"]) == 16 and p["counts"]["posts"]["raw"] == "All posts 16"
     posts = item["posts"]
     assert [v(post["id"]) for post in posts] == [f"-{vk.OWNER_ID}_{n}" for n in range(16, 0, -1)]
     assert [v(post["permalink"]) for post in posts] == [
@@ -256,3 +259,9 @@ def test_second_visit_finds_the_deleted_vk_post_and_the_edited_instagram_caption
         IG_EDITED_14,
     )
     assert ig["posts"]["deleted"] == ig["posts"]["new"] == []
+
+
+def test_the_vk_owner_id_is_an_account_selector_found_in_both_captures(world: World) -> None:
+    hits = [h for h in world.search if h["value"] == f"vk:id:-{vk.OWNER_ID}"]
+    assert len(hits) == 2 and all(h["kind"] == "account" and h["case_id"] == CASE for h in hits)
+    assert f"vk account id -{vk.OWNER_ID} @{vk.HANDLE} (" in hits[0]["snippet"]

@@ -171,7 +171,7 @@ def _header(profile: Profile, page: Page) -> None:
     for tab in page.root.xpath(".//*[@id='wall_tabs']//*[contains(@class, 'ui_tab_sel')]"):
         count = first_class(tab, "ui_tab_count")
         if count is not None:
-            _count(profile, page, count, "posts", text_of(tab))
+            _count(profile, page, count, "posts", " ".join(" ".join(tab.itertext()).split()))
     avatar = page.root.xpath(".//img[contains(@class, 'page_avatar_img')][@src]")
     if avatar and profile.avatar is None and not deleted:
         profile.avatar = Media(urljoin(page.url, avatar[0].get("src")), "avatar", page.at(avatar[0]))
