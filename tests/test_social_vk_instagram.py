@@ -43,6 +43,7 @@ class World:
     second: dict[str, Any]  # url -> item (visit 2: VK post 12 deleted, Instagram post 14 edited)
     summary: str  # the plain-words output for the walls
     search: list[dict[str, Any]]  # search --all vk:id:-218000111 after both visits
+    history: dict[str, Any]  # profile-history CASE club218000111 --json
 
     @property
     def case_dir(self) -> Path:
@@ -85,6 +86,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             site.visit = 2
             second = _run(runner, "capture-profile", u(VK_PAGE), u(IG_PAGE), "--case", CASE, *FAST, "--json")
             searched = _run(runner, "search", "--all", f"vk:id:-{vk.OWNER_ID}", "--json")
+            history = _run(runner, "profile-history", CASE, f"club{vk.OWNER_ID}", "--json")
         yield World(
             root,
             site,
@@ -92,6 +94,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             {item["url"]: item for item in json.loads(second.stdout)},
             summary.stdout,
             json.loads(searched.stdout),
+            json.loads(history.stdout),
         )
     finally:
         site.stop()
@@ -265,3 +268,10 @@ def test_the_vk_owner_id_is_an_account_selector_found_in_both_captures(world: Wo
     hits = [h for h in world.search if h["value"] == f"vk:id:-{vk.OWNER_ID}"]
     assert len(hits) == 2 and all(h["kind"] == "account" and h["case_id"] == CASE for h in hits)
     assert f"vk account id -{vk.OWNER_ID} @{vk.HANDLE} (" in hits[0]["snippet"]
+
+
+def test_profile_history_knows_the_community_by_its_vk_address(world: World) -> None:
+    found = world.history  # "club218000111", as VK's address bar writes the id -218000111
+    assert (found["platform"], found["account_id"], found["handles"]) == ("vk", f"-{vk.OWNER_ID}", [vk.HANDLE])
+    assert [c["posts_read"] for c in found["captures"]] == [16, 15]
+    assert found["captures"][1]["changes"]["posts"]["deleted"][0]["id"] == f"-{vk.OWNER_ID}_12"

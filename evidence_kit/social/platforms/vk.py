@@ -107,6 +107,14 @@ def owner_from_path(path: str) -> str | None:
     return found.group(2) if found.group(1) == "id" else "-" + found.group(2)
 
 
+def addresses(owner: str) -> set[str]:
+    """The address names VK gives an owner id (``-7`` → ``club7``, ``public7``; ``5`` → ``id5``), so an
+    investigator may name the account as VK's address bar does."""
+    if re.fullmatch(r"-\d+", owner):
+        return {f"club{owner[1:]}", f"public{owner[1:]}"}
+    return {f"id{owner}"} if owner.isdigit() else set()
+
+
 def extract(view: View) -> Profile:
     profile = Profile(NAME, view.final_url or view.url)
     for page in pages(view):
