@@ -31,6 +31,7 @@ WALLS = {
     "/private_ig/": "private",
     "/login_ig/": "login-wall",
     "/gone_ig/": "not-found",
+    "/nologin_ig/": "login-wall",
 }
 FAST = ("--allow-private", "--no-video", "--timeout", "40", "--concurrency", "2")
 
@@ -233,6 +234,15 @@ def test_closed_and_private_accounts_keep_what_they_show(world: World) -> None:
     assert v(private["counts"]["posts"]) == 40, "the account says it has 40 posts: a wall, not an empty account"
     assert [w["code"] for w in private["walls"]] == ["private"]
     assert private["walls"][0]["evidence"]["json_path"] == "$.data.user.is_private"
+    _, refused = recorded(world, world.site.url("/nologin_ig/"))  # type: ignore[arg-type]
+    assert refused["walls"][0]["evidence"]["json_path"] == "$.require_login"
+    # What the page itself served is kept: the id and name in its own JSON, the counts in its head.
+    assert (v(refused["handle"]), v(refused["account_id"]), v(refused["display_name"])) == (
+        "nologin_ig",
+        instagram.NOLOGIN_ID,
+        "Milan Castings",
+    )
+    assert v(refused["counts"]["followers"]) == 2048 and refused["counts"]["followers"]["raw"] == "2,048 Followers"
     _, deleted = recorded(world, world.site.url("/deleted_vk"))  # type: ignore[arg-type]
     assert deleted.get("display_name") is None, "VK's placeholder name DELETED is not the account's name"
 

@@ -230,7 +230,8 @@ class _Reading:
 
     async def _json_pages(self, platform: Any) -> int:
         """Instagram: the profile's data answer (``platform.profile_json``), then each next timeline page
-        its cursor names (``platform.next_json``), asked for by the page so each answer is in the WARC."""
+        its cursor names (``platform.next_json``), asked for by the page so each answer is in the WARC. An
+        answer that refuses (``platform.json_wall``: require_login, a rate limit) is a wall."""
         url = platform.profile_json(self.page.url)
         total: int = 0
         why = "profile data"
@@ -239,6 +240,12 @@ class _Reading:
             doc = (answer or {}).get("json")
             if doc is None:
                 self.stopped = "a profile data answer that was not JSON"
+                return total
+            refused = platform.json_wall(doc, (answer or {}).get("status"))
+            if refused is not None:  # the answer is a wall (require_login, a rate limit), not the account
+                self.found.append(Wall(refused[0], refused[1], Source(url=(answer or {}).get("url") or url)))
+                self.result.errors.append(f"profile not fully readable: {walls.sentence([self.found[-1]])}")
+                self.stopped = f"a wall: {refused[0]}"
                 return total
             got = int(platform.json_posts(doc))
             total += got

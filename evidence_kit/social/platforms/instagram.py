@@ -119,6 +119,20 @@ def next_json(page_url: str, doc: Any) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, "/graphql/query/", query, ""))
 
 
+def json_wall(doc: Any, status: int | None) -> tuple[str, str, str] | None:
+    """(code, reason, JSON path) when a profile data answer refuses instead of answering: logged out,
+    Instagram often answers ``{"require_login": true, "status": "fail"}`` (a login wall) or "Please wait a
+    few minutes before you try again." with status 429 (a rate limit)."""
+    if not isinstance(doc, dict):
+        return None
+    message = str(doc.get("message") or "")
+    if doc.get("require_login") is True:
+        return "login-wall", "Instagram's profile data answer says require_login: true", "$.require_login"
+    if status == 429 or re.search(r"wait a few minutes", message, re.I):
+        return "rate-limit", f"Instagram's profile data answer says: {message or 'status 429'}", "$.message"
+    return None
+
+
 def _user_id_of(media: dict[str, Any] | None) -> str | None:
     for edge in (media or {}).get("edges") or []:
         owner = ((edge or {}).get("node") or {}).get("owner") or {}
@@ -180,6 +194,10 @@ def extract(view: View) -> Profile:
         docs: list[_Doc] = []  # a login page's scripts describe no account
     else:
         docs = list(_docs(view))
+    for response, data in json_docs(view):
+        refused = json_wall(data, response.status) if _is_api(response.url) else None
+        if refused and all(w.code != refused[0] for w in profile.walls):
+            profile.walls.append(Wall(refused[0], refused[1], response.source(json_path=refused[2])))
     for doc in docs:
         for path, user in _users(doc, handle):
             _read_user(profile, doc, path, user)
@@ -195,6 +213,10 @@ def extract(view: View) -> Profile:
     # No generic.read_standards: Instagram's og:type is "profile" but its og:description is the count
     # line read above, which the OpenGraph reader would take for the bio.
     return profile
+
+
+def _is_api(url: str) -> bool:
+    return urlsplit(url).path.startswith(("/api/v1/users/web_profile_info", "/graphql/query"))
 
 
 def _read_user(profile: Profile, doc: _Doc, path: str, user: dict[str, Any]) -> None:
