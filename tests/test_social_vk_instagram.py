@@ -126,10 +126,11 @@ def test_vk_community_read_through_its_offset_pages(world: World) -> None:
     assert v(newest["counts"]["likes"]) == 26
     assert newest["media"][0]["url"] == world.site.url("/media/photo30.png") and newest["media"][0]["blake3"]
     assert p["posts_read"] == 16 and p["reached_end"] is True
-    # The first page held 10 posts; ?offset=10 the other 6; ?offset=16 VK's "no posts" block.
+    # The first page held the pinned post 5 and 10 others; ?offset=10 (the pinned post is not counted)
+    # the other 5; ?offset=15 VK's "no posts" block.
     assert [f["url"] for f in world.reading(item)] == [
         world.site.url(f"{VK_PAGE}?offset=10&own=1"),
-        world.site.url(f"{VK_PAGE}?offset=16&own=1"),
+        world.site.url(f"{VK_PAGE}?offset=15&own=1"),
     ]
 
 

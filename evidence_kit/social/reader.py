@@ -211,13 +211,17 @@ class _Reading:
         return total
 
     async def _offset(self, platform: Any, css: str) -> int:
-        """VK: the wall's ``?offset=N&own=1`` pages (``platform.offset_url``), until enough posts or a page
-        with none not seen before (VK's "no posts" block past the end)."""
+        """VK: the wall's ``?offset=N&own=1`` pages (``platform.offset_url``; N leaves out the pinned posts,
+        ``platform.PINNED_CSS``), until enough posts or a page with none not seen before (VK's "no posts"
+        block past the end)."""
         seen = [i for i in await self.page.evaluate(POST_IDS_JS, css) if i]
         ids = set(seen)
+        # A pinned post sits above the first page's posts and is not counted by VK's offset.
+        pinned = int(await self.page.evaluate(COUNT_JS, platform.PINNED_CSS) or 0)
         base = self.page.url
         while len(ids) < self.reader.max_posts:
-            answer = await self.fetch(platform.offset_url(base, len(ids)), "older posts (?offset=)", css=css)
+            offset = max(0, len(ids) - pinned)
+            answer = await self.fetch(platform.offset_url(base, offset), "older posts (?offset=)", css=css)
             if answer is None:
                 return len(ids)
             new = [i for i in answer.get("post_ids") or [] if i and i not in ids]

@@ -12,7 +12,8 @@ Studied (not copied), with what each field comes from:
   ``a.post_link`` → ``/wall-OWNER_POST``, its time ``div.post_date .rel_date`` whose ``time`` attribute
   is a Unix time (the text, "3 Jan 2026 at 10:00 am", is Moscow time and only a fallback), its text
   ``div.wall_post_text``, photos the ``a.page_post_thumb_wrap`` background images, a shared post's
-  original in ``.copy_quote``. The owner id of the wall is the first part of its posts'
+  original in ``.copy_quote``, a pinned post carries ``post_fixed`` (snscrape passes its id apart from
+  the offset, which counts the other posts). The owner id of the wall is the first part of its posts'
   ``data-post-id``. A closed profile shows ``div.profile_closed_wall_dummy``; a deleted or blocked page
   ``h5.profile_deleted_text``; a name that does not exist answers 404. Older posts: snscrape asks
   ``al_wall.php`` (``act=get_wall``, ``offset``, ``own``) and stops at VK's ``.no_posts`` block; the
@@ -48,6 +49,7 @@ VERSION = "2"
 HOSTS = ("vk.com", "vk.ru", "m.vk.com", "vkontakte.ru")
 POSTS_CSS = ".post[data-post-id], ._post[data-post-id]"
 PAGING = "offset"
+PINNED_CSS = ".post_fixed[data-post-id]"  # a pinned post: above the first page, outside the offset's count
 _CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
 _BLOCKED = "re:test(string(.), 'blocked|заблокирован|frozen|заморожен', 'i')"
 WALLS = (
@@ -126,13 +128,13 @@ def extract(view: View) -> Profile:
             post = _post(page, element)
             if post is not None:
                 add_post(profile, post)
+    profile.posts.sort(key=lambda p: str(p.published.value) if p.published else "", reverse=True)
     _owner(profile, view)
     if profile.handle is None:  # og:url gave the numeric address: the chosen name is the one visited
         segment = next((s for s in urlsplit(view.final_url or view.url).path.split("/") if s), None)
         if segment and owner_from_path("/" + segment) is None and not _deleted(view):
             profile.handle = Value(segment, Source(url=view.final_url or view.url))
             profile.notes.append("the handle was taken from the URL")
-    profile.posts.sort(key=lambda p: str(p.published.value) if p.published else "", reverse=True)
     profile.reached_end = _reached_end(profile, view)
     if not _deleted(view):
         read_standards(profile, view)  # JSON-LD, rel=me, feeds: only what VK's own markup did not give
