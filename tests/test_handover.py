@@ -197,6 +197,28 @@ def test_an_office_document_with_a_dtd_entity_is_not_expanded(tmp_path: Path) ->
     assert any("word/header1.xml not read" in p for p in document.problems)
 
 
+def test_macros_are_named_and_only_where_they_are(tmp_path: Path) -> None:
+    import zipfile
+
+    plain = office.read(h.docx(tmp_path / "plain.docx", ["Contract"]), "docx")
+    assert plain.macros == [] and "macros" not in plain.to_json()
+    docm = h.docx(tmp_path / "offer.docm", ["Offer"])
+    with zipfile.ZipFile(docm, "a") as archive:
+        archive.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0 VBA project")
+    read = office.read(docm, "docx")
+    assert read.macros == ["word/vbaProject.bin"] and read.text == "Offer"
+    assert read.to_json()["macros_note"].startswith("the document holds macros")
+    assert office.kind_of("application/vnd.ms-word.document.macroEnabled.12", docm) == "docx"
+    ods = h.ods(tmp_path / "p.ods", ["Maria"])
+    with zipfile.ZipFile(ods, "a") as archive:  # library lists alone are not macros
+        archive.writestr("Basic/script-lc.xml", "<x/>")
+        archive.writestr("Basic/Standard/script-lb.xml", "<x/>")
+    assert office.read(ods, "ods").macros == []
+    with zipfile.ZipFile(ods, "a") as archive:
+        archive.writestr("Basic/Standard/Module1.xml", "<x>Sub Main</x>")
+    assert office.read(ods, "ods").macros == ["Basic/Standard/Module1.xml"]
+
+
 # --- archives ----------------------------------------------------------------------------------------
 def test_a_nested_zip_lists_every_member_with_its_time(tmp_path: Path) -> None:
     path = h.nested_zip(tmp_path / "photos.zip")

@@ -267,6 +267,19 @@ def test_spanish_p_m_times_are_not_read_as_us_month_first() -> None:
     assert us is not None and us.messages[0].time == "2024-03-04T14:05:00" and "US month/day" in us.date_order
 
 
+def test_a_first_number_that_could_be_a_two_digit_year_is_said_to_be_assumed() -> None:
+    """24/03/04 is 24 March 2004 or, year first, 4 March 2024: the description must not call it settled."""
+    both = chats.parse_any(b"24/03/04, 14:05 - Ana: hola\n24/03/05, 09:00 - Ana: ok\n", None)
+    assert both is not None and both.messages[0].time == "2004-03-24T14:05:00"
+    assert both.date_order.startswith("day/month/year (a first number above 12 is a day; ASSUMED")
+    assert "two-digit year written first" in both.date_order
+    day = chats.parse_any(b"24/03/04, 14:05 - Ana: hola\n25/03/45, 09:00 - Ana: ok\n", None)
+    assert day is not None and day.date_order.startswith("day/month/year (settled")  # 45 cannot be a day
+    year = chats.parse_any(b"45/03/04, 14:05 - Ana: hola\n", None)
+    assert year is not None and year.messages[0].time == "2045-03-04T14:05:00"
+    assert year.date_order.startswith("year/month/day (settled")
+
+
 def test_an_impossible_date_is_named_and_left_empty_not_shifted() -> None:
     chat = chats.parse_any(b"[31/02/2024, 10:00:00] Anna: x\n[13/03/2024, 10:00:00] Anna: y\n", None)
     assert chat is not None and [m.time for m in chat.messages] == [None, "2024-03-13T10:00:00"]

@@ -117,6 +117,68 @@ def test_vk_numeric_id_from_og_url_and_a_closed_profile() -> None:
     assert [w.code for w in profile.walls] == ["private"]
 
 
+def test_vk_blocked_page_is_suspended_and_a_wall_of_many_owners_gives_no_id() -> None:
+    blocked = '<html><head><meta property="og:site_name" content="VK"></head><body><h5 class="profile_deleted_text">This page has been blocked.</h5></body></html>'
+    profile, platform = extract(view("http://127.0.0.1:9/somebody", blocked), None)
+    assert platform.NAME == "vk"  # by the markup: a copy served from elsewhere
+    assert [w.code for w in profile.walls] == ["suspended"]
+    posts = "".join(
+        f'<div class="post" data-post-id="{owner}_{n}"><div class="wall_post_text">p{n}</div></div>'
+        for n, owner in ((1, "-5"), (2, "-6"))
+    )
+    mixed, _ = extract(view("https://vk.com/feedlike", f"<html><body>{posts}</body></html>"), None)
+    assert mixed.account_id is None and "different owner ids (-5, -6)" in mixed.notes[0]
+    assert [v(p.id) for p in mixed.posts] == ["-5_1", "-6_2"] and v(mixed.posts[0].text) == "p1"
+
+
+def test_instagram_newer_timeline_shape_shared_data_and_og_description() -> None:
+    user = {"id": "77", "username": "ana.m", "full_name": "Ana M", "is_private": False}
+    timeline = {
+        "xdt_api__v1__feed__user_timeline_graphql_connection": {
+            "edges": [
+                {
+                    "node": {
+                        "pk": "901",
+                        "code": "CxYz",
+                        "taken_at": 1767225600,
+                        "caption": {"text": "hello"},
+                        "user": {"pk": "77", "username": "ana.m"},
+                    }
+                },
+                {
+                    "node": {
+                        "pk": "902",
+                        "code": "Other",
+                        "taken_at": 1767225601,
+                        "user": {"pk": "78", "username": "someone"},
+                    }
+                },
+            ]
+        }
+    }
+    page = (
+        '<html><head><meta property="og:description" content="1.2M Followers, 10 Following, 3 Posts - See Instagram photos and videos from Ana M (@ana.m)">'
+        '<meta property="al:ios:url" content="instagram://user?username=ana.m"></head><body>'
+        f'<script type="text/javascript">window._sharedData = {json.dumps({"entry_data": {"ProfilePage": [{"graphql": {"user": user}}]}})};</script>'
+        f'<script type="application/json">{json.dumps({"data": timeline})}</script></body></html>'
+    )
+    profile, platform = extract(view("http://127.0.0.1:9/ana.m/", page), None)
+    assert platform.NAME == "instagram"
+    assert (v(profile.account_id), v(profile.handle), v(profile.display_name)) == ("77", "ana.m", "Ana M")
+    assert profile.account_id.source.json_path == "$.entry_data.ProfilePage[0].graphql.user.id"
+    # Counts the JSON did not give come from og:description, with its rounded raw text, and a note says so.
+    assert v(profile.counts["followers"]) == 1_200_000 and profile.counts["followers"].raw == "1.2M Followers"
+    assert any("og:description" in note for note in profile.notes)
+    (post,) = profile.posts  # the other account's post is not this profile's
+    assert (v(post.id), v(post.permalink), v(post.published), v(post.text)) == (
+        "901",
+        "https://www.instagram.com/p/CxYz/",
+        "2026-01-01T00:00:00Z",
+        "hello",
+    )
+    assert profile.walls == []
+
+
 def test_tiktok_status_code_says_private() -> None:
     data = {"__DEFAULT_SCOPE__": {"webapp.user-detail": {"statusCode": 10222, "userInfo": {}}}}
     page = f'<html><body><script id="__UNIVERSAL_DATA_FOR_REHYDRATION__" type="application/json">{json.dumps(data)}</script></body></html>'

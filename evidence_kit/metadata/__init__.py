@@ -40,9 +40,9 @@ A description (role ``metadata``, canonical JSON, format ``evidence-kit-descript
      "chat": {format, title, participants, message_count, time_zone, date_order, messages: [{n, time,
               sender, kind, text, attachments: [{name, omitted, blake3}], utc?}], problems},
      "office": {format, metadata: {title, author, last_modified_by, created, modified, revision,
-                application, …}, text_parts, characters, problems, times_note},
+                application, …}, text_parts, characters, problems, times_note, macros?, macros_note?},
      "text": {"blake3", "characters", "title"},       # the text search indexes (md_texts), when any
-     "selectors": [{kind, value, raw, context, source}], "flags": ["gps", "extension-mismatch", ...]}
+     "selectors": [{kind, value, raw, context, source}], "flags": ["gps", "extension-mismatch", "macros", ...]}
 
 The describe event lists each description (``role: metadata, source: <blake3 of what it describes>``),
 each indexed text that is not the artefact's own bytes (``role: extracted-text, source``: a capture's

@@ -9,7 +9,9 @@ A WhatsApp export is one line per message in the phone's own date format, in two
 Lines that do not start a message continue the one before (multi-line messages); a line with no
 "Name: " is a system message (encryption notice, "Anna added Boris"). Day and month order is settled
 by the export itself (a first number above 12 is a day, a second above 12 a month, a year written first
-is year-month-day); when no line settles it, day first is assumed, except with a plain AM/PM (the US
+is year-month-day; a two-digit first number from 13 to 31 could be a day or a year written first, and the
+description says so unless a last number above 31 rules the year out); when no line settles it, day
+first is assumed, except with a plain AM/PM (the US
 m/d/y habit; the "p. m." and "nachm." locales are day first), and the description says it was assumed.
 The times carry no zone: they are the local time of the phone that exported the chat, and are kept as
 written (``"2024-03-04T14:05:09"``, no offset).
@@ -131,7 +133,15 @@ def _date_order(headers: list[re.Match[str]]) -> tuple[str, str]:
     """("dmy" | "mdy" | "ymd", why)."""
     if any(len(m.group("a")) == 4 for m in headers):
         return "ymd", "year written first in the export"
+    if any(int(m.group("a")) > 31 for m in headers):
+        return "ymd", "settled by the export (a first number above 31 is a two-digit year)"
     if any(int(m.group("a")) > 12 for m in headers):
+        if all(int(m.group("b")) <= 12 and int(m.group("c")) <= 31 for m in headers):
+            # 24/03/04 reads as 24 March 2004 or, written year first, 4 March 2024: say so.
+            return "dmy", (
+                "a first number above 12 is a day; ASSUMED: it could also be a two-digit year written first"
+                " (24/03/04 as 2024-03-04), and no date in the export rules that out"
+            )
         return "dmy", "settled by the export (a first number above 12 is a day)"
     if any(int(m.group("b")) > 12 for m in headers):
         return "mdy", "settled by the export (a second number above 12 is a day)"

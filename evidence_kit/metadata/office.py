@@ -6,6 +6,9 @@ is checked with the bundle-opening rules (:func:`chain_of_custody.safezip.check_
 parts named below are read, each at most :data:`PART_LIMIT` bytes, with defusedxml (no DTDs, no
 entities: a document is untrusted input). The times are as the document says; an application writes
 them from the author's clock, so they tell what the file claims, not when it happened.
+
+Macros are named, never run: a ``vbaProject.bin`` part (a ``.docm``/``.xlsm``/``.pptm`` or any OOXML
+file carrying one, ECMA-376 and [MS-OVBA]) or an OpenDocument ``Basic/`` or ``Scripts/`` folder.
 """
 
 from __future__ import annotations
@@ -25,7 +28,21 @@ OOXML = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+    # the macro-enabled forms keep the same parts (plus the macros)
+    "application/vnd.ms-word.document.macroenabled.12": "docx",
+    "application/vnd.ms-excel.sheet.macroenabled.12": "xlsx",
+    "application/vnd.ms-powerpoint.presentation.macroenabled.12": "pptx",
 }
+# Parts that hold macros (program code an office application may run when the file is opened).
+# OOXML: the VBA project part; OpenDocument: a Basic module (not the library lists) or a script file.
+MACRO_PARTS = re.compile(
+    r"(?:[^/]+/)*vbaProject\.bin|Basic/[^/]+/(?!script-lb\.xml$|dialog-lb\.xml$)[^/]+\.xml|Scripts/[^/]+/.+",
+    re.IGNORECASE,
+)
+MACROS_NOTE = (
+    "the document holds macros (program code an office application may run when it is opened):"
+    " open it only on an isolated machine"
+)
 ODF = {
     "application/vnd.oasis.opendocument.text": "odt",
     "application/vnd.oasis.opendocument.spreadsheet": "ods",
@@ -59,9 +76,10 @@ class OfficeDocument:
     text: str
     parts: list[str] = field(default_factory=list)  # the parts the text came from
     problems: list[str] = field(default_factory=list)
+    macros: list[str] = field(default_factory=list)  # the parts holding macros
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "format": self.format,
             "metadata": self.metadata,
             "text_parts": self.parts,
@@ -69,12 +87,16 @@ class OfficeDocument:
             "problems": self.problems,
             "times_note": "created/modified are what the document says (the author's clock), not proven times",
         }
+        if self.macros:
+            out["macros"] = self.macros
+            out["macros_note"] = MACROS_NOTE
+        return out
 
 
 def kind_of(mime: str, path: Path) -> str | None:
     """The office format of a file (from libmagic's type, else from the zip's own parts), or None."""
-    if mime in OOXML:
-        return OOXML[mime]
+    if mime.lower() in OOXML:
+        return OOXML[mime.lower()]
     if mime in ODF:
         return ODF[mime]
     if mime not in ("application/zip", "application/octet-stream"):
@@ -158,6 +180,7 @@ def read(path: Path, kind: str) -> OfficeDocument:
         except safezip.UnsafeBundle as exc:
             return OfficeDocument(kind, {}, "", [], [f"not read: {exc}"])
         names = archive.namelist()
+        macros = sorted(name for name in names if not name.endswith("/") and MACRO_PARTS.fullmatch(name))
         try:
             if kind in ("docx", "xlsx", "pptx"):
                 if "docProps/core.xml" in names:
@@ -209,7 +232,8 @@ def read(path: Path, kind: str) -> OfficeDocument:
                 problems.append(f"text cut at {TEXT_LIMIT:,} characters")
                 break
     text = "\n".join(t for t in texts if t)[:TEXT_LIMIT]
-    return OfficeDocument(kind, {k: v for k, v in metadata.items() if v is not None}, text, parts, problems)
+    kept: dict[str, str | None] = {k: v for k, v in metadata.items() if v is not None}
+    return OfficeDocument(kind, kept, text, parts, problems, macros)
 
 
 def _natural(name: str) -> tuple[Any, ...]:

@@ -263,6 +263,10 @@ def timeline(case: Any, query: str) -> dict[str, Any] | None:
             str(value_of(profile.get("account_id")) or "").lower(),
             str(profile.get("account") or "").lower(),
         }
+        if profile.get("platform") == "vk":  # VK's own address forms of the id: club123 is -123, id5 is 5
+            from .platforms.vk import addresses
+
+            keys |= addresses(str(value_of(profile.get("account_id")) or ""))
         if wanted in keys - {""}:
             match = profile
     if match is None:

@@ -35,15 +35,18 @@ COUNT_JS = """(css) => { try { return document.querySelectorAll(css).length; } c
 STATUS_JS = """() => { const n = performance.getEntriesByType('navigation')[0]; return n && n.responseStatus ? n.responseStatus : null; }"""
 ALTERNATES_JS = """() => [...document.querySelectorAll('link[rel~="alternate"][href]')].map(l => ({type: (l.type || '').toLowerCase(), href: l.href}))"""
 # Fetch a document through the page (so the browser records it) and say what it holds.
-FETCH_JS = """async ([url, accept, css]) => {
-  const r = await fetch(url, {headers: accept ? {'Accept': accept} : {}, credentials: 'same-origin', redirect: 'follow'});
+FETCH_JS = """async ([url, accept, css, headers]) => {
+  const ask = Object.assign({}, headers || {}, accept ? {'Accept': accept} : {});
+  const r = await fetch(url, {headers: ask, credentials: 'same-origin', redirect: 'follow'});
   const text = await r.text();
   const out = {url: r.url, status: r.status, type: r.headers.get('content-type') || '', length: text.length};
   if (out.type.includes('json')) { try { out.json = JSON.parse(text); } catch (e) {} }
   else if (out.type.includes('html')) {
     const doc = new DOMParser().parseFromString(text, 'text/html');
     out.ids = [...doc.querySelectorAll('[data-post]')].map(e => e.getAttribute('data-post'));
-    out.posts = css ? doc.querySelectorAll(css).length : 0;
+    const posts = css ? [...doc.querySelectorAll(css)] : [];
+    out.posts = posts.length;
+    out.post_ids = posts.map(e => e.getAttribute('data-post-id') || e.getAttribute('data-post') || e.id || '');
     const more = doc.querySelector('a.tme_messages_more[data-before]');
     out.before = more ? more.getAttribute('data-before') : null;
     const next = doc.querySelector('a[rel~="next"][href], link[rel~="next"][href]');
@@ -54,6 +57,7 @@ FETCH_JS = """async ([url, accept, css]) => {
 # The page's own requests to the platform's API (``API_URLS``) that were answered 429 (resource timing).
 RATE_LIMITED_JS = """(pattern) => { const re = new RegExp(pattern); return performance.getEntriesByType('resource').filter(e => re.test(e.name) && e.responseStatus === 429).map(e => e.name); }"""
 IDS_JS = """() => [...document.querySelectorAll('[data-post]')].map(e => e.getAttribute('data-post'))"""
+POST_IDS_JS = """(css) => [...document.querySelectorAll(css)].map(e => e.getAttribute('data-post-id') || e.getAttribute('data-post') || e.id || '')"""
 # A control that asks for more: a rel=next link, or a link or button worded "load more", "older posts", …
 MORE_JS = r"""() => {
   const words = /^\s*(load more|show more|see more|more posts|older posts|older|older entries|next page|more|previous posts|показать ещё|показать еще|ещё|еще|още|по-стари)\s*(»|›|→)?\s*$/i;
@@ -113,14 +117,19 @@ class _Reading:
         return self.end - time.monotonic()
 
     async def fetch(
-        self, url: str, why: str, accept: str | None = None, css: str | None = None
+        self,
+        url: str,
+        why: str,
+        accept: str | None = None,
+        css: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any] | None:
         if len(self.fetched) >= MAX_ROUNDS * 2 or self.left() < 1.0:
             self.stopped = "the time or the number of requests a reading may make"
             return None
         try:
             answer = await asyncio.wait_for(
-                self.page.evaluate(FETCH_JS, [url, accept, css]), max(0.5, self.left() - 0.5)
+                self.page.evaluate(FETCH_JS, [url, accept, css, headers]), max(0.5, self.left() - 0.5)
             )
         except Exception as exc:  # noqa: BLE001  a fetch the page refused (CORS, the address rules) is recorded
             self.fetched.append({"url": url, "why": why, "error": str(exc).splitlines()[0][:200]})
@@ -148,9 +157,13 @@ class _Reading:
         if not found or posts:  # a wall over a page that still shows posts: read what it shows
             if platform.PAGING == "before":
                 posts = await self._before(posts)
+            elif platform.PAGING == "offset":
+                posts = await self._offset(platform, css)
+            elif platform.PAGING == "json":
+                posts = max(posts, await self._json_pages(platform))
             elif platform.PAGING == "activitypub":
                 await self._activitypub()
-            posts = await self._more(css, posts) if platform.PAGING != "before" else posts
+            posts = await self._more(css, posts) if platform.PAGING not in ("before", "offset", "json") else posts
             await self._alternates(platform.PAGING)
         else:
             self.stopped = "a wall: " + ", ".join(w.code for w in found)
@@ -213,6 +226,59 @@ class _Reading:
             total = len(self.seen_ids)
         else:
             self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
+        return total
+
+    async def _offset(self, platform: Any, css: str) -> int:
+        """VK: the wall's ``?offset=N&own=1`` pages (``platform.offset_url``; N leaves out the pinned posts,
+        ``platform.PINNED_CSS``), until enough posts or a page with none not seen before (VK's "no posts"
+        block past the end)."""
+        seen = [i for i in await self.page.evaluate(POST_IDS_JS, css) if i]
+        ids = set(seen)
+        # A pinned post sits above the first page's posts and is not counted by VK's offset.
+        pinned = int(await self.page.evaluate(COUNT_JS, platform.PINNED_CSS) or 0)
+        base = self.page.url
+        while len(ids) < self.reader.max_posts:
+            offset = max(0, len(ids) - pinned)
+            answer = await self.fetch(platform.offset_url(base, offset), "older posts (?offset=)", css=css)
+            if answer is None:
+                return len(ids)
+            new = [i for i in answer.get("post_ids") or [] if i and i not in ids]
+            if not new:
+                self.stopped = "a wall page with no older posts"
+                return len(ids)
+            ids.update(new)
+        self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
+        return len(ids)
+
+    async def _json_pages(self, platform: Any) -> int:
+        """Instagram: the profile's data answer (``platform.profile_json``), then each next timeline page
+        its cursor names (``platform.next_json``), asked for by the page so each answer is in the WARC. An
+        answer that refuses (``platform.json_wall``: require_login, a rate limit) is a wall."""
+        url = platform.profile_json(self.page.url)
+        total: int = 0
+        why = "profile data"
+        while url:
+            answer = await self.fetch(url, why, headers=platform.JSON_HEADERS)
+            doc = (answer or {}).get("json")
+            if doc is None:
+                self.stopped = "a profile data answer that was not JSON"
+                return total
+            refused = platform.json_wall(doc, (answer or {}).get("status"))
+            if refused is not None:  # the answer is a wall (require_login, a rate limit), not the account
+                self.found.append(Wall(refused[0], refused[1], Source(url=(answer or {}).get("url") or url)))
+                self.result.errors.append(f"profile not fully readable: {walls.sentence([self.found[-1]])}")
+                self.stopped = f"a wall: {refused[0]}"
+                return total
+            got = int(platform.json_posts(doc))
+            total += got
+            if total >= self.reader.max_posts:
+                self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
+                return total
+            url = platform.next_json(self.page.url, doc)
+            if url is None or not got:
+                self.stopped = "the timeline's end (no next page)" if url is None else "a timeline page with no posts"
+                return total
+            why = "older posts (the timeline's next cursor)"
         return total
 
     async def _activitypub(self) -> None:

@@ -21,6 +21,8 @@ def describe(item: Item, out: Out) -> None:
         return
     document = office.read(w.path, kind)
     out.body["office"] = document.to_json()
+    if document.macros:
+        out.flags.append("macros")
     people = "\n".join(f"{k}: {document.metadata[k]}" for k in PEOPLE if document.metadata.get(k))
     out.selectors += [
         selectors.Selector(s.kind, s.value, s.raw, s.context, "metadata")
