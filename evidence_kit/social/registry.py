@@ -2,7 +2,7 @@
 
 Each platform is one module under ``platforms/`` with ``NAME``, ``VERSION``, ``HOSTS``, ``WALLS``
 (wall markers, ``walls.Marker``), ``POSTS_CSS`` (how the live reader counts posts on the page),
-``PAGING`` (``scroll``, ``before`` or ``activitypub``), ``detect(url, html) -> int`` (a score from the
+``PAGING`` (``scroll``, ``before``, ``activitypub`` or ``item-list``), ``detect(url, html) -> int`` (a score from the
 markup's fingerprints; 0 = not this platform) and ``extract(view) -> Profile``. Adding a platform is
 adding one module and its line in :data:`PLATFORMS`.
 
