@@ -36,6 +36,7 @@ from .keys import fingerprint_of, load_public_keys, matches_trusted, raw_public,
 from .ledger import Event, Head, Ledger, genesis_hash
 from .leftovers import interrupted_exports, leftovers
 from .report import Report
+from .social_check import check_social
 from .timestamp_check import check_timestamps, read_token_records
 
 ProgressCallback = Callable[[int, int], None]
@@ -819,6 +820,7 @@ def verify_case(
         pinned_roots=tsa_roots,
     )
     check_descriptions(case_dir, expected, report)
+    check_social(case_dir, report)
     check_index(case_dir, expected, report)
     anchoring(walk, report, found_journal, witnessed=parse_head(expect_head)[0] if expect_head else None)
     return report

@@ -81,7 +81,19 @@ def _number(post: dict[str, Any]) -> int | None:
 
 
 def _media(post: dict[str, Any]) -> list[str]:
-    return sorted(str(m.get("blake3") or m.get("url")) for m in post.get("media") or [])
+    """What a post's media are, to tell an edit: the stored bytes; for a file the page only names (a
+    Telegram document: its title and size, since its link is the message's and follows a rename),
+    what it says of it; else its URL."""
+    out = []
+    for m in post.get("media") or []:
+        details = m.get("details") or {}
+        if m.get("blake3"):
+            out.append(str(m["blake3"]))
+        elif m.get("kind") == "document" and (details.get("title") or details.get("size")):
+            out.append(f"document {value_of(details.get('title'))} ({value_of(details.get('size'))})")
+        else:
+            out.append(str(m.get("url")))
+    return sorted(out)
 
 
 def _brief(post: dict[str, Any]) -> dict[str, Any]:

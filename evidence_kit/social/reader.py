@@ -16,9 +16,11 @@ says why.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from . import registry, walls
 from .model import Source, Wall
@@ -75,6 +77,10 @@ MORE_JS = r"""() => {
 SCROLL_JS = (
     """() => { const before = document.documentElement.scrollHeight; window.scrollTo(0, before); return before; }"""
 )
+ITEM_LIST = "/api/post/item_list/"
+MAX_MEDIA = 40  # attachments and covers fetched at most
+SEC_UID_JS = """() => { const s = document.getElementById('__UNIVERSAL_DATA_FOR_REHYDRATION__'); if (!s) return null;
+  try { const u = JSON.parse(s.textContent).__DEFAULT_SCOPE__['webapp.user-detail'].userInfo.user; return u.secUid || null; } catch (e) { return null; } }"""
 AP = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
 
@@ -162,8 +168,11 @@ class _Reading:
             elif platform.PAGING == "json":
                 posts = max(posts, await self._json_pages(platform))
             elif platform.PAGING == "activitypub":
-                await self._activitypub()
-            posts = await self._more(css, posts) if platform.PAGING not in ("before", "offset", "json") else posts
+                await self._activitypub(rest=platform.NAME == "mastodon")
+            elif platform.PAGING == "item-list":
+                posts = await self._item_list(posts)
+            own = ("before", "offset", "json", "item-list")  # pagings that read to their own end
+            posts = await self._more(css, posts) if platform.PAGING not in own else posts
             await self._alternates(platform.PAGING)
         else:
             self.stopped = "a wall: " + ", ".join(w.code for w in found)
@@ -281,8 +290,10 @@ class _Reading:
             why = "older posts (the timeline's next cursor)"
         return total
 
-    async def _activitypub(self) -> None:
-        """The actor linked as application/activity+json, its counts and its outbox pages."""
+    async def _activitypub(self, rest: bool = False) -> None:
+        """The actor linked as application/activity+json, its counts and its outbox pages, and the
+        pictures, videos and files its posts attach (so they are stored from the WARC). ``rest``
+        (Mastodon): also the server's public account lookup, which says which fields it verified."""
         alternates = await self.page.evaluate(ALTERNATES_JS)
         actor_url = next((a["href"] for a in alternates if "activity+json" in a["type"]), None)
         if actor_url is None:
@@ -303,11 +314,18 @@ class _Reading:
             url = item.get("url") if isinstance(item, dict) else None
             if isinstance(url, str):
                 await self.fetch(url, f"ActivityPub {name} (picture)")
+        username = doc.get("preferredUsername")
+        if rest and isinstance(username, str) and doc.get("attachment"):
+            lookup = urljoin(actor_url, "/api/v1/accounts/lookup?" + urlencode({"acct": username}))
+            await self.fetch(
+                lookup, "Mastodon account lookup (which profile fields the server verified)", "application/json"
+            )
         outbox = doc.get("outbox")
         if not isinstance(outbox, str):
             return
         page = await self.fetch(outbox, "ActivityPub outbox", AP)
         items = 0
+        attached: list[str] = []
         body = (page or {}).get("json") or {}
         link = body.get("first")
         link = link.get("id") if isinstance(link, dict) else link
@@ -321,9 +339,63 @@ class _Reading:
                 self.stopped = "an empty outbox page"
                 break
             items += len(got)
+            attached += [url for item in got for url in _attachments(item)]
             link = body.get("next")
         if items >= self.reader.max_posts:
             self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
+        for url in list(dict.fromkeys(attached))[:MAX_MEDIA]:
+            await self.fetch(url, "a post's attachment (media)")
+
+    async def _item_list(self, posts: int) -> int:
+        """TikTok: the item-list API answers (``itemList``, ``hasMore``, ``cursor``).
+
+        The first answer is the one the page's own script fetched, read from the recording; the next
+        pages are fetched through the page with the same query and the answer's ``cursor``, until
+        ``max_posts`` items or ``hasMore`` false. Each item's cover picture is fetched too.
+        """
+        answers = await self.result.recorded(ITEM_LIST) if self.result.recorded is not None else []
+        ids: list[str] = []
+        covers: list[str] = []
+        last_url: str | None = None
+        body: dict[str, Any] = {}
+        for url, status, raw in answers:
+            parsed = _json(raw)
+            if status == 200 and isinstance(parsed, dict):
+                self.fetched.append(
+                    {"url": url, "why": "the page's own item-list request (read from the recording)", "status": status}
+                )
+                last_url, body = url, parsed
+                ids, covers = _items(parsed, ids, covers)
+        if last_url is None:
+            sec_uid = await self.page.evaluate(SEC_UID_JS)
+            if not isinstance(sec_uid, str) or not sec_uid:
+                self.stopped = "no item-list request and no secUid on the page"
+                return posts
+            first = urljoin(
+                self.page.url, ITEM_LIST + "?" + urlencode({"secUid": sec_uid, "cursor": "0", "count": "30"})
+            )
+            answer = await self.fetch(first, "item list (first page)", "application/json")
+            body = (answer or {}).get("json") or {}
+            last_url = first
+            ids, covers = _items(body, ids, covers)
+        for _ in range(MAX_ROUNDS):
+            if len(ids) >= self.reader.max_posts:
+                self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
+                break
+            if not body.get("hasMore") or body.get("cursor") in (None, ""):
+                self.stopped = "the account's last item-list page (hasMore false)"
+                break
+            next_url = _with_query(last_url, cursor=str(body["cursor"]))
+            answer = await self.fetch(next_url, "item list (older posts, cursor)", "application/json")
+            body = (answer or {}).get("json") or {}
+            if not isinstance(body, dict) or not body.get("itemList"):
+                self.stopped = "an item-list page with no items"
+                break
+            last_url = next_url
+            ids, covers = _items(body, ids, covers)
+        for url in covers[: self.reader.max_posts][:MAX_MEDIA]:
+            await self.fetch(url, "a video's cover (picture)")
+        return max(posts, len(ids))
 
     async def _more(self, css: str, posts: int) -> int:
         """Scroll, then "more" links (fetched) and buttons (clicked), until enough posts or nothing more."""
@@ -384,3 +456,42 @@ class _Reading:
                 await self.fetch(item["href"], f"feed ({kind})")
         if paging not in ("activitypub", "before") and any("activity+json" in a["type"] for a in alternates):
             await self._activitypub()
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _items(body: Any, ids: list[str], covers: list[str]) -> tuple[list[str], list[str]]:
+    """The item ids and cover URLs of an item-list answer added to those seen (no repeats)."""
+    for item in (body.get("itemList") if isinstance(body, dict) else None) or []:
+        if isinstance(item, dict) and item.get("id") and str(item["id"]) not in ids:
+            ids = [*ids, str(item["id"])]
+            cover = (item.get("video") or {}).get("cover") if isinstance(item.get("video"), dict) else None
+            if isinstance(cover, str) and cover.startswith("http"):
+                covers = [*covers, cover]
+    return ids, covers
+
+
+def _with_query(url: str, **changes: str) -> str:
+    """``url`` with some query parameters replaced (the rest, signed or not, kept as the page sent them)."""
+    parts = urlsplit(url)
+    query = [(k, changes[k]) if k in changes else (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    query += [(k, v) for k, v in changes.items() if all(k != name for name, _ in query)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _attachments(item: Any) -> list[str]:
+    """The media URLs an outbox item's note attaches (``Create`` → ``object.attachment[].url``)."""
+    note = item.get("object") if isinstance(item, dict) and item.get("type") == "Create" else item
+    out = []
+    for attachment in (note.get("attachment") if isinstance(note, dict) else None) or []:
+        if isinstance(attachment, dict) and attachment.get("type") in ("Document", "Image", "Video", "Audio"):
+            url = attachment.get("url")
+            url = url.get("href") if isinstance(url, dict) else url
+            if isinstance(url, str) and url.startswith("http"):
+                out.append(url)
+    return out
