@@ -44,6 +44,7 @@ class World:
     first: dict[str, Any]  # url -> capture-profile --json item (visit 1)
     walls: dict[str, Any]
     second: dict[str, Any]  # the X account on visit 2
+    verify: dict[str, Any]
 
     @property
     def case_dir(self) -> Path:
@@ -76,12 +77,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             walls = _run(runner, "capture-profile", *(u(p) for p in WALLS), "--case", CASE, *FAST)
             site.visit = 2
             second = _run(runner, "capture-profile", u("/x/mara_models_eu"), "--case", CASE, *FAST)
+            verify = _run(runner, "verify", CASE, "--json")
         yield World(
             root,
             site,
             {item["url"]: item for item in json.loads(first.stdout)},
             {item["url"]: item for item in json.loads(walls.stdout)},
             json.loads(second.stdout)[0],
+            json.loads(verify.stdout),
         )
     finally:
         site.stop()
@@ -288,3 +291,10 @@ def test_x_walls_name_the_answer_they_were_read_from(world: World) -> None:
     assert missing["walls"][0]["evidence"]["json_path"] == "$.data"
     _, login = recorded(world, world.site.url("/x/walled_agent"))
     assert "/i/flow/login" in login["walls"][0]["evidence"]["url"]
+
+
+def test_verify_passes_on_the_case_with_x_and_facebook_profiles(world: World) -> None:
+    """Every WARC record a Profile cites is in its capture's WARC (the social-source check) and the chain holds."""
+    assert world.verify["ok"] is True and world.verify["complete"] is True, world.verify
+    (social,) = [c for c in world.verify["checks"] if c["name"] == "social-source"]
+    assert social["passed"] is True and social["checked"] >= 10
