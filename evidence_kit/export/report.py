@@ -1,7 +1,8 @@
 """The evidence report for people: ``data/report/report.html`` and ``report.pdf``.
 
 Written for a prosecutor who has never heard of hashes and for the court expert who will check every
-one of them: a case summary, one section per exhibit (exhibit numbers and file names match the bundle),
+one of them: a case summary, one section per exhibit (exhibit numbers and file names match the bundle;
+an added file with no picture is a row of the "Added files" table instead, with the same facts),
 the custody timeline, the timestamps, and a chapter saying exactly how to verify everything by hand.
 Images are blurred by default (victims may be in them) with a switch in the HTML; the PDF is printed
 through the same Chromium the captures use, with page numbers in the footer.
