@@ -40,6 +40,7 @@ from .keys import load_public_keys
 from .ledger import Event, Head, read_jsonl
 from .report import Report
 from .safezip import opened
+from .social_check import check_social_events
 from .timestamp_check import check_timestamps, read_token_records
 from .verify import (
     anchoring,
@@ -247,6 +248,10 @@ def verify_folder(
     bundle_signature.check(bag, case_id, head, walk.facts, trust, report)
     describe_events = ((e.seq, e.artefacts) for e in events if e.action == "describe" and isinstance(e.artefacts, list))
     check_description_entries(describe_events, expected, lambda d: located.get(d), report)
+    social_events = (
+        (e.seq, e.action, e.details, e.artefacts) for e in events if e.action in ("capture", "social-profile")
+    )
+    check_social_events(social_events, lambda d: located.get(d), report)
     # The bundle's own head is a witness: the export recorded it, outside the ledger it cut.
     signature = report.checks.get(bundle_signature.CHECK)
     anchoring(

@@ -68,6 +68,11 @@ CASE: dict[str, tuple[str, str]] = {
         "each description names the artefact its describe event says it describes, and that artefact is recorded",
         "description_check",
     ),
+    "social-source": (
+        "every WARC record a social-media Profile, its Posts or a media file stored from them cites is in the "
+        "web archive of the capture it names",
+        "social_check",
+    ),
     "index-artefacts": (
         "the artefacts index table agrees with the events (digests, size, type, first event)",
         "index_check",

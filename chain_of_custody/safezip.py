@@ -73,7 +73,7 @@ def check_zip(archive: zipfile.ZipFile, free_bytes: int | None = None) -> None:
     infos = archive.infolist()
     if len(infos) > MAX_ENTRIES:
         raise UnsafeBundle(f"the zip holds {len(infos)} entries (more than {MAX_ENTRIES}): refused")
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # where an entry unpacks to -> its name
     files: set[str] = set()
     total = 0
     for info in infos:
@@ -99,8 +99,10 @@ def check_zip(archive: zipfile.ZipFile, free_bytes: int | None = None) -> None:
         if not key:
             raise UnsafeBundle(f"the zip entry {name!r} names no file: refused")
         if key in seen:
-            raise UnsafeBundle(f"the zip entry {name!r} appears twice: refused")
-        seen.add(key)
+            other = seen[key]
+            twice = "appears twice" if other == name else f"is the same file as {other!r}"
+            raise UnsafeBundle(f"the zip entry {name!r} {twice}: refused")
+        seen[key] = name
         if not info.is_dir():
             files.add(key)
         if info.file_size > MAX_TOTAL_BYTES:

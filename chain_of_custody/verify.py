@@ -49,6 +49,7 @@ from .ledger_ranges import (
 )
 from .leftovers import interrupted_exports, leftovers
 from .report import Report
+from .social_check import check_social
 from .timestamp_check import check_timestamps, read_token_records
 
 ProgressCallback = Callable[[int, int], None]
@@ -1124,6 +1125,7 @@ def verify_case(
         pinned_roots=tsa_roots,
     )
     check_descriptions(case_dir, expected, report)
+    check_social(case_dir, report)
     check_index(case_dir, expected, report)
     anchoring(walk, report, found_journal, witnessed=parse_head(expect_head)[0] if expect_head else None)
     return report

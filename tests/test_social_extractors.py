@@ -117,6 +117,68 @@ def test_vk_numeric_id_from_og_url_and_a_closed_profile() -> None:
     assert [w.code for w in profile.walls] == ["private"]
 
 
+def test_vk_blocked_page_is_suspended_and_a_wall_of_many_owners_gives_no_id() -> None:
+    blocked = '<html><head><meta property="og:site_name" content="VK"></head><body><h5 class="profile_deleted_text">This page has been blocked.</h5></body></html>'
+    profile, platform = extract(view("http://127.0.0.1:9/somebody", blocked), None)
+    assert platform.NAME == "vk"  # by the markup: a copy served from elsewhere
+    assert [w.code for w in profile.walls] == ["suspended"]
+    posts = "".join(
+        f'<div class="post" data-post-id="{owner}_{n}"><div class="wall_post_text">p{n}</div></div>'
+        for n, owner in ((1, "-5"), (2, "-6"))
+    )
+    mixed, _ = extract(view("https://vk.com/feedlike", f"<html><body>{posts}</body></html>"), None)
+    assert mixed.account_id is None and "different owner ids (-5, -6)" in mixed.notes[0]
+    assert [v(p.id) for p in mixed.posts] == ["-5_1", "-6_2"] and v(mixed.posts[0].text) == "p1"
+
+
+def test_instagram_newer_timeline_shape_shared_data_and_og_description() -> None:
+    user = {"id": "77", "username": "ana.m", "full_name": "Ana M", "is_private": False}
+    timeline = {
+        "xdt_api__v1__feed__user_timeline_graphql_connection": {
+            "edges": [
+                {
+                    "node": {
+                        "pk": "901",
+                        "code": "CxYz",
+                        "taken_at": 1767225600,
+                        "caption": {"text": "hello"},
+                        "user": {"pk": "77", "username": "ana.m"},
+                    }
+                },
+                {
+                    "node": {
+                        "pk": "902",
+                        "code": "Other",
+                        "taken_at": 1767225601,
+                        "user": {"pk": "78", "username": "someone"},
+                    }
+                },
+            ]
+        }
+    }
+    page = (
+        '<html><head><meta property="og:description" content="1.2M Followers, 10 Following, 3 Posts - See Instagram photos and videos from Ana M (@ana.m)">'
+        '<meta property="al:ios:url" content="instagram://user?username=ana.m"></head><body>'
+        f'<script type="text/javascript">window._sharedData = {json.dumps({"entry_data": {"ProfilePage": [{"graphql": {"user": user}}]}})};</script>'
+        f'<script type="application/json">{json.dumps({"data": timeline})}</script></body></html>'
+    )
+    profile, platform = extract(view("http://127.0.0.1:9/ana.m/", page), None)
+    assert platform.NAME == "instagram"
+    assert (v(profile.account_id), v(profile.handle), v(profile.display_name)) == ("77", "ana.m", "Ana M")
+    assert profile.account_id.source.json_path == "$.entry_data.ProfilePage[0].graphql.user.id"
+    # Counts the JSON did not give come from og:description, with its rounded raw text, and a note says so.
+    assert v(profile.counts["followers"]) == 1_200_000 and profile.counts["followers"].raw == "1.2M Followers"
+    assert any("og:description" in note for note in profile.notes)
+    (post,) = profile.posts  # the other account's post is not this profile's
+    assert (v(post.id), v(post.permalink), v(post.published), v(post.text)) == (
+        "901",
+        "https://www.instagram.com/p/CxYz/",
+        "2026-01-01T00:00:00Z",
+        "hello",
+    )
+    assert profile.walls == []
+
+
 def test_tiktok_status_code_says_private() -> None:
     data = {"__DEFAULT_SCOPE__": {"webapp.user-detail": {"statusCode": 10222, "userInfo": {}}}}
     page = f'<html><body><script id="__UNIVERSAL_DATA_FOR_REHYDRATION__" type="application/json">{json.dumps(data)}</script></body></html>'
@@ -183,3 +245,161 @@ def test_a_telegram_id_only_from_the_channels_own_messages() -> None:
     first = telegram.message("chan", 1, "hi", "2026-01-01T00:00:00+00:00", "5")
     profile, _ = extract(view("http://127.0.0.1/s/chan", telegram.page("chan", "Chan", [first, second], None)), None)
     assert profile.account_id is None and any("different numeric ids" in note for note in profile.notes)
+
+
+def _api(url: str, answer: object, status: int = 200, record: str = "<urn:uuid:api>") -> Response:
+    return Response(record, url, status, JSON, json.dumps(answer).encode())
+
+
+def test_x_legacy_user_layout_and_a_timeline_v2_answer() -> None:
+    """The pre-2025 layout (screen_name, name, created_at in ``legacy``) and ``timeline_v2``."""
+    from tests.fixtures.social import x as fx
+
+    user = {
+        "__typename": "User",
+        "rest_id": "12",
+        "legacy": {"screen_name": "jack", "name": "jack", "created_at": "Tue Mar 21 20:50:14 +0000 2006"},
+        "is_blue_verified": False,
+    }
+    legacy_user = _api("https://x.com/i/api/graphql/a/UserByScreenName?v", {"data": {"user": {"result": user}}})
+    tweet = fx.tweet("https://x.com", "jack", 5)
+    tweet["core"]["user_results"]["result"] = {"__typename": "User", "rest_id": "12", "legacy": {"screen_name": "jack"}}
+    entry = {"entryId": "tweet-1", "content": {"itemContent": {"tweet_results": {"result": tweet}}}}
+    timeline = {
+        "data": {
+            "user": {
+                "result": {
+                    "timeline_v2": {"timeline": {"instructions": [{"type": "TimelineAddEntries", "entries": [entry]}]}}
+                }
+            }
+        }
+    }
+    tweets = _api("https://x.com/i/api/graphql/b/UserTweets?v", timeline, record="<urn:uuid:tl>")
+    profile, _ = extract(view("https://x.com/jack", "<html><body></body></html>", extra=[legacy_user, tweets]), None)
+    assert (v(profile.handle), v(profile.created), profile.created.raw) == (
+        "jack",
+        "2006-03-21T20:50:14Z",
+        "Tue Mar 21 20:50:14 +0000 2006",
+    )
+    assert profile.handle.source.json_path == "$.data.user.result.legacy.screen_name"
+    (post,) = profile.posts
+    assert v(post.permalink) == f"https://x.com/jack/status/{fx.tweet_id(5)}"
+    assert post.id.source.json_path.startswith("$.data.user.result.timeline_v2.timeline.instructions[0].entries[0]")
+    assert profile.verified is None
+
+
+def test_x_profile_only_from_the_user_answer_never_from_a_reposted_author() -> None:
+    """A timeline answer alone names other users (a repost's author): none of them is the account."""
+    from tests.fixtures.social import x as fx
+
+    timeline = fx.timeline("https://x.com", "mara_models", 1, None)
+    tweets = _api("https://x.com/i/api/graphql/b/UserTweets?v", timeline)
+    profile, _ = extract(view("https://x.com/mara_models", "<html><body></body></html>", extra=[tweets]), None)
+    assert profile.account_id is None and profile.handle is None
+    assert len(profile.posts) == 11 and not profile.reached_end  # the pinned post and the first 10
+
+
+def test_x_rate_limit_and_suspended_answers_are_walls() -> None:
+    limited = _api(
+        "https://x.com/i/api/graphql/a/UserByScreenName?v",
+        {"errors": [{"code": 88, "message": "Rate limit exceeded"}]},
+        429,
+    )
+    profile, _ = extract(view("https://x.com/jack", "<html><body></body></html>", extra=[limited]), None)
+    assert [w.code for w in profile.walls][:1] == ["rate-limit"] and "error 88" in profile.walls[0].reason
+    assert profile.walls[0].evidence.warc_record_id == "<urn:uuid:api>"
+    gone = {"data": {"user": {"result": {"__typename": "UserUnavailable", "reason": "Suspended"}}}}
+    profile, _ = extract(
+        view(
+            "https://x.com/jack",
+            "<html><body></body></html>",
+            extra=[_api("https://x.com/i/api/graphql/a/UserByScreenName?v", gone)],
+        ),
+        None,
+    )
+    assert [w.code for w in profile.walls][:1] == ["suspended"] and profile.status() == "empty"
+
+
+def test_x_syndication_timeline_next_data() -> None:
+    data = {
+        "props": {
+            "pageProps": {
+                "timeline": {
+                    "entries": [
+                        {
+                            "type": "tweet",
+                            "entry_id": "tweet-77",
+                            "content": {
+                                "tweet": {
+                                    "id_str": "77",
+                                    "created_at": "Sun Nov 01 08:00:00 +0000 2026",
+                                    "full_text": "hello",
+                                    "permalink": "/jack/status/77",
+                                    "favorite_count": 3,
+                                    "user": {"id_str": "12", "screen_name": "jack", "name": "Jack"},
+                                }
+                            },
+                        },
+                        {
+                            "type": "tweet",
+                            "entry_id": "tweet-78",
+                            "content": {
+                                "tweet": {
+                                    "id_str": "78",
+                                    "text": "RT",
+                                    "user": {"id_str": "99", "screen_name": "other", "name": "Other"},
+                                }
+                            },
+                        },
+                    ]
+                }
+            }
+        }
+    }
+    page = f'<html><body><script id="__NEXT_DATA__" type="application/json">{json.dumps(data)}</script></body></html>'
+    url = "https://syndication.twitter.com/srv/timeline-profile/screen-name/jack"
+    profile, platform = extract(view(url, page), None)
+    assert platform.NAME == "x"
+    assert (v(profile.account_id), v(profile.handle), v(profile.display_name)) == ("12", "jack", "Jack")
+    assert [v(p.id) for p in profile.posts] == ["77", "78"]
+    first = profile.posts[0]
+    assert (v(first.permalink), v(first.published), v(first.counts["likes"])) == (
+        "https://x.com/jack/status/77",
+        "2026-11-01T08:00:00Z",
+        3,
+    )
+    assert first.id.source.json_path == "$.props.pageProps.timeline.entries[0].content.tweet.id_str"
+    assert first.id.source.css_selector == "html > body > script"
+
+
+def test_facebook_viewer_zero_is_never_the_account_and_mbasic_articles() -> None:
+    ft = {"top_level_post_id": "555", "page_insights": {"42": {"post_context": {"publish_time": 1764000000}}}}
+    page = (
+        '<html><body><script>{"USER_ID":"0","userID":"0"}</script><script>x={"profile_id":4242}</script>'
+        f"<article data-ft='{json.dumps(ft)}'><div data-ft='{{\"tn\":\"*s\"}}'><p>Hello</p></div>"
+        '<a href="/story.php?story_fbid=555&amp;id=4242&amp;refid=17&amp;__tn__=%2AW">Full Story</a></article></body></html>'
+    )
+    profile, _ = extract(view("https://mbasic.facebook.com/somepage", page), None)
+    assert v(profile.account_id) == "4242"
+    (post,) = profile.posts
+    assert (v(post.id), v(post.permalink)) == ("555", "https://mbasic.facebook.com/story.php?story_fbid=555&id=4242")
+    assert (v(post.published), post.published.source.json_path) == (
+        "2025-11-24T16:00:00Z",
+        '$.page_insights["42"].post_context.publish_time',
+    )
+
+
+def test_facebook_checkpoint_and_a_login_form_over_no_posts() -> None:
+    hop = view(
+        "https://www.facebook.com/x",
+        "<html><body>Security check</body></html>",
+        final="https://www.facebook.com/checkpoint/block/?next=x",
+    )
+    profile, _ = extract(hop, "facebook")
+    assert [w.code for w in profile.walls][:1] == ["bot-check"]
+    form = '<html><body><form id="login_form" action="/login/device-based/"><input name="email"></form></body></html>'
+    profile, _ = extract(view("https://www.facebook.com/x", form), "facebook")
+    assert [w.code for w in profile.walls][:1] == ["login-wall"]
+    shown = form.replace("</form>", '</form><div role="article"><a href="/x/posts/9">9</a></div>')
+    profile, _ = extract(view("https://www.facebook.com/x", shown), "facebook")
+    assert profile.walls == [] and [v(p.id) for p in profile.posts] == ["9"]

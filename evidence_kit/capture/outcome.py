@@ -6,6 +6,7 @@ record (``record.py``) and the session (``session.py``) read it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -54,6 +55,11 @@ class PageCapture:
     screencast: list[tuple[float, bytes]] = field(default_factory=list)  # screencast, until encoded
     exchanges: list[Exchange] = field(default_factory=list)
     main_frame_id: str | None = None
+    # While the page is loaded: the answers recorded so far whose URL holds a text (``Recorder.received``),
+    # for a reader that reads on in the page (the page's own API answers). None once recording ended.
+    recorded: Callable[[str], Awaitable[list[tuple[str, int, bytes]]]] | None = field(
+        default=None, repr=False, compare=False
+    )
     tls_chain: list[str] = field(default_factory=list)
     dns: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)

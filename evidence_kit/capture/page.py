@@ -134,7 +134,11 @@ async def _capture_in_context(
     if rendered:
         await _run_behaviours(page, cdp, recorder, result, steps, options)
     if rendered and options.reader is not None:
-        await _read_on(page, result, steps, options)
+        result.recorded = recorder.received
+        try:
+            await _read_on(page, result, steps, options)
+        finally:
+            result.recorded = None
     if screen is not None:
         await steps.run("stop the screen recording", screen.stop, 5, required=False)
     if rendered:

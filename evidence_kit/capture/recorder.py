@@ -260,6 +260,31 @@ class NetworkRecorder:
             body, exchange.body_note = _body_bytes(result, exchange.hops[-1] if exchange.hops else None)
             exchange.body = self._within_bounds(exchange, body)
 
+    async def received(self, contains: str, bound: float = 5.0) -> list[tuple[str, int, bytes]]:
+        """(URL, status, body) of the answers recorded so far whose URL holds ``contains``, in order.
+
+        For a reader that reads on in the recorded page (``CaptureOptions.reader``): what the page's own
+        scripts fetched, read from the recording itself, so the reader need not ask the site again.
+        The bodies are the browser's, as the WARC will hold them; nothing here changes the recording.
+        """
+        wanted = [
+            e
+            for e in self.exchanges.values()
+            if e.finished and e.hops and contains in e.hops[-1].url and e.body_task is not None and not e.withheld
+        ]
+        tasks = [e.body_task for e in wanted if e.body_task is not None and not e.body_task.done()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=max(bound, 0.05))
+        out = []
+        for exchange in sorted(wanted, key=lambda e: e.hops[0].wall_time):
+            task = exchange.body_task
+            if task is None or not task.done() or task.cancelled() or task.exception() is not None:
+                continue
+            hop = exchange.hops[-1]
+            body, _note = _body_bytes(task.result(), hop)
+            out.append((hop.url, int(hop.status or 0), body))
+        return out
+
     def _within_bounds(self, exchange: Exchange, body: bytes) -> bytes:
         """The body cut to what the bounds leave, with the reason on the exchange when it was cut."""
         room = min(self.bounds.body_bytes, self.bounds.capture_bytes - self.kept)

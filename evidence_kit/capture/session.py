@@ -25,6 +25,7 @@ from .. import TOOL, pipeline
 from ..case import Case, new_capture_id
 from ..errors import InvalidInput
 from ..machine import machine_facts
+from ..metadata import describe as describe_module
 from ..store import Artefact
 from . import browser as browser_module
 from . import har, network, record, redaction, warc
@@ -156,6 +157,8 @@ def capture_urls(
     coroutine = capture_urls_async(
         case, identity, list(targets.urls), targets.guard, options, on_progress, clock, executable, args, persona
     )
+    # The description after the last page would begin by loading its libraries: done now, beside the browser.
+    threading.Thread(target=describe_module.warm, name="describe-warm", daemon=True).start()
     results: list[CaptureResult] = _run(coroutine, case)
     for result in results:
         pipeline.after_ingest(case, identity, list(result.stored), result.record)

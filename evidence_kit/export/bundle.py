@@ -232,95 +232,103 @@ def export_case(
         wacz_signer = wacz_signing.enrolled_signer(case, identity)
         if len(case.facts.wacz_keys) != enrolments:
             contents = gather(case, captures)
-    with leftovers.in_progress(case, out, clock) as staging:
-        staging.folder.mkdir()
-        chosen = stages if stages is not None else STAGES
-        from .report import add_to_bag as print_report  # here: report and mla import each other at load
-
-        job = ExportJob(contents, BagWriter(staging.folder), options, wacz_signer=wacz_signer)
-        try:
-            if any(stage is print_report for _, stage in chosen):
-                # Chromium starts now, while the evidence is copied; the report is printed beside the rest.
-                job.printer = Printer(options.chromium or chromium_path(case.settings.chromium))
-            if on_progress:
-                on_progress("copying evidence")
-            _copy_case_files(contents, job.writer)
-            for name, stage in chosen:
-                if on_progress:
-                    on_progress(name)
-                stage(job)
-            if on_progress and job.printer is not None:
-                on_progress("waiting for the copies and the report's PDF")
-            tag_digest = write_tag_files(job.writer, _bag_info(case, identity, contents, clock(), options.lang))
-            # The investigator's signature over the tag manifest: nothing in the bag can change unseen.
-            signed = bundle_signature.sign(case.id, str(contents.head), tag_digest, identity, rfc3339(clock()))
-            (staging.folder / bundle_signature.NAME).write_bytes(signed)
-            secrets.check(job, staging.folder)  # refused here, before the bundle appears at ``out``
-            zip_facts: dict[str, Any] = {}
-            if as_zip:
-                try:
-                    write_zip(staging.folder, staging.zip, out.stem)
-                    digests = hash_file(staging.zip)
-                    os.replace(staging.zip, out)
-                finally:
-                    staging.zip.unlink(missing_ok=True)
-                zip_facts = {
-                    "sha256": digests.sha256,
-                    "blake3": digests.blake3,
-                    "size": digests.size,
-                    "name": out.name,
-                }
-                shutil.rmtree(staging.folder)
-            else:
-                os.rename(staging.folder, out)
-        except BaseException:
-            job.writer.finish(cancel=True)  # no copy still writing into the folder being removed
-            shutil.rmtree(staging.folder, ignore_errors=True)
-            raise
-        finally:
-            if job.printer is not None:
-                job.printer.close()
-    oxum = job.writer.payload_oxum
-    details: dict[str, Any] = {
-        "bundle": out.name,
-        "format": layout.FORMAT,
-        "lang": options.lang,
-        "ledger_head": str(contents.head),
-        "captures": [e.capture_id for e in contents.exhibits if e.capture_id],
-        "exhibits": len(contents.exhibits),
-        "artefacts": len(contents.artefacts),
-        "payload_oxum": oxum,
-        "tagmanifest_sha256": tag_digest,
-        "bundle_signature": json.loads(signed)["signature"],
-        "destination": str(out.resolve()),
-        **machine_facts(),
-    }
-    if zip_facts:
-        details["zip"] = zip_facts
-    if job.mla_missing is not None:
-        details["mla_missing_fields"] = list(job.mla_missing)
-    if job.warnings:
-        details["warnings"] = list(job.warnings)
+    exporting: ExportJob | None = None
     try:
-        event = case.append(identity, "export", [], details)
-    except Exception as exc:  # the bundle exists; say plainly that its custody event does not
-        raise OperationFailed(
-            f"the bundle was written to {out} but its export event could not be recorded: {exc}"
-        ) from exc
-    return ExportResult(
-        out,
-        case.id,
-        str(contents.head),
-        event,
-        len(contents.exhibits),
-        len(contents.artefacts),
-        oxum,
-        tag_digest,
-        zip_facts.get("sha256"),
-        zip_facts.get("blake3"),
-        zip_facts.get("size"),
-        mla_missing=tuple(job.mla_missing or ()),
-        warnings=tuple(job.warnings),
-        files=tuple(sorted(job.writer.digests)),
-        cleaned=tuple(cleaned),
-    )
+        with leftovers.in_progress(case, out, clock) as staging:
+            staging.folder.mkdir()
+            chosen = stages if stages is not None else STAGES
+            from . import mla  # here: report and mla import each other at load
+            from .report import add_to_bag as print_report
+
+            job = exporting = ExportJob(contents, BagWriter(staging.folder), options, wacz_signer=wacz_signer)
+            try:
+                if any(stage is print_report or (stage is mla.add_to_bag and options.mla_form) for _, stage in chosen):
+                    # Chromium starts now, while the evidence is copied; the report and the annexes are
+                    # printed beside the rest.
+                    job.printer = Printer(options.chromium or chromium_path(case.settings.chromium))
+                if on_progress:
+                    on_progress("copying evidence")
+                _copy_case_files(contents, job.writer)
+                for name, stage in chosen:
+                    if on_progress:
+                        on_progress(name)
+                    stage(job)
+                if job.printer is not None:
+                    job.printer.finish_later()  # Chromium closes after the last PDF, while the export ends
+                    if on_progress:
+                        on_progress("waiting for the copies and the report's PDF")
+                tag_digest = write_tag_files(job.writer, _bag_info(case, identity, contents, clock(), options.lang))
+                # The investigator's signature over the tag manifest: nothing in the bag can change unseen.
+                signed = bundle_signature.sign(case.id, str(contents.head), tag_digest, identity, rfc3339(clock()))
+                (staging.folder / bundle_signature.NAME).write_bytes(signed)
+                secrets.check(job, staging.folder)  # refused here, before the bundle appears at ``out``
+                zip_facts: dict[str, Any] = {}
+                if as_zip:
+                    try:
+                        write_zip(staging.folder, staging.zip, out.stem)
+                        digests = hash_file(staging.zip)
+                        os.replace(staging.zip, out)
+                    finally:
+                        staging.zip.unlink(missing_ok=True)
+                    zip_facts = {
+                        "sha256": digests.sha256,
+                        "blake3": digests.blake3,
+                        "size": digests.size,
+                        "name": out.name,
+                    }
+                    shutil.rmtree(staging.folder)
+                else:
+                    os.rename(staging.folder, out)
+            except BaseException:
+                job.writer.finish(cancel=True)  # no copy still writing into the folder being removed
+                shutil.rmtree(staging.folder, ignore_errors=True)
+                raise
+        oxum = job.writer.payload_oxum
+        details: dict[str, Any] = {
+            "bundle": out.name,
+            "format": layout.FORMAT,
+            "lang": options.lang,
+            "ledger_head": str(contents.head),
+            "captures": [e.capture_id for e in contents.exhibits if e.capture_id],
+            "exhibits": len(contents.exhibits),
+            "artefacts": len(contents.artefacts),
+            "payload_oxum": oxum,
+            "tagmanifest_sha256": tag_digest,
+            "bundle_signature": json.loads(signed)["signature"],
+            "destination": str(out.resolve()),
+            **machine_facts(),
+        }
+        if zip_facts:
+            details["zip"] = zip_facts
+        if job.mla_missing is not None:
+            details["mla_missing_fields"] = list(job.mla_missing)
+        if job.warnings:
+            details["warnings"] = list(job.warnings)
+        try:
+            event = case.append(identity, "export", [], details)
+        except Exception as exc:  # the bundle exists; say plainly that its custody event does not
+            raise OperationFailed(
+                f"the bundle was written to {out} but its export event could not be recorded: {exc}"
+            ) from exc
+        return ExportResult(
+            out,
+            case.id,
+            str(contents.head),
+            event,
+            len(contents.exhibits),
+            len(contents.artefacts),
+            oxum,
+            tag_digest,
+            zip_facts.get("sha256"),
+            zip_facts.get("blake3"),
+            zip_facts.get("size"),
+            mla_missing=tuple(job.mla_missing or ()),
+            warnings=tuple(job.warnings),
+            files=tuple(sorted(job.writer.digests)),
+            cleaned=tuple(cleaned),
+        )
+    finally:
+        # Chromium has been closing since the last PDF was printed (``finish_later``), while the manifests,
+        # the signature and the export event were written; here it is waited for (or, on failure, stopped).
+        if exporting is not None and exporting.printer is not None:
+            exporting.printer.close()

@@ -42,6 +42,7 @@ class Printer:
     def __init__(self, executable: str):
         self.executable = executable
         self._queue: queue.Queue[_Item | None] = queue.Queue()
+        self._finishing = False
         self._thread = threading.Thread(target=self._run, name="pdf-printer", daemon=True)
         self._thread.start()
 
@@ -52,9 +53,16 @@ class Printer:
         self._queue.put((jobs, ready, done))
         return done
 
+    def finish_later(self) -> None:
+        """Nothing more will be handed over: Chromium closes once the last document is printed, while the
+        caller goes on (the export writes its manifests and its custody event meanwhile)."""
+        if not self._finishing:
+            self._finishing = True
+            self._queue.put(None)
+
     def close(self) -> None:
-        """Finish what was handed over, then close Chromium."""
-        self._queue.put(None)
+        """Finish what was handed over, then close Chromium, and wait until it is closed."""
+        self.finish_later()
         self._thread.join()
 
     def _run(self) -> None:

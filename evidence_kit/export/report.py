@@ -1,7 +1,8 @@
 """The evidence report for people: ``data/report/report.html`` and ``report.pdf``.
 
 Written for a prosecutor who has never heard of hashes and for the court expert who will check every
-one of them: a case summary, one section per exhibit (exhibit numbers and file names match the bundle),
+one of them: a case summary, one section per exhibit (exhibit numbers and file names match the bundle;
+an added file with no picture is a row of the "Added files" table instead, with the same facts),
 the custody timeline, the timestamps, and a chapter saying exactly how to verify everything by hand.
 Images are blurred by default (victims may be in them) with a switch in the HTML; the PDF is printed
 through the same Chromium the captures use, with page numbers in the footer.
@@ -228,13 +229,18 @@ def _image(exhibit: Exhibit, tr: Translator) -> dict[str, str] | None:
 
 def _exhibit(contents: Contents, exhibit: Exhibit, stamps: list[dict[str, Any]], tr: Translator) -> dict[str, Any]:
     metadata, selectors = _metadata(contents, exhibit, tr)
+    image = _image(exhibit, tr)
     return {
+        # An added file with no picture to show is a row of the added-files table, not a page of its own:
+        # a case of hundreds of handed-over files reads as an exhibit list, and prints in a fraction of
+        # the time (issue 16). The row says what the page would.
+        "listed": exhibit.record is None and image is None,
         "number": exhibit.number,
         "title": exhibit.title,
         "kind": tr.text("web capture") if exhibit.record else tr.text("added file"),
         "collected": tr.datetime((exhibit.record or {}).get("started") or exhibit.event.time),
         "facts": _present(_capture_facts(exhibit, tr) if exhibit.record else _file_facts(exhibit, tr)),
-        "image": _image(exhibit, tr),
+        "image": image,
         "files": _files(exhibit, tr),
         "metadata": metadata,
         "selectors": selectors,
@@ -378,6 +384,7 @@ def render_html(contents: Contents, tr: Translator | None = None) -> str:
         }
         for e in contents.events
     ]
+    exhibits = [_exhibit(contents, e, stamps, tr) for e in contents.exhibits]
     openssl = openssl_commands(contents) or [
         "openssl ts -verify -in data/timestamps/<token>.tsr -data data/timestamps/<manifest>.json "
         "-CAfile data/timestamps/<root>.pem -untrusted data/timestamps/<certificates>.pem"
@@ -392,7 +399,8 @@ def render_html(contents: Contents, tr: Translator | None = None) -> str:
         case=case,
         info={"title": info.get("title")},
         summary=_present(summary),
-        exhibits=[_exhibit(contents, e, stamps, tr) for e in contents.exhibits],
+        exhibits=exhibits,
+        listed=[e for e in exhibits if e["listed"]],
         timeline=timeline,
         accounts=_accounts(contents, tr),
         stamps=stamps,

@@ -513,6 +513,29 @@ def description_of(case: Any, digest: str) -> dict[str, Any] | None:
     return json.loads(case.store.path_of(row[0]).read_text("utf-8"))  # type: ignore[no-any-return]
 
 
+def warm() -> None:
+    """Load now what the first description of a command would load (the describers' libraries, the
+    Public Suffix List): a capture calls this on a thread of its own while the browser works, so the
+    description after the last page does not start with it (about a second on two cores, issue 16).
+
+    Only loads: nothing is read from or written to a case, and a failure here is met again, and
+    reported, by the description itself.
+    """
+    try:
+        import exiftool  # noqa: F401
+        import imagehash  # noqa: F401  (numpy, scipy, Pillow: the photo hashes)
+        import lxml.etree  # noqa: F401
+        import lxml.html  # noqa: F401
+        import magic  # noqa: F401
+        from warcio.archiveiterator import ArchiveIterator  # noqa: F401
+
+        from . import selectors
+
+        selectors.registrable_domain("www.example.co.uk")
+    except Exception:  # noqa: BLE001  (see above: the description meets it again)
+        pass
+
+
 def pipeline_step(case: Any, identity: Identity, artefacts: list[Any], capture_record: dict[str, Any] | None) -> None:
     """Runs after every ``add`` and capture (see evidence_kit.pipeline).
 

@@ -226,6 +226,19 @@ def _international(raw: str) -> str | None:
     return "+" + match.group(2) + rest
 
 
+# A chat or a mailbox names the same few numbers thousands of times: each is validated once.
+@functools.lru_cache(maxsize=1 << 16)
+def _valid_international(candidate: str) -> str | None:
+    """E.164 of a ``+CC…`` candidate that is a valid number, else None."""
+    try:
+        number = phonenumbers.parse(candidate, "ZZ")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return str(phonenumbers.format_number(number, PhoneNumberFormat.E164))
+
+
 def international_phones_in(text: str) -> list[Selector]:
     """Numbers written for dialling from abroad (``+``, ``00``, a trunk ``(0)``), read without a region."""
     found: list[Selector] = []
@@ -236,15 +249,9 @@ def international_phones_in(text: str) -> list[Selector]:
         if _NOT_PHONE_BEFORE.search(_line_before(text, match.start(), 30)):
             continue
         candidate = _international(raw)
-        if candidate is None:
+        value = None if candidate is None else _valid_international(candidate)
+        if value is None:
             continue
-        try:
-            number = phonenumbers.parse(candidate, "ZZ")
-        except phonenumbers.NumberParseException:
-            continue
-        if not phonenumbers.is_valid_number(number):
-            continue
-        value = phonenumbers.format_number(number, PhoneNumberFormat.E164)
         end = match.start() + len(raw)
         context = _context(text, match.start(), end)
         found.append(Selector("phone", value, raw, context))
@@ -344,6 +351,14 @@ def _suffixes() -> Any:
     )
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _split_host(host: str) -> tuple[str, str, str]:
+    """(suffix, domain, registrable domain) of a lower-case host name by the bundled list."""
+    parts = _suffixes()(host)
+    return parts.suffix, parts.domain, parts.top_domain_under_public_suffix
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def registrable_domain(host: str) -> str:
     """The domain someone registered: ``shop.example.co.uk`` → ``example.co.uk``.
 
@@ -360,7 +375,7 @@ def registrable_domain(host: str) -> str:
         return host
     except ValueError:
         pass
-    found = _suffixes()(host).top_domain_under_public_suffix
+    found = _split_host(host)[2]
     if found:
         return str(found)
     return ".".join(host.split(".")[-2:])
@@ -638,8 +653,8 @@ def bare_domains_in(text: str) -> list[Selector]:
             if len(labels) < 2:
                 continue
         else:
-            parts = _suffixes()(host)
-            if not parts.suffix or not parts.domain:
+            suffix, domain, _ = _split_host(host)
+            if not suffix or not domain:
                 continue
         out.append(Selector("domain", registrable_domain(host), raw, _context(text, match.start(), match.end())))
     return out

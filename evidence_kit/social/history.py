@@ -81,7 +81,19 @@ def _number(post: dict[str, Any]) -> int | None:
 
 
 def _media(post: dict[str, Any]) -> list[str]:
-    return sorted(str(m.get("blake3") or m.get("url")) for m in post.get("media") or [])
+    """What a post's media are, to tell an edit: the stored bytes; for a file the page only names (a
+    Telegram document: its title and size, since its link is the message's and follows a rename),
+    what it says of it; else its URL."""
+    out = []
+    for m in post.get("media") or []:
+        details = m.get("details") or {}
+        if m.get("blake3"):
+            out.append(str(m["blake3"]))
+        elif m.get("kind") == "document" and (details.get("title") or details.get("size")):
+            out.append(f"document {value_of(details.get('title'))} ({value_of(details.get('size'))})")
+        else:
+            out.append(str(m.get("url")))
+    return sorted(out)
 
 
 def _brief(post: dict[str, Any]) -> dict[str, Any]:
@@ -263,6 +275,10 @@ def timeline(case: Any, query: str) -> dict[str, Any] | None:
             str(value_of(profile.get("account_id")) or "").lower(),
             str(profile.get("account") or "").lower(),
         }
+        if profile.get("platform") == "vk":  # VK's own address forms of the id: club123 is -123, id5 is 5
+            from .platforms.vk import addresses
+
+            keys |= addresses(str(value_of(profile.get("account_id")) or ""))
         if wanted in keys - {""}:
             match = profile
     if match is None:

@@ -62,17 +62,49 @@ class Wall:
 
 @dataclass(frozen=True)
 class Media:
+    """A picture, video or file a post or profile shows, and the stored artefact of its bytes.
+
+    ``details`` holds what the page says about it, each with its own source: ``alt`` (the alt text an
+    ActivityPub attachment's ``name`` carries), ``media_type``, ``title`` and ``size`` (a Telegram
+    document), ``duration`` (a Telegram video), ``sensitive``.
+    """
+
     url: str
-    kind: str  # photo | video | document | avatar | header
+    kind: str  # photo | video | thumbnail | document | avatar | header
     source: Source
     blake3: str | None = None  # the stored artefact holding its bytes (from the WARC), when it was loaded
     sha256: str | None = None
+    details: dict[str, Value] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"url": self.url, "kind": self.kind, "source": self.source.to_json()}
         if self.blake3:
             out["blake3"] = self.blake3
             out["sha256"] = self.sha256
+        if self.details:
+            out["details"] = {k: v.to_json() for k, v in sorted(self.details.items())}
+        return out
+
+
+@dataclass(frozen=True)
+class ProfileField:
+    """One name/value field of a profile (Mastodon's PropertyValue), and whether the server verified it.
+
+    ``verified_at`` is the time the account's server last found a ``rel=me`` link back to the profile
+    on the linked page (Mastodon's ``fields[].verified_at``): the owner of the link and of the account
+    are then the same person, as far as the server could check.
+    """
+
+    name: Value
+    value: Value
+    link: str | None = None  # the URL the value links to, when it is a link
+    verified_at: Value | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name.to_json(), "value": self.value.to_json()}
+        if self.link:
+            out["link"] = self.link
+        out["verified_at"] = self.verified_at.to_json() if self.verified_at else None
         return out
 
 
@@ -85,8 +117,10 @@ class Post:
     text: Value | None = None
     reply_to: Value | None = None
     forwarded_from: Value | None = None
-    quote_of: Value | None = None
+    quote_of: Value | None = None  # a quoted post, or the post a boost (ActivityPub Announce) shares
     edited: Value | None = None
+    content_warning: Value | None = None  # the warning shown before the text (ActivityPub ``summary``)
+    sensitive: Value | None = None  # marked sensitive by its author (media hidden behind a warning)
     media: list[Media] = field(default_factory=list)
     counts: dict[str, Value] = field(default_factory=dict)  # views, likes, replies, shares
 
@@ -96,8 +130,10 @@ class Post:
             value = getattr(self, name)
             if value is not None:
                 out[name] = value.to_json()
-        if self.edited is not None:
-            out["edited"] = self.edited.to_json()
+        for name in ("edited", "content_warning", "sensitive"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value.to_json()
         out["media"] = [m.to_json() for m in self.media]
         out["counts"] = {k: v.to_json() for k, v in sorted(self.counts.items())}
         return out
@@ -114,6 +150,7 @@ class Profile:
     display_name: Value | None = None
     bio: Value | None = None
     links: list[Value] = field(default_factory=list)
+    fields: list[ProfileField] = field(default_factory=list)  # name/value fields (Mastodon), with verification
     counts: dict[str, Value] = field(default_factory=dict)  # followers, following, posts, …
     avatar: Media | None = None
     header: Media | None = None

@@ -16,9 +16,11 @@ says why.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from . import registry, walls
 from .model import Source, Wall
@@ -35,15 +37,18 @@ COUNT_JS = """(css) => { try { return document.querySelectorAll(css).length; } c
 STATUS_JS = """() => { const n = performance.getEntriesByType('navigation')[0]; return n && n.responseStatus ? n.responseStatus : null; }"""
 ALTERNATES_JS = """() => [...document.querySelectorAll('link[rel~="alternate"][href]')].map(l => ({type: (l.type || '').toLowerCase(), href: l.href}))"""
 # Fetch a document through the page (so the browser records it) and say what it holds.
-FETCH_JS = """async ([url, accept, css]) => {
-  const r = await fetch(url, {headers: accept ? {'Accept': accept} : {}, credentials: 'same-origin', redirect: 'follow'});
+FETCH_JS = """async ([url, accept, css, headers]) => {
+  const ask = Object.assign({}, headers || {}, accept ? {'Accept': accept} : {});
+  const r = await fetch(url, {headers: ask, credentials: 'same-origin', redirect: 'follow'});
   const text = await r.text();
   const out = {url: r.url, status: r.status, type: r.headers.get('content-type') || '', length: text.length};
   if (out.type.includes('json')) { try { out.json = JSON.parse(text); } catch (e) {} }
   else if (out.type.includes('html')) {
     const doc = new DOMParser().parseFromString(text, 'text/html');
     out.ids = [...doc.querySelectorAll('[data-post]')].map(e => e.getAttribute('data-post'));
-    out.posts = css ? doc.querySelectorAll(css).length : 0;
+    const posts = css ? [...doc.querySelectorAll(css)] : [];
+    out.posts = posts.length;
+    out.post_ids = posts.map(e => e.getAttribute('data-post-id') || e.getAttribute('data-post') || e.id || '');
     const more = doc.querySelector('a.tme_messages_more[data-before]');
     out.before = more ? more.getAttribute('data-before') : null;
     const next = doc.querySelector('a[rel~="next"][href], link[rel~="next"][href]');
@@ -51,7 +56,10 @@ FETCH_JS = """async ([url, accept, css]) => {
   }
   return out;
 }"""
+# The page's own requests to the platform's API (``API_URLS``) that were answered 429 (resource timing).
+RATE_LIMITED_JS = """(pattern) => { const re = new RegExp(pattern); return performance.getEntriesByType('resource').filter(e => re.test(e.name) && e.responseStatus === 429).map(e => e.name); }"""
 IDS_JS = """() => [...document.querySelectorAll('[data-post]')].map(e => e.getAttribute('data-post'))"""
+POST_IDS_JS = """(css) => [...document.querySelectorAll(css)].map(e => e.getAttribute('data-post-id') || e.getAttribute('data-post') || e.id || '')"""
 # A control that asks for more: a rel=next link, or a link or button worded "load more", "older posts", …
 MORE_JS = r"""() => {
   const words = /^\s*(load more|show more|see more|more posts|older posts|older|older entries|next page|more|previous posts|показать ещё|показать еще|ещё|еще|още|по-стари)\s*(»|›|→)?\s*$/i;
@@ -69,6 +77,10 @@ MORE_JS = r"""() => {
 SCROLL_JS = (
     """() => { const before = document.documentElement.scrollHeight; window.scrollTo(0, before); return before; }"""
 )
+ITEM_LIST = "/api/post/item_list/"
+MAX_MEDIA = 40  # attachments and covers fetched at most
+SEC_UID_JS = """() => { const s = document.getElementById('__UNIVERSAL_DATA_FOR_REHYDRATION__'); if (!s) return null;
+  try { const u = JSON.parse(s.textContent).__DEFAULT_SCOPE__['webapp.user-detail'].userInfo.user; return u.secUid || null; } catch (e) { return null; } }"""
 AP = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
 
@@ -111,14 +123,19 @@ class _Reading:
         return self.end - time.monotonic()
 
     async def fetch(
-        self, url: str, why: str, accept: str | None = None, css: str | None = None
+        self,
+        url: str,
+        why: str,
+        accept: str | None = None,
+        css: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any] | None:
         if len(self.fetched) >= MAX_ROUNDS * 2 or self.left() < 1.0:
             self.stopped = "the time or the number of requests a reading may make"
             return None
         try:
             answer = await asyncio.wait_for(
-                self.page.evaluate(FETCH_JS, [url, accept, css]), max(0.5, self.left() - 0.5)
+                self.page.evaluate(FETCH_JS, [url, accept, css, headers]), max(0.5, self.left() - 0.5)
             )
         except Exception as exc:  # noqa: BLE001  a fetch the page refused (CORS, the address rules) is recorded
             self.fetched.append({"url": url, "why": why, "error": str(exc).splitlines()[0][:200]})
@@ -146,18 +163,41 @@ class _Reading:
         if not found or posts:  # a wall over a page that still shows posts: read what it shows
             if platform.PAGING == "before":
                 posts = await self._before(posts)
+            elif platform.PAGING == "offset":
+                posts = await self._offset(platform, css)
+            elif platform.PAGING == "json":
+                posts = max(posts, await self._json_pages(platform))
             elif platform.PAGING == "activitypub":
-                await self._activitypub()
-            posts = await self._more(css, posts) if platform.PAGING != "before" else posts
+                await self._activitypub(rest=platform.NAME == "mastodon")
+            elif platform.PAGING == "item-list":
+                posts = await self._item_list(posts)
+            own = ("before", "offset", "json", "item-list")  # pagings that read to their own end
+            posts = await self._more(css, posts) if platform.PAGING not in own else posts
             await self._alternates(platform.PAGING)
         else:
             self.stopped = "a wall: " + ", ".join(w.code for w in found)
         self.posts = posts
+        await self._rate_limited(getattr(platform, "API_URLS", None))
         try:
             await self.page.evaluate("() => window.scrollTo(0, 0)")
         except Exception:  # noqa: BLE001
             pass
         return self.outcome()
+
+    async def _rate_limited(self, pattern: str | None) -> None:
+        """The page's scripts asked the platform's API for more and were told 429: a rate limit, said so
+        (the posts the page did not get are not evidence that there are none)."""
+        if not pattern:
+            return
+        try:
+            limited = list(await self.page.evaluate(RATE_LIMITED_JS, pattern) or [])
+        except Exception:  # noqa: BLE001  a page gone or navigating: nothing more to say
+            return
+        if limited:
+            reason = f"the site's API answered 429 Too Many Requests to the page ({len(limited)} request(s))"
+            self.found.append(Wall("rate-limit", reason, Source(url=str(limited[0]))))
+            self.result.errors.append(f"profile not fully readable: {walls.sentence([self.found[-1]])}")
+            self.stopped = "a rate limit (429) on the site's API"
 
     def outcome(self) -> dict[str, Any]:
         """What the reading did, for the capture record (the extractors read ``fetched`` back)."""
@@ -197,8 +237,63 @@ class _Reading:
             self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
         return total
 
-    async def _activitypub(self) -> None:
-        """The actor linked as application/activity+json, its counts and its outbox pages."""
+    async def _offset(self, platform: Any, css: str) -> int:
+        """VK: the wall's ``?offset=N&own=1`` pages (``platform.offset_url``; N leaves out the pinned posts,
+        ``platform.PINNED_CSS``), until enough posts or a page with none not seen before (VK's "no posts"
+        block past the end)."""
+        seen = [i for i in await self.page.evaluate(POST_IDS_JS, css) if i]
+        ids = set(seen)
+        # A pinned post sits above the first page's posts and is not counted by VK's offset.
+        pinned = int(await self.page.evaluate(COUNT_JS, platform.PINNED_CSS) or 0)
+        base = self.page.url
+        while len(ids) < self.reader.max_posts:
+            offset = max(0, len(ids) - pinned)
+            answer = await self.fetch(platform.offset_url(base, offset), "older posts (?offset=)", css=css)
+            if answer is None:
+                return len(ids)
+            new = [i for i in answer.get("post_ids") or [] if i and i not in ids]
+            if not new:
+                self.stopped = "a wall page with no older posts"
+                return len(ids)
+            ids.update(new)
+        self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
+        return len(ids)
+
+    async def _json_pages(self, platform: Any) -> int:
+        """Instagram: the profile's data answer (``platform.profile_json``), then each next timeline page
+        its cursor names (``platform.next_json``), asked for by the page so each answer is in the WARC. An
+        answer that refuses (``platform.json_wall``: require_login, a rate limit) is a wall."""
+        url = platform.profile_json(self.page.url)
+        total: int = 0
+        why = "profile data"
+        while url:
+            answer = await self.fetch(url, why, headers=platform.JSON_HEADERS)
+            doc = (answer or {}).get("json")
+            if doc is None:
+                self.stopped = "a profile data answer that was not JSON"
+                return total
+            refused = platform.json_wall(doc, (answer or {}).get("status"))
+            if refused is not None:  # the answer is a wall (require_login, a rate limit), not the account
+                self.found.append(Wall(refused[0], refused[1], Source(url=(answer or {}).get("url") or url)))
+                self.result.errors.append(f"profile not fully readable: {walls.sentence([self.found[-1]])}")
+                self.stopped = f"a wall: {refused[0]}"
+                return total
+            got = int(platform.json_posts(doc))
+            total += got
+            if total >= self.reader.max_posts:
+                self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
+                return total
+            url = platform.next_json(self.page.url, doc)
+            if url is None or not got:
+                self.stopped = "the timeline's end (no next page)" if url is None else "a timeline page with no posts"
+                return total
+            why = "older posts (the timeline's next cursor)"
+        return total
+
+    async def _activitypub(self, rest: bool = False) -> None:
+        """The actor linked as application/activity+json, its counts and its outbox pages, and the
+        pictures, videos and files its posts attach (so they are stored from the WARC). ``rest``
+        (Mastodon): also the server's public account lookup, which says which fields it verified."""
         alternates = await self.page.evaluate(ALTERNATES_JS)
         actor_url = next((a["href"] for a in alternates if "activity+json" in a["type"]), None)
         if actor_url is None:
@@ -219,11 +314,18 @@ class _Reading:
             url = item.get("url") if isinstance(item, dict) else None
             if isinstance(url, str):
                 await self.fetch(url, f"ActivityPub {name} (picture)")
+        username = doc.get("preferredUsername")
+        if rest and isinstance(username, str) and doc.get("attachment"):
+            lookup = urljoin(actor_url, "/api/v1/accounts/lookup?" + urlencode({"acct": username}))
+            await self.fetch(
+                lookup, "Mastodon account lookup (which profile fields the server verified)", "application/json"
+            )
         outbox = doc.get("outbox")
         if not isinstance(outbox, str):
             return
         page = await self.fetch(outbox, "ActivityPub outbox", AP)
         items = 0
+        attached: list[str] = []
         body = (page or {}).get("json") or {}
         link = body.get("first")
         link = link.get("id") if isinstance(link, dict) else link
@@ -237,9 +339,63 @@ class _Reading:
                 self.stopped = "an empty outbox page"
                 break
             items += len(got)
+            attached += [url for item in got for url in _attachments(item)]
             link = body.get("next")
         if items >= self.reader.max_posts:
             self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
+        for url in list(dict.fromkeys(attached))[:MAX_MEDIA]:
+            await self.fetch(url, "a post's attachment (media)")
+
+    async def _item_list(self, posts: int) -> int:
+        """TikTok: the item-list API answers (``itemList``, ``hasMore``, ``cursor``).
+
+        The first answer is the one the page's own script fetched, read from the recording; the next
+        pages are fetched through the page with the same query and the answer's ``cursor``, until
+        ``max_posts`` items or ``hasMore`` false. Each item's cover picture is fetched too.
+        """
+        answers = await self.result.recorded(ITEM_LIST) if self.result.recorded is not None else []
+        ids: list[str] = []
+        covers: list[str] = []
+        last_url: str | None = None
+        body: dict[str, Any] = {}
+        for url, status, raw in answers:
+            parsed = _json(raw)
+            if status == 200 and isinstance(parsed, dict):
+                self.fetched.append(
+                    {"url": url, "why": "the page's own item-list request (read from the recording)", "status": status}
+                )
+                last_url, body = url, parsed
+                ids, covers = _items(parsed, ids, covers)
+        if last_url is None:
+            sec_uid = await self.page.evaluate(SEC_UID_JS)
+            if not isinstance(sec_uid, str) or not sec_uid:
+                self.stopped = "no item-list request and no secUid on the page"
+                return posts
+            first = urljoin(
+                self.page.url, ITEM_LIST + "?" + urlencode({"secUid": sec_uid, "cursor": "0", "count": "30"})
+            )
+            answer = await self.fetch(first, "item list (first page)", "application/json")
+            body = (answer or {}).get("json") or {}
+            last_url = first
+            ids, covers = _items(body, ids, covers)
+        for _ in range(MAX_ROUNDS):
+            if len(ids) >= self.reader.max_posts:
+                self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
+                break
+            if not body.get("hasMore") or body.get("cursor") in (None, ""):
+                self.stopped = "the account's last item-list page (hasMore false)"
+                break
+            next_url = _with_query(last_url, cursor=str(body["cursor"]))
+            answer = await self.fetch(next_url, "item list (older posts, cursor)", "application/json")
+            body = (answer or {}).get("json") or {}
+            if not isinstance(body, dict) or not body.get("itemList"):
+                self.stopped = "an item-list page with no items"
+                break
+            last_url = next_url
+            ids, covers = _items(body, ids, covers)
+        for url in covers[: self.reader.max_posts][:MAX_MEDIA]:
+            await self.fetch(url, "a video's cover (picture)")
+        return max(posts, len(ids))
 
     async def _more(self, css: str, posts: int) -> int:
         """Scroll, then "more" links (fetched) and buttons (clicked), until enough posts or nothing more."""
@@ -300,3 +456,42 @@ class _Reading:
                 await self.fetch(item["href"], f"feed ({kind})")
         if paging not in ("activitypub", "before") and any("activity+json" in a["type"] for a in alternates):
             await self._activitypub()
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _items(body: Any, ids: list[str], covers: list[str]) -> tuple[list[str], list[str]]:
+    """The item ids and cover URLs of an item-list answer added to those seen (no repeats)."""
+    for item in (body.get("itemList") if isinstance(body, dict) else None) or []:
+        if isinstance(item, dict) and item.get("id") and str(item["id"]) not in ids:
+            ids = [*ids, str(item["id"])]
+            cover = (item.get("video") or {}).get("cover") if isinstance(item.get("video"), dict) else None
+            if isinstance(cover, str) and cover.startswith("http"):
+                covers = [*covers, cover]
+    return ids, covers
+
+
+def _with_query(url: str, **changes: str) -> str:
+    """``url`` with some query parameters replaced (the rest, signed or not, kept as the page sent them)."""
+    parts = urlsplit(url)
+    query = [(k, changes[k]) if k in changes else (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    query += [(k, v) for k, v in changes.items() if all(k != name for name, _ in query)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _attachments(item: Any) -> list[str]:
+    """The media URLs an outbox item's note attaches (``Create`` → ``object.attachment[].url``)."""
+    note = item.get("object") if isinstance(item, dict) and item.get("type") == "Create" else item
+    out = []
+    for attachment in (note.get("attachment") if isinstance(note, dict) else None) or []:
+        if isinstance(attachment, dict) and attachment.get("type") in ("Document", "Image", "Video", "Audio"):
+            url = attachment.get("url")
+            url = url.get("href") if isinstance(url, dict) else url
+            if isinstance(url, str) and url.startswith("http"):
+                out.append(url)
+    return out

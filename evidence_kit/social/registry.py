@@ -2,9 +2,10 @@
 
 Each platform is one module under ``platforms/`` with ``NAME``, ``VERSION``, ``HOSTS``, ``WALLS``
 (wall markers, ``walls.Marker``), ``POSTS_CSS`` (how the live reader counts posts on the page),
-``PAGING`` (``scroll``, ``before`` or ``activitypub``), ``detect(url, html) -> int`` (a score from the
-markup's fingerprints; 0 = not this platform) and ``extract(view) -> Profile``. Adding a platform is
-adding one module and its line in :data:`PLATFORMS`.
+``PAGING`` (``scroll``, ``before``, ``activitypub``, ``item-list``, ``offset`` with ``offset_url``, or
+``json`` with ``profile_json`` / ``next_json`` / ``json_posts`` / ``JSON_HEADERS``), ``detect(url, html) ->
+int`` (a score from the markup's fingerprints; 0 = not this platform) and ``extract(view) -> Profile``.
+Adding a platform is adding one module and its line in :data:`PLATFORMS`.
 
 Choosing: ``--platform`` forces one; else the host decides (t.me is Telegram); else the highest
 fingerprint score (so a page saved from, or served by, a mirror is recognised); else ``generic``.

@@ -98,8 +98,8 @@ def _media_artefacts(case: Case, view: View, profile: Profile, warc: str) -> lis
 
     def keep(media: Media) -> Media:
         response = view.find(media.url)
-        if response is None or not response.body or response.status >= 400:
-            return media
+        if response is None or not response.body or response.status >= 400 or response.status == 206:
+            return media  # not loaded, or only a part of it (206): never stored as if it were the file
         artefact = case.ingest_bytes(response.body)
         if artefact.blake3 not in known and all(e["blake3"] != artefact.blake3 for e in entries):
             entries.append(
@@ -150,6 +150,7 @@ def profile_json(
         "display_name": v(profile.display_name),
         "bio": v(profile.bio),
         "links": [link.to_json() for link in profile.links],
+        "fields": [f.to_json() for f in profile.fields],
         "counts": {k: c.to_json() for k, c in sorted(profile.counts.items())},
         "avatar": profile.avatar.to_json() if profile.avatar else None,
         "header": profile.header.to_json() if profile.header else None,

@@ -60,7 +60,14 @@ def add_to_bag(job: ExportJob) -> None:
         "documents": [f"{a.stem}.docx" for a in annexes.annexes],
     }
     writer.write_bytes(f"{FOLDER}/annexes.json", (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode())
-    if prints:
-        print_pdfs(prints, job.options.chromium, contents.case.settings.chromium)
-        for _, pdf, _ in prints:
-            writer.adopt(pdf.relative_to(writer.root).as_posix())
+    if not prints:
+        return
+    pdfs = [pdf.relative_to(writer.root).as_posix() for _, pdf, _ in prints]
+    if job.printer is not None:  # the export's Chromium, after the report: the export goes on meanwhile
+        printed = job.printer.print_later(prints)
+        for rel in pdfs:
+            writer.adopt_later(rel, printed)
+        return
+    print_pdfs(prints, job.options.chromium, contents.case.settings.chromium)
+    for rel in pdfs:
+        writer.adopt(rel)

@@ -8,9 +8,10 @@ and ``Announce`` activities are kept as boosts of the announced URI.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
-from ..model import Media, Post, Profile, Value
+from ..model import Media, Post, Profile, ProfileField, Value
 from ..views import Response, View, parse_html, text_of
 from .common import add_link, add_post, json_docs, json_value, set_once
 
@@ -65,10 +66,19 @@ def read_actor(profile: Profile, response: Response, doc: dict[str, Any]) -> Non
             raw = f"{field.get('name')}: {text}"
             hrefs = re.findall(r'href="([^"]+)"', str(field.get("value") or ""))
             add_link(profile, v(f"$.attachment[{index}]", hrefs[0] if hrefs else text, raw))
+            if isinstance(field.get("name"), str) and all(f.name.value != field["name"] for f in profile.fields):
+                profile.fields.append(
+                    ProfileField(
+                        v(f"$.attachment[{index}].name", field["name"]),
+                        v(f"$.attachment[{index}].value", text, str(field.get("value"))),
+                        hrefs[0] if hrefs else None,
+                    )
+                )
     if isinstance(doc.get("url"), str):
         add_link(profile, v("$.url", doc["url"]))
-    if isinstance(doc.get("movedTo"), str):
+    if isinstance(doc.get("movedTo"), str) and profile.moved_to is None:
         set_once(profile, "moved_to", v("$.movedTo", doc["movedTo"]))
+        profile.notes.append(f"the account says it moved to {doc['movedTo']} (movedTo): its posts may continue there")
     for index, other in enumerate(doc.get("alsoKnownAs") or []):
         if isinstance(other, str) and all(a.value != other for a in profile.also_known_as):
             profile.also_known_as.append(v(f"$.alsoKnownAs[{index}]", other))
@@ -84,6 +94,29 @@ def read_actor(profile: Profile, response: Response, doc: dict[str, Any]) -> Non
             profile.counts.setdefault(
                 name if name != "outbox" else "posts", v(f"$.{name}.totalItems", item["totalItems"])
             )
+
+
+def read_verified_fields(profile: Profile, view: View) -> None:
+    """Which fields the server verified: Mastodon's account lookup (``/api/v1/accounts/lookup``) gives
+    ``fields[].verified_at``, the time it found a ``rel=me`` link back to the profile on the linked page.
+    The actor document does not carry it. An answer for another account (``uri``/``url``) is not used."""
+    if profile.account_id is None or not profile.fields:
+        return
+    actor_id = str(profile.account_id.value)
+    urls = {actor_id, *(str(link.value) for link in profile.links)}
+    for response, doc in json_docs(view):
+        if not isinstance(doc, dict) or not isinstance(doc.get("fields"), list) or "acct" not in doc:
+            continue
+        if doc.get("uri") != actor_id and doc.get("url") not in urls:
+            continue
+        for index, item in enumerate(doc["fields"]):
+            if not isinstance(item, dict) or not isinstance(item.get("verified_at"), str):
+                continue
+            for position, field in enumerate(profile.fields):
+                if field.name.value == item.get("name") and field.verified_at is None:
+                    profile.fields[position] = replace(
+                        field, verified_at=json_value(response, f"$.fields[{index}].verified_at", item["verified_at"])
+                    )
 
 
 def read_collections(profile: Profile, view: View) -> None:
@@ -123,11 +156,20 @@ def _post(response: Response, path: str, activity: Any, actor_id: Any) -> Post |
         return json_value(response, path + sub, value, raw)
 
     kind = activity.get("type")
-    if kind == "Announce" and isinstance(activity.get("object"), str):
-        post = Post(id=v(".id", activity.get("id")), quote_of=v(".object", activity["object"]))
+    if kind == "Announce":  # a boost: the post shared, by the account that shared it
+        shared = activity.get("object")
+        shared_id = shared.get("id") if isinstance(shared, dict) else shared
+        if not isinstance(shared_id, str) or not activity.get("id"):
+            return None
+        post = Post(
+            id=v(".id", activity["id"]),
+            quote_of=v(".object.id" if isinstance(shared, dict) else ".object", shared_id),
+        )
         if isinstance(activity.get("published"), str):
             post.published = v(".published", activity["published"])
-        return post if activity.get("id") else None
+        if isinstance(activity.get("actor"), str):
+            post.author = v(".actor", activity["actor"])
+        return post
     note = activity.get("object") if kind == "Create" else activity
     prefix = ".object" if kind == "Create" else ""
     if not isinstance(note, dict) or not note.get("id"):
@@ -148,15 +190,25 @@ def _post(response: Response, path: str, activity: Any, actor_id: Any) -> Post |
         post.text = v(prefix + ".content", _html_text(note["content"]), note["content"])
     if isinstance(note.get("inReplyTo"), str):
         post.reply_to = v(prefix + ".inReplyTo", note["inReplyTo"])
+    if isinstance(note.get("summary"), str) and note["summary"].strip():
+        post.content_warning = v(prefix + ".summary", _html_text(note["summary"]), note["summary"])
+    if isinstance(note.get("sensitive"), bool):
+        post.sensitive = v(prefix + ".sensitive", note["sensitive"])
     for index, item in enumerate(note.get("attachment") or []):
-        if isinstance(item, dict) and isinstance(item.get("url"), str):
-            media_type = str(item.get("mediaType") or "")
-            kind_ = (
-                "video" if media_type.startswith("video") else "photo" if media_type.startswith("image") else "document"
-            )
-            post.media.append(
-                Media(item["url"], kind_, response.source(json_path=f"{path}{prefix}.attachment[{index}].url"))
-            )
+        url = item.get("url") if isinstance(item, dict) else None
+        url = url.get("href") if isinstance(url, dict) else url
+        if not isinstance(url, str):
+            continue
+        at = f"{prefix}.attachment[{index}]"
+        media_type = str(item.get("mediaType") or "")
+        kind_ = "video" if media_type.startswith("video") else "photo" if media_type.startswith("image") else "document"
+        details = {}
+        if isinstance(item.get("name"), str) and item["name"].strip():
+            details["alt"] = v(at + ".name", item["name"])
+        if media_type:
+            details["media_type"] = v(at + ".mediaType", media_type)
+        path_of_url = at + (".url.href" if isinstance(item.get("url"), dict) else ".url")
+        post.media.append(Media(url, kind_, response.source(json_path=path + path_of_url), details=details))
     for name, key in (("replies", "replies"), ("likes", "likes"), ("shares", "shares")):
         item = note.get(key)
         if isinstance(item, dict) and isinstance(item.get("totalItems"), int):

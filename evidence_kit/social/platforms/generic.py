@@ -70,6 +70,7 @@ def read_standards(profile: Profile, view: View, actor_first: bool = False) -> N
     for response, doc in activitypub.actors(view):
         activitypub.read_actor(profile, response, doc)
     activitypub.read_collections(profile, view)
+    activitypub.read_verified_fields(profile, view)
     read_feeds(profile, view)
 
 

@@ -178,25 +178,64 @@ def _message(page: Page, message: Any) -> Post | None:
     reply = message.xpath(
         ".//a[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message_reply ')][@href]"
     )
-    if reply:
-        post.reply_to = page.value(reply[0], urljoin(page.url, reply[0].get("href")))
+    if reply:  # raw: whom it quotes and what (the preview shows both above the reply)
+        quoted = [
+            text_of(e)
+            for e in (
+                *by_class(reply[0], "tgme_widget_message_author_name"),
+                *by_class(reply[0], "tgme_widget_message_text"),
+            )
+        ]
+        raw = ": ".join(t for t in quoted if t) or None
+        post.reply_to = page.value(reply[0], urljoin(page.url, reply[0].get("href")), raw)
     views = first_class(message, "tgme_widget_message_views")
     if views is not None:
         raw = text_of(views)
         count = parse_count(raw)
         if count is not None:
             post.counts["views"] = page.value(views, count, raw)
-    for wrap in by_class(message, "tgme_widget_message_photo_wrap"):
+    post.media = _media(page, message, data_post)
+    return post if number.isdigit() else None
+
+
+def _own(message: Any, name: str) -> list[Any]:
+    """Elements of class ``name`` in the message itself, not in the post it replies to."""
+    return [
+        e for e in by_class(message, name) if not e.xpath("ancestor::*[contains(@class, 'tgme_widget_message_reply')]")
+    ]
+
+
+def _media(page: Page, message: Any, data_post: str) -> list[Media]:
+    """The message's photos (a wrap's CSS background), videos (``<video src>`` and the thumbnail shown
+    before it plays, with its duration) and documents (title and size: the preview links the message,
+    never the file)."""
+    out: list[Media] = []
+    for wrap in _own(message, "tgme_widget_message_photo_wrap"):
         found = _BACKGROUND.search(wrap.get("style") or "")
         if found:
-            post.media.append(Media(urljoin(page.url, found.group(1)), "photo", page.at(wrap)))
-    for video in message.xpath(".//video[@src]"):
-        post.media.append(Media(urljoin(page.url, video.get("src")), "video", page.at(video)))
-    for document in by_class(message, "tgme_widget_message_document_wrap"):
+            out.append(Media(urljoin(page.url, found.group(1)), "photo", page.at(wrap)))
+    for player in _own(message, "tgme_widget_message_video_player"):
+        thumb = first_class(player, "tgme_widget_message_video_thumb")
+        found = _BACKGROUND.search(thumb.get("style") or "") if thumb is not None else None
+        details = {}
+        duration = first_class(player, "message_video_duration")
+        if duration is not None and text_of(duration):
+            details["duration"] = page.value(duration, text_of(duration))
+        for video in player.xpath(".//video[@src]"):
+            out.append(Media(urljoin(page.url, video.get("src")), "video", page.at(video), details=details))
+        if found and thumb is not None:
+            out.append(Media(urljoin(page.url, found.group(1)), "thumbnail", page.at(thumb)))
+    for document in _own(message, "tgme_widget_message_document_wrap"):
         title = first_class(document, "tgme_widget_message_document_title")
-        href = document.get("href") or (urljoin(page.url, f"/{data_post}"))
-        post.media.append(Media(href, "document", page.at(title if title is not None else document)))
-    return post if number.isdigit() else None
+        extra = first_class(document, "tgme_widget_message_document_extra")
+        details = {}
+        if title is not None and text_of(title):
+            details["title"] = page.value(title, text_of(title))
+        if extra is not None and text_of(extra):
+            details["size"] = page.value(extra, text_of(extra))
+        href = urljoin(page.url, document.get("href") or f"/{data_post}")
+        out.append(Media(href, "document", page.at(document), details=details))
+    return out
 
 
 def channel_id(view: View, handle: str | None) -> tuple[Value | None, str | None]:
