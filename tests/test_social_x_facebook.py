@@ -146,7 +146,8 @@ def test_x_values_point_at_the_graphql_records_holding_them(world: World) -> Non
         source = post["id"]["source"]
         record = records[source["warc_record_id"]]
         assert "/UserTweets?" in record["uri"]
-        assert at_path(json.loads(record["body"]), source["json_path"]) == v(post["id"])
+        # a tombstone's only id is the one its entry names ("tweet-ID"), kept as the raw text
+        assert at_path(json.loads(record["body"]), source["json_path"]) == post["id"].get("raw", v(post["id"]))
         text = post["text"]["source"]
         assert at_path(json.loads(records[text["warc_record_id"]]["body"]), text["json_path"]) == v(post["text"])
 
@@ -155,8 +156,10 @@ def test_x_posts_read_through_the_bottom_cursor_to_the_timeline_end(world: World
     item = world.first[world.site.url("/x/mara_models")]
     posts = item["posts"]
     pinned = x.tweet_id(x.PINNED)
-    assert [v(post["id"]) for post in posts] == [pinned] + [x.tweet_id(n) for n in range(14, 0, -1) if n != x.PINNED]
-    assert item["profile"]["posts_read"] == 14 and item["profile"]["reached_end"] is True
+    order = [x.tweet_id(n) for n in range(14, 0, -1) if n != x.PINNED]
+    order.insert(order.index(x.tweet_id(12)) + 1, x.TOMBSTONE_ID)
+    assert [v(post["id"]) for post in posts] == [pinned, *order]
+    assert item["profile"]["posts_read"] == 15 and item["profile"]["reached_end"] is True
     by_id = {v(post["id"]): post for post in posts}
     newest = by_id[x.tweet_id(14)]
     assert v(newest["permalink"]) == f"https://x.com/mara_models/status/{x.tweet_id(14)}"
@@ -175,7 +178,14 @@ def test_x_posts_read_through_the_bottom_cursor_to_the_timeline_end(world: World
     }
     (photo,) = newest["media"]
     assert photo["url"] == world.site.url("/x/pbs/media/GdPhoto14.png") and photo["blake3"]
-    assert v(by_id[x.tweet_id(13)]["forwarded_from"]) == "https://x.com/castingnews/status/1861000000000000777"
+    repost = by_id[x.tweet_id(13)]
+    assert v(repost["forwarded_from"]) == "https://x.com/castingnews/status/1861000000000000777"
+    # a repost's text is the original's whole text; X's own "RT @name: …" form is kept as the raw text
+    assert (v(repost["text"]), repost["text"]["raw"]) == (
+        "Open call in Milan on Friday.",
+        "RT @castingnews: Open call in Milan on Friday.",
+    )
+    assert repost["text"]["source"]["json_path"].endswith(".legacy.retweeted_status_result.result.legacy.full_text")
     assert v(by_id[x.tweet_id(12)]["quote_of"]) == "https://x.com/dubai_jobs/status/1861000000000000888"
     assert v(by_id[x.tweet_id(11)]["reply_to"]) == "https://x.com/modelscout_it/status/1861000000000000999"
     # Three timeline answers, the second and third asked for with the bottom cursor of the one before,
@@ -185,6 +195,49 @@ def test_x_posts_read_through_the_bottom_cursor_to_the_timeline_end(world: World
     assert len(timelines) == 3
     assert sum('"cursor"' in json.dumps(r) or "cursor%22" in r for r in timelines) == 2
     assert reading(world, item)["fetched"] == []
+
+
+def test_x_long_wrapped_video_withheld_and_unavailable_posts(world: World) -> None:
+    item = world.first[world.site.url("/x/mara_models")]
+    by_id = {v(post["id"]): post for post in item["posts"]}
+    notes = item["profile"]["notes"]
+    # A long post: its whole text from note_tweet, never legacy.full_text's first 275 characters.
+    long = by_id[x.tweet_id(x.LONG)]
+    assert len(x.LONG_TEXT) > 280 and v(long["text"]) == x.LONG_TEXT
+    assert long["text"]["raw"] == x.long_start()
+    assert long["text"]["source"]["json_path"].endswith(".note_tweet.note_tweet_results.result.text")
+    # A post inside a TweetWithVisibilityResults wrapper is read from its "tweet".
+    wrapped = by_id[x.tweet_id(x.WRAPPED)]
+    assert wrapped["id"]["source"]["json_path"].endswith(".tweet_results.result.tweet.rest_id")
+    assert (v(wrapped["author"]), v(wrapped["text"])) == ("mara_models", x.text(x.WRAPPED))
+    assert v(wrapped["permalink"]) == f"https://x.com/mara_models/status/{x.tweet_id(x.WRAPPED)}"
+    # A video: the mp4 variant of the highest bitrate (not the HLS playlist), then its thumbnail.
+    video, thumb = by_id[x.tweet_id(x.VIDEO)]["media"]
+    assert (video["kind"], video["url"]) == ("video", world.site.url(x.video_url(x.VIDEO, 2176000)))
+    assert video["source"]["json_path"].endswith(".extended_entities.media[0].video_info.variants[2].url")
+    assert thumb["kind"] == "thumbnail" and thumb["url"].endswith("/thumb7.jpg")
+    # A tombstone in the timeline: kept by the id its entry names, X's notice as its text, no author,
+    # and a note that says it is withheld or unavailable, not deleted by the account.
+    tomb = by_id[x.TOMBSTONE_ID]
+    assert (v(tomb["text"]), v(tomb["permalink"])) == (x.TOMBSTONE_TEXT, f"https://x.com/i/status/{x.TOMBSTONE_ID}")
+    assert tomb["id"]["raw"] == f"tweet-{x.TOMBSTONE_ID}" and "author" not in tomb
+    assert tomb["text"]["source"]["json_path"].endswith(".tweet_results.result.tombstone.text.text")
+    assert (
+        f"post {x.TOMBSTONE_ID} is shown by X only as a notice ({x.TOMBSTONE_TEXT!r}): it is withheld or "
+        "unavailable to a logged-out visitor, not a post this account is known to have deleted; its author is "
+        "not shown"
+    ) in notes
+    # A quote of a post X shows as a tombstone: the quoted id from quoted_status_id_str, X's words as raw.
+    quoting = by_id[x.tweet_id(x.QUOTES_GONE)]
+    assert (v(quoting["quote_of"]), quoting["quote_of"]["raw"]) == (
+        f"https://x.com/i/status/{x.GONE_QUOTED_ID}",
+        x.GONE_QUOTED_TEXT,
+    )
+    assert any(note.startswith(f"post {x.tweet_id(x.QUOTES_GONE)} quotes post {x.GONE_QUOTED_ID}") for note in notes)
+    assert (
+        f"post {x.tweet_id(x.WITHHELD)} is withheld in DE (scope 'status'), as X's answer says "
+        "(legacy.withheld_in_countries)"
+    ) in notes
 
 
 def test_x_second_visit_finds_the_deleted_post_and_the_rename(world: World) -> None:
