@@ -1,6 +1,7 @@
 """X and Facebook end to end with real Chromium: capture-profile on local copies of their public pages
-(tests/fixtures/social/x.py, facebook.py), their walls, and a second visit to the X account (renamed,
-same rest_id, one post deleted).
+(tests/fixtures/social/x.py, facebook.py), their walls, and a second visit to each account: the X account
+renamed (same rest_id) with one post deleted, the Facebook Page under a new vanity name (same page id) with
+one post deleted and one edited.
 
 X's posts come from the GraphQL answers the page's own script fetched while the reader scrolled: they
 are read back from the WARC, and every value names the record and the JSON path that hold it.
@@ -43,7 +44,7 @@ class World:
     site: SocialSite
     first: dict[str, Any]  # url -> capture-profile --json item (visit 1)
     walls: dict[str, Any]
-    second: dict[str, Any]  # the X account on visit 2
+    second: dict[str, Any]  # url -> capture-profile --json item (visit 2: the X account and the Facebook Page)
     verify: dict[str, Any]
 
     @property
@@ -76,14 +77,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             first = _run(runner, "capture-profile", u("/x/mara_models"), u(f"/fb/{fb.VANITY}"), "--case", CASE, *FAST)
             walls = _run(runner, "capture-profile", *(u(p) for p in WALLS), "--case", CASE, *FAST)
             site.visit = 2
-            second = _run(runner, "capture-profile", u("/x/mara_models_eu"), "--case", CASE, *FAST)
+            second = _run(
+                runner, "capture-profile", u("/x/mara_models_eu"), u(f"/fb/{fb.VANITIES[2]}"), "--case", CASE, *FAST
+            )
             verify = _run(runner, "verify", CASE, "--json")
         yield World(
             root,
             site,
             {item["url"]: item for item in json.loads(first.stdout)},
             {item["url"]: item for item in json.loads(walls.stdout)},
-            json.loads(second.stdout)[0],
+            {item["url"]: item for item in json.loads(second.stdout)},
             json.loads(verify.stdout),
         )
     finally:
@@ -114,7 +117,7 @@ def test_x_account_from_the_user_answer_the_page_fetched(world: World) -> None:
     item = world.first[world.site.url("/x/mara_models")]
     p = item["profile"]
     assert item["capture"]["status"] == "complete", item["capture"]["errors"]
-    assert (p["platform"], p["extractor"]) == ("x", {"name": "x", "version": "2"})
+    assert (p["platform"], p["extractor"]) == ("x", {"name": "x", "version": "3"})
     assert (v(p["handle"]), v(p["account_id"]), v(p["display_name"])) == ("mara_models", x.REST_ID, x.NAME)
     assert v(p["bio"]) == x.BIO
     assert {k: v(c) for k, c in p["counts"].items()} == {
@@ -241,7 +244,7 @@ def test_x_long_wrapped_video_withheld_and_unavailable_posts(world: World) -> No
 
 
 def test_x_second_visit_finds_the_deleted_post_and_the_rename(world: World) -> None:
-    item = world.second
+    item = world.second[world.site.url("/x/mara_models_eu")]
     p = item["profile"]
     assert (v(p["handle"]), v(p["account_id"])) == ("mara_models_eu", x.REST_ID)
     diff = item["history"]
@@ -263,7 +266,7 @@ def test_facebook_page_id_name_counts_and_posts(world: World) -> None:
     item = world.first[world.site.url(f"/fb/{fb.VANITY}")]
     p = item["profile"]
     assert item["capture"]["status"] == "complete", item["capture"]["errors"]
-    assert (p["platform"], p["extractor"]) == ("facebook", {"name": "facebook", "version": "2"})
+    assert (p["platform"], p["extractor"]) == ("facebook", {"name": "facebook", "version": "3"})
     # The page id from its app links, never the logged-out viewer's "USER_ID":"0" / "userID":"0".
     assert (v(p["account_id"]), p["account_id"]["raw"]) == (fb.PAGE_ID, f"fb://page/{fb.PAGE_ID}?referrer=app_link")
     assert (v(p["handle"]), v(p["display_name"])) == (fb.VANITY, fb.TITLE)
@@ -280,6 +283,43 @@ def test_facebook_page_id_name_counts_and_posts(world: World) -> None:
     assert v(posts[0]["text"]) == fb.text(fb.POSTS)
     assert {k: v(c) for k, c in posts[0]["counts"].items()} == {"likes": 120, "replies": 10, "shares": 5}
     assert posts[0]["media"][0]["blake3"]
+    # The author is the story's data-ft content_owner_id_new (the Page's numeric id), as facebook-scraper reads it.
+    assert {v(post["author"]) for post in posts} == {fb.PAGE_ID}
+    assert posts[0]["author"]["source"]["json_path"] == "$.content_owner_id_new"
+    # A share names the shared post from data-ft original_content_id / original_content_owner_id.
+    by_id = {v(post["id"]): post for post in posts}
+    shared = by_id[fb.post_id(fb.SHARED)]["forwarded_from"]
+    assert (v(shared), shared["raw"]) == (
+        f"https://www.facebook.com/{fb.SHARED_OWNER}/posts/{fb.SHARED_POST}",
+        fb.SHARED_POST,
+    )
+    assert shared["source"]["json_path"] == "$.original_content_id"
+    assert [n for n in range(fb.POSTS, 0, -1) if "forwarded_from" in by_id[fb.post_id(n)]] == [fb.SHARED]
+    assert v(by_id[fb.post_id(fb.SHARED)]["text"]) == fb.text(fb.SHARED), "the sharing post's own words"
+
+
+def test_facebook_second_visit_finds_the_deleted_and_edited_posts_and_the_new_vanity(world: World) -> None:
+    first = world.first[world.site.url(f"/fb/{fb.VANITY}")]
+    item = world.second[world.site.url(f"/fb/{fb.VANITIES[2]}")]
+    p = item["profile"]
+    assert item["capture"]["status"] == "complete", item["capture"]["errors"]
+    assert (v(p["handle"]), v(p["account_id"])) == (fb.VANITIES[2], fb.PAGE_ID)
+    assert [v(post["id"]) for post in item["posts"]] == [fb.post_id(n) for n in fb.numbers(2)]
+    diff = item["history"]
+    assert diff["from"]["capture_id"] == first["capture"]["id"]
+    assert diff["account"] == f"facebook:id:{fb.PAGE_ID}", "matched by the page id, not the vanity name"
+    assert diff["changes"] == [{"field": "handle", "before": fb.VANITY, "after": fb.VANITIES[2]}]
+    posts = diff["posts"]
+    deleted = fb.post_id(fb.DELETED_ON_VISIT_2)
+    assert [(d["id"], d["permalink"]) for d in posts["deleted"]] == [(deleted, fb.permalink(fb.DELETED_ON_VISIT_2)[1])]
+    (edited,) = posts["edited"]
+    assert edited["id"] == fb.post_id(fb.EDITED_ON_VISIT_2)
+    assert (edited["text_before"], edited["text_after"]) == (
+        fb.text(fb.EDITED_ON_VISIT_2, 1),
+        fb.text(fb.EDITED_ON_VISIT_2, 2),
+    )
+    assert edited["media_before"] == edited["media_after"] == []
+    assert posts["new"] == [] and posts["not_reread"] == []
 
 
 def test_facebook_values_point_at_the_page_record_holding_them(world: World) -> None:

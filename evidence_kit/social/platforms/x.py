@@ -5,48 +5,85 @@ from ``abs.twimg.com/responsive-web/``, ``window.__INITIAL_STATE__``) whose scri
 GraphQL API, through the browser, for the account and its posts. The capture's browser records those
 answers, so they are read here from the WARC; nothing is fetched by the extractor.
 
-Sources studied (read, not copied): example GraphQL answers in trevorhobenshield/twitter-api-client
-``examples/example_responses.md`` (a ``UserTweetsAndReplies`` entry: ``entryId``, ``sortIndex``,
-``TimelineTimelineItem`` / ``TimelineTimelineModule``, ``tweet_results.result`` with ``rest_id``,
-``core.user_results.result`` and ``legacy``); the timeline schema notes in vicnaum/vics-twitter-toolkit
-(``instructions[]`` with ``entries`` or one ``entry``, cursor entries with ``cursorType`` and
-``value``); TypeScript scraper types that split ``CoreUserRaw`` (``created_at``, ``name``,
-``screen_name``, the 2025 layout) from ``LegacyUserRaw`` (``description``, ``entities.url.urls``,
-counts); syndication scrapers reading ``<script id="__NEXT_DATA__">`` of
-``syndication.twitter.com/srv/timeline-profile/screen-name/NAME``; gallery-dl
-``extractor/twitter.py`` (an old, HTML-era version: its guest-token and rate-limit handling, 429 and
-``x-rate-limit-remaining``). What snscrape, twscrape and yt-dlp do with ``UserUnavailable``,
-``TweetWithVisibilityResults``, ``TweetTombstone`` and ``views.count`` is from general knowledge of
-them, not re-read here; the stored-answer tests cover both layouts.
+Sources studied (read, not copied), and what each taught:
+
+- vladkens/twscrape ``twscrape/models.py`` (``User.parse``, ``Tweet.parse``, ``_get_views``,
+  ``_get_tweet_user_obj``): a post's text is ``note_tweet.note_tweet_results.result.text`` when there
+  is one, else ``legacy.full_text``; views ``views.count`` (a string) or ``ext_views.count``;
+  ``bookmark_count``; repost and quote ids from ``retweeted_status_result.result(.tweet).rest_id`` /
+  ``quoted_status_result.result(.tweet).rest_id``; the author from ``core.user_results.result``
+  (skipped when ``UserUnavailable``); a user's ``is_blue_verified`` and ``verified_type`` apart from
+  ``verified``; ``protected``; media from ``extended_entities.media[]`` by ``type`` (photo
+  ``media_url_https``; video and animated_gif ``video_info.variants[]``, those with a ``bitrate``).
+- yt-dlp ``yt_dlp/extractor/twitter.py`` (``_graphql_to_legacy``): the typenames ``Tweet``,
+  ``TweetWithVisibilityResults`` (a "stale" post: the post is its ``tweet``), ``TweetTombstone``
+  (``tombstone.text.text``, "… Learn more") and ``TweetUnavailable`` (``reason``: ``NsfwLoggedOut``,
+  ``NsfwViewerHasNoStatedAge``, ``Protected``); the mp4 variants by ``bitrate`` beside an HLS
+  ``.m3u8`` variant that has none.
+- mikf/gallery-dl ``gallery_dl/extractor/twitter.py`` (2026): ``_transform_user`` (``core.screen_name``,
+  ``core.name``, ``core.created_at``, ``verification.verified``, ``privacy.protected``,
+  ``avatar.image_url`` in the new layout, ``legacy.*`` in the old; ``withheld_scope``),
+  ``_transform_tweet`` (``note_tweet`` text, ``views.count``, ``bookmark_count``), its timeline reader
+  (``tweet-``, ``profile-conversation-`` and ``tombstone-`` entries, ``itemContent.tombstoneInfo``
+  with ``richText`` / ``text``; a wrapper's ``tweet``; a repost's text and media taken from the
+  original, ``legacy.retweeted_status_result.result``; the bottom cursor ``cursor-bottom-``), and
+  ``UserUnavailable`` with ``message``.
+- zedeus/nitter ``src/parser.nim`` (``parseGraphTweet``, ``parseTweet``, ``parseGraphTimeline``):
+  tombstones (``tombstone.richText`` / ``tombstone.text``), ``TweetUnavailable``,
+  ``TweetPreviewDisplay`` (subscribers only), the wrapper's ``tweet``; a post's id from its entry
+  id when it is unavailable; ``withheld_in_countries`` ``XX`` (everywhere) / ``XY`` (copyright) and
+  ``withheld_copyright``; the pinned entry ``TimelinePinEntry``.
+- earlier: trevorhobenshield/twitter-api-client ``examples/example_responses.md`` (entry layout),
+  vicnaum/vics-twitter-toolkit timeline notes (``instructions[]``, cursor entries), syndication
+  scrapers (``__NEXT_DATA__`` of ``syndication.twitter.com/srv/timeline-profile/screen-name/NAME``),
+  an old gallery-dl (429 and ``x-rate-limit-remaining``).
 
 Where each field comes from (a JSON path into the recorded answer of ``/i/api/graphql/…/UserByScreenName``
 or ``UserByRestId``, ``$.data.user.result``):
 
 - account id: ``rest_id`` (the numeric id: it survives a rename); handle: ``core.screen_name`` else
   ``legacy.screen_name``; display name: ``core.name`` / ``legacy.name``; created: ``core.created_at`` /
-  ``legacy.created_at`` (RFC 3339 here, X's text kept as raw); bio: ``legacy.description``; links:
-  ``legacy.entities.url.urls[].expanded_url`` and ``legacy.entities.description.urls[].expanded_url``;
-  counts: ``legacy.followers_count``, ``friends_count`` (following), ``statuses_count`` (posts),
-  ``favourites_count`` (likes), ``media_count``; avatar: ``avatar.image_url`` /
-  ``legacy.profile_image_url_https``; header: ``legacy.profile_banner_url``; verified:
-  ``verification.verified`` / ``legacy.verified`` (X's own badge), else ``is_blue_verified`` (a paid
-  X Premium check mark, said so in a note: it is not identity verification).
+  ``legacy.created_at`` ("Wed Oct 10 20:19:24 +0000 2018": RFC 3339 UTC here, X's text kept as raw);
+  bio: ``legacy.description``; links: ``legacy.entities.url.urls[].expanded_url`` and
+  ``legacy.entities.description.urls[].expanded_url``; counts: ``legacy.followers_count``,
+  ``friends_count`` (following), ``statuses_count`` (posts), ``favourites_count`` (likes),
+  ``media_count``; avatar: ``avatar.image_url`` / ``legacy.profile_image_url_https``; header:
+  ``legacy.profile_banner_url``; verified: ``verification.verified`` / ``legacy.verified`` (X's own
+  badge), else ``is_blue_verified`` (a paid X Premium check mark, said so in a note: it is not
+  identity verification); protected: ``privacy.protected`` / ``legacy.protected`` (a ``private``
+  wall, the header still read); withheld: ``legacy.withheld_in_countries`` / ``withheld_scope`` (a
+  note naming the countries).
 - posts: each ``UserTweets`` / ``UserTweetsAndReplies`` / ``UserMedia`` answer's
   ``…timeline.instructions[]`` (``TimelineAddEntries.entries[]``, ``TimelinePinEntry.entry``), entry
-  ``content.itemContent.tweet_results.result`` (or a module's ``content.items[].item.itemContent``):
-  id ``rest_id``; text ``legacy.full_text``; published ``legacy.created_at``; author the user in
+  ``content.itemContent.tweet_results.result`` (or a module's ``content.items[].item.itemContent``),
+  inside a ``TweetWithVisibilityResults`` its ``tweet``: id ``rest_id``; text
+  ``note_tweet.note_tweet_results.result.text`` for a long post (its ``legacy.full_text``, only the
+  start, kept as raw) else ``legacy.full_text``; published ``legacy.created_at``; author the user in
   ``core.user_results.result``; permalink ``https://x.com/AUTHOR/status/ID``; a repost's original from
-  ``legacy.retweeted_status_result.result``; a quote from ``quoted_status_result.result``; a reply from
-  ``legacy.in_reply_to_screen_name`` + ``in_reply_to_status_id_str``; counts ``reply_count``,
-  ``retweet_count`` (shares), ``quote_count``, ``favorite_count`` (likes), ``bookmark_count``,
-  ``views.count``; media ``legacy.extended_entities.media[]`` (``media_url_https``, ``type``; a video's
-  best ``video_info.variants[]``). The page asks for the next page with the bottom cursor
-  (``cursor-bottom-…`` entry, ``content.value``) as the reader scrolls; an answer with no post entries
-  is the timeline's end.
+  ``legacy.retweeted_status_result.result`` (its permalink, and its whole text as the post's text:
+  the repost's own "RT @name: …" is kept as raw); a quote from ``quoted_status_result.result``; a
+  reply from ``legacy.in_reply_to_screen_name`` + ``in_reply_to_status_id_str``; counts
+  ``reply_count``, ``retweet_count`` (shares), ``quote_count``, ``favorite_count`` (likes),
+  ``bookmark_count``, ``views.count``; media ``legacy.extended_entities.media[]``: a photo's
+  ``media_url_https``, a video's or GIF's ``video/mp4`` variant of the highest ``bitrate`` (never the
+  ``.m3u8`` playlist) and its ``media_url_https`` as the thumbnail; withheld posts
+  (``withheld_in_countries``, ``withheld_copyright``, ``withheld_scope``) are named in a note.
+- posts X shows only as a notice: a ``TweetTombstone`` (``tombstone.text.text`` / ``richText.text``),
+  a ``tombstone-ID`` entry (``itemContent.tombstoneInfo``), ``TweetUnavailable`` (``reason``),
+  ``TweetPreviewDisplay``: kept as a post with the id its ``entryId`` names (raw: the entryId), the
+  permalink ``https://x.com/i/status/ID``, X's words as its text, no author, and a note saying it is
+  withheld or unavailable to a logged-out visitor, **not** a post the account deleted. A quote of
+  such a post names ``legacy.quoted_status_id_str`` with X's words as raw, and a note.
+- paging: the page asks for the next page with the bottom cursor (``cursor-bottom-…`` entry,
+  ``content.value``) as the reader scrolls; a good answer with no post entries is the timeline's end.
 - the public syndication timeline ``syndication.twitter.com/srv/timeline-profile/screen-name/NAME``,
   when that page itself is captured: its ``<script id="__NEXT_DATA__">`` JSON,
   ``props.pageProps.timeline.entries[].content.tweet`` (``id_str``, ``created_at``, ``full_text`` /
   ``text``, ``permalink``, ``user``).
+
+Not read: nitter's own HTML (a mirror's markup, not X's), X's newer ``timeline_response`` /
+``tweetResult`` layout nitter asks for with its own client (the web app's answers read here have
+``timeline.timeline``), ``card`` previews and polls, ``edit_control`` (an edited post's earlier ids).
 
 Walls: the redirect to ``/i/flow/login`` (and a "Log in to X" / "Sign in to X" title), "Account
 suspended" or a ``UserUnavailable`` answer with ``reason: Suspended``, "This account doesn't exist" or a
@@ -69,7 +106,7 @@ from .common import add_link, add_post, json_docs, json_value, pages, script_val
 from .generic import read_standards
 
 NAME = "x"
-VERSION = "2"
+VERSION = "3"
 HOSTS = ("x.com", "twitter.com", "mobile.twitter.com", "syndication.twitter.com")
 POSTS_CSS = "article[data-testid='tweet']"
 PAGING = "scroll"
