@@ -296,7 +296,7 @@ def test_x_profile_only_from_the_user_answer_never_from_a_reposted_author() -> N
     tweets = _api("https://x.com/i/api/graphql/b/UserTweets?v", timeline)
     profile, _ = extract(view("https://x.com/mara_models", "<html><body></body></html>", extra=[tweets]), None)
     assert profile.account_id is None and profile.handle is None
-    assert len(profile.posts) == 11 and not profile.reached_end  # the pinned post and the first 10
+    assert len(profile.posts) == 12 and not profile.reached_end  # the pinned post, the first 10, a tombstone
 
 
 def test_x_rate_limit_and_suspended_answers_are_walls() -> None:

@@ -1,6 +1,7 @@
 """X and Facebook end to end with real Chromium: capture-profile on local copies of their public pages
-(tests/fixtures/social/x.py, facebook.py), their walls, and a second visit to the X account (renamed,
-same rest_id, one post deleted).
+(tests/fixtures/social/x.py, facebook.py), their walls, and a second visit to each account: the X account
+renamed (same rest_id) with one post deleted, the Facebook Page under a new vanity name (same page id) with
+one post deleted and one edited.
 
 X's posts come from the GraphQL answers the page's own script fetched while the reader scrolled: they
 are read back from the WARC, and every value names the record and the JSON path that hold it.
@@ -43,7 +44,7 @@ class World:
     site: SocialSite
     first: dict[str, Any]  # url -> capture-profile --json item (visit 1)
     walls: dict[str, Any]
-    second: dict[str, Any]  # the X account on visit 2
+    second: dict[str, Any]  # url -> capture-profile --json item (visit 2: the X account and the Facebook Page)
     verify: dict[str, Any]
 
     @property
@@ -76,14 +77,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             first = _run(runner, "capture-profile", u("/x/mara_models"), u(f"/fb/{fb.VANITY}"), "--case", CASE, *FAST)
             walls = _run(runner, "capture-profile", *(u(p) for p in WALLS), "--case", CASE, *FAST)
             site.visit = 2
-            second = _run(runner, "capture-profile", u("/x/mara_models_eu"), "--case", CASE, *FAST)
+            second = _run(
+                runner, "capture-profile", u("/x/mara_models_eu"), u(f"/fb/{fb.VANITIES[2]}"), "--case", CASE, *FAST
+            )
             verify = _run(runner, "verify", CASE, "--json")
         yield World(
             root,
             site,
             {item["url"]: item for item in json.loads(first.stdout)},
             {item["url"]: item for item in json.loads(walls.stdout)},
-            json.loads(second.stdout)[0],
+            {item["url"]: item for item in json.loads(second.stdout)},
             json.loads(verify.stdout),
         )
     finally:
@@ -114,7 +117,7 @@ def test_x_account_from_the_user_answer_the_page_fetched(world: World) -> None:
     item = world.first[world.site.url("/x/mara_models")]
     p = item["profile"]
     assert item["capture"]["status"] == "complete", item["capture"]["errors"]
-    assert (p["platform"], p["extractor"]) == ("x", {"name": "x", "version": "2"})
+    assert (p["platform"], p["extractor"]) == ("x", {"name": "x", "version": "3"})
     assert (v(p["handle"]), v(p["account_id"]), v(p["display_name"])) == ("mara_models", x.REST_ID, x.NAME)
     assert v(p["bio"]) == x.BIO
     assert {k: v(c) for k, c in p["counts"].items()} == {
@@ -146,7 +149,8 @@ def test_x_values_point_at_the_graphql_records_holding_them(world: World) -> Non
         source = post["id"]["source"]
         record = records[source["warc_record_id"]]
         assert "/UserTweets?" in record["uri"]
-        assert at_path(json.loads(record["body"]), source["json_path"]) == v(post["id"])
+        # a tombstone's only id is the one its entry names ("tweet-ID"), kept as the raw text
+        assert at_path(json.loads(record["body"]), source["json_path"]) == post["id"].get("raw", v(post["id"]))
         text = post["text"]["source"]
         assert at_path(json.loads(records[text["warc_record_id"]]["body"]), text["json_path"]) == v(post["text"])
 
@@ -155,8 +159,10 @@ def test_x_posts_read_through_the_bottom_cursor_to_the_timeline_end(world: World
     item = world.first[world.site.url("/x/mara_models")]
     posts = item["posts"]
     pinned = x.tweet_id(x.PINNED)
-    assert [v(post["id"]) for post in posts] == [pinned] + [x.tweet_id(n) for n in range(14, 0, -1) if n != x.PINNED]
-    assert item["profile"]["posts_read"] == 14 and item["profile"]["reached_end"] is True
+    order = [x.tweet_id(n) for n in range(14, 0, -1) if n != x.PINNED]
+    order.insert(order.index(x.tweet_id(12)) + 1, x.TOMBSTONE_ID)
+    assert [v(post["id"]) for post in posts] == [pinned, *order]
+    assert item["profile"]["posts_read"] == 15 and item["profile"]["reached_end"] is True
     by_id = {v(post["id"]): post for post in posts}
     newest = by_id[x.tweet_id(14)]
     assert v(newest["permalink"]) == f"https://x.com/mara_models/status/{x.tweet_id(14)}"
@@ -175,7 +181,14 @@ def test_x_posts_read_through_the_bottom_cursor_to_the_timeline_end(world: World
     }
     (photo,) = newest["media"]
     assert photo["url"] == world.site.url("/x/pbs/media/GdPhoto14.png") and photo["blake3"]
-    assert v(by_id[x.tweet_id(13)]["forwarded_from"]) == "https://x.com/castingnews/status/1861000000000000777"
+    repost = by_id[x.tweet_id(13)]
+    assert v(repost["forwarded_from"]) == "https://x.com/castingnews/status/1861000000000000777"
+    # a repost's text is the original's whole text; X's own "RT @name: …" form is kept as the raw text
+    assert (v(repost["text"]), repost["text"]["raw"]) == (
+        "Open call in Milan on Friday.",
+        "RT @castingnews: Open call in Milan on Friday.",
+    )
+    assert repost["text"]["source"]["json_path"].endswith(".legacy.retweeted_status_result.result.legacy.full_text")
     assert v(by_id[x.tweet_id(12)]["quote_of"]) == "https://x.com/dubai_jobs/status/1861000000000000888"
     assert v(by_id[x.tweet_id(11)]["reply_to"]) == "https://x.com/modelscout_it/status/1861000000000000999"
     # Three timeline answers, the second and third asked for with the bottom cursor of the one before,
@@ -187,8 +200,51 @@ def test_x_posts_read_through_the_bottom_cursor_to_the_timeline_end(world: World
     assert reading(world, item)["fetched"] == []
 
 
+def test_x_long_wrapped_video_withheld_and_unavailable_posts(world: World) -> None:
+    item = world.first[world.site.url("/x/mara_models")]
+    by_id = {v(post["id"]): post for post in item["posts"]}
+    notes = item["profile"]["notes"]
+    # A long post: its whole text from note_tweet, never legacy.full_text's first 275 characters.
+    long = by_id[x.tweet_id(x.LONG)]
+    assert len(x.LONG_TEXT) > 280 and v(long["text"]) == x.LONG_TEXT
+    assert long["text"]["raw"] == x.long_start()
+    assert long["text"]["source"]["json_path"].endswith(".note_tweet.note_tweet_results.result.text")
+    # A post inside a TweetWithVisibilityResults wrapper is read from its "tweet".
+    wrapped = by_id[x.tweet_id(x.WRAPPED)]
+    assert wrapped["id"]["source"]["json_path"].endswith(".tweet_results.result.tweet.rest_id")
+    assert (v(wrapped["author"]), v(wrapped["text"])) == ("mara_models", x.text(x.WRAPPED))
+    assert v(wrapped["permalink"]) == f"https://x.com/mara_models/status/{x.tweet_id(x.WRAPPED)}"
+    # A video: the mp4 variant of the highest bitrate (not the HLS playlist), then its thumbnail.
+    video, thumb = by_id[x.tweet_id(x.VIDEO)]["media"]
+    assert (video["kind"], video["url"]) == ("video", world.site.url(x.video_url(x.VIDEO, 2176000)))
+    assert video["source"]["json_path"].endswith(".extended_entities.media[0].video_info.variants[2].url")
+    assert thumb["kind"] == "thumbnail" and thumb["url"].endswith("/thumb7.jpg")
+    # A tombstone in the timeline: kept by the id its entry names, X's notice as its text, no author,
+    # and a note that says it is withheld or unavailable, not deleted by the account.
+    tomb = by_id[x.TOMBSTONE_ID]
+    assert (v(tomb["text"]), v(tomb["permalink"])) == (x.TOMBSTONE_TEXT, f"https://x.com/i/status/{x.TOMBSTONE_ID}")
+    assert tomb["id"]["raw"] == f"tweet-{x.TOMBSTONE_ID}" and "author" not in tomb
+    assert tomb["text"]["source"]["json_path"].endswith(".tweet_results.result.tombstone.text.text")
+    assert (
+        f"post {x.TOMBSTONE_ID} is shown by X only as a notice ({x.TOMBSTONE_TEXT!r}): it is withheld or "
+        "unavailable to a logged-out visitor, not a post this account is known to have deleted; its author is "
+        "not shown"
+    ) in notes
+    # A quote of a post X shows as a tombstone: the quoted id from quoted_status_id_str, X's words as raw.
+    quoting = by_id[x.tweet_id(x.QUOTES_GONE)]
+    assert (v(quoting["quote_of"]), quoting["quote_of"]["raw"]) == (
+        f"https://x.com/i/status/{x.GONE_QUOTED_ID}",
+        x.GONE_QUOTED_TEXT,
+    )
+    assert any(note.startswith(f"post {x.tweet_id(x.QUOTES_GONE)} quotes post {x.GONE_QUOTED_ID}") for note in notes)
+    assert (
+        f"post {x.tweet_id(x.WITHHELD)} is withheld in DE (scope 'status'), as X's answer says "
+        "(legacy.withheld_in_countries)"
+    ) in notes
+
+
 def test_x_second_visit_finds_the_deleted_post_and_the_rename(world: World) -> None:
-    item = world.second
+    item = world.second[world.site.url("/x/mara_models_eu")]
     p = item["profile"]
     assert (v(p["handle"]), v(p["account_id"])) == ("mara_models_eu", x.REST_ID)
     diff = item["history"]
@@ -210,7 +266,7 @@ def test_facebook_page_id_name_counts_and_posts(world: World) -> None:
     item = world.first[world.site.url(f"/fb/{fb.VANITY}")]
     p = item["profile"]
     assert item["capture"]["status"] == "complete", item["capture"]["errors"]
-    assert (p["platform"], p["extractor"]) == ("facebook", {"name": "facebook", "version": "2"})
+    assert (p["platform"], p["extractor"]) == ("facebook", {"name": "facebook", "version": "3"})
     # The page id from its app links, never the logged-out viewer's "USER_ID":"0" / "userID":"0".
     assert (v(p["account_id"]), p["account_id"]["raw"]) == (fb.PAGE_ID, f"fb://page/{fb.PAGE_ID}?referrer=app_link")
     assert (v(p["handle"]), v(p["display_name"])) == (fb.VANITY, fb.TITLE)
@@ -227,6 +283,43 @@ def test_facebook_page_id_name_counts_and_posts(world: World) -> None:
     assert v(posts[0]["text"]) == fb.text(fb.POSTS)
     assert {k: v(c) for k, c in posts[0]["counts"].items()} == {"likes": 120, "replies": 10, "shares": 5}
     assert posts[0]["media"][0]["blake3"]
+    # The author is the story's data-ft content_owner_id_new (the Page's numeric id), as facebook-scraper reads it.
+    assert {v(post["author"]) for post in posts} == {fb.PAGE_ID}
+    assert posts[0]["author"]["source"]["json_path"] == "$.content_owner_id_new"
+    # A share names the shared post from data-ft original_content_id / original_content_owner_id.
+    by_id = {v(post["id"]): post for post in posts}
+    shared = by_id[fb.post_id(fb.SHARED)]["forwarded_from"]
+    assert (v(shared), shared["raw"]) == (
+        f"https://www.facebook.com/{fb.SHARED_OWNER}/posts/{fb.SHARED_POST}",
+        fb.SHARED_POST,
+    )
+    assert shared["source"]["json_path"] == "$.original_content_id"
+    assert [n for n in range(fb.POSTS, 0, -1) if "forwarded_from" in by_id[fb.post_id(n)]] == [fb.SHARED]
+    assert v(by_id[fb.post_id(fb.SHARED)]["text"]) == fb.text(fb.SHARED), "the sharing post's own words"
+
+
+def test_facebook_second_visit_finds_the_deleted_and_edited_posts_and_the_new_vanity(world: World) -> None:
+    first = world.first[world.site.url(f"/fb/{fb.VANITY}")]
+    item = world.second[world.site.url(f"/fb/{fb.VANITIES[2]}")]
+    p = item["profile"]
+    assert item["capture"]["status"] == "complete", item["capture"]["errors"]
+    assert (v(p["handle"]), v(p["account_id"])) == (fb.VANITIES[2], fb.PAGE_ID)
+    assert [v(post["id"]) for post in item["posts"]] == [fb.post_id(n) for n in fb.numbers(2)]
+    diff = item["history"]
+    assert diff["from"]["capture_id"] == first["capture"]["id"]
+    assert diff["account"] == f"facebook:id:{fb.PAGE_ID}", "matched by the page id, not the vanity name"
+    assert diff["changes"] == [{"field": "handle", "before": fb.VANITY, "after": fb.VANITIES[2]}]
+    posts = diff["posts"]
+    deleted = fb.post_id(fb.DELETED_ON_VISIT_2)
+    assert [(d["id"], d["permalink"]) for d in posts["deleted"]] == [(deleted, fb.permalink(fb.DELETED_ON_VISIT_2)[1])]
+    (edited,) = posts["edited"]
+    assert edited["id"] == fb.post_id(fb.EDITED_ON_VISIT_2)
+    assert (edited["text_before"], edited["text_after"]) == (
+        fb.text(fb.EDITED_ON_VISIT_2, 1),
+        fb.text(fb.EDITED_ON_VISIT_2, 2),
+    )
+    assert edited["media_before"] == edited["media_after"] == []
+    assert posts["new"] == [] and posts["not_reread"] == []
 
 
 def test_facebook_values_point_at_the_page_record_holding_them(world: World) -> None:

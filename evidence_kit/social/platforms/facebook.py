@@ -1,19 +1,33 @@
 """Facebook pages and profiles: the numeric id the page names itself by, its name and counts, and the
 posts it shows a logged-out visitor, each with its permalink and time.
 
-Sources studied (read, not copied): snscrape ``modules/facebook.py`` (the page id from
-``<meta property="al:android:url" content="fb://page/ID?referrer=app_link">``; posts as
-``div._5pcr`` / ``userContentWrapper`` not nested in another, the permalink ``a._5pcq``, the time
-``abbr._5ptz[data-utime]`` (Unix seconds), the text ``div._5pbx`` / ``userContent``; permalink
-cleaning: ``/permalink.php`` keeps ``story_fbid`` and ``id``, ``/photo.php`` keeps ``fbid``,
-``/NAME/posts/ID`` drops the query; "N people like this" / "N people follow this"); kevinzg
-facebook-scraper's README (``story.php?story_fbid=&id=`` post URLs) and its page iterator's
-``[data-ft*="top_level_post_id"]``; other public scrapers reading m./mbasic ``data-ft``
-(``top_level_post_id``, ``page_insights.<ID>.post_context.publish_time``) and ``/posts/``,
-``story_fbid=``, ``multi_permalinks=`` ids; auto-archiver's Facebook warning phrases ("you must log
-in to continue", "log in to facebook"); the "bling" ``aria-label`` ("91,885 likes 28,043 comments
-15,908 shares"). That the logged-out viewer is ``"USER_ID":"0"`` and that ``fb://page/?id=`` is the iOS
-form is from general knowledge of today's pages.
+Sources studied (read, not copied), and what each taught:
+
+- kevinzg/facebook-scraper ``facebook_scraper/extractors.py`` (``PostExtractor``) and
+  ``page_iterators.py`` (``PageParser``): posts are ``article[data-ft]`` / ``div.async_like[data-ft]``
+  on m.facebook.com; the post id is ``data-ft`` ``top_level_post_id``, the author's numeric id
+  ``content_owner_id_new``, a share's ``original_content_id`` / ``original_content_owner_id``; the
+  exact time ``page_insights.<ID>.post_context.publish_time`` (Unix seconds) before the ``abbr`` text
+  (relative and local, so not read here); post URLs ``/story.php?story_fbid=…&id=…`` (other query
+  parameters dropped) and ``/ACCOUNT/posts/ID``; counts from "N Like / others reacted", "N comment",
+  "N Share"; "This content isn't available at the moment"; paging by ``/page_content`` and
+  ``/profile/timeline/stream/?cursor`` links.
+- snscrape ``modules/facebook.py``: the page id from ``al:android:url`` (``fb://page/ID``); www posts
+  as ``div._5pcr`` / ``userContentWrapper`` not nested in another, the permalink ``a._5pcq``, the time
+  ``abbr._5ptz[data-utime]``, the text ``div._5pbx`` / ``userContent``; permalink cleaning
+  (``permalink.php`` keeps ``story_fbid`` and ``id``, ``photo.php`` keeps ``fbid``,
+  ``/NAME/posts/ID`` drops the query); "N people like / follow this".
+- yt-dlp ``yt_dlp/extractor/facebook.py``: post and video URL forms (``story_fbid=`` numeric or
+  ``pfbid…``, ``/NAME/posts/pfbid…``, ``permalink.php?story_fbid=pfbid…&id=…``); ``owner.id``,
+  ``publish_time`` / ``creation_time``; the login form ``id="login_form"`` / ``id="loginbutton"`` as
+  a login wall.
+- mikf/gallery-dl ``gallery_dl/extractor/facebook.py``: a user id that is a ``pfbid…`` token is not
+  the numeric id (``"userID"`` is); ``"userVanity"`` for the name; a redirect to ``/login`` as a
+  login wall; the ``"This content isn't available right now"`` props title.
+- earlier: other m./mbasic scrapers (``multi_permalinks=`` ids), auto-archiver's warning phrases, the
+  "bling" ``aria-label`` ("91,885 likes 28,043 comments 15,908 shares"). That the logged-out viewer is
+  ``"USER_ID":"0"`` and that ``fb://page/?id=`` is the iOS form is from general knowledge of today's
+  pages.
 
 Where each field comes from:
 
@@ -21,15 +35,27 @@ Where each field comes from:
   ``fb://profile/ID``), else ``og:url`` ``profile.php?id=ID``, else the script data (``"pageID"``,
   ``"userID"``, ``"entity_id"``, ``"profile_id"``; zero, the logged-out viewer, is refused). Two
   different ids are said in a note, the meta's kept.
-- handle: ``"userVanity"`` in the scripts, else the ``og:url`` path (``facebook.com/NAME/``).
+- handle: ``"userVanity"`` in the scripts, else the ``og:url`` path (``facebook.com/NAME/``). A new
+  vanity name with the same page id is a rename, not another account.
 - display name ``og:title``; counts from ``og:description`` ("12,480 likes · 37 talking about this · 3
   were here", raw text kept) or "N people like / follow this"; bio the rest of ``og:description``;
   avatar ``og:image``.
 - posts: ``div._5pcr``, ``article[data-ft]`` and ``[role=article]`` blocks (outermost only): id
-  ``data-ft.top_level_post_id``, else from the permalink (``story_fbid``, ``/posts/ID`` or
-  ``/posts/pfbid…``, ``fbid``, ``/videos/ID``); permalink ``a._5pcq`` or the first post link; time
-  ``abbr[data-utime]`` else ``data-ft`` ``publish_time``; text ``._5pbx`` / ``.userContent`` /
-  ``[data-ad-preview=message]``; counts from an ``aria-label`` like "91 likes 28 comments 15 shares".
+  ``data-ft.top_level_post_id``, else from the permalink (``story_fbid``, ``multi_permalinks``,
+  ``/posts/ID`` or ``/posts/pfbid…``, ``fbid``, ``/videos/ID``); permalink ``a._5pcq`` or the first
+  post link, tracking parameters dropped (the href as linked kept as raw); author ``data-ft``
+  ``content_owner_id_new`` (a numeric id); shared post ``data-ft`` ``original_content_id`` of
+  ``original_content_owner_id`` as ``https://www.facebook.com/OWNER/posts/ID``; time
+  ``abbr[data-utime]`` else ``data-ft`` ``page_insights.<ID>.post_context.publish_time`` (both Unix
+  seconds, the digits kept as raw); text ``._5pbx`` / ``.userContent`` /
+  ``[data-ad-preview=message]`` / ``[data-testid=post_message]`` (the first: the post's own words,
+  not a shared post's); counts from an ``aria-label`` like "91 likes 28 comments 15 shares" (as
+  shown, raw kept); photos ``img`` inside ``/photos/`` or ``photo.php`` links.
+
+Not read: the Comet GraphQL payloads (``RelayPrefetchedStreamCache``, ``"owner":{…}``,
+``share_count_reduced``, ``total_comment_count``) of today's logged-in feed, m.facebook.com's
+``abbr[data-store]`` times and ``/page_content`` paging, and ``{"__dr":"CometErrorRoot.react"}``
+(gallery-dl's "temporarily blocked" page), for want of a faithful fixture of each.
 
 Walls: the redirect to ``/login/`` (``?next=``) or to ``/checkpoint/``, "You must log in to continue",
 a login form where no post is shown, "This page isn't available" (not-found) and "This content isn't
@@ -53,7 +79,7 @@ from .embedded import regex_in_scripts
 from .generic import read_standards
 
 NAME = "facebook"
-VERSION = "2"
+VERSION = "3"
 HOSTS = ("facebook.com", "fb.com", "fb.me")
 POSTS_CSS = "[role='article'], div._5pcr, article[data-ft]"
 PAGING = "scroll"
@@ -213,7 +239,7 @@ def clean_permalink(url: str) -> str:
 def post_id_of(url: str) -> str | None:
     parts = urlsplit(url)
     query = parse_qs(parts.query)
-    for key in ("story_fbid", "fbid"):
+    for key in ("story_fbid", "fbid", "multi_permalinks"):
         if key in query:
             return query[key][0]
     match = re.search(r"/(?:posts|permalink|videos)/([\w]+)", parts.path)
@@ -255,6 +281,8 @@ def _post(page: Page, block: Any) -> Post | None:
     if ident is None:
         return None
     post = Post(id=ident, permalink=permalink)
+    if ft is not None:
+        _ft_owner_and_share(page, post, ft)
     stamp = block.xpath(".//abbr[@data-utime]")
     if stamp and (stamp[0].get("data-utime") or "").isdigit():
         post.published = page.value(stamp[0], _iso(int(stamp[0].get("data-utime"))), stamp[0].get("data-utime"))
@@ -284,13 +312,35 @@ def _post(page: Page, block: Any) -> Post | None:
     return post
 
 
+def _ft_owner_and_share(page: Page, post: Post, ft: tuple[Any, dict[str, Any]]) -> None:
+    """From the story's ``data-ft`` (as facebook-scraper reads it): the author's numeric id
+    (``content_owner_id_new``) and, for a share, the shared post (``original_content_id`` of
+    ``original_content_owner_id``), named by Facebook's ``/OWNER/posts/ID`` permalink form."""
+    element, data = ft
+    owner = str(data.get("content_owner_id_new") or "")
+    if owner.isdigit() and owner != "0":
+        post.author = Value(owner, _ft_source(page, element, "$.content_owner_id_new"))
+    shared, shared_owner = str(data.get("original_content_id") or ""), str(data.get("original_content_owner_id") or "")
+    if shared.isdigit() and shared_owner.isdigit():
+        post.forwarded_from = Value(
+            f"https://www.facebook.com/{shared_owner}/posts/{shared}",
+            _ft_source(page, element, "$.original_content_id"),
+            shared,
+        )
+
+
 def _ft_source(page: Page, element: Any, path: str) -> Source:
     """A value inside an element's ``data-ft`` JSON: the element's selector and the path in that JSON."""
+    return _attr_source(page, element, "data-ft", path)
+
+
+def _attr_source(page: Page, element: Any, attribute: str, path: str) -> Source:
+    """A value inside an element's JSON attribute: the element's selector, the attribute, the JSON path."""
     source = page.at(element)
     return Source(
         url=source.url,
         warc_record_id=source.warc_record_id,
-        css_selector=f"{source.css_selector} @data-ft",
+        css_selector=f"{source.css_selector} @{attribute}",
         json_path=path,
         dom=source.dom,
     )

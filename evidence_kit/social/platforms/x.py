@@ -5,48 +5,85 @@ from ``abs.twimg.com/responsive-web/``, ``window.__INITIAL_STATE__``) whose scri
 GraphQL API, through the browser, for the account and its posts. The capture's browser records those
 answers, so they are read here from the WARC; nothing is fetched by the extractor.
 
-Sources studied (read, not copied): example GraphQL answers in trevorhobenshield/twitter-api-client
-``examples/example_responses.md`` (a ``UserTweetsAndReplies`` entry: ``entryId``, ``sortIndex``,
-``TimelineTimelineItem`` / ``TimelineTimelineModule``, ``tweet_results.result`` with ``rest_id``,
-``core.user_results.result`` and ``legacy``); the timeline schema notes in vicnaum/vics-twitter-toolkit
-(``instructions[]`` with ``entries`` or one ``entry``, cursor entries with ``cursorType`` and
-``value``); TypeScript scraper types that split ``CoreUserRaw`` (``created_at``, ``name``,
-``screen_name``, the 2025 layout) from ``LegacyUserRaw`` (``description``, ``entities.url.urls``,
-counts); syndication scrapers reading ``<script id="__NEXT_DATA__">`` of
-``syndication.twitter.com/srv/timeline-profile/screen-name/NAME``; gallery-dl
-``extractor/twitter.py`` (an old, HTML-era version: its guest-token and rate-limit handling, 429 and
-``x-rate-limit-remaining``). What snscrape, twscrape and yt-dlp do with ``UserUnavailable``,
-``TweetWithVisibilityResults``, ``TweetTombstone`` and ``views.count`` is from general knowledge of
-them, not re-read here; the stored-answer tests cover both layouts.
+Sources studied (read, not copied), and what each taught:
+
+- vladkens/twscrape ``twscrape/models.py`` (``User.parse``, ``Tweet.parse``, ``_get_views``,
+  ``_get_tweet_user_obj``): a post's text is ``note_tweet.note_tweet_results.result.text`` when there
+  is one, else ``legacy.full_text``; views ``views.count`` (a string) or ``ext_views.count``;
+  ``bookmark_count``; repost and quote ids from ``retweeted_status_result.result(.tweet).rest_id`` /
+  ``quoted_status_result.result(.tweet).rest_id``; the author from ``core.user_results.result``
+  (skipped when ``UserUnavailable``); a user's ``is_blue_verified`` and ``verified_type`` apart from
+  ``verified``; ``protected``; media from ``extended_entities.media[]`` by ``type`` (photo
+  ``media_url_https``; video and animated_gif ``video_info.variants[]``, those with a ``bitrate``).
+- yt-dlp ``yt_dlp/extractor/twitter.py`` (``_graphql_to_legacy``): the typenames ``Tweet``,
+  ``TweetWithVisibilityResults`` (a "stale" post: the post is its ``tweet``), ``TweetTombstone``
+  (``tombstone.text.text``, "… Learn more") and ``TweetUnavailable`` (``reason``: ``NsfwLoggedOut``,
+  ``NsfwViewerHasNoStatedAge``, ``Protected``); the mp4 variants by ``bitrate`` beside an HLS
+  ``.m3u8`` variant that has none.
+- mikf/gallery-dl ``gallery_dl/extractor/twitter.py`` (2026): ``_transform_user`` (``core.screen_name``,
+  ``core.name``, ``core.created_at``, ``verification.verified``, ``privacy.protected``,
+  ``avatar.image_url`` in the new layout, ``legacy.*`` in the old; ``withheld_scope``),
+  ``_transform_tweet`` (``note_tweet`` text, ``views.count``, ``bookmark_count``), its timeline reader
+  (``tweet-``, ``profile-conversation-`` and ``tombstone-`` entries, ``itemContent.tombstoneInfo``
+  with ``richText`` / ``text``; a wrapper's ``tweet``; a repost's text and media taken from the
+  original, ``legacy.retweeted_status_result.result``; the bottom cursor ``cursor-bottom-``), and
+  ``UserUnavailable`` with ``message``.
+- zedeus/nitter ``src/parser.nim`` (``parseGraphTweet``, ``parseTweet``, ``parseGraphTimeline``):
+  tombstones (``tombstone.richText`` / ``tombstone.text``), ``TweetUnavailable``,
+  ``TweetPreviewDisplay`` (subscribers only), the wrapper's ``tweet``; a post's id from its entry
+  id when it is unavailable; ``withheld_in_countries`` ``XX`` (everywhere) / ``XY`` (copyright) and
+  ``withheld_copyright``; the pinned entry ``TimelinePinEntry``.
+- earlier: trevorhobenshield/twitter-api-client ``examples/example_responses.md`` (entry layout),
+  vicnaum/vics-twitter-toolkit timeline notes (``instructions[]``, cursor entries), syndication
+  scrapers (``__NEXT_DATA__`` of ``syndication.twitter.com/srv/timeline-profile/screen-name/NAME``),
+  an old gallery-dl (429 and ``x-rate-limit-remaining``).
 
 Where each field comes from (a JSON path into the recorded answer of ``/i/api/graphql/…/UserByScreenName``
 or ``UserByRestId``, ``$.data.user.result``):
 
 - account id: ``rest_id`` (the numeric id: it survives a rename); handle: ``core.screen_name`` else
   ``legacy.screen_name``; display name: ``core.name`` / ``legacy.name``; created: ``core.created_at`` /
-  ``legacy.created_at`` (RFC 3339 here, X's text kept as raw); bio: ``legacy.description``; links:
-  ``legacy.entities.url.urls[].expanded_url`` and ``legacy.entities.description.urls[].expanded_url``;
-  counts: ``legacy.followers_count``, ``friends_count`` (following), ``statuses_count`` (posts),
-  ``favourites_count`` (likes), ``media_count``; avatar: ``avatar.image_url`` /
-  ``legacy.profile_image_url_https``; header: ``legacy.profile_banner_url``; verified:
-  ``verification.verified`` / ``legacy.verified`` (X's own badge), else ``is_blue_verified`` (a paid
-  X Premium check mark, said so in a note: it is not identity verification).
+  ``legacy.created_at`` ("Wed Oct 10 20:19:24 +0000 2018": RFC 3339 UTC here, X's text kept as raw);
+  bio: ``legacy.description``; links: ``legacy.entities.url.urls[].expanded_url`` and
+  ``legacy.entities.description.urls[].expanded_url``; counts: ``legacy.followers_count``,
+  ``friends_count`` (following), ``statuses_count`` (posts), ``favourites_count`` (likes),
+  ``media_count``; avatar: ``avatar.image_url`` / ``legacy.profile_image_url_https``; header:
+  ``legacy.profile_banner_url``; verified: ``verification.verified`` / ``legacy.verified`` (X's own
+  badge), else ``is_blue_verified`` (a paid X Premium check mark, said so in a note: it is not
+  identity verification); protected: ``privacy.protected`` / ``legacy.protected`` (a ``private``
+  wall, the header still read); withheld: ``legacy.withheld_in_countries`` / ``withheld_scope`` (a
+  note naming the countries).
 - posts: each ``UserTweets`` / ``UserTweetsAndReplies`` / ``UserMedia`` answer's
   ``…timeline.instructions[]`` (``TimelineAddEntries.entries[]``, ``TimelinePinEntry.entry``), entry
-  ``content.itemContent.tweet_results.result`` (or a module's ``content.items[].item.itemContent``):
-  id ``rest_id``; text ``legacy.full_text``; published ``legacy.created_at``; author the user in
+  ``content.itemContent.tweet_results.result`` (or a module's ``content.items[].item.itemContent``),
+  inside a ``TweetWithVisibilityResults`` its ``tweet``: id ``rest_id``; text
+  ``note_tweet.note_tweet_results.result.text`` for a long post (its ``legacy.full_text``, only the
+  start, kept as raw) else ``legacy.full_text``; published ``legacy.created_at``; author the user in
   ``core.user_results.result``; permalink ``https://x.com/AUTHOR/status/ID``; a repost's original from
-  ``legacy.retweeted_status_result.result``; a quote from ``quoted_status_result.result``; a reply from
-  ``legacy.in_reply_to_screen_name`` + ``in_reply_to_status_id_str``; counts ``reply_count``,
-  ``retweet_count`` (shares), ``quote_count``, ``favorite_count`` (likes), ``bookmark_count``,
-  ``views.count``; media ``legacy.extended_entities.media[]`` (``media_url_https``, ``type``; a video's
-  best ``video_info.variants[]``). The page asks for the next page with the bottom cursor
-  (``cursor-bottom-…`` entry, ``content.value``) as the reader scrolls; an answer with no post entries
-  is the timeline's end.
+  ``legacy.retweeted_status_result.result`` (its permalink, and its whole text as the post's text:
+  the repost's own "RT @name: …" is kept as raw); a quote from ``quoted_status_result.result``; a
+  reply from ``legacy.in_reply_to_screen_name`` + ``in_reply_to_status_id_str``; counts
+  ``reply_count``, ``retweet_count`` (shares), ``quote_count``, ``favorite_count`` (likes),
+  ``bookmark_count``, ``views.count``; media ``legacy.extended_entities.media[]``: a photo's
+  ``media_url_https``, a video's or GIF's ``video/mp4`` variant of the highest ``bitrate`` (never the
+  ``.m3u8`` playlist) and its ``media_url_https`` as the thumbnail; withheld posts
+  (``withheld_in_countries``, ``withheld_copyright``, ``withheld_scope``) are named in a note.
+- posts X shows only as a notice: a ``TweetTombstone`` (``tombstone.text.text`` / ``richText.text``),
+  a ``tombstone-ID`` entry (``itemContent.tombstoneInfo``), ``TweetUnavailable`` (``reason``),
+  ``TweetPreviewDisplay``: kept as a post with the id its ``entryId`` names (raw: the entryId), the
+  permalink ``https://x.com/i/status/ID``, X's words as its text, no author, and a note saying it is
+  withheld or unavailable to a logged-out visitor, **not** a post the account deleted. A quote of
+  such a post names ``legacy.quoted_status_id_str`` with X's words as raw, and a note.
+- paging: the page asks for the next page with the bottom cursor (``cursor-bottom-…`` entry,
+  ``content.value``) as the reader scrolls; a good answer with no post entries is the timeline's end.
 - the public syndication timeline ``syndication.twitter.com/srv/timeline-profile/screen-name/NAME``,
   when that page itself is captured: its ``<script id="__NEXT_DATA__">`` JSON,
   ``props.pageProps.timeline.entries[].content.tweet`` (``id_str``, ``created_at``, ``full_text`` /
   ``text``, ``permalink``, ``user``).
+
+Not read: nitter's own HTML (a mirror's markup, not X's), X's newer ``timeline_response`` /
+``tweetResult`` layout nitter asks for with its own client (the web app's answers read here have
+``timeline.timeline``), ``card`` previews and polls, ``edit_control`` (an edited post's earlier ids).
 
 Walls: the redirect to ``/i/flow/login`` (and a "Log in to X" / "Sign in to X" title), "Account
 suspended" or a ``UserUnavailable`` answer with ``reason: Suspended``, "This account doesn't exist" or a
@@ -69,7 +106,7 @@ from .common import add_link, add_post, json_docs, json_value, pages, script_val
 from .generic import read_standards
 
 NAME = "x"
-VERSION = "2"
+VERSION = "3"
 HOSTS = ("x.com", "twitter.com", "mobile.twitter.com", "syndication.twitter.com")
 POSTS_CSS = "article[data-testid='tweet']"
 PAGING = "scroll"
@@ -253,6 +290,9 @@ def read_user(profile: Profile, response: Response, base: str, user: dict[str, A
         profile.notes.append(
             "the check mark is X Premium (is_blue_verified: a paid subscription), not identity verification"
         )
+    withheld = _withheld(user["legacy"] if isinstance(user.get("legacy"), dict) else {})
+    if withheld:
+        profile.notes.append(f"X's answer says the account is {withheld} (legacy.withheld_in_countries)")
     protected = _first(response, base, user, "privacy.protected", "legacy.protected")
     if protected is not None and protected.value is True:
         profile.walls.append(
@@ -280,8 +320,8 @@ def _timeline(profile: Profile, response: Response, doc: Any) -> bool:
             elif isinstance(instruction.get("entry"), dict):  # TimelinePinEntry: the pinned post
                 entries = [(f"{path}[{i}].entry", instruction["entry"])]
             for entry_path, entry in entries:
-                for item_path, result in _entry_tweets(entry_path, entry):
-                    post = read_tweet(response, item_path, result)
+                for item_path, result, named in _entry_tweets(entry_path, entry):
+                    post = read_tweet(response, item_path, result, named, profile.notes)
                     if post is not None:
                         seen += 1
                         add_post(profile, post)
@@ -299,23 +339,44 @@ def _instructions(doc: Any) -> list[tuple[str, list[Any]]]:
     return out
 
 
-def _entry_tweets(path: str, entry: Any) -> list[tuple[str, dict[str, Any]]]:
+Entry = tuple[str, str, str]  # the post id an entry names, its entryId, the JSON path of that entryId
+
+
+def _entry_id(entry: Any, path: str) -> Entry | None:
+    """The post id an entry names (``tweet-ID``, ``tombstone-ID``, ``profile-conversation-…-tweet-ID``)."""
+    named = str(entry.get("entryId") or "") if isinstance(entry, dict) else ""
+    found = re.search(r"(?:tweet|tombstone)-(\d+)$", named)
+    return (found.group(1), named, f"{path}.entryId") if found else None
+
+
+def _entry_tweets(path: str, entry: Any) -> list[tuple[str, dict[str, Any], Entry | None]]:
+    """Each post result of one timeline entry, with the post id its ``entryId`` names.
+
+    A ``tombstone-ID`` entry holds no result, only ``itemContent.tombstoneInfo`` (X's notice); it is
+    handed on as a ``TweetTombstone`` at that path so it is reported like one."""
     if not isinstance(entry, dict):
         return []
     content: dict[str, Any] = entry["content"] if isinstance(entry.get("content"), dict) else {}
-    out = []
+    out: list[tuple[str, dict[str, Any], Entry | None]] = []
     result = _get(content, "itemContent.tweet_results.result")
+    info = _get(content, "itemContent.tombstoneInfo")
     if isinstance(result, dict):
-        out.append((f"{path}.content.itemContent.tweet_results.result", result))
+        out.append((f"{path}.content.itemContent.tweet_results.result", result, _entry_id(entry, path)))
+    elif isinstance(info, dict):
+        tomb = {"__typename": "TweetTombstone", "tombstone": info, "_path": ".content.itemContent.tombstoneInfo"}
+        out.append((path, tomb, _entry_id(entry, path)))
     for k, item in enumerate(content.get("items") or []):  # a module (a conversation shown on the profile)
         found = _get(item, "item.itemContent.tweet_results.result") if isinstance(item, dict) else None
         if isinstance(found, dict):
-            out.append((f"{path}.content.items[{k}].item.itemContent.tweet_results.result", found))
+            where = f"{path}.content.items[{k}]"
+            out.append((f"{where}.item.itemContent.tweet_results.result", found, _entry_id(item, where)))
     return out
 
 
 def _unwrap(path: str, result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    if result.get("__typename") == "TweetWithVisibilityResults" and isinstance(result.get("tweet"), dict):
+    """The post inside X's ``TweetWithVisibilityResults`` wrapper (a post with limited actions or
+    reach, "stale" in yt-dlp's words): its ``tweet`` is the post itself."""
+    if isinstance(result.get("tweet"), dict) and result.get("__typename") in ("TweetWithVisibilityResults", None):
         return f"{path}.tweet", result["tweet"]
     return path, result
 
@@ -337,43 +398,141 @@ def permalink_of(tweet: dict[str, Any]) -> str | None:
     return f"https://x.com/{author[1]}/status/{tweet['rest_id']}"
 
 
-def read_tweet(response: Response, path: str, result: dict[str, Any]) -> Post | None:
-    """One GraphQL ``Tweet``: id, permalink, time, author, text, repost/quote/reply, counts, media."""
+def _text_of(tweet: dict[str, Any]) -> tuple[str, str] | None:
+    """A post's whole text and where it is: a long post (over 280 characters, X's "note tweet") has it
+    in ``note_tweet.note_tweet_results.result.text``; its ``legacy.full_text`` is only the start of it."""
+    note = _get(tweet, "note_tweet.note_tweet_results.result.text")
+    if isinstance(note, str) and note:
+        return ".note_tweet.note_tweet_results.result.text", note
+    full = _get(tweet, "legacy.full_text")
+    if isinstance(full, str):
+        return ".legacy.full_text", full
+    return None
+
+
+def _unavailable(result: dict[str, Any]) -> tuple[str, str] | None:
+    """X's notice for a post it does not show: (its words, the JSON path under the result), or None.
+
+    ``TweetTombstone`` carries ``tombstone.text.text`` (or ``richText.text``): "This Post is from a
+    suspended account", "…is unavailable", "Age-restricted adult content…"; ``TweetUnavailable`` a
+    ``reason`` ("NsfwLoggedOut", "Protected"); ``TweetPreviewDisplay`` is a subscribers-only post."""
+    kind = result.get("__typename")
+    base = str(result.get("_path") or ".tombstone")
+    if kind == "TweetTombstone" or "tombstone" in result and "legacy" not in result:
+        tomb: dict[str, Any] = result["tombstone"] if isinstance(result.get("tombstone"), dict) else {}
+        for key in ("text", "richText"):
+            said = _get(tomb, f"{key}.text")
+            if isinstance(said, str) and said:
+                return said, f"{base}.{key}.text"
+        return "a TweetTombstone with no text", base
+    if kind == "TweetUnavailable":
+        return f"TweetUnavailable, reason {result.get('reason') or 'not given'!r}", ".reason"
+    if kind == "TweetPreviewDisplay":
+        return "TweetPreviewDisplay: a post only the account's subscribers can see", ".__typename"
+    return None
+
+
+def _withheld(legacy: dict[str, Any]) -> str | None:
+    """X's withholding of a post or an account (``withheld_in_countries``, ``withheld_copyright``,
+    ``withheld_scope``), in words; None when there is none."""
+    countries = [c for c in legacy.get("withheld_in_countries") or [] if isinstance(c, str)]
+    if legacy.get("withheld_copyright") is True:
+        countries.append("XY (a copyright (DMCA) complaint)")
+    if not countries and not legacy.get("withheld_scope"):
+        return None
+    named = ", ".join(("XX (all countries)" if c == "XX" else c) for c in countries) or "countries not named"
+    return f"withheld in {named}" + (f" (scope {legacy['withheld_scope']!r})" if legacy.get("withheld_scope") else "")
+
+
+def _tombstone(
+    response: Response, path: str, result: dict[str, Any], entry: Entry | None, notes: list[str] | None
+) -> Post | None:
+    """A post X shows only as a notice: kept (by the id its entry names) with X's words as its text.
+
+    It is not a post the account deleted: X withholds it, or it is unavailable to a logged-out visitor
+    (its author suspended, age-restricted, protected, subscribers only); the author is not shown."""
+    said = _unavailable(result)
+    if said is None or entry is None:
+        return None
+    text, sub = said
+    entry_id, named, id_path = entry
+    post = Post(id=json_value(response, id_path, entry_id, named))
+    post.permalink = json_value(response, id_path, f"https://x.com/i/status/{entry_id}", named)
+    post.text = json_value(response, f"{path}{sub}", text)
+    if notes is not None:
+        notes.append(
+            f"post {entry_id} is shown by X only as a notice ({text!r}): it is withheld or unavailable to a "
+            "logged-out visitor, not a post this account is known to have deleted; its author is not shown"
+        )
+    return post
+
+
+def read_tweet(
+    response: Response,
+    path: str,
+    result: dict[str, Any],
+    entry: Entry | None = None,
+    notes: list[str] | None = None,
+) -> Post | None:
+    """One GraphQL ``Tweet``: id, permalink, time, author, text, repost/quote/reply, counts, media.
+
+    ``entry`` is the id the timeline entry names (the only id a tombstone has); sentences about
+    withheld or unavailable posts go to ``notes``."""
     path, tweet = _unwrap(path, result)
+    if _unavailable(tweet) is not None:
+        return _tombstone(response, path, tweet, entry, notes)
     if tweet.get("__typename") not in (None, "Tweet") or not tweet.get("rest_id"):
-        return None  # a TweetTombstone ("This post is unavailable") has no id of its own to report
+        return None
 
     def v(sub: str, value: Any, raw: str | None = None) -> Value:
         return json_value(response, f"{path}{sub}", value, raw)
 
     legacy: dict[str, Any] = tweet["legacy"] if isinstance(tweet.get("legacy"), dict) else {}
-    post = Post(id=v(".rest_id", str(tweet["rest_id"])))
+    ident = str(tweet["rest_id"])
+    post = Post(id=v(".rest_id", ident))
     author = _author(tweet)
     if author is not None:
         post.author = v(author[0], author[1])
-        post.permalink = v(".rest_id", f"https://x.com/{author[1]}/status/{tweet['rest_id']}")
+        post.permalink = v(".rest_id", f"https://x.com/{author[1]}/status/{ident}")
     when = x_time(legacy.get("created_at"))
     if when:
         post.published = v(".legacy.created_at", when, legacy["created_at"])
-    if isinstance(legacy.get("full_text"), str):
-        post.text = v(".legacy.full_text", legacy["full_text"])
+    text = _text_of(tweet)
+    if text is not None:
+        post.text = v(text[0], text[1], legacy.get("full_text") if text[0].startswith(".note") else None)
     if legacy.get("in_reply_to_status_id_str") and legacy.get("in_reply_to_screen_name"):
         post.reply_to = v(
             ".legacy.in_reply_to_status_id_str",
             f"https://x.com/{legacy['in_reply_to_screen_name']}/status/{legacy['in_reply_to_status_id_str']}",
             legacy["in_reply_to_status_id_str"],
         )
-    for key, field, sub in (
-        ("retweeted_status_result", "forwarded_from", ".legacy.retweeted_status_result.result"),
-        ("quoted_status_result", "quote_of", ".quoted_status_result.result"),
-    ):
-        holder = legacy if key == "retweeted_status_result" else tweet
-        inner = _get(holder, f"{key}.result")
-        if isinstance(inner, dict):
-            inner_path, inner = _unwrap(f"{path}{sub}", inner)
-            link = permalink_of(inner)
-            if link:
-                setattr(post, field, json_value(response, f"{inner_path}.rest_id", link, str(inner.get("rest_id"))))
+    repost = _get(legacy, "retweeted_status_result.result")
+    if isinstance(repost, dict):
+        inner_path, inner = _unwrap(f"{path}.legacy.retweeted_status_result.result", repost)
+        link = permalink_of(inner)
+        if link:
+            post.forwarded_from = json_value(response, f"{inner_path}.rest_id", link, str(inner.get("rest_id")))
+        original = _text_of(inner)
+        if original is not None:  # the repost's own full_text is "RT @name: " and the start, cut at 140
+            post.text = json_value(response, f"{inner_path}{original[0]}", original[1], legacy.get("full_text"))
+    quoted = _get(tweet, "quoted_status_result.result")
+    quoted_id = legacy.get("quoted_status_id_str")
+    if isinstance(quoted, dict):
+        inner_path, inner = _unwrap(f"{path}.quoted_status_result.result", quoted)
+        link = permalink_of(inner)
+        gone = _unavailable(inner)
+        if link:
+            post.quote_of = json_value(response, f"{inner_path}.rest_id", link, str(inner.get("rest_id")))
+        elif gone is not None and quoted_id:
+            post.quote_of = v(".legacy.quoted_status_id_str", f"https://x.com/i/status/{quoted_id}", gone[0])
+            if notes is not None:
+                notes.append(
+                    f"post {ident} quotes post {quoted_id}, which X shows only as a notice ({gone[0]!r}): "
+                    "withheld or unavailable to a logged-out visitor, not known to be deleted"
+                )
+    withheld = _withheld(legacy)
+    if withheld and notes is not None:
+        notes.append(f"post {ident} is {withheld}, as X's answer says (legacy.withheld_in_countries)")
     for key, name in (
         ("reply_count", "replies"),
         ("retweet_count", "shares"),
@@ -390,14 +549,25 @@ def read_tweet(response: Response, path: str, result: dict[str, Any]) -> Post | 
         if not isinstance(item, dict) or not isinstance(item.get("media_url_https"), str):
             continue
         where = f"{path}.legacy.extended_entities.media[{index}]"
-        kind = "photo" if item.get("type") == "photo" else "video"
-        url = item["media_url_https"]
-        if kind == "video":
-            variants = [x for x in _get(item, "video_info.variants") or [] if isinstance(x, dict) and x.get("url")]
-            best = max(variants, key=lambda x: x.get("bitrate") or 0, default=None)
-            if best is not None:
-                url = best["url"]
-        post.media.append(Media(url, kind, response.source(json_path=f"{where}.media_url_https")))
+        if item.get("type") == "photo":
+            post.media.append(
+                Media(item["media_url_https"], "photo", response.source(json_path=f"{where}.media_url_https"))
+            )
+            continue
+        # a video or an animated GIF: the mp4 variant of the highest bitrate (an HLS playlist has none)
+        variants = [
+            (k, x)
+            for k, x in enumerate(_get(item, "video_info.variants") or [])
+            if isinstance(x, dict) and isinstance(x.get("url"), str)
+        ]
+        mp4 = [(k, x) for k, x in variants if x.get("content_type") == "video/mp4"] or variants
+        best = max(mp4, key=lambda kx: kx[1].get("bitrate") or 0, default=None)
+        if best is not None:
+            source = response.source(json_path=f"{where}.video_info.variants[{best[0]}].url")
+            post.media.append(Media(best[1]["url"], "video", source))
+        post.media.append(
+            Media(item["media_url_https"], "thumbnail", response.source(json_path=f"{where}.media_url_https"))
+        )
     return post
 
 
