@@ -135,3 +135,25 @@ def test_a_pinned_old_post_does_not_make_the_unread_posts_deleted(make_case) -> 
     diff = history.compare(case, (event, profile("x", None), old), (profile("x", None), new, "q"))
     assert [p["id"] for p in diff["posts"]["deleted"]] == ["4"]
     assert [p["id"] for p in diff["posts"]["not_reread"]] == ["2"]
+
+
+def test_a_post_shown_only_as_a_notice_is_unavailable_not_edited_nor_deleted(make_case) -> None:  # noqa: ANN001
+    """X's tombstone ("This Post is unavailable") in place of a post read before is neither an edit of
+    the post nor its deletion; a notice read again as the post is readable again."""
+    case = make_case()
+    event = Event(3, "t", "A", "k", "social-profile", "C", [], {}, "")
+    notice = "This Post is from an account that no longer exists."
+
+    def hidden(ident: str, when: str) -> dict[str, Any]:
+        return {**post(ident, when, notice), "unavailable": val(notice)}
+
+    old = {"posts": [post("2", "2026-01-02T00:00:00Z", "casting"), hidden("1", "2026-01-01T00:00:00Z")]}
+    new = {"posts": [hidden("2", "2026-01-02T00:00:00Z"), post("1", "2026-01-01T00:00:00Z", "back")]}
+    diff = history.compare(case, (event, profile("x", None), old), (profile("x", None), new, "q"))
+    posts = diff["posts"]
+    assert posts["edited"] == [] and posts["deleted"] == [] and posts["new"] == []
+    assert [(p["id"], p["notice"]) for p in posts["unavailable"]] == [("2", notice)]
+    assert [(p["id"], p["notice_before"]) for p in posts["shown_again"]] == [("1", notice)]
+    said = history.sentences(diff)
+    assert any(s.startswith("1 post(s) shown only as the platform's notice") and s.endswith(": 2") for s in said)
+    assert history.summary(diff)["unavailable"] == 1 and history.summary(diff)["edited"] == 0

@@ -3,7 +3,9 @@
 Two captures are of the same account when their stable ids match (else their handles: a platform that
 publishes no id). The comparison says, with the two captures it lies between:
 
-- posts that are new, edited (text or media changed) and gone. A post that is gone is **deleted** only
+- posts that are new, edited (text or media changed), shown only as the platform's notice where they
+  were readable before (**unavailable**: withheld, or hidden from a logged-out visitor; not an edit, not
+  a deletion) or readable again (**shown again**), and gone. A post that is gone is **deleted** only
   when the new capture read far enough back in time to have seen it (it reached the account's first
   post, or its reading ended on a post at least as old, by time or by a numeric id: a pinned old post
   shown first does not count); otherwise it is **not re-read**;
@@ -181,9 +183,20 @@ def compare(
     deleted: list[dict[str, Any]] = []
     not_reread: list[dict[str, Any]] = []
     edited: list[dict[str, Any]] = []
+    unavailable: list[dict[str, Any]] = []
+    shown_again: list[dict[str, Any]] = []
     for key, post in old_by_id.items():
         if key in new_by_id:
             after = new_by_id[key]
+            was_notice, is_notice = post.get("unavailable") is not None, after.get("unavailable") is not None
+            if is_notice and not was_notice:
+                unavailable.append({**_brief(after), "notice": value_of(after.get("unavailable"))})
+                continue
+            if was_notice and not is_notice:
+                shown_again.append({**_brief(after), "notice_before": value_of(post.get("unavailable"))})
+                continue
+            if is_notice:  # a notice both times: its wording is the platform's, not the post's
+                continue
             text_before, text_after = value_of(post.get("text")), value_of(after.get("text"))
             if text_before != text_after or _media(post) != _media(after):
                 edited.append(
@@ -220,7 +233,14 @@ def compare(
             "profile": new_digest,
         },
         "changes": changes,
-        "posts": {"new": added, "edited": edited, "deleted": deleted, "not_reread": not_reread},
+        "posts": {
+            "new": added,
+            "edited": edited,
+            "unavailable": unavailable,
+            "shown_again": shown_again,
+            "deleted": deleted,
+            "not_reread": not_reread,
+        },
         "read_back_to": {"oldest_post": oldest_time, "reached_end": bool(new.get("reached_end"))},
     }
 
@@ -232,6 +252,8 @@ def summary(diff: dict[str, Any]) -> dict[str, Any]:
         "fields": [c["field"] for c in diff["changes"]],
         "new": len(posts["new"]),
         "edited": len(posts["edited"]),
+        "unavailable": len(posts.get("unavailable") or []),
+        "shown_again": len(posts.get("shown_again") or []),
         "deleted": len(posts["deleted"]),
         "not_reread": len(posts["not_reread"]),
     }
@@ -253,10 +275,12 @@ def sentences(diff: dict[str, Any]) -> list[str]:
     for name, label in (
         ("deleted", "deleted"),
         ("edited", "edited"),
+        ("unavailable", "shown only as the platform's notice (withheld or hidden from a logged-out visitor)"),
+        ("shown_again", "readable again (shown only as a notice before)"),
         ("new", "new"),
         ("not_reread", "not re-read (older than this capture read)"),
     ):
-        if posts[name]:
+        if posts.get(name):
             out.append(f"{len(posts[name])} post(s) {label}: " + ", ".join(str(p["id"]) for p in posts[name][:10]))
     return out
 

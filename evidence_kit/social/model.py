@@ -121,6 +121,8 @@ class Post:
     edited: Value | None = None
     content_warning: Value | None = None  # the warning shown before the text (ActivityPub ``summary``)
     sensitive: Value | None = None  # marked sensitive by its author (media hidden behind a warning)
+    # Shown only as the platform's notice (withheld, unavailable to a logged-out visitor): the notice.
+    unavailable: Value | None = None
     media: list[Media] = field(default_factory=list)
     counts: dict[str, Value] = field(default_factory=dict)  # views, likes, replies, shares
 
@@ -130,7 +132,7 @@ class Post:
             value = getattr(self, name)
             if value is not None:
                 out[name] = value.to_json()
-        for name in ("edited", "content_warning", "sensitive"):
+        for name in ("edited", "content_warning", "sensitive", "unavailable"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value.to_json()

@@ -459,6 +459,7 @@ def _tombstone(
     post = Post(id=json_value(response, id_path, entry_id, named))
     post.permalink = json_value(response, id_path, f"https://x.com/i/status/{entry_id}", named)
     post.text = json_value(response, f"{path}{sub}", text)
+    post.unavailable = json_value(response, f"{path}{sub}", text)
     if notes is not None:
         notes.append(
             f"post {entry_id} is shown by X only as a notice ({text!r}): it is withheld or unavailable to a "
