@@ -70,6 +70,27 @@ def last_capture_of(case: Any, profile: dict[str, Any]) -> tuple[Any, dict[str, 
     return found[-1] if found else None
 
 
+def others_with_handle(case: Any, profile: dict[str, Any]) -> list[str]:
+    """The account keys of earlier captures on the same platform that showed this handle on another
+    account (another stable id): a handle given up and taken by someone else. Not compared with it."""
+    handle = str(value_of(profile.get("handle")) or "").lower()
+    if not handle or value_of(profile.get("account_id")) is None:
+        return []
+    out: list[str] = []
+    for event in _events(case):
+        other = _artefact(case, event, "social-profile")
+        if (
+            other is not None
+            and other.get("platform") == profile.get("platform")
+            and str(value_of(other.get("handle")) or "").lower() == handle
+            and value_of(other.get("account_id")) is not None
+            and not same_account(other, profile)
+            and str(other.get("account")) not in out
+        ):
+            out.append(str(other.get("account")))
+    return out
+
+
 def _when(post: dict[str, Any]) -> str | None:
     value = value_of(post.get("published"))
     return str(value) if value else None
@@ -266,6 +287,7 @@ def timeline(case: Any, query: str) -> dict[str, Any] | None:
     first, and every change with the two captures it lies between (the stored comparisons)."""
     wanted = query.strip().lower().lstrip("@")
     match = None
+    matches: list[dict[str, Any]] = []
     for event in _events(case):
         profile = _artefact(case, event, "social-profile")
         if profile is None:
@@ -281,8 +303,25 @@ def timeline(case: Any, query: str) -> dict[str, Any] | None:
             keys |= addresses(str(value_of(profile.get("account_id")) or ""))
         if wanted in keys - {""}:
             match = profile
+            matches.append(profile)
     if match is None:
         return None
+    # The same handle (or id text) on another account: another platform, or a handle given up and taken
+    # by someone else (another stable id). Never merged into this account's history, never hidden.
+    also: list[dict[str, Any]] = []
+    for other in matches:
+        if same_account(other, match) or any(same_account(other, a["profile"]) for a in also):
+            continue
+        also.append({"profile": other})
+    others = [
+        {
+            "account": a["profile"].get("account"),
+            "platform": a["profile"].get("platform"),
+            "account_id": value_of(a["profile"].get("account_id")),
+            "captures": [(p.get("capture") or {}).get("id") for _e, p, _x in captures_of(case, a["profile"])],
+        }
+        for a in also
+    ]
     entries = []
     for event, profile, _posts in captures_of(case, match):
         diff = _artefact(case, event, "social-history")
@@ -307,6 +346,7 @@ def timeline(case: Any, query: str) -> dict[str, Any] | None:
         "account_id": value_of(match.get("account_id")),
         "handles": list(dict.fromkeys(e["handle"] for e in entries if e["handle"])),
         "captures": entries,
+        "also": others,
     }
 
 
@@ -319,7 +359,9 @@ def accounts(case: Any) -> list[dict[str, Any]]:
         if profile is None or any(same_account(profile, s) for s in seen):
             continue
         seen.append(profile)
-        key = value_of(profile.get("account_id")) or value_of(profile.get("handle"))
+        # The account key (platform and id) names this account alone: a bare id or handle may also be
+        # another platform's account, whose timeline would then be shown twice and this one never.
+        key = profile.get("account") or value_of(profile.get("account_id")) or value_of(profile.get("handle"))
         if key is None:
             continue
         found = timeline(case, str(key))

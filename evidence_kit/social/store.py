@@ -176,6 +176,11 @@ def store_profile(case: Case, identity: Identity, record: dict[str, Any], forced
         raise OperationFailed(f"capture {record['id']} stored no web archive: there is no account to read from it")
     media = _media_artefacts(case, view, profile, warc)
     body = profile_json(profile, platform, record, warc, dom)
+    for other in history.others_with_handle(case, body):
+        body["notes"].append(
+            f"an earlier capture in this case showed @{body['handle']['value']} on another account ({other}):"
+            " a different account, not compared with this one"
+        )
     posts = {
         "format": FORMAT_POSTS,
         "capture_id": record["id"],
