@@ -9,7 +9,11 @@ a record is true of what was stored.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from chain_of_custody.canonical import canonical_json
 from evidence_kit.social import history
@@ -97,3 +101,156 @@ def test_cli_profile_history_negative_vk_id_and_other_accounts(make_case, cli) -
     missing = cli("profile-history", case_id, "@nobody")
     assert missing.exit_code == 2
     assert len(missing.stderr.strip().splitlines()) == 1
+
+
+# --- Real Chromium: a second visit whose older pages were refused -------------------------------------
+
+RATE_PAGE = b"<!DOCTYPE html><html><head><title>Too Many Requests</title></head><body>Too many requests</body></html>"
+LOGIN_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Telegram</title></head><body><form action='/login'>"
+    b"<input name='phone'><input type='password' name='code'><button>Log in</button></form></body></html>"
+)
+
+
+class HostileSite:
+    """Telegram previews on 127.0.0.1 whose ``?before=`` pages answer properly on visit 1 and, on visit 2,
+    with a 429 (``ratechan``) or a 200 login page (``wallchan``): the older posts were not re-read."""
+
+    def __init__(self) -> None:
+        from http.server import ThreadingHTTPServer
+
+        self.visit = 1
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    def start(self) -> HostileSite:
+        import threading
+
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def telegram(self, handle: str, before: int | None) -> tuple[int, bytes]:
+        from tests.fixtures.social import telegram
+
+        if before is not None and self.visit == 2:
+            return (429, RATE_PAGE) if handle == "ratechan" else (200, LOGIN_PAGE)
+        numbers = [n for n in range(1, 31) if before is None or n < before][-10:]
+        messages = [
+            telegram.message(handle, n, f"post {n}", f"2026-02-{n % 28 + 1:02d}T10:{n:02d}:00+00:00", str(100 + n))
+            for n in numbers
+        ]
+        older = numbers[0] if numbers and numbers[0] > 1 else None
+        ident = {"ratechan": "1000000001", "wallchan": "1000000002"}.get(handle, "1000000003")  # two channels
+        return 200, telegram.page(handle, f"{handle} jobs", messages, older).replace(
+            telegram.CHANNEL_ID, ident
+        ).encode()
+
+    def _handler(self) -> Any:
+        from http.server import BaseHTTPRequestHandler
+        from urllib.parse import parse_qs, urlsplit
+
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                parts = urlsplit(self.path)
+                query = parse_qs(parts.query)
+                if parts.path.startswith("/s/"):
+                    before = int(query["before"][0]) if "before" in query else None
+                    status, body = site.telegram(parts.path[3:], before)
+                    kind = "text/html; charset=utf-8"
+                elif parts.path == "/media/avatar.png":
+                    from tests.fixtures.social.site import picture
+
+                    status, body, kind = 200, picture(1), "image/png"
+                else:
+                    status, body, kind = 404, b"not here", "text/plain"
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
+
+
+CASE = "OP-HOSTILE"
+FAST = ("--allow-private", "--no-video", "--timeout", "40", "--concurrency", "2", "--platform", "telegram", "--json")
+
+
+def _run(runner: Any, *args: str, code: int = 0) -> Any:
+    from evidence_kit.cli import app
+
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == code, (args, result.stdout, result.stderr)
+    return result
+
+
+@pytest.fixture(scope="module")
+def refused(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Visit 1 reads 30 posts of each channel; visit 2's older pages are refused (429, a login page)."""
+    from typer.testing import CliRunner
+
+    root = tmp_path_factory.mktemp("hostile")
+    site = HostileSite().start()
+    urls = [site.url("/s/ratechan"), site.url("/s/wallchan")]
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            for key, value in {
+                "EVIDENCE_KIT_HOME": root / "cases",
+                "EVIDENCE_KIT_KEYS": root / "keys",
+                "EVIDENCE_KIT_CONFIG": root / "config.json",
+                "EVIDENCE_KIT_JOURNAL": root / "journal",
+            }.items():
+                patch.setenv(key, str(value))
+            patch.delenv("EVIDENCE_KIT_INVESTIGATOR", raising=False)
+            runner = CliRunner()
+            _run(runner, "case", "create", CASE, "--title", "Hostile", "--investigator", "Insp. A. Petrova")
+            first = _run(runner, "capture-profile", *urls, "--case", CASE, "--max-posts", "30", *FAST)
+            site.visit = 2
+            second = _run(runner, "capture-profile", *urls, "--case", CASE, "--max-posts", "30", *FAST)
+            verify = runner.invoke(__import__("evidence_kit.cli", fromlist=["app"]).app, ["verify", CASE, "--json"])
+        yield {
+            "first": {i["url"]: i for i in json.loads(first.stdout)},
+            "second": {i["url"]: i for i in json.loads(second.stdout)},
+            "urls": urls,
+            "verify": verify,
+        }
+    finally:
+        site.stop()
+
+
+@pytest.mark.browser
+def test_refused_older_pages_are_not_re_read_not_deleted(refused: dict[str, Any]) -> None:
+    for url in refused["urls"]:
+        first, second = refused["first"][url], refused["second"][url]
+        assert first["profile"]["posts_read"] == 30 and first["profile"]["reached_end"] is True
+        assert second["profile"]["posts_read"] == 10
+        assert second["profile"]["reached_end"] is False, url
+        diff = second["history"]
+        assert diff["posts"]["deleted"] == [], url
+        assert len(diff["posts"]["not_reread"]) == 20, url
+
+
+@pytest.mark.browser
+def test_refused_older_page_is_said_in_the_record(refused: dict[str, Any]) -> None:
+    """The reading's record says the older page was refused, not that there were no older posts."""
+    rate = refused["second"][refused["urls"][0]]
+    path = next(a["path"] for a in rate["capture"]["artefacts"] if a["role"] == "capture-record")
+    behaviours = json.loads(Path(path).read_text("utf-8"))["behaviours"]
+    reading = next(b for b in behaviours if b["name"] == "read-timeline")
+    assert "no older posts" not in reading["stopped"]
+    assert "429" in reading["stopped"]
+    assert [w["code"] for w in rate["profile"]["walls"]] == ["rate-limit"]
+    assert rate["profile"]["status"] != "complete"
+    assert rate["capture"]["status"] == "partial"
+    assert refused["verify"].exit_code == 0, refused["verify"].stdout

@@ -184,6 +184,19 @@ class _Reading:
             pass
         return self.outcome()
 
+    def _refused(self, answer: dict[str, Any]) -> bool:
+        """A next page the site refused (not 2xx): the reading stops there and says so; a 429 is a rate
+        limit (a wall: what was not read is not evidence that it is not there)."""
+        status = answer.get("status")
+        if not isinstance(status, int) or 200 <= status < 300:
+            return False
+        self.stopped = f"an older page the site refused (HTTP {status}), not read"
+        if status == 429:
+            reason = f"the site answered 429 Too Many Requests to an older page ({answer.get('url')})"
+            self.found.append(Wall("rate-limit", reason, Source(url=str(answer.get("url")))))
+            self.result.errors.append(f"profile not fully readable: {walls.sentence([self.found[-1]])}")
+        return True
+
     async def _rate_limited(self, pattern: str | None) -> None:
         """The page's scripts asked the platform's API for more and were told 429: a rate limit, said so
         (the posts the page did not get are not evidence that there are none)."""
@@ -225,11 +238,11 @@ class _Reading:
                 self.stopped = "the channel's first post"
                 break
             answer = await self.fetch(f"{base}?before={min(numbers)}", "older posts (?before=)")
-            if answer is None:
+            if answer is None or self._refused(answer):
                 break
             new = [i for i in answer.get("ids") or [] if i not in self.seen_ids]
             if not new:
-                self.stopped = "a page with no older posts"
+                self.stopped = "a page that showed no older posts"
                 break
             self.seen_ids.update(new)
             total = len(self.seen_ids)
@@ -249,7 +262,7 @@ class _Reading:
         while len(ids) < self.reader.max_posts:
             offset = max(0, len(ids) - pinned)
             answer = await self.fetch(platform.offset_url(base, offset), "older posts (?offset=)", css=css)
-            if answer is None:
+            if answer is None or self._refused(answer):
                 return len(ids)
             new = [i for i in answer.get("post_ids") or [] if i and i not in ids]
             if not new:
@@ -410,7 +423,7 @@ class _Reading:
                 break
             if next_link is not None:
                 answer = await self.fetch(next_link, 'next page (a "more" link)', css=css)
-                if answer is None:
+                if answer is None or self._refused(answer):
                     break
                 extra += int(answer.get("posts") or 0)
                 next_link = answer.get("next")

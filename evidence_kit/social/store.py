@@ -24,7 +24,7 @@ from ..errors import OperationFailed
 from ..machine import machine_facts
 from ..store import Artefact
 from . import history, registry, walls
-from .model import FORMAT_POSTS, FORMAT_PROFILE, Media, Profile
+from .model import FORMAT_POSTS, FORMAT_PROFILE, Media, Profile, Wall
 from .views import View, read_warc
 
 ACTION = "social-profile"
@@ -86,6 +86,11 @@ def extract(view: View, forced: str | None, read_as: str | None = None) -> tuple
         if wall.code not in seen:
             profile.walls.append(wall)
             seen.add(wall.code)
+    for response in view.fetched():  # a next page the reader asked for, refused with a rate limit
+        if response.status == 429 and "rate-limit" not in seen:
+            reason = f"an older page the reading asked for answered 429 Too Many Requests ({response.url})"
+            profile.walls.append(Wall("rate-limit", reason, response.source()))
+            seen.add("rate-limit")
     if profile.empty and not profile.walls:
         profile.notes.append("the page showed no account data this extractor recognises")
     return profile, platform

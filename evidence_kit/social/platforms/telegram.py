@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 from ..model import Media, Post, Profile, Source, Value, Wall
 from ..views import View, by_class, first_class, parse_count, text_of
 from ..walls import Marker
-from .common import Page, add_link, add_post, pages, set_once
+from .common import Page, add_link, add_post, answered, pages, set_once
 
 NAME = "telegram"
 VERSION = "1"
@@ -81,6 +81,7 @@ def _read(view: View) -> Profile:
             page.response is not None
             and "before=" in page.url
             and not page.root.xpath(".//link[@rel='prev']|.//a[contains(@class, 'tme_messages_more')][@data-before]")
+            and answered(page, WALLS, POSTS_CSS)  # not a 429, an error or a login page: those end nothing
         ):
             profile.reached_end = True
     return profile
