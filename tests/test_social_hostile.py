@@ -254,3 +254,37 @@ def test_refused_older_page_is_said_in_the_record(refused: dict[str, Any]) -> No
     assert rate["profile"]["status"] != "complete"
     assert rate["capture"]["status"] == "partial"
     assert refused["verify"].exit_code == 0, refused["verify"].stdout
+
+
+# --- A pinned old post that a platform's order puts last ----------------------------------------------
+
+
+def _vk_reading(numbers: list[int], pinned: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(profile, posts) as stored from a VK wall page showing ``pinned`` first, then ``numbers``."""
+    from evidence_kit.social.store import extract
+    from evidence_kit.social.views import Response, View
+    from tests.fixtures.social import instagram, vk
+
+    items = [vk.post(n, f"post {n}", instagram.when(n), "1K", 10, pinned=n == pinned) for n in [pinned, *numbers]]
+    body = vk.community(items, 16, "1,204", 0)
+    url = f"https://vk.com/{vk.HANDLE}"
+    main = Response("<urn:uuid:main>", url, 200, (("Content-Type", "text/html"),), body.encode())
+    found, _ = extract(View(url, url, [main], dom=body, dom_digest="blake3:dom"), "vk")
+    account = {"platform": "vk", "account": found.key(), "status": found.status(), "reached_end": found.reached_end}
+    return account, {"posts": [p.to_json() for p in found.posts]}
+
+
+def test_a_pinned_old_post_sorted_last_does_not_make_unread_posts_deleted(make_case) -> None:  # noqa: ANN001
+    """VK (and TikTok, Instagram) order posts by time, so a pinned post from long ago ends the list. The
+    second visit read the pinned post 1 and the ten newest (16..7): 6..2 were not re-read, not deleted."""
+    from chain_of_custody.ledger import Event
+
+    case = make_case()
+    old, old_posts = _vk_reading(list(range(16, 1, -1)), pinned=1)
+    new, new_posts = _vk_reading(list(range(16, 6, -1)), pinned=1)
+    assert new["reached_end"] is False
+    assert any(p.get("pinned") for p in new_posts["posts"])
+    event = Event(1, "2026-03-01T09:00:00Z", "A", "k", "social-profile", "C", [], {}, "")
+    diff = history.compare(case, (event, old, old_posts), (new, new_posts, "blake3:q"))
+    assert diff["posts"]["deleted"] == []
+    assert sorted(p["id"] for p in diff["posts"]["not_reread"]) == sorted(f"-218000111_{n}" for n in range(2, 7))

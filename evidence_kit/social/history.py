@@ -197,8 +197,11 @@ def compare(
     oldest_time = min((t for t in map(_when, new_by_id.values()) if t), default=None)
     # How far back the new reading went is where it ended, its last post: not its oldest post, which
     # may be a pinned one, old but shown first, above posts the reading never scrolled down to.
-    last_time = next((t for t in map(_when, reversed(new_by_id.values())) if t), None)
-    last_number = next((n for n in map(_number, reversed(new_by_id.values())) if n is not None), None)
+    # A post marked pinned is left out wherever the platform's order put it (VK, TikTok and Instagram
+    # order posts by time, so there an old pinned post ends the list).
+    read = [p for p in new_by_id.values() if not value_of(p.get("pinned"))]
+    last_time = next((t for t in map(_when, reversed(read)) if t), None)
+    last_number = next((n for n in map(_number, reversed(read)) if n is not None), None)
     deleted: list[dict[str, Any]] = []
     not_reread: list[dict[str, Any]] = []
     edited: list[dict[str, Any]] = []

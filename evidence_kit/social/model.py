@@ -121,6 +121,9 @@ class Post:
     edited: Value | None = None
     content_warning: Value | None = None  # the warning shown before the text (ActivityPub ``summary``)
     sensitive: Value | None = None  # marked sensitive by its author (media hidden behind a warning)
+    # pinned by the account above its timeline: an old post shown first (or, once posts are ordered by
+    # time, last), which says nothing of how far back the reading went (``history.py``)
+    pinned: Value | None = None
     media: list[Media] = field(default_factory=list)
     counts: dict[str, Value] = field(default_factory=dict)  # views, likes, replies, shares
 
@@ -130,7 +133,7 @@ class Post:
             value = getattr(self, name)
             if value is not None:
                 out[name] = value.to_json()
-        for name in ("edited", "content_warning", "sensitive"):
+        for name in ("edited", "content_warning", "sensitive", "pinned"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value.to_json()

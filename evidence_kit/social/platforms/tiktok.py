@@ -89,6 +89,8 @@ def _item(profile: Profile, response: Response, at: str, item: dict[str, Any]) -
         return json_value(response, at + sub, value, raw)
 
     post = Post(id=v(".id", str(item["id"])))
+    if item.get("isPinnedItem") is True:
+        post.pinned = v(".isPinnedItem", True)
     author: dict[str, Any] = item["author"] if isinstance(item.get("author"), dict) else {}
     handle = author.get("uniqueId") or (profile.handle.value if profile.handle else None)
     if handle:

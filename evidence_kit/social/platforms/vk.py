@@ -209,6 +209,8 @@ def _post(page: Page, element: Any) -> Post | None:
     if not re.fullmatch(r"-?\d+_\d+", pid):
         return None
     post = Post(id=page.value(element, pid, f'data-post-id="{pid}"'))
+    if "post_fixed" in (element.get("class") or "").split():
+        post.pinned = page.value(element, True, 'class="post_fixed"')
     link = element.xpath(".//a[contains(@class, 'post_link') or contains(@class, 'PostHeaderSubtitle__link')][@href]")
     post.permalink = (
         page.value(link[0], f"https://vk.com/wall{pid}", link[0].get("href"))

@@ -282,6 +282,8 @@ def _timeline(profile: Profile, response: Response, doc: Any) -> bool:
             for entry_path, entry in entries:
                 for item_path, result in _entry_tweets(entry_path, entry):
                     post = read_tweet(response, item_path, result)
+                    if post is not None and instruction.get("type") == "TimelinePinEntry":
+                        post.pinned = Value(True, response.source(json_path=f"{path}[{i}].type"), "TimelinePinEntry")
                     if post is not None:
                         seen += 1
                         add_post(profile, post)
