@@ -288,3 +288,31 @@ def test_a_pinned_old_post_sorted_last_does_not_make_unread_posts_deleted(make_c
     diff = history.compare(case, (event, old, old_posts), (new, new_posts, "blake3:q"))
     assert diff["posts"]["deleted"] == []
     assert sorted(p["id"] for p in diff["posts"]["not_reread"]) == sorted(f"-218000111_{n}" for n in range(2, 7))
+
+
+def test_times_with_offsets_are_compared_as_instants(make_case) -> None:  # noqa: ANN001
+    """A site that writes local times (-05:00, or +01:00 and +02:00 across a DST change): the reading
+    ended on a post newer than the gone one (04:00Z > 01:00Z), though its text sorts before it."""
+    from chain_of_custody.ledger import Event
+
+    def post(ident: str, when: str) -> dict[str, Any]:
+        return {"id": val(ident), "published": val(when), "text": val(ident), "media": []}
+
+    case = make_case()
+    old = profile("generic", "42", "jdoe", "cap-1")
+    new = profile("generic", "42", "jdoe", "cap-2")
+    gone = post("https://example.org/p/slug-b", "2026-01-11T01:00:00Z")
+    last = post("https://example.org/p/slug-a", "2026-01-10T23:00:00-05:00")
+    newest = post("https://example.org/p/slug-c", "2026-01-12T09:00:00+00:00")
+    event = Event(1, "2026-03-01T09:00:00Z", "A", "k", "social-profile", "C", [], {}, "")
+    diff = history.compare(
+        case, (event, old, {"posts": [newest, gone, last]}), (new, {"posts": [newest, last]}, "blake3:q")
+    )
+    assert diff["posts"]["deleted"] == []
+    assert [p["id"] for p in diff["posts"]["not_reread"]] == ["https://example.org/p/slug-b"]
+    # and a gone post newer than where the reading ended is deleted, though its text sorts before it
+    older = post("https://example.org/p/slug-d", "2026-01-10T22:30:00-07:00")  # 05:30Z, after 04:00Z
+    diff = history.compare(
+        case, (event, old, {"posts": [newest, last, older]}), (new, {"posts": [newest, last]}, "blake3:q")
+    )
+    assert [p["id"] for p in diff["posts"]["deleted"]] == ["https://example.org/p/slug-d"]

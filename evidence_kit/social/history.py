@@ -15,6 +15,7 @@ publishes no id). The comparison says, with the two captures it lies between:
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from ..metadata.imagehash import distance, hash_image
@@ -94,6 +95,27 @@ def others_with_handle(case: Any, profile: dict[str, Any]) -> list[str]:
 def _when(post: dict[str, Any]) -> str | None:
     value = value_of(post.get("published"))
     return str(value) if value else None
+
+
+def _instant(text: str | None) -> datetime | None:
+    """A published time as an instant: ``2026-01-10T23:00:00-05:00`` is after ``2026-01-11T01:00:00Z``,
+    though its text sorts before it. A time without an offset stays naive (compared only with other
+    naive times, see ``_not_after``); None when it is not ISO 8601."""
+    if not text:
+        return None
+    try:
+        found = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return found.astimezone(UTC) if found.tzinfo is not None else found
+
+
+def _not_after(a: datetime | None, b: datetime | None) -> bool:
+    """``a`` is at or before ``b``; False when either is unknown, or one has an offset and the other not
+    (a naive time could be in any zone)."""
+    if a is None or b is None or (a.tzinfo is None) != (b.tzinfo is None):
+        return False
+    return a <= b
 
 
 def _number(post: dict[str, Any]) -> int | None:
@@ -194,13 +216,14 @@ def compare(
         changes.append(avatar)
     old_by_id = {str(value_of(p.get("id"))): p for p in old_posts.get("posts") or []}
     new_by_id = {str(value_of(p.get("id"))): p for p in new_posts.get("posts") or []}
-    oldest_time = min((t for t in map(_when, new_by_id.values()) if t), default=None)
+    times = [(i, t) for t in map(_when, new_by_id.values()) if t and (i := _instant(t)) and i.tzinfo is not None]
+    oldest_time = min(times)[1] if times else min((t for t in map(_when, new_by_id.values()) if t), default=None)
     # How far back the new reading went is where it ended, its last post: not its oldest post, which
     # may be a pinned one, old but shown first, above posts the reading never scrolled down to.
     # A post marked pinned is left out wherever the platform's order put it (VK, TikTok and Instagram
     # order posts by time, so there an old pinned post ends the list).
     read = [p for p in new_by_id.values() if not value_of(p.get("pinned"))]
-    last_time = next((t for t in map(_when, reversed(read)) if t), None)
+    last_time = next((t for t in (_instant(_when(p)) for p in reversed(read)) if t), None)
     last_number = next((n for n in map(_number, reversed(read)) if n is not None), None)
     deleted: list[dict[str, Any]] = []
     not_reread: list[dict[str, Any]] = []
@@ -220,11 +243,11 @@ def compare(
                     }
                 )
             continue
-        number, when = _number(post), _when(post)
+        number, when = _number(post), _instant(_when(post))
         reached = (
             bool(new.get("reached_end"))
             or (number is not None and last_number is not None and last_number <= number)
-            or (number is None and when is not None and last_time is not None and last_time <= when)
+            or (number is None and _not_after(last_time, when))
         )
         (deleted if reached else not_reread).append(_brief(post))
     added = [_brief(p) for k, p in new_by_id.items() if k not in old_by_id]
