@@ -316,3 +316,52 @@ def test_times_with_offsets_are_compared_as_instants(make_case) -> None:  # noqa
         case, (event, old, {"posts": [newest, last, older]}), (new, {"posts": [newest, last]}, "blake3:q")
     )
     assert [p["id"] for p in diff["posts"]["deleted"]] == ["https://example.org/p/slug-d"]
+
+
+# --- Real Chromium: an ActivityPub outbox whose next page is itself -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def looped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    from typer.testing import CliRunner
+
+    from tests.fixtures.social.site import SocialSite
+
+    class LoopSite(SocialSite):
+        def outbox(self, name: str, page: int | None) -> dict[str, object]:
+            doc = super().outbox(name, page)
+            if page is not None:
+                doc["next"] = f"{self.base}/users/{name}/outbox?page=1"  # the cursor repeats: page 1 again
+            return doc
+
+    root = tmp_path_factory.mktemp("looped")
+    site = LoopSite().start()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            for key, value in {
+                "EVIDENCE_KIT_HOME": root / "cases",
+                "EVIDENCE_KIT_KEYS": root / "keys",
+                "EVIDENCE_KIT_CONFIG": root / "config.json",
+                "EVIDENCE_KIT_JOURNAL": root / "journal",
+            }.items():
+                patch.setenv(key, str(value))
+            patch.delenv("EVIDENCE_KIT_INVESTIGATOR", raising=False)
+            runner = CliRunner()
+            _run(runner, "case", "create", CASE, "--title", "Loops", "--investigator", "Insp. A. Petrova")
+            fast = [a if a != "telegram" else "mastodon" for a in FAST]
+            out = _run(runner, "capture-profile", site.url("/@alice"), "--case", CASE, *fast)
+        yield json.loads(out.stdout)[0]
+    finally:
+        site.stop()
+
+
+@pytest.mark.browser
+def test_a_paging_cursor_that_repeats_stops_and_says_so(looped: dict[str, Any]) -> None:
+    path = next(a["path"] for a in looped["capture"]["artefacts"] if a["role"] == "capture-record")
+    reading = next(b for b in json.loads(Path(path).read_text("utf-8"))["behaviours"] if b["name"] == "read-timeline")
+    pages = [f for f in reading["fetched"] if f["why"] == "ActivityPub outbox page"]
+    assert len(pages) == 1, pages  # page 1 once: its "next" is itself
+    assert "--max-posts" not in reading["stopped"], reading["stopped"]
+    assert "already read" in reading["stopped"]
+    assert looped["profile"]["posts_read"] == 4
+    assert looped["profile"]["reached_end"] is False

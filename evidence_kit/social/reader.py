@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 NAME = "read-timeline"
 MAX_ROUNDS = 40  # paging rounds at most, whatever the page offers
+END = "the timeline's end"
+REPEATS = "a next page already read (the site's paging repeats itself)"
+ROUNDS = f"the reading's limit of {MAX_ROUNDS} paging rounds"
 
 COUNT_JS = """(css) => { try { return document.querySelectorAll(css).length; } catch (e) { return 0; } }"""
 STATUS_JS = """() => { const n = performance.getEntriesByType('navigation')[0]; return n && n.responseStatus ? n.responseStatus : null; }"""
@@ -112,7 +115,7 @@ class _Reading:
     def __init__(self, page: Page, result: PageCapture, reader: TimelineReader, end: float):
         self.page, self.result, self.reader, self.end = page, result, reader, end
         self.fetched: list[dict[str, Any]] = []
-        self.stopped = "the timeline's end"
+        self.stopped = END
         self.seen_ids: set[str] = set()
         self.found: list[Wall] = []  # walls seen in the documents fetched (a suspended actor)
         self.walls: list[Wall] = []  # walls seen on the page
@@ -172,7 +175,11 @@ class _Reading:
             elif platform.PAGING == "item-list":
                 posts = await self._item_list(posts)
             own = ("before", "offset", "json", "item-list")  # pagings that read to their own end
-            posts = await self._more(css, posts) if platform.PAGING not in own else posts
+            if platform.PAGING not in own:
+                paged, self.stopped = self.stopped, END
+                posts = await self._more(css, posts)
+                if paged != END:  # what stopped the platform's own paging (the outbox) is said too
+                    self.stopped = f"{paged}; on the page: {self.stopped}"
             await self._alternates(platform.PAGING)
         else:
             self.stopped = "a wall: " + ", ".join(w.code for w in found)
@@ -279,7 +286,12 @@ class _Reading:
         url = platform.profile_json(self.page.url)
         total: int = 0
         why = "profile data"
+        asked: set[str] = set()
         while url:
+            if url in asked:
+                self.stopped = REPEATS
+                return total
+            asked.add(url)
             answer = await self.fetch(url, why, headers=platform.JSON_HEADERS)
             doc = (answer or {}).get("json")
             if doc is None:
@@ -342,9 +354,14 @@ class _Reading:
         body = (page or {}).get("json") or {}
         link = body.get("first")
         link = link.get("id") if isinstance(link, dict) else link
+        asked: set[str] = set()
         for _ in range(MAX_ROUNDS):
             if not isinstance(link, str) or items >= self.reader.max_posts:
                 break
+            if link in asked:
+                self.stopped = REPEATS
+                break
+            asked.add(link)
             page = await self.fetch(link, "ActivityPub outbox page", AP)
             body = (page or {}).get("json") or {}
             got = body.get("orderedItems") or body.get("items") or []
@@ -354,6 +371,8 @@ class _Reading:
             items += len(got)
             attached += [url for item in got for url in _attachments(item)]
             link = body.get("next")
+        else:
+            self.stopped = ROUNDS
         if items >= self.reader.max_posts:
             self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
         for url in list(dict.fromkeys(attached))[:MAX_MEDIA]:
@@ -391,6 +410,7 @@ class _Reading:
             body = (answer or {}).get("json") or {}
             last_url = first
             ids, covers = _items(body, ids, covers)
+        asked = {last_url}
         for _ in range(MAX_ROUNDS):
             if len(ids) >= self.reader.max_posts:
                 self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
@@ -399,6 +419,10 @@ class _Reading:
                 self.stopped = "the account's last item-list page (hasMore false)"
                 break
             next_url = _with_query(last_url, cursor=str(body["cursor"]))
+            if next_url in asked:
+                self.stopped = REPEATS
+                break
+            asked.add(next_url)
             answer = await self.fetch(next_url, "item list (older posts, cursor)", "application/json")
             body = (answer or {}).get("json") or {}
             if not isinstance(body, dict) or not body.get("itemList"):
@@ -406,6 +430,8 @@ class _Reading:
                 break
             last_url = next_url
             ids, covers = _items(body, ids, covers)
+        else:
+            self.stopped = ROUNDS
         for url in covers[: self.reader.max_posts][:MAX_MEDIA]:
             await self.fetch(url, "a video's cover (picture)")
         return max(posts, len(ids))
@@ -458,6 +484,8 @@ class _Reading:
                 self.stopped = f'a "{control["text"]}" control that brought nothing more'
                 break
             posts = grown
+        else:
+            self.stopped = ROUNDS
         return posts + extra
 
     async def _alternates(self, paging: str) -> None:
