@@ -365,3 +365,23 @@ def test_a_paging_cursor_that_repeats_stops_and_says_so(looped: dict[str, Any]) 
     assert "already read" in reading["stopped"]
     assert looped["profile"]["posts_read"] == 4
     assert looped["profile"]["reached_end"] is False
+
+
+# --- Wall phrases in what the account wrote about itself ----------------------------------------------
+
+
+def test_wall_phrases_in_a_bio_are_the_accounts_words_not_a_wall() -> None:
+    """A channel whose description says "Private account? Log in to see prices" is not a wall."""
+    from evidence_kit.social.store import extract
+    from evidence_kit.social.views import Response, View
+    from tests.fixtures.social import telegram
+
+    bio = "Private account? Please log in to see prices. Account suspended? Not us. Page not found? DM."
+    messages = [telegram.message("bioch", n, f"post {n}", f"2026-02-0{n}T10:00:00+00:00", "5") for n in (1, 2)]
+    body = telegram.page("bioch", "Bio channel", messages, None).replace("Work abroad. Modelling jobs.", bio)
+    url = "https://t.me/s/bioch"
+    main = Response("<urn:uuid:main>", url, 200, (("Content-Type", "text/html"),), body.encode())
+    found, _ = extract(View(url, url, [main], dom=body, dom_digest="blake3:dom"), None)
+    assert found.bio is not None and "Private account?" in str(found.bio.value)
+    assert [w.code for w in found.walls] == []
+    assert found.status() == "complete"

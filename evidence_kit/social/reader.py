@@ -151,7 +151,9 @@ class _Reading:
         platform = registry.choose(self.page.url, html, self.reader.platform)
         self.platform = platform.NAME
         status = await self.page.evaluate(STATUS_JS)
-        found = walls.check(self.result.url, self.page.url, status, html, platform.WALLS, posts_css=platform.POSTS_CSS)
+        found = walls.check(
+            self.result.url, self.page.url, status, html, platform.WALLS, posts_css=registry.own_words_css(platform)
+        )
         if platform.NAME == "telegram":
             from .platforms import telegram
 

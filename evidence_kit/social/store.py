@@ -82,7 +82,8 @@ def extract(view: View, forced: str | None, read_as: str | None = None) -> tuple
     source = view.dom_source() if view.dom else (main.source() if main is not None else None)
     seen = {w.code for w in profile.walls}
     status = main.status if main else None
-    for wall in walls.check(view.url, view.final_url, status, markup, platform.WALLS, source, platform.POSTS_CSS):
+    own = registry.own_words_css(platform)
+    for wall in walls.check(view.url, view.final_url, status, markup, platform.WALLS, source, own):
         if wall.code not in seen:
             profile.walls.append(wall)
             seen.add(wall.code)

@@ -26,6 +26,8 @@ NAME = "telegram"
 VERSION = "1"
 HOSTS = ("t.me", "telegram.me")
 POSTS_CSS = ".tgme_widget_message[data-post]"
+# the account's own words about itself (bio): wall phrases there are what it wrote, not a wall
+OWN_TEXT_CSS = ".tgme_channel_info_description, .tgme_page_description"
 PAGING = "before"
 WALLS = (
     Marker(
@@ -81,7 +83,9 @@ def _read(view: View) -> Profile:
             page.response is not None
             and "before=" in page.url
             and not page.root.xpath(".//link[@rel='prev']|.//a[contains(@class, 'tme_messages_more')][@data-before]")
-            and answered(page, WALLS, POSTS_CSS)  # not a 429, an error or a login page: those end nothing
+            and answered(
+                page, WALLS, f"{POSTS_CSS}, {OWN_TEXT_CSS}"
+            )  # not a 429, an error or a login page: those end nothing
         ):
             profile.reached_end = True
     return profile

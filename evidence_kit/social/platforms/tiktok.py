@@ -25,6 +25,8 @@ NAME = "tiktok"
 VERSION = "1"
 HOSTS = ("tiktok.com",)
 POSTS_CSS = "[data-e2e='user-post-item'], a[href*='/video/']"
+# the account's own words about itself (bio): wall phrases there are what it wrote, not a wall
+OWN_TEXT_CSS = "[data-e2e='user-bio']"
 PAGING = "item-list"  # the reader pages /api/post/item_list/ by its cursor (reader._item_list)
 WALLS = (
     Marker(

@@ -48,6 +48,8 @@ NAME = "vk"
 VERSION = "2"
 HOSTS = ("vk.com", "vk.ru", "m.vk.com", "vkontakte.ru")
 POSTS_CSS = ".post[data-post-id], ._post[data-post-id]"
+# the account's own words about itself (bio): wall phrases there are what it wrote, not a wall
+OWN_TEXT_CSS = ".group_info_row[title='Description'], #page_current_info"
 PAGING = "offset"
 PINNED_CSS = ".post_fixed[data-post-id]"  # a pinned post: above the first page, outside the offset's count
 _CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"

@@ -72,6 +72,8 @@ NAME = "x"
 VERSION = "2"
 HOSTS = ("x.com", "twitter.com", "mobile.twitter.com", "syndication.twitter.com")
 POSTS_CSS = "article[data-testid='tweet']"
+# the account's own words about itself (bio): wall phrases there are what it wrote, not a wall
+OWN_TEXT_CSS = "[data-testid='UserDescription']"
 PAGING = "scroll"
 API_URLS = r"/i/api/(graphql|1\.1|2)/"  # the live reader says when the page's own API requests got a 429
 WALLS = (
