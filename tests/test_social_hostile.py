@@ -195,6 +195,28 @@ def _run(runner: Any, *args: str, code: int = 0) -> Any:
     return result
 
 
+def _forge_a_cited_record(case_id: str) -> None:
+    """A properly signed social-profile event whose Profile cites a WARC record the capture never stored
+    (one record id changed): every signature and hash holds; only social-source can see it."""
+    from evidence_kit import config
+    from evidence_kit.case import Case
+
+    with Case.open(config.load(), case_id) as case:
+        event = [e for e in case.events() if e.action == "social-profile"][-1]
+        entry = next(i for i in event.artefacts if i["role"] == "social-profile")
+        body = json.loads(case.store.path_of(entry["blake3"]).read_bytes())
+        old = body["handle"]["source"]["warc_record_id"]
+        body["handle"]["source"]["warc_record_id"] = "<urn:uuid:00000000-0000-4000-8000-000000000000>"
+        assert old != body["handle"]["source"]["warc_record_id"]
+        forged = case.ingest_bytes(canonical_json(body))
+        case.append(
+            case.identity(),
+            "social-profile",
+            [{**forged.ledger_entry(role="social-profile", source=entry["source"]), "mime": "application/json"}],
+            details=dict(event.details),
+        )
+
+
 @pytest.fixture(scope="module")
 def refused(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Visit 1 reads 30 posts of each channel; visit 2's older pages are refused (429, a login page)."""
@@ -219,11 +241,14 @@ def refused(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             site.visit = 2
             second = _run(runner, "capture-profile", *urls, "--case", CASE, "--max-posts", "30", *FAST)
             verify = runner.invoke(__import__("evidence_kit.cli", fromlist=["app"]).app, ["verify", CASE, "--json"])
+            _forge_a_cited_record(CASE)
+            forged = runner.invoke(__import__("evidence_kit.cli", fromlist=["app"]).app, ["verify", CASE, "--json"])
         yield {
             "first": {i["url"]: i for i in json.loads(first.stdout)},
             "second": {i["url"]: i for i in json.loads(second.stdout)},
             "urls": urls,
             "verify": verify,
+            "forged": forged,
         }
     finally:
         site.stop()
@@ -385,3 +410,13 @@ def test_wall_phrases_in_a_bio_are_the_accounts_words_not_a_wall() -> None:
     assert found.bio is not None and "Private account?" in str(found.bio.value)
     assert [w.code for w in found.walls] == []
     assert found.status() == "complete"
+
+
+@pytest.mark.browser
+def test_a_signed_profile_citing_a_record_not_in_the_warc_fails_social_source(refused: dict[str, Any]) -> None:
+    assert refused["verify"].exit_code == 0
+    forged = refused["forged"]
+    assert forged.exit_code == 1, forged.stdout
+    report = json.loads(forged.stdout)
+    assert {f["check"] for f in report["findings"]} == {"social-source"}, report["findings"]
+    assert report["findings"][0]["found"] == "<urn:uuid:00000000-0000-4000-8000-000000000000>"
