@@ -134,7 +134,8 @@ def _say(r: Any) -> None:
         say(f"    {text}" if kind == "change" else f"  {text}", soft_wrap=True)
 
 
-@app.command("profile-history")
+# A VK community's id is negative (-123): an argument, not an unknown option.
+@app.command("profile-history", context_settings={"ignore_unknown_options": True})
 def profile_history(
     ctx: typer.Context,
     case_id: str = typer.Argument(..., help="Case id."),
@@ -172,3 +173,11 @@ def profile_history(
                     f"    {escape(line)}  (between {entry['changes']['from']['capture_id']} and {entry['capture_id']})",
                     soft_wrap=True,
                 )
+    for other in found.get("also") or []:
+        say(
+            escape(
+                f"note: {account!r} also names another account, not this one: {other['account']} "
+                f"({len(other['captures'])} capture(s)); see profile-history {case_id} {other['account']}"
+            ),
+            soft_wrap=True,
+        )

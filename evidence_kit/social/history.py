@@ -17,6 +17,7 @@ publishes no id). The comparison says, with the two captures it lies between:
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from ..metadata.imagehash import distance, hash_image
@@ -72,9 +73,51 @@ def last_capture_of(case: Any, profile: dict[str, Any]) -> tuple[Any, dict[str, 
     return found[-1] if found else None
 
 
+def others_with_handle(case: Any, profile: dict[str, Any]) -> list[str]:
+    """The account keys of earlier captures on the same platform that showed this handle on another
+    account (another stable id): a handle given up and taken by someone else. Not compared with it."""
+    handle = str(value_of(profile.get("handle")) or "").lower()
+    if not handle or value_of(profile.get("account_id")) is None:
+        return []
+    out: list[str] = []
+    for event in _events(case):
+        other = _artefact(case, event, "social-profile")
+        if (
+            other is not None
+            and other.get("platform") == profile.get("platform")
+            and str(value_of(other.get("handle")) or "").lower() == handle
+            and value_of(other.get("account_id")) is not None
+            and not same_account(other, profile)
+            and str(other.get("account")) not in out
+        ):
+            out.append(str(other.get("account")))
+    return out
+
+
 def _when(post: dict[str, Any]) -> str | None:
     value = value_of(post.get("published"))
     return str(value) if value else None
+
+
+def _instant(text: str | None) -> datetime | None:
+    """A published time as an instant: ``2026-01-10T23:00:00-05:00`` is after ``2026-01-11T01:00:00Z``,
+    though its text sorts before it. A time without an offset stays naive (compared only with other
+    naive times, see ``_not_after``); None when it is not ISO 8601."""
+    if not text:
+        return None
+    try:
+        found = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return found.astimezone(UTC) if found.tzinfo is not None else found
+
+
+def _not_after(a: datetime | None, b: datetime | None) -> bool:
+    """``a`` is at or before ``b``; False when either is unknown, or one has an offset and the other not
+    (a naive time could be in any zone)."""
+    if a is None or b is None or (a.tzinfo is None) != (b.tzinfo is None):
+        return False
+    return a <= b
 
 
 def _number(post: dict[str, Any]) -> int | None:
@@ -175,11 +218,15 @@ def compare(
         changes.append(avatar)
     old_by_id = {str(value_of(p.get("id"))): p for p in old_posts.get("posts") or []}
     new_by_id = {str(value_of(p.get("id"))): p for p in new_posts.get("posts") or []}
-    oldest_time = min((t for t in map(_when, new_by_id.values()) if t), default=None)
+    times = [(i, t) for t in map(_when, new_by_id.values()) if t and (i := _instant(t)) and i.tzinfo is not None]
+    oldest_time = min(times)[1] if times else min((t for t in map(_when, new_by_id.values()) if t), default=None)
     # How far back the new reading went is where it ended, its last post: not its oldest post, which
     # may be a pinned one, old but shown first, above posts the reading never scrolled down to.
-    last_time = next((t for t in map(_when, reversed(new_by_id.values())) if t), None)
-    last_number = next((n for n in map(_number, reversed(new_by_id.values())) if n is not None), None)
+    # A post marked pinned is left out wherever the platform's order put it (VK, TikTok and Instagram
+    # order posts by time, so there an old pinned post ends the list).
+    read = [p for p in new_by_id.values() if not value_of(p.get("pinned"))]
+    last_time = next((t for t in (_instant(_when(p)) for p in reversed(read)) if t), None)
+    last_number = next((n for n in map(_number, reversed(read)) if n is not None), None)
     deleted: list[dict[str, Any]] = []
     not_reread: list[dict[str, Any]] = []
     edited: list[dict[str, Any]] = []
@@ -209,11 +256,11 @@ def compare(
                     }
                 )
             continue
-        number, when = _number(post), _when(post)
+        number, when = _number(post), _instant(_when(post))
         reached = (
             bool(new.get("reached_end"))
             or (number is not None and last_number is not None and last_number <= number)
-            or (number is None and when is not None and last_time is not None and last_time <= when)
+            or (number is None and _not_after(last_time, when))
         )
         (deleted if reached else not_reread).append(_brief(post))
     added = [_brief(p) for k, p in new_by_id.items() if k not in old_by_id]
@@ -290,6 +337,7 @@ def timeline(case: Any, query: str) -> dict[str, Any] | None:
     first, and every change with the two captures it lies between (the stored comparisons)."""
     wanted = query.strip().lower().lstrip("@")
     match = None
+    matches: list[dict[str, Any]] = []
     for event in _events(case):
         profile = _artefact(case, event, "social-profile")
         if profile is None:
@@ -305,8 +353,25 @@ def timeline(case: Any, query: str) -> dict[str, Any] | None:
             keys |= addresses(str(value_of(profile.get("account_id")) or ""))
         if wanted in keys - {""}:
             match = profile
+            matches.append(profile)
     if match is None:
         return None
+    # The same handle (or id text) on another account: another platform, or a handle given up and taken
+    # by someone else (another stable id). Never merged into this account's history, never hidden.
+    also: list[dict[str, Any]] = []
+    for other in matches:
+        if same_account(other, match) or any(same_account(other, a["profile"]) for a in also):
+            continue
+        also.append({"profile": other})
+    others = [
+        {
+            "account": a["profile"].get("account"),
+            "platform": a["profile"].get("platform"),
+            "account_id": value_of(a["profile"].get("account_id")),
+            "captures": [(p.get("capture") or {}).get("id") for _e, p, _x in captures_of(case, a["profile"])],
+        }
+        for a in also
+    ]
     entries = []
     for event, profile, _posts in captures_of(case, match):
         diff = _artefact(case, event, "social-history")
@@ -331,6 +396,7 @@ def timeline(case: Any, query: str) -> dict[str, Any] | None:
         "account_id": value_of(match.get("account_id")),
         "handles": list(dict.fromkeys(e["handle"] for e in entries if e["handle"])),
         "captures": entries,
+        "also": others,
     }
 
 
@@ -343,7 +409,9 @@ def accounts(case: Any) -> list[dict[str, Any]]:
         if profile is None or any(same_account(profile, s) for s in seen):
             continue
         seen.append(profile)
-        key = value_of(profile.get("account_id")) or value_of(profile.get("handle"))
+        # The account key (platform and id) names this account alone: a bare id or handle may also be
+        # another platform's account, whose timeline would then be shown twice and this one never.
+        key = profile.get("account") or value_of(profile.get("account_id")) or value_of(profile.get("handle"))
         if key is None:
             continue
         found = timeline(case, str(key))

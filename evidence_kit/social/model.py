@@ -123,6 +123,9 @@ class Post:
     sensitive: Value | None = None  # marked sensitive by its author (media hidden behind a warning)
     # Shown only as the platform's notice (withheld, unavailable to a logged-out visitor): the notice.
     unavailable: Value | None = None
+    # pinned by the account above its timeline: an old post shown first (or, once posts are ordered by
+    # time, last), which says nothing of how far back the reading went (``history.py``)
+    pinned: Value | None = None
     media: list[Media] = field(default_factory=list)
     counts: dict[str, Value] = field(default_factory=dict)  # views, likes, replies, shares
 
@@ -132,7 +135,7 @@ class Post:
             value = getattr(self, name)
             if value is not None:
                 out[name] = value.to_json()
-        for name in ("edited", "content_warning", "sensitive", "unavailable"):
+        for name in ("edited", "content_warning", "sensitive", "unavailable", "pinned"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value.to_json()

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 NAME = "read-timeline"
 MAX_ROUNDS = 40  # paging rounds at most, whatever the page offers
+END = "the timeline's end"
+REPEATS = "a next page already read (the site's paging repeats itself)"
+ROUNDS = f"the reading's limit of {MAX_ROUNDS} paging rounds"
 
 COUNT_JS = """(css) => { try { return document.querySelectorAll(css).length; } catch (e) { return 0; } }"""
 STATUS_JS = """() => { const n = performance.getEntriesByType('navigation')[0]; return n && n.responseStatus ? n.responseStatus : null; }"""
@@ -112,7 +115,7 @@ class _Reading:
     def __init__(self, page: Page, result: PageCapture, reader: TimelineReader, end: float):
         self.page, self.result, self.reader, self.end = page, result, reader, end
         self.fetched: list[dict[str, Any]] = []
-        self.stopped = "the timeline's end"
+        self.stopped = END
         self.seen_ids: set[str] = set()
         self.found: list[Wall] = []  # walls seen in the documents fetched (a suspended actor)
         self.walls: list[Wall] = []  # walls seen on the page
@@ -148,7 +151,9 @@ class _Reading:
         platform = registry.choose(self.page.url, html, self.reader.platform)
         self.platform = platform.NAME
         status = await self.page.evaluate(STATUS_JS)
-        found = walls.check(self.result.url, self.page.url, status, html, platform.WALLS, posts_css=platform.POSTS_CSS)
+        found = walls.check(
+            self.result.url, self.page.url, status, html, platform.WALLS, posts_css=registry.own_words_css(platform)
+        )
         if platform.NAME == "telegram":
             from .platforms import telegram
 
@@ -172,7 +177,11 @@ class _Reading:
             elif platform.PAGING == "item-list":
                 posts = await self._item_list(posts)
             own = ("before", "offset", "json", "item-list")  # pagings that read to their own end
-            posts = await self._more(css, posts) if platform.PAGING not in own else posts
+            if platform.PAGING not in own:
+                paged, self.stopped = self.stopped, END
+                posts = await self._more(css, posts)
+                if paged != END:  # what stopped the platform's own paging (the outbox) is said too
+                    self.stopped = f"{paged}; on the page: {self.stopped}"
             await self._alternates(platform.PAGING)
         else:
             self.stopped = "a wall: " + ", ".join(w.code for w in found)
@@ -183,6 +192,19 @@ class _Reading:
         except Exception:  # noqa: BLE001
             pass
         return self.outcome()
+
+    def _refused(self, answer: dict[str, Any]) -> bool:
+        """A next page the site refused (not 2xx): the reading stops there and says so; a 429 is a rate
+        limit (a wall: what was not read is not evidence that it is not there)."""
+        status = answer.get("status")
+        if not isinstance(status, int) or 200 <= status < 300:
+            return False
+        self.stopped = f"an older page the site refused (HTTP {status}), not read"
+        if status == 429:
+            reason = f"the site answered 429 Too Many Requests to an older page ({answer.get('url')})"
+            self.found.append(Wall("rate-limit", reason, Source(url=str(answer.get("url")))))
+            self.result.errors.append(f"profile not fully readable: {walls.sentence([self.found[-1]])}")
+        return True
 
     async def _rate_limited(self, pattern: str | None) -> None:
         """The page's scripts asked the platform's API for more and were told 429: a rate limit, said so
@@ -225,11 +247,11 @@ class _Reading:
                 self.stopped = "the channel's first post"
                 break
             answer = await self.fetch(f"{base}?before={min(numbers)}", "older posts (?before=)")
-            if answer is None:
+            if answer is None or self._refused(answer):
                 break
             new = [i for i in answer.get("ids") or [] if i not in self.seen_ids]
             if not new:
-                self.stopped = "a page with no older posts"
+                self.stopped = "a page that showed no older posts"
                 break
             self.seen_ids.update(new)
             total = len(self.seen_ids)
@@ -249,7 +271,7 @@ class _Reading:
         while len(ids) < self.reader.max_posts:
             offset = max(0, len(ids) - pinned)
             answer = await self.fetch(platform.offset_url(base, offset), "older posts (?offset=)", css=css)
-            if answer is None:
+            if answer is None or self._refused(answer):
                 return len(ids)
             new = [i for i in answer.get("post_ids") or [] if i and i not in ids]
             if not new:
@@ -266,7 +288,12 @@ class _Reading:
         url = platform.profile_json(self.page.url)
         total: int = 0
         why = "profile data"
+        asked: set[str] = set()
         while url:
+            if url in asked:
+                self.stopped = REPEATS
+                return total
+            asked.add(url)
             answer = await self.fetch(url, why, headers=platform.JSON_HEADERS)
             doc = (answer or {}).get("json")
             if doc is None:
@@ -329,9 +356,14 @@ class _Reading:
         body = (page or {}).get("json") or {}
         link = body.get("first")
         link = link.get("id") if isinstance(link, dict) else link
+        asked: set[str] = set()
         for _ in range(MAX_ROUNDS):
             if not isinstance(link, str) or items >= self.reader.max_posts:
                 break
+            if link in asked:
+                self.stopped = REPEATS
+                break
+            asked.add(link)
             page = await self.fetch(link, "ActivityPub outbox page", AP)
             body = (page or {}).get("json") or {}
             got = body.get("orderedItems") or body.get("items") or []
@@ -341,6 +373,8 @@ class _Reading:
             items += len(got)
             attached += [url for item in got for url in _attachments(item)]
             link = body.get("next")
+        else:
+            self.stopped = ROUNDS
         if items >= self.reader.max_posts:
             self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
         for url in list(dict.fromkeys(attached))[:MAX_MEDIA]:
@@ -378,6 +412,7 @@ class _Reading:
             body = (answer or {}).get("json") or {}
             last_url = first
             ids, covers = _items(body, ids, covers)
+        asked = {last_url}
         for _ in range(MAX_ROUNDS):
             if len(ids) >= self.reader.max_posts:
                 self.stopped = f"{self.reader.max_posts} posts (--max-posts)"
@@ -386,6 +421,10 @@ class _Reading:
                 self.stopped = "the account's last item-list page (hasMore false)"
                 break
             next_url = _with_query(last_url, cursor=str(body["cursor"]))
+            if next_url in asked:
+                self.stopped = REPEATS
+                break
+            asked.add(next_url)
             answer = await self.fetch(next_url, "item list (older posts, cursor)", "application/json")
             body = (answer or {}).get("json") or {}
             if not isinstance(body, dict) or not body.get("itemList"):
@@ -393,6 +432,8 @@ class _Reading:
                 break
             last_url = next_url
             ids, covers = _items(body, ids, covers)
+        else:
+            self.stopped = ROUNDS
         for url in covers[: self.reader.max_posts][:MAX_MEDIA]:
             await self.fetch(url, "a video's cover (picture)")
         return max(posts, len(ids))
@@ -410,7 +451,7 @@ class _Reading:
                 break
             if next_link is not None:
                 answer = await self.fetch(next_link, 'next page (a "more" link)', css=css)
-                if answer is None:
+                if answer is None or self._refused(answer):
                     break
                 extra += int(answer.get("posts") or 0)
                 next_link = answer.get("next")
@@ -445,6 +486,8 @@ class _Reading:
                 self.stopped = f'a "{control["text"]}" control that brought nothing more'
                 break
             posts = grown
+        else:
+            self.stopped = ROUNDS
         return posts + extra
 
     async def _alternates(self, paging: str) -> None:

@@ -24,6 +24,12 @@ ALIASES = {"twitter": "x", "activitypub": "mastodon", "fediverse": "mastodon", "
 NAMES = tuple(p.NAME for p in PLATFORMS)
 
 
+def own_words_css(platform: ModuleType) -> str:
+    """Where the page shows what the account itself wrote: its posts (``POSTS_CSS``) and its bio
+    (``OWN_TEXT_CSS``, optional). The generic wall tests do not read phrases there (``walls.check``)."""
+    return ", ".join(css for css in (platform.POSTS_CSS, getattr(platform, "OWN_TEXT_CSS", "")) if css)
+
+
 def by_name(name: str) -> ModuleType:
     """The platform called ``name`` (or one of its aliases); InvalidInput for an unknown one."""
     wanted = ALIASES.get(name.strip().lower(), name.strip().lower())

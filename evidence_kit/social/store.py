@@ -24,7 +24,7 @@ from ..errors import OperationFailed
 from ..machine import machine_facts
 from ..store import Artefact
 from . import history, registry, walls
-from .model import FORMAT_POSTS, FORMAT_PROFILE, Media, Profile
+from .model import FORMAT_POSTS, FORMAT_PROFILE, Media, Profile, Wall
 from .views import View, read_warc
 
 ACTION = "social-profile"
@@ -82,10 +82,16 @@ def extract(view: View, forced: str | None, read_as: str | None = None) -> tuple
     source = view.dom_source() if view.dom else (main.source() if main is not None else None)
     seen = {w.code for w in profile.walls}
     status = main.status if main else None
-    for wall in walls.check(view.url, view.final_url, status, markup, platform.WALLS, source, platform.POSTS_CSS):
+    own = registry.own_words_css(platform)
+    for wall in walls.check(view.url, view.final_url, status, markup, platform.WALLS, source, own):
         if wall.code not in seen:
             profile.walls.append(wall)
             seen.add(wall.code)
+    for response in view.fetched():  # a next page the reader asked for, refused with a rate limit
+        if response.status == 429 and "rate-limit" not in seen:
+            reason = f"an older page the reading asked for answered 429 Too Many Requests ({response.url})"
+            profile.walls.append(Wall("rate-limit", reason, response.source()))
+            seen.add("rate-limit")
     if profile.empty and not profile.walls:
         profile.notes.append("the page showed no account data this extractor recognises")
     return profile, platform
@@ -176,6 +182,11 @@ def store_profile(case: Case, identity: Identity, record: dict[str, Any], forced
         raise OperationFailed(f"capture {record['id']} stored no web archive: there is no account to read from it")
     media = _media_artefacts(case, view, profile, warc)
     body = profile_json(profile, platform, record, warc, dom)
+    for other in history.others_with_handle(case, body):
+        body["notes"].append(
+            f"an earlier capture in this case showed @{body['handle']['value']} on another account ({other}):"
+            " a different account, not compared with this one"
+        )
     posts = {
         "format": FORMAT_POSTS,
         "capture_id": record["id"],

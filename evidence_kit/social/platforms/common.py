@@ -35,6 +35,20 @@ class Page:
         return self.view.final_url or self.view.url
 
 
+def answered(page: Page, markers: tuple[Any, ...] = (), posts_css: str = "") -> bool:
+    """The page is what the site answers to a visitor who is let in: a 2xx answer (or the rendered DOM)
+    showing no wall. A refused page (a 429, an error, a login page served with 200) says nothing of what
+    the account holds, so it never ends a reading as "nothing older is left"."""
+    from .. import walls
+
+    if page.response is None:
+        return True
+    status = page.response.status
+    if not 200 <= status < 300:
+        return False
+    return not walls.check(page.url, page.url, status, page.response.text(), markers, posts_css=posts_css)
+
+
 def pages(view: View) -> Iterator[Page]:
     """The main document as served, then each HTML page the reader fetched, then the rendered DOM.
 

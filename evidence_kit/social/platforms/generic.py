@@ -26,6 +26,8 @@ WALLS: tuple[Any, ...] = ()
 POSTS_CSS = (
     ".h-entry, article, [itemtype*='SocialMediaPosting'], [itemtype*='BlogPosting'], [data-post], [data-post-id]"
 )
+# the account's own words about itself (bio): wall phrases there are what it wrote, not a wall
+OWN_TEXT_CSS = ".p-note, [itemprop='description']"
 PAGING = "scroll"
 
 PERSON = {"Person", "Organization", "Corporation", "NGO", "Brand"}

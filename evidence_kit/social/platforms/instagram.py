@@ -312,6 +312,10 @@ def _post(doc: _Doc, path: str, item: dict[str, Any], own: str | None) -> Post |
         return None  # a post of another account (tagged, suggested): not this profile's
     post = Post(id=doc.value(f"{path}.{'id' if item.get('id') else 'pk'}", str(ident)))
     post.permalink = doc.value(f"{path}.{code_key}", f"https://www.instagram.com/p/{code}/", code)
+    for key in ("pinned_for_users", "timeline_pinned_user_ids"):
+        if isinstance(item.get(key), list) and item[key]:
+            post.pinned = doc.value(f"{path}.{key}", True)
+            break
     stamp_key = "taken_at_timestamp" if "taken_at_timestamp" in item else "taken_at"
     stamp = item.get(stamp_key)
     if isinstance(stamp, int):

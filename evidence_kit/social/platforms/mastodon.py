@@ -19,6 +19,8 @@ NAME = "mastodon"
 VERSION = "1"
 HOSTS = ("mastodon.social", "mastodon.online", "mstdn.social", "mas.to", "fosstodon.org", "infosec.exchange")
 POSTS_CSS = ".status, .h-entry, article"
+# the account's own words about itself (bio): wall phrases there are what it wrote, not a wall
+OWN_TEXT_CSS = ".p-note, .account__header__content"
 PAGING = "activitypub"
 WALLS = (
     Marker(

@@ -20,12 +20,14 @@ from urllib.parse import urljoin, urlsplit
 from ..model import Media, Post, Profile, Source, Value, Wall
 from ..views import View, by_class, first_class, parse_count, text_of
 from ..walls import Marker
-from .common import Page, add_link, add_post, pages, set_once
+from .common import Page, add_link, add_post, answered, pages, set_once
 
 NAME = "telegram"
 VERSION = "1"
 HOSTS = ("t.me", "telegram.me")
 POSTS_CSS = ".tgme_widget_message[data-post]"
+# the account's own words about itself (bio): wall phrases there are what it wrote, not a wall
+OWN_TEXT_CSS = ".tgme_channel_info_description, .tgme_page_description"
 PAGING = "before"
 WALLS = (
     Marker(
@@ -81,6 +83,9 @@ def _read(view: View) -> Profile:
             page.response is not None
             and "before=" in page.url
             and not page.root.xpath(".//link[@rel='prev']|.//a[contains(@class, 'tme_messages_more')][@data-before]")
+            and answered(
+                page, WALLS, f"{POSTS_CSS}, {OWN_TEXT_CSS}"
+            )  # not a 429, an error or a login page: those end nothing
         ):
             profile.reached_end = True
     return profile

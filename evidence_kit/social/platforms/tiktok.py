@@ -25,6 +25,8 @@ NAME = "tiktok"
 VERSION = "1"
 HOSTS = ("tiktok.com",)
 POSTS_CSS = "[data-e2e='user-post-item'], a[href*='/video/']"
+# the account's own words about itself (bio): wall phrases there are what it wrote, not a wall
+OWN_TEXT_CSS = "[data-e2e='user-bio']"
 PAGING = "item-list"  # the reader pages /api/post/item_list/ by its cursor (reader._item_list)
 WALLS = (
     Marker(
@@ -89,6 +91,8 @@ def _item(profile: Profile, response: Response, at: str, item: dict[str, Any]) -
         return json_value(response, at + sub, value, raw)
 
     post = Post(id=v(".id", str(item["id"])))
+    if item.get("isPinnedItem") is True:
+        post.pinned = v(".isPinnedItem", True)
     author: dict[str, Any] = item["author"] if isinstance(item.get("author"), dict) else {}
     handle = author.get("uniqueId") or (profile.handle.value if profile.handle else None)
     if handle:

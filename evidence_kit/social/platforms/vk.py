@@ -48,6 +48,8 @@ NAME = "vk"
 VERSION = "2"
 HOSTS = ("vk.com", "vk.ru", "m.vk.com", "vkontakte.ru")
 POSTS_CSS = ".post[data-post-id], ._post[data-post-id]"
+# the account's own words about itself (bio): wall phrases there are what it wrote, not a wall
+OWN_TEXT_CSS = ".group_info_row[title='Description'], #page_current_info"
 PAGING = "offset"
 PINNED_CSS = ".post_fixed[data-post-id]"  # a pinned post: above the first page, outside the offset's count
 _CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
@@ -209,6 +211,8 @@ def _post(page: Page, element: Any) -> Post | None:
     if not re.fullmatch(r"-?\d+_\d+", pid):
         return None
     post = Post(id=page.value(element, pid, f'data-post-id="{pid}"'))
+    if "post_fixed" in (element.get("class") or "").split():
+        post.pinned = page.value(element, True, 'class="post_fixed"')
     link = element.xpath(".//a[contains(@class, 'post_link') or contains(@class, 'PostHeaderSubtitle__link')][@href]")
     post.permalink = (
         page.value(link[0], f"https://vk.com/wall{pid}", link[0].get("href"))

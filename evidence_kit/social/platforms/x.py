@@ -109,6 +109,8 @@ NAME = "x"
 VERSION = "3"
 HOSTS = ("x.com", "twitter.com", "mobile.twitter.com", "syndication.twitter.com")
 POSTS_CSS = "article[data-testid='tweet']"
+# the account's own words about itself (bio): wall phrases there are what it wrote, not a wall
+OWN_TEXT_CSS = "[data-testid='UserDescription']"
 PAGING = "scroll"
 API_URLS = r"/i/api/(graphql|1\.1|2)/"  # the live reader says when the page's own API requests got a 429
 WALLS = (
@@ -322,6 +324,8 @@ def _timeline(profile: Profile, response: Response, doc: Any) -> bool:
             for entry_path, entry in entries:
                 for item_path, result, named in _entry_tweets(entry_path, entry):
                     post = read_tweet(response, item_path, result, named, profile.notes)
+                    if post is not None and instruction.get("type") == "TimelinePinEntry":
+                        post.pinned = Value(True, response.source(json_path=f"{path}[{i}].type"), "TimelinePinEntry")
                     if post is not None:
                         seen += 1
                         add_post(profile, post)
