@@ -357,7 +357,14 @@ def test_recapture_with_fewer_posts_says_not_reread_and_captures_the_posts(world
     diff = item["history"]
     # Three posts on the page were enough (--max-posts 3), but the RSS feed fetched beside it holds all
     # six: nothing is missing, nothing is "not re-read", nothing changed.
-    assert diff["posts"] == {"new": [], "edited": [], "deleted": [], "not_reread": []}
+    assert diff["posts"] == {
+        "new": [],
+        "edited": [],
+        "unavailable": [],
+        "shown_again": [],
+        "deleted": [],
+        "not_reread": [],
+    }
     assert diff["changes"] == []
     assert [c["url"] for c in item["post_captures"]] == [world.site.url(f"/people/jdoe/posts/{n}") for n in (6, 5, 4)]
     assert all(c["status"] == "complete" for c in item["post_captures"])
