@@ -7,19 +7,16 @@ then reports; it never stops at the first problem.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import re
 import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from . import journal
 from .canonical import canonical_json, loads_strict
@@ -37,6 +34,9 @@ from .ledger import Event, Head, Ledger, genesis_hash
 from .leftovers import interrupted_exports, leftovers
 from .report import Report
 from .timestamp_check import check_timestamps, read_token_records
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 ProgressCallback = Callable[[int, int], None]
 BLAKE3_DIGEST = re.compile(r"^blake3:[0-9a-f]{64}$")
@@ -71,6 +71,9 @@ PROCESS_POOL_FROM = 20_000
 def _pool(processes: bool) -> Executor:
     workers = max(2, os.cpu_count() or 2)
     if processes:
+        import multiprocessing  # only for long ledgers: most verifies start without it (issue 16)
+        from concurrent.futures import ProcessPoolExecutor
+
         # fork: the pool starts at the beginning of the walk, before verification starts any thread of
         # its own, and unlike spawn it works however the program was started (-c, stdin, frozen).
         return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
