@@ -10,6 +10,8 @@ raw 32-byte public key. A public-key file whose content does not give its key id
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import os
@@ -24,14 +26,18 @@ try:  # libsodium is a speed-up; a court expert's bare install verifies with cry
 except ImportError:  # pragma: no cover - exercised by the standalone-verifier test
     nacl = None  # type: ignore[assignment]
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .errors import KeyProblem
 
+# cryptography's serialization package (PEM and DER of every key type, SSH keys: about 8 ms to import) is
+# imported where keys are written or a PEM file is not the one form :func:`public_pem` writes (issue 16).
+PEM_BEGIN, PEM_END = b"-----BEGIN PUBLIC KEY-----", b"-----END PUBLIC KEY-----"
+ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")  # SubjectPublicKeyInfo, id-Ed25519 (RFC 8410)
+
 
 def key_id_of(public_key: Ed25519PublicKey) -> str:
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    raw = public_key.public_bytes_raw()
     return "ed25519:" + hashlib.sha256(raw).hexdigest()[:32]
 
 
@@ -61,10 +67,41 @@ def matches_trusted(fingerprint: str, trusted: str) -> bool:
 
 
 def public_pem(public_key: Ed25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
+def _written_form(data: bytes) -> bytes | None:
+    r"""The raw key of a PEM file in exactly the form :func:`public_pem` writes, else None.
+
+    Only bytes that encoding the key again gives back, line for line, are read here: anything else
+    (another key type, other line breaks, a certificate) goes to cryptography's parser as before.
+
+    >>> key = key_from_raw(bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"))
+    >>> _written_form(public_pem(key)) == raw_public(key)
+    True
+    >>> _written_form(public_pem(key).replace(b"\n", b"\r\n")) is None
+    True
+    """
+    lines = data.split(b"\n")
+    if len(lines) != 4 or (lines[0], lines[2], lines[3]) != (PEM_BEGIN, PEM_END, b""):
+        return None
+    try:
+        der = base64.b64decode(lines[1], validate=True)
+    except binascii.Error:
+        return None
+    if len(der) != 44 or not der.startswith(ED25519_SPKI_PREFIX) or base64.b64encode(der) != lines[1]:
+        return None
+    return der[len(ED25519_SPKI_PREFIX) :]
+
+
 def load_public_pem(data: bytes) -> Ed25519PublicKey:
+    raw = _written_form(data)
+    if raw is not None:
+        return key_from_raw(raw)
+    from cryptography.hazmat.primitives import serialization
+
     try:
         key = serialization.load_pem_public_key(data)
     except ValueError as exc:
@@ -75,7 +112,7 @@ def load_public_pem(data: bytes) -> Ed25519PublicKey:
 
 
 def raw_public(public_key: Ed25519PublicKey) -> bytes:
-    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return public_key.public_bytes_raw()
 
 
 _BAD_SIGNATURE: tuple[type[Exception], ...] = (InvalidSignature, ValueError, TypeError) + (
@@ -155,6 +192,8 @@ def load_or_create(keys_dir: Path, name: str) -> tuple[Identity, bool]:
         if meta_path.exists():
             stored_name = json.loads(meta_path.read_text("utf-8")).get("name", name)
         return Identity(stored_name, key), False
+    from cryptography.hazmat.primitives import serialization
+
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     # Create with 0600 from the start: never a moment when the key is world-readable.
@@ -172,6 +211,8 @@ def _read_private(key_path: Path) -> Ed25519PrivateKey:
     mode = key_path.stat().st_mode & 0o777
     if mode & 0o077:
         raise KeyProblem(f"private key {key_path} is readable by others (mode {mode:o}); chmod 600 it")
+    from cryptography.hazmat.primitives import serialization
+
     try:
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
     except (ValueError, OSError) as exc:

@@ -36,15 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.serialization import Encoding
-from rfc3161_client import (
-    TimeStampResponse,
-    VerificationError,
-    VerifierBuilder,
-    decode_timestamp_response,
-)
 
 from .canonical import loads_strict
 from .checks import describe
@@ -55,7 +47,12 @@ from .hashing import hash_bytes, hash_file
 # verify's checks of the stored artefacts (artefact-blake3: verify --fast), whose findings altered() reuses
 ARTEFACT_CHECKS = ("artefact-present", "artefact-digest", "artefact-blake3")
 
+# X.509 and RFC 3161 parsing (cryptography.x509, rfc3161_client: about 30 ms to import) are imported by the
+# functions that read a certificate or a token, so verifying a case without stamps never loads them (issue 16).
 if TYPE_CHECKING:
+    from cryptography import x509
+    from rfc3161_client import TimeStampResponse
+
     from .chain_index import ChainIndex, ExpectedArtefact
     from .ledger import Event
     from .report import Report
@@ -74,6 +71,8 @@ MAX_REPLY = 1024 * 1024
 # -- certificates ---------------------------------------------------------------------------------
 def load_certificates(data: bytes) -> list[x509.Certificate]:
     """Every certificate in PEM (one or more) or DER bytes."""
+    from cryptography import x509
+
     try:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_certificates(data)
@@ -83,10 +82,14 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
 
 
 def certificates_pem(certificates: Iterable[x509.Certificate]) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
     return b"".join(c.public_bytes(Encoding.PEM) for c in certificates)
 
 
 def fingerprint(certificate: x509.Certificate) -> str:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
     return "sha256:" + hashlib.sha256(certificate.public_bytes(Encoding.DER)).hexdigest()
 
 
@@ -95,6 +98,8 @@ def subject(certificate: x509.Certificate) -> str:
 
 
 def _is_ca(certificate: x509.Certificate) -> bool:
+    from cryptography import x509
+
     try:
         return bool(certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
     except x509.ExtensionNotFound:
@@ -155,6 +160,8 @@ def build_chain(
 
 def _signer(response: TimeStampResponse) -> x509.Certificate | None:
     """The certificate in the token that the SignerInfo names (issuer and serial are signed)."""
+    from cryptography import x509
+
     infos = list(response.signed_data.signer_infos)
     if len(infos) != 1:
         return None
@@ -169,6 +176,9 @@ def check_signature(
     response: TimeStampResponse, stored_chain: Sequence[x509.Certificate], roots: Sequence[x509.Certificate]
 ) -> tuple[list[x509.Certificate], x509.Certificate]:
     """Check the token's signature and certificate chain; return (TSA chain, root) or raise CustodyError."""
+    from cryptography import x509
+    from rfc3161_client import VerificationError, VerifierBuilder
+
     if response.status not in (0, 1):
         raise CustodyError(
             f"the TSA refused the request (PKIStatus {response.status}: "
@@ -329,6 +339,8 @@ class _Checker:
                 digest_of["token"],
                 hash_bytes(token_bytes).blake3,
             )
+        from rfc3161_client import decode_timestamp_response
+
         try:
             response = decode_timestamp_response(token_bytes)
             info = response.tst_info

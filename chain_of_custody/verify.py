@@ -7,7 +7,6 @@ then reports; it never stops at the first problem.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import re
 import sqlite3
@@ -15,14 +14,12 @@ import threading
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import FIRST_EXCEPTION, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import blake3
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from . import journal
 from .canonical import loads_strict
@@ -34,7 +31,7 @@ from .clock import parse_rfc3339
 from .description_check import check_descriptions
 from .errors import CustodyError, Finding
 from .facts import CREATE, ENROL, ENROL_WACZ, UPDATE, CaseFacts, differences
-from .hashing import Digests, blake3_file, hash_file, hash_file_here
+from .hashing import Digests, blake3_file, hash_file, hash_file_here, sha256_file
 from .index_check import check_index
 from .keys import fingerprint_of, load_public_keys, matches_trusted, raw_public, verify_signature
 from .ledger import Event, Head, Ledger, _json_or_text, _text, genesis_hash
@@ -51,6 +48,9 @@ from .leftovers import interrupted_exports, leftovers
 from .report import Report
 from .social_check import check_social
 from .timestamp_check import check_timestamps, read_token_records
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 ProgressCallback = Callable[[int, int], None]
 BLAKE3_DIGEST = re.compile(r"^blake3:[0-9a-f]{64}$")
@@ -116,6 +116,9 @@ def _workers() -> int:
 
 def _pool(processes: bool) -> Executor:
     if processes:
+        import multiprocessing  # only for long ledgers: most verifies start without it (issue 16)
+        from concurrent.futures import ProcessPoolExecutor
+
         # fork: the pool starts at the beginning of the walk, before verification starts any thread of
         # its own, and unlike spawn it works however the program was started (-c, stdin, frozen).
         return ProcessPoolExecutor(max_workers=_workers(), mp_context=multiprocessing.get_context("fork"))
@@ -387,7 +390,9 @@ def check_ledger(
             ran.append(True)
             meanwhile()
 
-    if count >= RANGES_FROM and "fork" in multiprocessing.get_all_start_methods():
+    if count >= RANGES_FROM and "fork" in _start_methods():
+        from concurrent.futures.process import BrokenProcessPool  # long ledgers only (issue 16: start-up)
+
         walked = Report(report.target, report.kind)
         try:
             walk = _walk_ranges(ledger.path, case_id, file_keys, walked, once)
@@ -408,6 +413,12 @@ def check_ledger(
     )
     once()
     return walk
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing  # only for ledgers long enough to share out (issue 16: start-up)
+
+    return multiprocessing.get_all_start_methods()
 
 
 def _schedule(
@@ -443,6 +454,9 @@ def _walk_ranges(
     walked: Report,
     meanwhile: Callable[[], None] | None = None,
 ) -> ChainWalk | None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     connection = read_only(path)
     try:
         version = connection.execute("PRAGMA data_version").fetchone()[0]
@@ -804,10 +818,13 @@ def check_expected_head(expect_head: str, index: ChainIndex, report: Report) -> 
         )
 
 
-# Artefacts are hashed on this many threads at once, one file each: hashlib and blake3 release the GIL,
-# so each thread keeps a core busy (measured on 2 cores, 320 MiB in 40 files: threads 0.16 s, a fork
-# process pool 0.17 s, one stream 0.36 s); at most twice as many files are read ahead of the report.
+# Artefacts are hashed on this many threads at once: hashlib and blake3 release the GIL, so each thread
+# keeps a core busy (measured on 2 cores, 320 MiB in 40 files: threads 0.16 s, a fork process pool 0.17 s,
+# one stream 0.36 s).
 HASH_THREADS = max(2, os.cpu_count() or 2)
+# What one byte costs each digest on one core, relative to SHA-256 (measured here: SHA-256 about
+# 1.4 GiB/s, BLAKE3 on one thread about 4 GiB/s): how the work is shared out between the threads.
+BLAKE3_COST = 0.35
 
 
 class _Bytes:
@@ -829,15 +846,97 @@ class _Bytes:
         return add
 
 
-def _hash_artefact(path: Path, fast: bool, alone: bool, on_bytes: Callable[[int], None] | None) -> Digests:
-    if fast:
-        digest, size = blake3_file(path, all_cores=alone)
-        if on_bytes is not None:
-            on_bytes(size)
-        return Digests(digest, "", size)
-    if alone:  # BLAKE3 on the shared worker beside SHA-256
-        return hash_file(path, on_progress=on_bytes)
-    return hash_file_here(path, on_progress=on_bytes)
+# One piece of hashing work: the file, which of its digests it takes, and its cost in SHA-256 bytes.
+# ``part``: "both" (BLAKE3 and SHA-256 on one thread), "sha256" and "blake3" (the two halves of a split
+# file), "blake3-fast" (verify --fast, one thread) and "blake3-all-cores" (verify --fast, a file larger
+# than its share).
+@dataclass(frozen=True)
+class _Job:
+    path: Path
+    part: str
+    cost: float
+
+
+def _jobs(files: list[tuple[Path, int]], fast: bool) -> list[_Job]:
+    """The hashing work for ``files`` (path, size), largest first.
+
+    Largest first, so that no large file starts last while the other threads have nothing left to do.
+    A file that would take longer than its fair share of all the work (one 2 GiB file, or one video among
+    small photos) is split: its SHA-256 and its BLAKE3 are two jobs, on two cores at once, each reading
+    the file (a copy from the page cache costs little beside SHA-256); with ``fast`` it is hashed on
+    every core.
+    """
+    per_byte = BLAKE3_COST if fast else 1 + BLAKE3_COST
+    share = sum(max(size, 0) for _, size in files) * per_byte / HASH_THREADS
+    jobs = []
+    for path, size in files:
+        cost = max(size, 0) * per_byte
+        if cost <= share:
+            jobs.append(_Job(path, "blake3-fast" if fast else "both", cost))
+        elif fast:
+            jobs.append(_Job(path, "blake3-all-cores", cost))
+        else:
+            jobs.append(_Job(path, "sha256", max(size, 0)))
+            jobs.append(_Job(path, "blake3", max(size, 0) * BLAKE3_COST))
+    return sorted(jobs, key=lambda job: -job.cost)
+
+
+def _run(job: _Job, on_bytes: Callable[[int], None] | None) -> dict[str, str | int]:
+    """One job's digests and the size it read: {"blake3": …, "sha256": …, "size": …} as far as it took them."""
+    if job.part == "both":
+        digests = hash_file_here(job.path, on_progress=on_bytes)
+        return {"blake3": digests.blake3, "sha256": digests.sha256, "size": digests.size}
+    if job.part == "sha256":
+        digest, size = sha256_file(job.path, on_progress=on_bytes)
+        return {"sha256": digest, "size": size}
+    digest, size = blake3_file(job.path, all_cores=job.part == "blake3-all-cores", on_progress=on_bytes)
+    return {"blake3": digest, "size": size}
+
+
+class Hashing:
+    """Files being hashed on :data:`HASH_THREADS` threads (see :func:`_jobs`); their digests by path.
+
+    :func:`verify_case` starts one on the files in the case's store before it walks the chain, so the
+    cores hash while the ledger is read (the walk names the same files); :func:`check_artefacts` adds
+    whatever was not started and takes the results.
+    """
+
+    def __init__(self, fast: bool) -> None:
+        self.fast = fast
+        self.hashed = _Bytes()
+        self.pool = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="artefact-hash")
+        self.futures: dict[Path, list[Future[dict[str, str | int]]]] = {}
+
+    def add(self, files: list[tuple[Path, int]], progress: bool = True) -> None:
+        """Start hashing the files (path, size) not started yet."""
+        new = [(path, size) for path, size in dict(files).items() if path not in self.futures]
+        for job in _jobs(new, self.fast):
+            # the BLAKE3 half of a split file counts no progress: its SHA-256 half counts the file's bytes
+            counter = self.hashed.counter() if progress and job.part != "blake3" else None
+            self.futures.setdefault(job.path, []).append(self.pool.submit(_run, job, counter))
+
+    def result(self, path: Path) -> list[dict[str, str | int]]:
+        """The digests the file's jobs found (a worker's error is raised here)."""
+        return [future.result() for future in self.futures[path]]
+
+    def running(self) -> list[Future[dict[str, str | int]]]:
+        return [future for futures in self.futures.values() for future in futures if not future.done()]
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def stored_files(case_dir: Path) -> list[tuple[Path, int]]:
+    """The files in a case's store under a digest name, and their sizes."""
+    store = case_dir / "artefacts"
+    found = []
+    for path in sorted(store.glob("??/*")) if store.is_dir() else []:
+        try:
+            if path.is_file() and len(path.name) == 64:
+                found.append((path, path.stat().st_size))
+        except OSError:
+            continue  # the walk and check_artefacts name it
+    return found
 
 
 def check_artefacts(
@@ -847,102 +946,82 @@ def check_artefacts(
     on_progress: ProgressCallback | None = None,
     known: Callable[[Path], Digests | None] | None = None,
     fast: bool = False,
+    started: Hashing | None = None,
 ) -> None:
     """Re-hash every artefact the ledger names and compare.
 
-    Files are hashed on :data:`HASH_THREADS` threads, one file each, streaming; the results are taken
-    in the ledger's order, so findings come in the same order whatever finished first, and progress is
-    reported from the calling thread only. ``known`` returns digests already computed from the same
-    bytes in this run (a bundle's manifest check reads every payload file once), so no file is read
-    twice. ``fast`` checks BLAKE3 and size only (check ``artefact-blake3``) and says in the report that
-    SHA-256 was not checked.
+    The files are shared out between :data:`HASH_THREADS` threads, largest first (see :func:`_jobs`),
+    streamed; ``started`` is a :class:`Hashing` already at work on some of them (the case's store). The
+    findings are recorded in the ledger's order once every file is hashed, so they come in the same order
+    whatever finished first, and progress is reported from the calling thread only. ``known`` returns
+    digests already computed from the same bytes in this run (a bundle's manifest check reads every
+    payload file once), so no file is read twice. ``fast`` checks BLAKE3 and size only (check
+    ``artefact-blake3``) and says in the report that SHA-256 was not checked.
     """
     total = sum(max(a.size, 0) for a in expected.values())
-    hashed = _Bytes()
-    finished = 0  # bytes of the artefacts already taken in order (missing ones count as done)
     check = "artefact-blake3" if fast else "artefact-digest"
     if fast:
         report.mark_unchecked(
             "SHA-256 of the artefacts", "verify --fast checks BLAKE3 and size only; run verify without --fast"
         )
-
+    # In the ledger's order: (digest, artefact, path or None when missing, digests already known).
+    listed: list[tuple[str, ExpectedArtefact, Path | None, Digests | None]] = []
+    for digest, artefact in expected.items():
+        path = locate(digest)
+        present = path is not None and path.is_file()
+        reused = known(path) if known is not None and present and path is not None else None
+        listed.append((digest, artefact, path if present else None, reused))
+    unread = sum(max(a.size, 0) for _, a, path, reused in listed if path is None or reused is not None)
     reported = 0
 
     def show(done: int) -> None:
-        """Progress never goes back: workers may be ahead of the file being taken."""
+        """Progress never goes back."""
         nonlocal reported
         if on_progress is not None:
             reported = max(reported, min(done, total))
             on_progress(reported, total)
 
-    def wait(future: Future[Digests]) -> None:
-        while on_progress is not None and not future.done():
-            with hashed.lock:
-                now = hashed.done
-            show(max(finished, now))
-            try:
-                future.result(timeout=0.25)
-            except TimeoutError:
-                continue  # still hashing: show progress again
-            except Exception:  # noqa: BLE001 (raised again where the result is taken)
-                break
-
-    def take(digest: str, artefact: ExpectedArtefact, path: Path, future: Future[Digests]) -> None:
-        nonlocal finished
-        where = f"artefact {digest} (recorded in event {artefact.first_seq})"
-        wait(future)
-        found = future.result()
-        finished += max(artefact.size, 0)
-        show(finished)
-        problems = []
-        if found.blake3 != artefact.blake3:
-            problems.append(("BLAKE3", artefact.blake3, found.blake3))
-        if not fast and found.sha256 != artefact.sha256:
-            problems.append(("SHA-256", artefact.sha256, found.sha256))
-        if found.size != artefact.size:
-            problems.append(("size", str(artefact.size), str(found.size)))
-        if problems:
-            names = ", ".join(p[0] for p in problems)
-            _fail(
-                report,
-                check,
-                f"{where} at {path}",
-                f"the file was altered ({names} differ)",
-                problems[0][1],
-                problems[0][2],
-            )
-        else:
-            _ok(report, check)
-
-    pending: deque[tuple[str, ExpectedArtefact, Path, Future[Digests]]] = deque()
-    alone = len(expected) < HASH_THREADS  # too few files to share out: each one's BLAKE3 beside its SHA-256
-    with ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="artefact-hash") as pool:
-        for digest, artefact in expected.items():
-            path = locate(digest)
-            if path is None or not path.is_file():
-                while pending:  # findings stay in the ledger's order
-                    take(*pending.popleft())
-                _fail(
-                    report,
-                    "artefact-present",
-                    f"artefact {digest} (recorded in event {artefact.first_seq})",
-                    "the file is missing",
-                )
-                finished += max(artefact.size, 0)
+    hashing = started if started is not None and started.fast == fast else Hashing(fast)
+    try:
+        hashing.add(
+            [(path, a.size) for _, a, path, reused in listed if path is not None and reused is None],
+            progress=on_progress is not None,
+        )
+        while on_progress is not None and (running := hashing.running()):
+            with hashing.hashed.lock:
+                show(hashing.hashed.done + unread)
+            wait(running, timeout=0.25, return_when=FIRST_EXCEPTION)
+        for digest, artefact, path, reused in listed:
+            where = f"artefact {digest} (recorded in event {artefact.first_seq})"
+            if path is None:
+                _fail(report, "artefact-present", where, "the file is missing")
                 continue
             _ok(report, "artefact-present")
-            reused = known(path) if known else None
-            future: Future[Digests]
-            if reused is not None:
-                future = Future()
-                future.set_result(reused)
+            parts = [reused.to_json()] if reused is not None else hashing.result(path)
+            got = {key: value for part in parts for key, value in part.items()}
+            sizes = {part["size"] for part in parts}
+            problems = []
+            if got.get("blake3") != artefact.blake3:
+                problems.append(("BLAKE3", artefact.blake3, str(got.get("blake3"))))
+            if not fast and got.get("sha256") != artefact.sha256:
+                problems.append(("SHA-256", artefact.sha256, str(got.get("sha256"))))
+            if sizes != {artefact.size}:  # both halves of a split file read what the ledger recorded
+                problems.append(("size", str(artefact.size), ", ".join(sorted(map(str, sizes - {artefact.size})))))
+            if problems:
+                names = ", ".join(p[0] for p in problems)
+                _fail(
+                    report,
+                    check,
+                    f"{where} at {path}",
+                    f"the file was altered ({names} differ)",
+                    problems[0][1],
+                    problems[0][2],
+                )
             else:
-                future = pool.submit(_hash_artefact, path, fast, alone, hashed.counter() if on_progress else None)
-            pending.append((digest, artefact, path, future))
-            while len(pending) > 2 * HASH_THREADS:
-                take(*pending.popleft())
-        while pending:
-            take(*pending.popleft())
+                _ok(report, check)
+    finally:
+        if hashing is not started:
+            hashing.close()
     show(total)
 
 
@@ -1060,6 +1139,24 @@ def verify_case(
     ``fast``: artefacts get BLAKE3 and size only; the report says SHA-256 was not checked.
     """
     case_dir = case_dir.resolve()
+    hashing = Hashing(fast)  # the store's files are hashed while the chain is walked
+    try:
+        hashing.add(stored_files(case_dir), progress=on_progress is not None)
+        return _verify_case(case_dir, expect_head, on_progress, tsa_roots, trust, journal_dir, fast, hashing)
+    finally:
+        hashing.close()
+
+
+def _verify_case(
+    case_dir: Path,
+    expect_head: str | None,
+    on_progress: ProgressCallback | None,
+    tsa_roots: Sequence[Any],
+    trust: Sequence[str],
+    journal_dir: Path | None,
+    fast: bool,
+    hashing: Hashing,
+) -> Report:
     case_id, stated = read_case_json(case_dir)
     journal_dir = journal_dir or journal.default_dir()
     journal_lines = journal.take(journal_dir, case_id)  # before the ledger: see chain_of_custody.journal
@@ -1098,7 +1195,7 @@ def verify_case(
     if expect_head:
         check_expected_head(expect_head, index, report)
     found_journal = check_journal(journals or journal_lines(), journal_dir, case_id, case_dir, walk, report)
-    check_artefacts(expected, lambda d: artefact_path(case_dir, d), report, on_progress, fast=fast)
+    check_artefacts(expected, lambda d: artefact_path(case_dir, d), report, on_progress, fast=fast, started=hashing)
     for path in unrecorded(case_dir, {d.split(":", 1)[1] for d in expected}):
         report.warnings.append(
             f"{path} is stored but no custody event records it (an interrupted ingest leaves such a file)"

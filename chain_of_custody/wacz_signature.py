@@ -28,17 +28,17 @@ import binascii
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from typing import TYPE_CHECKING, Any
 
 from .checks import failed as _fail
 from .checks import passed as _ok
 from .errors import KeyProblem
 from .report import Report
+
+# ECDSA and key serialization are imported by the functions that read a WACZ key: a case whose chain
+# enrols none starts without them (issue 16).
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 ALGORITHM = "ECDSA P-384 with SHA-256 (WACZ signing, anonymous mode)"
 KEY_PREFIX = "ecdsa-p384:"
@@ -61,6 +61,10 @@ def fingerprint_of(spki_der: bytes) -> str:
 
 def load_public_key(public_key_b64: str) -> tuple[ec.EllipticCurvePublicKey, bytes]:
     """The P-384 key a base64 DER SubjectPublicKeyInfo holds, and its DER bytes; KeyProblem otherwise."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     try:
         der = base64.b64decode(public_key_b64, validate=True)
         key = serialization.load_der_public_key(der)
@@ -72,12 +76,19 @@ def load_public_key(public_key_b64: str) -> tuple[ec.EllipticCurvePublicKey, byt
 
 
 def public_key_b64(key: ec.EllipticCurvePublicKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return base64.b64encode(der).decode("ascii")
 
 
 def signature_valid(public_key: ec.EllipticCurvePublicKey, signature_b64: str, hash_text: str) -> bool:
     """Is ``signature_b64`` (base64 r ‖ s) an ECDSA-SHA256 signature of the UTF-8 bytes of ``hash_text``?"""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
     try:
         raw = base64.b64decode(signature_b64, validate=True)
     except (ValueError, TypeError, binascii.Error):

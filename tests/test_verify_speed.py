@@ -113,3 +113,49 @@ def test_both_verifiers_agree_on_fast(many_files_case):
     ]
     assert a["findings"] == b["findings"] and a["not_checked"] == b["not_checked"] == ["SHA-256 of the artefacts"]
     assert {c["name"] for c in a["checks"]} <= set(checks.ALL)
+
+
+def test_work_is_shared_largest_first_and_a_file_beyond_its_share_is_split(tmp_path):
+    """One file larger than its share of the work gets its SHA-256 and its BLAKE3 as two jobs (two cores
+    at once), or every core with --fast; the rest go one file per thread, largest first."""
+    sizes = {"video": 900, "a": 30, "b": 50, "c": 20}
+    files = [(tmp_path / name, size) for name, size in sizes.items()]
+    jobs = custody_verify._jobs(files, fast=False)
+    assert [(job.path.name, job.part) for job in jobs] == [
+        ("video", "sha256"),
+        ("video", "blake3"),
+        ("b", "both"),
+        ("a", "both"),
+        ("c", "both"),
+    ]
+    fast = custody_verify._jobs(files, fast=True)
+    assert [(job.path.name, job.part) for job in fast][:2] == [("video", "blake3-all-cores"), ("b", "blake3-fast")]
+    even = custody_verify._jobs([(tmp_path / "x", 10), (tmp_path / "y", 10)], fast=False)
+    assert [job.part for job in even] == ["both", "both"]
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_a_split_file_is_checked_whole(make_case, tmp_path, fast):
+    """A case of one large file (hashed as two halves on two cores, or on every core): one flipped bit in
+    its last read is found by the digest(s) checked; an empty file and an unrecorded one change nothing."""
+    case = make_case()
+    big, empty = tmp_path / "disk.img", tmp_path / "empty.txt"
+    big.write_bytes(os.urandom(3 * 1024 * 1024 + 5))
+    empty.write_bytes(b"")
+    added = case.add_files([big, empty], case.identity(), then_pipeline=False)
+    digest = added[0].artefact.ledger_entry()["blake3"]
+    case.close()
+    stray = case.path / "artefacts" / "ab" / ("ab" * 32)
+    stray.parent.mkdir(exist_ok=True)
+    stray.write_bytes(b"not recorded")
+    assert verify_case(case.path, fast=fast).ok
+    _flip(case, digest, 3 * 1024 * 1024 + 1)
+    progress: list[tuple[int, int]] = []
+    report = verify_case(case.path, fast=fast, on_progress=lambda done, total: progress.append((done, total)))
+    check = "artefact-blake3" if fast else "artefact-digest"
+    assert [(f.check, f.where.split()[1]) for f in report.findings] == [(check, digest)]
+    assert report.findings[0].message == (
+        "the file was altered (BLAKE3 differ)" if fast else "the file was altered (BLAKE3, SHA-256 differ)"
+    )
+    assert report.checks[check].checked == 2 and progress[-1] == (report.facts["bytes"],) * 2
+    assert any("no custody event records it" in w for w in report.warnings)

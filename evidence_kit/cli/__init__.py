@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 from . import capture, cases, custody, export, keys, metadata, personas, social, timestamps, ui  # noqa: F401  (registers commands)
-from .app import app
+from .app import app, for_arguments
 
 
 def main() -> None:
-    app()
+    for_arguments(sys.argv[1:])()
 
 
 __all__ = ["app", "main"]

@@ -9,6 +9,19 @@ personas a case's captures used.
 
 from __future__ import annotations
 
-from .store import PLATFORMS, Persona, PersonaStore, Unlocked
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .store import PLATFORMS, Persona, PersonaStore, Unlocked
 
 __all__ = ["PLATFORMS", "Persona", "PersonaStore", "Unlocked"]
+
+
+def __getattr__(name: str) -> Any:
+    """The store's names, loaded when first asked for: ``verify`` imports ``personas.used`` and, for a case
+    no persona captured, never needs the store (issue 16: start-up)."""
+    if name in __all__:
+        from . import store
+
+        return getattr(store, name)
+    raise AttributeError(name)

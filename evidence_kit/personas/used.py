@@ -11,8 +11,6 @@ from typing import Any
 
 from .. import config
 from ..errors import InvalidInput
-from . import vault
-from .store import PersonaStore
 
 
 @dataclass
@@ -53,8 +51,10 @@ def secrets_for(
     names = names_in(records)
     if not names:
         return found
-    from . import scan  # here, not at the top: it loads the capture's redaction rules, which a verify of a
-    # case no persona captured (the usual one) never needs
+    # here, not at the top: scan loads the capture's redaction rules, and the store its vault, which a
+    # verify of a case no persona captured (the usual one) never needs
+    from . import scan, vault
+    from .store import PersonaStore
 
     store = PersonaStore.for_settings(settings)
     passphrase = passphrase if passphrase is not None else os.environ.get(vault.PASSPHRASE_ENV)
