@@ -351,6 +351,11 @@ def _suffixes() -> Any:
     )
 
 
+def load_suffix_list() -> None:
+    """Read the bundled Public Suffix List now (once per process), not at the first domain."""
+    _suffixes()
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _split_host(host: str) -> tuple[str, str, str]:
     """(suffix, domain, registrable domain) of a lower-case host name by the bundled list."""
