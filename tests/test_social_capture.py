@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,15 +69,29 @@ def _run(runner: CliRunner, *args: str, code: int = 0) -> Any:
     return result
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    root = tmp_path_factory.mktemp("social")
-    env = {
+def isolated_env(root: Path) -> dict[str, str]:
+    """Where a world's cases, keys, config and journal live: all under ``root``."""
+    return {
         "EVIDENCE_KIT_HOME": str(root / "cases"),
         "EVIDENCE_KIT_KEYS": str(root / "keys"),
         "EVIDENCE_KIT_CONFIG": str(root / "config.json"),
         "EVIDENCE_KIT_JOURNAL": str(root / "journal"),
     }
+
+
+@contextmanager
+def isolated_cli(root: Path) -> Iterator[CliRunner]:
+    """A CLI runner over :func:`isolated_env` (no investigator preset), for a module's shared world."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in isolated_env(root).items():
+            patch.setenv(key, value)
+        patch.delenv("EVIDENCE_KIT_INVESTIGATOR", raising=False)
+        yield CliRunner()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    root = tmp_path_factory.mktemp("social")
     site = SocialSite().start()
     u = site.url
     first_urls = [
@@ -88,11 +103,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     ]
     wall_urls = [u(path) for path in WALLS]
     try:
-        with pytest.MonkeyPatch.context() as patch:
-            for key, value in env.items():
-                patch.setenv(key, value)
-            patch.delenv("EVIDENCE_KIT_INVESTIGATOR", raising=False)
-            runner = CliRunner()
+        with isolated_cli(root) as runner:
             _run(runner, "case", "create", CASE, "--title", "Recruiters online", "--investigator", "Insp. A. Petrova")
             first = _run(runner, "capture-profile", *first_urls, "--case", CASE, *FAST)
             # The walls in plain words: the summary a person reads (no --json).
@@ -131,7 +142,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             history_text.stdout,
             json.loads(verify.stdout),
             json.loads(export.stdout),
-            env,
+            isolated_env(root),
             json.loads(searched.stdout) + json.loads(by_handle.stdout),
             json.loads(shown.stdout),
         )

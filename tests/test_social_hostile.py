@@ -17,6 +17,7 @@ import pytest
 
 from chain_of_custody.canonical import canonical_json
 from evidence_kit.social import history
+from tests.test_social_capture import isolated_cli
 
 
 def val(value: Any) -> dict[str, Any]:
@@ -220,22 +221,12 @@ def _forge_a_cited_record(case_id: str) -> None:
 @pytest.fixture(scope="module")
 def refused(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Visit 1 reads 30 posts of each channel; visit 2's older pages are refused (429, a login page)."""
-    from typer.testing import CliRunner
 
     root = tmp_path_factory.mktemp("hostile")
     site = HostileSite().start()
     urls = [site.url("/s/ratechan"), site.url("/s/wallchan")]
     try:
-        with pytest.MonkeyPatch.context() as patch:
-            for key, value in {
-                "EVIDENCE_KIT_HOME": root / "cases",
-                "EVIDENCE_KIT_KEYS": root / "keys",
-                "EVIDENCE_KIT_CONFIG": root / "config.json",
-                "EVIDENCE_KIT_JOURNAL": root / "journal",
-            }.items():
-                patch.setenv(key, str(value))
-            patch.delenv("EVIDENCE_KIT_INVESTIGATOR", raising=False)
-            runner = CliRunner()
+        with isolated_cli(root) as runner:
             _run(runner, "case", "create", CASE, "--title", "Hostile", "--investigator", "Insp. A. Petrova")
             first = _run(runner, "capture-profile", *urls, "--case", CASE, "--max-posts", "30", *FAST)
             site.visit = 2
@@ -348,7 +339,6 @@ def test_times_with_offsets_are_compared_as_instants(make_case) -> None:  # noqa
 
 @pytest.fixture(scope="module")
 def looped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from typer.testing import CliRunner
 
     from tests.fixtures.social.site import SocialSite
 
@@ -362,16 +352,7 @@ def looped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     root = tmp_path_factory.mktemp("looped")
     site = LoopSite().start()
     try:
-        with pytest.MonkeyPatch.context() as patch:
-            for key, value in {
-                "EVIDENCE_KIT_HOME": root / "cases",
-                "EVIDENCE_KIT_KEYS": root / "keys",
-                "EVIDENCE_KIT_CONFIG": root / "config.json",
-                "EVIDENCE_KIT_JOURNAL": root / "journal",
-            }.items():
-                patch.setenv(key, str(value))
-            patch.delenv("EVIDENCE_KIT_INVESTIGATOR", raising=False)
-            runner = CliRunner()
+        with isolated_cli(root) as runner:
             _run(runner, "case", "create", CASE, "--title", "Loops", "--investigator", "Insp. A. Petrova")
             fast = [a if a != "telegram" else "mastodon" for a in FAST]
             out = _run(runner, "capture-profile", site.url("/@alice"), "--case", CASE, *fast)

@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from chain_of_custody.hashing import blake3_digest
 from chain_of_custody.social_check import warc_record_ids
 from tests.fixtures.social.site import TEXTS, SocialSite, tiny_video
-from tests.test_social_capture import _run, css_to_xpath, v, warc_records
+from tests.test_social_capture import _run, css_to_xpath, isolated_cli, isolated_env, v, warc_records
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CASE = "OP-MEDIA"
@@ -80,19 +79,9 @@ ACCOUNTS = ("/s/starjobs", "/@dana", "/@carol", "/@pager_tt", "/walls/login", "/
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("social-media")
-    env = {
-        "EVIDENCE_KIT_HOME": str(root / "cases"),
-        "EVIDENCE_KIT_KEYS": str(root / "keys"),
-        "EVIDENCE_KIT_CONFIG": str(root / "config.json"),
-        "EVIDENCE_KIT_JOURNAL": str(root / "journal"),
-    }
     site = SocialSite().start()
     try:
-        with pytest.MonkeyPatch.context() as patch:
-            for key, value in env.items():
-                patch.setenv(key, value)
-            patch.delenv("EVIDENCE_KIT_INVESTIGATOR", raising=False)
-            runner = CliRunner()
+        with isolated_cli(root) as runner:
             _run(runner, "case", "create", CASE, "--title", "Recruiters' media", "--investigator", "Insp. A. Petrova")
             first = _run(runner, "capture-profile", *(site.url(p) for p in ACCOUNTS), "--case", CASE, *FAST)
             asked = len(site.item_list_asked)
@@ -108,7 +97,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             asked_by_short,
             json.loads(verify.stdout),
             json.loads(export.stdout),
-            env,
+            isolated_env(root),
         )
     finally:
         site.stop()

@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.fixtures.social import instagram, vk
 from tests.fixtures.social.site import IG_EDITED_14, IG_TEXTS, VK_TEXTS, SocialSite
-from tests.test_social_capture import _run, css_to_xpath, recorded, v, warc_records
+from tests.test_social_capture import _run, css_to_xpath, isolated_cli, recorded, v, warc_records
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CASE = "OP-VK-IG"
@@ -67,20 +66,10 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("vkig")
-    env = {
-        "EVIDENCE_KIT_HOME": str(root / "cases"),
-        "EVIDENCE_KIT_KEYS": str(root / "keys"),
-        "EVIDENCE_KIT_CONFIG": str(root / "config.json"),
-        "EVIDENCE_KIT_JOURNAL": str(root / "journal"),
-    }
     site = SocialSite().start()
     u = site.url
     try:
-        with pytest.MonkeyPatch.context() as patch:
-            for key, value in env.items():
-                patch.setenv(key, value)
-            patch.delenv("EVIDENCE_KIT_INVESTIGATOR", raising=False)
-            runner = CliRunner()
+        with isolated_cli(root) as runner:
             _run(runner, "case", "create", CASE, "--title", "Recruiters on VK and Instagram", "--investigator", "A. P.")
             first = _run(runner, "capture-profile", u(VK_PAGE), u(IG_PAGE), "--case", CASE, *FAST, "--json")
             summary = _run(runner, "capture-profile", *[u(p) for p in WALLS], "--case", CASE, *FAST)

@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.fixtures.social import facebook as fb
 from tests.fixtures.social import x
 from tests.fixtures.social.site import SocialSite
-from tests.test_social_capture import FAST, _run, recorded, v, warc_records
+from tests.test_social_capture import FAST, _run, isolated_cli, recorded, v, warc_records
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CASE = "OP-XFB"
@@ -59,20 +58,10 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("xfb")
-    env = {
-        "EVIDENCE_KIT_HOME": str(root / "cases"),
-        "EVIDENCE_KIT_KEYS": str(root / "keys"),
-        "EVIDENCE_KIT_CONFIG": str(root / "config.json"),
-        "EVIDENCE_KIT_JOURNAL": str(root / "journal"),
-    }
     site = SocialSite().start()
     u = site.url
     try:
-        with pytest.MonkeyPatch.context() as patch:
-            for key, value in env.items():
-                patch.setenv(key, value)
-            patch.delenv("EVIDENCE_KIT_INVESTIGATOR", raising=False)
-            runner = CliRunner()
+        with isolated_cli(root) as runner:
             _run(runner, "case", "create", CASE, "--title", "Recruiters on X and Facebook", "--investigator", "Insp. B")
             first = _run(runner, "capture-profile", u("/x/mara_models"), u(f"/fb/{fb.VANITY}"), "--case", CASE, *FAST)
             walls = _run(runner, "capture-profile", *(u(p) for p in WALLS), "--case", CASE, *FAST)
