@@ -65,6 +65,25 @@ def describe_zip_error(exc: BaseException) -> str:
     return f"is damaged ({exc})"
 
 
+def leaves_folder(name: str) -> bool:
+    """Whether an entry named ``name`` would be written outside the folder it is unpacked into (an
+    absolute or drive path, a backslash, a NUL, a ``..`` part: zip-slip, CVE-2018-1002200)."""
+    return (
+        not name
+        or name.startswith(("/", "\\"))
+        or "\\" in name
+        or "\0" in name
+        or ".." in PurePosixPath(name).parts
+        or (len(name) > 1 and name[1] == ":")
+    )
+
+
+def unpacks_to(name: str) -> str:
+    """The path an entry unpacks to: ``./a``, ``a//b`` and ``a/`` name the same place as ``a`` and ``a/b``
+    ("" for a name that is no file, such as ``./``)."""
+    return "/".join(part for part in PurePosixPath(name).parts if part != ".")
+
+
 def check_zip(archive: zipfile.ZipFile, free_bytes: int | None = None) -> None:
     """Refuse a zip whose entries would escape the folder, are links, or declare absurd sizes.
 
@@ -78,15 +97,7 @@ def check_zip(archive: zipfile.ZipFile, free_bytes: int | None = None) -> None:
     total = 0
     for info in infos:
         name = info.filename
-        parts = PurePosixPath(name).parts
-        if (
-            not name
-            or name.startswith(("/", "\\"))
-            or "\\" in name
-            or "\0" in name
-            or ".." in parts
-            or (len(name) > 1 and name[1] == ":")
-        ):
+        if leaves_folder(name):
             raise UnsafeBundle(f"the zip entry {name!r} points outside the bundle folder: refused")
         mode = info.external_attr >> 16
         kind = stat.S_IFMT(mode)
@@ -94,8 +105,7 @@ def check_zip(archive: zipfile.ZipFile, free_bytes: int | None = None) -> None:
             raise UnsafeBundle(f"the zip entry {name!r} is a symbolic link: refused")
         if kind and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
             raise UnsafeBundle(f"the zip entry {name!r} is not a regular file or folder: refused")
-        # The path the entry unpacks to: ``./a``, ``a//b`` and ``a/`` name the same place as ``a``.
-        key = "/".join(part for part in parts if part != ".")
+        key = unpacks_to(name)
         if not key:
             raise UnsafeBundle(f"the zip entry {name!r} names no file: refused")
         if key in seen:

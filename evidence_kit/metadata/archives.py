@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO
 
 from chain_of_custody import safezip
@@ -91,15 +91,7 @@ def unpacked(path: Path, kind: str) -> Iterator[list[Member]]:
 
 
 def _safe_path(name: str) -> str:
-    parts = PurePosixPath(name).parts
-    if (
-        not name
-        or name.startswith(("/", "\\"))
-        or "\\" in name
-        or "\0" in name
-        or ".." in parts
-        or (len(name) > 1 and name[1] == ":")
-    ):
+    if safezip.leaves_folder(name):
         raise ArchiveRefused(f"the member {name!r} points outside the archive (zip-slip): the archive is refused")
     return name
 
@@ -114,7 +106,6 @@ def _judge_zip(archive: zipfile.ZipFile, path: Path, limit: int) -> None:
     except safezip.UnsafeBundle as exc:
         message = str(exc).replace("the zip entry", "the member").replace("bundle folder", "archive")
         raise ArchiveRefused(message) from None
-    _no_twins([info.filename for info in infos if not info.is_dir()])
     # check_zip judges each member above 1 MiB; thousands of bzip2 or LZMA members each just under it
     # are a bomb too (46 KB unpacking to 300 MB): the whole archive is judged as a tar is.
     packed = max(path.stat().st_size, 1)
@@ -126,24 +117,14 @@ def _judge_zip(archive: zipfile.ZipFile, path: Path, limit: int) -> None:
         )
 
 
-def _same_file(name: str) -> str:
-    """The file a member name unpacks to: ``./a``, ``a`` and ``a//`` are one file."""
-    return str(PurePosixPath(name))
-
-
 def _twin(name: str, seen: dict[str, str]) -> None:
-    """Refuse a member that unpacks to the same file as one before it (``seen``: file → name)."""
-    other = seen.get(_same_file(name))
-    seen.setdefault(_same_file(name), name)
+    """Refuse a member that unpacks to the same file as one before it (``seen``: file → name); a zip's
+    members are judged so by :func:`safezip.check_zip`."""
+    other = seen.get(safezip.unpacks_to(name))
+    seen.setdefault(safezip.unpacks_to(name), name)
     if other is not None:
         twice = "appears twice" if other == name else f"is the same file as {other!r}"
         raise ArchiveRefused(f"the member {name!r} {twice}: the archive is refused")
-
-
-def _no_twins(names: list[str]) -> None:
-    seen: dict[str, str] = {}
-    for name in names:
-        _twin(name, seen)
 
 
 def zip_refusal(path: Path) -> str | None:
