@@ -177,13 +177,19 @@ def sha256_file(path: Path, on_progress: Callable[[int], None] | None = None) ->
     """SHA-256 of a file alone and the size of what it hashed: one half of a large file's digests, while
     :func:`blake3_file` takes the other half on another core."""
     sha = hashlib.sha256()
+    size = _streamed(path, sha.update, on_progress)
+    return "sha256:" + sha.hexdigest(), size
+
+
+def _streamed(path: Path, update: Callable[[Any], object], on_progress: Callable[[int], None] | None) -> int:
+    """Feed the file to ``update`` in :func:`pieces` on this thread; the size it read."""
     size = 0
     for piece in pieces(path):
-        sha.update(piece)
+        update(piece)
         size += len(piece)
         if on_progress is not None:
             on_progress(size)
-    return "sha256:" + sha.hexdigest(), size
+    return size
 
 
 def blake3_file(
@@ -198,12 +204,7 @@ def blake3_file(
     """
     if not all_cores:
         hasher = blake3.blake3()
-        size = 0
-        for piece in pieces(path):
-            hasher.update(piece)
-            size += len(piece)
-            if on_progress is not None:
-                on_progress(size)
+        size = _streamed(path, hasher.update, on_progress)
         return "blake3:" + hasher.hexdigest(), size
     hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
     with open(path, "rb", buffering=0) as handle:
