@@ -14,25 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CustodyError
-from .report import FAST_ON_A_BUNDLE, Report, fact_lines, print_to_a_reader
+from .report import FAST_ON_A_BUNDLE, Report, print_to_a_reader, report_lines, wants_colour
 
 
 def print_report(report: Report) -> None:
-    out = sys.stdout
-    out.write(f"{report.verdict}  {report.kind} {report.target}\n")
-    for line in fact_lines(report):
-        out.write(f"  {line}\n")
-    for check in report.checks.values():
-        result = "pass" if check.passed else "FAIL"
-        out.write(f"  [{result}] {check.name}: {check.description} ({check.checked} checked, {check.failed} failed)\n")
-    for finding in report.findings:
-        out.write(f"FAIL {finding}\n")
-    for warning in report.warnings:
-        out.write(f"warning: {warning}\n")
-    if report.commands:
-        out.write("To check by hand:\n")
-        for command in report.commands:
-            out.write(f"  {command}\n")
+    print("".join(f"{line}\n" for line in report_lines(report, wants_colour(sys.stdout))), end="")
 
 
 def verify_target(

@@ -131,3 +131,37 @@ def print_to_a_reader(write: Callable[[], None]) -> None:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, sys.stdout.fileno())
         os.close(null)
+
+
+def wants_colour(stream: Any) -> bool:
+    """Colours for a person at a terminal only (never in a file or a pipe; ``NO_COLOR`` turns them off)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def report_lines(report: Report, colour: bool = False) -> list[str]:
+    """The report for people, as both verifiers print it (``evidence-kit verify`` and ``python -m
+    chain_of_custody verify``): the verdict, the facts, one line per check of the catalogue, then every
+    finding, warning, the cases a loose file is recorded in, and the commands to check by hand."""
+
+    def paint(text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if colour else text
+
+    green, yellow, red = "32", "33", "1;31"
+    verdict_colour = red if not report.ok else yellow if report.not_checked else green
+    lines = [f"{paint(report.verdict, verdict_colour)}  {report.kind} {report.target}"]
+    lines.extend(f"  {line}" for line in fact_lines(report))
+    for check in report.checks.values():
+        result = paint("[pass]", green) if check.passed else paint("[FAIL]", red)
+        lines.append(f"  {result} {check.name}: {check.description} ({check.checked} checked, {check.failed} failed)")
+    lines.extend(f"{paint('FAIL', red)} {finding}" for finding in report.findings)
+    lines.extend(f"{paint('warning', yellow)}: {warning}" for warning in report.warnings)
+    for match in report.facts.get("cases", []):
+        lines.append(f"in case {match['case_id']}:")
+        lines.extend(
+            f"  event {item['seq']} {item['time']} {item['actor']}: {item['action']}" for item in match["history"]
+        )
+    if report.commands:
+        lines.append("To check by hand:")
+        lines.extend(f"  {command}" for command in report.commands)
+    return lines

@@ -9,7 +9,7 @@ import typer
 
 from ..capture.bounds import MIB, Bounds  # not the capture package's other modules: they load Playwright
 from ..errors import InvalidInput
-from .app import app, settings
+from .application import app, settings
 from .output import console, print_json, progress_bar
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from chain_of_custody.errors import CustodyError
 
 from ..config import Settings
 from ..errors import InvalidInput
-from .app import app, settings
+from .application import app, settings
 from .output import console, print_json, short
 
 case_app = typer.Typer(help="Create, list and show cases.", no_args_is_help=True)

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
 from ..custody_actions import MANUAL_ACTIONS
-from .app import DefaultCommandGroup, app, settings
+from .application import DefaultCommandGroup, app, settings
 from .output import console, print_json, progress_bar, readable, short
-
-if TYPE_CHECKING:
-    from chain_of_custody.report import Report
 
 # Each command imports what it uses when it runs (rich's tables, the verifier, the case): issue 16.
 
@@ -136,88 +133,19 @@ def ledger_record(
         console.print(f"Recorded event {event.seq} ({action}) at {event.time}: {event.entry_hash}")
 
 
-def print_report(report: Report) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    from chain_of_custody.report import fact_lines
-
-    colour = "red" if not report.ok else "yellow" if report.not_checked else "green"
-    status = f"[{colour}]{escape(report.verdict)}[/{colour}]"
-    console.print(f"{status}  {report.kind} {report.target}")
-    for line in fact_lines(report):
-        console.print(f"  {line}", soft_wrap=True, highlight=False)
-    table = Table("check", "what it means", "checked", "failed", "result")
-    for check in report.checks.values():
-        table.add_row(
-            check.name,
-            check.description,
-            str(check.checked),
-            str(check.failed),
-            "[green]pass[/green]" if check.passed else "[red]FAIL[/red]",
-        )
-    console.print(table)
-    for finding in report.findings:
-        console.print(f"[red]FAIL[/red] {finding}", soft_wrap=True)
-    for warning in report.warnings:
-        console.print(f"[yellow]warning[/yellow] {warning}", soft_wrap=True)
-    for match in report.facts.get("cases", []):
-        console.print(f"in case {match['case_id']}:")
-        for item in match["history"]:
-            console.print(f"  event {item['seq']} {item['time']} {item['actor']}: {item['action']}")
-    if report.commands:
-        console.print("To check by hand:")
-        for command in report.commands:
-            console.print(f"  {command}", soft_wrap=True)
-
-
-@app.command("verify")
-def verify(
-    ctx: typer.Context,
-    target: str = typer.Argument(..., help="A case id, a case folder, a bundle folder or zip, or a file."),
-    expect_head: str = typer.Option(
-        None, "--expect-head", help="A ledger head recorded elsewhere (blake3:… or SEQ:blake3:…)."
-    ),
-    trust: list[str] = typer.Option(
-        [],
-        "--trust",
-        metavar="FINGERPRINT",
-        help="A signing key's fingerprint (sha256:…) or key id you were given out of "
-        "band; repeatable. Any event signed by another key fails.",
-    ),
-    fast: bool = typer.Option(
-        False,
-        "--fast",
-        help="Check each artefact's BLAKE3 and size only (for daily checks); the report says SHA-256 was not "
-        "checked and never says VERIFIED alone.",
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
-) -> None:
+@app.command(
+    "verify",
+    # The words go to verify's own parser (verify_command): --help too, so it has one help text.
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+)
+def verify(ctx: typer.Context) -> None:
     """Verify evidence: re-hash every artefact, walk the hash chain, check every signature and timestamp.
 
-    Exit 0 only when every check passes, 1 when anything fails.
+    TARGET is a case id, a case folder, a bundle folder or zip, or a file. Options: --expect-head HEAD,
+    --trust FINGERPRINT, --fast, --json (``evidence-kit verify --help``). Exit 0 only when every check
+    passes, 1 when anything fails.
     """
-    from chain_of_custody.report import FAST_ON_A_BUNDLE
+    from .verify_command import run
 
-    from .. import verification
-
-    s = settings(ctx)
-    kind, path = verification.resolve(s, target)
-    if kind == "case":
-        with progress_bar("verifying", enabled=not as_json, unit="bytes") as progress:
-            report = verification.verify_case(
-                path, expect_head, on_progress=progress, settings=s, trust=trust, fast=fast
-            )
-    elif kind == "bundle":
-        report = verification.verify_bundle(path, expect_head, trust=trust, settings=s)
-        if fast:
-            report.warnings.append(FAST_ON_A_BUNDLE)
-    else:
-        report = verification.verify_file(s, path)
-    from chain_of_custody.report import print_to_a_reader
-
-    if as_json:
-        print_to_a_reader(lambda: print_json(report.to_json()))
-    else:
-        print_to_a_reader(lambda: print_report(report))
-    raise typer.Exit(0 if report.ok else 1)
+    raise typer.Exit(run(ctx.args, settings(ctx)))

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from ..errors import InvalidInput
-from .app import app, settings
+from .application import app, settings
 from .output import console, err_console, print_json
 from .personas import passphrase
 

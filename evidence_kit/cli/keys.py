@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ..errors import InvalidInput
-from .app import app, settings
+from .application import app, settings
 from .output import console, print_json
 
 key_app = typer.Typer(help="Signing keys of investigators on this machine.", no_args_is_help=True)

@@ -8,7 +8,7 @@ import typer
 
 from ..errors import InvalidInput
 from ..metadata.imagehash import DEFAULT_MAX_DISTANCE
-from .app import app, settings
+from .application import app, settings
 from .output import console, err_console, print_json, progress_bar, short
 
 

@@ -70,7 +70,8 @@ def progress_bar(
     ``unit`` is ``"bytes"`` (sizes and time left) or ``"items"`` (a count). Shown on a terminal only:
     elsewhere rich would leave a blank line before an error's one line.
     """
-    if not enabled or not err_console.is_terminal:
+    # A pipe or a file is never a terminal: known without loading rich (``verify`` starts without it).
+    if not enabled or not (sys.stderr.isatty() or os.environ.get("FORCE_COLOR")) or not err_console.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn  # 20 ms: here

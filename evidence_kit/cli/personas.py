@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .app import app, settings
+from .application import app, settings
 from .output import console, print_json
 
 persona_app = typer.Typer(

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from ..errors import InvalidInput
-from .app import app, settings
+from .application import app, settings
 from .capture import (
     ALLOW_PRIVATE,
     CONCURRENCY,

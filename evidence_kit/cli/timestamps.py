@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ..config import TSA_TIMEOUT as DEFAULT_TIMEOUT
-from .app import app, settings
+from .application import app, settings
 from .output import console, err_console, print_json, short
 
 

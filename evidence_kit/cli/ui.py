@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .app import app, settings
+from .application import app, settings
 from .output import console
 
 

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import copy
-import errno
-import os
-import re
 import sqlite3
-import sys
-from typing import Any, NoReturn
+from typing import Any
 
 import typer
 from typer.core import TyperGroup
@@ -16,37 +12,7 @@ from typer.core import TyperGroup
 from chain_of_custody.errors import CustodyError
 
 from .. import config
-
-# Last resort for operating-system errors only a user's input or machine can cause (a 5,000-character
-# name, a folder without permission, a full disk) where no layer below names them; other errors are bugs.
-USER_OS_ERRORS = {
-    errno.ENAMETOOLONG: 2,
-    errno.ENOTDIR: 2,
-    errno.EACCES: 2,
-    errno.EPERM: 2,
-    errno.EROFS: 2,
-    errno.ELOOP: 2,
-    errno.ENOSPC: 3,
-    errno.EDQUOT: 3,
-}
-LONG_WORD = re.compile(r"\S{201,}")
-
-
-def _shorten(text: str) -> str:
-    """One readable line: a 5,000-character id or path is cut in the middle, saying how long it was."""
-    text = " ".join(text.splitlines())
-    return LONG_WORD.sub(lambda m: f"{m[0][:80]}…{m[0][-40:]} ({len(m[0]):,} characters)", text)
-
-
-def fail(message: str, exit_code: int) -> NoReturn:
-    sys.stderr.write(f"error: {_shorten(message)}\n")
-    sys.stderr.flush()
-    raise SystemExit(exit_code)
-
-
-def _undecodable(arg: str) -> bool:
-    """Text from argv holding bytes that are not UTF-8 (Python keeps them as lone surrogates)."""
-    return any("\udc80" <= ch <= "\udcff" for ch in arg)
+from .failure import fail, refuse_undecodable, user_error
 
 
 # ctx is the click Context of the click typer runs on (its own vendored copy from typer 0.20 on): typed Any.
@@ -54,31 +20,17 @@ class EvidenceGroup(TyperGroup):
     """Turns every :class:`CustodyError` into one line on stderr and its exit code."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        # A file name may hold any bytes (it is recorded with \xNN escapes); text that goes into the
-        # ledger as it is (a note, a title, a case id) must be UTF-8, or signing it would fail midway.
-        for arg in args:
-            value = arg.split("=", 1)[1] if arg.startswith("--") and "=" in arg else arg
-            if _undecodable(value) and not os.path.lexists(value):
-                shown = os.fsencode(value).decode("utf-8", "backslashreplace")
-                fail(f"'{shown}' is not UTF-8 text (only names of existing files may hold other bytes)", 2)
+        refuse_undecodable(args)
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except CustodyError as exc:
-            fail(str(exc), exc.exit_code)
-        except OSError as exc:
-            if exc.errno not in USER_OS_ERRORS:
+        except (CustodyError, OSError, sqlite3.DatabaseError) as exc:
+            known = user_error(exc)
+            if known is None:
                 raise
-            where = f"{exc.filename}: " if exc.filename else ""
-            fail(f"{where}{exc.strerror or exc}", USER_OS_ERRORS[exc.errno])
-        except sqlite3.DatabaseError as exc:
-            # A ledger file that is no SQLite database (damaged, overwritten) is the user's data, not a
-            # bug; "database is locked" and the like (OperationalError) are ours and keep their traceback.
-            if isinstance(exc, sqlite3.OperationalError):
-                raise
-            fail(f"a case's ledger database is damaged and cannot be read ({exc})", 2)
+            fail(*known)
 
 
 class DefaultCommandGroup(TyperGroup):
