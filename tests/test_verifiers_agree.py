@@ -77,3 +77,25 @@ def test_same_checks_on_a_bundle_untouched_and_tampered(exported_case, tmp_path)
     kit, court = _both(bag, _env(tmp_path))
     _same(kit, court)
     assert not kit["ok"]
+
+
+def _printed(target: Path, env: dict[str, str]) -> tuple[str, str]:
+    """What each verifier prints for a person (not a terminal: no colours)."""
+    outputs = []
+    for module in ("evidence_kit", "chain_of_custody"):
+        done = subprocess.run(
+            [sys.executable, "-m", module, "verify", str(target)], capture_output=True, text=True, env=env, timeout=300
+        )
+        assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stderr
+        outputs.append(done.stdout)
+    return outputs[0], outputs[1]
+
+
+@pytest.mark.slow
+def test_both_verifiers_print_the_same_report_for_a_person(exported_case, tmp_path):
+    """One printer (chain_of_custody.report.report_lines): the same lines, failures and warnings included."""
+    bag = exported_case.copy(tmp_path)
+    (bag / "data" / "README.txt").write_text("edited", "utf-8")
+    kit, court = _printed(bag, _env(tmp_path))
+    assert kit == court
+    assert kit.startswith("VERIFICATION FAILED") and "\nFAIL " in kit and "[FAIL] " in kit and "\033[" not in kit
