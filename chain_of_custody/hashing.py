@@ -155,6 +155,25 @@ def pieces(path: Path, step: int = SLICE) -> Iterator[memoryview]:
                 yield piece
 
 
+def mapped_pieces(path: Path, step: int = SLICE) -> Iterator[memoryview]:
+    """A file's bytes in slices of ``step``, read through a memory map (the hash reads the page cache
+    itself, with no copy into a buffer). For BLAKE3 alone, whose speed makes the copy a large part of the
+    cost: measured on 2 cores, 320 files of 8 MiB, 0.96 s of processor time against 1.08 s with reads into
+    a buffer (Intel Xeon; beside SHA-256 the copy is 3 % and :func:`pieces` is kept). An empty file yields
+    nothing (it cannot be mapped)."""
+    with open(path, "rb", buffering=0) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if not size:
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            if hasattr(mapped, "madvise"):
+                mapped.madvise(mmap.MADV_SEQUENTIAL)  # read ahead, as a read() loop would get
+            with memoryview(mapped) as view:
+                for start in range(0, len(view), step):
+                    with view[start : start + step] as piece:
+                        yield piece
+
+
 def hash_file_here(path: Path, on_progress: Callable[[int], None] | None = None) -> Digests:
     """BLAKE3 and SHA-256 of a file, both on the calling thread, one :data:`SLICE` at a time.
 
@@ -181,10 +200,15 @@ def sha256_file(path: Path, on_progress: Callable[[int], None] | None = None) ->
     return "sha256:" + sha.hexdigest(), size
 
 
-def _streamed(path: Path, update: Callable[[Any], object], on_progress: Callable[[int], None] | None) -> int:
-    """Feed the file to ``update`` in :func:`pieces` on this thread; the size it read."""
+def _streamed(
+    path: Path,
+    update: Callable[[Any], object],
+    on_progress: Callable[[int], None] | None,
+    slices: Iterator[memoryview] | None = None,
+) -> int:
+    """Feed the file to ``update`` on this thread, in ``slices`` (default: :func:`pieces`); the size it read."""
     size = 0
-    for piece in pieces(path):
+    for piece in slices if slices is not None else pieces(path):
         update(piece)
         size += len(piece)
         if on_progress is not None:
@@ -197,23 +221,11 @@ def blake3_file(
 ) -> tuple[str, int]:
     """BLAKE3 of a file and the size of what it hashed.
 
-    ``all_cores``: memory-mapped and hashed on every core, as ``b3sum`` does (for one large file: a read
-    into a buffer would be one core's copy while the others wait); otherwise on the calling thread in
-    :data:`SLICE` reads, for one file per worker thread (measured on 2 cores, 320 files of 8 MiB: 0.33 s,
+    Memory-mapped (:func:`mapped_pieces`). ``all_cores``: hashed on every core, as ``b3sum`` does (for one
+    large file: a read into a buffer would be one core's copy while the others wait); otherwise on the
+    calling thread, for one file per worker thread (measured on 2 cores, 320 files of 8 MiB: 0.33 s,
     against 0.47 s one file after another on every core and 0.36 s b3sum).
     """
-    if not all_cores:
-        hasher = blake3.blake3()
-        size = _streamed(path, hasher.update, on_progress)
-        return "blake3:" + hasher.hexdigest(), size
-    hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
-    with open(path, "rb", buffering=0) as handle:
-        if not os.fstat(handle.fileno()).st_size:  # an empty file cannot be mapped
-            return "blake3:" + hasher.hexdigest(), 0
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped, memoryview(mapped) as view:
-            for start in range(0, len(view), FAST_SLICE):
-                with view[start : start + FAST_SLICE] as piece:
-                    hasher.update(piece)
-                if on_progress is not None:
-                    on_progress(min(start + FAST_SLICE, len(view)))
-            return "blake3:" + hasher.hexdigest(), len(view)
+    hasher = blake3.blake3(max_threads=blake3.blake3.AUTO) if all_cores else blake3.blake3()
+    size = _streamed(path, hasher.update, on_progress, mapped_pieces(path, FAST_SLICE if all_cores else 4 * MIB))
+    return "blake3:" + hasher.hexdigest(), size
