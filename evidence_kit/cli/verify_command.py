@@ -105,4 +105,7 @@ def main(argv: Sequence[str]) -> int:
         if known is None:
             raise
         fail(*known)
-    return run(argv, settings)
+    try:
+        return run(argv, settings)
+    except KeyboardInterrupt:  # Ctrl-C: not a failed check (exit 1), and no traceback
+        fail("verify was interrupted before it finished: nothing is reported", 130)
