@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import copy
-import sqlite3
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
-from chain_of_custody.errors import CustodyError
-
 from .. import config
-from .failure import fail, refuse_undecodable, user_error
+from .failure import in_one_line, refuse_undecodable
 
 
 # ctx is the click Context of the click typer runs on (its own vendored copy from typer 0.20 on): typed Any.
@@ -24,13 +21,8 @@ class EvidenceGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
-        try:
+        with in_one_line():
             return super().invoke(ctx)
-        except (CustodyError, OSError, sqlite3.DatabaseError) as exc:
-            known = user_error(exc)
-            if known is None:
-                raise
-            fail(*known)
 
 
 class DefaultCommandGroup(TyperGroup):

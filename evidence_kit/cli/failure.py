@@ -11,7 +11,8 @@ import os
 import re
 import sqlite3
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
 from chain_of_custody.errors import CustodyError
@@ -56,6 +57,18 @@ def user_error(exc: BaseException) -> tuple[str, int] | None:
     if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
         return f"a case's ledger database is damaged and cannot be read ({exc})", 2
     return None
+
+
+@contextmanager
+def in_one_line() -> Iterator[None]:
+    """Inside: an error the user caused (:func:`user_error`) ends the command in one line; a bug goes on."""
+    try:
+        yield
+    except (CustodyError, OSError, sqlite3.DatabaseError) as exc:
+        known = user_error(exc)
+        if known is None:
+            raise
+        fail(*known)
 
 
 def undecodable(arg: str) -> bool:

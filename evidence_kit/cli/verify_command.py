@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .failure import fail, refuse_undecodable, user_error
+from .failure import fail, in_one_line, refuse_undecodable
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -66,7 +66,7 @@ def run(argv: Sequence[str], settings: Settings) -> int:
 
     refuse_undecodable(argv)
     args = parser().parse_args(list(argv))
-    try:
+    with in_one_line():
         kind, path = verification.resolve(settings, args.target)
         if kind == "case":
             with progress_bar("verifying", enabled=not args.json, unit="bytes") as progress:
@@ -79,11 +79,6 @@ def run(argv: Sequence[str], settings: Settings) -> int:
                 report.warnings.append(FAST_ON_A_BUNDLE)
         else:
             report = verification.verify_file(settings, path)
-    except Exception as exc:
-        known = user_error(exc)
-        if known is None:
-            raise
-        fail(*known)
     if args.json:
         print_to_a_reader(lambda: print_json(report.to_json()))
     else:
@@ -98,13 +93,8 @@ def main(argv: Sequence[str]) -> int:
     from .output import tolerate_undecodable_names
 
     tolerate_undecodable_names()
-    try:
+    with in_one_line():
         settings = config.load(os.environ.get("EVIDENCE_KIT_HOME") or None)
-    except Exception as exc:
-        known = user_error(exc)
-        if known is None:
-            raise
-        fail(*known)
     try:
         return run(argv, settings)
     except KeyboardInterrupt:  # Ctrl-C: not a failed check (exit 1), and no traceback
