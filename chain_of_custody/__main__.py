@@ -29,9 +29,15 @@ def verify_target(
     fast: bool = False,
 ) -> Report:
     if target.is_dir() and (target / "case.json").is_file():
-        from .verify import verify_case
+        from . import artefact_hashing
 
-        return verify_case(target, expect_head=expect_head, trust=trust, tsa_roots=tsa_roots, fast=fast)
+        # the store is being hashed on every core while the checks and their libraries load
+        with artefact_hashing.start(target, fast, progress=False) as started:
+            from .verify import verify_case
+
+            return verify_case(
+                target, expect_head=expect_head, trust=trust, tsa_roots=tsa_roots, fast=fast, started=started
+            )
     from .bundle import looks_like_bundle, verify_bundle
 
     if (target.is_dir() and looks_like_bundle(target)) or target.is_file():
@@ -43,6 +49,8 @@ def verify_target(
 
 
 def _roots(paths: Sequence[Path]) -> list[Any]:
+    if not paths:
+        return []  # the certificate library is loaded by the checks that need it
     from .timestamp_check import load_certificates
 
     roots: list[Any] = []

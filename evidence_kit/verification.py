@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chain_of_custody.errors import CustodyError, Finding
 from chain_of_custody.report import Report
@@ -19,6 +19,9 @@ from chain_of_custody.report import Report
 from .config import Settings
 from .custody_actions import CASE_ID
 from .errors import InvalidInput
+
+if TYPE_CHECKING:
+    from chain_of_custody.artefact_hashing import Hashing
 
 # The verifiers and the case are imported by the function that needs them: ``verify CASE`` then loads
 # neither the bundle checks nor the case's writing side (issue 16: start-up).
@@ -51,7 +54,9 @@ def verify_case(
     settings: Settings | None = None,
     trust: Sequence[str] = (),
     fast: bool = False,
+    started: Hashing | None = None,
 ) -> Report:
+    """``started``: the store's files already being hashed (see :func:`chain_of_custody.verify.verify_case`)."""
     from chain_of_custody import verify as custody_verify
 
     from . import config
@@ -65,7 +70,13 @@ def verify_case(
 
         roots = list(pinned_roots(chosen))
     report = custody_verify.verify_case(
-        path, expect_head=expect_head, on_progress=on_progress, tsa_roots=roots, trust=trust, fast=fast
+        path,
+        expect_head=expect_head,
+        on_progress=on_progress,
+        tsa_roots=roots,
+        trust=trust,
+        fast=fast,
+        started=started,
     )
     report.warnings.extend(persona_warnings(chosen, path))
     return report

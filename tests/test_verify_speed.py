@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from chain_of_custody import checks
-from chain_of_custody import verify as custody_verify
+from chain_of_custody import artefact_hashing, checks
 from chain_of_custody.verify import verify_case
 from evidence_kit.case import Case
 
@@ -47,7 +46,7 @@ def _flip(case: Case, digest: str, offset: int) -> Path:
 
 def test_parallel_verify_names_the_one_flipped_file_among_many(many_files_case):
     case, digests = many_files_case
-    assert custody_verify.HASH_THREADS >= 2  # the parallel path runs
+    assert artefact_hashing.HASH_THREADS >= 2  # the parallel path runs
     assert verify_case(case.path).ok
     _flip(case, digests[17], 4 * 1024 * 1024 + 3)  # in the second read of a large file
     for n in (5, 13, 18, 20):  # 18 is small and right after a large file: it is hashed first
@@ -120,7 +119,7 @@ def test_work_is_shared_largest_first_and_a_file_beyond_its_share_is_split(tmp_p
     at once), or every core with --fast; the rest go one file per thread, largest first."""
     sizes = {"video": 900, "a": 30, "b": 50, "c": 20}
     files = [(tmp_path / name, size) for name, size in sizes.items()]
-    jobs = custody_verify._jobs(files, fast=False)
+    jobs = artefact_hashing._jobs(files, fast=False)
     assert [(job.path.name, job.part) for job in jobs] == [
         ("video", "sha256"),
         ("video", "blake3"),
@@ -128,9 +127,9 @@ def test_work_is_shared_largest_first_and_a_file_beyond_its_share_is_split(tmp_p
         ("a", "both"),
         ("c", "both"),
     ]
-    fast = custody_verify._jobs(files, fast=True)
+    fast = artefact_hashing._jobs(files, fast=True)
     assert [(job.path.name, job.part) for job in fast][:2] == [("video", "blake3-all-cores"), ("b", "blake3-fast")]
-    even = custody_verify._jobs([(tmp_path / "x", 10), (tmp_path / "y", 10)], fast=False)
+    even = artefact_hashing._jobs([(tmp_path / "x", 10), (tmp_path / "y", 10)], fast=False)
     assert [job.part for job in even] == ["both", "both"]
 
 

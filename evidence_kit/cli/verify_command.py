@@ -22,6 +22,11 @@ from typing import TYPE_CHECKING
 from .failure import fail, in_one_line, refuse_undecodable
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from chain_of_custody.artefact_hashing import Hashing
+    from chain_of_custody.report import Report
+
     from ..config import Settings
 
 SUMMARY = "Verify evidence: re-hash every artefact, walk the hash chain, check every signature and timestamp."
@@ -58,28 +63,63 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str], settings: Settings) -> int:
-    """Verify what ``argv`` names (the words after ``verify``) and print the report; the exit code."""
-    from chain_of_custody.report import FAST_ON_A_BUNDLE, print_to_a_reader, report_lines, wants_colour
+    """Verify what ``argv`` names (the words after ``verify``) and print the report; the exit code.
 
-    from .. import verification
-    from .output import print_json, progress_bar
+    For a case, the store's files are being hashed (on every core) before the checks and the signature
+    libraries are loaded: on a case that is mostly bytes the cores are busy from the start.
+    """
+    from chain_of_custody import artefact_hashing
+
+    from ..verification import resolve
 
     refuse_undecodable(argv)
     args = parser().parse_args(list(argv))
     with in_one_line():
-        kind, path = verification.resolve(settings, args.target)
+        kind, path = resolve(settings, args.target)
         if kind == "case":
-            with progress_bar("verifying", enabled=not args.json, unit="bytes") as progress:
-                report = verification.verify_case(
-                    path, args.expect_head, on_progress=progress, settings=settings, trust=args.trust, fast=args.fast
-                )
-        elif kind == "bundle":
+            with artefact_hashing.start(path, args.fast, progress=not args.json) as started:
+                return _report(_verify_case(args, settings, path, started), args.json)
+    return _report(_verify_other(args, settings, kind, path), args.json)
+
+
+def _verify_case(args: argparse.Namespace, settings: Settings, path: Path, started: Hashing) -> Report:
+    from .. import verification
+    from .output import progress_bar
+
+    with in_one_line(), progress_bar("verifying", enabled=not args.json, unit="bytes") as progress:
+        return verification.verify_case(
+            path,
+            args.expect_head,
+            on_progress=progress,
+            settings=settings,
+            trust=args.trust,
+            fast=args.fast,
+            started=started,
+        )
+
+
+def _verify_other(args: argparse.Namespace, settings: Settings, kind: str, path: Path) -> Report:
+    """A bundle (folder or zip) or a loose file."""
+    from chain_of_custody.report import FAST_ON_A_BUNDLE
+
+    from .. import verification
+
+    with in_one_line():
+        if kind == "bundle":
             report = verification.verify_bundle(path, args.expect_head, trust=args.trust, settings=settings)
             if args.fast:
                 report.warnings.append(FAST_ON_A_BUNDLE)
-        else:
-            report = verification.verify_file(settings, path)
-    if args.json:
+            return report
+        return verification.verify_file(settings, path)
+
+
+def _report(report: Report, as_json: bool) -> int:
+    """Print the report (JSON or lines for a person); the exit code."""
+    from chain_of_custody.report import print_to_a_reader, report_lines, wants_colour
+
+    from .output import print_json
+
+    if as_json:
         print_to_a_reader(lambda: print_json(report.to_json()))
     else:
         text = "".join(f"{line}\n" for line in report_lines(report, wants_colour(sys.stdout)))
