@@ -183,3 +183,18 @@ def test_the_workers_read_and_hash_a_column_as_the_single_reader_walk_does(text)
     except ValueError as exc:
         wanted = f"unhashable: {exc}"
     assert entry_hash_of(body) == wanted
+
+
+def test_an_unbroken_run_not_starting_at_one_is_cut_into_the_ranges_its_events_give(copy):
+    """Event 1 deleted: the numbers left (2 to 5,000) are still unbroken, so the ranges come from their first,
+    last and count; they are the ranges the events themselves give, and both walks name the deletion."""
+    _sql(copy, "DELETE FROM events WHERE seq=1")
+    connection = sqlite3.connect(copy / "ledger.sqlite")
+    seqs = [seq for (seq,) in connection.execute("SELECT seq FROM events ORDER BY seq")]
+    size = custody_verify.RANGE_SIZE
+    by_events = [(seqs[at], seqs[min(at + size, len(seqs)) - 1]) for at in range(0, len(seqs), size)]
+    assert custody_verify._ranges_of(connection) == by_events
+    connection.close()
+    ranged, single = _both(copy)
+    assert ranged == single
+    assert ("sequence", "event 2") in [(f["check"], f["where"]) for f in ranged["findings"]]
