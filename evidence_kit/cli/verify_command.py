@@ -78,15 +78,17 @@ def run(argv: Sequence[str], settings: Settings) -> int:
         kind, path = resolve(settings, args.target)
         if kind == "case":
             with artefact_hashing.start(path, args.fast, progress=not args.json) as started:
-                return _report(_verify_case(args, settings, path, started), args.json)
-    return _report(_verify_other(args, settings, kind, path), args.json)
+                report = _verify_case(args, settings, path, started)
+        else:
+            report = _verify_other(args, settings, kind, path)
+    return _report(report, args.json)
 
 
 def _verify_case(args: argparse.Namespace, settings: Settings, path: Path, started: Hashing) -> Report:
     from .. import verification
     from .output import progress_bar
 
-    with in_one_line(), progress_bar("verifying", enabled=not args.json, unit="bytes") as progress:
+    with progress_bar("verifying", enabled=not args.json, unit="bytes") as progress:
         return verification.verify_case(
             path,
             args.expect_head,
@@ -104,13 +106,12 @@ def _verify_other(args: argparse.Namespace, settings: Settings, kind: str, path:
 
     from .. import verification
 
-    with in_one_line():
-        if kind == "bundle":
-            report = verification.verify_bundle(path, args.expect_head, trust=args.trust, settings=settings)
-            if args.fast:
-                report.warnings.append(FAST_ON_A_BUNDLE)
-            return report
-        return verification.verify_file(settings, path)
+    if kind == "bundle":
+        report = verification.verify_bundle(path, args.expect_head, trust=args.trust, settings=settings)
+        if args.fast:
+            report.warnings.append(FAST_ON_A_BUNDLE)
+        return report
+    return verification.verify_file(settings, path)
 
 
 def _report(report: Report, as_json: bool) -> int:
