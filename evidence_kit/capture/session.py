@@ -14,7 +14,8 @@ import dataclasses
 import functools
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -206,6 +207,44 @@ async def capture_urls_async(
     browser_args: tuple[str, ...] = (),
     persona: PersonaRun | None = None,
 ) -> list[CaptureResult]:
+    loop = asyncio.get_running_loop()
+    # Storing runs on one thread of its own, so the pages still loading are served meanwhile (hashing,
+    # compressing the WARC and forcing files to disk would otherwise stop the event loop for every page).
+    # That thread alone opens, uses and closes the case's ledger while the capture runs.
+    case.close()
+    storing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="capture-store")
+    try:
+        return await _capture_all(
+            case,
+            identity,
+            targets,
+            addresses,
+            options,
+            on_progress,
+            clock,
+            executable,
+            browser_args,
+            persona,
+            lambda *store_args: loop.run_in_executor(storing, store, *store_args),
+        )
+    finally:
+        await loop.run_in_executor(storing, case.close)
+        storing.shutdown()
+
+
+async def _capture_all(
+    case: Case,
+    identity: Identity,
+    targets: list[str],
+    addresses: AddressGuard,
+    options: CaptureOptions,
+    on_progress: ProgressCallback | None,
+    clock: Clock,
+    executable: str,
+    browser_args: tuple[str, ...],
+    persona: PersonaRun | None,
+    store_later: Callable[..., Awaitable[CaptureResult]],
+) -> list[CaptureResult]:
     results: list[CaptureResult | None] = [None] * len(targets)
     done = 0
     if on_progress:
@@ -241,8 +280,7 @@ async def capture_urls_async(
                 }
             # Outside the gate: the next capture starts while this one's video is encoded.
             await encode_video(page, options)
-            # Storing is synchronous on the loop's thread: the ledger connection stays on one thread.
-            results[index] = store(case, identity, page, options, info, clock, persona)
+            results[index] = await store_later(case, identity, page, options, info, clock, persona)
             done += 1
             if on_progress:
                 on_progress(done, len(targets))
