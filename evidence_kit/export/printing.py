@@ -6,8 +6,9 @@ before it writes the manifests (:meth:`evidence_kit.export.bag.BagWriter.adopt_l
 report is the largest fixed cost of an export (about 2.5 s for 340 pages on a 2-core machine): run after
 the copies it would add to them, run beside them it mostly hides in them.
 
-Pages print A4 with page numbers in the footer, and nothing but ``file:`` URLs may load: nothing leaves
-the machine while printing.
+Pages print A4 with page numbers in the footer. Chromium is driven over a DevTools pipe without
+Playwright (:mod:`.chromium_pipe`), and nothing but local files may load: nothing leaves the machine
+while printing.
 """
 
 from __future__ import annotations
@@ -18,13 +19,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ..capture.browser import LAUNCH_ARGS, find_chromium
+from ..capture.browser import find_chromium
 from ..errors import OperationFailed
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Page
+from .chromium_pipe import Chromium, ChromiumError
 
 # (HTML file, PDF file, footer text before the page number)
 PrintJob = tuple[Path, Path, str]
@@ -66,55 +64,47 @@ class Printer:
         self._thread.join()
 
     def _run(self) -> None:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-
         try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=self.executable, args=list(LAUNCH_ARGS))
-                try:
-                    page = browser.new_page()
-                    page.route(
-                        "**/*",
-                        lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort(),
-                    )
-                    while (item := self._queue.get()) is not None:
-                        jobs, ready, done = item
-                        try:
-                            if ready is not None:
-                                ready()
-                            for html_file, pdf_file, footer in jobs:
-                                _print(page, html_file, pdf_file, footer)
-                        except PlaywrightError as exc:
-                            done.set_exception(OperationFailed(f"printing to PDF failed: {exc}"))
-                        except BaseException as exc:  # a copy the page waited for failed its check
-                            done.set_exception(exc)
-                        else:
-                            done.set_result(None)
-                finally:
-                    browser.close()
-        except PlaywrightError as exc:  # Chromium did not start: every document handed over fails
-            failure = OperationFailed(f"printing to PDF failed: {exc}")
+            chromium = Chromium(self.executable)
+        except ChromiumError as exc:  # Chromium did not start: every document handed over fails
+            self._fail_all(OperationFailed(f"printing to PDF failed: {exc}"))
+            return
+        try:
+            page = chromium.open_page()
+        except ChromiumError as exc:
+            chromium.close()
+            self._fail_all(OperationFailed(f"printing to PDF failed: {exc}"))
+            return
+        try:
             while (item := self._queue.get()) is not None:
-                item[2].set_exception(failure)
+                jobs, ready, done = item
+                try:
+                    if ready is not None:
+                        ready()
+                    for html_file, pdf_file, footer in jobs:
+                        _print(chromium, page, html_file, pdf_file, footer)
+                except ChromiumError as exc:
+                    done.set_exception(OperationFailed(f"printing to PDF failed: {exc}"))
+                except BaseException as exc:  # a copy the page waited for failed its check
+                    done.set_exception(exc)
+                else:
+                    done.set_result(None)
+        finally:
+            chromium.close()
+
+    def _fail_all(self, failure: OperationFailed) -> None:
+        while (item := self._queue.get()) is not None:
+            item[2].set_exception(failure)
 
 
-def _print(page: Page, html_file: Path, pdf_file: Path, footer: str) -> None:
+def _print(chromium: Chromium, page: str, html_file: Path, pdf_file: Path, footer: str) -> None:
     footer_html = (
         f"<div style='font-size:8px;width:100%;text-align:center;color:#444'>"
         f"{html.escape(footer)} — <span class='pageNumber'></span> / "
         "<span class='totalPages'></span></div>"
     )
-    page.goto(html_file.resolve().as_uri(), wait_until="load")
-    page.pdf(
-        path=str(pdf_file),
-        format="A4",
-        print_background=True,
-        display_header_footer=True,
-        header_template="<div></div>",
-        footer_template=footer_html,
-        margin={"top": "14mm", "bottom": "16mm", "left": "10mm", "right": "10mm"},
-    )
+    chromium.load(page, html_file.resolve().as_uri())
+    chromium.print_pdf(page, pdf_file, footer_html)
 
 
 def print_pdfs(
