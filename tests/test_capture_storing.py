@@ -48,3 +48,28 @@ def test_a_page_being_stored_does_not_stop_the_page_still_loading(make_case, tes
     assert sorted(captured) == sorted(r.id for r in results)
     report = verification.verify_case(case.path)
     assert report.ok, report.findings
+
+
+@pytest.mark.browser
+def test_a_description_that_fails_is_raised_only_once_every_page_is_stored(make_case, test_site, monkeypatch):
+    from evidence_kit import pipeline
+
+    case = make_case()
+    fast, slow = test_site.url("/normal"), test_site.url("/slow")
+    after_ingest = pipeline.after_ingest
+
+    def broken_for_the_fast_page(case_, identity, artefacts, capture_record=None):  # type: ignore[no-untyped-def]
+        if capture_record and capture_record["url"] == fast:
+            raise RuntimeError("describer bug")
+        return after_ingest(case_, identity, artefacts, capture_record)
+
+    monkeypatch.setattr(pipeline, "after_ingest", broken_for_the_fast_page)
+    options = CaptureOptions(timeout=40, video=False, allow_private=True, concurrency=2)
+    with pytest.raises(RuntimeError, match="describer bug"):
+        session.capture_urls(case, case.identity(), [fast, slow], options)
+    events = list(case.ledger.events())
+    assert sorted(e.details["url"] for e in events if e.action == "capture") == sorted([fast, slow])
+    described = [e for e in events if e.action == "describe"]
+    assert described, "the slow page, stored after the failure, was still described"
+    report = verification.verify_case(case.path)
+    assert report.ok, report.findings

@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, Any
 from chain_of_custody.clock import Clock, rfc3339
 from chain_of_custody.keys import Identity
 
-from .. import TOOL, pipeline
+from .. import TOOL
 from ..case import Case, new_capture_id
 from ..errors import InvalidInput
 from ..machine import machine_facts
-from ..metadata import describe as describe_module
 from ..store import Artefact
 from . import browser as browser_module
 from . import har, network, record, redaction, warc
@@ -158,12 +157,34 @@ def capture_urls(
     coroutine = capture_urls_async(
         case, identity, list(targets.urls), targets.guard, options, on_progress, clock, executable, args, persona
     )
-    # The description after the last page would begin by loading its libraries: done now, beside the browser.
-    threading.Thread(target=describe_module.warm, name="describe-warm", daemon=True).start()
+    # The description of the first page stored would begin by loading its code and libraries: done now,
+    # on another thread while Chromium starts, not before it.
+    threading.Thread(target=_warm_description, name="describe-warm", daemon=True).start()
     results: list[CaptureResult] = _run(coroutine, case)
-    for result in results:
-        pipeline.after_ingest(case, identity, list(result.stored), result.record)
     return results
+
+
+def _warm_description() -> None:
+    from .. import pipeline  # noqa: F401  (the description and the timestamps, loaded for the end)
+    from ..metadata import describe
+
+    describe.warm()
+
+
+def _store_then_describe(
+    case: Case, identity: Identity, page: PageCapture, *store_args: Any
+) -> tuple[CaptureResult, BaseException | None]:
+    """Store one page, then run the after-ingest pipeline on it (describe, timestamp) while the other
+    pages are still being captured. A failure of the pipeline is handed back, to be raised once every
+    page is stored: one page's description never stops another page's capture."""
+    from .. import pipeline
+
+    result = store(case, identity, page, *store_args)
+    try:
+        pipeline.after_ingest(case, identity, list(result.stored), result.record)
+    except Exception as exc:  # noqa: BLE001  raised by capture_urls_async after the last page
+        return result, exc
+    return result, None
 
 
 def _run(coroutine: Any, case: Case) -> Any:
@@ -208,13 +229,22 @@ async def capture_urls_async(
     persona: PersonaRun | None = None,
 ) -> list[CaptureResult]:
     loop = asyncio.get_running_loop()
-    # Storing runs on one thread of its own, so the pages still loading are served meanwhile (hashing,
-    # compressing the WARC and forcing files to disk would otherwise stop the event loop for every page).
-    # That thread alone opens, uses and closes the case's ledger while the capture runs.
+    # Storing and describing run on one thread of its own, so the pages still loading are served
+    # meanwhile (hashing, compressing the WARC, forcing files to disk and describing would otherwise stop
+    # the event loop for every page). That thread alone opens, uses and closes the case's ledger while
+    # the capture runs.
     case.close()
     storing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="capture-store")
+    failures: list[BaseException] = []
+
+    async def store_later(*store_args: Any) -> CaptureResult:
+        result, failure = await loop.run_in_executor(storing, _store_then_describe, *store_args)
+        if failure is not None:
+            failures.append(failure)
+        return result
+
     try:
-        return await _capture_all(
+        results = await _capture_all(
             case,
             identity,
             targets,
@@ -225,8 +255,11 @@ async def capture_urls_async(
             executable,
             browser_args,
             persona,
-            lambda *store_args: loop.run_in_executor(storing, store, *store_args),
+            store_later,
         )
+        if failures:
+            raise failures[0]
+        return results
     finally:
         await loop.run_in_executor(storing, case.close)
         storing.shutdown()
