@@ -12,7 +12,7 @@ import functools
 import json
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -404,11 +404,24 @@ class Case:
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
 
-    def capture_records(self) -> list[dict[str, Any]]:
-        """The capture records the ledger names, read from the store (never from the captures/ copies)."""
+    def capture_ids(self) -> list[str]:
+        """The capture ids the ledger's capture events name, in ledger order (no capture record is read)."""
+        cursor = self.ledger.connection.execute("SELECT details FROM events WHERE action = 'capture' ORDER BY seq")
+        named = (json.loads(details).get("capture_id") for (details,) in cursor)
+        return [capture for capture in named if isinstance(capture, str)]
+
+    def capture_records(self, ids: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """The capture records the ledger names, read from the store (never from the captures/ copies);
+        with ``ids``, only those of these captures (each record is read and parsed whole: a case of many
+        captures should not read them all to describe one)."""
         records = []
-        cursor = self.ledger.connection.execute("SELECT artefacts FROM events WHERE action = 'capture' ORDER BY seq")
-        for (artefacts,) in cursor:
+        cursor = self.ledger.connection.execute(
+            "SELECT artefacts, details FROM events WHERE action = 'capture' ORDER BY seq"
+        )
+        for artefacts, details in cursor:
+            named = json.loads(details).get("capture_id")
+            if ids is not None and isinstance(named, str) and named not in ids:
+                continue  # an event that does not name its capture is always read
             for item in json.loads(artefacts):
                 if item.get("role") == "capture-record" and self.store.has(item["blake3"]):
                     try:

@@ -479,3 +479,49 @@ def test_a_payload_cut_short_in_the_warc_is_flagged(make_case, photo_file, tmp_p
     assert "truncated-payload" in item.flags
     assert description_of(case, item.source)["media_source"]["truncated"] is True
     assert case.store.path_of(item.source).stat().st_size == len(photo) // 2
+
+
+def test_describing_a_new_capture_reads_its_record_and_no_record_already_described(
+    make_case, photo_file, tmp_path, monkeypatch
+) -> None:
+    case = make_case()
+
+    def capture(number: int) -> str:
+        capture_id = f"cap-20260301T09000{number}Z-00000{number}"
+        warc = tmp_path / f"{number}.warc"
+        write_warc(
+            warc,
+            [(f"http://127.0.0.1/{number}.jpg", "image/jpeg", photo_file(f"{number}.jpg", seed=number).read_bytes())],
+        )
+        stored = case.store.ingest_file(warc)
+        record = {
+            "id": capture_id,
+            "url": f"http://127.0.0.1/{number}",
+            "artefacts": [{"role": "warc", **stored.digests.to_json()}],
+        }
+        record_artefact = case.ingest_bytes(canonical_json(record))
+        case.append(
+            case.identity(),
+            "capture",
+            [stored.ledger_entry(role="warc"), record_artefact.ledger_entry(role="capture-record")],
+            details={"capture_id": capture_id, "url": record["url"]},
+        )
+        return capture_id
+
+    for number in (1, 2, 3):
+        capture(number)
+    assert sorted(describe(case, case.identity()).captures) == sorted(case.capture_ids())
+    read: list[str] = []
+    capture_records = Case.capture_records
+
+    def counted(self, ids=None):  # type: ignore[no-untyped-def]
+        records = capture_records(self, ids)
+        read.extend(r["id"] for r in records)
+        return records
+
+    monkeypatch.setattr(Case, "capture_records", counted)
+    fourth = capture(4)
+    result = describe(case, case.identity())
+    assert result.captures == [fourth]
+    assert read == [fourth]  # the three described before were not read again
+    assert {d.capture_id for d in result.described if d.role == "media"} == {fourth}

@@ -148,17 +148,25 @@ def _capture_findings(case: Any, record: dict[str, Any], region: str | None) -> 
     return found
 
 
-def _pending_work(case: Any, done: set[str], records: list[dict[str, Any]]) -> list[Work]:
-    """Every recorded artefact not described yet, with the capture it belongs to (if any)."""
+def _pending_work(
+    case: Any, done: set[str], done_captures: set[str]
+) -> tuple[list[Work], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every recorded artefact not described yet, with the capture it belongs to (if any); the capture
+    records that work needs, and those of the captures not described yet. Only those records are read."""
     owned = ownership.trace(case.events())  # the capture whose signed event names it, not a record copy
     roles, names = _roles(owned)
+    pending = [
+        (row, owned.direct_capture(row["blake3"]))
+        for row in case.artefact_rows()
+        if row["blake3"] not in done and roles.get(row["blake3"]) not in SKIP_ROLES
+    ]
+    wanted = {capture for _, capture in pending if capture} | set(case.capture_ids()) - done_captures
+    records = [r for r in case.capture_records(wanted) if r.get("id")]
     by_id = {str(r.get("id")): r for r in records}
     work = []
-    for row in case.artefact_rows():
+    for row, capture in pending:
         digest = row["blake3"]
-        if digest in done or roles.get(digest) in SKIP_ROLES:
-            continue
-        record = by_id.get(owned.direct_capture(digest) or "") or {}
+        record = by_id.get(capture or "") or {}
         work.append(
             Work(
                 digest,
@@ -172,7 +180,7 @@ def _pending_work(case: Any, done: set[str], records: list[dict[str, Any]]) -> l
                 names.get(digest),
             )
         )
-    return work
+    return work, records, [r for r in records if r["id"] not in done_captures]
 
 
 def _extract_media(
@@ -389,10 +397,7 @@ def _describe_once(
     done = index.described_sources(connection)
     done_captures = index.described_captures(connection)
     region = case.info.get("default_region")
-    records = [r for r in case.capture_records() if r.get("id")]
-    new_records = [r for r in records if r["id"] not in done_captures]
-
-    work = _pending_work(case, done, records)
+    work, records, new_records = _pending_work(case, done, done_captures)
     media_errors: list[str] = []
     media_entries = _extract_media(case, new_records, done, work, media_errors)
     member_entries = derived.take_out(case, work, done, media_errors)
