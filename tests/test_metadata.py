@@ -525,3 +525,8 @@ def test_describing_a_new_capture_reads_its_record_and_no_record_already_describ
     assert result.captures == [fourth]
     assert read == [fourth]  # the three described before were not read again
     assert {d.capture_id for d in result.described if d.role == "media"} == {fourth}
+    from evidence_kit import verification
+
+    report = verification.verify_case(case.path)  # the index rows verify rebuilds from every record agree
+    assert report.checks["index-metadata"].checked
+    assert not [f for f in report.findings if f.check.startswith("index")]

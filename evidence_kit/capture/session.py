@@ -14,7 +14,7 @@ import dataclasses
 import functools
 import tempfile
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -244,86 +244,58 @@ async def capture_urls_async(
         return result
 
     try:
-        results = await _capture_all(
-            case,
-            identity,
-            targets,
-            addresses,
-            options,
-            on_progress,
-            clock,
-            executable,
-            browser_args,
-            persona,
-            store_later,
-        )
+        results: list[CaptureResult | None] = [None] * len(targets)
+        done = 0
+        if on_progress:
+            on_progress(0, len(targets))
+        async with browser_module.launched(executable, browser_args) as (browser, info):
+            gate = asyncio.Semaphore(max(1, options.concurrency))
+            pool = ContextPool(
+                browser,
+                options,
+                persona.unlocked.persona.fingerprint.user_agent if persona is not None else info.user_agent,
+                len(targets),
+                relaunch=lambda dead: browser_module.relaunch(dead, executable, browser_args),
+                persona=persona.unlocked if persona is not None else None,
+            )
+
+            watchdog = MemoryWatchdog(options.bounds.browser_rss_mb)
+            watchdog.start()
+
+            async def one(index: int, url: str) -> None:
+                nonlocal done
+                async with gate:
+                    window = watchdog.begin()
+                    try:
+                        page = await capture_page(pool, url, options, clock, addresses, watchdog)
+                    except Exception as exc:  # noqa: BLE001  one URL's failure never stops the others
+                        page = PageCapture(url=url, started=clock(), failed=True)
+                        page.errors.append(f"capture failed: {type(exc).__name__}: {exc}")
+                        page.finished = clock()
+                    page.memory = {
+                        "browser_tree_peak_bytes": watchdog.end(window),
+                        "browser_tree_bound_bytes": watchdog.limit,
+                        "sampled_every_seconds": watchdog.interval,
+                    }
+                # Outside the gate: the next capture starts while this one's video is encoded.
+                await encode_video(page, options)
+                results[index] = await store_later(case, identity, page, options, info, clock, persona)
+                done += 1
+                if on_progress:
+                    on_progress(done, len(targets))
+
+            try:
+                await asyncio.gather(*(one(i, url) for i, url in enumerate(targets)))
+            finally:
+                await watchdog.stop()
+                await pool.close()
         if failures:
             raise failures[0]
-        return results
+        return [r for r in results if r is not None]
+
     finally:
         await loop.run_in_executor(storing, case.close)
         storing.shutdown()
-
-
-async def _capture_all(
-    case: Case,
-    identity: Identity,
-    targets: list[str],
-    addresses: AddressGuard,
-    options: CaptureOptions,
-    on_progress: ProgressCallback | None,
-    clock: Clock,
-    executable: str,
-    browser_args: tuple[str, ...],
-    persona: PersonaRun | None,
-    store_later: Callable[..., Awaitable[CaptureResult]],
-) -> list[CaptureResult]:
-    results: list[CaptureResult | None] = [None] * len(targets)
-    done = 0
-    if on_progress:
-        on_progress(0, len(targets))
-    async with browser_module.launched(executable, browser_args) as (browser, info):
-        gate = asyncio.Semaphore(max(1, options.concurrency))
-        pool = ContextPool(
-            browser,
-            options,
-            persona.unlocked.persona.fingerprint.user_agent if persona is not None else info.user_agent,
-            len(targets),
-            relaunch=lambda dead: browser_module.relaunch(dead, executable, browser_args),
-            persona=persona.unlocked if persona is not None else None,
-        )
-
-        watchdog = MemoryWatchdog(options.bounds.browser_rss_mb)
-        watchdog.start()
-
-        async def one(index: int, url: str) -> None:
-            nonlocal done
-            async with gate:
-                window = watchdog.begin()
-                try:
-                    page = await capture_page(pool, url, options, clock, addresses, watchdog)
-                except Exception as exc:  # noqa: BLE001  one URL's failure never stops the others
-                    page = PageCapture(url=url, started=clock(), failed=True)
-                    page.errors.append(f"capture failed: {type(exc).__name__}: {exc}")
-                    page.finished = clock()
-                page.memory = {
-                    "browser_tree_peak_bytes": watchdog.end(window),
-                    "browser_tree_bound_bytes": watchdog.limit,
-                    "sampled_every_seconds": watchdog.interval,
-                }
-            # Outside the gate: the next capture starts while this one's video is encoded.
-            await encode_video(page, options)
-            results[index] = await store_later(case, identity, page, options, info, clock, persona)
-            done += 1
-            if on_progress:
-                on_progress(done, len(targets))
-
-        try:
-            await asyncio.gather(*(one(i, url) for i, url in enumerate(targets)))
-        finally:
-            await watchdog.stop()
-            await pool.close()
-    return [r for r in results if r is not None]
 
 
 def store(

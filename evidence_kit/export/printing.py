@@ -65,16 +65,16 @@ class Printer:
         self._thread.join()
 
     def _run(self) -> None:
+        chromium: Chromium | None = None
         try:
             chromium = Chromium(self.executable)
-        except ChromiumError as exc:  # Chromium did not start: every document handed over fails
-            self._fail_all(OperationFailed(f"printing to PDF failed: {exc}"))
-            return
-        try:
             page = chromium.open_page()
-        except ChromiumError as exc:
-            chromium.close()
-            self._fail_all(OperationFailed(f"printing to PDF failed: {exc}"))
+        except ChromiumError as exc:  # Chromium did not start: every document handed over fails
+            if chromium is not None:
+                chromium.close()
+            failure = OperationFailed(f"printing to PDF failed: {exc}")
+            while (failed := self._queue.get()) is not None:
+                failed[2].set_exception(failure)
             return
         try:
             while (item := self._queue.get()) is not None:
@@ -92,10 +92,6 @@ class Printer:
                     done.set_result(None)
         finally:
             chromium.close()
-
-    def _fail_all(self, failure: OperationFailed) -> None:
-        while (item := self._queue.get()) is not None:
-            item[2].set_exception(failure)
 
 
 def _print(chromium: Chromium, page: str, html_file: Path, pdf_file: Path, footer: str) -> None:
