@@ -8,6 +8,7 @@ while the capture runs; the ledger is whole and usable afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import pytest
@@ -56,14 +57,22 @@ def test_a_description_that_fails_is_raised_only_once_every_page_is_stored(make_
 
     case = make_case()
     fast, slow = test_site.url("/normal"), test_site.url("/slow")
-    after_ingest = pipeline.after_ingest
+    after_ingest, capture_page = pipeline.after_ingest, session.capture_page
+    failed = threading.Event()
 
     def broken_for_the_fast_page(case_, identity, artefacts, capture_record=None):  # type: ignore[no-untyped-def]
         if capture_record and capture_record["url"] == fast:
+            failed.set()
             raise RuntimeError("describer bug")
         return after_ingest(case_, identity, artefacts, capture_record)
 
+    async def slow_page_after_the_failure(pool, url, *args):  # type: ignore[no-untyped-def]
+        if url == slow:  # this page is still being captured when the fast page's description fails
+            await asyncio.to_thread(failed.wait, 30)
+        return await capture_page(pool, url, *args)
+
     monkeypatch.setattr(pipeline, "after_ingest", broken_for_the_fast_page)
+    monkeypatch.setattr(session, "capture_page", slow_page_after_the_failure)
     options = CaptureOptions(timeout=40, video=False, allow_private=True, concurrency=2)
     with pytest.raises(RuntimeError, match="describer bug"):
         session.capture_urls(case, case.identity(), [fast, slow], options)

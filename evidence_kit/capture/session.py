@@ -171,20 +171,14 @@ def _warm_description() -> None:
     describe.warm()
 
 
-def _store_then_describe(
-    case: Case, identity: Identity, page: PageCapture, *store_args: Any
-) -> tuple[CaptureResult, BaseException | None]:
+def _store_then_describe(case: Case, identity: Identity, page: PageCapture, *store_args: Any) -> CaptureResult:
     """Store one page, then run the after-ingest pipeline on it (describe, timestamp) while the other
-    pages are still being captured. A failure of the pipeline is handed back, to be raised once every
-    page is stored: one page's description never stops another page's capture."""
+    pages are still being captured."""
     from .. import pipeline
 
     result = store(case, identity, page, *store_args)
-    try:
-        pipeline.after_ingest(case, identity, list(result.stored), result.record)
-    except Exception as exc:  # noqa: BLE001  raised by capture_urls_async after the last page
-        return result, exc
-    return result, None
+    pipeline.after_ingest(case, identity, list(result.stored), result.record)
+    return result
 
 
 def _run(coroutine: Any, case: Case) -> Any:
@@ -235,13 +229,6 @@ async def capture_urls_async(
     # the capture runs.
     case.close()
     storing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="capture-store")
-    failures: list[BaseException] = []
-
-    async def store_later(*store_args: Any) -> CaptureResult:
-        result, failure = await loop.run_in_executor(storing, _store_then_describe, *store_args)
-        if failure is not None:
-            failures.append(failure)
-        return result
 
     try:
         results: list[CaptureResult | None] = [None] * len(targets)
@@ -279,7 +266,9 @@ async def capture_urls_async(
                     }
                 # Outside the gate: the next capture starts while this one's video is encoded.
                 await encode_video(page, options)
-                results[index] = await store_later(case, identity, page, options, info, clock, persona)
+                results[index] = await loop.run_in_executor(
+                    storing, _store_then_describe, case, identity, page, options, info, clock, persona
+                )
                 done += 1
                 if on_progress:
                     on_progress(done, len(targets))
@@ -289,8 +278,6 @@ async def capture_urls_async(
             finally:
                 await watchdog.stop()
                 await pool.close()
-        if failures:
-            raise failures[0]
         return [r for r in results if r is not None]
 
     finally:
