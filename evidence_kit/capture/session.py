@@ -26,6 +26,7 @@ from .. import TOOL
 from ..case import Case, new_capture_id
 from ..errors import InvalidInput
 from ..machine import machine_facts
+from ..metadata import exif
 from ..store import Artefact
 from . import browser as browser_module
 from . import har, network, record, redaction, warc
@@ -154,13 +155,28 @@ def capture_urls(
     persona, options = open_persona(case, options)
     executable = browser_module.find_chromium(case.settings.chromium)
     args = (*options.bounds.browser_args(), *targets.browser_args(), *browser_args)
+    # Every page's description reads through one exiftool, kept running for the whole command.
+    exiftool = exif.KeptRunning()
     coroutine = capture_urls_async(
-        case, identity, list(targets.urls), targets.guard, options, on_progress, clock, executable, args, persona
+        case,
+        identity,
+        list(targets.urls),
+        targets.guard,
+        options,
+        on_progress,
+        clock,
+        executable,
+        args,
+        persona,
+        exiftool,
     )
     # The description of the first page stored would begin by loading its code and libraries: done now,
     # on another thread while Chromium starts, not before it.
     threading.Thread(target=_warm_description, name="describe-warm", daemon=True).start()
-    results: list[CaptureResult] = _run(coroutine, case)
+    try:
+        results: list[CaptureResult] = _run(coroutine, case)
+    finally:
+        exiftool.close()
     return results
 
 
@@ -169,6 +185,15 @@ def _warm_description() -> None:
     from ..metadata import describe
 
     describe.warm()
+
+
+def _close_on_the_store_thread(case: Case, exiftool: exif.KeptRunning | None) -> None:
+    """The ledger this thread opened, and exiftool before the thread that started it ends (which ends it)."""
+    try:
+        case.close()
+    finally:
+        if exiftool is not None:
+            exiftool.close()
 
 
 def _store_then_describe(case: Case, identity: Identity, page: PageCapture, *store_args: Any) -> CaptureResult:
@@ -221,6 +246,7 @@ async def capture_urls_async(
     executable: str,
     browser_args: tuple[str, ...] = (),
     persona: PersonaRun | None = None,
+    exiftool: exif.KeptRunning | None = None,
 ) -> list[CaptureResult]:
     loop = asyncio.get_running_loop()
     # Storing and describing run on one thread of its own, so the pages still loading are served
@@ -228,7 +254,13 @@ async def capture_urls_async(
     # the event loop for every page). That thread alone opens, uses and closes the case's ledger while
     # the capture runs.
     case.close()
-    storing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="capture-store")
+    storing = ThreadPoolExecutor(
+        max_workers=1, thread_name_prefix="capture-store", initializer=exif.keep_running, initargs=(exiftool,)
+    )
+    if exiftool is not None:
+        # Started on the store thread, which reads through it: PyExifTool has the kernel end exiftool when
+        # the thread that started it ends (PR_SET_PDEATHSIG). Meanwhile Chromium starts.
+        storing.submit(exiftool.start)
 
     try:
         results: list[CaptureResult | None] = [None] * len(targets)
@@ -281,7 +313,7 @@ async def capture_urls_async(
         return [r for r in results if r is not None]
 
     finally:
-        await loop.run_in_executor(storing, case.close)
+        await loop.run_in_executor(storing, _close_on_the_store_thread, case, exiftool)
         storing.shutdown()
 
 
