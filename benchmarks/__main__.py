@@ -108,6 +108,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=data) as tmp:
         tmp_path = Path(tmp)
         os.environ["EVIDENCE_KIT_KEYS"] = str(tmp_path / "keys")
+        # The head journals of this run's cases only: those of earlier runs would be read by verify too.
+        os.environ["EVIDENCE_KIT_JOURNAL"] = str(tmp_path / "journal")
         settings = config.load(tmp_path / "cases")
         case = Case.create(settings, "BENCH", "benchmark", "Bench Investigator")
         identity = case.identity()

@@ -93,17 +93,21 @@ TAKE_IN_MEMORY = 256 * 1024 * 1024
 
 def take(directory: Path, case_id: str) -> Callable[[], list[Journal]]:
     """Read every journal file of cases with this id now (before the ledger), its lines when called."""
-    stem = _stem(case_id) + "-"
+    # This case id's journals (one per first event, see path_for), not those of a case whose id begins
+    # with it: verifying OP-ADS must not read OP-ADS-2's journal (every line of it parsed, to no end).
+    named = re.compile(re.escape(_stem(case_id)) + r"-[0-9a-f]{16}\.jsonl")
     try:
-        names = sorted(p for p in directory.iterdir() if p.name.startswith(stem) and p.name.endswith(".jsonl"))
+        names = sorted(p for p in directory.iterdir() if named.fullmatch(p.name))
     except OSError:
         return list
     found: list[Journal | tuple[Path, bytes]] = []
     for path in names:
         try:
             with open(path, "rb") as handle:
-                data = handle.read(TAKE_IN_MEMORY + 1)
-                found.append((path, data) if len(data) <= TAKE_IN_MEMORY else read_journal(path, case_id))
+                # Its size first: read(TAKE_IN_MEMORY + 1) would allocate the whole bound for a small file.
+                # Lines appended after this look are not needed: the ledger, opened later, holds them.
+                size = os.fstat(handle.fileno()).st_size
+                found.append((path, handle.read(size)) if size <= TAKE_IN_MEMORY else read_journal(path, case_id))
         except OSError as exc:
             found.append(Journal(path, problems=[f"cannot be read: {exc.strerror}"]))
 

@@ -125,6 +125,37 @@ def test_a_journal_line_is_read_the_same_with_or_without_the_json_parser(tmp_pat
     assert read.problems == ["line 4: names case 'C-2'", "line 5: event 2 journalled with two different hashes"]
 
 
+def test_taking_a_journal_holds_about_its_size_and_reads_what_it_held_when_taken(tmp_path):
+    """Taken before the ledger is opened, read while the workers check signatures: the bytes held are the
+    file's, not the bound on what is taken in memory (which allocated 256 MiB for every verify)."""
+    import tracemalloc
+
+    path = journal.path_for(tmp_path, "C-1", "blake3:" + "ab" * 32)
+    journal.append(path, "C-1", [(seq, "blake3:" + f"{seq:064x}") for seq in range(1, 2_001)])
+    tracemalloc.start()
+    try:
+        lines = journal.take(tmp_path, "C-1")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * path.stat().st_size + (1 << 20), peak
+    journal.append(path, "C-1", [(2_001, "blake3:" + "cd" * 32)])  # after the look: the ledger holds it
+    (taken,) = lines()
+    assert sorted(taken.heads) == list(range(1, 2_001)) and not taken.problems
+
+
+def test_a_case_reads_its_own_journals_and_not_those_of_a_case_whose_id_begins_with_its_id(tmp_path):
+    mine = journal.path_for(tmp_path, "OP-A", "blake3:" + "ab" * 32)
+    rewritten = journal.path_for(tmp_path, "OP-A", "blake3:" + "cd" * 32)  # same id, another first event
+    other = journal.path_for(tmp_path, "OP-A-2", "blake3:" + "ef" * 32)
+    journal.append(mine, "OP-A", [(1, "blake3:" + "ab" * 32)])
+    journal.append(rewritten, "OP-A", [(1, "blake3:" + "cd" * 32)])
+    journal.append(other, "OP-A-2", [(seq, "blake3:" + "ef" * 32) for seq in range(1, 100)])
+    taken = journal.take(tmp_path, "OP-A")()
+    assert sorted(j.path for j in taken) == sorted([mine, rewritten])
+    assert not [problem for j in taken for problem in j.problems]
+
+
 def test_a_column_holding_a_blob_is_walked_the_single_reader_way(copy):
     _sql(copy, "UPDATE events SET details=CAST(details AS BLOB) WHERE seq=4300")
     keys, _ = load_public_keys(copy / "keys")
