@@ -11,7 +11,7 @@ Rows (the issue's table), each a ratio against its baseline with its target and 
 - ``export`` (folder) of that case vs ``cp -r`` of the case folder;
 - ``capture`` (all artefacts, no video) of six varied pages and of the bundled sample site vs a bare
   Playwright goto + scroll + full-page screenshot of the same pages (``benchmarks/bare_capture.py``);
-- the default concurrency against 1, 2 and 4 on the same pages (``--curve-urls`` for a longer curve);
+- the default concurrency against 1, 2 and 4 on the same 100 pages (``--curve-urls`` for another length);
 - ``verify`` of a 100,000-event ledger;
 - ``evidence-kit --help`` and ``verify`` of an empty case, beside ``python -c pass``.
 
@@ -267,15 +267,21 @@ def bench_concurrency(args: argparse.Namespace, kit: list[str]) -> None:
     from evidence_kit.capture.concurrency import default_concurrency
     from evidence_kit.sample_site.serve import start
 
-    case = capture_case("CONCURRENCY")
+    case = "CONCURRENCY"
     chosen = default_concurrency()
+
+    def fresh() -> None:  # every level starts from an empty case, so none pays for the captures before it
+        home = settings()
+        shutil.rmtree(home.home / case, ignore_errors=True)
+        Case.create(home, case, "concurrency benchmark", "Bench Investigator").close()
+
     with start() as site:
         urls = (site.pages * (args.curve_urls // len(site.pages) + 1))[: args.curve_urls]
         command = [*kit, "capture", "--case", case, "--no-video", "--allow-private", "--json", *urls]
         curve = {}
         for level in sorted({1, 2, 4, chosen}):
-            curve[level] = run([*command, "--concurrency", str(level)])
-        default = run(command)  # no --concurrency: what the investigator gets
+            curve[level] = run([*command, "--concurrency", str(level)], fresh)
+        default = run(command, fresh)  # no --concurrency: what the investigator gets
     points = ", ".join(f"{level}: {seconds:.1f} s" for level, seconds in curve.items())
     note("concurrency-curve", f"`capture` of {len(urls)} local pages, by --concurrency", points)
     best = min(curve.values())
@@ -330,7 +336,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=float(os.environ.get("EVIDENCE_KIT_BENCH_SCALE", "1")))
     parser.add_argument("--runs", type=int, default=3, help="runs of each side (the best counts)")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"some of: {','.join(SECTIONS)}")
-    parser.add_argument("--curve-urls", type=int, default=12, help="pages for the concurrency curve")
+    parser.add_argument("--curve-urls", type=int, default=100, help="pages for the concurrency curve")
     args = parser.parse_args()
     # Byte-compiled as an installed package is (pip compiles on install): with PYTHONDONTWRITEBYTECODE
     # set, a source tree would be compiled again by every process, about 60 ms of start-up.

@@ -1,11 +1,11 @@
 """How many captures run at once when the investigator does not say: chosen from the cores and the memory.
 
 A capture spends much of its time waiting (the network, the page settling, the scroll's pauses), so more
-captures than cores keep the cores busy: on a 2-core machine, 12 local pages took 17.5 s one at a time,
-12.6 s two at a time and 9.7 s four at a time. Each capture in flight costs a browser context and its
-renderer, about :data:`MIB_PER_CAPTURE` at peak (screenshots of long pages), so the number is also held
-under the memory the machine has free and under the browser's memory bound (``--max-browser-memory-mb``),
-beyond which a capture would be ended as partial. The curve measured for 100 URLs is in the README.
+captures than cores keep the cores busy: on a 2-core machine, 100 local pages took 113 s one at a time,
+68 s two at a time and 64 s four at a time (``make bench``, the README's speed table). Each capture in
+flight costs a browser context and its renderer, about :data:`MIB_PER_CAPTURE` at peak (screenshots of
+long pages), so the number is also held under the memory the machine has free and under the browser's
+memory bound (``--max-browser-memory-mb``), beyond which a capture would be ended as partial.
 """
 
 from __future__ import annotations
