@@ -155,7 +155,8 @@ def capture_urls(
     persona, options = open_persona(case, options)
     executable = browser_module.find_chromium(case.settings.chromium)
     args = (*options.bounds.browser_args(), *targets.browser_args(), *browser_args)
-    # Every page's description reads through one exiftool, kept running for the whole command.
+    # Every page's description reads through one exiftool, kept running for the whole command (started and
+    # closed on the store thread, see capture_urls_async).
     exiftool = exif.KeptRunning()
     coroutine = capture_urls_async(
         case,
@@ -173,10 +174,7 @@ def capture_urls(
     # The description of the first page stored would begin by loading its code and libraries: done now,
     # on another thread while Chromium starts, not before it.
     threading.Thread(target=_warm_description, name="describe-warm", daemon=True).start()
-    try:
-        results: list[CaptureResult] = _run(coroutine, case)
-    finally:
-        exiftool.close()
+    results: list[CaptureResult] = _run(coroutine, case)
     return results
 
 
