@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from evidence_kit import config
 from evidence_kit.web import assets
@@ -324,10 +325,9 @@ def test_handover_verify_tamper_verify(page: Any, ui: Any, captured: dict[str, A
         assert page.inner_text("#verdict") == "VERIFICATION FAILED"
         findings = page.inner_text("ul.findings")
         assert victim.name[:12] in findings, findings
-        colour = page.evaluate(
-            "el => getComputedStyle(el).color", page.locator("ul.findings li").first.element_handle()
-        )
-        assert colour == "rgb(164, 0, 15)"
+        # Retried until the stylesheet applies: waiting for #report does not wait for the page's load
+        # (read at once, the colour was sometimes the default black).
+        expect(page.locator("ul.findings li").first).to_have_css("color", "rgb(164, 0, 15)")
         shot(page, "verify-failed")
         axe(page, "verify")
     finally:
