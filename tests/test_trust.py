@@ -428,6 +428,27 @@ def test_a_ledger_rewritten_from_its_first_event_is_caught_by_the_folders_journa
     assert "begins with another first event" in report.findings[0].message
 
 
+def test_a_case_whose_id_begins_with_this_ones_changes_nothing_in_its_journal_check(small_case, settings):
+    """OP-X and OP-X-2 keep their head journals side by side: the untouched case stays VERIFIED with no
+    journal warning, and the same case rewritten from its first event is still caught."""
+    other = Case.create(settings, f"{small_case.id}-2", "another operation", "Insp. A. Petrova")
+    other.record(other.identity(), "note", note="an event of the other case")
+    other.close()
+    assert journal.path_for(journal.default_dir(), other.id, "x").name.startswith(f"{small_case.id}-")
+    report, found = findings(small_case.path)
+    assert report.ok and not found, report.findings
+    assert not [w for w in report.warnings if "head journal" in w], report.warnings
+    assert checks_of(report)["head-journal"] == (1, 0)
+    lead = load_or_create(settings.keys_dir, "Insp. A. Petrova")[0]
+    _resign_all(small_case, lead, lambda details: details.update(title="A different case"))
+    data = json.loads((small_case.path / "case.json").read_text("utf-8"))
+    data["title"] = "A different case"
+    (small_case.path / "case.json").write_text(json.dumps(data), "utf-8")
+    report, found = findings(small_case.path)
+    assert [c for c, _ in found] == ["head-journal"]
+    assert "begins with another first event" in report.findings[0].message
+
+
 def test_a_case_json_or_sidecar_naming_a_key_twice_is_caught(small_case, tsa_settings, tmp_path):
     path = small_case.path / "case.json"
     text = path.read_text("utf-8")
