@@ -19,7 +19,7 @@ import pytest
 from evidence_kit.capture.browser import find_chromium
 from evidence_kit.export.chromium_pipe import Chromium, ChromiumError
 
-FOOTER = "<div style='font-size:9px'>CASE-7 — <span class='pageNumber'></span> / <span class='totalPages'></span></div>"
+FOOTER = "CASE-7"
 
 
 class Listener:
@@ -98,6 +98,21 @@ def test_it_prints_the_page_with_its_page_numbers_in_the_footer(chromium, tmp_pa
     assert "CASE-7 — 1 / 3" in text and "CASE-7 — 3 / 3" in text
     info = subprocess.run(["pdfinfo", str(tmp_path / "report.pdf")], check=True, capture_output=True, text=True)
     assert "pts (A4)" in info.stdout
+
+
+@pytest.mark.browser
+def test_a_footer_is_printed_as_written_whatever_characters_it_holds(chromium, tmp_path):
+    # Quotes, a backslash, braces, a closing tag and letters beyond ASCII: each is printed as itself and
+    # none ends the footer's CSS string or rule early.
+    page = tmp_path / "annex.html"
+    page.write_text("<!doctype html><meta charset=utf-8><p>annex body</p>", encoding="utf-8")
+    footer = 'OP "Ünïcø" \\ {x}; </style> <b>'
+    session = chromium.open_page()
+    chromium.load(session, page.as_uri())
+    chromium.print_pdf(session, tmp_path / "annex.pdf", footer)
+    text = _text_of(tmp_path / "annex.pdf")
+    assert f"{footer} — 1 / 1" in text
+    assert "annex body" in text
 
 
 @pytest.mark.browser

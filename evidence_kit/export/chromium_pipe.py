@@ -226,8 +226,26 @@ class Chromium:
                     raise ChromiumError(f"{url} did not finish loading in {self.timeout:.0f} s")
                 self._changed.wait(left)
 
-    def print_pdf(self, session: str, pdf_file: Path, footer_html: str) -> None:
-        """Print the loaded page as A4 with ``footer_html`` at the foot of every page, streamed to a file."""
+    def print_pdf(self, session: str, pdf_file: Path, footer: str) -> None:
+        """Print the loaded page as A4, streamed to a file, with ``footer`` and "page / pages" at the
+        foot of every page.
+
+        The footer is a CSS page-margin box added to the page (:func:`footer_css`), not Chromium's
+        header and footer templates: those lay out a document of their own for every page, which cost a
+        third of the printing (the 60-page report of 320 files: 1.0-1.1 s against 0.6-0.7 s).
+        """
+        added = self.send(
+            "Runtime.evaluate",
+            {
+                "expression": "(() => { const style = document.createElement('style'); "
+                f"style.textContent = {json.dumps(footer_css(footer))}; "
+                "(document.head || document.documentElement).append(style); return true; })()",
+                "returnByValue": True,
+            },
+            session,
+        )
+        if added.get("exceptionDetails") or added.get("result", {}).get("value") is not True:
+            raise ChromiumError("the page footer could not be added to the page before printing")
         printed = self.send(
             "Page.printToPDF",
             {
@@ -238,9 +256,7 @@ class Chromium:
                 "marginLeft": 10 * MM,
                 "marginRight": 10 * MM,
                 "printBackground": True,
-                "displayHeaderFooter": True,
-                "headerTemplate": "<div></div>",
-                "footerTemplate": footer_html,
+                "displayHeaderFooter": False,
                 "preferCSSPageSize": False,
                 "generateTaggedPDF": False,
                 "transferMode": "ReturnAsStream",
@@ -280,6 +296,20 @@ class Chromium:
         self._reader.join(timeout=5)
         os.close(self._answers)
         self._profile.cleanup()
+
+
+def footer_css(footer: str) -> str:
+    """The stylesheet that prints ``footer — <page> / <pages>`` centred at the foot of every page.
+
+    Every character of the footer but letters, digits and spaces is written as a CSS escape, so no
+    footer (a case name with quotes, a backslash or ``</style>``) can end the string or the rule.
+
+    """
+    text = "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):x} " for c in footer)
+    return (
+        f'@page {{ @bottom-center {{ content: "{text} \\2014  " counter(page) " / " counter(pages); '
+        'font-family: "DejaVu Sans", Arial, sans-serif; font-size: 8px; color: #444; } }'
+    )
 
 
 class _Answer(Future[dict[str, Any]]):
