@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 
 from evidence_kit.errors import OperationFailed
-from evidence_kit.metadata import describe, exif, selectors
+from evidence_kit.metadata import describe, exif, public_suffix, selectors
 from evidence_kit.sample_site import serve
 
 
 def test_warm_loads_the_describers_libraries_and_the_public_suffix_list():
-    selectors._suffixes.cache_clear()
+    public_suffix._tree.cache_clear()
     describe.warm()
-    assert selectors._suffixes.cache_info().currsize == 1  # the list is read once, here
+    assert public_suffix._tree.cache_info().currsize == 1  # the list is read once, here
     for module in ("exiftool", "imagehash", "lxml.html", "magic", "warcio.archiveiterator"):
         assert module in sys.modules, module
 

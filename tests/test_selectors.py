@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from evidence_kit.metadata import crypto, selectors
+from evidence_kit.metadata import crypto, public_suffix, selectors
 from evidence_kit.metadata.selectors import (
     extract_links,
     extract_text,
@@ -28,7 +28,9 @@ def test_registrable_domains_need_no_network(monkeypatch) -> None:
 
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(socket, "getaddrinfo", no_network)
-    selectors._suffixes.cache_clear()
+    public_suffix._tree.cache_clear()
+    public_suffix.split.cache_clear()
+    selectors.registrable_domain.cache_clear()
     assert selectors.registrable_domain("a.b.example.com.bg") == "example.com.bg"
 
 

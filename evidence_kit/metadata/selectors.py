@@ -16,12 +16,12 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 
+from . import public_suffix
 from .crypto import base58check_decode, bech32_decode_segwit, eip55, iban_valid
 
 KINDS = (
@@ -334,33 +334,15 @@ def host_of(url: str) -> str | None:
         return host.lower()
 
 
-# Second-level names sold to unrelated registrants, like a public suffix, that the Public Suffix List
-# does not list (shop.com.bg and bank.com.bg are two owners, not one "com.bg").
-EXTRA_SUFFIXES = ("com.bg",)
-
-
-@functools.cache
-def _suffixes() -> Any:
-    """tldextract over its bundled Public Suffix List snapshot: no network, no cache written.
-
-    Private suffixes count (blogspot.com, github.io): two blogs there are two people, not one site."""
-    import tldextract
-
-    return tldextract.TLDExtract(
-        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True, extra_suffixes=EXTRA_SUFFIXES
-    )
-
-
 def load_suffix_list() -> None:
     """Read the bundled Public Suffix List now (once per process), not at the first domain."""
-    _suffixes()
+    public_suffix.load()
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _split_host(host: str) -> tuple[str, str, str]:
-    """(suffix, domain, registrable domain) of a lower-case host name by the bundled list."""
-    parts = _suffixes()(host)
-    return parts.suffix, parts.domain, parts.top_domain_under_public_suffix
+    """(suffix, domain, registrable domain) of a lower-case host name by the bundled list (private
+    suffixes count: two blogs on blogspot.com are two people, not one site)."""
+    return public_suffix.split(host)
 
 
 @functools.lru_cache(maxsize=1 << 16)
