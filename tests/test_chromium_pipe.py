@@ -165,6 +165,23 @@ def test_a_chromium_that_exits_at_once_fails_its_first_command_and_says_what_it_
         browser.close()
 
 
+def test_a_chromium_whose_pipe_broke_before_it_exited_still_says_what_it_wrote(tmp_path):
+    # It stops reading commands first and exits a moment later: the first command meets a broken pipe
+    # before the end of Chromium's answers is seen, and the error still carries Chromium's last line.
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nexec 3<&-\necho 'no usable display here' >&2\nsleep 0.5\nexit 1\n")
+    fake.chmod(0o755)
+    browser = Chromium(str(fake), timeout=20)
+    try:
+        deadline = time.monotonic() + 5
+        while Path(f"/proc/{browser._pid}/fd/3").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with pytest.raises(ChromiumError, match="Chromium exited: no usable display here"):
+            browser.open_page()
+    finally:
+        browser.close()
+
+
 def test_a_chromium_that_never_answers_times_out_and_is_ended(tmp_path):
     fake = tmp_path / "chromium"
     fake.write_text("#!/bin/sh\nsleep 60 & wait\n")

@@ -143,9 +143,14 @@ class Chromium:
             try:
                 while data:
                     data = data[os.write(self._commands, data) :]
+                return answer
             except OSError as exc:
                 self._pending.pop(number, None)
-                answer.set_exception(ChromiumError(f"Chromium went away: {exc.strerror}"))
+                broken = f"Chromium went away: {exc.strerror}"
+        # The pipe broke because Chromium exited: once the reader has seen its end, say what it wrote.
+        if threading.current_thread() is not self._reader:
+            self._reader.join(timeout=2)
+        answer.set_exception(ChromiumError(self._gone or broken))
         return answer
 
     def _read(self) -> None:
