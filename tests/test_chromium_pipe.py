@@ -148,16 +148,21 @@ def test_a_page_naming_network_addresses_reaches_none_of_them(chromium, tmp_path
     assert listener.accepted == 0
 
 
+def _fake_chromium(folder: Path, script: str) -> str:
+    """A shell script standing in for Chromium (``script`` is its body after the #! line)."""
+    fake = folder / "chromium"
+    fake.write_text(f"#!/bin/sh\n{script}")
+    fake.chmod(0o755)
+    return str(fake)
+
+
 def test_a_chromium_that_is_not_there_fails_at_once_with_one_line(tmp_path):
     with pytest.raises(ChromiumError, match="did not start"):
         Chromium(str(tmp_path / "no-such-chromium"))
 
 
 def test_a_chromium_that_exits_at_once_fails_its_first_command_and_says_what_it_wrote(tmp_path):
-    fake = tmp_path / "chromium"
-    fake.write_text("#!/bin/sh\necho 'no usable display here' >&2\nexit 1\n")
-    fake.chmod(0o755)
-    browser = Chromium(str(fake), timeout=20)
+    browser = Chromium(_fake_chromium(tmp_path, "echo 'no usable display here' >&2\nexit 1\n"), timeout=20)
     try:
         with pytest.raises(ChromiumError, match="Chromium exited: no usable display here"):
             browser.open_page()
@@ -168,10 +173,8 @@ def test_a_chromium_that_exits_at_once_fails_its_first_command_and_says_what_it_
 def test_a_chromium_whose_pipe_broke_before_it_exited_still_says_what_it_wrote(tmp_path):
     # It stops reading commands first and exits a moment later: the first command meets a broken pipe
     # before the end of Chromium's answers is seen, and the error still carries Chromium's last line.
-    fake = tmp_path / "chromium"
-    fake.write_text("#!/bin/sh\nexec 3<&-\necho 'no usable display here' >&2\nsleep 0.5\nexit 1\n")
-    fake.chmod(0o755)
-    browser = Chromium(str(fake), timeout=20)
+    script = "exec 3<&-\necho 'no usable display here' >&2\nsleep 0.5\nexit 1\n"
+    browser = Chromium(_fake_chromium(tmp_path, script), timeout=20)
     try:
         deadline = time.monotonic() + 5
         while Path(f"/proc/{browser._pid}/fd/3").exists() and time.monotonic() < deadline:
@@ -183,10 +186,7 @@ def test_a_chromium_whose_pipe_broke_before_it_exited_still_says_what_it_wrote(t
 
 
 def test_a_chromium_that_never_answers_times_out_and_is_ended(tmp_path):
-    fake = tmp_path / "chromium"
-    fake.write_text("#!/bin/sh\nsleep 60 & wait\n")
-    fake.chmod(0o755)
-    browser = Chromium(str(fake), timeout=1)
+    browser = Chromium(_fake_chromium(tmp_path, "sleep 60 & wait\n"), timeout=1)
     with pytest.raises(ChromiumError, match="did not answer Target.createTarget in 1 s"):
         browser.open_page()
     pid = browser._pid
