@@ -339,12 +339,6 @@ def load_suffix_list() -> None:
     public_suffix.load()
 
 
-def _split_host(host: str) -> tuple[str, str, str]:
-    """(suffix, domain, registrable domain) of a lower-case host name by the bundled list (private
-    suffixes count: two blogs on blogspot.com are two people, not one site)."""
-    return public_suffix.split(host)
-
-
 @functools.lru_cache(maxsize=1 << 16)
 def registrable_domain(host: str) -> str:
     """The domain someone registered: ``shop.example.co.uk`` → ``example.co.uk``.
@@ -362,7 +356,7 @@ def registrable_domain(host: str) -> str:
         return host
     except ValueError:
         pass
-    found = _split_host(host)[2]
+    found = public_suffix.split(host)[2]  # private suffixes count: two blogs on blogspot.com are two sites
     if found:
         return str(found)
     return ".".join(host.split(".")[-2:])
@@ -640,7 +634,7 @@ def bare_domains_in(text: str) -> list[Selector]:
             if len(labels) < 2:
                 continue
         else:
-            suffix, domain, _ = _split_host(host)
+            suffix, domain, _ = public_suffix.split(host)
             if not suffix or not domain:
                 continue
         out.append(Selector("domain", registrable_domain(host), raw, _context(text, match.start(), match.end())))
