@@ -92,7 +92,7 @@ class ContextPool:
         )
         try:
             sockets = WebSocketRules()
-            await sockets.route(context)  # before the page exists, as Playwright advises
+            await sockets.route(context)  # before the page exists: Playwright asks for it so
             page = await context.new_page()
             cdp = await context.new_cdp_session(page)
             recorder = NetworkRecorder(cdp, options.bounds)
