@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .guard import WebSocketRules
 from .options import CaptureOptions
 from .recorder import NetworkRecorder
 
@@ -27,15 +26,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A fresh context with its page, a CDP session on it, network recording already on, and its
-    WebSockets routed to rules the capture binds (:class:`.guard.WebSocketRules`)."""
+    """A fresh context with its page, a CDP session on it, and network recording already on."""
 
     context: BrowserContext
     page: Page
     cdp: CDPSession
     recorder: NetworkRecorder
     main_frame_id: str
-    sockets: WebSocketRules
     restarts: int = 0  # how often the browser had to be started again before this context was opened
 
 
@@ -91,8 +88,6 @@ class ContextPool:
             storage_state=self.persona.state_copy() if self.persona is not None else None,  # type: ignore[arg-type]
         )
         try:
-            sockets = WebSocketRules()
-            await sockets.route(context)  # before the page exists: Playwright asks for it so
             page = await context.new_page()
             cdp = await context.new_cdp_session(page)
             recorder = NetworkRecorder(cdp, options.bounds)
@@ -101,7 +96,7 @@ class ContextPool:
         except BaseException:
             await context.close()
             raise
-        return Prepared(context, page, cdp, recorder, tree["frameTree"]["frame"]["id"], sockets, self.restarts)
+        return Prepared(context, page, cdp, recorder, tree["frameTree"]["frame"]["id"], self.restarts)
 
     async def take(self) -> Prepared:
         spare, self._spare = self._spare, None

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from . import network
 
 if TYPE_CHECKING:
-    from playwright.async_api import BrowserContext, CDPSession, WebSocketRoute
+    from playwright.async_api import CDPSession, Page, WebSocketRoute
 
     from .outcome import PageCapture
     from .recorder import Exchange, Hop
@@ -217,31 +217,14 @@ async def intercept(cdp: CDPSession, guard: AddressGuard, result: PageCapture) -
     return True
 
 
-class WebSocketRules:
-    """The address rules for the WebSockets of one browser context (``Fetch`` does not pause them).
+async def guard_websockets(page: Page, guard: AddressGuard, result: PageCapture) -> bool:
+    """WebSockets opened by the page or its frames: checked like requests (``Fetch`` does not pause them).
 
-    Routed on the context when it is opened (:class:`.contexts.ContextPool`), before its page exists, so
-    the page, its frames and its pop-ups are all routed, and the routing is in place before the capture
-    takes the context (routing it then cost 0.1-0.4 s of every capture, on a busy machine). The capture
-    binds its own rules and record (:meth:`bind`) before it loads anything; a WebSocket met while none
-    is bound is refused. Playwright routes the WebSockets of pages and frames; one opened by a worker is
-    not seen here, and only the resolver fence (private IP literals refused) stands in its way.
+    Playwright routes them through the page's own WebSocket object; one opened by a worker is not seen
+    here, and only the resolver fence (private IP literals refused) stands in its way.
     """
 
-    def __init__(self) -> None:
-        self._bound: tuple[AddressGuard, PageCapture] | None = None
-
-    async def route(self, context: BrowserContext) -> None:
-        await context.route_web_socket(re.compile(".*"), self._decide)
-
-    def bind(self, guard: AddressGuard, result: PageCapture) -> None:
-        self._bound = (guard, result)
-
-    async def _decide(self, socket: WebSocketRoute) -> None:
-        if self._bound is None:
-            await socket.close(code=1008, reason="blocked: no capture's address rules were in place yet")
-            return
-        guard, result = self._bound
+    async def decide(socket: WebSocketRoute) -> None:
         url = socket.url
         host, _ = host_and_port(url)
         verdict = await guard.check_async(host)
@@ -253,6 +236,9 @@ class WebSocketRules:
         entry["type"] = "WebSocket"
         _note(result, entry)
         await socket.close(code=1008, reason="blocked by the capture's address rules")
+
+    await page.route_web_socket(re.compile(".*"), decide)
+    return True
 
 
 def check_hop(guard: AddressGuard, result: PageCapture, exchange: Exchange, hop: Hop) -> str | None:

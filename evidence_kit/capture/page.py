@@ -88,7 +88,10 @@ async def _capture_in_context(
         result.failed = True
         result.errors.append("the address rules could not be put in place: nothing was loaded")
         return
-    prepared.sockets.bind(addresses, result)  # the context's WebSockets were routed when it was opened
+    if await steps.run("check WebSockets", lambda: guard.guard_websockets(page, addresses, result), 5) is None:
+        result.failed = True
+        result.errors.append("the address rules for WebSockets could not be put in place: nothing was loaded")
+        return
     pending: list[asyncio.Future[Any]] = []
     stopped = asyncio.Event()
 
