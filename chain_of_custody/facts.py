@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import KeyProblem
-from .keys import fingerprint_of, key_from_raw, key_id_of, raw_public
+from .keys import checked_raw, fingerprint_of, key_id_of
 from .wacz_signature import WaczKey, wacz_key_from_record
 
 CREATE = "case-create"
@@ -63,13 +63,12 @@ def _signer(record: Any, seq: int) -> Signer:
             raise KeyProblem("the enrolment names no key")
         return Signer(record["name"], key_id, str(record.get("fingerprint") or ""), None, seq)
     try:
-        raw = bytes.fromhex(str(raw_hex))
-        key = key_from_raw(raw)
+        raw = checked_raw(bytes.fromhex(str(raw_hex)))
     except ValueError:
         raise KeyProblem("the enrolled public key is not hexadecimal") from None
-    if key_id_of(key) != key_id:
-        raise KeyProblem(f"the enrolled public key is {key_id_of(key)}, not the key id {key_id} it is given")
-    return Signer(record["name"], key_id, fingerprint_of(raw_public(key)), raw, seq)
+    if key_id_of(raw) != key_id:
+        raise KeyProblem(f"the enrolled public key is {key_id_of(raw)}, not the key id {key_id} it is given")
+    return Signer(record["name"], key_id, fingerprint_of(raw), raw, seq)
 
 
 @dataclass

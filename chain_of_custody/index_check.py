@@ -21,7 +21,6 @@ from:
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -147,6 +146,8 @@ FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 def _compare_fts(connection: sqlite3.Connection, report: Report) -> None:
     """FTS5's own integrity check of md_texts_fts against md_texts, on a copy (the check is a write
     statement, and verify opens the case read-only); when it fails, the rows are named word by word."""
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="index-check-") as folder:
         copy = sqlite3.connect(Path(folder) / "copy.sqlite")
         try:

@@ -6,6 +6,10 @@ check the signatures without the private key ever leaving the investigator's mac
 
 A key id names a public key by its content: ``ed25519:`` + the first 32 hex digits of SHA-256 over the
 raw 32-byte public key. A public-key file whose content does not give its key id is caught by verify.
+
+The verifier holds public keys as those 32 raw bytes (RFC 8032) and checks signatures with libsodium, so
+it never imports cryptography when PyNaCl is there (about 8 ms of every ``verify``, issue 16); keys are
+written, read from another PEM form, and checked without PyNaCl through cryptography.
 """
 
 from __future__ import annotations
@@ -19,16 +23,18 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 try:  # libsodium is a speed-up; a court expert's bare install verifies with cryptography alone
     import nacl.bindings
     import nacl.exceptions
 except ImportError:  # pragma: no cover - exercised by the standalone-verifier test
     nacl = None  # type: ignore[assignment]
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .errors import KeyProblem
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 # cryptography's serialization package (PEM and DER of every key type, SSH keys: about 8 ms to import) is
 # imported where keys are written or a PEM file is not the one form :func:`public_pem` writes (issue 16).
@@ -36,8 +42,8 @@ PEM_BEGIN, PEM_END = b"-----BEGIN PUBLIC KEY-----", b"-----END PUBLIC KEY-----"
 ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")  # SubjectPublicKeyInfo, id-Ed25519 (RFC 8410)
 
 
-def key_id_of(public_key: Ed25519PublicKey) -> str:
-    raw = public_key.public_bytes_raw()
+def key_id_of(public_key: Ed25519PublicKey | bytes) -> str:
+    raw = raw_public(public_key)
     return "ed25519:" + hashlib.sha256(raw).hexdigest()[:32]
 
 
@@ -48,15 +54,20 @@ def fingerprint_of(public_key: Ed25519PublicKey | bytes) -> str:
     >>> fingerprint_of(bytes(32))
     'sha256:66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925'
     """
-    raw = public_key if isinstance(public_key, bytes) else raw_public(public_key)
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
+    return "sha256:" + hashlib.sha256(raw_public(public_key)).hexdigest()
+
+
+def checked_raw(raw: bytes) -> bytes:
+    """``raw`` if it can be an Ed25519 public key (32 bytes, as cryptography's loader asks), else KeyProblem."""
+    if len(raw) != 32:
+        raise KeyProblem("not an Ed25519 public key: An Ed25519 public key is 32 bytes long")
+    return raw
 
 
 def key_from_raw(raw: bytes) -> Ed25519PublicKey:
-    try:
-        return Ed25519PublicKey.from_public_bytes(raw)
-    except ValueError as exc:
-        raise KeyProblem(f"not an Ed25519 public key: {exc}") from None
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    return Ed25519PublicKey.from_public_bytes(checked_raw(raw))
 
 
 def matches_trusted(fingerprint: str, trusted: str) -> bool:
@@ -78,10 +89,10 @@ def _written_form(data: bytes) -> bytes | None:
     Only bytes that encoding the key again gives back, line for line, are read here: anything else
     (another key type, other line breaks, a certificate) goes to cryptography's parser as before.
 
-    >>> key = key_from_raw(bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"))
-    >>> _written_form(public_pem(key)) == raw_public(key)
+    >>> raw = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+    >>> _written_form(public_pem(key_from_raw(raw))) == raw
     True
-    >>> _written_form(public_pem(key).replace(b"\n", b"\r\n")) is None
+    >>> _written_form(public_pem(key_from_raw(raw)).replace(b"\n", b"\r\n")) is None
     True
     """
     lines = data.split(b"\n")
@@ -97,10 +108,16 @@ def _written_form(data: bytes) -> bytes | None:
 
 
 def load_public_pem(data: bytes) -> Ed25519PublicKey:
+    return key_from_raw(load_public_raw(data))
+
+
+def load_public_raw(data: bytes) -> bytes:
+    """The raw Ed25519 public key of a PEM file; KeyProblem if it holds none."""
     raw = _written_form(data)
     if raw is not None:
-        return key_from_raw(raw)
+        return checked_raw(raw)
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     try:
         key = serialization.load_pem_public_key(data)
@@ -108,16 +125,11 @@ def load_public_pem(data: bytes) -> Ed25519PublicKey:
         raise KeyProblem(f"not a PEM public key: {exc}") from None
     if not isinstance(key, Ed25519PublicKey):
         raise KeyProblem("public key is not Ed25519")
-    return key
+    return key.public_bytes_raw()
 
 
-def raw_public(public_key: Ed25519PublicKey) -> bytes:
-    return public_key.public_bytes_raw()
-
-
-_BAD_SIGNATURE: tuple[type[Exception], ...] = (InvalidSignature, ValueError, TypeError) + (
-    (nacl.exceptions.CryptoError,) if nacl is not None else ()
-)
+def raw_public(public_key: Ed25519PublicKey | bytes) -> bytes:
+    return public_key if isinstance(public_key, bytes) else public_key.public_bytes_raw()
 
 
 def verify_signature(public_key: Ed25519PublicKey | bytes, signature_hex: str, message: bytes) -> bool:
@@ -127,16 +139,29 @@ def verify_signature(public_key: Ed25519PublicKey | bytes, signature_hex: str, m
     speed of verifying long ledgers), it releases the GIL, and it rejects non-canonical signatures
     and small-order keys.
     """
-    raw = public_key if isinstance(public_key, bytes) else raw_public(public_key)
+    raw = raw_public(public_key)
     try:
         signature = bytes.fromhex(signature_hex)
-        if len(signature) != 64:
-            return False
-        if nacl is None:
-            Ed25519PublicKey.from_public_bytes(raw).verify(signature, message)
-            return True
+    except (ValueError, TypeError):
+        return False
+    if len(signature) != 64:
+        return False
+    if nacl is None:
+        return _verify_with_cryptography(raw, signature, message)
+    try:
         nacl.bindings.crypto_sign_open(signature + message, raw)
-    except _BAD_SIGNATURE:
+    except (nacl.exceptions.CryptoError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _verify_with_cryptography(raw: bytes, signature: bytes, message: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        Ed25519PublicKey.from_public_bytes(raw).verify(signature, message)
+    except (InvalidSignature, ValueError, TypeError):
         return False
     return True
 
@@ -193,6 +218,7 @@ def load_or_create(keys_dir: Path, name: str) -> tuple[Identity, bool]:
             stored_name = json.loads(meta_path.read_text("utf-8")).get("name", name)
         return Identity(stored_name, key), False
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -212,6 +238,7 @@ def _read_private(key_path: Path) -> Ed25519PrivateKey:
     if mode & 0o077:
         raise KeyProblem(f"private key {key_path} is readable by others (mode {mode:o}); chmod 600 it")
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     try:
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
@@ -244,19 +271,19 @@ def export_public(identity: Identity, directory: Path) -> Path:
     return pem_path
 
 
-def load_public_keys(directory: Path) -> tuple[dict[str, Ed25519PublicKey], list[tuple[str, str]]]:
+def load_public_keys(directory: Path) -> tuple[dict[str, bytes], list[tuple[str, str]]]:
     """Read every ``*.pem`` in ``directory``.
 
-    Returns the keys by their computed key id, and the problems found as (file name, reason): files
+    Returns the raw keys by their computed key id, and the problems found as (file name, reason): files
     that are not keys, or whose content does not match the key id in their name.
     """
-    keys: dict[str, Ed25519PublicKey] = {}
+    keys: dict[str, bytes] = {}
     problems: list[tuple[str, str]] = []
     if not directory.is_dir():
         return keys, problems
     for pem_path in sorted(directory.glob("*.pem")):
         try:
-            key = load_public_pem(pem_path.read_bytes())
+            key = load_public_raw(pem_path.read_bytes())
         except KeyProblem as exc:
             problems.append((pem_path.name, str(exc)))
             continue

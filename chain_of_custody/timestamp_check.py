@@ -36,8 +36,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-
 from .canonical import loads_strict
 from .checks import describe
 from .clock import parse_rfc3339, rfc3339
@@ -107,6 +105,8 @@ def _is_ca(certificate: x509.Certificate) -> bool:
 
 
 def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
+    from cryptography.exceptions import InvalidSignature
+
     if child.issuer != parent.subject or not _is_ca(parent):
         return False
     try:

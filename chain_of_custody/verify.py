@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import blake3
 
@@ -33,7 +33,7 @@ from .errors import CustodyError, Finding
 from .facts import CREATE, ENROL, ENROL_WACZ, UPDATE, CaseFacts, differences
 from .hashing import Digests, hash_file
 from .index_check import check_index
-from .keys import fingerprint_of, load_public_keys, matches_trusted, raw_public, verify_signature
+from .keys import fingerprint_of, load_public_keys, matches_trusted, verify_signature
 from .ledger import Event, Head, Ledger, _json_or_text, _text, genesis_hash
 from .ledger_ranges import (
     COLUMNS,
@@ -48,9 +48,6 @@ from .leftovers import interrupted_exports, leftovers
 from .report import Report
 from .social_check import check_social
 from .timestamp_check import check_timestamps, read_token_records
-
-if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 ProgressCallback = Callable[[int, int], None]
 BLAKE3_DIGEST = re.compile(r"^blake3:[0-9a-f]{64}$")
@@ -242,7 +239,7 @@ def _key_note(directory: Path, key_id: str) -> Any:
 
 def _key_problems(
     facts: CaseFacts,
-    file_keys: dict[str, Ed25519PublicKey],
+    file_keys: dict[str, bytes],
     first_use: dict[str, int],
     report: Report,
     directory: Path | None,
@@ -275,7 +272,7 @@ def _key_problems(
                 f"the public key file keys/{key_id.replace(':', '-')}.pem of {signer.name!r} is missing or "
                 "does not hold its key",
             )
-        elif raw_public(copy) != signer.public_key:
+        elif copy != signer.public_key:
             _fail(
                 report,
                 "signer-key",
@@ -339,7 +336,7 @@ def _same(value: Any) -> Any:
 def check_chain(
     events: Iterable[Event],
     case_id: str,
-    file_keys: dict[str, Ed25519PublicKey],
+    file_keys: dict[str, bytes],
     report: Report,
     processes: bool = False,
     trust: Sequence[str] = (),
@@ -366,7 +363,7 @@ def check_chain(
 def check_ledger(
     ledger: Ledger,
     case_id: str,
-    file_keys: dict[str, Ed25519PublicKey],
+    file_keys: dict[str, bytes],
     report: Report,
     trust: Sequence[str] = (),
     keys_dir: Path | None = None,
@@ -454,7 +451,7 @@ def _ranges_of(connection: sqlite3.Connection) -> list[tuple[int, int]]:
 def _walk_ranges(
     path: Path,
     case_id: str,
-    file_keys: dict[str, Ed25519PublicKey],
+    file_keys: dict[str, bytes],
     walked: Report,
     meanwhile: Callable[[], None] | None = None,
 ) -> ChainWalk | None:
@@ -465,8 +462,7 @@ def _walk_ranges(
     try:
         version = connection.execute("PRAGMA data_version").fetchone()[0]
         connection.execute("BEGIN")  # one snapshot for the schedule and the walk
-        raw_file_keys = {key_id: raw_public(key) for key_id, key in file_keys.items()}
-        schedule, signers = _schedule(connection, case_id, raw_file_keys)
+        schedule, signers = _schedule(connection, case_id, file_keys)
         ranges = _ranges_of(connection)
         with ProcessPoolExecutor(
             max_workers=_workers(),
@@ -498,7 +494,7 @@ def _walk_ranges(
 def _walk(
     rows: Iterable[Row],
     case_id: str,
-    file_keys: dict[str, Ed25519PublicKey],
+    file_keys: dict[str, bytes],
     walked: Report,
     checker: _BatchChecker | _RangeChecker,
     load: Callable[[Any], Any],
@@ -518,7 +514,6 @@ def _walk(
     facts = CaseFacts(case_id)
     fact_states: list[tuple[int, dict[str, Any]]] = []
     passed = dict.fromkeys(("sequence", "chain-link", "entry-hash", "case-id", "signer-enrolled", "signature"), 0)
-    raw_file_keys = {key_id: raw_public(key) for key_id, key in file_keys.items()}
     placed: list[Placed] = []
     warnings: list[str] = []
     first_use: dict[str, int] = {}
@@ -570,7 +565,7 @@ def _walk(
                 if unsound:
                     fail(position, 5, "case-facts", f"event {seq}", unsound)
         signer = facts.signer_for(key_id)
-        key = signer.public_key if signer is not None and signer.public_key else raw_file_keys.get(key_id)
+        key = signer.public_key if signer is not None and signer.public_key else file_keys.get(key_id)
         first_use.setdefault(key_id, seq)
         used.setdefault(key_id, []).append(seq)
         if key is None:
@@ -641,7 +636,7 @@ def _record(walked: Report, report: Report) -> None:
 
 def _signer_problems(
     walk: ChainWalk,
-    file_keys: dict[str, Ed25519PublicKey],
+    file_keys: dict[str, bytes],
     report: Report,
     trust: Sequence[str],
     keys_dir: Path | None,

@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -273,3 +275,32 @@ def test_the_process_pool_path_for_long_ledgers_names_a_bad_signature(sealed_cas
     assert head.seq == 5
     assert [(f.check, f.where) for f in report.findings] == [("signature", "event 5")]
     assert report.checks["signature"].checked == 5 and report.checks["signature"].failed == 1
+
+
+def _standalone_without_pynacl(case: Case) -> dict:
+    """The standalone verifier's JSON report, run where PyNaCl cannot be imported (cryptography alone)."""
+    blocked = (
+        "import sys; sys.modules['nacl'] = None; "
+        "from chain_of_custody.__main__ import main; raise SystemExit(main(sys.argv[1:]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", blocked, "verify", str(case.path), "--json"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return json.loads(done.stdout)
+
+
+def test_without_pynacl_the_signatures_are_checked_all_the_same(sealed_case):
+    """libsodium is a speed-up only: with cryptography alone an untouched case verifies and a swapped
+    signature is caught at the same event."""
+    untouched = _standalone_without_pynacl(sealed_case)
+    signature = next(check for check in untouched["checks"] if check["name"] == "signature")
+    assert untouched["ok"] is True and signature["checked"] == 5
+    connection = sqlite3.connect(sealed_case.path / "ledger.sqlite")
+    other = connection.execute("SELECT signature FROM events WHERE seq=2").fetchone()[0]
+    connection.execute("UPDATE events SET signature=? WHERE seq=4", (other,))
+    connection.commit()
+    connection.close()
+    swapped = _standalone_without_pynacl(sealed_case)
+    assert swapped["ok"] is False
+    assert {(f["check"], f["where"]) for f in swapped["findings"]} == {("signature", "event 4")}
