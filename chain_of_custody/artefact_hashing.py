@@ -148,12 +148,36 @@ def start(case_dir: Path, fast: bool, progress: bool) -> Hashing:
 
 def stored_files(case_dir: Path) -> list[tuple[Path, int]]:
     """The files in a case's store under a digest name, and their sizes."""
-    store = case_dir / "artefacts"
     found = []
-    for path in sorted(store.glob("??/*")) if store.is_dir() else []:
+    for entry, path in store_entries(case_dir):
         try:
-            if path.is_file() and len(path.name) == 64:
-                found.append((path, path.stat().st_size))
+            if len(entry.name) == 64:
+                found.append((path, entry.stat().st_size))
         except OSError:
             continue  # the walk and check_artefacts name it
+    return found
+
+
+def store_entries(case_dir: Path) -> list[tuple[os.DirEntry[str], Path]]:
+    """Every file in a case's store (``artefacts/??/*``, symbolic links followed, hidden names too), in
+    the order of their paths: what ``sorted(store.glob("??/*"))`` gives and is a file.
+
+    Read with :func:`os.scandir`: for 320 files, about 1 ms against 5-6 ms through pathlib's glob, and
+    the store is listed before the hashing starts (issue 16).
+    """
+    store = case_dir / "artefacts"
+    try:
+        with os.scandir(store) as entries:
+            folders = sorted(entry.name for entry in entries if len(entry.name) == 2 and entry.is_dir())
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        return []
+    found: list[tuple[os.DirEntry[str], Path]] = []
+    for folder in folders:
+        try:
+            with os.scandir(store / folder) as entries:
+                files = sorted((entry for entry in entries if entry.is_file()), key=lambda entry: entry.name)
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            continue  # as glob skips a folder it cannot read
+        here = store / folder
+        found.extend((entry, here / entry.name) for entry in files)
     return found

@@ -1113,13 +1113,8 @@ def _verify_case(
 
 def unrecorded(case_dir: Path, known: set[str]) -> list[str]:
     """Files in the store under a digest name that no event records."""
-    store = case_dir / "artefacts"
-    return (
-        [
-            f"artefacts/{p.parent.name}/{p.name}"
-            for p in sorted(store.glob("??/*"))
-            if p.is_file() and p.name not in known
-        ]
-        if store.is_dir()
-        else []
-    )
+    return [
+        f"artefacts/{path.parent.name}/{entry.name}"
+        for entry, path in artefact_hashing.store_entries(case_dir)
+        if entry.name not in known
+    ]

@@ -158,3 +158,23 @@ def test_a_split_file_is_checked_whole(make_case, tmp_path, fast):
     )
     assert report.checks[check].checked == 2 and progress[-1] == (report.facts["bytes"],) * 2
     assert any("no custody event records it" in w for w in report.warnings)
+
+
+def test_the_store_is_listed_as_its_glob_lists_it(tmp_path):
+    """``store_entries`` (os.scandir) lists what ``sorted(glob("??/*"))`` lists and is a file: hidden names,
+    linked folders and files followed, a broken link, a deeper folder, a loose file and a longer folder
+    name left out."""
+    store = tmp_path / "artefacts"
+    for folder in ("ab", ".c", "abc", "cd/sub", "Zz"):
+        (store / folder).mkdir(parents=True)
+    for name in ("ab/x", "ab/.hidden", ".c/y", "abc/z", "cd/w", "Zz/v", "ef"):
+        (store / name).write_bytes(b"1")
+    (store / "cd" / "link").symlink_to("../ab/x")
+    (store / "cd" / "broken").symlink_to("/nonexistent")
+    (store / "gh").symlink_to("ab")
+    globbed = [path for path in sorted(store.glob("??/*")) if path.is_file()]
+    listed = artefact_hashing.store_entries(tmp_path)
+    assert [path for _, path in listed] == globbed
+    assert [entry.name for entry, _ in listed] == [path.name for path in globbed]
+    assert len(globbed) == 8
+    assert artefact_hashing.store_entries(tmp_path / "none") == []
