@@ -52,6 +52,7 @@ PAGES = [
     "/details",
     "/file.bin",
     "/inner-scroll",
+    "/inner-feed",
     "/js-redirect",
     "/meta-refresh",
     "/alert-loop",
@@ -428,6 +429,15 @@ def test_content_scrolling_inside_a_box_is_loaded(batch: dict[str, Any], test_si
     assert scroll["boxes"] == 1 and scroll["boxSteps"] >= 4
     records = read_warc(artefact(result, "warc"))
     assert responses(records, test_site.url("/img/5.png?inner=1")), "the lazy image inside the pane was not loaded"
+    assert responses(records, test_site.url("/img/3.png?inner=script")), "the pane was not scrolled to its end"
+
+
+def test_a_pane_that_appends_at_its_end_is_scrolled_on(batch: dict[str, Any], test_site: Site) -> None:
+    """A box gets the page's pause at its end: messages it appends then are scrolled through too."""
+    result = batch["results"]["/inner-feed"]
+    assert "FEED-PAGE-2" in artefact(result, "dom").read_text("utf-8")
+    records = read_warc(artefact(result, "warc"))
+    assert responses(records, test_site.url("/img/4.png?feed=2")), "the pane's second page was not scrolled through"
 
 
 @pytest.mark.parametrize("path, via", [("/js-redirect", "js"), ("/meta-refresh", "meta")])

@@ -120,12 +120,19 @@ async ([maxHeight, maxSteps, maxMs, pauseMs]) => {
   const boxes = [...document.querySelectorAll('body *')].filter(el => el.clientHeight > 150 &&
       el.scrollHeight > el.clientHeight + 50 && /(auto|scroll)/.test(getComputedStyle(el).overflowY))
     .sort((a, b) => b.clientHeight * b.clientWidth - a.clientHeight * a.clientWidth).slice(0, 5);
+  // Two frames drawn at this scroll position: what came into view has been seen by the lazy loader
+  // (an image inside a box loads only once it is visible in it, not from a margin ahead).
+  const drawn = () => Promise.race([new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))),
+                                    sleep(pauseMs * 5)]);
   let boxSteps = 0;
   for (const box of boxes) {
     box.scrollIntoView({block: 'nearest'});
     let top = 0;
-    while (top + box.clientHeight < box.scrollHeight && boxSteps < maxSteps && top < maxHeight &&
-           performance.now() - start <= maxMs) {
+    while (boxSteps < maxSteps && top < maxHeight && performance.now() - start <= maxMs) {
+      if (top + box.clientHeight >= box.scrollHeight) {  // at its end: as for the page, one chance to append
+        await drawn(); await sleep(pauseMs * 2);
+        if (top + box.clientHeight >= box.scrollHeight) break;
+      }
       top += Math.round(box.clientHeight * 0.85); box.scrollTop = top; boxSteps++;
       await sleep(pauseMs);
     }
