@@ -9,7 +9,6 @@ This is the one multi-digest loop: the store, the exporter and both verifiers ca
 
 from __future__ import annotations
 
-import hashlib
 import mmap
 import os
 import threading
@@ -75,6 +74,8 @@ def hashers(algorithms: Sequence[str] = ALGORITHMS) -> dict[str, Any]:
     missing = [name for name in ALGORITHMS if name not in algorithms]
     if missing:
         raise ValueError(f"a digest pass always takes {' and '.join(ALGORITHMS)}; missing {', '.join(missing)}")
+    import hashlib
+
     return {name: blake3.blake3() if name == "blake3" else hashlib.new(name) for name in dict.fromkeys(algorithms)}
 
 
@@ -189,6 +190,8 @@ def hash_file_here(path: Path, on_progress: Callable[[int], None] | None = None)
     For verifying many files at once, one file per worker thread: each thread keeps a core busy with its
     own file (hashlib and blake3 release the GIL).
     """
+    import hashlib
+
     b3 = blake3.blake3()
     sha = hashlib.sha256()
     size = 0
@@ -204,6 +207,8 @@ def hash_file_here(path: Path, on_progress: Callable[[int], None] | None = None)
 def sha256_file(path: Path, on_progress: Callable[[int], None] | None = None) -> tuple[str, int]:
     """SHA-256 of a file alone and the size of what it hashed: one half of a large file's digests, while
     :func:`blake3_file` takes the other half on another core."""
+    import hashlib
+
     sha = hashlib.sha256()
     size = _streamed(path, sha.update, on_progress, SLICE, mapped=False)
     return "sha256:" + sha.hexdigest(), size

@@ -8,7 +8,6 @@ passes the TSA roots the settings pin, and answers for loose files (which need t
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -92,6 +91,8 @@ def persona_warnings(settings: Settings, path: Path) -> list[str]:
 
 def verify_file(settings: Settings, path: Path) -> Report:
     """Is this loose file evidence in any case under the home folder, and with what history?"""
+    import sqlite3
+
     from chain_of_custody.hashing import hash_file
 
     from .case import Case

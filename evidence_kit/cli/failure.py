@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import sqlite3
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -54,7 +53,8 @@ def user_error(exc: BaseException) -> tuple[str, int] | None:
         return f"{where}{exc.strerror or exc}", USER_OS_ERRORS[exc.errno]
     # A ledger file that is no SQLite database (damaged, overwritten) is the user's data, not a bug;
     # "database is locked" and the like (OperationalError) are ours and keep their traceback.
-    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+    sqlite3 = sys.modules.get("sqlite3")  # not loaded yet: the error cannot be SQLite's
+    if sqlite3 is not None and isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
         return f"a case's ledger database is damaged and cannot be read ({exc})", 2
     return None
 
@@ -64,7 +64,7 @@ def in_one_line() -> Iterator[None]:
     """Inside: an error the user caused (:func:`user_error`) ends the command in one line; a bug goes on."""
     try:
         yield
-    except (CustodyError, OSError, sqlite3.DatabaseError) as exc:
+    except Exception as exc:  # noqa: BLE001 - every other error goes on as it was
         known = user_error(exc)
         if known is None:
             raise
