@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 try:  # libsodium is a speed-up; a court expert's bare install verifies with cryptography alone
     import nacl.bindings
     import nacl.exceptions
-except ImportError:  # pragma: no cover - exercised by the standalone-verifier test
+except ImportError:  # pragma: no cover - a subprocess of tests/test_tamper.py runs without PyNaCl
     nacl = None  # type: ignore[assignment]
 
 from .errors import KeyProblem
