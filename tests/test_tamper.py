@@ -304,3 +304,26 @@ def test_without_pynacl_the_signatures_are_checked_all_the_same(sealed_case):
     swapped = _standalone_without_pynacl(sealed_case)
     assert swapped["ok"] is False
     assert {(f["check"], f["where"]) for f in swapped["findings"]} == {("signature", "event 4")}
+
+
+def test_a_key_file_in_another_pem_form_still_verifies(sealed_case):
+    """The same key written with other line breaks is read by cryptography's parser, not refused."""
+    pem = next((sealed_case.path / "keys").glob("*.pem"))
+    os.chmod(pem, 0o644)
+    pem.write_bytes(pem.read_bytes().replace(b"\n", b"\r\n"))
+    report, found = findings(sealed_case)
+    assert found == set() and report.ok
+
+
+def test_a_key_file_holding_another_key_type_is_caught(sealed_case):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = next((sealed_case.path / "keys").glob("*.pem"))
+    os.chmod(pem, 0o644)
+    other = ec.generate_private_key(ec.SECP256R1()).public_key()
+    pem.write_bytes(other.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    report, found = findings(sealed_case)
+    assert ("signer-key", f"keys/{pem.name}") in found
+    assert any(f.message == "public key is not Ed25519" for f in report.findings)
+    assert not report.ok
